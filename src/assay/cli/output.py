@@ -1,0 +1,45 @@
+"""The command line's output layer: the only place assay writes to the terminal.
+
+People get Rich tables and panels on stdout; machines get plain JSON (no colour
+codes when stdout is not a terminal). Errors are one red line on stderr.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if hasattr(value, "tolist"):  # NumPy scalars and arrays
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` to stdout as indented JSON, followed by a newline."""
+    sys.stdout.write(json.dumps(data, indent=2, default=_default, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def error(message: str) -> None:
+    """One line on stderr: what was wrong and what was expected."""
+    text = " ".join(str(message).split("\n")[0].split())
+    err_console.print(f"[bold red]error:[/] {text}", markup=True, highlight=False)
+
+
+def warn(message: str) -> None:
+    """A warning on stderr, in yellow; it never changes the exit code."""
+    err_console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)

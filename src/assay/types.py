@@ -1,0 +1,62 @@
+"""Value types shared by every layer: rings, and parsers for the small
+literals users type (dates, durations, sizes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import re
+
+from assay.errors import InputError
+
+__all__ = ["Ring", "parse_date", "parse_duration"]
+
+
+class Ring(enum.StrEnum):
+    """A ring of the research radar, from most to least endorsed."""
+
+    ADOPT = "ADOPT"
+    TRIAL = "TRIAL"
+    ASSESS = "ASSESS"
+    HOLD = "HOLD"
+    SKIP = "SKIP"
+
+    @classmethod
+    def parse(cls, text: str) -> Ring:
+        """The ring named by ``text``, in any case; an :class:`InputError` otherwise."""
+        try:
+            return cls(text.strip().upper())
+        except ValueError:
+            names = ", ".join(r.value for r in cls)
+            raise InputError(f"unknown ring {text!r}; expected one of {names}") from None
+
+    @property
+    def order(self) -> int:
+        """Position on the radar, 0 for ADOPT (the centre)."""
+        return list(Ring).index(self)
+
+
+def parse_date(text: str, *, field: str = "date") -> dt.date:
+    """A calendar date written ``YYYY-MM-DD``."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InputError(
+            f"{field} {text!r} is not a date; expected YYYY-MM-DD, for example 2026-12-31"
+        ) from None
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)?\s*$")
+_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_duration(text: str, *, field: str = "duration") -> dt.timedelta:
+    """A duration such as ``90s``, ``5m``, ``2h``, ``5d`` or ``1w`` (plain numbers are seconds)."""
+    match = _DURATION.match(text)
+    if not match:
+        raise InputError(
+            f"{field} {text!r} is not a duration; expected a number with a unit "
+            "(ms, s, m, h, d, w), for example 5m"
+        )
+    value, unit = float(match.group(1)), match.group(2) or "s"
+    return dt.timedelta(seconds=value * _SECONDS[unit])
