@@ -1,0 +1,13 @@
+"""Readers and writers for the formats teams already have, one module per format.
+
+``bibtex`` (BibTeX), ``arxiv`` (arXiv API Atom XML and a fetcher), ``csl`` (CSL
+JSON, Zotero's export), ``fatebook`` (Fatebook's forecast CSV) and
+``radar_formats`` (ThoughtWorks build-your-own-radar CSV, Backstage tech-radar
+JSON). Readers take text (``parse_*``) or a path (``load_*``) and return value
+types from :mod:`assay.pipeline`; writers return text. A file that cannot be read
+raises :class:`assay.errors.InputError` naming the file, the line or field, what
+was found and what was expected.
+
+Import the module you need (``from assay.formats import bibtex``); nothing heavy is
+imported here.
+"""
