@@ -1,0 +1,138 @@
+"""Options of a benchmark run, validated at the boundary.
+
+:class:`BenchOptions` is what ``assay bench run`` flags map to. It is a frozen
+value: :meth:`BenchOptions.resolved` fixes the plan seed (drawn at random when
+not given) so that the options stored with a run are enough to resume it, and
+:meth:`~BenchOptions.to_dict` / :meth:`~BenchOptions.from_dict` round-trip them
+through JSON.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from assay.errors import InputError
+from assay.measure.timer import TimerSettings
+
+__all__ = ["BenchOptions", "Isolation"]
+
+
+class Isolation(StrEnum):
+    """Where trials run.
+
+    ``fork``: a fresh process per trial, forked from a server that imported
+    assay and the benchmark once (cheap; the server never touches CUDA).
+    ``spawn``: a fresh interpreter per trial (slow: pays every import each time;
+    for benchmarks that initialise CUDA at import). ``in-process``: in the
+    runner itself (fastest, no isolation: a crash ends the run).
+    """
+
+    FORK = "fork"
+    SPAWN = "spawn"
+    IN_PROCESS = "in-process"
+
+
+def _positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if value is None or not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+        raise InputError(f"{name}={value!r} must be a positive number")
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """How to run a benchmark. Times are in seconds, sizes in bytes.
+
+    - ``trials``: trials per method and sweep point (rounds) of a fixed run; with
+      ``until_decided`` the minimum before the run may stop.
+    - ``until_decided``: after every block, ask the sequential design whether
+      every primary comparison is decided; stop then, or when ``budget`` seconds
+      of trials or ``max_trials`` rounds are spent.
+    - ``timeout`` / ``memory_limit``: per trial; a trial past either is killed
+      and recorded as failed (not available in-process for memory).
+    - ``time_margin``: the smallest relative change in time that matters (2% by
+      default): smaller true changes come out EQUIVALENT, not BETTER or WORSE.
+    - ``usd_per_hour``: price of the machine, for the ``cost`` metric.
+    - ``primary``: metrics whose verdicts ``until_decided`` waits for (default:
+      ``time`` and any metric declared ``primary=True``).
+    """
+
+    trials: int = 10
+    until_decided: bool = False
+    budget: float | None = None
+    max_trials: int = 200
+    timeout: float | None = None
+    memory_limit: int | None = None
+    isolation: Isolation = Isolation.FORK
+    plan_seed: int | None = None
+    timer: TimerSettings = field(default_factory=TimerSettings)
+    gpu_cache: str = "warm"
+    confidence: float = 0.95
+    time_margin: float | None = 0.02
+    usd_per_hour: float | None = None
+    primary: tuple[str, ...] | None = None
+    python: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.trials, int) or self.trials < 2:
+            raise InputError(f"trials={self.trials!r} must be at least 2; a verdict needs a spread")
+        if not isinstance(self.max_trials, int) or self.max_trials < self.trials:
+            raise InputError(
+                f"max_trials={self.max_trials!r} must be at least trials={self.trials}"
+            )
+        _positive("budget", self.budget)
+        _positive("timeout", self.timeout)
+        _positive("memory_limit", self.memory_limit)
+        _positive("usd_per_hour", self.usd_per_hour)
+        object.__setattr__(self, "isolation", _isolation(self.isolation))
+        if self.memory_limit is not None and self.isolation is Isolation.IN_PROCESS:
+            raise InputError(
+                "memory_limit needs trials in their own processes; in-process trials share "
+                "the runner's memory (drop --in-process or the memory limit)"
+            )
+        if self.gpu_cache not in ("warm", "cold"):
+            raise InputError(f"gpu_cache={self.gpu_cache!r} must be 'warm' or 'cold'")
+        if not 0.5 <= self.confidence < 1:
+            raise InputError(f"confidence={self.confidence!r} must be in [0.5, 1), e.g. 0.95")
+        if self.time_margin is not None and not (0 <= self.time_margin < 1):
+            raise InputError(f"time_margin={self.time_margin!r} must be in [0, 1), e.g. 0.02")
+
+    def resolved(self) -> BenchOptions:
+        """These options with a plan seed (a random one when none was given)."""
+        if self.plan_seed is not None:
+            return self
+        return dataclasses.replace(self, plan_seed=secrets.randbits(31))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form, stored with a run so it can be resumed."""
+        data = dataclasses.asdict(self)
+        data["isolation"] = self.isolation.value
+        data["primary"] = list(self.primary) if self.primary is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BenchOptions:
+        """Inverse of :meth:`to_dict`; unknown keys are an :class:`InputError`."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise InputError(f"unknown benchmark options: {', '.join(sorted(unknown))}")
+        values = dict(data)
+        if isinstance(values.get("timer"), dict):
+            values["timer"] = TimerSettings(**values["timer"])
+        if values.get("primary") is not None:
+            values["primary"] = tuple(values["primary"])
+        return cls(**values)
+
+
+def _isolation(value: object) -> Isolation:
+    try:
+        return Isolation(str(value))
+    except ValueError:
+        names = ", ".join(i.value for i in Isolation)
+        raise InputError(f"isolation={value!r} is unknown; expected one of {names}") from None

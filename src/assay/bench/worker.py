@@ -1,0 +1,191 @@
+"""One trial, run in the current process: the code every executor ends in.
+
+:func:`run_trial` makes the workload's input from the trial's seed, calls the
+method once (its output feeds the quality metrics; the call also warms up),
+times it (:class:`~assay.measure.timer.Timer`, or
+:class:`~assay.measure.gpu.CudaTimer` when the method initialised CUDA, or
+:class:`~assay.measure.process.ProcessTimer` for a command), measures its memory
+in separate passes, and evaluates the metrics. It returns a plain, picklable
+*outcome* dict and never raises for the user's errors: an exception becomes
+``{"status": "error", "reason": ...}`` with the traceback trimmed to user code
+(a ``MemoryError`` under a memory limit becomes ``"memory"``).
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assay.bench.plan import TrialKey
+from assay.bench.registry import Command, Method, Metric
+from assay.bench.spec import BenchmarkSpec
+from assay.measure.clock import Clock, default_clock
+from assay.measure.memory import cuda_in_use, format_size, measure_peaks
+from assay.measure.process import ProcessTimer, write_stdin
+from assay.measure.timer import Timer, TimerSettings, Timing
+
+__all__ = ["TrialRequest", "failure_text", "run_trial"]
+
+_ASSAY_DIR = str(Path(__file__).resolve().parents[1])
+_TAIL_LINES = 24
+
+
+@dataclass(frozen=True)
+class TrialRequest:
+    """What a worker needs besides the spec to run one trial."""
+
+    key: TrialKey
+    timer: TimerSettings = field(default_factory=TimerSettings)
+    gpu_cache: str = "warm"
+    usd_per_hour: float | None = None
+    memory_limit: int | None = None
+
+
+def failure_text(exc: BaseException) -> str:
+    """``Type: message`` then the traceback's tail, without assay's own frames."""
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__) if not f.filename.startswith(_ASSAY_DIR)
+    ]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(type(exc), exc)
+    tail = "".join(lines).rstrip().splitlines()[-_TAIL_LINES:]
+    head = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return head + ("\n" + "\n".join(tail) if frames else "")
+
+
+class _PhaseError(Exception):
+    def __init__(self, phase: str, exc: BaseException) -> None:
+        super().__init__(phase)
+        self.phase = phase
+        self.exc = exc
+
+
+def _phase(name: str, fn: Any, *args: Any) -> Any:
+    try:
+        return fn(*args)
+    except Exception as exc:
+        raise _PhaseError(name, exc) from exc
+
+
+def run_trial(
+    spec: BenchmarkSpec, request: TrialRequest, *, clock: Clock = default_clock
+) -> dict[str, Any]:
+    """Run one trial here; an outcome dict (module docstring), never an exception."""
+    method = spec.method(request.key.method)
+    try:
+        data = _phase("workload", spec.workload.make, request.key.seed, request.key.params)
+        if isinstance(method.target, Command):
+            return _run_command(spec, method.target, request, data, clock)
+        return _run_callable(spec, method, request, data, clock)
+    except _PhaseError as failure:
+        return _failed(failure.phase, failure.exc, request)
+    except MemoryError as exc:
+        return _failed("trial", exc, request)
+
+
+def _failed(phase: str, exc: BaseException, request: TrialRequest) -> dict[str, Any]:
+    text = failure_text(exc)
+    if isinstance(exc, MemoryError) and request.memory_limit is not None:
+        limit = format_size(request.memory_limit)
+        return {
+            "status": "memory",
+            "reason": f"ran out of memory under the {limit} limit ({phase}): {text}",
+        }
+    return {"status": "error", "reason": f"{phase} raised {text}"}
+
+
+def _run_callable(
+    spec: BenchmarkSpec, method: Method, request: TrialRequest, data: Any, clock: Clock
+) -> dict[str, Any]:
+    fn = method.bind()
+    output = _phase("method", fn, data)
+    cuda = cuda_in_use()
+    timer: Any
+    if cuda:
+        from assay.measure.gpu import CudaTimer
+
+        timer = CudaTimer(request.timer, cache=request.gpu_cache)
+    else:
+        timer = Timer(request.timer, clock=clock)
+    timing: Timing = _phase("method", timer.time, fn, data)
+    peaks = _phase("method", measure_peaks, fn, data)
+    warnings = list(timing.warnings)
+    if not cuda and cuda_in_use():
+        warnings.append(
+            "the method started using CUDA after its first call, so its time is CPU wall "
+            "time without synchronisation: possibly launch time only"
+        )
+    values = _time_values(spec, request, timing, data)
+    values.update(peaks.values())
+    samples = {"time": timing.per_call}
+    _metric_values(spec.metrics, output, data, values, samples)
+    details = {"timer": timing.details(), "memory_source": peaks.rss_source, "cuda": cuda}
+    return {
+        "status": "ok",
+        "values": values,
+        "samples": samples,
+        "details": details,
+        "warnings": warnings,
+    }
+
+
+def _run_command(
+    spec: BenchmarkSpec, command: Command, request: TrialRequest, data: Any, clock: Clock
+) -> dict[str, Any]:
+    argv = command.render(request.key.seed, request.key.params)
+    stdin = write_stdin(data) if isinstance(data, str | bytes) else None
+    try:
+        timer = ProcessTimer(request.timer, clock=clock)
+        raw = _phase("command", timer.first_output, argv, stdin)
+        timing = _phase("command", timer.time, argv, stdin)
+    finally:
+        if stdin is not None:
+            os.unlink(stdin)
+    output = raw.decode(errors="replace")
+    values = _time_values(spec, request, timing, data)
+    values["peak_rss"] = float(timing.extra["command_peak_rss"])
+    samples = {"time": timing.per_call}
+    _metric_values(spec.metrics, output, data, values, samples)
+    details = {"timer": timing.details(), "argv": argv}
+    return {
+        "status": "ok",
+        "values": values,
+        "samples": samples,
+        "details": details,
+        "warnings": list(timing.warnings),
+    }
+
+
+def _time_values(
+    spec: BenchmarkSpec, request: TrialRequest, timing: Timing, data: Any
+) -> dict[str, float]:
+    per_call = timing.median
+    items = 1.0
+    if spec.workload.items is not None:
+        items = float(_phase("workload items", spec.workload.items, data))
+    values = {"time": per_call}
+    if per_call > 0:
+        values["throughput"] = items / per_call
+    if request.usd_per_hour is not None:
+        values["cost"] = request.usd_per_hour / 3600.0 * per_call * 1000.0 / items
+    return values
+
+
+def _metric_values(
+    metrics: tuple[Metric, ...],
+    output: Any,
+    data: Any,
+    values: dict[str, float],
+    samples: dict[str, Any],
+) -> None:
+    for metric in metrics:
+        value = _phase(f"metric {metric.name!r}", metric.evaluate, output, data)
+        if isinstance(value, np.ndarray):
+            values[metric.name] = float(np.mean(value))
+            samples[metric.name] = value
+        else:
+            values[metric.name] = value

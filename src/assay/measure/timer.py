@@ -1,0 +1,200 @@
+"""The CPU timer: warmup, an auto-calibrated inner loop, overhead subtracted.
+
+How one trial of a Python callable is timed (see :meth:`Timer.time`):
+
+1. **Calibration and warmup.** The callable runs in an inner loop of ``loops``
+   calls per sample. Starting from one call, the loop count grows (by the
+   measured cost per call, at least doubling, at most ×100 per step) until one
+   sample lasts at least ``sample_time``, so that a microsecond function is
+   timed over enough calls for the clock's resolution and read cost not to
+   matter. Samples keep running at the final count until ``warmup_time`` has
+   passed since the start; none of these are kept.
+2. **Overheads.** The cost of one clock read (two back-to-back reads) and of one
+   empty inner-loop iteration are measured with the same clock.
+3. **Samples.** Samples run until ``trial_time`` has passed and at least
+   ``min_samples`` were taken. Each sample becomes a per-call time:
+   ``(raw - read_overhead - loops * loop_overhead) / loops``.
+
+With ``loops > 1`` a sample is the mean of ``loops`` calls, so its upper
+percentiles describe batches, not single calls; :class:`Timing` says so in its
+warnings. The clock is injectable (:class:`assay.measure.clock.FakeClock`), which
+is how the calibration is unit-tested.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assay.errors import InputError
+from assay.measure.clock import Clock, default_clock, read_overhead_ns
+
+__all__ = ["Timer", "TimerSettings", "Timing"]
+
+_NS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class TimerSettings:
+    """How long to warm up and sample; all times in seconds."""
+
+    warmup_time: float = 0.01
+    sample_time: float = 0.001
+    trial_time: float = 0.05
+    min_samples: int = 5
+    max_samples: int = 100_000
+    max_loops: int = 1 << 30
+    disable_gc: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("warmup_time", "sample_time", "trial_time"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise InputError(f"{name}={value!r} must be a finite number of seconds >= 0")
+        if self.min_samples < 1:
+            raise InputError(f"min_samples={self.min_samples} must be at least 1")
+        if self.max_samples < self.min_samples:
+            raise InputError(
+                f"max_samples={self.max_samples} must be at least min_samples={self.min_samples}"
+            )
+        if self.max_loops < 1:
+            raise InputError(f"max_loops={self.max_loops} must be at least 1")
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The samples of one trial, in seconds per call, with how they were taken.
+
+    ``label`` names the time reported: ``"wall"`` (CPU wall clock around the
+    calls), ``"device"`` (CUDA events around the kernels), ``"launch-inclusive"``
+    or ``"process"`` (a spawned command, spawn overhead subtracted).
+    """
+
+    per_call: npt.NDArray[np.float64]
+    loops: int
+    warmup_samples: int
+    read_overhead_ns: float
+    loop_overhead_ns: float
+    clock: str = "perf_counter"
+    label: str = "wall"
+    warnings: tuple[str, ...] = field(default=())
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def median(self) -> float:
+        """The median per-call time, in seconds."""
+        return float(np.median(self.per_call))
+
+    def details(self) -> dict[str, Any]:
+        """A JSON-able account of how the samples were taken."""
+        return {
+            "loops": self.loops,
+            "samples": len(self.per_call),
+            "warmup_samples": self.warmup_samples,
+            "read_overhead_ns": self.read_overhead_ns,
+            "loop_overhead_ns": self.loop_overhead_ns,
+            "clock": self.clock,
+            "label": self.label,
+            **self.extra,
+        }
+
+
+class Timer:
+    """Times a callable applied to one argument; see the module docstring."""
+
+    def __init__(self, settings: TimerSettings | None = None, *, clock: Clock = default_clock):
+        self.settings = settings or TimerSettings()
+        self.clock = clock
+
+    def sample(self, fn: Callable[[Any], object], arg: Any, loops: int) -> int:
+        """One raw sample: nanoseconds for ``loops`` calls of ``fn(arg)``."""
+        clock = self.clock
+        it = itertools.repeat(None, loops)
+        t0 = clock()
+        for _ in it:
+            fn(arg)
+        t1 = clock()
+        return t1 - t0
+
+    def calibrate(self, fn: Callable[[Any], object], arg: Any) -> tuple[int, int]:
+        """Warm up and choose the inner loop count; returns ``(loops, samples run)``."""
+        settings, clock = self.settings, self.clock
+        target = settings.sample_time * _NS
+        start = clock()
+        loops, runs = 1, 0
+        while True:
+            raw = self.sample(fn, arg, loops)
+            runs += 1
+            if raw >= target or loops >= settings.max_loops:
+                break
+            per_call = max(raw, 1) / loops
+            wanted = math.ceil(target / per_call * 1.1)
+            loops = min(max(wanted, loops * 2), loops * 100, settings.max_loops)
+        while clock() - start < settings.warmup_time * _NS:
+            self.sample(fn, arg, loops)
+            runs += 1
+        return loops, runs
+
+    def loop_overhead_ns(self, loops: int, *, repeats: int = 5) -> float:
+        """Nanoseconds one empty iteration of the inner loop costs (median of repeats)."""
+        clock = self.clock
+        n = max(1, min(loops, 10_000))
+        read = read_overhead_ns(clock)
+        costs = []
+        for _ in range(repeats):
+            it = itertools.repeat(None, n)
+            t0 = clock()
+            for _ in it:
+                pass
+            t1 = clock()
+            costs.append(max(0.0, (t1 - t0 - read) / n))
+        costs.sort()
+        return costs[len(costs) // 2]
+
+    def time(self, fn: Callable[[Any], object], arg: Any) -> Timing:
+        """Warm up, calibrate, then sample ``fn(arg)``; see the module docstring."""
+        loops, warmup = self.calibrate(fn, arg)
+        read = read_overhead_ns(self.clock)
+        loop_cost = self.loop_overhead_ns(loops)
+        raw = self._collect(fn, arg, loops)
+        per_call = (raw - read - loop_cost * loops) / loops / _NS
+        warnings = []
+        if np.any(per_call <= 0):
+            warnings.append(
+                "some samples were no longer than the timer's own overhead; "
+                "the callable is too fast to time alone, so time a batch of work per call"
+            )
+            per_call = np.maximum(per_call, 0.0)
+        if loops > 1:
+            warnings.append(
+                f"each sample averages {loops} calls, so its percentiles describe batches, "
+                "not single calls"
+            )
+        return Timing(per_call, loops, warmup, read, loop_cost, warnings=tuple(warnings))
+
+    def _collect(
+        self, fn: Callable[[Any], object], arg: Any, loops: int
+    ) -> npt.NDArray[np.float64]:
+        settings, clock = self.settings, self.clock
+        was_enabled = gc.isenabled()
+        gc.collect()
+        if settings.disable_gc:
+            gc.disable()
+        try:
+            samples: list[int] = []
+            deadline = clock() + settings.trial_time * _NS
+            while len(samples) < settings.max_samples:
+                samples.append(self.sample(fn, arg, loops))
+                if len(samples) >= settings.min_samples and clock() >= deadline:
+                    break
+        finally:
+            if was_enabled:
+                gc.enable()
+        return np.asarray(samples, dtype=np.float64)
