@@ -208,7 +208,9 @@ class _Parser:
             name = match.group().lower()
             self.pos = match.end()
             self.expect("=", f"'=' after field name {name!r} in entry {key!r}")
+            value_pos = self.pos
             value = self.value(name)
+            sep = self.separator(closer, name, key, value_pos, value)
             if name in fields:
                 self.warnings.append(
                     f"{self.source}, line {self.line_of(name_pos)}: entry {key!r} "
@@ -216,9 +218,6 @@ class _Parser:
                 )
             else:
                 fields[name] = " ".join(value.split())
-            sep = self.expect(
-                "," + closer, f"',' or '{closer}' after the value of {name!r} in entry {key!r}"
-            )
         for earlier in self.entries:
             if earlier.key.lower() == key.lower():
                 self.warnings.append(
@@ -227,6 +226,22 @@ class _Parser:
                 )
                 break
         self.entries.append(BibEntry(kind, key, fields, line))
+
+    def separator(self, closer: str, name: str, key: str, value_pos: int, value: str) -> str:
+        """The ',' or closer after a value; a missing one is blamed on a swallowing value."""
+        try:
+            return self.expect(
+                "," + closer, f"',' or '{closer}' after the value of {name!r} in entry {key!r}"
+            )
+        except InputError:
+            swallowed = re.findall(r"\n\s*([A-Za-z][\w-]*)\s*=", value)
+            if not swallowed:
+                raise
+            raise self.error(
+                f"the value of {name!r} opened here runs on over {', '.join(swallowed)} "
+                f"to line {self.line_of(self.pos)}; a closing brace or quote is probably missing",
+                value_pos,
+            ) from None
 
     # -- values --
     def value(self, field: str) -> str:

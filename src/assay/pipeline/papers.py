@@ -164,14 +164,22 @@ def normalise_title(title: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", folded).split())
 
 
+def _title_key(paper: Paper) -> str:
+    """The normalised title without spaces, so that "Flash-Attention" is "FlashAttention"."""
+    return paper.normalised_title.replace(" ", "")
+
+
 def paper_keys(paper: Paper) -> tuple[str, ...]:
-    """The keys a paper is recognised by: ``doi:...``, ``arxiv:...``, ``title:...``."""
+    """The keys a paper is recognised by: ``doi:...``, ``arxiv:...``, ``title:...``.
+
+    The title key is the normalised title with its spaces removed as well.
+    """
     keys = []
     if paper.doi:
         keys.append(f"doi:{paper.doi}")
     if paper.arxiv_id:
         keys.append(f"arxiv:{paper.arxiv_id}")
-    title = paper.normalised_title
+    title = _title_key(paper)
     if title:
         keys.append(f"title:{title}")
     return tuple(keys)
@@ -184,7 +192,8 @@ def _is_arxiv_doi(doi: str | None) -> bool:
 def same_paper(a: Paper, b: Paper) -> str | None:
     """The key by which ``a`` and ``b`` are the same paper, or None when they are not.
 
-    A shared DOI or arXiv id decides. A shared normalised title decides too, unless
+    A shared DOI or arXiv id decides. A shared normalised title (accents, case,
+    punctuation and spaces ignored) decides too, unless
     the two records carry conflicting identifiers of the same kind (two different
     publisher DOIs, or two different arXiv ids): those are different works that
     happen to share a title. arXiv's own DOIs count as arXiv ids here, so that a
@@ -194,7 +203,7 @@ def same_paper(a: Paper, b: Paper) -> str | None:
         return f"doi:{a.doi}"
     if a.arxiv_id and a.arxiv_id == b.arxiv_id:
         return f"arxiv:{a.arxiv_id}"
-    title_a, title_b = a.normalised_title, b.normalised_title
+    title_a, title_b = _title_key(a), _title_key(b)
     if not title_a or title_a != title_b:
         return None
     publisher_a = None if _is_arxiv_doi(a.doi) else a.doi

@@ -1,0 +1,247 @@
+"""The BibTeX reader and writer, on a file shaped like the ones people really keep."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assay.errors import InputError, NotFoundError
+from assay.formats import bibtex
+from assay.pipeline.papers import Author
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def refs() -> bibtex.BibFile:
+    return bibtex.load_bibtex(DATA / "refs.bib")
+
+
+def test_every_entry_is_read_with_its_line(refs: bibtex.BibFile) -> None:
+    assert [(e.type, e.key, e.line) for e in refs.entries] == [
+        ("inproceedings", "dao2022flashattention", 9),
+        ("article", "muller2021linear", 20),
+        ("misc", "noyear", 29),
+        ("article", "DBLP:journals/corr/abs-2205-14135", 35),
+    ]
+    assert refs.warnings == ()
+
+
+def test_strings_concatenation_and_month_macros(refs: bibtex.BibFile) -> None:
+    flash = refs.entries[0].fields
+    assert flash["booktitle"] == "Advances in Neural Information Processing Systems 35"
+    assert flash["month"] == "12"
+    assert flash["year"] == "2022"
+    assert refs.strings["acl"] == "Proceedings of the Annual Meeting of the ACL"
+
+
+def test_values_keep_their_braces_and_commands(refs: bibtex.BibFile) -> None:
+    assert refs.entries[1].fields["title"] == (
+        r"Linear {T}ransformers are {\"u}ber-Efficient: an \textit{empirical} study of "
+        r"$O(n)$ attention"
+    )
+    # a value spread over lines is joined with single spaces
+    assert "since the time and memory" in refs.entries[3].fields["abstract"]
+
+
+def test_papers_are_cleaned_deduplicated_and_merged(refs: bibtex.BibFile) -> None:
+    papers = bibtex.bibtex_papers(refs)
+    assert [p.key for p in papers] == ["dao2022flashattention", "muller2021linear", "noyear"]
+    flash, muller, noyear = papers
+    assert flash.title == (
+        "FlashAttention: Fast and Memory-Efficient Exact Attention with IO-Awareness"
+    )
+    assert flash.raw_title.startswith("Flash{A}ttention")
+    assert flash.authors[-1] == Author("Ré", "Christopher")
+    assert flash.arxiv_id == "2205.14135"
+    # the duplicate (same arXiv id) filled what the first record lacked
+    assert flash.doi == "10.48550/arxiv.2205.14135"
+    assert flash.abstract.startswith("Transformers are slow")
+    assert flash.code_url == "https://github.com/Dao-AILab/flash-attention"
+    assert flash.venue == "Advances in Neural Information Processing Systems 35"
+
+    assert muller.title == (
+        "Linear Transformers are über-Efficient: an empirical study of O(n) attention"
+    )
+    assert muller.authors == (
+        Author("Müller", "Jörg"),
+        Author("Café", "René"),
+        Author("Knøll", "Søren"),
+        Author("van der Berg", "Anna"),
+    )
+    assert muller.doi == "10.5555/jmlr.2021.0042"
+    assert muller.year is None  # a missing field is simply absent
+
+    assert noyear.title == "Attention Sinks & Streaming: notes"
+    assert noyear.authors == (Author("Hazy Research"),)
+    assert (noyear.year, noyear.venue, noyear.doi) == (None, "", None)
+
+
+def test_one_entry_by_key_and_a_helpful_miss(refs: bibtex.BibFile) -> None:
+    (paper,) = bibtex.bibtex_papers(refs, key="noyear")
+    assert paper.key == "noyear"
+    with pytest.raises(NotFoundError, match=r"no entry with key 'muller2021'.*muller2021linear"):
+        bibtex.bibtex_papers(refs, key="muller2021")
+
+
+def _error(text: str) -> str:
+    with pytest.raises(InputError) as info:
+        bibtex.parse_bibtex(textwrap.dedent(text).removeprefix("\n"), source="bad.bib")
+    return str(info.value)
+
+
+def test_a_missing_comma_is_reported_at_its_line() -> None:
+    message = _error(
+        """
+        @article{ok, title = {Fine}}
+
+        @article{broken,
+          title = {A title}
+          author = {Doe, Jane},
+        }
+        """
+    )
+    assert message.startswith("bad.bib, line 5:")
+    assert "expected ',' or '}' after the value of 'title'" in message
+    assert "found 'a'" in message
+
+
+def test_an_unclosed_brace_points_at_where_it_opened() -> None:
+    message = _error(
+        """
+        @article{one,
+          title = {Never closed,
+          year = 2020,
+        }
+
+        @article{two, title = {Two}}
+        """
+    )
+    assert message.startswith("bad.bib, line 2:")
+    assert "runs on over year to line 6" in message
+    assert "closing brace or quote is probably missing" in message
+
+
+def test_a_value_open_at_the_end_of_the_file() -> None:
+    message = _error(
+        """
+        @article{one, title = {Fine}}
+        @article{two,
+          title = {Never {{closed,
+        }
+        @article{three, title = {Three}}
+        """
+    )
+    assert message.startswith("bad.bib, line 3:")
+    assert "never closed (missing '}')" in message
+    assert "the entry at line 5 is swallowed" in message
+
+
+def test_an_undefined_macro_and_a_missing_key() -> None:
+    assert _error("@misc{x,\n  journal = jmlr,\n}").startswith("bad.bib, line 2: 'jmlr'")
+    message = _error("% header\n\n@misc{ , title={x}}")
+    assert message.startswith("bad.bib, line 3: expected a citation key")
+    assert "expected '{' or '('" in _error("@misc title")
+
+
+def test_an_entry_without_title_fails_the_whole_import() -> None:
+    bib = bibtex.parse_bibtex(
+        "@misc{good, title={Good}}\n\n@misc{bad,\n  author={Doe, J}}\n", source="t.bib"
+    )
+    with pytest.raises(InputError, match=r"t\.bib, line 3: entry 'bad' has no title"):
+        bibtex.bibtex_papers(bib)
+
+
+def test_an_invalid_doi_names_the_entry_and_line() -> None:
+    bib = bibtex.parse_bibtex("\n@misc{x, title={T}, doi={not-a-doi}}", source="t.bib")
+    with pytest.raises(InputError, match=r"t\.bib, line 2: entry 'x': DOI 'not-a-doi'"):
+        bibtex.bibtex_papers(bib)
+
+
+def test_comments_parentheses_quotes_and_repeats() -> None:
+    text = textwrap.dedent(
+        """
+        % @article{commented, title = {Not an entry}}
+        Free text between entries is a comment too.
+        @Article(paren, Title = "Quoted {"}inner{"} and {braces}", YEAR = "19" # "99")
+        @misc{paren, title = {Same key again}, title = {Second title}}
+        @preamble{"\\newcommand{\\noop}[1]{}"}
+        """
+    )
+    bib = bibtex.parse_bibtex(text, source="c.bib")
+    assert [e.key for e in bib.entries] == ["paren", "paren"]
+    first = bib.entries[0]
+    assert first.type == "article"
+    assert first.fields == {"title": 'Quoted {"}inner{"} and {braces}', "year": "1999"}
+    assert bib.entries[1].fields["title"] == "Same key again"
+    assert any("repeats field 'title'" in w for w in bib.warnings)
+    assert any("key 'paren' was already used at line 4" in w for w in bib.warnings)
+
+
+def test_names_in_every_bibtex_form() -> None:
+    names = bibtex.parse_names(
+        "Ludwig van Beethoven and {Barnes and Noble} and Doe, Jr, John and "
+        "Tom{\\'a}{\\v s} Mikolov and others"
+    )
+    assert names == (
+        Author("van Beethoven", "Ludwig"),
+        Author("Barnes and Noble"),
+        Author("Doe", "John Jr"),
+        Author("Mikolov", "Tomáš"),
+    )
+
+
+def test_arxiv_ids_from_dblp_and_preprint_styles() -> None:
+    bib = bibtex.parse_bibtex(
+        "@article{a, title={A}, journal={arXiv preprint arXiv:1706.03762}}\n"
+        "@article{b, title={B}, journal={CoRR}, volume={abs/1810.04805}}\n"
+        "@misc{c, title={C}, eprint={hep-th/9901001}, archivePrefix={arXiv}}\n"
+    )
+    assert [p.arxiv_id for p in bibtex.bibtex_papers(bib)] == [
+        "1706.03762",
+        "1810.04805",
+        "hep-th/9901001",
+    ]
+
+
+def test_write_then_read_gives_the_same_papers(refs: bibtex.BibFile) -> None:
+    papers = bibtex.bibtex_papers(refs)
+    again = bibtex.bibtex_papers(bibtex.parse_bibtex(bibtex.write_bibtex(papers)))
+    assert again == papers
+
+
+def test_writing_escapes_plain_titles_and_makes_keys() -> None:
+    from assay.pipeline.papers import Paper
+
+    paper = Paper(title="Q&A at 50% off #1", authors=(Author("Doe", "Jane"),), year=2024)
+    text = bibtex.write_bibtex([paper])
+    assert text.startswith("@misc{doe2024paper,")
+    assert r"Q\&A at 50\% off \#1" in text
+    (back,) = bibtex.bibtex_papers(bibtex.parse_bibtex(text))
+    assert back.title == "Q&A at 50% off #1"
+
+
+def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        bibtex.load_bibtex(tmp_path / "nope.bib")
+    latin = tmp_path / "latin.bib"
+    latin.write_bytes("@misc{x, title={Caf\xe9}}".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8"):
+        bibtex.load_bibtex(latin)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet='@{}()"#,=% \n\\abcxyz019', max_size=80))
+def test_any_text_parses_or_fails_with_an_input_error(text: str) -> None:
+    try:
+        bib = bibtex.parse_bibtex(text)
+    except InputError as exc:
+        message = str(exc)
+    else:
+        message = "<string>, line 0: parsed"
+        assert all(isinstance(e.key, str) for e in bib.entries)
+    assert message.startswith("<string>, line ")
