@@ -52,6 +52,7 @@ from assay.criteria.units import canonical_unit, unit_names
 __all__ = ["MAX_DEPTH", "parse_predicate"]
 
 MAX_DEPTH = 64
+_MAX_EXPONENT = 300  # decimal exponents beyond this are not numbers anyone means
 
 _PREDICATE = (
     "a criterion: a comparison such as effect(latency.p99) <= -20%, "
@@ -240,10 +241,14 @@ class _Parser:
         number = self.expect(Kind.NUMBER, "a number, such as -20% or 200ms")
         try:
             value = Decimal(number.text)
-        except decimal.DecimalException:  # pragma: no cover - the tokenizer only passes numbers
-            raise self.fail("a number", number) from None
+        except decimal.DecimalException:  # an exponent beyond what Decimal can hold
+            raise self.fail("a number within the range of a float", number) from None
+        if not value:
+            value = Decimal(0)  # 0e-99999999 is zero, not a hundred million zeros
+        elif not -_MAX_EXPONENT <= value.adjusted() <= _MAX_EXPONENT:
+            raise self.fail("a number within the range of a float", number)
         if negative:
-            value = -value
+            value = value.copy_negate()
         unit, end = self.unit(number)
         quantity = Quantity(value, unit, span=(start.position, end))
         if not math.isfinite(quantity.base):
