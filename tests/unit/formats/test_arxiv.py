@@ -45,7 +45,7 @@ def test_a_saved_answer_becomes_a_paper() -> None:
 
 
 def test_an_error_answer_is_not_found() -> None:
-    with pytest.raises(NotFoundError, match="incorrect id format for 9999.99999"):
+    with pytest.raises(NotFoundError, match=r"incorrect id format for 9999\.99999"):
         arxiv.parse_arxiv_atom(ERROR_FEED)
 
 
