@@ -57,6 +57,8 @@ class BenchOptions:
       and recorded as failed (not available in-process for memory).
     - ``time_margin``: the smallest relative change in time that matters (2% by
       default): smaller true changes come out EQUIVALENT, not BETTER or WORSE.
+    - ``memory_margin``: the same for peak memory (1% by default). Either
+      margin may be None for none at all.
     - ``usd_per_hour``: price of the machine, for the ``cost`` metric.
     - ``primary``: metrics whose verdicts ``until_decided`` waits for (default:
       ``time`` and any metric declared ``primary=True``).
@@ -74,6 +76,7 @@ class BenchOptions:
     gpu_cache: str = "warm"
     confidence: float = 0.95
     time_margin: float | None = 0.02
+    memory_margin: float | None = 0.01
     usd_per_hour: float | None = None
     primary: tuple[str, ...] | None = None
     python: str | None = None
@@ -99,8 +102,10 @@ class BenchOptions:
             raise InputError(f"gpu_cache={self.gpu_cache!r} must be 'warm' or 'cold'")
         if not 0.5 <= self.confidence < 1:
             raise InputError(f"confidence={self.confidence!r} must be in [0.5, 1), e.g. 0.95")
-        if self.time_margin is not None and not (0 <= self.time_margin < 1):
-            raise InputError(f"time_margin={self.time_margin!r} must be in [0, 1), e.g. 0.02")
+        for name in ("time_margin", "memory_margin"):
+            margin = getattr(self, name)
+            if margin is not None and not (0 < margin < 1):
+                raise InputError(f"{name}={margin!r} must be in (0, 1), e.g. 0.02, or None")
 
     def resolved(self) -> BenchOptions:
         """These options with a plan seed (a random one when none was given)."""

@@ -70,7 +70,7 @@ class Block:
     seed: int
     order: tuple[str, ...]
 
-    def keys(self) -> list[TrialKey]:
+    def trial_keys(self) -> list[TrialKey]:
         """The block's trials in the order they run."""
         return [TrialKey(method, self.params, self.seed) for method in self.order]
 

@@ -472,8 +472,8 @@ def metric(
 
     The function receives the method's output (and the trial's input when it
     takes two arguments) and returns a number, or one number per example, which
-    are then compared paired by example. ``margin`` is the smallest difference
-    that matters, in the metric's units; ``primary=True`` makes
+    are then compared paired by example. ``margin`` is the smallest relative
+    change that matters (0.01 for 1%); ``primary=True`` makes
     ``until_decided`` wait for this metric's verdicts too.
     """
     if fn is not None or higher_is_better is None:
@@ -481,8 +481,8 @@ def metric(
             "a metric needs its direction: @assay.metric(higher_is_better=True) "
             "or @assay.metric(higher_is_better=False)"
         )
-    if margin is not None and not (math.isfinite(margin) and margin >= 0):
-        raise InputError(f"margin={margin!r} must be a finite number >= 0")
+    if margin is not None and not (isinstance(margin, int | float) and 0 < margin < 1):
+        raise InputError(f"margin={margin!r} must be a fraction in (0, 1), e.g. 0.01 for 1%")
     direction = bool(higher_is_better)
 
     def register(func: F) -> F:

@@ -113,6 +113,11 @@ class BenchmarkSpec:
             "commands": {
                 m.name: m.target.template for m in self.methods if isinstance(m.target, Command)
             },
+            "variants": {
+                m.name: {"family": m.family, "toggles": dict(m.toggles)}
+                for m in self.methods
+                if m.family is not None
+            },
             "metrics": [
                 {
                     "name": m.name,

@@ -16,8 +16,7 @@ How one trial of a Python callable is timed (see :meth:`Timer.time`):
    ``(raw - read_overhead - loops * loop_overhead) / loops``.
 
 With ``loops > 1`` a sample is the mean of ``loops`` calls, so its upper
-percentiles describe batches, not single calls; :class:`Timing` says so in its
-warnings. The clock is injectable (:class:`assay.measure.clock.FakeClock`), which
+percentiles describe batches, not single calls (``Timing.loops`` says how many). The clock is injectable (:class:`assay.measure.clock.FakeClock`), which
 is how the calibration is unit-tested.
 """
 
@@ -172,11 +171,6 @@ class Timer:
                 "the callable is too fast to time alone, so time a batch of work per call"
             )
             per_call = np.maximum(per_call, 0.0)
-        if loops > 1:
-            warnings.append(
-                f"each sample averages {loops} calls, so its percentiles describe batches, "
-                "not single calls"
-            )
         return Timing(per_call, loops, warmup, read, loop_cost, warnings=tuple(warnings))
 
     def _collect(

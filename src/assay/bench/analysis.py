@@ -1,0 +1,300 @@
+"""Turning a run's trials into comparisons, summaries, sweeps and ablations.
+
+:func:`analyse` needs only the run's header and trials (no benchmark module), so
+a stored run can be re-analysed at any time.
+
+**Comparisons.** For every candidate, metric and sweep point, the baseline's and
+the candidate's trial values go to :func:`assay.stats.compare`:
+
+- trials are **paired by seed** (same block, same input): the pairs where both
+  trials succeeded are compared with a paired test; with fewer than two such
+  pairs the arms are compared unpaired;
+- a metric that returns **per-example** values is paired by (seed, example);
+- ``time`` is the trial's median per-call time, compared as a ratio on the log
+  scale (the statistics engine's default for positive values), lower is better,
+  with the run's ``time_margin``; memory peaks with ``memory_margin``; quality
+  metrics with their declared direction and margin;
+- throughput and cost follow from time and are not compared again.
+
+Every p-value of the run is then adjusted with Benjamini-Hochberg
+(:func:`assay.stats.adjust_pvalues`) across candidates, metrics and sweep
+points, and a BETTER/WORSE verdict whose adjusted p-value does not pass at the
+run's level becomes INCONCLUSIVE, with a warning saying why.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from assay.bench.registry import Params
+from assay.bench.result import BenchmarkResult, ComparisonRow, MethodSummary
+from assay.bench.sink import RunHeader
+from assay.bench.trial import TrialResult, sample_summary
+from assay.errors import AssayError
+
+__all__ = ["MetricInfo", "analyse", "compare_arms", "group_trials", "metric_infos", "paired_arms"]
+
+_MEMORY = ("peak_heap", "peak_rss", "peak_cuda")
+Grouped = dict[Params, dict[str, dict[int, TrialResult]]]
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How a metric is compared."""
+
+    name: str
+    lower_is_better: bool
+    margin: float | None
+    primary: bool
+
+
+def metric_infos(header: RunHeader) -> list[MetricInfo]:
+    """The compared metrics of a run: time, memory peaks, then the user's."""
+    options = header.options
+    chosen = options.get("primary")
+    infos = [MetricInfo("time", True, options.get("time_margin"), True)]
+    infos += [MetricInfo(m, True, options.get("memory_margin"), False) for m in _MEMORY]
+    for metric in header.spec.get("metrics", []):
+        infos.append(
+            MetricInfo(
+                metric["name"],
+                not metric["higher_is_better"],
+                metric.get("margin"),
+                bool(metric.get("primary")),
+            )
+        )
+    if chosen is not None:
+        infos = [dataclasses.replace(i, primary=i.name in chosen) for i in infos]
+    return infos
+
+
+def group_trials(trials: list[TrialResult]) -> Grouped:
+    """Trials by sweep point, then method, then seed."""
+    grouped: Grouped = defaultdict(lambda: defaultdict(dict))
+    for trial in trials:
+        grouped[trial.key.params][trial.key.method][trial.key.seed] = trial
+    return grouped
+
+
+def _has(trial: TrialResult, metric: str) -> bool:
+    return trial.ok and metric in trial.values
+
+
+def paired_arms(
+    base: dict[int, TrialResult],
+    cand: dict[int, TrialResult],
+    metric: str,
+    *,
+    pairing: bool = True,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], bool]:
+    """Both arms' values on ``metric``: paired by seed (and example) when possible."""
+    seeds = sorted(
+        s for s in base.keys() & cand.keys() if _has(base[s], metric) and _has(cand[s], metric)
+    )
+    if pairing and len(seeds) >= 2:
+        per_example = all(
+            metric in base[s].samples
+            and metric in cand[s].samples
+            and base[s].samples[metric].shape == cand[s].samples[metric].shape
+            for s in seeds
+        )
+        if per_example:
+            b = np.concatenate([base[s].samples[metric] for s in seeds])
+            c = np.concatenate([cand[s].samples[metric] for s in seeds])
+            return b, c, True
+        b = np.array([base[s].values[metric] for s in seeds])
+        c = np.array([cand[s].values[metric] for s in seeds])
+        return b, c, True
+    b = np.array([t.values[metric] for t in base.values() if _has(t, metric)])
+    c = np.array([t.values[metric] for t in cand.values() if _has(t, metric)])
+    return b, c, False
+
+
+def compare_arms(
+    baseline: npt.NDArray[np.float64],
+    candidate: npt.NDArray[np.float64],
+    *,
+    info: MetricInfo,
+    paired: bool,
+    confidence: float,
+    name: str,
+    params: Params,
+) -> ComparisonRow:
+    """One comparison row from two arms' values (see the module docstring)."""
+    row = ComparisonRow(
+        name, info.name, params, "not compared", None, None, None, None,
+        info.lower_is_better, paired, len(baseline), len(candidate),
+    )  # fmt: skip
+    if len(baseline) < 2 or len(candidate) < 2:
+        return dataclasses.replace(
+            row, warnings=("fewer than 2 completed trials in an arm: nothing to compare",)
+        )
+    if paired and np.array_equal(baseline, candidate):
+        return dataclasses.replace(
+            row, verdict="equivalent", effect=0.0, ci=(0.0, 0.0), p_value=1.0,
+            test="identical values",
+            warnings=("every pair of trials gave exactly the same value",),
+        )  # fmt: skip
+    from assay.stats.comparison import compare
+
+    try:
+        result = compare(
+            baseline,
+            candidate,
+            lower_is_better=info.lower_is_better,
+            paired=paired,
+            margin=info.margin,
+            confidence=confidence,
+        )
+    except AssayError as exc:
+        return dataclasses.replace(row, warnings=(str(exc),))
+    return _row_from(row, result)
+
+
+def _row_from(row: ComparisonRow, result: Any) -> ComparisonRow:
+    verdict = getattr(result.verdict, "value", result.verdict)
+    ci = tuple(float(v) for v in result.ci)
+    return dataclasses.replace(
+        row,
+        verdict=str(verdict).lower(),
+        effect=float(result.effect),
+        ci=(ci[0], ci[1]),
+        p_value=None if result.p_value is None else float(result.p_value),
+        n_baseline=int(result.n_baseline),
+        n_candidate=int(result.n_candidate),
+        needed_trials=getattr(result, "needed_trials", None),
+        test=str(getattr(result, "test", "")) or None,
+        warnings=tuple(getattr(result, "warnings", ()) or ()),
+        comparison=result,
+    )
+
+
+def _adjust(rows: list[ComparisonRow], confidence: float) -> list[ComparisonRow]:
+    """Benjamini-Hochberg across the run; downgrade verdicts that do not survive."""
+    indices = [i for i, r in enumerate(rows) if r.p_value is not None]
+    if not indices:
+        return rows
+    from assay.stats.multiplicity import adjust_pvalues
+
+    adjusted = adjust_pvalues([rows[i].p_value for i in indices], method="bh")
+    out = list(rows)
+    alpha = 1.0 - confidence
+    for i, p in zip(indices, adjusted, strict=True):
+        row = dataclasses.replace(rows[i], p_adjusted=float(p))
+        if len(indices) > 1 and row.verdict in ("better", "worse") and p > alpha:
+            row = dataclasses.replace(
+                row,
+                verdict="inconclusive",
+                warnings=(
+                    *row.warnings,
+                    f"{row.verdict} on its own (p = {row.p_value:.3g}) but not after "
+                    f"false-discovery control across {len(indices)} comparisons "
+                    f"(adjusted p = {p:.3g}); run more trials or compare fewer things",
+                ),
+            )
+        out[i] = row
+    return out
+
+
+def comparisons(header: RunHeader, grouped: Grouped) -> list[ComparisonRow]:
+    """Every candidate × metric × sweep point, adjusted (module docstring)."""
+    baseline = header.spec["baseline"]
+    confidence = float(header.options.get("confidence", 0.95))
+    pairing = header.options.get("pairing") != "none"
+    rows = []
+    for params, methods in grouped.items():
+        base = methods.get(baseline, {})
+        for candidate in header.spec["candidates"]:
+            cand = methods.get(candidate, {})
+            for info in metric_infos(header):
+                if not any(_has(t, info.name) for t in (*base.values(), *cand.values())):
+                    continue
+                b, c, paired = paired_arms(base, cand, info.name, pairing=pairing)
+                rows.append(
+                    compare_arms(
+                        b,
+                        c,
+                        info=info,
+                        paired=paired,
+                        confidence=confidence,
+                        name=candidate,
+                        params=params,
+                    )
+                )
+    return _adjust(rows, confidence)
+
+
+def _summary(method: str, role: str, params: Params, trials: list[TrialResult]) -> MethodSummary:
+    ok = [t for t in trials if t.ok]
+    metrics: dict[str, dict[str, float]] = {}
+    for name in sorted({k for t in ok for k in t.values}):
+        values = np.array([t.values[name] for t in ok if name in t.values])
+        metrics[name] = {
+            "n": float(values.size),
+            "median": float(np.median(values)),
+            "mean": float(np.mean(values)),
+        }
+    pooled = [t.samples["time"] for t in ok if "time" in t.samples]
+    if pooled:
+        stats = sample_summary(np.concatenate(pooled))
+        metrics.setdefault("time", {}).update(
+            {f"per_call_{k}": v for k, v in stats.items() if k.startswith("p")}
+        )
+    return MethodSummary(method, role, params, len(trials), len(trials) - len(ok), metrics)
+
+
+def summaries(header: RunHeader, grouped: Grouped) -> list[MethodSummary]:
+    """One summary per method and sweep point."""
+    roles = {header.spec["baseline"]: "baseline"}
+    roles.update({c: "candidate" for c in header.spec["candidates"]})
+    out = []
+    for params, methods in grouped.items():
+        for method, role in roles.items():
+            out.append(_summary(method, role, params, list(methods.get(method, {}).values())))
+    return out
+
+
+def _warnings(header: RunHeader, trials: list[TrialResult], rows: list[ComparisonRow]) -> list[str]:
+    warnings = list(header.warnings)
+    seen = set(warnings)
+    for trial in trials:
+        for text in trial.details.get("warnings", []):
+            if text not in seen:
+                seen.add(text)
+                warnings.append(f"{trial.key.method}: {text}")
+    rates = BenchmarkResult(header, trials).failure_rates()
+    for method, rate in sorted(rates.items()):
+        if rate > 0:
+            warnings.append(
+                f"{method} failed {rate:.1%} of its trials; a method that fails matters more "
+                "than one that is a little faster (see the failures for reasons)"
+            )
+    del rows
+    return warnings
+
+
+def analyse(header: RunHeader, trials: list[TrialResult], *, stopped: str = "") -> BenchmarkResult:
+    """The full result of a run from its header and trials (module docstring)."""
+    from assay.bench.ablation import ablation_rows
+    from assay.bench.sweep import crossovers, scaling_fits
+
+    ordered = sorted(trials, key=lambda t: (t.block, t.position))
+    grouped = group_trials(ordered)
+    rows = comparisons(header, grouped)
+    return BenchmarkResult(
+        header=header,
+        trials=ordered,
+        comparisons=rows,
+        summaries=summaries(header, grouped),
+        scaling=scaling_fits(header, ordered),
+        crossovers=crossovers(header, rows),
+        ablation=ablation_rows(header, grouped),
+        stopped=stopped,
+        warnings=_warnings(header, ordered, rows),
+    )
