@@ -107,7 +107,7 @@ def test_structured_note() -> None:
     with pytest.raises(InputError, match="relevance 6 is not a score"):
         StructuredNote(DAY, 6, "x")
     with pytest.raises(InputError, match="relevance True is not a score"):
-        StructuredNote(DAY, True, "x")  # type: ignore[arg-type]
+        StructuredNote(DAY, True, "x")
     with pytest.raises(InputError, match="summary is empty"):
         StructuredNote(DAY, 3, " ")
     with pytest.raises(InputError, match="expected one sentence"):

@@ -25,7 +25,8 @@ X = RNG.normal(size=(8, 16))
 def _layer_norm(x: Array, eps: float) -> Array:
     mean = x.mean(axis=-1, keepdims=True)
     var = x.var(axis=-1, keepdims=True)
-    return (x - mean) / np.sqrt(var + eps)
+    normalised: Array = (x - mean) / np.sqrt(var + eps)
+    return normalised
 
 
 def _model(ln2_eps: float):  # type: ignore[no-untyped-def]

@@ -13,12 +13,13 @@ import pytest
 
 torch = pytest.importorskip("torch")
 nn = torch.nn
+Module: Any = torch.nn.Module
 
 from assay.errors import InputError  # noqa: E402
 from assay.repro import capture_torch, diff_torch  # noqa: E402
 
 
-class Block(nn.Module):  # type: ignore[misc]
+class Block(Module):  # type: ignore[misc]
     def __init__(self, ln2_eps: float) -> None:
         super().__init__()
         self.embed = nn.Linear(16, 32)
@@ -95,7 +96,7 @@ def test_tuple_outputs_are_compared_per_element() -> None:
     candidate = nn.LSTM(4, 3, batch_first=True)
     candidate.load_state_dict(reference.state_dict())
 
-    class Wrap(nn.Module):  # type: ignore[misc]
+    class Wrap(Module):  # type: ignore[misc]
         def __init__(self, inner: Any) -> None:
             super().__init__()
             self.lstm = inner
