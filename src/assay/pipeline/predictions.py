@@ -42,6 +42,7 @@ __all__ = [
     "calibration_table",
     "log_score",
     "overdue",
+    "resolve_from_evidence",
     "score",
     "score_by_person",
     "score_by_tag",
@@ -316,6 +317,27 @@ def score_by_tag(predictions: Sequence[Prediction], as_of: dt.date) -> dict[str,
     """One :class:`Score` per tag, tags sorted."""
     tags = sorted({t for p in predictions for t in p.tags})
     return {t: score(predictions, as_of, tag=t) for t in tags}
+
+
+def resolve_from_evidence(
+    prediction: Prediction, decided: bool | None, at: dt.datetime
+) -> Prediction:
+    """Resolve a prediction by its criterion once the evidence decides it.
+
+    ``decided`` is the criterion's value from the criteria engine: True resolves
+    YES, False resolves NO, None (the evidence does not decide yet) leaves the
+    prediction open. A prediction already resolved is returned unchanged, so the
+    workspace can call this after every new run.
+    """
+    if prediction.criterion is None:
+        raise InputError(
+            f"{prediction.question!r} has no criterion; "
+            "resolve it by hand with yes, no or ambiguous"
+        )
+    if decided is None or prediction.resolution is not None:
+        return prediction
+    outcome = Outcome.YES if decided else Outcome.NO
+    return prediction.resolve(outcome, f"criterion: {prediction.criterion}", at)
 
 
 def overdue(predictions: Iterable[Prediction], as_of: dt.date) -> list[Prediction]:

@@ -15,6 +15,7 @@ from assay.pipeline.predictions import (
     ScoredForecast,
     calibration_table,
     overdue,
+    resolve_from_evidence,
     score,
     score_by_person,
     score_by_tag,
@@ -206,3 +207,22 @@ def test_validation() -> None:
     resolved = PREDICTIONS[0]
     with pytest.raises(InputError, match="already resolved yes"):
         resolved.resolve(Outcome.NO, "ben", _at("2025-08-01"))
+
+
+def test_a_criterion_resolves_the_prediction_when_the_evidence_decides() -> None:
+    open_question = Prediction(
+        question="FlashAttention-3 cuts p50 latency by 20%",
+        resolve_by=dt.date(2026, 6, 30),
+        forecasts=(Forecast(0.6, "ana", _at("2026-01-05")),),
+        created_at=_at("2026-01-05"),
+        criterion="p50_latency.change <= -20%",
+    )
+    at = _at("2026-02-01")
+    assert resolve_from_evidence(open_question, None, at) is open_question
+    resolved = resolve_from_evidence(open_question, True, at)
+    assert resolved.resolution is not None
+    assert resolved.resolution.outcome is Outcome.YES
+    assert resolved.resolution.by == "criterion: p50_latency.change <= -20%"
+    assert resolve_from_evidence(resolved, False, _at("2026-03-01")) is resolved
+    with pytest.raises(InputError, match="has no criterion"):
+        resolve_from_evidence(PREDICTIONS[6], True, at)
