@@ -124,7 +124,7 @@ class _Parser:
         text = self.text
         while True:
             # Between entries everything is a comment; '%' comments out a whole line.
-            while self.pos < len(text) and text[self.pos] != "@":
+            while self.pos < len(text) and (text[self.pos] != "@" or self.in_word()):
                 if text[self.pos] == "%":
                     end = text.find("\n", self.pos)
                     self.pos = len(text) if end < 0 else end
@@ -136,6 +136,10 @@ class _Parser:
             tuple(self.entries), dict(self.user_strings), tuple(self.warnings), self.source
         )
 
+    def in_word(self) -> bool:
+        """An '@' inside a word (an e-mail address in a comment) starts no entry."""
+        return self.pos > 0 and self.text[self.pos - 1].isalnum()
+
     def entry(self) -> None:
         start = self.pos
         self.pos += 1  # '@'
@@ -145,6 +149,10 @@ class _Parser:
             raise self.error(f"expected an entry type after '@', found {self.found()}")
         kind = match.group().lower()
         self.pos = match.end()
+        if kind == "comment" and self.text[self.pos : self.pos + 1] not in ("{", "("):
+            end = self.text.find("\n", self.pos)  # a bare @comment runs to the end of the line
+            self.pos = len(self.text) if end < 0 else end
+            return
         opener = self.expect("{(", f"'{{' or '(' after @{kind}")
         closer = "}" if opener == "{" else ")"
         if kind == "comment":

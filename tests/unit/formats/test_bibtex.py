@@ -166,7 +166,9 @@ def test_comments_parentheses_quotes_and_repeats() -> None:
     text = textwrap.dedent(
         """
         % @article{commented, title = {Not an entry}}
-        Free text between entries is a comment too.
+        Free text between entries is a comment too; write to refs@example.org.
+        @comment this line is ignored, {unbalanced braces and all
+        @comment(jabref-meta: databaseType:bibtex;)
         @Article(paren, Title = "Quoted {"}inner{"} and {braces}", YEAR = "19" # "99")
         @misc{paren, title = {Same key again}, title = {Second title}}
         @preamble{"\\newcommand{\\noop}[1]{}"}
@@ -179,7 +181,7 @@ def test_comments_parentheses_quotes_and_repeats() -> None:
     assert first.fields == {"title": 'Quoted {"}inner{"} and {braces}', "year": "1999"}
     assert bib.entries[1].fields["title"] == "Same key again"
     assert any("repeats field 'title'" in w for w in bib.warnings)
-    assert any("key 'paren' was already used at line 4" in w for w in bib.warnings)
+    assert any("key 'paren' was already used at line 6" in w for w in bib.warnings)
 
 
 def test_names_in_every_bibtex_form() -> None:
