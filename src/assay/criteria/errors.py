@@ -12,6 +12,8 @@ multi-line form with a caret under the offending column, for
 
 from __future__ import annotations
 
+from typing import Self
+
 from assay.errors import InputError
 
 __all__ = ["CriteriaSyntaxError", "CriteriaUnitError"]
@@ -26,10 +28,14 @@ class CriteriaSyntaxError(InputError):
         line, column: 1-based line and column of that character.
         expected: what the parser expected there, in words.
         found: what it found instead (a short description), or ``""``.
+        field: where the expression came from (``success[1]``), or ``""``.
     """
 
-    def __init__(self, expression: str, position: int, expected: str, found: str = "") -> None:
+    def __init__(
+        self, expression: str, position: int, expected: str, found: str = "", *, field: str = ""
+    ) -> None:
         position = max(0, min(position, len(expression)))
+        self.field = field
         self.expression = expression
         self.position = position
         self.expected = expected
@@ -46,7 +52,13 @@ class CriteriaSyntaxError(InputError):
     def _one_line(self) -> str:
         shown = self.expression.replace("\r", " ").replace("\n", " ")
         found = f", found {self.found}" if self.found else ""
-        return f"invalid criterion {shown!r}: expected {self.expected} at {self._where()}{found}"
+        where = f"{self.field}: " if self.field else ""
+        at = self._where()
+        return f"{where}invalid criterion {shown!r}: expected {self.expected} at {at}{found}"
+
+    def in_field(self, field: str) -> Self:
+        """The same error, said of a named field (``success[1]``) of a file or form."""
+        return type(self)(self.expression, self.position, self.expected, self.found, field=field)
 
     def caret_message(self) -> str:
         """The error on several lines: the message, the expression, a caret under the column.
@@ -57,7 +69,8 @@ class CriteriaSyntaxError(InputError):
         text_line = self.expression.split("\n")[self.line - 1].rstrip("\r")
         pad = "".join("\t" if ch == "\t" else " " for ch in text_line[: self.column - 1])
         found = f", found {self.found}" if self.found else ""
-        head = f"invalid criterion: expected {self.expected} at {self._where()}{found}"
+        where = f"{self.field}: " if self.field else ""
+        head = f"{where}invalid criterion: expected {self.expected} at {self._where()}{found}"
         return f"{head}\n  {text_line}\n  {pad}^"
 
 
