@@ -325,6 +325,20 @@ def _sensitivity(
     return tuple(rows)
 
 
+def _notes(inputs: CostInputs, effects: MeasuredEffects, basis: str) -> tuple[str, ...]:
+    """What the figures leave out, in words."""
+    notes = []
+    if basis == "none":
+        notes.append("no throughput or time-per-request effect: no compute saving is counted")
+    elif inputs.compute_hours == 0 or inputs.price_per_compute_hour == 0:
+        notes.append("no compute volume or price given: the compute saving is zero")
+    if effects.throughput is not None and effects.time_per_request is not None:
+        notes.append("throughput and time per request measure one saving; throughput is used")
+    if effects.memory is not None and inputs.memory_gib * inputs.price_per_gib_month == 0:
+        notes.append("a memory effect without memory_gib and price_per_gib_month is not priced")
+    return tuple(notes)
+
+
 def _months(value: float) -> str:
     return "never" if not math.isfinite(value) else f"{value:.1f} months"
 
@@ -355,15 +369,6 @@ def cost_benefit(
         if effects.time_per_request is not None
         else "none"
     )
-    notes = []
-    if basis == "none":
-        notes.append("no throughput or time-per-request effect: no compute saving is counted")
-    elif inputs.compute_hours == 0 or inputs.price_per_compute_hour == 0:
-        notes.append("no compute volume or price given: the compute saving is zero")
-    if effects.throughput is not None and effects.time_per_request is not None:
-        notes.append("throughput and time per request measure one saving; throughput is used")
-    if effects.memory is not None and inputs.memory_gib * inputs.price_per_gib_month == 0:
-        notes.append("a memory effect without memory_gib and price_per_gib_month is not priced")
     reason = (
         f"{verdict.value}: payback {_months(payback.value)} "
         f"({_months(payback.low)} to {_months(payback.high)} over the measured interval), "
@@ -384,5 +389,5 @@ def cost_benefit(
         pessimistic_verdict=pessimistic,
         reason=reason,
         sensitivity=_sensitivity(inputs, effects, sensitivity_changes),
-        notes=tuple(notes),
+        notes=_notes(inputs, effects, basis),
     )

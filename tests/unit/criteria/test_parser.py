@@ -311,3 +311,14 @@ def test_ill_matched_units_are_refused_at_check_time(text: str, column: int, fra
 )
 def test_well_matched_units_pass_the_check(text: str) -> None:
     assert parse(text).canonical
+
+
+def test_the_examples_in_the_language_reference_parse() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[3] / "docs" / "criteria.md").read_text(encoding="utf-8")
+    block = doc.split("### Examples", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    examples = [line for line in block.splitlines() if line.strip()]
+    assert len(examples) == 7
+    for example in examples:
+        assert parse(example).canonical == example
