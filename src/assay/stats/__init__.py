@@ -1,0 +1,96 @@
+"""Statistics for honest comparisons: pure functions on arrays, no I/O.
+
+Start with :func:`compare`, which turns baseline and candidate trials into a
+:class:`Verdict` with an effect size, an interval and warnings. The pieces it
+is built from are public too:
+
+- summaries: :func:`summarize` (percentiles with order-statistic intervals);
+- tests: :func:`welch_test`, :func:`paired_t_test`, :func:`mann_whitney_test`,
+  :func:`wilcoxon_test`, :func:`permutation_test`, :func:`tost`;
+- intervals: :func:`bootstrap_ci`, :func:`bootstrap_change_ci`,
+  :func:`cluster_bootstrap_ci`;
+- effect sizes: :func:`relative_change`, :func:`hedges_g`,
+  :func:`cliffs_delta`, :func:`prob_superiority`;
+- many questions: :func:`adjust_pvalues` (Holm, Benjamini-Hochberg);
+- planning: :func:`trials_needed`, :class:`SequentialDesign`;
+- many methods on many datasets: :func:`friedman`, :func:`nemenyi`,
+  :func:`pairwise_wilcoxon`, :func:`critical_difference_diagram`;
+- ablations: :func:`ablation` (leave-one-out and Shapley attribution).
+
+Every function names its method and a reference in its docstring. Only
+``assay.errors`` and ``assay.types`` are imported from assay, and matplotlib only
+when a diagram is drawn.
+"""
+
+from __future__ import annotations
+
+from assay.stats.ablation import Ablation, Contribution, ablation
+from assay.stats.bootstrap import bootstrap_change_ci, bootstrap_ci, cluster_bootstrap_ci
+from assay.stats.cd_diagram import critical_difference_diagram
+from assay.stats.comparison import compare
+from assay.stats.effect import (
+    Estimate,
+    cliffs_delta,
+    hedges_g,
+    prob_superiority,
+    relative_change,
+)
+from assay.stats.multiplicity import adjust_pvalues
+from assay.stats.power import achieved_power, trials_needed
+from assay.stats.ranking import (
+    FriedmanResult,
+    NemenyiResult,
+    friedman,
+    nemenyi,
+    pairwise_wilcoxon,
+)
+from assay.stats.sequential import Decision, SequentialDesign
+from assay.stats.significance import (
+    SignificanceResult,
+    mann_whitney_test,
+    paired_t_test,
+    permutation_test,
+    tost,
+    welch_test,
+    wilcoxon_test,
+)
+from assay.stats.summary import QuantileEstimate, Summary, summarize
+from assay.stats.verdict import Comparison, Verdict
+
+__all__ = [
+    "Ablation",
+    "Comparison",
+    "Contribution",
+    "Decision",
+    "Estimate",
+    "FriedmanResult",
+    "NemenyiResult",
+    "QuantileEstimate",
+    "SequentialDesign",
+    "SignificanceResult",
+    "Summary",
+    "Verdict",
+    "ablation",
+    "achieved_power",
+    "adjust_pvalues",
+    "bootstrap_change_ci",
+    "bootstrap_ci",
+    "cliffs_delta",
+    "cluster_bootstrap_ci",
+    "compare",
+    "critical_difference_diagram",
+    "friedman",
+    "hedges_g",
+    "mann_whitney_test",
+    "nemenyi",
+    "paired_t_test",
+    "pairwise_wilcoxon",
+    "permutation_test",
+    "prob_superiority",
+    "relative_change",
+    "summarize",
+    "tost",
+    "trials_needed",
+    "welch_test",
+    "wilcoxon_test",
+]

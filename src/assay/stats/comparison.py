@@ -1,0 +1,263 @@
+"""``compare``: baseline and candidate trials in, an honest verdict out.
+
+Defaults, and why (simulations in ``tests/quality`` hold them to account):
+
+- The trial is the unit. Pass one number per trial (process, seed, run), not
+  thousands of correlated inner samples; summarise those into the trial first.
+- ``test="auto"`` runs Welch's t-test (paired t-test when ``paired=True``) on
+  the log values when every value is positive, and on the raw values
+  otherwise. Log values suit times and other multiplicative metrics, and turn
+  the effect into a ratio with its interval; t-tests hold their level with 5-10
+  trials per arm, where percentile and BCa bootstrap intervals gave 8-17% false
+  verdicts at a nominal 5%. No bootstrap is used.
+- Pair by seed whenever both arms share seeds (``paired=True``): the spread of
+  the differences is usually far smaller than the spread of either arm.
+- An explicitly named test runs on the raw values, so its p-value equals
+  SciPy's on the same numbers; its interval for the shift is divided by the
+  baseline's location (mean, or median for the rank tests) to make it
+  relative, except Welch and paired t, which use Fieller's interval for the
+  ratio of means.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assay.errors import InputError
+from assay.stats import diagnostics
+from assay.stats.effect import relative_change
+from assay.stats.power import trials_needed
+from assay.stats.significance import (
+    TESTS,
+    SignificanceResult,
+    mann_whitney_test,
+    paired_t_test,
+    permutation_test,
+    welch_test,
+    wilcoxon_test,
+)
+from assay.stats.validation import FloatArray, check_choice, check_confidence, sample_pair
+from assay.stats.verdict import Comparison, Verdict, decide
+
+__all__ = ["compare"]
+
+_PAIRED_ONLY = ("paired-t", "wilcoxon")
+_UNPAIRED_ONLY = ("welch", "mann-whitney")
+_MAX_NEEDED = 1_000_000
+
+
+@dataclass(frozen=True)
+class _Analysis:
+    effect: float
+    ci: tuple[float, float]
+    p_value: float
+    test: str
+    scale: str
+    spread: float  # trial-to-trial spread in relative units, for needed_trials
+
+
+def _check_margin(margin: float | None) -> float | None:
+    if margin is None:
+        return None
+    if not isinstance(margin, int | float) or not math.isfinite(margin) or margin <= 0:
+        raise InputError(
+            f"margin={margin!r} must be a positive fraction such as 0.02 for 2%, "
+            "or None for no margin"
+        )
+    return float(margin)
+
+
+def _check_test(test: str, paired: bool) -> str:
+    check_choice(test, ("auto", *TESTS), name="test")
+    if paired and test in _UNPAIRED_ONLY:
+        pair = "paired-t" if test == "welch" else "wilcoxon"
+        raise InputError(f"test={test!r} is for independent arms; with paired=True use {pair!r}")
+    if not paired and test in _PAIRED_ONLY:
+        raise InputError(f"test={test!r} needs paired=True (trials paired by seed or block)")
+    return test
+
+
+def _spread(base: FloatArray, cand: FloatArray, paired: bool) -> float:
+    """Trial-to-trial sd: of the differences when paired, pooled otherwise."""
+    if paired:
+        return float(np.std(cand - base, ddof=1))
+    pooled = ((base.size - 1) * np.var(base, ddof=1) + (cand.size - 1) * np.var(cand, ddof=1)) / (
+        base.size + cand.size - 2
+    )
+    return math.sqrt(float(pooled))
+
+
+def _auto(base: FloatArray, cand: FloatArray, paired: bool, confidence: float) -> _Analysis:
+    positive = bool(np.all(base > 0) and np.all(cand > 0))
+    scale = "log" if positive else "raw"
+    estimate = relative_change(base, cand, paired=paired, confidence=confidence, scale=scale)
+    b, c = (np.log(base), np.log(cand)) if positive else (base, cand)
+    run = paired_t_test if paired else welch_test
+    result = run(b, c, confidence=confidence)
+    spread = _spread(b, c, paired) / (1.0 if positive else abs(float(np.mean(base))))
+    test = "paired-t" if paired else "welch"
+    return _Analysis(estimate.estimate, estimate.ci, result.p_value, test, scale, spread)
+
+
+def _named(
+    test: str,
+    base: FloatArray,
+    cand: FloatArray,
+    paired: bool,
+    confidence: float,
+    rng: np.random.Generator | int | None,
+) -> _Analysis:
+    spread_raw = _spread(base, cand, paired)
+    if test in ("welch", "paired-t"):
+        estimate = relative_change(base, cand, paired=paired, confidence=confidence, scale="raw")
+        run = paired_t_test if paired else welch_test
+        p_value = run(base, cand, confidence=confidence).p_value
+        location = abs(float(np.mean(base)))
+        return _Analysis(
+            estimate.estimate, estimate.ci, p_value, test, "raw", spread_raw / location
+        )
+    result: SignificanceResult
+    if test == "mann-whitney":
+        result, location = mann_whitney_test(base, cand, confidence=confidence), np.median(base)
+    elif test == "wilcoxon":
+        result, location = wilcoxon_test(base, cand, confidence=confidence), np.median(base)
+    else:
+        result = permutation_test(base, cand, paired=paired, confidence=confidence, rng=rng)
+        location = float(np.mean(base))
+    scale_by = abs(float(location))
+    if scale_by == 0.0:
+        raise InputError(
+            f"the baseline's location is 0, so a relative change is undefined for test={test!r}"
+        )
+    low, high = result.ci
+    return _Analysis(
+        result.estimate / scale_by,
+        (low / scale_by, high / scale_by),
+        result.p_value,
+        test,
+        "raw",
+        spread_raw / scale_by,
+    )
+
+
+def _needed(
+    analysis: _Analysis, margin: float | None, paired: bool, confidence: float, have: int
+) -> int | None:
+    """Trials per arm that would settle an inconclusive comparison, or None."""
+    if analysis.scale == "log":
+        size = abs(math.log1p(analysis.effect))
+        bound = None if margin is None else math.log1p(margin)
+    else:
+        size, bound = abs(analysis.effect), margin
+    target = size if bound is None else abs(size - bound)
+    if target == 0.0 or analysis.spread == 0.0 or not math.isfinite(analysis.spread):
+        return None
+    try:
+        needed = trials_needed(target, analysis.spread, paired=paired, confidence=confidence)
+    except InputError:
+        return None
+    if needed > _MAX_NEEDED:
+        return None
+    return max(needed, have + 1)
+
+
+def _warnings(
+    base: FloatArray,
+    cand: FloatArray,
+    analysis: _Analysis,
+    margin: float | None,
+    confidence: float,
+    needed: int | None,
+    verdict: Verdict,
+) -> tuple[str, ...]:
+    b, c = (np.log(base), np.log(cand)) if analysis.scale == "log" else (base, cand)
+    found = [
+        diagnostics.no_spread_warning(base, cand),
+        diagnostics.too_few_warning(base.size, cand.size, analysis.test, confidence),
+        diagnostics.tail_warning(b, "baseline"),
+        diagnostics.tail_warning(c, "candidate"),
+        diagnostics.bimodal_warning(b, "baseline"),
+        diagnostics.bimodal_warning(c, "candidate"),
+    ]
+    arm_spread = float(np.std(b, ddof=1))
+    if analysis.scale == "raw":
+        location = abs(float(np.mean(base)))
+        arm_spread = arm_spread / location if location > 0 else 0.0
+    if verdict is Verdict.INCONCLUSIVE and margin is not None:
+        found.append(diagnostics.spread_warning(arm_spread, margin, "margin"))
+    elif verdict is not Verdict.EQUIVALENT:
+        found.append(
+            diagnostics.spread_warning(arm_spread, abs(analysis.effect), "observed effect")
+        )
+    if not all(math.isfinite(v) for v in analysis.ci):
+        found.append(
+            "the interval is unbounded: the baseline's location is not clearly different "
+            "from zero, or the test has too few trials to bound it; run more trials"
+        )
+    if verdict is Verdict.INCONCLUSIVE and needed is None and margin is None:
+        found.append(
+            "the observed effect is too small to settle with a practical number of trials; "
+            "give a margin to test for equivalence instead"
+        )
+    return tuple(w for w in found if w)
+
+
+def compare(
+    baseline: Any,
+    candidate: Any,
+    *,
+    lower_is_better: bool = True,
+    paired: bool = False,
+    margin: float | None = None,
+    confidence: float = 0.95,
+    test: str = "auto",
+    rng: np.random.Generator | int | None = None,
+) -> Comparison:
+    """Compare candidate trials with baseline trials and give a verdict.
+
+    ``baseline`` and ``candidate`` hold one number per trial. ``lower_is_better``
+    says which direction is an improvement (True for latency, False for
+    accuracy). ``paired=True`` pairs the i-th baseline trial with the i-th
+    candidate trial (same seed or block). ``margin`` is the smallest relative
+    change that matters (0.02 for 2%): BETTER and WORSE must clear it, and an
+    interval inside it is EQUIVALENT. ``test`` is "auto" (see the module
+    docstring), "welch", "paired-t", "mann-whitney", "wilcoxon" or
+    "permutation"; ``rng`` seeds the permutation test.
+
+    Returns a :class:`~assay.stats.verdict.Comparison`; ``str()`` of it reads in
+    five seconds. Method: Welch (1947) or Student (1908) t-intervals on log
+    values, with the four-valued rule of :mod:`assay.stats.verdict`.
+    """
+    base, cand = sample_pair(baseline, candidate, paired=paired)
+    confidence = check_confidence(confidence)
+    margin = _check_margin(margin)
+    test = _check_test(test, paired)
+    if test == "auto":
+        analysis = _auto(base, cand, paired, confidence)
+    else:
+        analysis = _named(test, base, cand, paired, confidence, rng)
+    verdict = decide(analysis.ci, lower_is_better=lower_is_better, margin=margin)
+    needed = None
+    if verdict is Verdict.INCONCLUSIVE:
+        needed = _needed(analysis, margin, paired, confidence, max(base.size, cand.size))
+    warnings = _warnings(base, cand, analysis, margin, confidence, needed, verdict)
+    return Comparison(
+        verdict=verdict,
+        effect=analysis.effect,
+        ci=analysis.ci,
+        p_value=analysis.p_value,
+        test=analysis.test,
+        scale=analysis.scale,
+        confidence=confidence,
+        lower_is_better=lower_is_better,
+        paired=paired,
+        margin=margin,
+        n_baseline=int(base.size),
+        n_candidate=int(cand.size),
+        needed_trials=needed,
+        warnings=warnings,
+    )
