@@ -23,6 +23,7 @@ from assay.criteria.criterion import Criterion, canonical_text, content_hash, pa
 from assay.criteria.errors import CriteriaSyntaxError, CriteriaUnitError
 from assay.criteria.evaluation import interval_outcome
 from assay.criteria.evidence import (
+    ComparisonLike,
     EffectEstimate,
     Estimate,
     Evidence,
@@ -34,6 +35,7 @@ from assay.criteria.trials import trials_to_settle
 from assay.criteria.units import Dimension
 
 __all__ = [
+    "ComparisonLike",
     "CriteriaSyntaxError",
     "CriteriaUnitError",
     "Criterion",

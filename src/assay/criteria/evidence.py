@@ -27,7 +27,36 @@ from assay.criteria.nodes import ARMS, VERDICTS
 from assay.criteria.units import canonical_unit
 from assay.errors import InputError
 
-__all__ = ["EffectEstimate", "Estimate", "Evidence", "InMemoryEvidence", "VerdictEstimate"]
+__all__ = [
+    "ComparisonLike",
+    "EffectEstimate",
+    "Estimate",
+    "Evidence",
+    "InMemoryEvidence",
+    "VerdictEstimate",
+]
+
+
+class ComparisonLike(Protocol):
+    """What the effect and verdict adapters read from ``assay.stats.Comparison``
+    (declared here so that the criteria need not import the statistics engine)."""
+
+    @property
+    def verdict(self) -> Any: ...
+    @property
+    def effect(self) -> float: ...
+    @property
+    def ci(self) -> tuple[float, float]: ...
+    @property
+    def confidence(self) -> float: ...
+    @property
+    def lower_is_better(self) -> bool: ...
+    @property
+    def n_baseline(self) -> int: ...
+    @property
+    def n_candidate(self) -> int: ...
+    @property
+    def needed_trials(self) -> int | None: ...
 
 
 @dataclasses.dataclass(frozen=True)
@@ -69,17 +98,24 @@ class Estimate:
         return (self.high - self.low) / 2
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dictionary; :meth:`from_dict` reads it back."""
-        return dataclasses.asdict(self)
+        """A JSON-able dictionary (an unbounded end is ``None``); :meth:`from_dict`
+        reads it back."""
+        data = dataclasses.asdict(self)
+        for end in ("low", "high"):
+            if not math.isfinite(data[end]):
+                data[end] = None
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, field: str = "estimate") -> Estimate:
-        """An estimate from ``{"value", "low", "high"[, "unit", "confidence", "n"]}``."""
+        """An estimate from ``{"value", "low", "high"[, "unit", "confidence", "n"]}``;
+        ``low`` or ``high`` ``None`` is an unbounded end."""
         try:
+            low, high = data["low"], data["high"]
             return cls(
                 value=float(data["value"]),
-                low=float(data["low"]),
-                high=float(data["high"]),
+                low=-math.inf if low is None else float(low),
+                high=math.inf if high is None else float(high),
                 unit=data.get("unit"),
                 confidence=float(data.get("confidence", 0.95)),
                 n=None if data.get("n") is None else int(data["n"]),
@@ -114,6 +150,17 @@ class EffectEstimate:
             raise InputError(
                 f"a relative effect is a fraction or in %, not in {self.relative.unit!r}"
             )
+
+    @classmethod
+    def from_comparison(
+        cls, comparison: ComparisonLike, *, difference: Estimate | None = None
+    ) -> EffectEstimate:
+        """The effect of an ``assay.stats.Comparison``: its relative effect and
+        interval, direction, and the smaller arm's trial count."""
+        low, high = comparison.ci
+        n = min(comparison.n_baseline, comparison.n_candidate)
+        relative = Estimate(comparison.effect, low, high, None, comparison.confidence, n)
+        return cls(relative, comparison.lower_is_better, difference)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary; :meth:`from_dict` reads it back."""
@@ -158,6 +205,12 @@ class VerdictEstimate:
         if name not in VERDICTS:
             raise InputError(f"verdict {self.verdict!r} is not one of {', '.join(VERDICTS)}")
         object.__setattr__(self, "verdict", name)
+
+    @classmethod
+    def from_comparison(cls, comparison: ComparisonLike) -> VerdictEstimate:
+        """The verdict of an ``assay.stats.Comparison`` with its trial figures."""
+        n = min(comparison.n_baseline, comparison.n_candidate)
+        return cls(comparison.verdict, comparison.needed_trials, n)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary; :meth:`from_dict` reads it back."""

@@ -151,3 +151,36 @@ def test_trials_to_settle_by_the_normal_approximation(
 
 def test_trials_to_settle_is_capped() -> None:
     assert trials_to_settle(1e6, 1e-9, 10) == 10**9
+
+
+def test_effect_and_verdict_from_a_comparison_of_the_statistics_engine() -> None:
+    import dataclasses
+    import enum
+
+    class Verdict(enum.StrEnum):
+        INCONCLUSIVE = "inconclusive"
+
+    @dataclasses.dataclass(frozen=True)
+    class Comparison:  # the fields of assay.stats.Comparison the adapters read
+        verdict: Verdict = Verdict.INCONCLUSIVE
+        effect: float = -0.12
+        ci: tuple[float, float] = (-0.2, -0.04)
+        confidence: float = 0.9
+        lower_is_better: bool = True
+        n_baseline: int = 12
+        n_candidate: int = 10
+        needed_trials: int | None = 25
+
+    effect = EffectEstimate.from_comparison(Comparison())
+    assert effect.relative == Estimate(-0.12, -0.2, -0.04, None, 0.9, 10)
+    assert effect.lower_is_better
+    assert effect.difference is None
+    assert VerdictEstimate.from_comparison(Comparison()) == VerdictEstimate("inconclusive", 25, 10)
+
+
+def test_an_unbounded_end_is_none_in_the_dictionary_form() -> None:
+    estimate = Estimate(0.1, -math.inf, 0.2)
+    data = estimate.to_dict()
+    assert data["low"] is None
+    assert json.loads(json.dumps(data, allow_nan=False)) == data
+    assert Estimate.from_dict(data) == estimate
