@@ -1,0 +1,45 @@
+# One task runner for people and CI. Needs only Python >= 3.11 and make.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+RUN    := $(VENV)/.installed-run
+DEV    := $(VENV)/.installed-dev
+
+.PHONY: demo test lint typecheck unit bench clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(RUN)
+
+demo: $(RUN)  ## create .venv, install assay, build and show the demo workspace
+	$(BIN)/assay demo
+
+lint: $(DEV)  ## ruff check and format check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+typecheck: $(DEV)  ## mypy, strict on src/assay
+	$(BIN)/mypy
+
+unit: $(DEV)  ## the fast unit tests only
+	$(BIN)/pytest tests/unit -q
+
+test: lint typecheck  ## create .venv with the dev extras, run ruff, mypy and the whole suite
+	$(BIN)/pytest
+
+bench: $(DEV)  ## run the benchmarks; results as JSON under benchmarks/results/
+	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+clean:  ## remove the virtual environment, caches and the demo workspace
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache assay-demo

@@ -1,0 +1,83 @@
+"""``assay radar``: the team's radar, ring moves and overdue actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from assay.cli import output, render
+from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.types import Ring
+
+radar_app = typer.Typer(
+    help="The research radar: print it, move techniques between rings, list overdue actions.",
+    invoke_without_command=True,
+)
+
+
+@radar_app.callback()
+def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> None:
+    """Print the radar grouped by ring and area (or --json)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    with open_workspace(db) as ws:
+        techniques = ws.techniques()
+    if json:
+        output.emit_json({"techniques": [t.to_dict() for t in techniques]})
+    elif not techniques:
+        output.console.print(
+            "The radar is empty. Add a technique: assay technique add NAME --area AREA"
+        )
+    else:
+        output.console.print(render.radar_table(techniques, dt.date.today()))
+
+
+@radar_app.command("move")
+def move(
+    name: Annotated[str, typer.Argument(help="The technique to move.")],
+    ring: Annotated[str, typer.Argument(help="ADOPT, TRIAL, ASSESS, HOLD or SKIP.")],
+    why: Annotated[
+        str | None, typer.Option("--why", help="The reasoning; required for HOLD and SKIP.")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Move a technique to another ring, recording who, when, from where and why."""
+    target = Ring.parse(ring)
+    with open_workspace(db, by) as ws:
+        moved = ws.move(name, target, why=why)
+        technique = ws.technique(name)
+    if json:
+        output.emit_json(moved.to_dict() | {"name": technique.name})
+    else:
+        source = moved.from_ring.value if moved.from_ring else "—"
+        output.console.print(f"Moved [bold]{technique.name}[/]: {source} → {moved.to_ring.value}")
+
+
+@radar_app.command("overdue")
+def overdue(db: DbOption = None, json: JsonOption = False) -> None:
+    """List next actions past their due date, the most overdue first."""
+    today = dt.date.today()
+    with open_workspace(db) as ws:
+        late = ws.overdue(today)
+    if json:
+        output.emit_json(
+            {
+                "today": today.isoformat(),
+                "overdue": [
+                    t.to_dict() | {"days_overdue": (today - t.due).days if t.due else None}
+                    for t in late
+                ],
+            }
+        )
+    elif not late:
+        output.console.print("No overdue next actions.")
+    else:
+        output.console.print(render.technique_list(late, today))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(radar_app, name="radar")

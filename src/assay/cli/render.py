@@ -1,0 +1,112 @@
+"""Rich renderings of pipeline values, shared by the commands that print them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from assay.pipeline.radar import Technique, grouped
+from assay.types import Ring
+
+RING_STYLE = {
+    Ring.ADOPT: "bold green",
+    Ring.TRIAL: "cyan",
+    Ring.ASSESS: "yellow",
+    Ring.HOLD: "magenta",
+    Ring.SKIP: "red",
+}
+
+
+def _action(technique: Technique, today: dt.date) -> Text:
+    if technique.next_action is None:
+        return Text("—", style="dim")
+    text = Text()
+    if technique.is_overdue(today):
+        text.append("OVERDUE ", style="bold red")
+    return text.append(technique.next_action)
+
+
+def _due(technique: Technique, today: dt.date) -> Text:
+    if technique.due is None or technique.next_action is None:
+        return Text("—", style="dim")
+    style = "bold red" if technique.is_overdue(today) else ""
+    return Text(technique.due.isoformat(), style=style)
+
+
+def _since(technique: Technique) -> str:
+    return technique.history[-1].at.date().isoformat() if technique.history else "—"
+
+
+def _columns(table: Table, *names: str) -> None:
+    widths = {"Next action": (3, 16), "Technique": (2, 16)}
+    for name in names:
+        if name in widths:
+            ratio, least = widths[name]
+            table.add_column(name, ratio=ratio, min_width=least, overflow="fold")
+        else:
+            table.add_column(name, no_wrap=True)
+
+
+def radar_table(techniques: Sequence[Technique], today: dt.date) -> Table:
+    """The radar grouped by ring (ADOPT first) and area."""
+    table = Table(title="Research radar", title_justify="left", expand=True)
+    _columns(table, "Ring", "Area", "Technique", "Owner", "Since", "Next due")
+    for ring, areas in grouped(techniques).items():
+        first_in_ring = True
+        for area, members in areas.items():
+            for index, technique in enumerate(members):
+                table.add_row(
+                    Text(ring.value, style=RING_STYLE[ring]) if first_in_ring else "",
+                    area if index == 0 else "",
+                    technique.name,
+                    technique.owner or "—",
+                    _since(technique),
+                    _due(technique, today),
+                )
+                first_in_ring = False
+        table.add_section()
+    return table
+
+
+def technique_list(techniques: Sequence[Technique], today: dt.date) -> Table:
+    table = Table(expand=True)
+    _columns(table, "Technique", "Area", "Ring", "Owner", "Next action", "Due")
+    for technique in techniques:
+        table.add_row(
+            technique.name,
+            technique.area,
+            Text(technique.ring.value, style=RING_STYLE[technique.ring]),
+            technique.owner or "—",
+            _action(technique, today),
+            _due(technique, today),
+        )
+    return table
+
+
+def technique_panel(technique: Technique, today: dt.date) -> Panel:
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Ring", Text(technique.ring.value, style=RING_STYLE[technique.ring]))
+    facts.add_row("Area", technique.area)
+    facts.add_row("Owner", technique.owner or "—")
+    facts.add_row("Summary", technique.summary or "—")
+    facts.add_row("Next action", _action(technique, today))
+    facts.add_row("Due", _due(technique, today))
+    history = Table(title="Ring history", title_justify="left")
+    for column in ("When (UTC)", "From", "To", "By", "Why"):
+        history.add_column(column)
+    for move in technique.history:
+        history.add_row(
+            move.at.strftime("%Y-%m-%d %H:%M"),
+            move.from_ring.value if move.from_ring else "—",
+            Text(move.to_ring.value, style=RING_STYLE[move.to_ring]),
+            move.by,
+            move.why,
+        )
+    return Panel(Group(facts, Text(""), history), title=technique.name, title_align="left")

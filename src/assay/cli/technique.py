@@ -1,0 +1,122 @@
+"""``assay technique``: the techniques on the team's radar."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from assay.cli import output, render
+from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
+from assay.types import Ring
+
+technique_app = typer.Typer(help="Add, list, show and edit techniques.", no_args_is_help=True)
+
+
+@technique_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The technique's name, e.g. FlashAttention.")],
+    area: Annotated[str, typer.Option("--area", help="Radar sector, any name the team uses.")],
+    owner: Annotated[str | None, typer.Option("--owner", help="Who looks after it.")] = None,
+    summary: Annotated[str | None, typer.Option("--summary", help="One sentence.")] = None,
+    ring: Annotated[
+        str, typer.Option("--ring", help="ADOPT, TRIAL, ASSESS, HOLD or SKIP.")
+    ] = Ring.ASSESS.value,
+    why: Annotated[
+        str | None, typer.Option("--why", help="Why it goes in that ring (needed for HOLD/SKIP).")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Put a new technique on the radar (in ASSESS unless --ring says otherwise)."""
+    target = Ring.parse(ring)
+    with open_workspace(db, by) as ws:
+        technique = ws.add_technique(
+            name, area=area, ring=target, owner=owner, summary=summary, why=why
+        )
+    if json:
+        output.emit_json(technique.to_dict())
+    else:
+        output.console.print(
+            f"Added [bold]{technique.name}[/] to {technique.area}, in {technique.ring.value}."
+        )
+
+
+@technique_app.command("list")
+def list_(db: DbOption = None, json: JsonOption = False) -> None:
+    """List every technique with its ring, owner and next action."""
+    with open_workspace(db) as ws:
+        techniques = ws.techniques()
+    if json:
+        output.emit_json({"techniques": [t.to_dict() for t in techniques]})
+    elif not techniques:
+        output.console.print("No techniques yet. Add one: assay technique add NAME --area AREA")
+    else:
+        output.console.print(render.technique_list(techniques, dt.date.today()))
+
+
+@technique_app.command("show")
+def show(
+    name: Annotated[str, typer.Argument(help="The technique (any case).")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show a technique with its whole ring history."""
+    with open_workspace(db) as ws:
+        technique = ws.technique(name)
+    if json:
+        output.emit_json(technique.to_dict())
+    else:
+        output.console.print(render.technique_panel(technique, dt.date.today()))
+
+
+@technique_app.command("edit")
+def edit(
+    name: Annotated[str, typer.Argument(help="The technique to change.")],
+    new_name: Annotated[str | None, typer.Option("--name", help="A new name.")] = None,
+    area: Annotated[str | None, typer.Option("--area", help="A new area.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="A new owner.")] = None,
+    summary: Annotated[str | None, typer.Option("--summary", help="A new summary.")] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Change a technique's name, area, owner or summary. Rings move with `assay radar move`."""
+    with open_workspace(db, by) as ws:
+        technique = ws.edit_technique(
+            name, new_name=new_name, area=area, owner=owner, summary=summary
+        )
+    if json:
+        output.emit_json(technique.to_dict())
+    else:
+        output.console.print(f"Updated [bold]{technique.name}[/].")
+
+
+@technique_app.command("next")
+def next_(
+    name: Annotated[str, typer.Argument(help="The technique.")],
+    action: Annotated[str, typer.Argument(help="What happens next; empty text clears it.")],
+    due: Annotated[str | None, typer.Option("--due", help="Due date, YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Set a technique's next action and its due date."""
+    when = date_option(due, field="--due")
+    with open_workspace(db, by) as ws:
+        technique = ws.set_next(name, action, due=when)
+    if json:
+        output.emit_json(technique.to_dict())
+    elif technique.next_action:
+        output.console.print(
+            f"Next for [bold]{technique.name}[/]: {technique.next_action} "
+            f"(due {technique.due.isoformat() if technique.due else '—'})"
+        )
+    else:
+        output.console.print(f"Cleared the next action of [bold]{technique.name}[/].")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(technique_app, name="technique")

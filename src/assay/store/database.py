@@ -1,0 +1,246 @@
+"""A connection to a workspace's database, its schema version and its transactions.
+
+Every write goes through :meth:`Database.write`, one transaction that commits as a
+whole or not at all: a process killed half-way leaves no partial record. SQLite runs
+in WAL mode with real transactions around DDL too (pysqlite's own transaction
+handling is switched off and assay issues ``BEGIN`` itself), writes take the write
+lock up front (``BEGIN IMMEDIATE``) so two writers queue instead of failing.
+
+The schema is owned by Alembic migrations shipped in :mod:`assay.store.migrations`.
+:meth:`Database.migrate` applies them under a lock (a file lock beside a SQLite
+file, an advisory lock on PostgreSQL), so two processes opening a new workspace at
+once do not both migrate it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from assay.errors import DatabaseUnreachableError, SchemaTooNewError, WorkspaceError
+from assay.store.url import describe
+
+__all__ = ["Database", "SchemaStatus"]
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+_PG_LOCK_KEY = 0x61_73_73_61_79  # "assay"
+_BUSY_TIMEOUT_MS = 30_000
+
+
+@dataclasses.dataclass(frozen=True)
+class SchemaStatus:
+    """Where a database's schema stands against the migrations this assay ships."""
+
+    current: str | None
+    head: str
+    pending: tuple[str, ...]
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+class Database:
+    """An open database: an engine, its dialect's rules, and transactions."""
+
+    def __init__(self, url: URL, *, lock_path: Path | None = None) -> None:
+        self.url = url
+        self.lock_path = lock_path
+        self.engine = _create_engine(url)
+        self._read = sessionmaker(self.engine, expire_on_commit=False)
+        self._write = sessionmaker(
+            self.engine.execution_options(assay_write=True), expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- transactions -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: committed when the block ends, rolled back on error."""
+        with self._translate(), self._write.begin() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only view; nothing done in it is committed."""
+        with self._translate(), self._read() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
+
+    @contextlib.contextmanager
+    def _translate(self) -> Iterator[None]:
+        try:
+            yield
+        except OperationalError as exc:
+            if _is_connection_error(exc):
+                raise self._unreachable(exc) from None
+            raise
+
+    def _unreachable(self, exc: DBAPIError) -> DatabaseUnreachableError:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        return DatabaseUnreachableError(
+            f"cannot reach the database {describe(self.url)}: {reason}; "
+            "check that the server runs and the URL (ASSAY_DATABASE_URL or --db) is right"
+        )
+
+    # -- schema -----------------------------------------------------------------
+
+    def status(self) -> SchemaStatus:
+        """The schema revision in the database against the newest this assay knows."""
+        script = ScriptDirectory.from_config(self._alembic_config())
+        head = script.get_current_head()
+        assert head is not None
+        with self._translate(), self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+        known = {rev.revision for rev in script.walk_revisions()}
+        if current is not None and current not in known:
+            raise SchemaTooNewError(
+                f"the database {describe(self.url)} was created by a newer assay "
+                f"(schema revision {current!r} is unknown to assay {_version()}); "
+                "upgrade assay: pip install --upgrade assay"
+            )
+        pending = [
+            rev.revision
+            for rev in script.iterate_revisions(head, current or "base")
+            if rev.revision != current
+        ]
+        return SchemaStatus(current=current, head=head, pending=tuple(reversed(pending)))
+
+    def migrate(self) -> SchemaStatus:
+        """Apply pending migrations under a lock; a no-op when up to date."""
+        if self.status().up_to_date:
+            return self.status()
+        with self._migration_lock() as conn:
+            # Someone else may have migrated while we waited for the lock.
+            if not self.status().up_to_date:
+                config = self._alembic_config()
+                config.attributes["connection"] = conn
+                command.upgrade(config, "head")
+                conn.commit()
+        return self.status()
+
+    def _alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        return config
+
+    @contextlib.contextmanager
+    def _migration_lock(self) -> Iterator[Connection]:
+        with self._translate(), self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_LOCK_KEY})
+                conn.commit()
+                try:
+                    yield conn
+                finally:
+                    conn.rollback()
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
+                    conn.commit()
+            else:
+                with _file_lock(self.lock_path):
+                    yield conn
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path | None) -> Iterator[None]:
+    if path is None:
+        yield
+        return
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _create_engine(url: URL) -> Engine:
+    if url.drivername == "sqlite":
+        if url.database and not Path(url.database).parent.is_dir():
+            raise WorkspaceError(
+                f"cannot open {url.database}: its directory does not exist; "
+                "create the workspace with: assay init"
+            )
+        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    if url.drivername.startswith("postgresql"):
+        _require_psycopg()
+        return create_engine(
+            url, poolclass=NullPool, connect_args={"connect_timeout": 10}, pool_pre_ping=False
+        )
+    raise WorkspaceError(f"unsupported database driver {url.drivername!r}")
+
+
+def _sqlite_on_connect(dbapi_connection: Any, record: Any) -> None:
+    del record
+    # Take transaction control away from pysqlite so DDL is transactional too.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    write = conn.get_execution_options().get("assay_write", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def _is_connection_error(exc: OperationalError) -> bool:
+    message = str(exc.orig).lower() if exc.orig else ""
+    markers = (
+        "connection refused",
+        "could not connect",
+        "connection failed",
+        "timeout expired",
+        "could not translate host",
+        "name or service not known",
+        "does not exist",
+        "password authentication failed",
+        "no password supplied",
+        "unable to open database",
+        "no such host",
+    )
+    return exc.connection_invalidated or any(marker in message for marker in markers)
+
+
+def _require_psycopg() -> None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        from assay.errors import MissingDependencyError
+
+        raise MissingDependencyError("psycopg", "postgres") from None
+
+
+def _version() -> str:
+    from assay import __version__
+
+    return __version__

@@ -1,0 +1,32 @@
+"""Who is acting: ``--by``, then ``ASSAY_USER``, then git's user name, then the OS user."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import subprocess
+
+
+def resolve_actor(explicit: str | None = None) -> str:
+    """The name recorded as the author of a change."""
+    for candidate in (explicit, os.environ.get("ASSAY_USER"), _git_user()):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry in some containers
+        return "unknown"
+
+
+def _git_user() -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        done = subprocess.run(
+            [git, "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None

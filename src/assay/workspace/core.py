@@ -1,0 +1,237 @@
+"""The workspace: one facade that the CLI and the web app both call.
+
+A workspace is a directory holding ``.assay/`` (settings in ``assay.toml``, records
+in ``assay.db``), found by walking up from the current directory like ``.git``, or
+any database named by a URL (``--db`` or ``ASSAY_DATABASE_URL``) so a whole team
+can share one PostgreSQL server. Every method that writes is one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+from assay.errors import InputError, NoWorkspaceError, WorkspaceError
+from assay.pipeline import radar
+from assay.pipeline.radar import RingMove, Technique
+from assay.store import Database, SchemaStatus, parse_url, sqlite_url
+from assay.store import techniques as technique_rows
+from assay.types import Ring
+from assay.workspace.actor import resolve_actor
+from assay.workspace.settings import Settings, default_toml, load_settings
+
+__all__ = ["DIRNAME", "ENV_URL", "Workspace", "find_root"]
+
+DIRNAME = ".assay"
+ENV_URL = "ASSAY_DATABASE_URL"
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` that holds ``.assay/``."""
+    here = start.resolve()
+    for directory in (here, *here.parents):
+        if (directory / DIRNAME).is_dir():
+            return directory
+    return None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Workspace:
+    """An open workspace. Use :meth:`init` or :meth:`open`, then :meth:`close`."""
+
+    def __init__(self, db: Database, *, root: Path | None, settings: Settings, user: str) -> None:
+        self.db = db
+        self.root = root
+        self.settings = settings
+        self.user = user
+
+    # -- opening ------------------------------------------------------------------
+
+    @classmethod
+    def init(
+        cls, path: Path, *, url: str | None = None, user: str | None = None, demo: bool = False
+    ) -> Workspace:
+        """Create ``PATH/.assay/`` with its settings and a migrated database."""
+        target = path.expanduser().resolve()
+        if target.exists() and not target.is_dir():
+            raise InputError(f"{target} is a file; expected a directory for the workspace")
+        home = target / DIRNAME
+        if home.exists():
+            raise WorkspaceError(f"{target} already holds a workspace ({home})")
+        if url is not None:
+            database = cls._database(None, url)
+            database.migrate()  # a bad URL fails here, before anything is written on disk
+        home.mkdir(parents=True)
+        try:
+            (home / "assay.toml").write_text(default_toml(target.name, demo=demo), "utf-8")
+            (home / ".gitignore").write_text("assay.db*\n*.lock\n", encoding="utf-8")
+            if url is None:
+                database = cls._database(home, None)
+                database.migrate()
+        except BaseException:
+            shutil.rmtree(home, ignore_errors=True)
+            raise
+        return cls(database, root=target, settings=Settings(), user=resolve_actor(user))
+
+    @classmethod
+    def open(
+        cls,
+        start: Path | None = None,
+        *,
+        url: str | None = None,
+        user: str | None = None,
+        migrate: bool = True,
+    ) -> Workspace:
+        """Open the workspace above ``start`` (default: the current directory).
+
+        ``url`` (or ``ASSAY_DATABASE_URL``) names the database directly; settings
+        still come from the nearest ``.assay/assay.toml`` when there is one.
+        """
+        root = find_root(start or Path.cwd())
+        url = url or os.environ.get(ENV_URL) or None
+        if root is None and url is None:
+            raise NoWorkspaceError(
+                f"no assay workspace in {(start or Path.cwd()).resolve()} or above; "
+                f"create one with `assay init`, or point at a database with --db URL or {ENV_URL}"
+            )
+        home = root / DIRNAME if root else None
+        if url is None and home is not None and not (home / "assay.db").exists():
+            raise WorkspaceError(f"{home} has no assay.db; re-create it with: assay init")
+        settings = load_settings(home / "assay.toml") if home else Settings()
+        database = cls._database(home, url)
+        try:
+            if migrate:
+                database.migrate()
+            else:
+                database.status()  # refuse a database made by a newer assay
+        except BaseException:
+            database.close()
+            raise
+        return cls(database, root=root, settings=settings, user=resolve_actor(user))
+
+    @staticmethod
+    def _database(home: Path | None, url: str | None) -> Database:
+        if url is not None:
+            parsed = parse_url(url)
+            lock = None
+            if parsed.drivername == "sqlite" and parsed.database:
+                lock = Path(parsed.database).with_name(Path(parsed.database).name + ".lock")
+            return Database(parsed, lock_path=lock)
+        assert home is not None
+        return Database(sqlite_url(home / "assay.db"), lock_path=home / "migrate.lock")
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema -------------------------------------------------------------------
+
+    def schema_status(self) -> SchemaStatus:
+        return self.db.status()
+
+    def upgrade(self) -> SchemaStatus:
+        return self.db.migrate()
+
+    # -- radar --------------------------------------------------------------------
+
+    def add_technique(
+        self,
+        name: str,
+        *,
+        area: str,
+        ring: Ring = Ring.ASSESS,
+        owner: str | None = None,
+        summary: str | None = None,
+        why: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> Technique:
+        """Put a new technique on the radar (ASSESS unless ``ring`` says otherwise)."""
+        name = radar.check_name(name)
+        area = radar.check_name(area, field="area")
+        reason = (why or "").strip()
+        if ring in radar.REASON_REQUIRED and not reason:
+            raise InputError(f"placing {name} in {ring.value} needs --why: say what the team knows")
+        with self.db.write() as session:
+            return technique_rows.add(
+                session,
+                name=name,
+                area=area,
+                ring=ring,
+                owner=_clean(owner) or self.user,
+                summary=_clean(summary),
+                by=self.user,
+                why=reason or "added to the radar",
+                at=at or _now(),
+            )
+
+    def edit_technique(
+        self,
+        name: str,
+        *,
+        new_name: str | None = None,
+        area: str | None = None,
+        owner: str | None = None,
+        summary: str | None = None,
+    ) -> Technique:
+        """Change a technique's name, area, owner or summary (``None``: unchanged)."""
+        if new_name is not None:
+            new_name = radar.check_name(new_name)
+        if area is not None:
+            area = radar.check_name(area, field="area")
+        with self.db.write() as session:
+            return technique_rows.edit(
+                session,
+                name,
+                new_name=new_name,
+                area=area,
+                owner=owner,
+                summary=summary,
+                at=_now(),
+            )
+
+    def technique(self, name: str) -> Technique:
+        with self.db.read() as session:
+            return technique_rows.get(session, name)
+
+    def techniques(self) -> list[Technique]:
+        with self.db.read() as session:
+            return technique_rows.all_techniques(session)
+
+    def move(
+        self, name: str, ring: Ring, *, why: str | None = None, at: dt.datetime | None = None
+    ) -> RingMove:
+        """Move a technique to another ring, recording who, when and why."""
+        with self.db.write() as session:
+            stored, current = technique_rows.ring_of(session, name)
+            reason = radar.check_move(stored, current, ring, why)
+            return technique_rows.move(
+                session, stored, to=ring, by=self.user, why=reason, at=at or _now()
+            )
+
+    def set_next(self, name: str, action: str, *, due: dt.date | None) -> Technique:
+        """Set the technique's next action and due date (an empty action clears it)."""
+        action = action.strip()
+        if action and due is None:
+            raise InputError("a next action needs --due YYYY-MM-DD: an action without a date slips")
+        with self.db.write() as session:
+            return technique_rows.set_next(session, name, action=action, due=due, at=_now())
+
+    def overdue(self, today: dt.date | None = None) -> list[Technique]:
+        """Techniques whose next action is past its due date."""
+        return radar.overdue(self.techniques(), today or dt.date.today())
+
+
+def _clean(text: str | None) -> str | None:
+    if text is None:
+        return None
+    return text.strip() or None
