@@ -45,6 +45,11 @@ class Criterion:
     node: Predicate
     source: str = dataclasses.field(default="", compare=False)
 
+    @classmethod
+    def parse(cls, text: str) -> Criterion:
+        """The same as :func:`parse`: parse and check ``text``."""
+        return parse(text)
+
     @property
     def canonical(self) -> str:
         """The canonical text: what is stored, shown and hashed."""

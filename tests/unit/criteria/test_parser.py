@@ -322,3 +322,9 @@ def test_the_examples_in_the_language_reference_parse() -> None:
     assert len(examples) == 7
     for example in examples:
         assert parse(example).canonical == example
+
+
+def test_criterion_parse_is_parse() -> None:
+    from assay.criteria import Criterion
+
+    assert Criterion.parse("effect(a) < 0%") == parse("effect(a)<0%")
