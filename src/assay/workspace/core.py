@@ -9,9 +9,11 @@ can share one PostgreSQL server. Every method that writes is one transaction.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assay.errors import InputError, NoWorkspaceError, WorkspaceError
 from assay.pipeline import radar
@@ -21,6 +23,9 @@ from assay.store import techniques as technique_rows
 from assay.types import Ring
 from assay.workspace.actor import resolve_actor
 from assay.workspace.settings import Settings, default_toml, load_settings
+
+if TYPE_CHECKING:
+    from assay.workspace.research import ResearchRecord
 
 __all__ = ["DIRNAME", "ENV_URL", "Workspace", "find_root"]
 
@@ -133,6 +138,15 @@ class Workspace:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # -- parts of the record, each its own facade --------------------------------------
+
+    @functools.cached_property
+    def research(self) -> ResearchRecord:
+        """Papers, reading notes, red flags, claims, predictions, post-mortems."""
+        from assay.workspace.research import ResearchRecord
+
+        return ResearchRecord(self)
 
     # -- schema -------------------------------------------------------------------
 
