@@ -71,8 +71,19 @@ def _server_command(spec: BenchmarkSpec, python: str | None, mode: str) -> list[
     return [exe, "-m", "assay.bench.server", mode, spec.source.kind, spec.source.ref]
 
 
-def _child_env() -> dict[str, str]:
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+)
+
+
+def _child_env(threads: int | None) -> dict[str, str]:
     env = dict(os.environ)
+    if threads is not None:
+        env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
     paths = [p for p in sys.path if p and os.path.isdir(p)]
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
@@ -83,9 +94,12 @@ def _child_env() -> dict[str, str]:
 class ForkServerExecutor:
     """Trials in processes forked from one warm server; see the module docstring."""
 
-    def __init__(self, spec: BenchmarkSpec, *, python: str | None = None) -> None:
+    def __init__(
+        self, spec: BenchmarkSpec, *, python: str | None = None, threads: int | None = None
+    ) -> None:
         self.spec = spec
         self.command = _server_command(spec, python, "fork")
+        self.env = _child_env(threads)
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -96,7 +110,7 @@ class ForkServerExecutor:
             self.command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=_child_env(),
+            env=self.env,
             start_new_session=True,
         )
         assert process.stdout is not None
@@ -171,9 +185,12 @@ def _stop(process: subprocess.Popen[bytes], wait: float = 0.0) -> int | None:
 class SpawnExecutor:
     """A fresh interpreter per trial (slow, CUDA-safe); see the module docstring."""
 
-    def __init__(self, spec: BenchmarkSpec, *, python: str | None = None) -> None:
+    def __init__(
+        self, spec: BenchmarkSpec, *, python: str | None = None, threads: int | None = None
+    ) -> None:
         self.spec = spec
         self.command = _server_command(spec, python, "once")
+        self.env = _child_env(threads)
 
     def start(self) -> None:
         """Nothing to start: each trial starts its own interpreter."""
@@ -191,7 +208,7 @@ class SpawnExecutor:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=log,
-                env=_child_env(),
+                env=self.env,
                 start_new_session=True,
             )
             assert process.stdin is not None
@@ -271,5 +288,5 @@ def make_executor(spec: BenchmarkSpec, options: BenchOptions) -> Executor:
     if options.isolation is Isolation.IN_PROCESS:
         return InProcessExecutor(spec)
     if options.isolation is Isolation.SPAWN:
-        return SpawnExecutor(spec, python=options.python)
-    return ForkServerExecutor(spec, python=options.python)
+        return SpawnExecutor(spec, python=options.python, threads=options.threads)
+    return ForkServerExecutor(spec, python=options.python, threads=options.threads)

@@ -60,6 +60,10 @@ class BenchOptions:
     - ``memory_margin``: the same for peak memory (1% by default). Either
       margin may be None for none at all.
     - ``usd_per_hour``: price of the machine, for the ``cost`` metric.
+    - ``threads``: intra-op threads of trial processes (sets ``OMP_NUM_THREADS``,
+      ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS`` and friends before NumPy or
+      torch load); None leaves the libraries' defaults. One thread gives the
+      steadiest timings on a shared machine.
     - ``primary``: metrics whose verdicts ``until_decided`` waits for (default:
       ``time`` and any metric declared ``primary=True``).
     """
@@ -80,6 +84,7 @@ class BenchOptions:
     usd_per_hour: float | None = None
     primary: tuple[str, ...] | None = None
     python: str | None = None
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.trials, int) or self.trials < 2:
@@ -97,6 +102,13 @@ class BenchOptions:
             raise InputError(
                 "memory_limit needs trials in their own processes; in-process trials share "
                 "the runner's memory (drop --in-process or the memory limit)"
+            )
+        if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
+            raise InputError(f"threads={self.threads!r} must be a positive integer or None")
+        if self.threads is not None and self.isolation is Isolation.IN_PROCESS:
+            raise InputError(
+                "threads needs trials in their own processes: the runner's libraries "
+                "have already chosen their thread counts (drop --in-process or --threads)"
             )
         if self.gpu_cache not in ("warm", "cold"):
             raise InputError(f"gpu_cache={self.gpu_cache!r} must be 'warm' or 'cold'")

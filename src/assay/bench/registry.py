@@ -80,11 +80,15 @@ class Role(StrEnum):
 
 
 def _check_name(name: str, what: str) -> str:
-    if not isinstance(name, str) or not _NAME.match(name):
-        raise InputError(
-            f"{what} name {name!r} is not usable; use letters, digits and _ . - + [ ] = ,"
-        )
-    return name
+    if what in ("metric", "workload"):
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise InputError(
+                f"{what} name {name!r} is not usable; use letters, digits and _ . - + [ ] = ,"
+            )
+        return name
+    if not isinstance(name, str) or not name.strip() or not name.isprintable() or len(name) > 200:
+        raise InputError(f"{what} name {name!r} must be printable text of 1 to 200 characters")
+    return " ".join(name.split())
 
 
 def _check_param_value(name: str, value: object) -> ParamValue:

@@ -8,11 +8,13 @@ parameters held at each of their combinations:
   least-squares slope of ``log(value)`` against ``log(parameter)`` over the
   successful trials, with its t-interval (``n - 2`` degrees of freedom). For
   time, 1 is linear and 2 quadratic. Computed for ``time`` and ``peak_heap``.
-- :func:`crossovers`: the **crossover** where a candidate's effect on time
-  changes sign between two neighbouring sweep points: the log-ratio of the
-  candidate to the baseline is interpolated linearly in ``log(parameter)`` and
-  the point where it reaches zero is reported with a sentence ("tiled is
-  faster than naive above n ≈ 3,000"). Per-point verdicts, with
+- :func:`crossovers`: the **crossover** where a candidate starts or stops
+  winning on time: between two sweep points with opposite *verdicts* (BETTER on
+  one, WORSE on the other; inconclusive points in between are skipped), the
+  log-ratio of the candidate to the baseline is interpolated linearly in
+  ``log(parameter)`` where its estimates change sign, and reported with a
+  sentence ("tiled is faster than naive above n ≈ 3,000"). Sign changes of
+  undecided estimates are noise and are not reported. Per-point verdicts, with
   false-discovery control across points, are the run's comparison rows.
 """
 
@@ -95,15 +97,28 @@ def scaling_fits(header: RunHeader, trials: list[TrialResult]) -> list[ScalingFi
     return fits
 
 
-def _crossing(points: list[tuple[float, float]]) -> list[tuple[float, bool]]:
-    """Where log-ratios change sign: ``(x, wins_above)`` with wins = negative above."""
+def _interpolate(x1: float, y1: float, x2: float, y2: float) -> float:
+    lx1, lx2 = math.log(x1), math.log(x2)
+    return math.exp(lx1 + (0 - y1) * (lx2 - lx1) / (y2 - y1))
+
+
+def _crossing(entries: list[tuple[float, float, ComparisonRow]]) -> list[tuple[float, bool]]:
+    """Sign changes backed by verdicts: ``(x, wins_above)``.
+
+    Only a change between two *decided* points (BETTER on one side, WORSE on the
+    other) counts; between them, the crossing is where the log-ratio estimates
+    change sign. Noise between inconclusive points is not a crossover.
+    """
+    decided = [i for i, e in enumerate(entries) if e[2].verdict in ("better", "worse")]
     out = []
-    for (x1, y1), (x2, y2) in itertools.pairwise(points):
-        if y1 == 0 or y2 == 0 or (y1 > 0) == (y2 > 0):
+    for i, j in itertools.pairwise(decided):
+        if entries[i][2].verdict == entries[j][2].verdict:
             continue
-        lx1, lx2 = math.log(x1), math.log(x2)
-        at = math.exp(lx1 + (0 - y1) * (lx2 - lx1) / (y2 - y1))
-        out.append((at, y2 < 0))
+        for k in range(i, j):
+            (x1, y1, _), (x2, y2, _) = entries[k], entries[k + 1]
+            if y1 != 0 and y2 != 0 and (y1 > 0) != (y2 > 0):
+                out.append((_interpolate(x1, y1, x2, y2), entries[j][2].verdict == "better"))
+                break
     return out
 
 
@@ -129,7 +144,7 @@ def crossovers(header: RunHeader, rows: list[ComparisonRow]) -> list[Crossover]:
             series[key].append((x, math.log1p(row.effect), row))
         for (candidate, metric, fixed), entries in sorted(series.items(), key=lambda kv: kv[0][:2]):
             entries.sort(key=lambda e: e[0])
-            for at, above in _crossing([(x, y) for x, y, _ in entries]):
+            for at, above in _crossing(entries):
                 sentence = _sentence(entries[0][2], baseline, name, at, above)
                 out.append(Crossover(candidate, metric, name, fixed, at, above, sentence))
     return out

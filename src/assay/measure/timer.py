@@ -16,7 +16,8 @@ How one trial of a Python callable is timed (see :meth:`Timer.time`):
    ``(raw - read_overhead - loops * loop_overhead) / loops``.
 
 With ``loops > 1`` a sample is the mean of ``loops`` calls, so its upper
-percentiles describe batches, not single calls (``Timing.loops`` says how many). The clock is injectable (:class:`assay.measure.clock.FakeClock`), which
+percentiles describe batches, not single calls (``Timing.loops`` says how
+many). The clock is injectable (:class:`assay.measure.clock.FakeClock`), which
 is how the calibration is unit-tested.
 """
 
