@@ -25,9 +25,9 @@ from assay.criteria.evaluation import interval_outcome
 from assay.criteria.evidence import (
     ComparisonLike,
     EffectEstimate,
-    Estimate,
     Evidence,
     InMemoryEvidence,
+    MetricEstimate,
     VerdictEstimate,
 )
 from assay.criteria.outcome import Evaluation, Outcome
@@ -41,10 +41,10 @@ __all__ = [
     "Criterion",
     "Dimension",
     "EffectEstimate",
-    "Estimate",
     "Evaluation",
     "Evidence",
     "InMemoryEvidence",
+    "MetricEstimate",
     "Outcome",
     "VerdictEstimate",
     "canonical_text",

@@ -42,7 +42,7 @@ import math
 
 from assay.criteria.check import check_predicate, margin_misfit, quantity_misfit
 from assay.criteria.errors import CriteriaUnitError
-from assay.criteria.evidence import EffectEstimate, Estimate, Evidence
+from assay.criteria.evidence import EffectEstimate, Evidence, MetricEstimate
 from assay.criteria.nodes import (
     And,
     ArmMetric,
@@ -119,7 +119,7 @@ class _Side:
     low: float
     high: float
     display_unit: str | None
-    estimate: Estimate | None = None
+    estimate: MetricEstimate | None = None
 
     @property
     def constant(self) -> bool:
@@ -253,7 +253,7 @@ class _Evaluator:
         node: Predicate,
         outcome: Outcome,
         reason: str,
-        estimates: tuple[tuple[str, Estimate], ...],
+        estimates: tuple[tuple[str, MetricEstimate], ...],
         interval: tuple[float, float, float],
         op: str,
         threshold: _Side | Quantity | None,
@@ -362,7 +362,7 @@ class _Evaluator:
         return _estimate_side(f"change of {node.metric}", difference, unit)
 
 
-def _estimate_side(label: str, estimate: Estimate, display_unit: str | None) -> _Side:
+def _estimate_side(label: str, estimate: MetricEstimate, display_unit: str | None) -> _Side:
     unit = estimate.unit
     return _Side(
         label,
@@ -374,7 +374,7 @@ def _estimate_side(label: str, estimate: Estimate, display_unit: str | None) -> 
     )
 
 
-def _evidence_dimension(label: str, metric: str, estimate: Estimate) -> Dimension:
+def _evidence_dimension(label: str, metric: str, estimate: MetricEstimate) -> Dimension:
     """The dimension of the evidence for ``metric``; an :class:`InputError` when the
     evidence contradicts what assay knows of the metric (a latency in MiB)."""
     known = dimension_of_metric(metric)

@@ -4,7 +4,7 @@ The evaluator asks the evidence three questions, each of which may be answered
 ``None`` ("not measured"), which leaves the criterion UNDETERMINED:
 
 * :meth:`Evidence.statistic` -- a statistic of one arm (``candidate.latency.p99``)
-  as an :class:`Estimate`: point estimate, confidence interval, unit, trials;
+  as an :class:`MetricEstimate`: point estimate, confidence interval, unit, trials;
 * :meth:`Evidence.effect` -- the change of a metric from baseline to candidate as
   an :class:`EffectEstimate`: the relative change with its interval, optionally
   the absolute difference with its interval, and the metric's direction;
@@ -30,9 +30,9 @@ from assay.errors import InputError
 __all__ = [
     "ComparisonLike",
     "EffectEstimate",
-    "Estimate",
     "Evidence",
     "InMemoryEvidence",
+    "MetricEstimate",
     "VerdictEstimate",
 ]
 
@@ -60,7 +60,7 @@ class ComparisonLike(Protocol):
 
 
 @dataclasses.dataclass(frozen=True)
-class Estimate:
+class MetricEstimate:
     """A point estimate with its confidence interval.
 
     Attributes:
@@ -107,7 +107,7 @@ class Estimate:
         return data
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, field: str = "estimate") -> Estimate:
+    def from_dict(cls, data: Mapping[str, Any], *, field: str = "estimate") -> MetricEstimate:
         """An estimate from ``{"value", "low", "high"[, "unit", "confidence", "n"]}``;
         ``low`` or ``high`` ``None`` is an unbounded end."""
         try:
@@ -141,9 +141,9 @@ class EffectEstimate:
             when the evidence has it; absolute margins (``margin=1pt``) need it.
     """
 
-    relative: Estimate
+    relative: MetricEstimate
     lower_is_better: bool
-    difference: Estimate | None = None
+    difference: MetricEstimate | None = None
 
     def __post_init__(self) -> None:
         if self.relative.unit not in (None, "%"):
@@ -153,13 +153,13 @@ class EffectEstimate:
 
     @classmethod
     def from_comparison(
-        cls, comparison: ComparisonLike, *, difference: Estimate | None = None
+        cls, comparison: ComparisonLike, *, difference: MetricEstimate | None = None
     ) -> EffectEstimate:
         """The effect of an ``assay.stats.Comparison``: its relative effect and
         interval, direction, and the smaller arm's trial count."""
         low, high = comparison.ci
         n = min(comparison.n_baseline, comparison.n_candidate)
-        relative = Estimate(comparison.effect, low, high, None, comparison.confidence, n)
+        relative = MetricEstimate(comparison.effect, low, high, None, comparison.confidence, n)
         return cls(relative, comparison.lower_is_better, difference)
 
     def to_dict(self) -> dict[str, Any]:
@@ -177,11 +177,11 @@ class EffectEstimate:
             raise InputError(f"{field} needs relative and lower_is_better")
         difference = data.get("difference")
         return cls(
-            relative=Estimate.from_dict(data["relative"], field=f"{field}.relative"),
+            relative=MetricEstimate.from_dict(data["relative"], field=f"{field}.relative"),
             lower_is_better=bool(data["lower_is_better"]),
             difference=None
             if difference is None
-            else Estimate.from_dict(difference, field=f"{field}.difference"),
+            else MetricEstimate.from_dict(difference, field=f"{field}.difference"),
         )
 
 
@@ -232,7 +232,7 @@ class VerdictEstimate:
 class Evidence(Protocol):
     """Where the evaluator gets its numbers. ``None`` means "not measured"."""
 
-    def statistic(self, arm: str, metric: str) -> Estimate | None:
+    def statistic(self, arm: str, metric: str) -> MetricEstimate | None:
         """The statistic ``metric`` (``"latency.p99"``) of ``arm`` (``"candidate"`` or
         ``"baseline"``) with its interval."""
         ...
@@ -254,7 +254,7 @@ class InMemoryEvidence:
     ``verdicts`` map a metric name to its effect and verdict.
     """
 
-    statistics: Mapping[tuple[str, str], Estimate] = dataclasses.field(default_factory=dict)
+    statistics: Mapping[tuple[str, str], MetricEstimate] = dataclasses.field(default_factory=dict)
     effects: Mapping[str, EffectEstimate] = dataclasses.field(default_factory=dict)
     verdicts: Mapping[str, VerdictEstimate] = dataclasses.field(default_factory=dict)
 
@@ -263,7 +263,7 @@ class InMemoryEvidence:
             if arm not in ARMS:
                 raise InputError(f"arm {arm!r} is not one of {', '.join(ARMS)}")
 
-    def statistic(self, arm: str, metric: str) -> Estimate | None:
+    def statistic(self, arm: str, metric: str) -> MetricEstimate | None:
         """The estimate recorded for ``(arm, metric)``, if any."""
         return self.statistics.get((arm, metric))
 
@@ -306,8 +306,8 @@ class InMemoryEvidence:
                 f"unknown evidence section(s) {', '.join(sorted(unknown))}; "
                 "expected candidate, baseline, effects, verdicts"
             )
-        statistics: dict[tuple[str, str], Estimate] = {
-            (arm, metric): Estimate.from_dict(value, field=f"{arm}.{metric}")
+        statistics: dict[tuple[str, str], MetricEstimate] = {
+            (arm, metric): MetricEstimate.from_dict(value, field=f"{arm}.{metric}")
             for arm in ARMS
             for metric, value in _section(data, arm).items()
         }

@@ -6,7 +6,7 @@ import dataclasses
 import enum
 from typing import Any
 
-from assay.criteria.evidence import Estimate
+from assay.criteria.evidence import MetricEstimate
 
 __all__ = ["Evaluation", "Outcome"]
 
@@ -56,7 +56,7 @@ class Evaluation:
         reason: why, in one sentence: the estimate, its interval and how it sits
             against the threshold; for ``and``/``or``, which parts decided.
         estimates: the estimates used, each with the expression it stands for
-            (``("candidate.latency.p99", Estimate(...))``), as the evidence gave them.
+            (``("candidate.latency.p99", MetricEstimate(...))``), as the evidence gave them.
         threshold: the threshold or margin as written, when there is one.
         trials: trials per arm behind the estimates, when known.
         trials_needed: when UNDETERMINED, trials per arm (in total, not more) likely
@@ -69,7 +69,7 @@ class Evaluation:
     outcome: Outcome
     expression: str
     reason: str
-    estimates: tuple[tuple[str, Estimate], ...] = ()
+    estimates: tuple[tuple[str, MetricEstimate], ...] = ()
     threshold: str | None = None
     trials: int | None = None
     trials_needed: int | None = None

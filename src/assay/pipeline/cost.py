@@ -40,7 +40,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from assay.criteria import Estimate
+from assay.criteria import MetricEstimate
 from assay.errors import InputError
 
 __all__ = [
@@ -144,17 +144,17 @@ class CostInputs:
 class MeasuredEffects:
     """Measured relative changes, candidate against baseline, with their intervals.
 
-    Each is an :class:`~assay.criteria.Estimate` of a fraction (``-0.3`` for 30%
+    Each is an :class:`~assay.criteria.MetricEstimate` of a fraction (``-0.3`` for 30%
     less), or ``None`` when not measured.
     """
 
-    time_per_request: Estimate | None = None
-    throughput: Estimate | None = None
-    memory: Estimate | None = None
+    time_per_request: MetricEstimate | None = None
+    throughput: MetricEstimate | None = None
+    memory: MetricEstimate | None = None
 
     def __post_init__(self) -> None:
         for name in ("time_per_request", "throughput", "memory"):
-            effect: Estimate | None = getattr(self, name)
+            effect: MetricEstimate | None = getattr(self, name)
             if effect is None:
                 continue
             if effect.unit not in (None, "%"):
@@ -166,7 +166,7 @@ class MeasuredEffects:
                 raise InputError(f"{name} cannot fall by 100% or more; its interval reaches {low}")
 
 
-def _fractions(effect: Estimate) -> tuple[float, float, float]:
+def _fractions(effect: MetricEstimate) -> tuple[float, float, float]:
     scale = 0.01 if effect.unit == "%" else 1.0
     return effect.low * scale, effect.value * scale, effect.high * scale
 
@@ -268,11 +268,11 @@ def _point(inputs: CostInputs, effects: MeasuredEffects) -> tuple[float, float, 
     return benefit, _payback(inputs.one_off_cost, benefit), _roi(inputs.one_off_cost, benefit)
 
 
-def _scaled_effect(effect: Estimate, factor: float) -> Estimate | None:
+def _scaled_effect(effect: MetricEstimate, factor: float) -> MetricEstimate | None:
     value = effect.value * factor
     if (value / 100 if effect.unit == "%" else value) <= -1:
         return None
-    return Estimate(value, value, value, effect.unit)
+    return MetricEstimate(value, value, value, effect.unit)
 
 
 def _sensitivity(
@@ -296,7 +296,7 @@ def _sensitivity(
     point = dataclasses.replace(
         effects,
         **{
-            name: Estimate(e.value, e.value, e.value, e.unit)
+            name: MetricEstimate(e.value, e.value, e.value, e.unit)
             for name in ("time_per_request", "throughput", "memory")
             if (e := getattr(effects, name)) is not None
         },

@@ -9,8 +9,8 @@ import pytest
 from assay.criteria import (
     CriteriaUnitError,
     EffectEstimate,
-    Estimate,
     InMemoryEvidence,
+    MetricEstimate,
     Outcome,
     VerdictEstimate,
     interval_outcome,
@@ -25,7 +25,9 @@ def p99(
     value: float, low: float, high: float, *, n: int | None = 10, unit: str = "ms"
 ) -> InMemoryEvidence:
     """Evidence with only candidate.latency.p99."""
-    return InMemoryEvidence({("candidate", "latency.p99"): Estimate(value, low, high, unit, n=n)})
+    return InMemoryEvidence(
+        {("candidate", "latency.p99"): MetricEstimate(value, low, high, unit, n=n)}
+    )
 
 
 def effect(
@@ -35,10 +37,10 @@ def effect(
     high: float,
     *,
     lower_is_better: bool = True,
-    difference: Estimate | None = None,
+    difference: MetricEstimate | None = None,
     n: int = 10,
 ) -> InMemoryEvidence:
-    relative = Estimate(value, low, high, n=n)
+    relative = MetricEstimate(value, low, high, n=n)
     return InMemoryEvidence(effects={metric: EffectEstimate(relative, lower_is_better, difference)})
 
 
@@ -109,10 +111,12 @@ def test_the_threshold_converts_exactly_so_that_touching_is_touching() -> None:
     assert outcome("candidate.latency.p99 <= 0.2s", p99(190, 180, 200)) is PASS
     assert outcome("candidate.latency.p99 < 0.2s", p99(190, 180, 200)) is UNDETERMINED
     # 29% has no exact binary form; the evidence's 0.29 and the literal must still meet.
-    evidence = InMemoryEvidence({("candidate", "failure_rate"): Estimate(0.2, 0.1, 0.29)})
+    evidence = InMemoryEvidence({("candidate", "failure_rate"): MetricEstimate(0.2, 0.1, 0.29)})
     assert outcome("candidate.failure_rate <= 29%", evidence) is PASS
     assert outcome("candidate.failure_rate < 29%", evidence) is UNDETERMINED
-    evidence = InMemoryEvidence({("candidate", "latency.p99"): Estimate(184, 180, 184.3, "ms")})
+    evidence = InMemoryEvidence(
+        {("candidate", "latency.p99"): MetricEstimate(184, 180, 184.3, "ms")}
+    )
     assert outcome("candidate.latency.p99 <= 184.3ms", evidence) is PASS
     assert outcome("candidate.latency.p99 <= 0.1843s", evidence) is PASS
 
@@ -138,8 +142,8 @@ def test_two_measured_sides_compare_by_interval_arithmetic() -> None:
     def evidence(cand: tuple[float, float], base: tuple[float, float]) -> InMemoryEvidence:
         return InMemoryEvidence(
             {
-                ("candidate", "latency.p99"): Estimate(sum(cand) / 2, *cand, "ms", n=10),
-                ("baseline", "latency.p99"): Estimate(sum(base) / 2, *base, "s", n=12),
+                ("candidate", "latency.p99"): MetricEstimate(sum(cand) / 2, *cand, "ms", n=10),
+                ("baseline", "latency.p99"): MetricEstimate(sum(base) / 2, *base, "s", n=12),
             }
         )
 
@@ -225,7 +229,7 @@ def test_not_of_undetermined_keeps_the_trials_and_flips_the_leaning() -> None:
 def test_not_worse_with_an_absolute_margin_on_a_higher_is_better_metric(
     low: float, high: float, expected: Outcome
 ) -> None:
-    difference = Estimate((low + high) / 2, low, high, n=10)
+    difference = MetricEstimate((low + high) / 2, low, high, n=10)
     evidence = effect("accuracy", 0.0, -0.05, 0.05, lower_is_better=False, difference=difference)
     assert outcome("not_worse(accuracy, margin=1pt)", evidence) is expected
     assert outcome("not_worse(accuracy, margin=0.01)", evidence) is expected
@@ -233,7 +237,7 @@ def test_not_worse_with_an_absolute_margin_on_a_higher_is_better_metric(
 
 def test_not_worse_with_a_difference_in_percent_points() -> None:
     # accuracy recorded in % (85.2 means 0.852); 1pt is 0.01 of a proportion.
-    difference = Estimate(-0.4, -0.9, 0.2, "%", n=10)
+    difference = MetricEstimate(-0.4, -0.9, 0.2, "%", n=10)
     evidence = effect("accuracy", 0.0, -0.05, 0.05, lower_is_better=False, difference=difference)
     result = parse("not_worse(accuracy, margin=1pt)").evaluate(evidence)
     assert result.outcome is PASS
@@ -332,7 +336,7 @@ def test_missing_evidence_is_undetermined_and_says_so(text: str) -> None:
 
 
 def test_a_custom_metric_is_checked_against_the_unit_of_its_evidence() -> None:
-    evidence = InMemoryEvidence({("candidate", "score"): Estimate(3.0, 2.5, 3.5, "MiB")})
+    evidence = InMemoryEvidence({("candidate", "score"): MetricEstimate(3.0, 2.5, 3.5, "MiB")})
     assert outcome("candidate.score < 4MiB", evidence) is PASS
     assert outcome("candidate.score < 4096KiB", evidence) is PASS
     with pytest.raises(CriteriaUnitError) as caught:
@@ -346,13 +350,13 @@ def test_a_custom_metric_is_checked_against_the_unit_of_its_evidence() -> None:
 def test_evidence_that_contradicts_a_known_metric_is_an_input_error() -> None:
     with pytest.raises(InputError, match="is in MiB; expected a time"):
         parse("candidate.latency.p99 < 2ms").evaluate(p99(1, 1, 1, unit="MiB"))
-    evidence = InMemoryEvidence({("candidate", "latency.p99"): Estimate(1, 1, 1)})
+    evidence = InMemoryEvidence({("candidate", "latency.p99"): MetricEstimate(1, 1, 1)})
     with pytest.raises(InputError, match="has no unit"):
         parse("candidate.latency.p99 < 2ms").evaluate(evidence)
 
 
 def test_an_absolute_margin_is_checked_against_the_unit_of_the_difference() -> None:
-    difference = Estimate(1.0, 0.5, 1.5, "ms")
+    difference = MetricEstimate(1.0, 0.5, 1.5, "ms")
     evidence = effect("score", 0.01, 0.0, 0.02, difference=difference)
     assert outcome("not_worse(score, margin=2ms)", evidence) is PASS
     with pytest.raises(CriteriaUnitError, match="measured in ms"):
@@ -364,15 +368,15 @@ def test_an_absolute_margin_is_checked_against_the_unit_of_the_difference() -> N
 
 def test_undetermined_comparisons_estimate_the_trials_that_would_settle_them() -> None:
     # Interval 170..200 from 10 trials: half-width 15, estimate 185, threshold 195 (d=10).
-    # n' = 10 * ((1.95996 + 0.84162) * 15 / (1.95996 * 10))**2 = 10 * 2.14411**2 = 45.97,
-    # rounded up to 46 trials per arm, 36 more than the 10 run.
+    # Spread of a trial s = 15 / 1.95996 * sqrt(10) = 24.20; a one-sample t-test of
+    # d/s = 0.4132 at 5% two-sided and 80% power needs 48 (statsmodels TTestPower: 47.2).
     result = parse("candidate.latency.p99 < 195ms").evaluate(p99(185, 170, 200))
     assert result.outcome is UNDETERMINED
     assert result.leaning is PASS
     assert result.trials == 10
-    assert result.trials_needed == 46
-    assert result.more_trials == 36
-    assert "about 46 trials per arm would likely settle it (36 more)" in result.summary()
+    assert result.trials_needed == 48
+    assert result.more_trials == 38
+    assert "about 48 trials per arm would likely settle it (38 more)" in result.summary()
 
 
 def test_no_trial_estimate_without_a_trial_count_or_with_the_estimate_on_the_threshold() -> None:
@@ -407,12 +411,12 @@ def test_and_or_take_the_trials_of_the_parts_that_would_decide() -> None:
 
 def test_an_evaluation_explains_itself_with_the_evidence_behind_it() -> None:
     evidence = InMemoryEvidence(
-        {("candidate", "latency.p99"): Estimate(180, 170, 192, "ms", n=10)},
+        {("candidate", "latency.p99"): MetricEstimate(180, 170, 192, "ms", n=10)},
         effects={
             "accuracy": EffectEstimate(
-                Estimate(-0.002, -0.01, 0.004, n=10),
+                MetricEstimate(-0.002, -0.01, 0.004, n=10),
                 lower_is_better=False,
-                difference=Estimate(-0.004, -0.012, 0.003, n=10),
+                difference=MetricEstimate(-0.004, -0.012, 0.003, n=10),
             )
         },
     )
@@ -422,7 +426,9 @@ def test_an_evaluation_explains_itself_with_the_evidence_behind_it() -> None:
     assert result.outcome is UNDETERMINED
     first, second = result.children
     assert first.outcome is PASS
-    assert first.estimates == (("candidate.latency.p99", Estimate(180, 170, 192, "ms", n=10)),)
+    assert first.estimates == (
+        ("candidate.latency.p99", MetricEstimate(180, 170, 192, "ms", n=10)),
+    )
     assert first.threshold == "200ms"
     assert first.reason == (
         "candidate.latency.p99 = 180ms (95% CI 170ms to 192ms, 10 trials per arm); "

@@ -9,9 +9,9 @@ import pytest
 
 from assay.criteria import (
     EffectEstimate,
-    Estimate,
     Evidence,
     InMemoryEvidence,
+    MetricEstimate,
     VerdictEstimate,
     trials_to_settle,
 )
@@ -40,11 +40,13 @@ def test_from_dict_and_to_dict_round_trip_through_json() -> None:
     evidence = InMemoryEvidence.from_dict(DATA)
     again = InMemoryEvidence.from_dict(json.loads(json.dumps(evidence.to_dict())))
     assert again == evidence
-    assert evidence.statistic("candidate", "latency.p99") == Estimate(180, 170, 192, "ms", n=10)
+    assert evidence.statistic("candidate", "latency.p99") == MetricEstimate(
+        180, 170, 192, "ms", n=10
+    )
     assert evidence.statistic("baseline", "accuracy") is None
     effect = evidence.effect("accuracy")
     assert effect is not None
-    assert effect.difference == Estimate(-0.4, -0.9, 0.2, "%")
+    assert effect.difference == MetricEstimate(-0.4, -0.9, 0.2, "%")
     assert evidence.verdict("latency.p50") == VerdictEstimate("better", None, 10)
     assert evidence.verdict("latency.p99") is None
 
@@ -95,11 +97,11 @@ def test_bad_evidence_is_an_input_error_naming_the_field(
 )
 def test_estimates_are_validated(kwargs: dict[str, float]) -> None:
     with pytest.raises(InputError):
-        Estimate(**kwargs)  # type: ignore[arg-type]
+        MetricEstimate(**kwargs)  # type: ignore[arg-type]
 
 
 def test_a_one_sided_interval_is_allowed() -> None:
-    estimate = Estimate(0.1, -math.inf, 0.2)
+    estimate = MetricEstimate(0.1, -math.inf, 0.2)
     assert estimate.half_width == math.inf
 
 
@@ -115,7 +117,7 @@ def test_a_verdict_enum_is_normalised_to_its_value() -> None:
 
 def test_an_effect_needs_a_relative_interval_without_a_physical_unit() -> None:
     with pytest.raises(InputError, match="fraction or in %"):
-        EffectEstimate(Estimate(1, 0, 2, "ms"), True)
+        EffectEstimate(MetricEstimate(1, 0, 2, "ms"), True)
 
 
 def test_units_convert_through_decimal_and_back() -> None:
@@ -134,16 +136,20 @@ def test_units_convert_through_decimal_and_back() -> None:
 @pytest.mark.parametrize(
     ("half_width", "distance", "n", "expected"),
     [
-        # n' = n * ((z + z_power) * w / (z * d))^2 with z = 1.959964, z_power = 0.841621
-        (15, 10, 10, 46),  # 10 * 2.14411^2 = 45.97
-        (10, 10, 10, 21),  # 10 * 1.42941^2 = 20.43
-        (1, 10, 10, 11),  # already wide of the threshold at the design power: at least n + 1
+        # spread s = w / 1.95996 * sqrt(n); one-sample t, 5% two-sided, 80% power;
+        # the figures agree with statsmodels' TTestPower().solve_power rounded up.
+        (15, 10, 10, 48),  # d/s = 0.4132
+        (10, 10, 10, 23),  # d/s = 0.6198
+        (1, 10, 10, 11),  # d/s = 6.2 needs 2 trials: already enough, so at least n + 1
+        (15, 1, 10, 4600),  # d/s = 0.0413
+        # beyond 100,000 trials the normal approximation n * ((z + z_0.8) w / (z d))^2
+        (15, 0.01, 10, 45_972_065),  # z = 1.959964, z_0.8 = 0.841621
         (15, 0, 10, None),  # the estimate on the threshold: no number can be promised
         (15, 10, None, None),
         (math.inf, 10, 10, None),
     ],
 )
-def test_trials_to_settle_by_the_normal_approximation(
+def test_trials_to_settle(
     half_width: float, distance: float, n: int | None, expected: int | None
 ) -> None:
     assert trials_to_settle(half_width, distance, n) == expected
@@ -172,15 +178,25 @@ def test_effect_and_verdict_from_a_comparison_of_the_statistics_engine() -> None
         needed_trials: int | None = 25
 
     effect = EffectEstimate.from_comparison(Comparison())
-    assert effect.relative == Estimate(-0.12, -0.2, -0.04, None, 0.9, 10)
+    assert effect.relative == MetricEstimate(-0.12, -0.2, -0.04, None, 0.9, 10)
     assert effect.lower_is_better
     assert effect.difference is None
     assert VerdictEstimate.from_comparison(Comparison()) == VerdictEstimate("inconclusive", 25, 10)
 
 
 def test_an_unbounded_end_is_none_in_the_dictionary_form() -> None:
-    estimate = Estimate(0.1, -math.inf, 0.2)
+    estimate = MetricEstimate(0.1, -math.inf, 0.2)
     data = estimate.to_dict()
     assert data["low"] is None
     assert json.loads(json.dumps(data, allow_nan=False)) == data
-    assert Estimate.from_dict(data) == estimate
+    assert MetricEstimate.from_dict(data) == estimate
+
+
+@pytest.mark.parametrize(
+    ("half_width", "distance", "n", "expected"),
+    [(1e-6, 1e6, 10, 11), (1e-300, 1e300, 2, 3), (1.0, 100.0, 1, 3), (5e-324, 1.0, 1, 3)],
+)
+def test_trials_to_settle_far_from_the_threshold_needs_no_search(
+    half_width: float, distance: float, n: int, expected: int
+) -> None:
+    assert trials_to_settle(half_width, distance, n) == expected

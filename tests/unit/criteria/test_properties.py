@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from assay.criteria import (
     CriteriaSyntaxError,
-    Estimate,
     InMemoryEvidence,
+    MetricEstimate,
     Outcome,
     canonical_text,
     content_hash,
@@ -228,12 +228,12 @@ class _EverythingEvidence(InMemoryEvidence):
         object.__setattr__(self, "_interval", (low, high))
         object.__setattr__(self, "_verdict", verdict)
 
-    def _estimate(self, metric: str) -> Estimate:
+    def _estimate(self, metric: str) -> MetricEstimate:
         unit = {"latency": "ms", "memory": "MiB", "cost": "usd"}.get(metric.split(".")[0])
         low, high = self._interval  # type: ignore[attr-defined]
-        return Estimate((low + high) / 2, low, high, unit, n=5)
+        return MetricEstimate((low + high) / 2, low, high, unit, n=5)
 
-    def statistic(self, arm: str, metric: str) -> Estimate | None:
+    def statistic(self, arm: str, metric: str) -> MetricEstimate | None:
         return None if metric.split(".")[0] not in _FAMILIES else self._estimate(metric)
 
     def effect(self, metric: str):  # type: ignore[no-untyped-def]
@@ -241,7 +241,7 @@ class _EverythingEvidence(InMemoryEvidence):
 
         low, high = self._interval  # type: ignore[attr-defined]
         return EffectEstimate(
-            Estimate((low + high) / 2, low, high, n=5), True, self._estimate(metric)
+            MetricEstimate((low + high) / 2, low, high, n=5), True, self._estimate(metric)
         )
 
     def verdict(self, metric: str):  # type: ignore[no-untyped-def]

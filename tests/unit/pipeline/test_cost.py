@@ -20,7 +20,7 @@ import math
 
 import pytest
 
-from assay.criteria import Estimate
+from assay.criteria import MetricEstimate
 from assay.errors import InputError
 from assay.pipeline.cost import (
     CostInputs,
@@ -39,7 +39,7 @@ INPUTS = CostInputs(
     requests_per_month=300_000_000,
     seconds_per_request=0.12,
 )
-FASTER = MeasuredEffects(time_per_request=Estimate(-0.30, -0.36, -0.24))
+FASTER = MeasuredEffects(time_per_request=MetricEstimate(-0.30, -0.36, -0.24))
 
 
 def close(figure: Figure, value: float, low: float, high: float) -> bool:
@@ -68,7 +68,7 @@ def test_the_fixed_example_matches_the_hand_calculation() -> None:
 
 
 def test_effects_in_percent_give_the_same_figures() -> None:
-    percent = MeasuredEffects(time_per_request=Estimate(-30, -36, -24, "%"))
+    percent = MeasuredEffects(time_per_request=MetricEstimate(-30, -36, -24, "%"))
     assert (
         cost_benefit(INPUTS, percent).monthly_benefit
         == cost_benefit(INPUTS, FASTER).monthly_benefit
@@ -79,8 +79,8 @@ def test_throughput_is_the_basis_when_given_and_is_not_added_to_time() -> None:
     # 25% more requests per compute hour: hours needed fall to 1/1.25 = 80%, saving 20%
     # of 25,000 = 5,000; interval +20%..+33.3%: 1-1/1.2 = 16.67% -> 4,166.67; 25% -> 6,250.
     effects = MeasuredEffects(
-        time_per_request=Estimate(-0.30, -0.36, -0.24),
-        throughput=Estimate(0.25, 0.20, 1 / 3),
+        time_per_request=MetricEstimate(-0.30, -0.36, -0.24),
+        throughput=MetricEstimate(0.25, 0.20, 1 / 3),
     )
     result = cost_benefit(INPUTS, effects)
     assert result.basis == "throughput"
@@ -93,7 +93,8 @@ def test_priced_memory_adds_its_saving() -> None:
     # 512 GiB at 3 usd/GiB-month = 1,536; -25% (-30%..-20%) saves 384 (307.2..460.8).
     inputs = CostInputs(**{**INPUTS.__dict__, "memory_gib": 512, "price_per_gib_month": 3})
     effects = MeasuredEffects(
-        time_per_request=Estimate(-0.30, -0.36, -0.24), memory=Estimate(-0.25, -0.30, -0.20)
+        time_per_request=MetricEstimate(-0.30, -0.36, -0.24),
+        memory=MetricEstimate(-0.25, -0.30, -0.20),
     )
     result = cost_benefit(inputs, effects)
     assert close(result.monthly_memory_saving, 384, 307.2, 460.8)
@@ -125,7 +126,7 @@ def test_compute_hours_may_be_given_directly() -> None:
     ],
 )
 def test_the_recommendation_thresholds(effect: float, verdict: CostVerdict) -> None:
-    effects = MeasuredEffects(time_per_request=Estimate(effect, effect, effect))
+    effects = MeasuredEffects(time_per_request=MetricEstimate(effect, effect, effect))
     assert cost_benefit(INPUTS, effects).verdict is verdict
 
 
@@ -139,7 +140,7 @@ def test_threshold_edges() -> None:
 
 def test_an_interval_reaching_a_loss_gives_a_payback_that_may_never_come() -> None:
     # -10% (-20%..+2%): B = 1,500 (4,000 .. -1,500)
-    effects = MeasuredEffects(time_per_request=Estimate(-0.10, -0.20, 0.02))
+    effects = MeasuredEffects(time_per_request=MetricEstimate(-0.10, -0.20, 0.02))
     result = cost_benefit(INPUTS, effects)
     assert close(result.monthly_benefit, 1_500, -1_500, 4_000)
     assert result.payback_months.value == pytest.approx(20)
@@ -178,7 +179,7 @@ def test_the_sensitivity_table_varies_each_input_with_the_others_held() -> None:
 
 
 def test_a_variation_that_would_be_invalid_is_left_out() -> None:
-    effects = MeasuredEffects(time_per_request=Estimate(-0.8, -0.85, -0.75))
+    effects = MeasuredEffects(time_per_request=MetricEstimate(-0.8, -0.85, -0.75))
     result = cost_benefit(INPUTS, effects)
     changes = {
         row.change for row in result.sensitivity if row.input == "effect on time_per_request"
@@ -190,7 +191,7 @@ def test_notes_say_what_is_not_counted() -> None:
     assert cost_benefit(INPUTS, MeasuredEffects()).notes == (
         "no throughput or time-per-request effect: no compute saving is counted",
     )
-    result = cost_benefit(INPUTS, MeasuredEffects(memory=Estimate(-0.2, -0.3, -0.1)))
+    result = cost_benefit(INPUTS, MeasuredEffects(memory=MetricEstimate(-0.2, -0.3, -0.1)))
     assert (
         "a memory effect without memory_gib and price_per_gib_month is not priced" in result.notes
     )
@@ -220,11 +221,11 @@ def test_bad_inputs_are_refused(kwargs: dict[str, float], message: str) -> None:
 @pytest.mark.parametrize(
     ("effects", "message"),
     [
-        ({"time_per_request": Estimate(-0.5, -1.0, -0.2)}, "100% or more"),
-        ({"throughput": Estimate(0.5, 0.6, 0.7)}, "outside"),
-        ({"memory": Estimate(1, 0, 2, "ms")}, "relative change"),
+        ({"time_per_request": MetricEstimate(-0.5, -1.0, -0.2)}, "100% or more"),
+        ({"throughput": MetricEstimate(0.5, 0.6, 0.7)}, "outside"),
+        ({"memory": MetricEstimate(1, 0, 2, "ms")}, "relative change"),
     ],
 )
-def test_bad_effects_are_refused(effects: dict[str, Estimate], message: str) -> None:
+def test_bad_effects_are_refused(effects: dict[str, MetricEstimate], message: str) -> None:
     with pytest.raises(InputError, match=message):
         MeasuredEffects(**effects)

@@ -9,8 +9,8 @@ import pytest
 
 from assay.criteria import (
     EffectEstimate,
-    Estimate,
     InMemoryEvidence,
+    MetricEstimate,
     Outcome,
 )
 from assay.errors import InputError, PermissionDeniedError
@@ -49,11 +49,11 @@ def evidence(
     accuracy: tuple[float, float, float] = (-0.002, -0.008, 0.004),
     failures: tuple[float, float, float] = (0.002, 0.0, 0.005),
 ) -> InMemoryEvidence:
-    def relative(v: tuple[float, float, float]) -> Estimate:
-        return Estimate(v[0], v[1], v[2], n=10)
+    def relative(v: tuple[float, float, float]) -> MetricEstimate:
+        return MetricEstimate(v[0], v[1], v[2], n=10)
 
     return InMemoryEvidence(
-        {("candidate", "failure_rate"): Estimate(*failures, n=10)},
+        {("candidate", "failure_rate"): MetricEstimate(*failures, n=10)},
         effects={
             "latency.p99": EffectEstimate(relative(p99), lower_is_better=True),
             "accuracy": EffectEstimate(
