@@ -35,6 +35,7 @@ import numpy.typing as npt
 from assay.bench.registry import Params
 from assay.bench.result import BenchmarkResult, ComparisonRow, MethodSummary
 from assay.bench.sink import RunHeader
+from assay.bench.spec import BUILTIN_METRICS
 from assay.bench.trial import TrialResult, sample_summary
 from assay.errors import AssayError
 
@@ -93,12 +94,16 @@ def paired_arms(
     *,
     pairing: bool = True,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], bool]:
-    """Both arms' values on ``metric``: paired by seed (and example) when possible."""
+    """Both arms' values on ``metric``: paired by seed (and example) when possible.
+
+    ``samples["time"]`` holds per-call times, not examples: built-in metrics are
+    always one value per trial.
+    """
     seeds = sorted(
         s for s in base.keys() & cand.keys() if _has(base[s], metric) and _has(cand[s], metric)
     )
     if pairing and len(seeds) >= 2:
-        per_example = all(
+        per_example = metric not in BUILTIN_METRICS and all(
             metric in base[s].samples
             and metric in cand[s].samples
             and base[s].samples[metric].shape == cand[s].samples[metric].shape

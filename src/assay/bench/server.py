@@ -36,6 +36,7 @@ import os
 import pickle
 import sys
 import tempfile
+import warnings
 from typing import Any, BinaryIO
 
 from assay.bench.channel import classify, recv, send, watch
@@ -82,6 +83,15 @@ def _tail(log: BinaryIO) -> str:
     return log.read().decode(errors="replace")
 
 
+def _fork() -> int:
+    # Python 3.12+ warns when forking a process with threads (BLAS pools start at
+    # import). The server forks on purpose; the libraries' atfork handlers reset
+    # their pools in the child.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
 def run_forked(
     spec: BenchmarkSpec,
     request: TrialRequest,
@@ -93,7 +103,7 @@ def run_forked(
     """Fork a child for one trial, watch it, and return its outcome."""
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile(prefix="assay-trial-") as log:
-        pid = os.fork()
+        pid = _fork()
         if pid == 0:  # the child
             try:
                 os.setpgid(0, 0)
@@ -136,7 +146,10 @@ def _serve(spec: BenchmarkSpec, proto_in: int, proto_out: int) -> int:
             memory_limit=message.get("memory_limit"),
             close_fds=(proto_in, proto_out),
         )
-        send(proto_out, {"kind": "result", "outcome": outcome})
+        try:
+            send(proto_out, {"kind": "result", "outcome": outcome})
+        except BrokenPipeError:  # the runner is gone (killed); nothing left to do
+            return 0
 
 
 def main(argv: list[str] | None = None) -> int:

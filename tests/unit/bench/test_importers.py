@@ -1,0 +1,86 @@
+"""pyperf and pytest-benchmark JSON files as runs (fixtures written by the real tools)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assay.bench.analysis import analyse
+from assay.bench.importers import read_pyperf, read_pytest_benchmark
+from assay.errors import InputError
+
+DATA = Path(__file__).parent / "data"
+PYPERF = DATA / "pyperf-2.11-two-benchmarks.json"
+(PYTEST_BENCHMARK,) = DATA.glob("pytest-benchmark-*-save-data.json")
+
+
+def test_pyperf_runs_become_trials_with_raw_values() -> None:
+    run = read_pyperf(PYPERF)
+    raw = json.loads(PYPERF.read_text())
+    assert run.header.spec["baseline"] == "sorted"
+    assert run.header.spec["candidates"] == ["reversed"]
+    assert run.header.options["pairing"] == "none"
+    assert run.header.environment["tool"] == "pyperf"
+    sorted_trials = [t for t in run.trials if t.key.method == "sorted"]
+    measured = [r for r in raw["benchmarks"][0]["runs"] if r.get("values")]
+    assert len(sorted_trials) == len(measured)
+    first = sorted_trials[0]
+    assert np.array_equal(first.samples["time"], measured[0]["values"])
+    assert first.values["time"] == np.median(measured[0]["values"])
+    assert first.details["metadata"]["mem_max_rss"] == measured[0]["metadata"]["mem_max_rss"]
+
+
+def test_pyperf_comparisons_are_unpaired() -> None:
+    run = read_pyperf(PYPERF, baseline="reversed")
+    result = analyse(run.header, run.trials)
+    row = result.comparison("sorted", "time")
+    assert row.paired is False
+    assert row.verdict in ("better", "worse", "equivalent", "inconclusive")
+
+
+def test_pytest_benchmark_keeps_raw_data_and_warns() -> None:
+    run = read_pytest_benchmark(PYTEST_BENCHMARK)
+    raw = json.loads(PYTEST_BENCHMARK.read_text())
+    assert [t.key.method for t in run.trials] == [b["fullname"] for b in raw["benchmarks"]]
+    first = run.trials[0]
+    assert np.array_equal(first.samples["time"], raw["benchmarks"][0]["stats"]["data"])
+    assert first.details["stats"]["rounds"] == raw["benchmarks"][0]["stats"]["rounds"]
+    assert "one trial per method cannot give a verdict" in run.header.warnings[0]
+    row = analyse(run.header, run.trials).comparisons[0]
+    assert row.verdict == "not compared"
+
+
+def test_pytest_benchmark_without_raw_data(tmp_path: Path) -> None:
+    raw = json.loads(PYTEST_BENCHMARK.read_text())
+    for bench in raw["benchmarks"]:
+        del bench["stats"]["data"]
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(raw))
+    run = read_pytest_benchmark(path)
+    assert run.trials[0].values["time"] == raw["benchmarks"][0]["stats"]["median"]
+    assert any("no raw data" in w for w in run.header.warnings)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "is not JSON"),
+        ('{"x": 1}', "no 'benchmarks' list"),
+        ('{"benchmarks": []}', "holds no benchmarks"),
+    ],
+)
+def test_bad_files(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    with pytest.raises(InputError, match=message):
+        read_pyperf(path)
+
+
+def test_missing_file_and_unknown_baseline(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read"):
+        read_pyperf(tmp_path / "missing.json")
+    with pytest.raises(InputError, match="no benchmark named 'nope'"):
+        read_pyperf(PYPERF, baseline="nope")
