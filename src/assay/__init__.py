@@ -4,10 +4,9 @@ The public names live here, flat. Heavy parts (NumPy, SciPy, SQLAlchemy) are
 imported on first use so that ``import assay`` stays fast.
 """
 
-from __future__ import annotations
-
-import importlib
-from typing import TYPE_CHECKING, Any
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
 
 from assay.errors import (
     AssayError,
@@ -28,47 +27,252 @@ __version__ = "0.1.0"
 
 # Public name -> module that defines it, imported lazily on first access.
 _LAZY: dict[str, str] = {
+    "ActionItem": "assay.pipeline.postmortem",
+    "AdoptionFactors": "assay.pipeline.reading",
+    "Amendment": "assay.pipeline.prototype",
+    "Answer": "assay.pipeline.gates",
+    "Author": "assay.pipeline.papers",
+    "BenchOptions": "assay.bench",
+    "BenchmarkResult": "assay.bench",
+    "Claim": "assay.pipeline.claims",
     "Comparison": "assay.stats",
+    "CostBenefit": "assay.pipeline.cost",
+    "CostInputs": "assay.pipeline.cost",
+    "CriteriaSyntaxError": "assay.criteria",
+    "Criterion": "assay.criteria",
+    "Decision": "assay.pipeline.gates",
+    "DiffReport": "assay.repro",
+    "EffectEstimate": "assay.criteria",
+    "Evaluation": "assay.criteria",
+    "Evidence": "assay.criteria",
+    "Forecast": "assay.pipeline.predictions",
+    "InMemoryEvidence": "assay.criteria",
+    "KillCriterion": "assay.pipeline.prototype",
+    "MeasuredEffects": "assay.pipeline.cost",
+    "MetricEstimate": "assay.criteria",
+    "Outcome": "assay.criteria",
+    "Paper": "assay.pipeline.papers",
+    "PostMortem": "assay.pipeline.postmortem",
+    "Prediction": "assay.pipeline.predictions",
+    "Prototype": "assay.pipeline.prototype",
+    "Recommendation": "assay.pipeline.gates",
+    "RedFlag": "assay.pipeline.reading",
+    "RedFlagKind": "assay.pipeline.reading",
+    "Registration": "assay.pipeline.prototype",
+    "ReproStatus": "assay.pipeline.claims",
+    "Reproduction": "assay.pipeline.claims",
     "RingMove": "assay.pipeline.radar",
+    "Role": "assay.pipeline.gates",
+    "SequentialDesign": "assay.stats",
+    "Stage": "assay.pipeline.prototype",
+    "StageFacts": "assay.pipeline.gates",
+    "Summary": "assay.stats",
     "Technique": "assay.pipeline.radar",
+    "TimeBox": "assay.pipeline.prototype",
+    "TrialResult": "assay.bench",
     "Verdict": "assay.stats",
+    "VerdictEstimate": "assay.criteria",
+    "Viability": "assay.pipeline.reading",
     "Workspace": "assay.workspace",
+    "adjust_pvalues": "assay.stats",
+    "advise_adoption": "assay.pipeline.reading",
+    "baseline": "assay.bench",
+    "bootstrap_ci": "assay.stats",
+    "candidate": "assay.bench",
+    "command": "assay.bench",
     "compare": "assay.stats",
+    "compare_layers": "assay.repro",
+    "cost_benefit": "assay.pipeline.cost",
+    "diff_numpy": "assay.repro",
+    "diff_torch": "assay.repro",
+    "load_benchmark": "assay.bench",
+    "metric": "assay.bench",
+    "run_benchmark": "assay.bench",
+    "summarize": "assay.stats",
+    "trials_needed": "assay.stats",
+    "workload": "assay.bench",
 }
 
 __all__ = [
+    "ActionItem",
+    "AdoptionFactors",
+    "Amendment",
+    "Answer",
     "AssayError",
+    "Author",
+    "BenchOptions",
+    "BenchmarkResult",
+    "Claim",
     "Comparison",
+    "CostBenefit",
+    "CostInputs",
+    "CriteriaSyntaxError",
+    "Criterion",
     "DatabaseURLError",
     "DatabaseUnreachableError",
+    "Decision",
+    "DiffReport",
     "DuplicateError",
+    "EffectEstimate",
+    "Evaluation",
+    "Evidence",
+    "Forecast",
+    "InMemoryEvidence",
     "InputError",
+    "KillCriterion",
+    "MeasuredEffects",
+    "MetricEstimate",
     "MissingDependencyError",
     "NoWorkspaceError",
     "NotFoundError",
+    "Outcome",
+    "Paper",
     "PermissionDeniedError",
+    "PostMortem",
+    "Prediction",
+    "Prototype",
+    "Recommendation",
+    "RedFlag",
+    "RedFlagKind",
+    "Registration",
+    "ReproStatus",
+    "Reproduction",
     "Ring",
     "RingMove",
+    "Role",
     "SchemaTooNewError",
+    "SequentialDesign",
+    "Stage",
+    "StageFacts",
+    "Summary",
     "Technique",
+    "TimeBox",
+    "TrialResult",
     "Verdict",
+    "VerdictEstimate",
+    "Viability",
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "adjust_pvalues",
+    "advise_adoption",
+    "baseline",
+    "bootstrap_ci",
+    "candidate",
+    "command",
     "compare",
+    "compare_layers",
+    "cost_benefit",
+    "diff_numpy",
+    "diff_torch",
+    "load_benchmark",
+    "metric",
+    "run_benchmark",
+    "summarize",
+    "trials_needed",
+    "workload",
 ]
 
-if TYPE_CHECKING:
-    from assay.pipeline.radar import RingMove, Technique
-    from assay.stats import Comparison, Verdict, compare
-    from assay.workspace import Workspace
+if _TYPE_CHECKING:
+    from assay.bench import (
+        BenchmarkResult,
+        BenchOptions,
+        TrialResult,
+        baseline,
+        candidate,
+        command,
+        load_benchmark,
+        metric,
+        run_benchmark,
+        workload,
+    )
+    from assay.criteria import (
+        CriteriaSyntaxError,
+        Criterion,
+        EffectEstimate,
+        Evaluation,
+        Evidence,
+        InMemoryEvidence,
+        MetricEstimate,
+        Outcome,
+        VerdictEstimate,
+    )
+    from assay.pipeline.claims import (
+        Claim,
+        Reproduction,
+        ReproStatus,
+    )
+    from assay.pipeline.cost import (
+        CostBenefit,
+        CostInputs,
+        MeasuredEffects,
+        cost_benefit,
+    )
+    from assay.pipeline.gates import (
+        Answer,
+        Decision,
+        Recommendation,
+        Role,
+        StageFacts,
+    )
+    from assay.pipeline.papers import (
+        Author,
+        Paper,
+    )
+    from assay.pipeline.postmortem import (
+        ActionItem,
+        PostMortem,
+    )
+    from assay.pipeline.predictions import (
+        Forecast,
+        Prediction,
+    )
+    from assay.pipeline.prototype import (
+        Amendment,
+        KillCriterion,
+        Prototype,
+        Registration,
+        Stage,
+        TimeBox,
+    )
+    from assay.pipeline.radar import (
+        RingMove,
+        Technique,
+    )
+    from assay.pipeline.reading import (
+        AdoptionFactors,
+        RedFlag,
+        RedFlagKind,
+        Viability,
+        advise_adoption,
+    )
+    from assay.repro import (
+        DiffReport,
+        compare_layers,
+        diff_numpy,
+        diff_torch,
+    )
+    from assay.stats import (
+        Comparison,
+        SequentialDesign,
+        Summary,
+        Verdict,
+        adjust_pvalues,
+        bootstrap_ci,
+        compare,
+        summarize,
+        trials_needed,
+    )
+    from assay.workspace import (
+        Workspace,
+    )
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'assay' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(_importlib.import_module(module), name)
     globals()[name] = value
     return value
 

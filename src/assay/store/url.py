@@ -39,7 +39,7 @@ def parse_url(text: str) -> URL:
         return sqlite_url(Path(raw).expanduser().resolve())
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseURLError(
             f"cannot parse the database URL {_redact(raw)!r}; expected "
             "sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DBNAME"

@@ -1,0 +1,217 @@
+"""The radar through the real command line: a subprocess per command, a real SQLite file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def assay(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("ASSAY_DATABASE_URL", "ASSAY_USER")}
+    full_env.update({"ASSAY_USER": "tester", "COLUMNS": "120"})
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "assay", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def db_digest(root: Path) -> str:
+    """A digest of every row of every table, to prove a command changed nothing."""
+    import sqlite3
+
+    con = sqlite3.connect(root / ".assay" / "assay.db")
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        h = hashlib.sha256()
+        for table in tables:
+            for row in con.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
+                h.update(repr(row).encode())
+        return h.hexdigest()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    done = assay(tmp_path, "init", "team")
+    assert done.returncode == 0, done.stderr
+    root = tmp_path / "team"
+    assert (root / ".assay" / "assay.db").exists()
+    assert (root / ".assay" / "assay.toml").exists()
+    ok = assay(root, "technique", "add", "FlashAttention", "--area", "inference", "--summary", "IO-aware")
+    assert ok.returncode == 0, ok.stderr
+    return root
+
+
+def test_init_uses_wal_mode(workspace: Path) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(workspace / ".assay" / "assay.db")
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    con.close()
+
+
+def test_commands_find_the_workspace_walking_up(workspace: Path) -> None:
+    deep = workspace / "src" / "models"
+    deep.mkdir(parents=True)
+    done = assay(deep, "technique", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [t["name"] for t in json.loads(done.stdout)["techniques"]] == ["FlashAttention"]
+
+
+def test_move_and_radar_json(workspace: Path) -> None:
+    moved = assay(workspace, "radar", "move", "flashattention", "trial", "--why", "prototype matched", "--by", "Priya")
+    assert moved.returncode == 0, moved.stderr
+    assert "ASSESS → TRIAL" in moved.stdout
+    done = assay(workspace, "radar", "--json")
+    assert done.returncode == 0, done.stderr
+    (entry,) = json.loads(done.stdout)["techniques"]
+    assert set(entry) == {"name", "area", "ring", "owner", "summary", "next_action", "due", "history"}
+    assert entry["ring"] == "TRIAL"
+    first, second = entry["history"]
+    assert set(first) == {"from", "to", "at", "by", "why"}
+    assert first["from"] is None and first["to"] == "ASSESS" and first["by"] == "tester"
+    assert second == {**second, "from": "ASSESS", "to": "TRIAL", "by": "Priya", "why": "prototype matched"}
+    assert dt.datetime.fromisoformat(second["at"]).tzinfo is not None
+
+
+def test_next_and_overdue(workspace: Path) -> None:
+    done = assay(workspace, "technique", "next", "FlashAttention", "re-run on H100", "--due", "2020-01-31")
+    assert done.returncode == 0, done.stderr
+    late = json.loads(assay(workspace, "radar", "overdue", "--json").stdout)["overdue"]
+    assert [t["name"] for t in late] == ["FlashAttention"]
+    assert late[0]["due"] == "2020-01-31"
+    shown = assay(workspace, "technique", "show", "FlashAttention")
+    assert "re-run on H100" in shown.stdout and "OVERDUE" in shown.stdout
+
+
+def test_radar_prints_a_table_grouped_by_ring(workspace: Path) -> None:
+    assay(workspace, "technique", "add", "Linformer", "--area", "attention", "--ring", "skip", "--why", "lost to FA")
+    done = assay(workspace, "radar")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.index("ASSESS") < done.stdout.index("SKIP")
+    assert "\x1b[" not in done.stdout  # no colour codes when stdout is not a terminal
+
+
+BAD_INPUTS = [
+    (("technique", "show", "Nope"), "unknown technique 'Nope'"),
+    (("radar", "move", "Nope", "trial", "--why", "x"), "unknown technique"),
+    (("radar", "move", "FlashAttention", "someday"), "unknown ring 'someday'"),
+    (("radar", "move", "FlashAttention", "skip"), "needs --why"),
+    (("radar", "move", "FlashAttention", "hold", "--why", "  "), "needs --why"),
+    (("technique", "add", "flashattention", "--area", "x"), "already exists"),
+    (("technique", "add", "X", "--area", "x", "--ring", "sometimes"), "unknown ring"),
+    (("technique", "next", "FlashAttention", "do it", "--due", "31/01/2027"), "expected YYYY-MM-DD"),
+    (("technique", "next", "FlashAttention", "do it", "--due", "2027-02-30"), "not a date"),
+    (("technique", "add", "   ", "--area", "x"), "name is empty"),
+    (("radar", "--db", "postgresql+psycopg://u@127.0.0.1:1/assay"), "cannot reach the database"),
+    (("radar", "--db", "mysql://u@h/db"), "unsupported database"),
+    (("radar", "--db", "postgresql+psycopg://u@h:notaport/db"), "cannot parse the database URL"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUTS, ids=[" ".join(a) for a, _ in BAD_INPUTS])
+def test_bad_input_exits_2_with_one_line_and_changes_nothing(
+    workspace: Path, args: tuple[str, ...], message: str
+) -> None:
+    before = db_digest(workspace)
+    done = assay(workspace, *args)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert message in lines[0]
+    assert "Traceback" not in done.stderr
+    assert db_digest(workspace) == before
+
+
+def test_no_workspace_found(tmp_path: Path) -> None:
+    done = assay(tmp_path, "radar")
+    assert done.returncode == 2
+    assert "no assay workspace" in done.stderr and "assay init" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / ".assay").exists()
+
+
+def test_init_twice_is_refused(workspace: Path) -> None:
+    done = assay(workspace.parent, "init", "team")
+    assert done.returncode == 2
+    assert "already holds a workspace" in done.stderr
+
+
+def test_init_with_an_unreachable_database_writes_nothing(tmp_path: Path) -> None:
+    done = assay(tmp_path, "init", "w", "--db", "postgresql+psycopg://u@127.0.0.1:1/x")
+    assert done.returncode == 2
+    assert not (tmp_path / "w" / ".assay").exists()
+
+
+def test_newer_database_is_refused(workspace: Path) -> None:
+    import sqlite3
+
+    con = sqlite3.connect(workspace / ".assay" / "assay.db")
+    con.execute("UPDATE alembic_version SET version_num = 'zzzz'")
+    con.commit()
+    con.close()
+    for args in (("radar",), ("db", "status")):
+        done = assay(workspace, *args)
+        assert done.returncode == 2
+        assert "created by a newer assay" in done.stderr
+
+
+def test_malformed_settings_file_names_the_file(workspace: Path) -> None:
+    (workspace / ".assay" / "assay.toml").write_text("[radar]\nstale_after_days = 'soon'\n")
+    done = assay(workspace, "radar")
+    assert done.returncode == 2
+    assert "assay.toml" in done.stderr and "stale_after_days" in done.stderr
+
+
+def test_db_status_and_upgrade(workspace: Path) -> None:
+    status = json.loads(assay(workspace, "db", "status", "--json").stdout)
+    assert status["up_to_date"] is True and status["pending"] == []
+    upgraded = assay(workspace, "db", "upgrade")
+    assert upgraded.returncode == 0 and "up to date" in upgraded.stdout
+
+
+def test_environment_url_points_at_another_database(workspace: Path, tmp_path: Path) -> None:
+    other = tmp_path / "shared.db"
+    env = {"ASSAY_DATABASE_URL": f"sqlite:///{other}"}
+    done = assay(workspace, "technique", "add", "LoRA", "--area", "training", env=env)
+    assert done.returncode == 0, done.stderr
+    names = [t["name"] for t in json.loads(assay(workspace, "radar", "--json", env=env).stdout)["techniques"]]
+    assert names == ["LoRA"]
+    local = [t["name"] for t in json.loads(assay(workspace, "radar", "--json").stdout)["techniques"]]
+    assert local == ["FlashAttention"]
+
+
+def test_demo_builds_and_rebuilds(tmp_path: Path) -> None:
+    for _ in range(2):  # idempotent: a second run replaces the first demo
+        done = assay(tmp_path, "demo", "d")
+        assert done.returncode == 0, done.stderr
+        assert "Research radar" in done.stdout
+    data = json.loads(assay(tmp_path / "d", "radar", "--json").stdout)["techniques"]
+    assert len(data) >= 12
+    assert len({t["area"] for t in data}) >= 3
+    skipped = [t for t in data if t["ring"] == "SKIP"]
+    assert skipped and all(t["history"][-1]["why"] for t in skipped)
+    assert sum(len(t["history"]) > 1 for t in data) >= 5
+    late = json.loads(assay(tmp_path / "d", "radar", "overdue", "--json").stdout)["overdue"]
+    assert late
+
+
+def test_demo_refuses_to_replace_a_real_workspace(workspace: Path) -> None:
+    before = db_digest(workspace)
+    done = assay(workspace.parent, "demo", "team")
+    assert done.returncode == 2
+    assert "not a demo" in done.stderr
+    assert db_digest(workspace) == before
