@@ -149,6 +149,8 @@ def _one_sample(
     if stat.q is not None and data.size >= _FAST_QUANTILE_MIN_N:
         result = quantile_draws(data, stat.q, n_resamples, rng)
         return result.draws, result.estimate, (result.jackknife_values, result.jackknife_weights)
+    if method == "bca" and stat.name != "mean" and data.size > _JACKKNIFE_LIMIT:
+        _jackknife(stat, data)  # raises before the expensive resampling
     draws = _resampled([data], data.size, n_resamples, rng, lambda parts: _apply(stat, parts[0]))
     estimate = float(stat(data))
     if method != "bca":
@@ -219,20 +221,7 @@ def bootstrap_change_ci(
     check_choice(method, METHODS, name="bootstrap method")
     generator = _generator(rng)
     if paired:
-        draws = _resampled(
-            [base, cand],
-            base.size,
-            n_resamples,
-            generator,
-            lambda parts: _relative(_apply(stat, parts[1]), _apply(stat, parts[0])),
-        )
-        estimate = float(_relative(np.array([stat(cand)]), np.array([stat(base)]))[0])
-        sums = (0.0, 0.0)
-        if method == "bca":
-            stacked = np.stack([base, cand])
-            jack = _paired_jackknife(stat, stacked)
-            sums = _acceleration(jack, np.ones_like(jack))
-        return _interval(draws, estimate, confidence, method, sums)
+        return _paired_change(base, cand, stat, n_resamples, confidence, method, generator)
     draws_b, est_b, jack_b = _one_sample(base, stat, n_resamples, generator, method)
     draws_c, est_c, jack_c = _one_sample(cand, stat, n_resamples, generator, method)
     if est_b == 0:
@@ -246,6 +235,31 @@ def bootstrap_change_ci(
     cubes_b, squares_b = _acceleration(est_c / jack_b[0] - 1.0, jack_b[1])
     cubes_c, squares_c = _acceleration(jack_c[0] / est_b - 1.0, jack_c[1])
     sums = (cubes_b + cubes_c, squares_b + squares_c)
+    return _interval(draws, estimate, confidence, method, sums)
+
+
+def _paired_change(
+    base: FloatArray,
+    cand: FloatArray,
+    stat: Statistic,
+    n_resamples: int,
+    confidence: float,
+    method: str,
+    rng: np.random.Generator,
+) -> tuple[float, float]:
+    """Resample pairs: the same indices for both arms keep their correlation."""
+    draws = _resampled(
+        [base, cand],
+        base.size,
+        n_resamples,
+        rng,
+        lambda parts: _relative(_apply(stat, parts[1]), _apply(stat, parts[0])),
+    )
+    estimate = float(_relative(np.array([stat(cand)]), np.array([stat(base)]))[0])
+    sums = (0.0, 0.0)
+    if method == "bca":
+        jack = _paired_jackknife(stat, np.stack([base, cand]))
+        sums = _acceleration(jack, np.ones_like(jack))
     return _interval(draws, estimate, confidence, method, sums)
 
 

@@ -58,6 +58,11 @@ class _Analysis:
     test: str
     scale: str
     spread: float  # trial-to-trial spread in relative units, for needed_trials
+    shift_sign: int = 0  # +1 / -1 when the shift's interval (data units) excludes zero
+
+
+def _sign(ci: tuple[float, float]) -> int:
+    return 1 if ci[0] > 0 else -1 if ci[1] < 0 else 0
 
 
 def _check_margin(margin: float | None) -> float | None:
@@ -100,7 +105,9 @@ def _auto(base: FloatArray, cand: FloatArray, paired: bool, confidence: float) -
     result = run(b, c, confidence=confidence)
     spread = _spread(b, c, paired) / (1.0 if positive else abs(float(np.mean(base))))
     test = "paired-t" if paired else "welch"
-    return _Analysis(estimate.estimate, estimate.ci, result.p_value, test, scale, spread)
+    return _Analysis(
+        estimate.estimate, estimate.ci, result.p_value, test, scale, spread, _sign(result.ci)
+    )
 
 
 def _named(
@@ -115,10 +122,16 @@ def _named(
     if test in ("welch", "paired-t"):
         estimate = relative_change(base, cand, paired=paired, confidence=confidence, scale="raw")
         run = paired_t_test if paired else welch_test
-        p_value = run(base, cand, confidence=confidence).p_value
+        shift = run(base, cand, confidence=confidence)
         location = abs(float(np.mean(base)))
         return _Analysis(
-            estimate.estimate, estimate.ci, p_value, test, "raw", spread_raw / location
+            estimate.estimate,
+            estimate.ci,
+            shift.p_value,
+            test,
+            "raw",
+            spread_raw / location,
+            _sign(shift.ci),
         )
     result: SignificanceResult
     if test == "mann-whitney":
@@ -195,8 +208,10 @@ def _warnings(
         )
     if not all(math.isfinite(v) for v in analysis.ci):
         found.append(
-            "the interval is unbounded: the baseline's location is not clearly different "
-            "from zero, or the test has too few trials to bound it; run more trials"
+            "the interval of the relative change is unbounded: the baseline's location is "
+            "not clearly different from zero, or the test has too few trials to bound it; "
+            "any verdict rests on the sign of the difference, so quote the difference, "
+            "not a percentage"
         )
     if verdict is Verdict.INCONCLUSIVE and needed is None and margin is None:
         found.append(
@@ -204,6 +219,16 @@ def _warnings(
             "give a margin to test for equivalence instead"
         )
     return tuple(w for w in found if w)
+
+
+def _verdict(analysis: _Analysis, lower_is_better: bool, margin: float | None) -> Verdict:
+    verdict = decide(analysis.ci, lower_is_better=lower_is_better, margin=margin)
+    if verdict is Verdict.INCONCLUSIVE and margin is None and analysis.shift_sign:
+        # Fieller's set is unbounded (baseline mean near zero) but the test is clear:
+        # the direction of the difference decides.
+        larger = analysis.shift_sign > 0
+        verdict = Verdict.WORSE if larger == lower_is_better else Verdict.BETTER
+    return verdict
 
 
 def compare(
@@ -219,18 +244,13 @@ def compare(
 ) -> Comparison:
     """Compare candidate trials with baseline trials and give a verdict.
 
-    ``baseline`` and ``candidate`` hold one number per trial. ``lower_is_better``
-    says which direction is an improvement (True for latency, False for
-    accuracy). ``paired=True`` pairs the i-th baseline trial with the i-th
-    candidate trial (same seed or block). ``margin`` is the smallest relative
-    change that matters (0.02 for 2%): BETTER and WORSE must clear it, and an
-    interval inside it is EQUIVALENT. ``test`` is "auto" (see the module
-    docstring), "welch", "paired-t", "mann-whitney", "wilcoxon" or
-    "permutation"; ``rng`` seeds the permutation test.
-
-    Returns a :class:`~assay.stats.verdict.Comparison`; ``str()`` of it reads in
-    five seconds. Method: Welch (1947) or Student (1908) t-intervals on log
-    values, with the four-valued rule of :mod:`assay.stats.verdict`.
+    One number per trial in each arm. ``lower_is_better``: True for latency,
+    False for accuracy. ``paired``: the i-th trials share a seed or block.
+    ``margin``: the smallest relative change that matters (0.02 for 2%).
+    ``test``: "auto" (see the module docstring), "welch", "paired-t",
+    "mann-whitney", "wilcoxon" or "permutation" (seeded by ``rng``). Method:
+    Welch (1947) or Student (1908) t-intervals, by default on log values,
+    and the four-valued rule of :mod:`assay.stats.verdict`.
     """
     base, cand = sample_pair(baseline, candidate, paired=paired)
     confidence = check_confidence(confidence)
@@ -240,7 +260,7 @@ def compare(
         analysis = _auto(base, cand, paired, confidence)
     else:
         analysis = _named(test, base, cand, paired, confidence, rng)
-    verdict = decide(analysis.ci, lower_is_better=lower_is_better, margin=margin)
+    verdict = _verdict(analysis, lower_is_better, margin)
     needed = None
     if verdict is Verdict.INCONCLUSIVE:
         needed = _needed(analysis, margin, paired, confidence, max(base.size, cand.size))

@@ -41,8 +41,9 @@ def achieved_power(
     alpha = 1.0 - confidence
     critical = float(sps.t.ppf(1 - alpha / 2, df))
     upper = float(sps.nct.sf(critical, df, ncp))
-    lower = float(sps.nct.cdf(-critical, df, ncp))
-    return upper + lower
+    # P(T < -c | ncp) = P(T > c | -ncp); far in the tail SciPy can return NaN for it.
+    lower = float(sps.nct.sf(critical, df, -ncp))
+    return upper + (lower if math.isfinite(lower) else 0.0)
 
 
 def trials_needed(

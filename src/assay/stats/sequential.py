@@ -286,7 +286,7 @@ class SequentialDesign:
             ci,
             reason=f"|t| = {abs(statistic):.2f} below the boundary {boundary:.2f}; continue",
         )
-        if abs(statistic) >= boundary:
+        if math.isfinite(boundary) and abs(statistic) >= boundary:
             larger = statistic > 0
             verdict = Verdict.WORSE if larger == self.lower_is_better else Verdict.BETTER
             reason = (
