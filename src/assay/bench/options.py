@@ -53,6 +53,10 @@ class BenchOptions:
     - ``until_decided``: after every block, ask the sequential design whether
       every primary comparison is decided; stop then, or when ``budget`` seconds
       of trials or ``max_trials`` rounds are spent.
+    - ``precision``: keep running until the interval of every primary
+      comparison's relative effect is within ± this fraction of its estimate
+      (0.02: ±2%), or the budget or ``max_trials`` runs out. Stopping on an
+      interval's width, not its position, leaves the error rate alone.
     - ``timeout`` / ``memory_limit``: per trial; a trial past either is killed
       and recorded as failed (not available in-process for memory).
     - ``time_margin``: the smallest relative change in time that matters (2% by
@@ -70,6 +74,7 @@ class BenchOptions:
 
     trials: int = 10
     until_decided: bool = False
+    precision: float | None = None
     budget: float | None = None
     max_trials: int = 200
     timeout: float | None = None
@@ -94,6 +99,10 @@ class BenchOptions:
                 f"max_trials={self.max_trials!r} must be at least trials={self.trials}"
             )
         _positive("budget", self.budget)
+        if self.precision is not None and not (0 < self.precision < 1):
+            raise InputError(
+                f"precision={self.precision!r} must be a fraction in (0, 1), e.g. 0.02"
+            )
         _positive("timeout", self.timeout)
         _positive("memory_limit", self.memory_limit)
         _positive("usd_per_hour", self.usd_per_hour)
@@ -118,6 +127,11 @@ class BenchOptions:
             margin = getattr(self, name)
             if margin is not None and not (0 < margin < 1):
                 raise InputError(f"{name}={margin!r} must be in (0, 1), e.g. 0.02, or None")
+
+    @property
+    def adaptive(self) -> bool:
+        """True when the run stops on evidence (decided or precise), not a trial count."""
+        return self.until_decided or self.precision is not None
 
     def resolved(self) -> BenchOptions:
         """These options with a plan seed (a random one when none was given)."""

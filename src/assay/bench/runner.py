@@ -13,9 +13,10 @@
    it to ``sink.record`` before the next starts; a failed trial is recorded
    with its reason and the run goes on; after every trial the ``progress``
    callback gets a :class:`Progress`;
-5. stop after ``trials`` rounds, or with ``until_decided`` when the sequential
-   design says every primary comparison is decided (looking after every block),
-   the budget is spent or ``max_trials`` rounds have run;
+5. stop after ``trials`` rounds; or, for an adaptive run, once ``trials``
+   rounds are done and, looking after every block, every primary comparison is
+   decided (``until_decided``) or its interval is within ``precision``, or the
+   budget is spent, or ``max_trials`` rounds have run;
 6. analyse (:func:`assay.bench.analysis.analyse`), ``sink.finish(result)`` and
    return the :class:`~assay.bench.result.BenchmarkResult`.
 
@@ -100,7 +101,7 @@ class Runner:
             env = collect_environment(self.spec.directory())
             self.environment = env
         options = self.options.to_dict()
-        planned = None if self.options.until_decided else self.plan.size(self.options.trials)
+        planned = None if self.options.adaptive else self.plan.size(self.options.trials)
         return RunHeader(self.spec.describe(), options, env, environment_warnings(env), planned)
 
     def run(self) -> BenchmarkResult:
@@ -119,7 +120,7 @@ class Runner:
         return result
 
     def _load_completed(self) -> None:
-        horizon = self.options.trials if not self.options.until_decided else self.options.max_trials
+        horizon = self.options.max_trials if self.options.adaptive else self.options.trials
         allowed = {key for block in self.plan.blocks(horizon) for key in block.trial_keys()}
         for trial in self.sink.completed():
             if trial.key not in allowed:
@@ -132,22 +133,30 @@ class Runner:
 
     def _loop(self, header: RunHeader) -> str:
         options = self.options
-        rule = StoppingRule(header) if options.until_decided else None
+        rule = StoppingRule(header) if options.adaptive else None
         for number, blocks in enumerate(self.plan.rounds()):
-            if not options.until_decided and number >= options.trials:
+            if not options.adaptive and number >= options.trials:
                 return f"ran the {options.trials} planned trials per method"
             if number >= options.max_trials:
-                return (
-                    f"reached max_trials={options.max_trials} before every comparison was decided"
-                )
+                return f"reached max_trials={options.max_trials} before the stopping rule was met"
             for block in blocks:
                 self._run_block(block)
-                looked = rule is not None and number + 1 >= options.trials
-                if looked and rule is not None and rule.decided(list(self._done.values())):
-                    return "every primary comparison was decided"
+                if rule is not None and number + 1 >= options.trials:
+                    reason = self._should_stop(rule)
+                    if reason:
+                        return reason
                 if options.budget is not None and self._spent() >= options.budget:
                     return f"spent the budget of {options.budget:g} s"
         raise AssertionError("unreachable: the plan's rounds never end")
+
+    def _should_stop(self, rule: StoppingRule) -> str | None:
+        trials = list(self._done.values())
+        precision = self.options.precision
+        if precision is not None and rule.precise(trials, precision):
+            return f"every primary interval is within ±{precision:.1%}"
+        if self.options.until_decided and rule.decided(trials):
+            return "every primary comparison was decided"
+        return None
 
     def _spent(self) -> float:
         return sum(t.wall_time for t in self._done.values())
@@ -185,7 +194,7 @@ class Runner:
         done = len(self._done)
         failed = sum(1 for t in self._done.values() if not t.ok)
         elapsed = time.monotonic() - self._started
-        planned = None if self.options.until_decided else self.plan.size(self.options.trials)
+        planned = None if self.options.adaptive else self.plan.size(self.options.trials)
         eta = None
         per_trial = elapsed / self._ran if self._ran else None
         if per_trial is not None and planned is not None:
