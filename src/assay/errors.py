@@ -13,6 +13,7 @@ escapes is a bug in assay and keeps its traceback.
     │   ├── DatabaseURLError               a database URL that cannot be parsed
     │   ├── DatabaseUnreachableError       a server that does not answer
     │   └── SchemaTooNewError              made by a newer assay
+    ├── NetworkUnavailableError (ConnectionError)  a remote service cannot be reached
     ├── PermissionDeniedError              the acting user lacks the role
     └── MissingDependencyError (ImportError)  an optional extra is not installed
 
@@ -28,6 +29,7 @@ __all__ = [
     "DuplicateError",
     "InputError",
     "MissingDependencyError",
+    "NetworkUnavailableError",
     "NoWorkspaceError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -70,6 +72,11 @@ class DatabaseUnreachableError(WorkspaceError):
 
 class SchemaTooNewError(WorkspaceError):
     """The database was migrated by a newer assay than the one running."""
+
+
+class NetworkUnavailableError(AssayError, ConnectionError):
+    """A remote service (the arXiv API...) cannot be reached; the message says what
+    to do offline."""
 
 
 class PermissionDeniedError(AssayError):

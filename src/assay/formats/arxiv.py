@@ -20,9 +20,11 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from assay.errors import AssayError, InputError, NotFoundError
+from assay.errors import InputError, NetworkUnavailableError, NotFoundError
 from assay.pipeline.papers import Author, Paper, clean_latex, normalise_arxiv_id
 
+# NetworkUnavailableError lives in assay.errors; it is re-exported here for callers
+# that imported it from this module before it moved.
 __all__ = [
     "ARXIV_API",
     "NetworkUnavailableError",
@@ -38,13 +40,6 @@ _NS = {
     "arxiv": "http://arxiv.org/schemas/atom",
 }
 _CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com)/[^\s,;)]+", re.IGNORECASE)
-
-
-class NetworkUnavailableError(AssayError):
-    """The network could not be reached; the message says what to do offline.
-
-    (Meant for :mod:`assay.errors`; it lives here until it moves there.)
-    """
 
 
 def _check_safe(text: str, source: str) -> None:

@@ -1,0 +1,216 @@
+"""Claims, the runs that try to reproduce them, findings, and the automatic red flag.
+
+A claim's reproduction is built with
+:func:`assay.pipeline.claims.reproduction_from_trials` from the per-trial values
+of the runs linked to it. After every change to a claim's runs the claim is
+assessed again and its automatic red flag (:func:`assay.pipeline.claims.gap_red_flag`)
+is raised, replaced or withdrawn: one automatic flag per claim at most.
+
+Runs are linked by their id as text. Until runs live in this store, each link
+carries the run's trial values of the claimed metric.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import math
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assay.errors import InputError, NotFoundError
+from assay.pipeline.claims import (
+    Assessment,
+    Claim,
+    Direction,
+    Finding,
+    assess,
+    gap_red_flag,
+    reproduction_from_trials,
+)
+from assay.store import reading_notes
+from assay.store.research_models import ClaimRow, ClaimRunRow, FindingRow, PaperRow
+
+__all__ = [
+    "ClaimRecord",
+    "LinkedRun",
+    "add",
+    "add_finding",
+    "all_records",
+    "find_row",
+    "link_run",
+    "parse_claim_id",
+    "reassess",
+    "record",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class LinkedRun:
+    """A run linked to a claim, with its trial values once they are known."""
+
+    run: str
+    values: tuple[float, ...] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run": self.run, "values": None if self.values is None else list(self.values)}
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimRecord:
+    """A stored claim: its id, its paper, its assessment and the runs behind it."""
+
+    id: int
+    paper_key: str
+    paper_title: str
+    assessment: Assessment
+    runs: tuple[LinkedRun, ...]
+
+    @property
+    def claim(self) -> Claim:
+        return self.assessment.claim
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "paper_title": self.paper_title,
+            **self.assessment.to_dict(),
+            "runs": [r.to_dict() for r in self.runs],
+        }
+
+
+_CLAIM_ID = re.compile(r"^\s*(?:#|c(?:laim)?[-\s]?)?(\d+)\s*$", re.IGNORECASE)
+
+
+def parse_claim_id(text: str) -> int:
+    """A claim id as people write it: ``3``, ``#3`` or ``c3``."""
+    match = _CLAIM_ID.match(text)
+    if not match:
+        raise InputError(f"claim {text!r} is not a claim id; expected a number such as 3")
+    return int(match.group(1))
+
+
+def find_row(session: Session, claim_id: int) -> ClaimRow:
+    row = session.get(ClaimRow, claim_id)
+    if row is None:
+        raise NotFoundError(f"no claim {claim_id}; see: assay claim list")
+    return row
+
+
+def _values(row: ClaimRunRow) -> tuple[float, ...] | None:
+    return None if row.trial_values is None else tuple(json.loads(row.trial_values))
+
+
+def _claim(row: ClaimRow) -> Claim:
+    findings = tuple(Finding(f.text, f.by, f.at) for f in row.findings)
+    return Claim(
+        paper=row.paper.key,
+        metric=row.metric,
+        value=row.value,
+        setting=row.setting,
+        direction=Direction(row.direction),
+        unit=row.unit,
+        findings=findings,
+    )
+
+
+def _assessment(row: ClaimRow) -> Assessment:
+    claim = _claim(row)
+    measured = [(r.run, _values(r)) for r in row.runs]
+    measured = [(run, values) for run, values in measured if values]
+    pooled = [v for _, values in measured for v in values or ()]
+    if not measured:
+        return assess(claim, None)
+    if len(pooled) < 2:
+        return dataclasses.replace(
+            assess(claim, None),
+            explanation=f"{len(pooled)} trial value cannot give an interval; "
+            "link runs with at least 2 trial values in all",
+        )
+    return assess(claim, reproduction_from_trials(pooled, runs=[run for run, _ in measured]))
+
+
+def record(row: ClaimRow) -> ClaimRecord:
+    runs = tuple(LinkedRun(r.run, _values(r)) for r in row.runs)
+    return ClaimRecord(row.id, row.paper.key, row.paper.title, _assessment(row), runs)
+
+
+def all_records(session: Session, paper: PaperRow | None = None) -> list[ClaimRecord]:
+    query = select(ClaimRow).order_by(ClaimRow.id)
+    if paper is not None:
+        query = query.where(ClaimRow.paper_id == paper.id)
+    return [record(row) for row in session.scalars(query).all()]
+
+
+def add(
+    session: Session, paper: PaperRow, claim: Claim, *, by: str, at: dt.datetime
+) -> ClaimRecord:
+    row = ClaimRow(
+        metric=claim.metric.strip(),
+        value=claim.value,
+        setting=claim.setting.strip(),
+        direction=claim.direction.value,
+        unit=claim.unit.strip(),
+        by=by,
+        at=at,
+    )
+    paper.claims.append(row)
+    session.flush()
+    return record(row)
+
+
+def reassess(session: Session, row: ClaimRow, *, by: str, at: dt.datetime) -> ClaimRecord:
+    """Assess the claim again and raise, replace or withdraw its automatic red flag."""
+    result = record(row)
+    flag = gap_red_flag(result.assessment)
+    if flag is None:
+        reading_notes.remove_flag(session, row.paper, claim_id=row.id)
+    else:
+        reading_notes.set_flag(session, row.paper, flag, by=by, at=at, claim_id=row.id)
+    return result
+
+
+def _check_values(values: Sequence[float]) -> tuple[float, ...]:
+    if not values:
+        raise InputError("no trial values given; expected one value per trial, such as 0.38,0.41")
+    bad = [v for v in values if not math.isfinite(v)]
+    if bad:
+        raise InputError(f"trial value {bad[0]!r} is not a finite number")
+    return tuple(float(v) for v in values)
+
+
+def link_run(
+    session: Session,
+    row: ClaimRow,
+    run: str,
+    values: Sequence[float] | None,
+    *,
+    by: str,
+    at: dt.datetime,
+) -> ClaimRecord:
+    """Link a run to a claim (again: its values are replaced) and reassess the claim."""
+    name = run.strip()
+    if not name:
+        raise InputError("no run given; expected the id of a run that reproduces the claim")
+    if len(name) > 200:
+        raise InputError(f"run id is {len(name)} characters; expected at most 200")
+    stored = None if values is None else json.dumps(list(_check_values(values)))
+    existing = next((r for r in row.runs if r.run == name), None)
+    if existing is None:
+        row.runs.append(ClaimRunRow(run=name, trial_values=stored, by=by, at=at))
+    elif stored is not None:
+        existing.trial_values = stored
+        existing.by, existing.at = by, at
+    session.flush()
+    return reassess(session, row, by=by, at=at)
+
+
+def add_finding(session: Session, row: ClaimRow, finding: Finding) -> ClaimRecord:
+    row.findings.append(FindingRow(text=finding.text.strip(), by=finding.by, at=finding.at))
+    session.flush()
+    return record(row)

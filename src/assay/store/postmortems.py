@@ -1,0 +1,207 @@
+"""Post-mortems and their action items.
+
+The timeline, problems, why-chains, lessons, wrong predictions and missed red
+flags of a post-mortem are JSON text columns; action items have their own rows so
+that they can be closed one by one and listed across post-mortems.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import re
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from assay.errors import InputError, NotFoundError
+from assay.pipeline.postmortem import (
+    ActionItem,
+    EventKind,
+    FailureCategory,
+    FailurePattern,
+    PostMortem,
+    Problem,
+    TimelineEvent,
+    WhyChain,
+)
+from assay.pipeline.reading import RedFlagKind
+from assay.store.models import TechniqueRow
+from assay.store.research_models import PostMortemActionRow, PostMortemRow
+
+__all__ = [
+    "StoredAction",
+    "action_row",
+    "actions",
+    "add",
+    "all_postmortems",
+    "find_row",
+    "parse_action_id",
+    "to_value",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredAction:
+    """An action item with its id, its post-mortem, and the technique it opened."""
+
+    id: int
+    postmortem_id: int
+    subject: str
+    action: ActionItem
+    technique: str | None
+
+    def overdue(self, today: dt.date) -> bool:
+        return self.action.is_overdue(today)
+
+    def to_dict(self, today: dt.date) -> dict[str, Any]:
+        a = self.action
+        return {
+            "id": self.id,
+            "postmortem": self.postmortem_id,
+            "subject": self.subject,
+            "text": a.text,
+            "owner": a.owner,
+            "due": a.due.isoformat(),
+            "done_on": a.done_on.isoformat() if a.done_on else None,
+            "question": a.question,
+            "technique": self.technique,
+            "overdue": a.is_overdue(today),
+            "days_late": max((today - a.due).days, 0) if a.is_open() else 0,
+        }
+
+
+_ID = re.compile(r"^\s*(?:#|a(?:ction)?[-\s]?)?(\d+)\s*$", re.IGNORECASE)
+
+
+def parse_action_id(text: str) -> int:
+    match = _ID.match(text)
+    if not match:
+        raise InputError(
+            f"action {text!r} is not an action id; expected a number "
+            "(see: assay postmortem actions)"
+        )
+    return int(match.group(1))
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _action(row: PostMortemActionRow) -> ActionItem:
+    return ActionItem(row.text, row.owner, row.due, row.done_on, row.question)
+
+
+def to_value(row: PostMortemRow) -> PostMortem:
+    timeline = tuple(
+        TimelineEvent(dt.date.fromisoformat(e["on"]), EventKind(e["kind"]), e["text"])
+        for e in json.loads(row.timeline)
+    )
+    chains = tuple(
+        WhyChain(
+            c["problem"], tuple(c["whys"]), FailurePattern(c["pattern"]) if c["pattern"] else None
+        )
+        for c in json.loads(row.why_chains)
+    )
+    return PostMortem(
+        subject=row.subject,
+        timeline=timeline,
+        problems=tuple(
+            Problem(FailureCategory(p["category"]), p["text"]) for p in json.loads(row.problems)
+        ),
+        why_chains=chains,
+        lessons=tuple(json.loads(row.lessons)),
+        actions=tuple(_action(a) for a in row.actions),
+        wrong_predictions=tuple(json.loads(row.wrong_predictions)),
+        missed_red_flags=tuple(RedFlagKind(k) for k in json.loads(row.missed_red_flags)),
+        author=row.by,
+        id=str(row.id),
+    )
+
+
+def _event_dict(event: TimelineEvent) -> dict[str, str]:
+    return {"on": event.on.isoformat(), "kind": event.kind.value, "text": event.text}
+
+
+def _chain_dict(chain: WhyChain) -> dict[str, Any]:
+    pattern = chain.pattern.value if chain.pattern else None
+    return {"problem": chain.problem, "whys": list(chain.whys), "pattern": pattern}
+
+
+def add(
+    session: Session,
+    pm: PostMortem,
+    *,
+    technique: TechniqueRow | None,
+    opened: dict[int, TechniqueRow],
+    at: dt.datetime,
+) -> PostMortem:
+    """Store a post-mortem; ``opened`` maps action positions to techniques they opened."""
+    row = PostMortemRow(
+        subject=pm.subject.strip(),
+        technique_id=technique.id if technique else None,
+        timeline=_dump([_event_dict(e) for e in pm.timeline]),
+        problems=_dump([{"category": p.category.value, "text": p.text} for p in pm.problems]),
+        why_chains=_dump([_chain_dict(c) for c in pm.why_chains]),
+        lessons=_dump(list(pm.lessons)),
+        wrong_predictions=_dump(list(pm.wrong_predictions)),
+        missed_red_flags=_dump([k.value for k in pm.missed_red_flags]),
+        by=pm.author,
+        at=at,
+    )
+    for i, a in enumerate(pm.actions):
+        opened_row = opened.get(i)
+        row.actions.append(
+            PostMortemActionRow(
+                text=a.text.strip(),
+                owner=a.owner.strip(),
+                due=a.due,
+                done_on=a.done_on,
+                question=a.question,
+                technique_id=opened_row.id if opened_row else None,
+            )
+        )
+    session.add(row)
+    session.flush()
+    return to_value(row)
+
+
+def find_row(session: Session, postmortem_id: int) -> PostMortemRow:
+    row = session.get(PostMortemRow, postmortem_id)
+    if row is None:
+        raise NotFoundError(f"no post-mortem {postmortem_id}; see: assay postmortem list")
+    return row
+
+
+def all_postmortems(session: Session) -> list[PostMortem]:
+    rows = session.scalars(
+        select(PostMortemRow)
+        .options(selectinload(PostMortemRow.actions))
+        .order_by(PostMortemRow.id)
+    ).all()
+    return [to_value(row) for row in rows]
+
+
+def action_row(session: Session, action_id: int) -> PostMortemActionRow:
+    row = session.get(PostMortemActionRow, action_id)
+    if row is None:
+        raise NotFoundError(f"no action {action_id}; see: assay postmortem actions")
+    return row
+
+
+def actions(session: Session, *, open_only: bool = True) -> list[StoredAction]:
+    """Action items across post-mortems (open ones only, by default)."""
+    query = (
+        select(PostMortemActionRow, PostMortemRow.subject, TechniqueRow.name)
+        .join(PostMortemRow, PostMortemRow.id == PostMortemActionRow.postmortem_id)
+        .outerjoin(TechniqueRow, TechniqueRow.id == PostMortemActionRow.technique_id)
+        .order_by(PostMortemActionRow.due, PostMortemActionRow.id)
+    )
+    if open_only:
+        query = query.where(PostMortemActionRow.done_on.is_(None))
+    return [
+        StoredAction(row.id, row.postmortem_id, subject, _action(row), technique)
+        for row, subject, technique in session.execute(query).all()
+    ]

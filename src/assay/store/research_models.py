@@ -1,0 +1,290 @@
+"""The research record's tables (migration ``0002``), on the shared declarative ``Base``.
+
+Lists and small structures (authors, pass answers, evidence, tags, a post-mortem's
+timeline) are JSON text columns: portable across SQLite and PostgreSQL, searchable
+with ``LIKE``, and read back into :mod:`assay.pipeline` value objects by the
+repositories. Everything that is queried or updated on its own (passes, flags,
+claims, runs, forecasts, action items) has its own table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from assay.store.models import Base, UTCDateTime
+
+__all__ = [
+    "AdoptionRow",
+    "ClaimRow",
+    "ClaimRunRow",
+    "FindingRow",
+    "ForecastRow",
+    "NoteRow",
+    "PaperRow",
+    "PaperTechniqueRow",
+    "PassRow",
+    "PostMortemActionRow",
+    "PostMortemRow",
+    "PredictionRow",
+    "RedFlagRow",
+    "ViabilityScoreRow",
+]
+
+_CASCADE = "all, delete-orphan"
+
+
+def _paper_fk(*, primary_key: bool = False) -> Mapped[int]:
+    return mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), primary_key=primary_key)
+
+
+class PaperRow(Base):
+    __tablename__ = "papers"
+    __table_args__ = (Index("ix_papers_title_key", "title_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    raw_title: Mapped[str] = mapped_column(Text)
+    # The normalised title without spaces (assay.pipeline.papers.paper_keys).
+    title_key: Mapped[str] = mapped_column(String(1000))
+    authors: Mapped[str] = mapped_column(Text)  # JSON [{family, given}]
+    year: Mapped[int | None] = mapped_column(Integer)
+    venue: Mapped[str] = mapped_column(Text)
+    doi: Mapped[str | None] = mapped_column(String(300), unique=True)
+    arxiv_id: Mapped[str | None] = mapped_column(String(40), unique=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    code_url: Mapped[str | None] = mapped_column(Text)
+    abstract: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(20))
+    code_checklist: Mapped[str | None] = mapped_column(Text)  # JSON {item: bool}
+    added_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    passes: Mapped[list[PassRow]] = relationship(order_by="PassRow.number", cascade=_CASCADE)
+    note: Mapped[NoteRow | None] = relationship(cascade=_CASCADE)
+    flags: Mapped[list[RedFlagRow]] = relationship(order_by="RedFlagRow.id", cascade=_CASCADE)
+    viability: Mapped[list[ViabilityScoreRow]] = relationship(cascade=_CASCADE)
+    adoption: Mapped[AdoptionRow | None] = relationship(cascade=_CASCADE)
+    claims: Mapped[list[ClaimRow]] = relationship(
+        order_by="ClaimRow.id", cascade=_CASCADE, back_populates="paper"
+    )
+    techniques: Mapped[list[PaperTechniqueRow]] = relationship(cascade=_CASCADE)
+
+
+class PaperTechniqueRow(Base):
+    __tablename__ = "paper_techniques"
+    __table_args__ = (Index("ix_paper_techniques_technique", "technique_id"),)
+
+    paper_id: Mapped[int] = _paper_fk(primary_key=True)
+    technique_id: Mapped[int] = mapped_column(
+        ForeignKey("techniques.id", ondelete="CASCADE"), primary_key=True
+    )
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PassRow(Base):
+    __tablename__ = "reading_passes"
+    __table_args__ = (
+        UniqueConstraint("paper_id", "number", name="uq_reading_passes_paper_number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = _paper_fk()
+    number: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[str] = mapped_column(Text)  # JSON {question: answer}
+    decision: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(120))
+    read_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class NoteRow(Base):
+    __tablename__ = "paper_notes"
+
+    paper_id: Mapped[int] = _paper_fk(primary_key=True)
+    date_read: Mapped[dt.date] = mapped_column(Date)
+    relevance: Mapped[int] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text)
+    key_insight: Mapped[str] = mapped_column(Text)
+    results_vs_baselines: Mapped[str] = mapped_column(Text)
+    limitations: Mapped[str] = mapped_column(Text)
+    production_viability: Mapped[str] = mapped_column(Text)
+    implementation_effort: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ViabilityScoreRow(Base):
+    __tablename__ = "viability_scores"
+
+    paper_id: Mapped[int] = _paper_fk(primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(40), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text)
+    red_flags: Mapped[str] = mapped_column(Text)  # JSON [text]
+    green_flags: Mapped[str] = mapped_column(Text)  # JSON [text]
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class AdoptionRow(Base):
+    __tablename__ = "adoption_factors"
+
+    paper_id: Mapped[int] = _paper_fk(primary_key=True)
+    reversibility: Mapped[str] = mapped_column(String(10))
+    expected_gain: Mapped[str] = mapped_column(String(10))
+    maturity: Mapped[str] = mapped_column(String(10))
+    criticality: Mapped[str] = mapped_column(String(10))
+    shadow_mode: Mapped[bool] = mapped_column(Boolean)
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class ClaimRow(Base):
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_paper", "paper_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = _paper_fk()
+    metric: Mapped[str] = mapped_column(String(200))
+    value: Mapped[float] = mapped_column(Float)
+    setting: Mapped[str] = mapped_column(Text)
+    direction: Mapped[str] = mapped_column(String(10))
+    unit: Mapped[str] = mapped_column(String(40))
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    paper: Mapped[PaperRow] = relationship(back_populates="claims")
+    runs: Mapped[list[ClaimRunRow]] = relationship(order_by="ClaimRunRow.id", cascade=_CASCADE)
+    findings: Mapped[list[FindingRow]] = relationship(order_by="FindingRow.id", cascade=_CASCADE)
+
+
+class ClaimRunRow(Base):
+    """A run that tries to reproduce a claim, by the run's id as text.
+
+    ``trial_values`` holds the run's per-trial values of the claimed metric (JSON
+    list) while runs are not yet stored alongside; the reproduction is built from them.
+    """
+
+    __tablename__ = "claim_runs"
+    __table_args__ = (UniqueConstraint("claim_id", "run", name="uq_claim_runs_claim_run"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    run: Mapped[str] = mapped_column(String(200))
+    trial_values: Mapped[str | None] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class FindingRow(Base):
+    __tablename__ = "claim_findings"
+    __table_args__ = (Index("ix_claim_findings_claim", "claim_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class RedFlagRow(Base):
+    __tablename__ = "red_flags"
+    __table_args__ = (Index("ix_red_flags_paper", "paper_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    paper_id: Mapped[int] = _paper_fk()
+    kind: Mapped[str] = mapped_column(String(30))
+    severity: Mapped[str] = mapped_column(String(10))
+    evidence: Mapped[str] = mapped_column(Text)  # JSON [{where, what}]
+    note: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str] = mapped_column(String(10))
+    # Set on the automatic flag a claim's reproduction gap raised; one per claim.
+    claim_id: Mapped[int | None] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), unique=True
+    )
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PredictionRow(Base):
+    __tablename__ = "predictions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    resolve_by: Mapped[dt.date] = mapped_column(Date)
+    tags: Mapped[str] = mapped_column(Text)  # JSON [tag]
+    notes: Mapped[str] = mapped_column(Text)
+    criterion: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    resolved_by: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    forecasts: Mapped[list[ForecastRow]] = relationship(order_by="ForecastRow.id", cascade=_CASCADE)
+
+
+class ForecastRow(Base):
+    __tablename__ = "forecasts"
+    __table_args__ = (Index("ix_forecasts_prediction", "prediction_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prediction_id: Mapped[int] = mapped_column(ForeignKey("predictions.id", ondelete="CASCADE"))
+    p: Mapped[float] = mapped_column(Float)
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
+class PostMortemRow(Base):
+    __tablename__ = "postmortems"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    technique_id: Mapped[int | None] = mapped_column(
+        ForeignKey("techniques.id", ondelete="SET NULL")
+    )
+    timeline: Mapped[str] = mapped_column(Text)  # JSON [{on, kind, text}]
+    problems: Mapped[str] = mapped_column(Text)  # JSON [{category, text}]
+    why_chains: Mapped[str] = mapped_column(Text)  # JSON [{problem, whys, pattern}]
+    lessons: Mapped[str] = mapped_column(Text)  # JSON [text]
+    wrong_predictions: Mapped[str] = mapped_column(Text)  # JSON [prediction id]
+    missed_red_flags: Mapped[str] = mapped_column(Text)  # JSON [kind]
+    by: Mapped[str] = mapped_column(String(120))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    actions: Mapped[list[PostMortemActionRow]] = relationship(
+        order_by="PostMortemActionRow.id", cascade=_CASCADE
+    )
+
+
+class PostMortemActionRow(Base):
+    __tablename__ = "postmortem_actions"
+    __table_args__ = (Index("ix_postmortem_actions_postmortem", "postmortem_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    postmortem_id: Mapped[int] = mapped_column(ForeignKey("postmortems.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(120))
+    due: Mapped[dt.date] = mapped_column(Date)
+    done_on: Mapped[dt.date | None] = mapped_column(Date)
+    question: Mapped[str | None] = mapped_column(Text)
+    # The technique this action opened on the radar, when it carried a question.
+    technique_id: Mapped[int | None] = mapped_column(
+        ForeignKey("techniques.id", ondelete="SET NULL")
+    )
