@@ -26,8 +26,8 @@ demo: $(RUN)  ## create .venv, install assay, build and show the demo workspace
 	$(BIN)/assay demo
 
 lint: $(DEV)  ## ruff check and format check
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
 
 typecheck: $(DEV)  ## mypy, strict on src/assay
 	$(BIN)/mypy

@@ -33,7 +33,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     if IN_CI and report.skipped and "gpu" not in item.keywords and not hasattr(report, "wasxfail"):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.outcome = "failed"
-        report.longrepr = f"skipped in CI, which counts as a failure (only GPU tests may skip): {reason}"
+        report.longrepr = (
+            f"skipped in CI, which counts as a failure (only GPU tests may skip): {reason}"
+        )
 
 
 # -- PostgreSQL ------------------------------------------------------------------

@@ -13,8 +13,12 @@ from pathlib import Path
 import pytest
 
 
-def assay(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if k not in ("ASSAY_DATABASE_URL", "ASSAY_USER")}
+def assay(
+    cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = {
+        k: v for k, v in os.environ.items() if k not in ("ASSAY_DATABASE_URL", "ASSAY_USER")
+    }
     full_env.update({"ASSAY_USER": "tester", "COLUMNS": "120"})
     full_env.update(env or {})
     return subprocess.run(
@@ -33,7 +37,10 @@ def db_digest(root: Path) -> str:
 
     con = sqlite3.connect(root / ".assay" / "assay.db")
     try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
         h = hashlib.sha256()
         for table in tables:
             for row in con.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
@@ -50,7 +57,9 @@ def workspace(tmp_path: Path) -> Path:
     root = tmp_path / "team"
     assert (root / ".assay" / "assay.db").exists()
     assert (root / ".assay" / "assay.toml").exists()
-    ok = assay(root, "technique", "add", "FlashAttention", "--area", "inference", "--summary", "IO-aware")
+    ok = assay(
+        root, "technique", "add", "FlashAttention", "--area", "inference", "--summary", "IO-aware"
+    )
     assert ok.returncode == 0, ok.stderr
     return root
 
@@ -72,23 +81,50 @@ def test_commands_find_the_workspace_walking_up(workspace: Path) -> None:
 
 
 def test_move_and_radar_json(workspace: Path) -> None:
-    moved = assay(workspace, "radar", "move", "flashattention", "trial", "--why", "prototype matched", "--by", "Priya")
+    moved = assay(
+        workspace,
+        "radar",
+        "move",
+        "flashattention",
+        "trial",
+        "--why",
+        "prototype matched",
+        "--by",
+        "Priya",
+    )
     assert moved.returncode == 0, moved.stderr
     assert "ASSESS → TRIAL" in moved.stdout
     done = assay(workspace, "radar", "--json")
     assert done.returncode == 0, done.stderr
     (entry,) = json.loads(done.stdout)["techniques"]
-    assert set(entry) == {"name", "area", "ring", "owner", "summary", "next_action", "due", "history"}
+    assert set(entry) == {
+        "name",
+        "area",
+        "ring",
+        "owner",
+        "summary",
+        "next_action",
+        "due",
+        "history",
+    }
     assert entry["ring"] == "TRIAL"
     first, second = entry["history"]
     assert set(first) == {"from", "to", "at", "by", "why"}
     assert first["from"] is None and first["to"] == "ASSESS" and first["by"] == "tester"
-    assert second == {**second, "from": "ASSESS", "to": "TRIAL", "by": "Priya", "why": "prototype matched"}
+    assert second == {
+        **second,
+        "from": "ASSESS",
+        "to": "TRIAL",
+        "by": "Priya",
+        "why": "prototype matched",
+    }
     assert dt.datetime.fromisoformat(second["at"]).tzinfo is not None
 
 
 def test_next_and_overdue(workspace: Path) -> None:
-    done = assay(workspace, "technique", "next", "FlashAttention", "re-run on H100", "--due", "2020-01-31")
+    done = assay(
+        workspace, "technique", "next", "FlashAttention", "re-run on H100", "--due", "2020-01-31"
+    )
     assert done.returncode == 0, done.stderr
     late = json.loads(assay(workspace, "radar", "overdue", "--json").stdout)["overdue"]
     assert [t["name"] for t in late] == ["FlashAttention"]
@@ -98,7 +134,18 @@ def test_next_and_overdue(workspace: Path) -> None:
 
 
 def test_radar_prints_a_table_grouped_by_ring(workspace: Path) -> None:
-    assay(workspace, "technique", "add", "Linformer", "--area", "attention", "--ring", "skip", "--why", "lost to FA")
+    assay(
+        workspace,
+        "technique",
+        "add",
+        "Linformer",
+        "--area",
+        "attention",
+        "--ring",
+        "skip",
+        "--why",
+        "lost to FA",
+    )
     done = assay(workspace, "radar")
     assert done.returncode == 0, done.stderr
     assert done.stdout.index("ASSESS") < done.stdout.index("SKIP")
@@ -113,7 +160,10 @@ BAD_INPUTS = [
     (("radar", "move", "FlashAttention", "hold", "--why", "  "), "needs --why"),
     (("technique", "add", "flashattention", "--area", "x"), "already exists"),
     (("technique", "add", "X", "--area", "x", "--ring", "sometimes"), "unknown ring"),
-    (("technique", "next", "FlashAttention", "do it", "--due", "31/01/2027"), "expected YYYY-MM-DD"),
+    (
+        ("technique", "next", "FlashAttention", "do it", "--due", "31/01/2027"),
+        "expected YYYY-MM-DD",
+    ),
     (("technique", "next", "FlashAttention", "do it", "--due", "2027-02-30"), "not a date"),
     (("technique", "add", "   ", "--area", "x"), "name is empty"),
     (("radar", "--db", "postgresql+psycopg://u@127.0.0.1:1/assay"), "cannot reach the database"),
@@ -188,9 +238,14 @@ def test_environment_url_points_at_another_database(workspace: Path, tmp_path: P
     env = {"ASSAY_DATABASE_URL": f"sqlite:///{other}"}
     done = assay(workspace, "technique", "add", "LoRA", "--area", "training", env=env)
     assert done.returncode == 0, done.stderr
-    names = [t["name"] for t in json.loads(assay(workspace, "radar", "--json", env=env).stdout)["techniques"]]
+    names = [
+        t["name"]
+        for t in json.loads(assay(workspace, "radar", "--json", env=env).stdout)["techniques"]
+    ]
     assert names == ["LoRA"]
-    local = [t["name"] for t in json.loads(assay(workspace, "radar", "--json").stdout)["techniques"]]
+    local = [
+        t["name"] for t in json.loads(assay(workspace, "radar", "--json").stdout)["techniques"]
+    ]
     assert local == ["FlashAttention"]
 
 

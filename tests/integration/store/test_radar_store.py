@@ -53,7 +53,9 @@ def test_history_is_kept_in_order_with_aware_utc_times(ws: Workspace) -> None:
         (Ring.TRIAL, Ring.ADOPT),
     ]
     assert [m.by for m in technique.history] == ["tester", "tester", "lead"]
-    assert all(m.at.tzinfo is not None and m.at.utcoffset() == dt.timedelta(0) for m in technique.history)
+    assert all(
+        m.at.tzinfo is not None and m.at.utcoffset() == dt.timedelta(0) for m in technique.history
+    )
     assert technique.history[-1].at == T0 + dt.timedelta(days=9)
 
 
@@ -128,18 +130,25 @@ def test_next_action_and_overdue(ws: Workspace) -> None:
 def test_a_failed_write_leaves_nothing(ws: Workspace) -> None:
     ws.add_technique("A", area="x")
     before = _counts(ws)
-    with pytest.raises(RuntimeError), ws.db.write() as session:
-        session.execute(
-            text(
-                "INSERT INTO ring_moves (technique_id, from_ring, to_ring, at, by, why) "
-                "SELECT id, 'ASSESS', 'TRIAL', created_at, 'x', 'x' FROM techniques"
+
+    def crash_mid_write() -> None:
+        with ws.db.write() as session:
+            session.execute(
+                text(
+                    "INSERT INTO ring_moves (technique_id, from_ring, to_ring, at, by, why) "
+                    "SELECT id, 'ASSESS', 'TRIAL', created_at, 'x', 'x' FROM techniques"
+                )
             )
-        )
-        raise RuntimeError("crash in the middle of a write")
+            raise RuntimeError("crash in the middle of a write")
+
+    with pytest.raises(RuntimeError):
+        crash_mid_write()
     assert _counts(ws) == before
 
 
-def test_database_from_a_newer_assay_is_refused(ws: Workspace, database_url: str, tmp_path: Path) -> None:
+def test_database_from_a_newer_assay_is_refused(
+    ws: Workspace, database_url: str, tmp_path: Path
+) -> None:
     with ws.db.write() as session:
         session.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
     with pytest.raises(SchemaTooNewError, match="newer assay"):

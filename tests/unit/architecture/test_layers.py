@@ -54,7 +54,7 @@ def _imports(path: Path, module: str) -> list[tuple[int, str]]:
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative import: resolve against this module's package
                 base = module.split(".")
-                if not path.name == "__init__.py":
+                if path.name != "__init__.py":
                     base = base[:-1]
                 base = base[: len(base) - node.level + 1]
                 target = ".".join(base + ([node.module] if node.module else []))

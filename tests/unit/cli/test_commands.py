@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import typer.main
@@ -34,7 +33,9 @@ def test_there_are_commands() -> None:
 
 
 def test_every_command_has_help_text() -> None:
-    missing = [" ".join(path) or "assay" for path, cmd in _commands() if not (cmd.help or "").strip()]
+    missing = [
+        " ".join(path) or "assay" for path, cmd in _commands() if not (cmd.help or "").strip()
+    ]
     assert missing == []
 
 
