@@ -25,9 +25,9 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so that each module can import ``app`` helpers without cycles.
-    from assay.cli import compare, db, demo, radar, technique, workspace
+    from assay.cli import bench, compare, db, demo, radar, technique, workspace
 
-    for module in (workspace, db, technique, radar, demo, compare):
+    for module in (workspace, db, technique, radar, bench, compare, demo):
         module.register(app)
 
 

@@ -26,6 +26,7 @@ from assay.workspace.settings import Settings, default_toml, load_settings
 
 if TYPE_CHECKING:
     from assay.workspace.research import ResearchRecord
+    from assay.workspace.runs import RunBook
 
 __all__ = ["DIRNAME", "ENV_URL", "Workspace", "find_root"]
 
@@ -147,6 +148,13 @@ class Workspace:
         from assay.workspace.research import ResearchRecord
 
         return ResearchRecord(self)
+
+    @functools.cached_property
+    def runs(self) -> RunBook:
+        """Benchmark runs: start, resume, list, report, import."""
+        from assay.workspace.runs import RunBook
+
+        return RunBook(self)
 
     # -- schema -------------------------------------------------------------------
 

@@ -1,0 +1,342 @@
+"""``assay bench``: run, resume, list, show, compare and import benchmark runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.text import Text
+
+from assay.cli import output
+from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.errors import InputError
+from assay.types import parse_duration
+
+bench_app = typer.Typer(
+    help="Benchmark a baseline against candidates on your workload.", no_args_is_help=True
+)
+
+VERDICT_STYLE = {
+    "better": "bold green",
+    "worse": "bold red",
+    "equivalent": "cyan",
+    "inconclusive": "yellow",
+}
+
+
+class _Bar:
+    """A Rich progress bar on stderr: trials done, failures, ETA."""
+
+    def __init__(self, label: str) -> None:
+        self.progress = Progress(
+            TextColumn(f"[bold]{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[failed]} failed"),
+            TimeRemainingColumn(),
+            console=output.err_console,
+            transient=False,
+        )
+        self.task = self.progress.add_task(label, total=None, failed=0)
+
+    def __call__(self, state: Any) -> None:
+        self.progress.update(
+            self.task, completed=state.done, total=state.planned, failed=state.failed
+        )
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def _seconds(text: str | None, field: str) -> float | None:
+    return None if text is None else parse_duration(text, field=field).total_seconds()
+
+
+def _options(
+    trials: int,
+    until_decided: bool,
+    budget: str | None,
+    timeout: str | None,
+    memory_limit: str | None,
+    in_process: bool,
+    seed: int | None,
+    usd_per_hour: float | None,
+) -> Any:
+    from assay.bench import BenchOptions, Isolation
+    from assay.measure.memory import parse_size
+
+    if budget is not None and not until_decided:
+        raise InputError("--budget applies to --until-decided runs; add --until-decided")
+    return BenchOptions(
+        trials=trials,
+        until_decided=until_decided,
+        budget=_seconds(budget, "--budget"),
+        timeout=_seconds(timeout, "--timeout"),
+        memory_limit=None
+        if memory_limit is None
+        else parse_size(memory_limit, field="--memory-limit"),
+        isolation=Isolation.IN_PROCESS if in_process else Isolation.FORK,
+        plan_seed=seed,
+        usd_per_hour=usd_per_hour,
+    )
+
+
+def _point(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items()) or "—"
+
+
+def comparisons_table(rows: list[dict[str, Any]], title: str = "Comparisons") -> Table:
+    """One row per candidate, metric and sweep point: the verdict, effect and interval."""
+    swept = any(row.get("params") for row in rows)
+    table = Table(title=title, title_justify="left")
+    columns = ["Candidate", "Metric", *(["Point"] if swept else []), "Verdict", "Effect"]
+    for column in [*columns, "95% interval", "p (adj.)"]:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        effect = row["effect"]["relative"]
+        ci = row["effect"]["ci"]
+        verdict = row["verdict"]
+        p = row.get("p_adjusted") if row.get("p_adjusted") is not None else row.get("p_value")
+        table.add_row(
+            row["candidate"],
+            row["metric"],
+            *([_point(row.get("params", {}))] if swept else []),
+            Text(verdict.upper(), style=VERDICT_STYLE.get(verdict, "")),
+            "—" if effect is None else f"{effect:+.1%}",
+            "—" if not ci or ci[0] is None or ci[1] is None else f"[{ci[0]:+.1%}, {ci[1]:+.1%}]",
+            "—" if p is None else f"{p:.3g}",
+        )
+    return table
+
+
+def _summary_table(summaries: list[dict[str, Any]]) -> Table:
+    swept = any(s.get("params") for s in summaries)
+    table = Table(title="Methods", title_justify="left")
+    columns = ["Method", "Role", *(["Point"] if swept else []), "Trials", "Failed"]
+    for column in [*columns, "Time P50", "Time P99", "Peak RSS"]:
+        table.add_column(column, overflow="fold")
+    for s in summaries:
+        time = s["metrics"].get("time", {})
+        rss = s["metrics"].get("peak_rss", {})
+        table.add_row(
+            s["method"],
+            s["role"],
+            *([_point(s.get("params", {}))] if swept else []),
+            str(s["trials"]),
+            str(s["failed"]),
+            _fmt_time(time.get("per_call_p50", time.get("median"))),
+            _fmt_time(time.get("per_call_p99")),
+            _fmt_bytes(rss.get("median")),
+        )
+    return table
+
+
+def _fmt_time(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _fmt_bytes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}"
+    return f"{value:.0f} B"
+
+
+def _print_report(data: dict[str, Any]) -> None:
+    trials = data["trials"]
+    planned = trials["planned"] if trials["planned"] is not None else "until decided"
+    output.console.print(
+        f"Run [bold]{data['run_id']}[/] ({data.get('benchmark') or data.get('name')}): "
+        f"{trials['completed']} trials of {planned}, {trials['failed']} failed"
+        + (f"; stopped: {data['stopped']}" if data.get("stopped") else "")
+    )
+    if data.get("summaries"):
+        output.console.print(_summary_table(data["summaries"]))
+    if data["comparisons"]:
+        output.console.print(comparisons_table(data["comparisons"]))
+    for method, rate in sorted(data.get("failure_rates", {}).items()):
+        if rate > 0:
+            first = data["failures"][method][0]
+            output.console.print(
+                f"[red]{method} failed {rate:.0%} of its trials[/] — first: "
+                f"{first['status']}: {first['reason']}"
+            )
+    for crossover in data.get("crossovers", []):
+        output.console.print(f"crossover: {crossover.get('text') or crossover}")
+    for warning in data.get("warnings", []):
+        output.warn(warning)
+
+
+@bench_app.command("run")
+def run(
+    file: Annotated[Path, typer.Argument(help="A benchmark file (ordinary Python).")],
+    trials: Annotated[int, typer.Option("--trials", help="Trials per method and point.")] = 10,
+    until_decided: Annotated[
+        bool,
+        typer.Option("--until-decided", help="Stop as soon as every primary verdict is decided."),
+    ] = False,
+    budget: Annotated[
+        str | None, typer.Option("--budget", help="Time budget with --until-decided, e.g. 5m.")
+    ] = None,
+    timeout: Annotated[
+        str | None, typer.Option("--timeout", help="Per-trial time limit, e.g. 60s.")
+    ] = None,
+    memory_limit: Annotated[
+        str | None, typer.Option("--memory-limit", help="Per-trial memory limit, e.g. 4GiB.")
+    ] = None,
+    in_process: Annotated[
+        bool, typer.Option("--in-process", help="Run trials in this process (fast, not isolated).")
+    ] = False,
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Plan seed, for a reproducible trial order.")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Run baseline and candidates interleaved in randomised blocks, each trial isolated."""
+    with open_workspace(db, by) as ws:
+        options = _options(
+            trials,
+            until_decided,
+            budget,
+            timeout,
+            memory_limit,
+            in_process,
+            seed,
+            ws.settings.cost.usd_per_hour,
+        )
+        from assay.bench import load_benchmark
+
+        spec = load_benchmark(file)
+        with _Bar(spec.name) as bar:
+            run_id, _ = ws.runs.start(file, options, progress=bar, spec=spec)
+        report = ws.runs.report(run_id)
+    _emit(report.to_dict(), json)
+
+
+def _emit(data: dict[str, Any], json: bool) -> None:
+    if json:
+        output.emit_json(data)
+    else:
+        _print_report(data)
+
+
+@bench_app.command("resume")
+def resume(
+    run_id: Annotated[str, typer.Argument(help="The run to finish (see: assay bench list).")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Finish an interrupted run without repeating or duplicating a finished trial."""
+    with open_workspace(db, by) as ws:
+        info = ws.runs.info(run_id)
+        with _Bar(info.name) as bar:
+            ws.runs.resume(run_id, progress=bar)
+        report = ws.runs.report(run_id)
+    _emit(report.to_dict(), json)
+
+
+@bench_app.command("list")
+def list_(db: DbOption = None, json: JsonOption = False) -> None:
+    """List runs, newest first, with their state and trial counts."""
+    with open_workspace(db) as ws:
+        runs = ws.runs.list()
+    if json:
+        output.emit_json({"runs": [r.to_dict() for r in runs]})
+        return
+    if not runs:
+        output.console.print("No runs yet. Start one: assay bench run FILE")
+        return
+    table = Table()
+    for column in ("Run", "Benchmark", "Kind", "State", "Trials", "Failed", "Started (UTC)", "By"):
+        table.add_column(column)
+    for r in runs:
+        planned = "?" if r.planned is None else str(r.planned)
+        table.add_row(
+            r.run_id,
+            r.name,
+            r.kind,
+            Text(r.state, style="red" if r.state == "interrupted" else ""),
+            f"{r.completed}/{planned}",
+            str(r.failed),
+            r.created_at.strftime("%Y-%m-%d %H:%M"),
+            r.by,
+        )
+    output.console.print(table)
+
+
+@bench_app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show a run: per-method summaries and every comparison with its verdict."""
+    with open_workspace(db) as ws:
+        report = ws.runs.report(run_id)
+    _emit(report.to_dict(), json)
+
+
+@bench_app.command("compare")
+def compare(
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    metric: Annotated[str, typer.Option("--metric", help="The metric, e.g. time or accuracy.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show the comparisons of one metric in a run, across candidates and sweep points."""
+    with open_workspace(db) as ws:
+        report = ws.runs.report(run_id)
+    rows = [row.to_dict() for row in report.result.comparisons if row.metric == metric]
+    if not rows:
+        known = sorted({row.metric for row in report.result.comparisons})
+        raise InputError(f"run {run_id} has no comparison on metric {metric!r}; it has {known}")
+    if json:
+        output.emit_json({"run_id": run_id, "metric": metric, "comparisons": rows})
+    else:
+        output.console.print(comparisons_table(rows, title=f"{metric} in run {run_id}"))
+        for fit in report.result.scaling:
+            if fit.metric == metric:
+                output.console.print(f"scaling: {fit.to_dict()}")
+
+
+@bench_app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A pyperf or pytest-benchmark JSON file.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="pyperf or pytest-benchmark (default: sniffed).")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Record another tool's results as a run, keeping raw values and metadata."""
+    with open_workspace(db, by) as ws:
+        info = ws.runs.import_file(file, fmt=fmt)
+    if json:
+        output.emit_json(info.to_dict())
+    else:
+        output.console.print(
+            f"Imported {info.completed} trials from {file} "
+            f"as run [bold]{info.run_id}[/] ({info.kind})."
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(bench_app, name="bench")

@@ -1,0 +1,168 @@
+"""Benchmark runs in a workspace: run, resume, list, show and import (``ws.runs``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assay.bench import (
+    BenchmarkResult,
+    BenchOptions,
+    RunHeader,
+    analyse,
+    load_benchmark,
+    read_pyperf,
+    read_pytest_benchmark,
+    run_benchmark,
+)
+from assay.bench.runner import ProgressCallback
+from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
+from assay.errors import InputError
+from assay.store import runs as run_rows
+from assay.store.runs import RunInfo, StoreSink
+
+if TYPE_CHECKING:
+    from assay.workspace.core import Workspace
+
+__all__ = ["IMPORT_FORMATS", "RunBook", "RunReport"]
+
+IMPORT_FORMATS = ("pyperf", "pytest-benchmark")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunReport:
+    """A stored run with its analysed result."""
+
+    info: RunInfo
+    result: BenchmarkResult
+
+    def to_dict(self) -> dict[str, object]:
+        data = self.result.to_dict()
+        data["run_id"] = self.info.run_id
+        data["state"] = self.info.state
+        data["name"] = self.info.name
+        data["environment"] = self.info.header.get("environment", {})
+        return data
+
+
+class RunBook:
+    """Reached as ``workspace.runs``."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+
+    def start(
+        self,
+        path: Path,
+        options: BenchOptions,
+        *,
+        progress: ProgressCallback | None = None,
+        spec: BenchmarkSpec | None = None,
+    ) -> tuple[str, BenchmarkResult]:
+        """Run the benchmark file ``path``; every finished trial is committed as it ends.
+
+        The file is loaded and the options checked before anything is recorded, so
+        a bad file or option leaves no run behind.
+        """
+        spec = spec or load_benchmark(path)
+        resolved = options.resolved()
+        run_id = run_rows.new_run_id(dt.datetime.now(dt.UTC))
+        sink = StoreSink(
+            self.ws.db, name=spec.name, source=spec.source.ref, by=self.ws.user, run_id=run_id
+        )
+        result = run_benchmark(spec, resolved, sink, progress=progress)
+        return run_id, result
+
+    def resume(
+        self, run_id: str, *, progress: ProgressCallback | None = None
+    ) -> tuple[str, BenchmarkResult]:
+        """Finish a run that was interrupted, without repeating a finished trial."""
+        info = self.info(run_id)
+        if info.state == "finished":
+            raise InputError(f"run {run_id} is finished; nothing to resume (see: assay bench show)")
+        if info.state == "running":
+            raise InputError(
+                f"run {run_id} is still running in another process; "
+                "resume it once that process has stopped"
+            )
+        header = RunHeader.from_dict(info.header)
+        source = header.spec.get("source", {})
+        spec = load_source(SpecSource(str(source.get("kind")), str(source.get("ref"))))
+        if spec.fingerprint != header.spec.get("fingerprint"):
+            raise InputError(
+                f"{source.get('ref')} changed since run {run_id} started; resuming would mix "
+                "two versions of the benchmark. Start a new run: assay bench run FILE"
+            )
+        options = BenchOptions.from_dict(header.options)
+        sink = StoreSink(
+            self.ws.db, name=info.name, source=info.source, by=self.ws.user, run_id=run_id
+        )
+        return run_id, run_benchmark(spec, options, sink, progress=progress)
+
+    def info(self, run_id: str) -> RunInfo:
+        with self.ws.db.read() as session:
+            return run_rows.get_run(session, run_id)
+
+    def list(self) -> list[RunInfo]:
+        """Every run, newest first, with its state (running, interrupted, finished)."""
+        with self.ws.db.read() as session:
+            return run_rows.list_runs(session)
+
+    def report(self, run_id: str) -> RunReport:
+        """A run with its comparisons, re-analysed from the stored trials."""
+        with self.ws.db.read() as session:
+            info = run_rows.get_run(session, run_id)
+            trials = run_rows.load_trials(session, run_id)
+        stopped = ""
+        if info.result is not None:
+            stopped = str(info.result.get("stopped", ""))
+        result = analyse(RunHeader.from_dict(info.header), trials, stopped=stopped)
+        return RunReport(info=info, result=result)
+
+    def import_file(self, path: Path, *, fmt: str | None = None) -> RunInfo:
+        """Record a pyperf or pytest-benchmark JSON file as a finished run."""
+        fmt = fmt or _sniff(path)
+        if fmt == "pyperf":
+            imported = read_pyperf(path)
+        elif fmt == "pytest-benchmark":
+            imported = read_pytest_benchmark(path)
+        else:
+            raise InputError(f"unknown import format {fmt!r}; expected one of {IMPORT_FORMATS}")
+        now = dt.datetime.now(dt.UTC)
+        result = analyse(imported.header, imported.trials)
+        with self.ws.db.write() as session:
+            run_id = run_rows.create_run(
+                session,
+                name=path.stem,
+                source=str(path.resolve()),
+                kind=fmt,
+                header=imported.header,
+                by=self.ws.user,
+                at=now,
+                state="finished",
+            )
+            for trial in imported.trials:
+                run_rows.add_trial(session, run_id, trial)
+            run_rows.finish_run(session, run_id, result.to_dict(), now)
+            return run_rows.get_run(session, run_id)
+
+
+def _sniff(path: Path) -> str:
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} is not JSON (line {exc.lineno}): {exc.msg}") from None
+    if isinstance(data, dict) and "machine_info" in data:
+        return "pytest-benchmark"
+    if isinstance(data, dict) and "version" in data and "benchmarks" in data:
+        return "pyperf"
+    raise InputError(
+        f"{path} is neither a pyperf nor a pytest-benchmark JSON file; "
+        "say which with --format pyperf|pytest-benchmark"
+    )
