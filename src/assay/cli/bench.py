@@ -98,8 +98,13 @@ def comparisons_table(rows: list[dict[str, Any]], title: str = "Comparisons") ->
     table = Table(title=title, title_justify="left")
     columns = ["Candidate", "Metric", *(["Point"] if swept else []), "Verdict", "Effect"]
     for column in [*columns, "95% interval", "p (adj.)"]:
-        table.add_column(column, overflow="fold")
-    for row in rows:
+        table.add_column(
+            column,
+            no_wrap=column != "Candidate",
+            overflow="fold",
+            min_width=9 if column == "Candidate" else None,
+        )
+    for row in sorted(rows, key=_row_order):
         effect = row["effect"]["relative"]
         ci = row["effect"]["ci"]
         verdict = row["verdict"]
@@ -109,11 +114,24 @@ def comparisons_table(rows: list[dict[str, Any]], title: str = "Comparisons") ->
             row["metric"],
             *([_point(row.get("params", {}))] if swept else []),
             Text(verdict.upper(), style=VERDICT_STYLE.get(verdict, "")),
-            "—" if effect is None else f"{effect:+.1%}",
-            "—" if not ci or ci[0] is None or ci[1] is None else f"[{ci[0]:+.1%}, {ci[1]:+.1%}]",
-            "—" if p is None else f"{p:.3g}",
+            "—" if effect is None else _pct(effect),
+            "—" if not ci or ci[0] is None or ci[1] is None else f"{_pct(ci[0])} to {_pct(ci[1])}",
+            "—" if p is None else ("<0.0001" if p < 1e-4 else f"{p:.2g}"),
         )
     return table
+
+
+def _pct(value: float) -> str:
+    """A relative change with the precision it deserves: +3.2%, -41%."""
+    return f"{value:+.1%}" if abs(value) < 0.1 else f"{value:+.0%}"
+
+
+def _row_order(row: dict[str, Any]) -> tuple[Any, ...]:
+    params = tuple(
+        (k, (0, v, "") if isinstance(v, int | float) else (1, 0, str(v)))
+        for k, v in row.get("params", {}).items()
+    )
+    return (row["candidate"], row["metric"], params)
 
 
 def _summary_table(summaries: list[dict[str, Any]]) -> Table:
@@ -122,7 +140,14 @@ def _summary_table(summaries: list[dict[str, Any]]) -> Table:
     columns = ["Method", "Role", *(["Point"] if swept else []), "Trials", "Failed"]
     for column in [*columns, "Time P50", "Time P99", "Peak RSS"]:
         table.add_column(column, overflow="fold")
-    for s in summaries:
+    for s in sorted(
+        summaries,
+        key=lambda s: (
+            s["role"] != "baseline",
+            s["method"],
+            _row_order({"candidate": "", "metric": "", "params": s.get("params", {})}),
+        ),
+    ):
         time = s["metrics"].get("time", {})
         rss = s["metrics"].get("peak_rss", {})
         table.add_row(
@@ -136,6 +161,19 @@ def _summary_table(summaries: list[dict[str, Any]]) -> Table:
             _fmt_bytes(rss.get("median")),
         )
     return table
+
+
+def scaling_lines(fits: list[dict[str, Any]]) -> list[str]:
+    """``naive time ∝ n^1.98 (95%: 1.91 to 2.05)`` for each fit."""
+    lines = []
+    for fit in fits:
+        low, high = fit["ci"]
+        interval = "" if low is None or high is None else f" (95%: {low:.2f} to {high:.2f})"
+        lines.append(
+            f"scaling: {fit['method']} {fit['metric']} ∝ {fit['parameter']}^"
+            f"{fit['exponent']:.2f}{interval}"
+        )
+    return lines
 
 
 def _fmt_time(seconds: float | None) -> str:
@@ -175,8 +213,10 @@ def _print_report(data: dict[str, Any]) -> None:
                 f"[red]{method} failed {rate:.0%} of its trials[/] — first: "
                 f"{first['status']}: {first['reason']}"
             )
+    for line in scaling_lines(data.get("scaling", [])):
+        output.console.print(line)
     for crossover in data.get("crossovers", []):
-        output.console.print(f"crossover: {crossover.get('text') or crossover}")
+        output.console.print(f"[bold]crossover:[/] {crossover['sentence']}")
     for warning in data.get("warnings", []):
         output.warn(warning)
 
@@ -311,9 +351,12 @@ def compare(
         output.emit_json({"run_id": run_id, "metric": metric, "comparisons": rows})
     else:
         output.console.print(comparisons_table(rows, title=f"{metric} in run {run_id}"))
-        for fit in report.result.scaling:
-            if fit.metric == metric:
-                output.console.print(f"scaling: {fit.to_dict()}")
+        fits = [fit.to_dict() for fit in report.result.scaling if fit.metric == metric]
+        for line in scaling_lines(fits):
+            output.console.print(line)
+        for crossover in report.result.crossovers:
+            if crossover.metric == metric:
+                output.console.print(f"[bold]crossover:[/] {crossover.sentence}")
 
 
 @bench_app.command("import")

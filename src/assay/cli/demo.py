@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,17 +18,49 @@ def demo(
     ] = Path("assay-demo"),
 ) -> None:
     """Build a demo workspace with a team's radar, then print the radar."""
-    ws, ctx = build_demo(directory)
+    with output.err_console.status("Building the demo workspace (a real benchmark runs)..."):
+        ws, ctx = build_demo(directory)
     with ws:
         techniques = ws.techniques()
+        study = ws.runs.report(ctx.runs["attention"]) if "attention" in ctx.runs else None
     for line in ctx.log:
         output.console.print(f"[green]✓[/] {line}")
     output.console.print(render.radar_table(techniques, dt.date.today()))
+    if study is not None:
+        _print_study(study.to_dict())
     output.console.print(
         f"\nThe demo workspace is in [bold]{ctx.root}[/]. Try:\n"
-        f"  cd {directory} && assay technique show FlashAttention\n"
-        f"  cd {directory} && assay radar overdue"
+        f"  source .venv/bin/activate   # if assay is not on your PATH yet\n"
+        f"  cd {directory}\n"
+        f"  assay technique show FlashAttention\n"
+        f"  assay radar overdue\n"
+        f"  assay bench show {ctx.runs.get('attention', 'RUN_ID')}"
     )
+
+
+def _print_study(data: dict[str, Any]) -> None:
+    """The attention study in a few lines: equal outputs, memory saved, time, crossover."""
+    from assay.cli.bench import comparisons_table, scaling_lines
+
+    rows = [row for row in data["comparisons"] if row["metric"] in ("time", "peak_heap")]
+    output.console.print(
+        comparisons_table(rows, title=f"Tiled vs naive attention (run {data['run_id']})")
+    )
+    quality = [row for row in data["comparisons"] if row["metric"] == "matches_reference"]
+    if quality:
+        same = all(row["verdict"] == "equivalent" for row in quality)
+        output.console.print(
+            "outputs: "
+            + (
+                "equal to the float64 reference within tolerance at every length"
+                if same
+                else "[red]differ from the reference at some lengths[/]"
+            )
+        )
+    for line in scaling_lines(data.get("scaling", [])):
+        output.console.print(line)
+    for crossover in data.get("crossovers", []):
+        output.console.print(f"[bold]crossover:[/] {crossover['sentence']}")
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,10 @@ class DemoContext:
     root: Path
     today: dt.date
     log: list[str] = dataclasses.field(default_factory=list)
+    runs: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Run ids by role, e.g. ``runs["attention"]``, for later steps to point at."""
+    quick: bool = False
+    """Fewer trials, for tests."""
 
     def days_ago(self, days: int) -> dt.datetime:
         start = dt.datetime.combine(self.today, dt.time(9, 30), tzinfo=dt.UTC)
@@ -211,11 +215,29 @@ def _radar_step(ws: Workspace, ctx: DemoContext) -> None:
     ctx.log.append(f"radar: {len(_RADAR)} techniques across {len({e.area for e in _RADAR})} areas")
 
 
+def _bench_step(ws: Workspace, ctx: DemoContext) -> None:
+    """The evidence: tiled vs naive attention over a sweep of sequence lengths."""
+    from assay.bench import load_module
+    from assay.demo_study import MODULE, demo_options
+
+    spec = load_module(MODULE)
+    options = demo_options(trials=3 if ctx.quick else 5, plan_seed=20261126)
+    ws.user = "Marco"
+    run_id, result = ws.runs.start(None, options, spec=spec)
+    ctx.runs["attention"] = run_id
+    ctx.log.append(
+        f"benchmark: run {run_id}, tiled vs naive attention, "
+        f"{result.completed} trials ({result.failed} failed)"
+    )
+
+
 #: The demo, in order. Each later capability appends its step here.
-STEPS: list[DemoStep] = [_radar_step]
+STEPS: list[DemoStep] = [_radar_step, _bench_step]
 
 
-def build_demo(root: Path, *, today: dt.date | None = None) -> tuple[Workspace, DemoContext]:
+def build_demo(
+    root: Path, *, today: dt.date | None = None, quick: bool = False
+) -> tuple[Workspace, DemoContext]:
     """Build the demo workspace in ``root``, replacing an earlier demo there.
 
     A directory holding a workspace that is not a demo is never touched.
@@ -229,7 +251,7 @@ def build_demo(root: Path, *, today: dt.date | None = None) -> tuple[Workspace, 
                 "Pick another directory: assay demo DIR"
             )
         shutil.rmtree(home)
-    ctx = DemoContext(root=root, today=today or dt.date.today())
+    ctx = DemoContext(root=root, today=today or dt.date.today(), quick=quick)
     ws = Workspace.init(root, user=_TEAM[0], demo=True)
     try:
         for step in STEPS:

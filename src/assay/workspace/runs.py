@@ -55,7 +55,7 @@ class RunBook:
 
     def start(
         self,
-        path: Path,
+        path: Path | None,
         options: BenchOptions,
         *,
         progress: ProgressCallback | None = None,
@@ -66,7 +66,10 @@ class RunBook:
         The file is loaded and the options checked before anything is recorded, so
         a bad file or option leaves no run behind.
         """
-        spec = spec or load_benchmark(path)
+        if spec is None:
+            if path is None:
+                raise InputError("give a benchmark file or a loaded spec")
+            spec = load_benchmark(path)
         resolved = options.resolved()
         run_id = run_rows.new_run_id(dt.datetime.now(dt.UTC))
         sink = StoreSink(
