@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import faulthandler
+import gc
 import os
 import pickle
 import sys
@@ -41,7 +42,7 @@ from typing import Any, BinaryIO
 
 from assay.bench.channel import classify, recv, send, watch
 from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
-from assay.bench.worker import TrialRequest, failure_text, run_trial
+from assay.bench.worker import TrialRequest, failure_text, prewarm, run_trial
 from assay.errors import InputError
 from assay.measure.memory import cuda_in_use
 
@@ -134,6 +135,12 @@ def run_forked(
 
 
 def _serve(spec: BenchmarkSpec, proto_in: int, proto_out: int) -> int:
+    # Move everything imported so far out of the collector's reach, so that a
+    # child's garbage collections do not write to (and so copy) every page of
+    # the server's objects.
+    prewarm()
+    gc.collect()
+    gc.freeze()
     send(proto_out, {"kind": "ready", "pid": os.getpid()})
     while True:
         message = recv(proto_in)

@@ -29,7 +29,7 @@ from assay.measure.memory import cuda_in_use, format_size, measure_peaks
 from assay.measure.process import ProcessTimer, write_stdin
 from assay.measure.timer import Timer, TimerSettings, Timing
 
-__all__ = ["TrialRequest", "failure_text", "run_trial"]
+__all__ = ["TrialRequest", "failure_text", "prewarm", "run_trial"]
 
 _ASSAY_DIR = str(Path(__file__).resolve().parents[1])
 _TAIL_LINES = 24
@@ -55,6 +55,24 @@ def failure_text(exc: BaseException) -> str:
     tail = "".join(lines).rstrip().splitlines()[-_TAIL_LINES:]
     head = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return head + ("\n" + "\n".join(tail) if frames else "")
+
+
+def prewarm() -> None:
+    """Run the trial machinery once on a no-op, so lazy imports happen here.
+
+    The fork server calls this before forking: NumPy, for one, imports
+    submodules on first use of some functions, which would otherwise cost every
+    forked trial tens of milliseconds.
+    """
+    settings = TimerSettings(warmup_time=0.0, sample_time=0.0, trial_time=0.0, min_samples=1)
+    timing = Timer(settings).time(_noop, None)
+    measure_peaks(_noop, None)
+    _ = timing.median, np.mean(timing.per_call), np.quantile(timing.per_call, 0.5)
+    failure_text(ValueError("prewarm"))
+
+
+def _noop(_: object) -> None:
+    return None
 
 
 class _PhaseError(Exception):

@@ -14,6 +14,15 @@ How one trial of a Python callable is timed (see :meth:`Timer.time`):
 3. **Samples.** Samples run until ``trial_time`` has passed and at least
    ``min_samples`` were taken. Each sample becomes a per-call time:
    ``(raw - read_overhead - loops * loop_overhead) / loops``.
+4. **Interruptions.** Around every sample the thread's count of involuntary
+   context switches is read (``getrusage``, outside the timed interval). A
+   sample during which the operating system gave the CPU to another process is
+   marked *interrupted*: its time includes someone else's work. On a busy
+   machine that is most of the noise (a trial whose samples were half
+   preempted reads twice as slow). :attr:`Timing.median`, the trial's value,
+   is the median of the uninterrupted samples when at least
+   ``max(3, 20%)`` of them are; otherwise of all, with a warning. The raw
+   samples, interrupted ones included, stay in ``per_call`` for percentiles.
 
 With ``loops > 1`` a sample is the mean of ``loops`` calls, so its upper
 percentiles describe batches, not single calls (``Timing.loops`` says how
@@ -23,9 +32,11 @@ is how the calibration is unit-tested.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import itertools
 import math
+import resource
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,7 +47,7 @@ import numpy.typing as npt
 from assay.errors import InputError
 from assay.measure.clock import Clock, default_clock, read_overhead_ns
 
-__all__ = ["Timer", "TimerSettings", "Timing"]
+__all__ = ["Timer", "TimerSettings", "Timing", "involuntary_switches"]
 
 _NS = 1_000_000_000
 
@@ -52,6 +63,7 @@ class TimerSettings:
     max_samples: int = 100_000
     max_loops: int = 1 << 30
     disable_gc: bool = False
+    drop_interrupted: bool = True
 
     def __post_init__(self) -> None:
         for name in ("warmup_time", "sample_time", "trial_time"):
@@ -86,11 +98,22 @@ class Timing:
     label: str = "wall"
     warnings: tuple[str, ...] = field(default=())
     extra: dict[str, Any] = field(default_factory=dict)
+    interrupted: npt.NDArray[np.bool_] | None = None
+
+    @property
+    def clean(self) -> npt.NDArray[np.float64]:
+        """The samples the median is taken over (see the module docstring)."""
+        if self.interrupted is None:
+            return self.per_call
+        kept = self.per_call[~self.interrupted]
+        if kept.size >= max(3, 0.2 * self.per_call.size):
+            return kept
+        return self.per_call
 
     @property
     def median(self) -> float:
-        """The median per-call time, in seconds."""
-        return float(np.median(self.per_call))
+        """The trial's per-call time: the median of :attr:`clean`, in seconds."""
+        return float(np.median(self.clean))
 
     def details(self) -> dict[str, Any]:
         """A JSON-able account of how the samples were taken."""
@@ -102,16 +125,36 @@ class Timing:
             "loop_overhead_ns": self.loop_overhead_ns,
             "clock": self.clock,
             "label": self.label,
+            "interrupted_samples": int(np.sum(self.interrupted))
+            if self.interrupted is not None
+            else None,
             **self.extra,
         }
 
 
-class Timer:
-    """Times a callable applied to one argument; see the module docstring."""
+def involuntary_switches() -> int:
+    """How many times the OS has taken the CPU from this thread (Linux), else 0."""
+    who = getattr(resource, "RUSAGE_THREAD", resource.RUSAGE_SELF)
+    return int(resource.getrusage(who).ru_nivcsw)
 
-    def __init__(self, settings: TimerSettings | None = None, *, clock: Clock = default_clock):
+
+class Timer:
+    """Times a callable applied to one argument; see the module docstring.
+
+    ``clock`` and ``switches`` (the involuntary context-switch counter) are
+    injectable for tests.
+    """
+
+    def __init__(
+        self,
+        settings: TimerSettings | None = None,
+        *,
+        clock: Clock = default_clock,
+        switches: Callable[[], int] = involuntary_switches,
+    ):
         self.settings = settings or TimerSettings()
         self.clock = clock
+        self.switches = switches
 
     def sample(self, fn: Callable[[Any], object], arg: Any, loops: int) -> int:
         """One raw sample: nanoseconds for ``loops`` calls of ``fn(arg)``."""
@@ -163,7 +206,7 @@ class Timer:
         loops, warmup = self.calibrate(fn, arg)
         read = read_overhead_ns(self.clock)
         loop_cost = self.loop_overhead_ns(loops)
-        raw = self._collect(fn, arg, loops)
+        raw, interrupted = self._collect(fn, arg, loops)
         per_call = (raw - read - loop_cost * loops) / loops / _NS
         warnings = []
         if np.any(per_call <= 0):
@@ -172,24 +215,46 @@ class Timer:
                 "the callable is too fast to time alone, so time a batch of work per call"
             )
             per_call = np.maximum(per_call, 0.0)
-        return Timing(per_call, loops, warmup, read, loop_cost, warnings=tuple(warnings))
+        timing = Timing(
+            per_call,
+            loops,
+            warmup,
+            read,
+            loop_cost,
+            warnings=tuple(warnings),
+            interrupted=interrupted if self.settings.drop_interrupted else None,
+        )
+        dropped = timing.interrupted is not None and timing.clean is not timing.per_call
+        if timing.interrupted is not None and not dropped and interrupted.any():
+            share = float(np.mean(interrupted))
+            timing = dataclasses.replace(
+                timing,
+                warnings=(
+                    *timing.warnings,
+                    f"{share:.0%} of the samples were interrupted by other processes: "
+                    "the machine is busy and this trial's time includes their work",
+                ),
+            )
+        return timing
 
     def _collect(
         self, fn: Callable[[Any], object], arg: Any, loops: int
-    ) -> npt.NDArray[np.float64]:
-        settings, clock = self.settings, self.clock
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        settings, clock, switches = self.settings, self.clock, self.switches
         was_enabled = gc.isenabled()
-        gc.collect()
         if settings.disable_gc:
             gc.disable()
         try:
             samples: list[int] = []
+            interrupted: list[bool] = []
             deadline = clock() + settings.trial_time * _NS
             while len(samples) < settings.max_samples:
+                before = switches()
                 samples.append(self.sample(fn, arg, loops))
+                interrupted.append(switches() != before)
                 if len(samples) >= settings.min_samples and clock() >= deadline:
                     break
         finally:
             if was_enabled:
                 gc.enable()
-        return np.asarray(samples, dtype=np.float64)
+        return np.asarray(samples, dtype=np.float64), np.asarray(interrupted, dtype=bool)

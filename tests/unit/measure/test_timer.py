@@ -112,3 +112,45 @@ def test_settings_are_validated(field: str, value: float) -> None:
 def test_max_samples_below_min_samples_is_refused() -> None:
     with pytest.raises(InputError, match="max_samples"):
         TimerSettings(min_samples=5, max_samples=2)
+
+
+def test_interrupted_samples_are_left_out_of_the_median() -> None:
+    clock = FakeClock()
+    calls = {"n": 0}
+
+    def fn(arg: object) -> None:
+        calls["n"] += 1
+        clock.advance(1000)
+
+    settings = TimerSettings(sample_time=0.0, warmup_time=0.0, trial_time=0.0, min_samples=10)
+    counter = iter([0, 0] * 4 + [0, 1] * 6)  # 4 clean samples, then 6 interrupted ones
+
+    timer = Timer(settings, clock=clock, switches=lambda: next(counter))
+    timing = timer.time(fn, None)
+    assert timing.interrupted is not None
+    assert timing.interrupted.tolist() == [False] * 4 + [True] * 6
+    assert timing.clean.size == 4
+    assert timing.details()["interrupted_samples"] == 6
+    assert timing.warnings == ()
+
+
+def test_a_mostly_interrupted_trial_keeps_every_sample_and_warns() -> None:
+    clock = FakeClock()
+    settings = TimerSettings(sample_time=0.0, warmup_time=0.0, trial_time=0.0, min_samples=10)
+    counter = iter([0, 0] * 1 + [0, 1] * 9)
+    timer = Timer(settings, clock=clock, switches=lambda: next(counter))
+    timing = timer.time(work(clock, 1000), None)
+    assert timing.clean.size == 10
+    assert any("90% of the samples were interrupted" in w for w in timing.warnings)
+
+
+def test_dropping_interruptions_can_be_turned_off() -> None:
+    clock = FakeClock()
+    settings = TimerSettings(
+        sample_time=0.0, warmup_time=0.0, trial_time=0.0, min_samples=4, drop_interrupted=False
+    )
+    timing = Timer(settings, clock=clock, switches=iter(range(100)).__next__).time(
+        work(clock, 1000), None
+    )
+    assert timing.interrupted is None
+    assert timing.clean is timing.per_call
