@@ -81,7 +81,7 @@ def _log_change(base: FloatArray, cand: FloatArray, paired: bool, confidence: fl
         df = differences.size - 1.0
     else:
         estimate, se, df = welch_parts(log_b, log_c)
-    half = float(sps.t.ppf(0.5 + confidence / 2, df)) * se if se > 0 else 0.0
+    half = float(special.stdtrit(df, 0.5 + confidence / 2)) * se if se > 0 else 0.0
     method = "paired t on log values" if paired else "Welch t on log values"
     return Estimate(
         math.expm1(estimate),
@@ -112,7 +112,7 @@ def ratio_interval(
         v_bc = 0.0
         df = welch_parts(base, cand)[2]
     ratio = mean_c / mean_b
-    t2 = float(sps.t.ppf(0.5 + confidence / 2, df)) ** 2
+    t2 = float(special.stdtrit(df, 0.5 + confidence / 2)) ** 2
     # a ρ² − 2 b ρ + c <= 0
     a = mean_b**2 - t2 * v_b
     b = mean_b * mean_c - t2 * v_bc

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats as sps
+from scipy import special
 
 from assay.errors import InputError
 from assay.stats.validation import check_confidence, check_positive, check_probability
@@ -39,10 +39,10 @@ def achieved_power(
     df = n - 1 if paired else 2 * n - 2
     ncp = d * math.sqrt(n if paired else n / 2)
     alpha = 1.0 - confidence
-    critical = float(sps.t.ppf(1 - alpha / 2, df))
-    upper = float(sps.nct.sf(critical, df, ncp))
-    # P(T < -c | ncp) = P(T > c | -ncp); far in the tail SciPy can return NaN for it.
-    lower = float(sps.nct.sf(critical, df, -ncp))
+    critical = float(special.stdtrit(df, 1 - alpha / 2))
+    upper = 1.0 - float(special.nctdtr(df, ncp, critical))
+    # P(T < -c | ncp) = P(T > c | -ncp); the direct left tail can come back NaN.
+    lower = 1.0 - float(special.nctdtr(df, -ncp, critical))
     return upper + (lower if math.isfinite(lower) else 0.0)
 
 
@@ -80,18 +80,19 @@ def trials_needed(
     def enough(n: int) -> bool:
         return achieved_power(n, effect, spread, paired=paired, confidence=confidence) >= power
 
-    low, high = 1, 2
-    while not enough(high):
-        low, high = high, high * 2
-        if high > _MAX_TRIALS:
-            raise InputError(
-                f"an effect of {effect:g} against a spread of {spread:g} needs more than "
-                f"{_MAX_TRIALS:,} trials per arm; reduce the noise or look for a larger effect"
-            )
-    while high - low > 1:
-        middle = (low + high) // 2
-        if enough(middle):
-            high = middle
-        else:
-            low = middle
-    return high
+    z = float(special.ndtri(1 - (1 - confidence) / 2) + special.ndtri(power))
+    guess = (z * spread / abs(effect)) ** 2 * (1 if paired else 2)
+    if guess > _MAX_TRIALS:
+        raise InputError(
+            f"an effect of {effect:g} against a spread of {spread:g} needs more than "
+            f"{_MAX_TRIALS:,} trials per arm; reduce the noise or look for a larger effect"
+        )
+    # The normal approximation is a close lower bound; step from it.
+    n = max(2, math.floor(guess))
+    if enough(n):
+        while n > 2 and enough(n - 1):
+            n -= 1
+        return n
+    while not enough(n):
+        n += 1
+    return n

@@ -230,31 +230,28 @@ class SequentialDesign:
         return later[0] if later else None
 
     def look(self, baseline: Any, candidate: Any) -> Decision:
-        """Decide after a block: all trials so far in, stop or continue out."""
+        """Decide after a block: all trials so far in, stop or continue out.
+
+        Values are checked (finite; positive on the log scale) at each analysis;
+        between analyses only the counts matter.
+        """
         if self._final is not None:
             return self._final
-        base, cand = self._values(baseline, "baseline"), self._values(candidate, "candidate")
-        if self.paired and base.size != cand.size:
+        n_b, n_c = len(baseline), len(candidate)
+        if self.paired and n_b != n_c:
             raise InputError(
-                f"a paired design needs as many candidate as baseline trials; "
-                f"got {base.size} and {cand.size}"
+                f"a paired design needs as many candidate as baseline trials; got {n_b} and {n_c}"
             )
-        n = min(base.size, cand.size)
         previous = self._schedule[-1] if self._schedule else (0, 0)
-        if base.size < previous[0] or cand.size < previous[1]:
+        if n_b < previous[0] or n_c < previous[1]:
             raise InputError(
                 "look() takes every trial so far; this call has fewer than the last analysis"
             )
         due = self._next_point(previous[0] if self.paired else min(previous))
-        if due is None or n < due:
-            return Decision(
-                False,
-                None,
-                base.size,
-                cand.size,
-                next_analysis=due,
-                reason=f"next analysis at {due} trials per arm",
-            )
+        if due is None or min(n_b, n_c) < due:
+            reason = f"next analysis at {due} trials per arm"
+            return Decision(False, None, n_b, n_c, next_analysis=due, reason=reason)
+        base, cand = self._values(baseline, "baseline"), self._values(candidate, "candidate")
         return self._analyse(base, cand)
 
     def _analyse(self, base: FloatArray, cand: FloatArray) -> Decision:

@@ -17,6 +17,7 @@ continuity correction otherwise.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 
@@ -59,6 +60,16 @@ def _exact_rank(counts: FloatArray, alpha: float) -> int:
     """The largest k with P(U <= k - 1) <= alpha / 2."""
     cdf = np.cumsum(counts) / counts.sum()
     return int(np.searchsorted(cdf, alpha / 2 * (1 + 1e-9), side="right"))
+
+
+@functools.lru_cache(maxsize=512)
+def _mann_whitney_rank(m: int, n: int, alpha: float) -> int:
+    return _exact_rank(_mann_whitney_counts(min(m, n), max(m, n)), alpha)
+
+
+@functools.lru_cache(maxsize=512)
+def _signed_rank_rank(n: int, alpha: float) -> int:
+    return _exact_rank(_signed_rank_counts(n), alpha)
 
 
 def _normal_rank(mean: float, variance: float, alpha: float) -> int:
@@ -128,7 +139,7 @@ def two_sample_shift(
     pooled = np.concatenate([baseline, candidate])
     ties = _tie_term(pooled)
     if ties == 0 and total <= _EXACT_LIMIT:
-        k = _exact_rank(_mann_whitney_counts(min(m, n), max(m, n)), alpha)
+        k = _mann_whitney_rank(m, n, alpha)
     else:
         big_n = m + n
         variance = m * n / 12.0 * ((big_n + 1) - ties / (big_n * (big_n - 1)))
@@ -154,7 +165,7 @@ def paired_shift(differences: FloatArray, confidence: float) -> tuple[float, flo
     magnitudes = np.abs(differences)
     ties = _tie_term(magnitudes)
     if ties == 0 and not np.any(differences == 0) and total <= _EXACT_LIMIT:
-        k = _exact_rank(_signed_rank_counts(n), alpha)
+        k = _signed_rank_rank(n, alpha)
     else:
         variance = n * (n + 1) * (2 * n + 1) / 24.0 - ties / 48.0
         k = _normal_rank(total / 2, variance, alpha)

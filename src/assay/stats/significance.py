@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import special
 from scipy import stats as sps
 
 from assay.stats.permutation import permutation_shift
@@ -92,8 +93,8 @@ def _t_result(
             test, statistic, p_value, estimate, (estimate, estimate), confidence, df
         )
     statistic = estimate / se
-    p_value = float(2.0 * sps.t.sf(abs(statistic), df))
-    half = float(sps.t.ppf(0.5 + confidence / 2, df)) * se
+    p_value = float(2.0 * special.stdtr(df, -abs(statistic)))
+    half = float(special.stdtrit(df, 0.5 + confidence / 2)) * se
     return SignificanceResult(
         test, statistic, p_value, estimate, (estimate - half, estimate + half), confidence, df
     )
@@ -107,7 +108,8 @@ def welch_parts(baseline: FloatArray, candidate: FloatArray) -> tuple[float, flo
     variance = v_b + v_c
     if variance == 0.0:
         return estimate, 0.0, float(baseline.size + candidate.size - 2)
-    df = variance**2 / (v_b**2 / (baseline.size - 1) + v_c**2 / (candidate.size - 1))
+    share_b, share_c = v_b / variance, v_c / variance  # ratios: no underflow when tiny
+    df = 1.0 / (share_b**2 / (baseline.size - 1) + share_c**2 / (candidate.size - 1))
     return estimate, math.sqrt(variance), df
 
 

@@ -156,7 +156,8 @@ def test_bad_looks() -> None:
     with pytest.raises(InputError, match="as many candidate"):
         design.look(np.zeros(20), noise[:19])
     with pytest.raises(InputError, match="NaN"):
-        design.look([0.0, math.nan], [1.0, 1.0])
+        design.look(np.zeros(12), np.r_[noise[:11], math.nan])
     log_design = SequentialDesign(0.05, 0.1, scale="log")
+    first = log_design.planned[0]
     with pytest.raises(InputError, match="<= 0"):
-        log_design.look([1.0, 0.0], [1.0, 2.0])
+        log_design.look(np.r_[np.ones(first - 1), 0.0], np.ones(first))
