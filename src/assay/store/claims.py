@@ -6,8 +6,10 @@ of the runs linked to it. After every change to a claim's runs the claim is
 assessed again and its automatic red flag (:func:`assay.pipeline.claims.gap_red_flag`)
 is raised, replaced or withdrawn: one automatic flag per claim at most.
 
-Runs are linked by their id as text. Until runs live in this store, each link
-carries the run's trial values of the claimed metric.
+Runs are linked by their id as text: a run in this store (its trial values are
+read with :func:`assay.store.reproductions.values_from_run`), or a run recorded
+elsewhere, whose trial values are given. Each link keeps the values it was made
+with and a line saying where they came from.
 """
 
 from __future__ import annotations
@@ -52,13 +54,15 @@ __all__ = [
 
 @dataclasses.dataclass(frozen=True)
 class LinkedRun:
-    """A run linked to a claim, with its trial values once they are known."""
+    """A run linked to a claim, its trial values once known, and where they came from."""
 
     run: str
     values: tuple[float, ...] | None
+    source: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run": self.run, "values": None if self.values is None else list(self.values)}
+        values = None if self.values is None else list(self.values)
+        return {"run": self.run, "values": values, "source": self.source}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -102,8 +106,17 @@ def find_row(session: Session, claim_id: int) -> ClaimRow:
     return row
 
 
+def _stored(row: ClaimRunRow) -> tuple[tuple[float, ...] | None, str]:
+    if row.trial_values is None:
+        return None, ""
+    data = json.loads(row.trial_values)
+    if isinstance(data, list):  # the values alone
+        return tuple(data), "given"
+    return tuple(data["values"]), str(data.get("source", ""))
+
+
 def _values(row: ClaimRunRow) -> tuple[float, ...] | None:
-    return None if row.trial_values is None else tuple(json.loads(row.trial_values))
+    return _stored(row)[0]
 
 
 def _claim(row: ClaimRow) -> Claim:
@@ -136,7 +149,7 @@ def _assessment(row: ClaimRow) -> Assessment:
 
 
 def record(row: ClaimRow) -> ClaimRecord:
-    runs = tuple(LinkedRun(r.run, _values(r)) for r in row.runs)
+    runs = tuple(LinkedRun(r.run, *_stored(r)) for r in row.runs)
     return ClaimRecord(row.id, row.paper.key, row.paper.title, _assessment(row), runs)
 
 
@@ -192,14 +205,21 @@ def link_run(
     *,
     by: str,
     at: dt.datetime,
+    source: str = "given",
 ) -> ClaimRecord:
-    """Link a run to a claim (again: its values are replaced) and reassess the claim."""
+    """Link a run to a claim (again: its values are replaced) and reassess the claim.
+
+    ``source`` says where the values came from (``given``, or how a stored run
+    was read); ``values`` None links the run without values for now.
+    """
     name = run.strip()
     if not name:
         raise InputError("no run given; expected the id of a run that reproduces the claim")
     if len(name) > 200:
         raise InputError(f"run id is {len(name)} characters; expected at most 200")
-    stored = None if values is None else json.dumps(list(_check_values(values)))
+    stored = None
+    if values is not None:
+        stored = json.dumps({"values": list(_check_values(values)), "source": source})
     existing = next((r for r in row.runs if r.run == name), None)
     if existing is None:
         row.runs.append(ClaimRunRow(run=name, trial_values=stored, by=by, at=at))

@@ -177,8 +177,10 @@ class ClaimRow(Base):
 class ClaimRunRow(Base):
     """A run that tries to reproduce a claim, by the run's id as text.
 
-    ``trial_values`` holds the run's per-trial values of the claimed metric (JSON
-    list) while runs are not yet stored alongside; the reproduction is built from them.
+    ``trial_values`` holds the per-trial values of the claimed metric and where they
+    came from (JSON ``{"values": [...], "source": "..."}``): read from a stored run
+    when linked, or given for a run recorded elsewhere. The reproduction is built
+    from them.
     """
 
     __tablename__ = "claim_runs"

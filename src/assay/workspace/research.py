@@ -22,7 +22,13 @@ from assay.errors import DuplicateError, InputError, NotFoundError
 from assay.pipeline import radar
 from assay.pipeline.claims import Claim, Direction, Finding
 from assay.pipeline.papers import Paper
-from assay.pipeline.postmortem import PatternReport, PostMortem, recurring_patterns
+from assay.pipeline.postmortem import (
+    EventKind,
+    PatternReport,
+    PostMortem,
+    TimelineEvent,
+    recurring_patterns,
+)
 from assay.pipeline.predictions import (
     Forecast,
     Outcome,
@@ -31,7 +37,7 @@ from assay.pipeline.predictions import (
     resolve_from_evidence,
     score,
 )
-from assay.pipeline.radar import Technique
+from assay.pipeline.radar import RingMove, Technique
 from assay.pipeline.reading import (
     AdoptionFactors,
     Decision,
@@ -56,6 +62,7 @@ from assay.store.models import TechniqueRow
 from assay.store.papers import Added, PaperImport, PaperRecord
 from assay.store.postmortems import StoredAction
 from assay.store.predictions import EvidenceCheck, FatebookResult, ScoreReport
+from assay.store.reproductions import FromRun, values_from_run
 from assay.store.research_models import PaperRow
 from assay.store.search import Hit, search
 from assay.types import Ring
@@ -70,6 +77,7 @@ __all__ = [
     "ClaimRecord",
     "EvidenceCheck",
     "FatebookResult",
+    "FromRun",
     "PaperImport",
     "PaperRecord",
     "ResearchRecord",
@@ -90,6 +98,22 @@ def _technique_row(session: Session, name: str) -> TechniqueRow:
     row = session.scalar(select(TechniqueRow).where(TechniqueRow.key == stored.casefold()))
     assert row is not None
     return row
+
+
+def _timeline(history: Sequence[RingMove]) -> tuple[TimelineEvent, ...]:
+    """A post-mortem's timeline from a technique's ring history: its first placement,
+    each move, and a last move to HOLD or SKIP as the outcome."""
+    events = []
+    for i, move in enumerate(history):
+        text = f"{move.to_ring.value}: {move.why} ({move.by})"
+        if i == 0:
+            kind = EventKind.FIRST_SEEN
+        elif i == len(history) - 1 and move.to_ring in radar.REASON_REQUIRED:
+            kind = EventKind.OUTCOME
+        else:
+            kind = EventKind.MILESTONE
+        events.append(TimelineEvent(move.at.date(), kind, text))
+    return tuple(events)
 
 
 def _clean(text: str | None) -> str:
@@ -317,17 +341,41 @@ class ResearchRecord:
             claim = Claim(row.key, metric, value, _clean(setting), direction, _clean(unit))
             return claim_rows.add(session, row, claim, by=self.user, at=_now())
 
-    def link_run(self, claim_id: int, run: str, values: Sequence[float] | None) -> ClaimRecord:
-        """Link a run to a claim, with its trial values of the claimed metric, and reassess.
+    def link_run(
+        self,
+        claim_id: int,
+        run: str,
+        values: Sequence[float] | None = None,
+        *,
+        from_run: FromRun | None = None,
+    ) -> ClaimRecord:
+        """Link a run to a claim and reassess it.
 
-        A large gap raises the paper's automatic red flag for this claim (replacing
-        the one it raised before); a gap that closes withdraws it.
+        The trial values are ``values`` (for a run recorded elsewhere) or read from
+        the stored run as ``from_run`` says. A large gap raises the paper's automatic
+        red flag for this claim (replacing the one it raised before); a gap that
+        closes withdraws it.
         """
-        # TODO(issue 4/6): once runs are in the store, read the trial values of the
-        # claim's metric from the run itself when ``values`` is None.
         with self.ws.db.write() as session:
             row = claim_rows.find_row(session, claim_id)
-            return claim_rows.link_run(session, row, run, values, by=self.user, at=_now())
+            if values is not None:
+                if from_run is not None:
+                    raise InputError(
+                        "give the trial values or say how to read them from a stored run, not both"
+                    )
+                return claim_rows.link_run(session, row, run, values, by=self.user, at=_now())
+            try:
+                found, source = values_from_run(
+                    session, run.strip(), row.metric, from_run or FromRun()
+                )
+            except NotFoundError:
+                raise NotFoundError(
+                    f"run {run.strip()!r} is not in this workspace (see: assay bench list); "
+                    "for a run recorded elsewhere, give its trial values with --values"
+                ) from None
+            return claim_rows.link_run(
+                session, row, run, found, by=self.user, at=_now(), source=source
+            )
 
     def add_finding(self, claim_id: int, text: str) -> ClaimRecord:
         """Log implicit knowledge found while reproducing the claim."""
@@ -482,6 +530,8 @@ class ResearchRecord:
     ) -> PostMortem:
         """Store a post-mortem of a technique (linked when it is on the radar) or a prototype.
 
+        A technique's post-mortem without a timeline gets one from its ring history.
+
         ``open_on_radar`` maps positions of actions that carry a research question to
         the ``(name, area)`` of a technique to add in ASSESS, in the same transaction.
         """
@@ -491,6 +541,11 @@ class ResearchRecord:
             technique = session.scalar(
                 select(TechniqueRow).where(TechniqueRow.key == pm.subject.strip().casefold())
             )
+            if technique is not None:
+                pm = dataclasses.replace(pm, subject=technique.name)
+            if technique is not None and not pm.timeline:
+                history = technique_rows.get(session, technique.name).history
+                pm = dataclasses.replace(pm, timeline=_timeline(history))
             for ref in pm.wrong_predictions:
                 prediction_rows.find_row(session, prediction_rows.parse_prediction_id(ref))
             opened = {}

@@ -1,0 +1,283 @@
+"""``assay claim``: the numbers papers promise, and whether our runs reproduce them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from assay.cli import output
+from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.errors import InputError
+from assay.pipeline.claims import Direction, ReproStatus
+from assay.store.claims import ClaimRecord, parse_claim_id
+from assay.store.reproductions import FromRun
+
+claim_app = typer.Typer(
+    help="Claims of papers, the runs that reproduce them, and what reproducing taught us.",
+    no_args_is_help=True,
+)
+
+STATUS_STYLE = {
+    ReproStatus.REPRODUCED: "bold green",
+    ReproStatus.PARTIALLY: "yellow",
+    ReproStatus.NOT_REPRODUCED: "bold red",
+    ReproStatus.UNTESTED: "dim",
+}
+
+ClaimArgument = Annotated[str, typer.Argument(help="The claim's id (see: assay claim list).")]
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
+def _reproduced(record: ClaimRecord) -> str:
+    r = record.assessment.reproduction
+    if r is None:
+        return "—"
+    return f"{r.value:.4g} [{r.low:.4g}, {r.high:.4g}]"
+
+
+def _gap(record: ClaimRecord) -> str:
+    a = record.assessment
+    if a.gap is None or a.relative_gap is None:
+        return "—"
+    return f"{a.gap:+.3g} ({a.relative_gap:+.0%})"
+
+
+def status_text(record: ClaimRecord) -> Text:
+    status = record.assessment.status
+    return Text(status.value, style=STATUS_STYLE[status])
+
+
+def claims_table(records: Sequence[ClaimRecord], *, with_paper: bool = True) -> Table:
+    """Claims with their reproduced value and interval, gap and status."""
+    table = Table(expand=True)
+    table.add_column("ID", no_wrap=True)
+    if with_paper:
+        table.add_column("Paper", overflow="fold", ratio=1, min_width=8)
+    table.add_column("Metric", overflow="fold", ratio=1, min_width=10)
+    table.add_column("Setting", ratio=2, overflow="fold", min_width=10)
+    for name in ("Claimed", "Reproduced (95% CI)", "Gap", "Status"):
+        table.add_column(name, no_wrap=name != "Reproduced (95% CI)")
+    for record in records:
+        claim = record.claim
+        unit = f" {claim.unit}" if claim.unit else ""
+        cells: list[str | Text] = [str(record.id)]
+        if with_paper:
+            cells.append(record.paper_key)
+        cells += [
+            f"{claim.metric} ({claim.direction.value} is better)",
+            claim.setting or "—",
+            f"{claim.value:.4g}{unit}",
+            _reproduced(record),
+            _gap(record),
+            status_text(record),
+        ]
+        table.add_row(*cells)
+    return table
+
+
+def claim_panel(record: ClaimRecord) -> Panel:
+    a = record.assessment
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row("Paper", f"{record.paper_key}: {record.paper_title}")
+    facts.add_row("Claim", a.claim.describe())
+    facts.add_row("Better", a.claim.direction.value)
+    facts.add_row("Reproduced", _reproduced(record))
+    facts.add_row("Gap", _gap(record))
+    facts.add_row("Shortfall", "—" if a.shortfall is None else f"{a.shortfall:.0%}")
+    facts.add_row("Status", status_text(record))
+    facts.add_row("Why", a.explanation)
+    runs = "\n".join(
+        f"{r.run}: {len(r.values)} trial value(s), {r.source}" if r.values else r.run
+        for r in record.runs
+    )
+    facts.add_row("Runs", runs or "none linked yet: assay claim link CLAIM RUN")
+    parts: list[Table | Text] = [facts]
+    if a.claim.findings:
+        findings = Table(title="Findings while reproducing", title_justify="left", expand=True)
+        for column in ("When", "By", "Finding"):
+            findings.add_column(column, overflow="fold")
+        for f in a.claim.findings:
+            findings.add_row(f.at.date().isoformat(), f.by, f.text)
+        parts += [Text(""), findings]
+    return Panel(Group(*parts), title=f"claim {record.id}", title_align="left")
+
+
+def _print(record: ClaimRecord, json: bool, message: str) -> None:
+    if json:
+        output.emit_json(record.to_dict())
+    else:
+        output.console.print(message)
+        output.console.print(claim_panel(record))
+
+
+def parse_values(text: str, *, field: str = "--values") -> list[float]:
+    """Numbers separated by commas or spaces."""
+    values = []
+    for item in (piece for piece in re.split(r"[,\s]+", text.strip()) if piece):
+        try:
+            values.append(float(item))
+        except ValueError:
+            raise InputError(
+                f"{field}: {item!r} is not a number; expected trial values such as 0.38,0.41"
+            ) from None
+    if not values:
+        raise InputError(f"{field} is empty; expected trial values such as 0.38,0.41")
+    return values
+
+
+def _direction(text: str) -> Direction:
+    try:
+        return Direction(text.strip().lower())
+    except ValueError:
+        raise InputError(
+            f"--direction {text!r} is not a direction; expected higher, lower or either"
+        ) from None
+
+
+@claim_app.command("add")
+def add(
+    paper: Annotated[str, typer.Argument(help="The paper: key, DOI, arXiv id or title words.")],
+    metric: Annotated[str, typer.Option("--metric", help="What is claimed, e.g. speedup.")],
+    value: Annotated[float, typer.Option("--value", help="The number the paper promises.")],
+    setting: Annotated[
+        str, typer.Option("--setting", help="Where it holds, e.g. 'seq len 4096, A100'.")
+    ] = "",
+    direction: Annotated[
+        str, typer.Option("--direction", help="Which way is better: higher, lower or either.")
+    ] = "higher",
+    unit: Annotated[str, typer.Option("--unit", help="The value's unit, e.g. x or ms.")] = "",
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Record a quantitative claim of a paper."""
+    with open_workspace(db, by) as ws:
+        record = ws.research.add_claim(
+            paper, metric=metric, value=value, setting=setting, direction=_direction(direction),
+            unit=unit,
+        )  # fmt: skip
+    _print(record, json, f"Added claim [bold]{record.id}[/] to {record.paper_key}.")
+
+
+def _where(items: list[str]) -> dict[str, str]:
+    found = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InputError(f"--where {item!r}: expected PARAM=VALUE, e.g. n=4096")
+        found[name.strip()] = value.strip()
+    return found
+
+
+@claim_app.command("link")
+def link(
+    claim: ClaimArgument,
+    run: Annotated[str, typer.Argument(help="The id of a run that tries to reproduce it.")],
+    values: Annotated[
+        str | None,
+        typer.Option(
+            "--values",
+            help="For a run recorded elsewhere: its per-trial values of the claimed metric, "
+            "e.g. 2.1,2.3,2.2 (one per trial or seed).",
+        ),
+    ] = None,
+    metric: Annotated[
+        str | None, typer.Option("--metric", help="The run's metric; default: the claim's.")
+    ] = None,
+    method: Annotated[
+        str | None, typer.Option("--method", help="The run's method; default: its candidate.")
+    ] = None,
+    against: Annotated[
+        str | None, typer.Option("--against", help="Compare with this method; default baseline.")
+    ] = None,
+    as_: Annotated[
+        str,
+        typer.Option(
+            "--as",
+            help="value, ratio (method÷against), times-smaller (against÷method: '3x faster'), "
+            "reduction (1 − method÷against) or increase (method÷against − 1).",
+        ),
+    ] = "value",
+    where: Annotated[
+        list[str] | None, typer.Option("--where", help="The sweep point, e.g. n=4096.")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Link a run to a claim and reassess it; a large gap flags the paper automatically.
+
+    A run in this workspace is read per trial (paired by seed when compared with
+    another method); a run recorded elsewhere needs --values.
+    """
+    claim_id = parse_claim_id(claim)
+    numbers = None if values is None else parse_values(values)
+    reading = (metric, method, against, where) != (None, None, None, None) or as_ != "value"
+    from_run = None
+    if reading:
+        from_run = FromRun(metric, method, against, as_.strip().lower(), _where(where or []))
+    with open_workspace(db, by) as ws:
+        record = ws.research.link_run(claim_id, run, numbers, from_run=from_run)
+    _print(record, json, f"Linked run [bold]{run.strip()}[/] to claim {record.id}.")
+
+
+@claim_app.command("finding")
+def finding(
+    claim: ClaimArgument,
+    text: Annotated[str, typer.Argument(help="What reproducing taught you.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Log implicit knowledge found while reproducing ('layer-norm eps must be 1e-5')."""
+    claim_id = parse_claim_id(claim)
+    with open_workspace(db, by) as ws:
+        record = ws.research.add_finding(claim_id, text)
+    _print(record, json, f"Logged a finding on claim {record.id}.")
+
+
+@claim_app.command("show")
+def show(claim: ClaimArgument, db: DbOption = None, json: JsonOption = False) -> None:
+    """Show a claim with its reproduction, gap, status, runs and findings."""
+    claim_id = parse_claim_id(claim)
+    with open_workspace(db) as ws:
+        record = ws.research.claim(claim_id)
+    if json:
+        output.emit_json(record.to_dict())
+    else:
+        output.console.print(claim_panel(record))
+
+
+@claim_app.command("list")
+def list_(
+    paper: Annotated[
+        str | None, typer.Argument(help="Only this paper's claims (key, DOI, title words).")
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """List claims with their reproduced value, interval, gap and status."""
+    with open_workspace(db) as ws:
+        records = ws.research.claims(paper)
+    if json:
+        output.emit_json({"claims": [r.to_dict() for r in records]})
+    elif not records:
+        output.console.print("No claims yet. Add one: assay claim add PAPER --metric M --value V")
+    else:
+        output.console.print(claims_table(records))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(claim_app, name="claim")

@@ -1,0 +1,693 @@
+"""``assay paper``: papers, how far each was read, red flags, checklist and viability."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from assay.cli import output
+from assay.cli.claim import claims_table
+from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
+from assay.errors import InputError
+from assay.pipeline.papers import Author, Paper, clean_latex
+from assay.pipeline.reading import (
+    CODE_CHECKLIST,
+    PASS_QUESTIONS,
+    RED_FLAG_GUIDE,
+    Decision,
+    Level,
+    RedFlagKind,
+    Severity,
+    ViabilityDimension,
+)
+from assay.store.papers import PaperImport, PaperRecord
+
+paper_app = typer.Typer(
+    help="Papers: add them, read them in passes, flag them, score their viability.",
+    no_args_is_help=True,
+)
+
+PaperArgument = Annotated[
+    str, typer.Argument(help="The paper: its key, DOI, arXiv id, or words of its title.")
+]
+SEVERITY_STYLE = {Severity.HIGH: "bold red", Severity.MEDIUM: "yellow", Severity.LOW: "dim"}
+
+
+# --- adding ----------------------------------------------------------------------
+
+
+def _authors(text: str | None) -> tuple[Author, ...]:
+    from assay.formats.bibtex import parse_names
+
+    return parse_names((text or "").replace(";", " and "))
+
+
+def _report_import(result: PaperImport, json: bool) -> None:
+    for warning in result.warnings:
+        output.warn(warning)
+    if json:
+        output.emit_json(result.to_dict())
+        return
+    data = result.to_dict()
+    output.console.print(
+        f"Added {data['new']} new paper(s), merged {data['merged']} into papers already here."
+    )
+    for added in result.added:
+        how = f"merged by {added.merged_by}" if added.merged_by else "new"
+        output.console.print(f"  [bold]{added.paper.key}[/]  {added.paper.title}  ({how})")
+        for kept in added.kept_out:
+            output.warn(f"{added.paper.key}: {kept} belongs to another paper here; not copied")
+
+
+@paper_app.command("add")
+def add(
+    bibtex: Annotated[Path | None, typer.Option("--bibtex", help="A BibTeX file.")] = None,
+    key: Annotated[
+        str | None, typer.Option("--key", help="With --bibtex: only this entry.")
+    ] = None,
+    atom: Annotated[
+        Path | None, typer.Option("--atom", help="A saved arXiv API answer (Atom XML).")
+    ] = None,
+    csl: Annotated[Path | None, typer.Option("--csl", help="CSL JSON (Zotero's export).")] = None,
+    arxiv: Annotated[
+        str | None, typer.Option("--arxiv", help="Fetch this arXiv id from the arXiv API.")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Add by fields: the title.")] = None,
+    authors: Annotated[
+        str | None, typer.Option("--authors", help="'Tri Dao and Daniel Y. Fu' (or ';').")
+    ] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Year of publication.")] = None,
+    venue: Annotated[str | None, typer.Option("--venue", help="Journal or conference.")] = None,
+    doi: Annotated[str | None, typer.Option("--doi", help="The DOI.")] = None,
+    arxiv_id: Annotated[str | None, typer.Option("--arxiv-id", help="The arXiv id.")] = None,
+    url: Annotated[str | None, typer.Option("--url", help="Where to read it.")] = None,
+    code_url: Annotated[str | None, typer.Option("--code-url", help="Its code.")] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Add papers from BibTeX, arXiv Atom, CSL JSON, the arXiv API, or fields.
+
+    Duplicates (same DOI, arXiv id or normalised title) are merged, never doubled;
+    a file with one bad entry imports nothing.
+    """
+    sources = {"--bibtex": bibtex, "--atom": atom, "--csl": csl, "--arxiv": arxiv, "--title": title}
+    given = [name for name, value in sources.items() if value is not None]
+    if len(given) != 1:
+        raise InputError(
+            "give exactly one source: --bibtex FILE, --atom FILE, --csl FILE, --arxiv ID, "
+            f"or --title with fields; got {', '.join(given) or 'none'}"
+        )
+    if key is not None and bibtex is None:
+        raise InputError("--key picks an entry of a BibTeX file; give --bibtex FILE too")
+    field_options = (authors, year, venue, doi, arxiv_id, url, code_url)
+    if title is None and any(v is not None for v in field_options):
+        raise InputError("--authors, --year, --doi... describe a paper by fields; add --title")
+    with open_workspace(db, by) as ws:
+        if bibtex is not None:
+            result = ws.research.import_bibtex(bibtex, key=key)
+        elif atom is not None:
+            result = ws.research.import_atom(atom)
+        elif csl is not None:
+            result = ws.research.import_csl(csl)
+        elif arxiv is not None:
+            result = ws.research.fetch_arxiv(arxiv)
+        else:
+            assert title is not None
+            paper = Paper(
+                title=clean_latex(title), raw_title=title, authors=_authors(authors), year=year,
+                venue=venue or "", doi=doi, arxiv_id=arxiv_id, url=url, code_url=code_url,
+                source="manual",
+            )  # fmt: skip
+            result = ws.research.add_papers([paper])
+    _report_import(result, json)
+
+
+# --- listing and showing ------------------------------------------------------------
+
+
+@paper_app.command("list")
+def list_(db: DbOption = None, json: JsonOption = False) -> None:
+    """List papers with their reading status, relevance, flags and claims."""
+    with open_workspace(db) as ws:
+        records = ws.research.papers()
+    if json:
+        output.emit_json({"papers": [r.summary() for r in records]})
+        return
+    if not records:
+        output.console.print("No papers yet. Add some: assay paper add --bibtex refs.bib")
+        return
+    table = Table(expand=True)
+    columns = (("Key", 2), ("Title", 5), ("Year", 0), ("Read", 0), ("Rel.", 0), ("Flags", 0),
+               ("Claims", 0), ("Techniques", 2))  # fmt: skip
+    for name, ratio in columns:
+        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    for record in records:
+        s = record.summary()
+        flags = Text(str(s["red_flags"]) if s["red_flags"] else "—")
+        if s["worst_flag"]:
+            flags.append(f" ({s['worst_flag']})", style=SEVERITY_STYLE[Severity(s["worst_flag"])])
+        table.add_row(
+            s["key"], s["title"], str(s["year"] or "—"), s["status"],
+            str(s["relevance"] or "—"), flags, str(s["claims"] or "—"),
+            ", ".join(s["techniques"]) or "—",
+        )  # fmt: skip
+    output.console.print(table)
+
+
+def _grid(rows: Sequence[tuple[str, RenderableType]]) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for name, value in rows:
+        grid.add_row(name, value)
+    return grid
+
+
+def _facts(record: PaperRecord) -> Table:
+    p = record.paper
+    checklist = record.checklist
+    state, why = record.status
+    return _grid(
+        [
+            ("Key", p.key),
+            ("Authors", ", ".join(a.display for a in p.authors) or "—"),
+            ("Year", str(p.year or "—")),
+            ("Venue", p.venue or "—"),
+            ("DOI", p.doi or "—"),
+            ("arXiv", p.arxiv_id or "—"),
+            ("URL", p.url or "—"),
+            ("Code", p.code_url or "—"),
+            ("Raw title", p.raw_title if p.raw_title != p.title else "(same)"),
+            ("Techniques", ", ".join(record.techniques) or "—"),
+            ("Reading", f"{state}: {why}"),
+            (
+                "Code checklist",
+                "not checked"
+                if checklist is None
+                else f"{checklist.score}/5"
+                + (f"; missing {', '.join(checklist.missing)}" if checklist.missing else ""),
+            ),
+        ]
+    )
+
+
+def _passes(record: PaperRecord) -> Table:
+    table = Table(title="Reading passes", title_justify="left", expand=True)
+    for name, ratio in (("Pass", 0), ("Answers", 4), ("Decision", 2), ("By, on", 1)):
+        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    for p in record.passes:
+        answers = "\n".join(f"{PASS_QUESTIONS[p.number][k]} {v}" for k, v in p.answers.items())
+        style = "green" if p.decision is Decision.CONTINUE else "yellow"
+        table.add_row(
+            str(p.number), answers, Text(f"{p.decision.value}: {p.reason}", style=style),
+            f"{p.by}, {p.on.isoformat()}",
+        )  # fmt: skip
+    return table
+
+
+def _note(record: PaperRecord) -> Table:
+    n = record.note
+    assert n is not None
+    return _grid(
+        [
+            ("Read on", n.date_read.isoformat()),
+            ("Relevance", f"{n.relevance}/5"),
+            ("Summary", n.summary),
+            ("Key insight", n.key_insight or "—"),
+            ("vs baselines", n.results_vs_baselines or "—"),
+            ("Limitations", n.limitations or "—"),
+            ("Viability", n.production_viability or "—"),
+            ("To implement", n.implementation_effort or "—"),
+        ]
+    )
+
+
+def _flags(record: PaperRecord) -> Table:
+    table = Table(title="Red flags", title_justify="left", expand=True)
+    for name, ratio in (("Flag", 2), ("Severity", 0), ("Evidence", 3), ("Raised by", 0)):
+        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    for f in record.flags:
+        evidence = "\n".join(str(e) for e in f.evidence) + (f"\n{f.note}" if f.note else "")
+        table.add_row(
+            f"{f.kind.value}\n[dim]{RED_FLAG_GUIDE[f.kind]}[/]",
+            Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), evidence,
+            "assay (automatic)" if f.origin == "auto" else "reader",
+        )  # fmt: skip
+    return table
+
+
+def _viability(record: PaperRecord) -> RenderableType:
+    table = Table(title="Production viability", title_justify="left", expand=True)
+    for name, ratio in (("Dimension", 0), ("Score", 0), ("Notes", 2), ("Red flags", 2),
+                        ("Green flags", 2)):  # fmt: skip
+        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    for d, s in record.scores.items():
+        table.add_row(
+            d.value, f"{s.score}/5", s.notes or "—", "\n".join(s.red_flags) or "—",
+            "\n".join(s.green_flags) or "—",
+        )  # fmt: skip
+    lines: list[RenderableType] = [table]
+    v = record.viability
+    if v is not None:
+        blockers = ", ".join(b.value for b in v.blockers) or "none"
+        summary = f"overall {v.overall:.2f}/5, weakest {v.weakest.value}, blockers: {blockers}"
+    else:
+        missing = [d.value for d in ViabilityDimension if d not in record.scores]
+        summary = f"not every dimension is scored; missing {', '.join(missing)}"
+    lines.append(_grid([("Viability", summary)]))
+    return Group(*lines)
+
+
+def _adoption(record: PaperRecord) -> Table:
+    advice = record.advice
+    assert advice is not None
+    timing = Text(advice.timing.value, style="bold cyan")
+    return _grid([("When to adopt", timing), ("Because", "; ".join(advice.reasons))])
+
+
+def paper_panel(record: PaperRecord) -> Panel:
+    """Everything recorded on a paper."""
+    parts: list[RenderableType] = [_facts(record)]
+    if record.passes:
+        parts += [Text(""), _passes(record)]
+    if record.note is not None:
+        parts += [Text(""), Text("Note", style="bold underline"), _note(record)]
+    if record.flags:
+        parts += [Text(""), _flags(record)]
+    if record.scores:
+        parts += [Text(""), _viability(record)]
+    if record.adoption is not None:
+        parts += [Text(""), _adoption(record)]
+    if record.claims:
+        parts += [Text(""), Text("Claims", style="bold underline")]
+        parts.append(claims_table(record.claims, with_paper=False))
+    return Panel(Group(*parts), title=record.paper.title, title_align="left")
+
+
+@paper_app.command("show")
+def show(paper: PaperArgument, db: DbOption = None, json: JsonOption = False) -> None:
+    """Show a paper: metadata, reading passes, note, flags, checklist, viability, claims."""
+    with open_workspace(db) as ws:
+        record = ws.research.paper(paper)
+    if json:
+        output.emit_json(record.to_dict())
+    else:
+        output.console.print(paper_panel(record))
+
+
+def _done(record: PaperRecord, json: bool, message: str) -> None:
+    if json:
+        output.emit_json(record.to_dict())
+    else:
+        output.console.print(message)
+
+
+@paper_app.command("link")
+def link(
+    paper: PaperArgument,
+    technique: Annotated[str, typer.Argument(help="A technique on the radar.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Link a paper to a technique on the radar (a paper may inform many techniques)."""
+    with open_workspace(db, by) as ws:
+        record, new = ws.research.link(paper, technique)
+    state = "Linked" if new else "Already linked:"
+    _done(record, json, f"{state} [bold]{record.paper.key}[/] ↔ {', '.join(record.techniques)}")
+
+
+# --- reading --------------------------------------------------------------------------
+
+ReadEntry = tuple[int, dict[str, str], Decision, str, dt.date | None]
+
+
+def _decision(text: str, where: str) -> Decision:
+    try:
+        return Decision(text.strip().lower())
+    except ValueError:
+        raise InputError(
+            f"{where}: decision {text!r} is not one; expected continue or stop"
+        ) from None
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: {exc}; expected TOML") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; expected a TOML file") from None
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"{where}: is {type(value).__name__}; expected text in quotes")
+    return value
+
+
+def _pass_table(path: Path, number: int, table: Any) -> ReadEntry:
+    where = f"{path}: [pass{number}]"
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: expected a table of answers")
+    known = set(PASS_QUESTIONS[number]) | {"decision", "reason", "on"}
+    for name in table:
+        if name not in known:
+            raise InputError(
+                f"{where}.{name}: unknown key; expected {', '.join(PASS_QUESTIONS[number])}, "
+                "decision, reason, on"
+            )
+    for name in ("decision", "reason"):
+        if name not in table:
+            raise InputError(f"{where}: missing {name}")
+    on = table.get("on")
+    if on is not None and not isinstance(on, dt.date):
+        raise InputError(f"{where}.on: expected a date such as 2026-11-02")
+    answers = {k: _text(v, f"{where}.{k}") for k, v in table.items() if k in PASS_QUESTIONS[number]}
+    decision = _decision(_text(table["decision"], f"{where}.decision"), f"{where}.decision")
+    return number, answers, decision, _text(table["reason"], f"{where}.reason"), on
+
+
+def load_notes(path: Path, only: int | None) -> tuple[list[ReadEntry], dict[str, Any] | None]:
+    """Passes (``[pass1]`` .. ``[pass3]``) and the note (``[note]``) from a TOML file."""
+    data = _toml(path)
+    for name in data:
+        if name not in {"pass1", "pass2", "pass3", "note"}:
+            raise InputError(f"{path}: [{name}]: unknown table; expected pass1, pass2, pass3, note")
+    numbers = [n for n in (1, 2, 3) if f"pass{n}" in data and (only is None or n == only)]
+    if only is not None and not numbers:
+        raise InputError(f"{path}: no [pass{only}] table")
+    entries = [_pass_table(path, n, data[f"pass{n}"]) for n in numbers]
+    note = data.get("note") if only is None else None
+    if note is not None and not isinstance(note, dict):
+        raise InputError(f"{path}: [note]: expected a table")
+    return entries, note
+
+
+@paper_app.command("read")
+def read(
+    paper: PaperArgument,
+    number: Annotated[
+        int | None, typer.Option("--pass", min=1, max=3, help="Which pass: 1, 2 or 3.")
+    ] = None,
+    claim: Annotated[str | None, typer.Option("--claim", help="Pass 1: the claim.")] = None,
+    problem: Annotated[str | None, typer.Option("--problem", help="Pass 1: the problem.")] = None,
+    relevance: Annotated[
+        str | None, typer.Option("--relevance", help="Pass 1: is it our problem?")
+    ] = None,
+    plausibility: Annotated[
+        str | None, typer.Option("--plausibility", help="Pass 1: is the claim plausible?")
+    ] = None,
+    technique: Annotated[
+        str | None, typer.Option("--technique", help="Pass 2: the technique in a paragraph.")
+    ] = None,
+    key_results: Annotated[
+        str | None, typer.Option("--key-results", help="Pass 2: results and baselines.")
+    ] = None,
+    limitations_stated: Annotated[
+        str | None, typer.Option("--limitations-stated", help="Pass 2: stated limitations.")
+    ] = None,
+    limitations_missing: Annotated[
+        str | None, typer.Option("--limitations-missing", help="Pass 2: unstated ones.")
+    ] = None,
+    can_implement: Annotated[
+        str | None, typer.Option("--can-implement", help="Pass 2: could we implement it?")
+    ] = None,
+    can_reimplement: Annotated[
+        str | None, typer.Option("--can-reimplement", help="Pass 3: from the paper alone?")
+    ] = None,
+    hidden_assumptions: Annotated[
+        str | None, typer.Option("--hidden-assumptions", help="Pass 3: hidden assumptions.")
+    ] = None,
+    what_breaks_it: Annotated[
+        str | None, typer.Option("--what-breaks-it", help="Pass 3: what would break it?")
+    ] = None,
+    ablations: Annotated[
+        str | None, typer.Option("--ablations", help="Pass 3: what the ablations showed.")
+    ] = None,
+    decision: Annotated[
+        str | None, typer.Option("--decision", help="continue or stop after this pass.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why continue or stop.")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="When it was read (YYYY-MM-DD).")] = None,
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="A notes TOML file: [pass1]..[pass3], [note].")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Record a reading pass: its answers and the decision to continue or stop.
+
+    Most papers stop at pass 1; that is a good outcome (screened out cheaply).
+    """
+    answers = {
+        "claim": claim, "problem": problem, "relevance": relevance, "plausibility": plausibility,
+        "technique": technique, "key_results": key_results,
+        "limitations_stated": limitations_stated, "limitations_missing": limitations_missing,
+        "can_implement": can_implement, "can_reimplement": can_reimplement,
+        "hidden_assumptions": hidden_assumptions, "what_breaks_it": what_breaks_it,
+        "ablations": ablations,
+    }  # fmt: skip
+    given = {k: v for k, v in answers.items() if v is not None}
+    note: dict[str, Any] | None = None
+    if from_file is not None:
+        if given or decision or reason:
+            raise InputError("--from FILE holds the answers; do not give answer options too")
+        entries, note = load_notes(from_file, number)
+    else:
+        if number is None:
+            raise InputError("which pass? give --pass 1, 2 or 3 (or --from notes.toml)")
+        if decision is None or reason is None:
+            raise InputError("a pass ends with --decision continue|stop and a --reason")
+        when = date_option(on, field="--on")
+        entries = [(number, given, _decision(decision, "--decision"), reason, when)]
+    with open_workspace(db, by) as ws:
+        record = ws.research.read(paper, entries, note=note)
+    _done(record, json, f"[bold]{record.paper.key}[/]: {record.status[1]}")
+
+
+@paper_app.command("note")
+def note(
+    paper: PaperArgument,
+    relevance: Annotated[
+        int | None, typer.Option("--relevance", min=1, max=5, help="How relevant to us, 1-5.")
+    ] = None,
+    summary: Annotated[str | None, typer.Option("--summary", help="One sentence.")] = None,
+    key_insight: Annotated[str | None, typer.Option("--key-insight", help="The idea.")] = None,
+    results: Annotated[
+        str | None, typer.Option("--results", help="Results against baselines.")
+    ] = None,
+    limitations: Annotated[str | None, typer.Option("--limitations", help="Its limits.")] = None,
+    viability: Annotated[
+        str | None, typer.Option("--viability", help="Production viability, in words.")
+    ] = None,
+    effort: Annotated[
+        str | None, typer.Option("--effort", help="What implementing it would take.")
+    ] = None,
+    date_read: Annotated[
+        str | None, typer.Option("--date-read", help="YYYY-MM-DD; default today.")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Write the structured note; fields not given keep their earlier values."""
+    changes = {
+        "relevance": relevance, "summary": summary, "key_insight": key_insight,
+        "results_vs_baselines": results, "limitations": limitations,
+        "production_viability": viability, "implementation_effort": effort,
+        "date_read": date_option(date_read, field="--date-read"),
+    }  # fmt: skip
+    with open_workspace(db, by) as ws:
+        record = ws.research.note(paper, **changes)
+    _done(record, json, f"Wrote the note on [bold]{record.paper.key}[/].")
+
+
+# --- flags, checklist, viability ---------------------------------------------------------
+
+
+def _enum(kind: type[Any], text: str, field: str) -> Any:
+    try:
+        return kind(text.strip().lower().replace("_", "-"))
+    except ValueError:
+        names = ", ".join(member.value for member in kind)
+        raise InputError(f"{field} {text!r} is not one of {names}") from None
+
+
+@paper_app.command("flag")
+def flag(
+    paper: PaperArgument,
+    kind: Annotated[str, typer.Argument(help=", ".join(k.value for k in RedFlagKind) + ".")],
+    severity: Annotated[str, typer.Option("--severity", help="low, medium or high.")],
+    evidence: Annotated[
+        list[str],
+        typer.Option("--evidence", help="Where it shows: 'Table 3' or 'Table 3: untuned'."),
+    ],
+    note: Annotated[str, typer.Option("--note", help="Anything else to say.")] = "",
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Raise a red flag with its severity and evidence (replaces your earlier one of that kind)."""
+    flag_kind = _enum(RedFlagKind, kind, "red flag")
+    level = _enum(Severity, severity, "--severity")
+    with open_workspace(db, by) as ws:
+        record = ws.research.flag(paper, flag_kind, severity=level, evidence=evidence, note=note)
+    _done(record, json, f"Flagged [bold]{record.paper.key}[/]: {flag_kind.value} ({level.value}).")
+
+
+@paper_app.command("unflag")
+def unflag(
+    paper: PaperArgument,
+    kind: Annotated[str, typer.Argument(help="The red flag to withdraw.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Withdraw a red flag a reader raised."""
+    flag_kind = _enum(RedFlagKind, kind, "red flag")
+    with open_workspace(db, by) as ws:
+        record = ws.research.unflag(paper, flag_kind)
+    _done(record, json, f"Withdrew {flag_kind.value} from [bold]{record.paper.key}[/].")
+
+
+def _tick(name: str) -> Any:
+    flag_name = name.replace("_", "-")
+    return typer.Option(f"--{flag_name}/--no-{flag_name}", help=f"{CODE_CHECKLIST[name]}.")
+
+
+@paper_app.command("checklist")
+def checklist(
+    paper: PaperArgument,
+    dependencies: Annotated[bool | None, _tick("dependencies")] = None,
+    training_code: Annotated[bool | None, _tick("training_code")] = None,
+    evaluation_code: Annotated[bool | None, _tick("evaluation_code")] = None,
+    pretrained_models: Annotated[bool | None, _tick("pretrained_models")] = None,
+    results_table: Annotated[bool | None, _tick("results_table")] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Tick the ML Code Completeness checklist of the paper's code (items not given stay)."""
+    ticks = {
+        "dependencies": dependencies, "training_code": training_code,
+        "evaluation_code": evaluation_code, "pretrained_models": pretrained_models,
+        "results_table": results_table,
+    }  # fmt: skip
+    changes = {k: v for k, v in ticks.items() if v is not None}
+    with open_workspace(db, by) as ws:
+        record = ws.research.checklist(paper, changes)
+    assert record.checklist is not None
+    _done(record, json, f"[bold]{record.paper.key}[/]: code checklist {record.checklist.score}/5.")
+
+
+_DIMENSIONS = {
+    "efficiency": ViabilityDimension.COMPUTATIONAL_EFFICIENCY,
+    "integration": ViabilityDimension.INTEGRATION_COMPLEXITY,
+    "robustness": ViabilityDimension.ROBUSTNESS,
+    "maintainability": ViabilityDimension.MAINTAINABILITY,
+}
+
+
+def _dimension(text: str, field: str) -> ViabilityDimension:
+    name = text.strip().lower()
+    for short, dimension in _DIMENSIONS.items():
+        if name in (short, dimension.value):
+            return dimension
+    raise InputError(f"{field}: {text!r} is not a dimension; expected {', '.join(_DIMENSIONS)}")
+
+
+def _pairs(items: Sequence[str], field: str) -> dict[ViabilityDimension, list[str]]:
+    found: dict[ViabilityDimension, list[str]] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not text.strip():
+            raise InputError(
+                f"{field} {item!r}: expected DIMENSION=TEXT, e.g. efficiency=needs sm80"
+            )
+        found.setdefault(_dimension(name, field), []).append(text.strip())
+    return found
+
+
+def _level(text: str | None, field: str) -> Level | None:
+    return None if text is None else _enum(Level, text, field)
+
+
+def _score(help_text: str) -> Any:
+    return typer.Option(min=1, max=5, help=f"{help_text}, 1 (impractical) to 5.")
+
+
+@paper_app.command("viability")
+def viability(
+    paper: PaperArgument,
+    efficiency: Annotated[int | None, _score("Computational efficiency")] = None,
+    integration: Annotated[int | None, _score("Integration complexity (5: drop-in)")] = None,
+    robustness: Annotated[int | None, _score("Robustness")] = None,
+    maintainability: Annotated[int | None, _score("Maintainability")] = None,
+    notes: Annotated[
+        list[str] | None, typer.Option("--note", help="DIMENSION=TEXT, e.g. efficiency=...")
+    ] = None,
+    red: Annotated[list[str] | None, typer.Option("--red", help="DIMENSION=red flag.")] = None,
+    green: Annotated[
+        list[str] | None, typer.Option("--green", help="DIMENSION=green flag.")
+    ] = None,
+    reversibility: Annotated[
+        str | None, typer.Option("--reversibility", help="How easily undone: low/medium/high.")
+    ] = None,
+    gain: Annotated[
+        str | None, typer.Option("--expected-gain", help="Size of the gain: low/medium/high.")
+    ] = None,
+    maturity: Annotated[
+        str | None, typer.Option("--maturity", help="Of implementations: low/medium/high.")
+    ] = None,
+    criticality: Annotated[
+        str | None, typer.Option("--criticality", help="Of the use case: low/medium/high.")
+    ] = None,
+    shadow: Annotated[
+        bool | None,
+        typer.Option("--shadow-mode/--no-shadow-mode", help="Is a shadow-mode trial possible?"),
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Score production viability (four dimensions) and the adoption-timing factors."""
+    given = {"efficiency": efficiency, "integration": integration, "robustness": robustness,
+             "maintainability": maintainability}  # fmt: skip
+    scores = {_DIMENSIONS[k]: v for k, v in given.items() if v is not None}
+    note_map = {d: " ".join(t) for d, t in _pairs(notes or [], "--note").items()}
+    factors: dict[str, Level | bool] = {}
+    for name, text in (("reversibility", reversibility), ("expected_gain", gain),
+                       ("maturity", maturity), ("criticality", criticality)):  # fmt: skip
+        level = _level(text, "--" + name.replace("_", "-"))
+        if level is not None:
+            factors[name] = level
+    if shadow is not None:
+        factors["shadow_mode"] = shadow
+    with open_workspace(db, by) as ws:
+        record = ws.research.viability(
+            paper, scores=scores, notes=note_map, red=_pairs(red or [], "--red"),
+            green=_pairs(green or [], "--green"), factors=factors,
+        )  # fmt: skip
+    v, advice = record.viability, record.advice
+    message = f"[bold]{record.paper.key}[/]: viability " + (
+        f"{v.overall:.2f}/5" if v else "partly scored"
+    )
+    _done(record, json, message + (f"; suggests: {advice.timing.value}" if advice else ""))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(paper_app, name="paper")

@@ -1,0 +1,406 @@
+"""``assay postmortem``: what failed and why, the actions owed, and the patterns that recur.
+
+A post-mortem is written in a TOML file (``--from pm.toml``), or with options for
+the simple fields. The file's shape::
+
+    lessons = ["Benchmark against the baseline production runs, not a naive one."]
+    wrong_predictions = [3]                 # ids from: assay predict list
+    missed_red_flags = ["weak-baselines"]
+
+    [[timeline]]                            # optional for a technique on the radar:
+    on = 2026-03-01                         # its ring history is used instead
+    kind = "first seen"                     # first seen, initial assessment,
+    text = "paper read"                     # milestone, problem emerged, outcome
+
+    [[problems]]
+    category = "paper evaluation"           # paper evaluation, prototype, integration, process
+    text = "compared against naive attention only"
+
+    [[why_chains]]
+    problem = "the speed-up vanished in production"
+    whys = ["the baseline was naive attention", "nobody asked what we actually run"]
+    pattern = "benchmark-production gap"    # optional
+
+    [[actions]]
+    text = "re-test projection attention beyond 32k tokens"
+    owner = "Aiko"
+    due = 2027-02-01
+    question = "Does projection attention pay off beyond 32k tokens?"  # optional
+    technique = "Long-context projection attention"   # opens it on the radar (ASSESS)
+    area = "architecture"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import BaseModel, ConfigDict, ValidationError
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from assay.cli import output
+from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
+from assay.errors import InputError
+from assay.pipeline.postmortem import (
+    ActionItem,
+    EventKind,
+    FailureCategory,
+    FailurePattern,
+    PostMortem,
+    Problem,
+    TimelineEvent,
+    WhyChain,
+)
+from assay.pipeline.reading import RedFlagKind
+from assay.store.postmortems import StoredAction, parse_action_id
+
+postmortem_app = typer.Typer(
+    help="Post-mortems of failed techniques and prototypes, their actions and patterns.",
+    no_args_is_help=True,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Event(_Model):
+    on: dt.date
+    kind: EventKind
+    text: str
+
+
+class _Problem(_Model):
+    category: FailureCategory
+    text: str
+
+
+class _Why(_Model):
+    problem: str
+    whys: list[str]
+    pattern: FailurePattern | None = None
+
+
+class _Action(_Model):
+    text: str
+    owner: str
+    due: dt.date
+    done_on: dt.date | None = None
+    question: str | None = None
+    technique: str | None = None
+    area: str | None = None
+
+
+class _File(_Model):
+    timeline: list[_Event] = []
+    problems: list[_Problem] = []
+    why_chains: list[_Why] = []
+    lessons: list[str] = []
+    actions: list[_Action] = []
+    wrong_predictions: list[int] = []
+    missed_red_flags: list[RedFlagKind] = []
+
+
+def _load(path: Path) -> _File:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; expected a post-mortem TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: {exc}; expected TOML") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text; expected a TOML file") from None
+    try:
+        return _File.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InputError(f"{path}: {where}: {first['msg']}") from None
+
+
+def _opened(file: _File) -> dict[int, tuple[str, str]]:
+    opened = {}
+    for i, a in enumerate(file.actions):
+        if a.technique is None:
+            continue
+        if not a.question or not a.area:
+            raise InputError(
+                f"actions.{i}: opening {a.technique!r} on the radar needs a question and an area"
+            )
+        opened[i] = (a.technique, a.area)
+    return opened
+
+
+def _split(item: str, field: str, expected: str) -> tuple[str, str]:
+    head, sep, tail = item.partition(":")
+    if not sep or not head.strip() or not tail.strip():
+        raise InputError(f"{field} {item!r}: expected {expected}")
+    return head.strip(), tail.strip()
+
+
+def _enum(kind: type[Any], text: str, field: str) -> Any:
+    try:
+        return kind(text.strip().lower())
+    except ValueError:
+        names = ", ".join(m.value for m in kind)
+        raise InputError(f"{field} {text!r} is not one of {names}") from None
+
+
+@postmortem_app.command("new")
+def new(
+    subject: Annotated[str, typer.Argument(help="The technique or prototype that failed.")],
+    from_file: Annotated[
+        Path | None, typer.Option("--from", help="The post-mortem as TOML (see the docs).")
+    ] = None,
+    first_seen: Annotated[
+        str | None, typer.Option("--first-seen", help="When it was first seen (YYYY-MM-DD).")
+    ] = None,
+    outcome: Annotated[str | None, typer.Option("--outcome", help="How it ended.")] = None,
+    outcome_on: Annotated[
+        str | None, typer.Option("--outcome-on", help="When it ended; default today.")
+    ] = None,
+    problems: Annotated[
+        list[str] | None, typer.Option("--problem", help="CATEGORY: what went wrong.")
+    ] = None,
+    lessons: Annotated[list[str] | None, typer.Option("--lesson", help="A lesson.")] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="An action item (needs --owner, --due).")
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Who owns --action.")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="When --action is due.")] = None,
+    wrong: Annotated[
+        list[str] | None, typer.Option("--wrong-prediction", help="A prediction that was wrong.")
+    ] = None,
+    missed: Annotated[
+        list[str] | None, typer.Option("--missed-flag", help="A red flag that was missed.")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Write a post-mortem; actions with a question and a technique open it on the radar."""
+    file = _load(from_file) if from_file else _File()
+    timeline = [TimelineEvent(e.on, e.kind, e.text) for e in file.timeline]
+    if first_seen is not None:
+        on = date_option(first_seen, field="--first-seen")
+        assert on is not None
+        timeline.append(TimelineEvent(on, EventKind.FIRST_SEEN, "first seen"))
+    if outcome is not None:
+        on = date_option(outcome_on, field="--outcome-on") or dt.date.today()
+        timeline.append(TimelineEvent(on, EventKind.OUTCOME, outcome))
+    found = [Problem(p.category, p.text) for p in file.problems]
+    for item in problems or []:
+        category, text = _split(item, "--problem", "CATEGORY: TEXT, e.g. 'prototype: OOM at 8k'")
+        found.append(Problem(_enum(FailureCategory, category, "--problem category"), text))
+    actions = [ActionItem(a.text, a.owner, a.due, a.done_on, a.question) for a in file.actions]
+    if action is not None:
+        when = date_option(due, field="--due")
+        if owner is None or when is None:
+            raise InputError("--action needs --owner WHO and --due YYYY-MM-DD")
+        actions.append(ActionItem(action, owner, when))
+    elif owner is not None or due is not None:
+        raise InputError("--owner and --due belong to an --action; give --action TEXT too")
+    pm = PostMortem(
+        subject=subject,
+        timeline=tuple(timeline),
+        problems=tuple(found),
+        why_chains=tuple(WhyChain(c.problem, tuple(c.whys), c.pattern) for c in file.why_chains),
+        lessons=tuple([*file.lessons, *(lessons or [])]),
+        actions=tuple(actions),
+        wrong_predictions=tuple(str(i) for i in [*file.wrong_predictions, *(wrong or [])]),
+        missed_red_flags=tuple(
+            [
+                *file.missed_red_flags,
+                *(_enum(RedFlagKind, m, "--missed-flag") for m in missed or []),
+            ]
+        ),
+    )
+    with open_workspace(db, by) as ws:
+        stored = ws.research.add_postmortem(pm, open_on_radar=_opened(file))
+    if json:
+        output.emit_json(stored.to_dict())
+    else:
+        output.console.print(f"Wrote post-mortem [bold]{stored.id}[/] of {stored.subject}.")
+        output.console.print(postmortem_panel(stored))
+
+
+def postmortem_panel(pm: PostMortem) -> Panel:
+    parts: list[RenderableType] = []
+    timeline = Table(title="Timeline", title_justify="left", expand=True)
+    for name, ratio in (("On", 0), ("What", 0), ("", 4)):
+        timeline.add_column(
+            name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None
+        )
+    for e in pm.timeline:
+        timeline.add_row(e.on.isoformat(), e.kind.value, e.text)
+    parts.append(timeline)
+    if pm.problems:
+        parts.append(Text("What went wrong", style="bold underline"))
+        parts += [Text(f"  [{p.category.value}] {p.text}") for p in pm.problems]
+    for chain in pm.why_chains:
+        tag = f" [{chain.pattern.value}]" if chain.pattern else ""
+        parts.append(Text(f"Why: {chain.problem}{tag}", style="bold"))
+        parts += [Text(f"  {'  ' * i}→ {why}") for i, why in enumerate(chain.whys)]
+        parts.append(Text(f"  root cause: {chain.root_cause}", style="yellow"))
+    if pm.lessons:
+        parts.append(Text("Lessons", style="bold underline"))
+        parts += [Text(f"  • {lesson}") for lesson in pm.lessons]
+    for a in pm.actions:
+        done = f"done {a.done_on}" if a.done_on else f"due {a.due}"
+        question = f"; opens: {a.question}" if a.question else ""
+        parts.append(Text(f"Action: {a.text} ({a.owner}, {done}{question})"))
+    if pm.wrong_predictions:
+        parts.append(Text(f"Wrong predictions: {', '.join(pm.wrong_predictions)}"))
+    if pm.missed_red_flags:
+        parts.append(Text(f"Missed red flags: {', '.join(k.value for k in pm.missed_red_flags)}"))
+    title = f"post-mortem {pm.id} of {pm.subject}" + (f" by {pm.author}" if pm.author else "")
+    lines = Table.grid()
+    lines.add_column(overflow="fold")
+    for part in parts[1:]:
+        lines.add_row(part)
+    return Panel(Group(parts[0], lines), title=title, title_align="left")
+
+
+@postmortem_app.command("list")
+def list_(db: DbOption = None, json: JsonOption = False) -> None:
+    """List post-mortems."""
+    with open_workspace(db) as ws:
+        found = ws.research.postmortems()
+    if json:
+        output.emit_json({"postmortems": [pm.to_dict() for pm in found]})
+        return
+    if not found:
+        output.console.print("No post-mortems yet: assay postmortem new SUBJECT --from pm.toml")
+    for pm in found:
+        patterns = ", ".join(p.value for p in pm.patterns) or "no pattern named"
+        output.console.print(f"[bold]{pm.id}[/] {pm.subject} by {pm.author} ({patterns})")
+
+
+@postmortem_app.command("show")
+def show(
+    postmortem: Annotated[str, typer.Argument(help="The post-mortem's id.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Show a post-mortem: timeline, problems, why-chains, lessons and actions."""
+    digits = postmortem.strip().lower().removeprefix("pm").removeprefix("#").strip()
+    if not digits.isdigit():
+        raise InputError(
+            f"post-mortem {postmortem!r} is not an id; expected a number "
+            "(see: assay postmortem list)"
+        )
+    ident = int(digits)
+    with open_workspace(db) as ws:
+        pm = ws.research.postmortem(ident)
+    if json:
+        output.emit_json(pm.to_dict())
+    else:
+        output.console.print(postmortem_panel(pm))
+
+
+def _actions_table(found: list[StoredAction], today: dt.date) -> Table:
+    table = Table(expand=True)
+    columns = (("ID", 0), ("Action", 4), ("Owner", 1), ("Due", 0),
+               ("From the post-mortem of", 2), ("Opens", 2))  # fmt: skip
+    for name, ratio in columns:
+        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    for s in found:
+        late = s.overdue(today)
+        days = (today - s.action.due).days
+        due = Text(s.action.due.isoformat() + (f" ({days} d late)" if late else ""))
+        due.stylize("bold red" if late else "")
+        opens = s.technique or s.action.question or "—"
+        table.add_row(str(s.id), s.action.text, s.action.owner, due, s.subject, opens)
+    return table
+
+
+@postmortem_app.command("actions")
+def actions(db: DbOption = None, json: JsonOption = False) -> None:
+    """List open action items across post-mortems, overdue ones first."""
+    today = dt.date.today()
+    with open_workspace(db) as ws:
+        found = ws.research.actions(today)
+    if json:
+        output.emit_json({"today": today, "actions": [a.to_dict(today) for a in found]})
+    elif not found:
+        output.console.print("No open actions.")
+    else:
+        late = sum(a.overdue(today) for a in found)
+        output.console.print(f"{len(found)} open action(s), {late} overdue.")
+        output.console.print(_actions_table(found, today))
+
+
+@postmortem_app.command("done")
+def done(
+    action: Annotated[str, typer.Argument(help="The action's id (see: assay postmortem actions).")],
+    on: Annotated[
+        str | None, typer.Option("--on", help="When (YYYY-MM-DD); default today.")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Mark an action item done."""
+    ident = parse_action_id(action)
+    when = date_option(on, field="--on")
+    with open_workspace(db, by) as ws:
+        closed = ws.research.close_action(ident, when)
+    if json:
+        output.emit_json(closed.to_dict(dt.date.today()))
+    else:
+        output.console.print(f"Done: {closed.action.text} ({closed.action.done_on})")
+
+
+@postmortem_app.command("open-question")
+def open_question(
+    action: Annotated[str, typer.Argument(help="An action that carries a research question.")],
+    name: Annotated[str, typer.Option("--name", help="The technique to put on the radar.")],
+    area: Annotated[str, typer.Option("--area", help="Its radar area.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Open an action's research question on the radar: a technique in ASSESS."""
+    ident = parse_action_id(action)
+    with open_workspace(db, by) as ws:
+        technique = ws.research.open_question(ident, name, area)
+    if json:
+        output.emit_json(technique.to_dict())
+    else:
+        output.console.print(f"Opened [bold]{technique.name}[/] in ASSESS: {technique.summary}")
+
+
+@postmortem_app.command("patterns")
+def patterns(db: DbOption = None, json: JsonOption = False) -> None:
+    """Count recurring failure patterns, problem categories, missed flags and root causes."""
+    with open_workspace(db) as ws:
+        report = ws.research.patterns()
+    if json:
+        output.emit_json(report.to_dict())
+        return
+    output.console.print(f"Across {report.total} post-mortem(s):")
+    table = Table(expand=True)
+    for name in ("Kind", "What", "Post-mortems"):
+        table.add_column(name)
+    sections: list[tuple[str, dict[Any, int]]] = [
+        ("failure pattern", report.patterns),
+        ("problem category", report.categories),
+        ("missed red flag", report.missed_red_flags),
+    ]
+    for kind, counts in sections:
+        for item, n in sorted(counts.items(), key=lambda kv: -kv[1]):
+            table.add_row(kind, item.value, str(n) if n else "[dim]0[/]")
+        table.add_section()
+    for cause, n in report.recurring_causes:
+        table.add_row("recurring root cause", cause, str(n))
+    output.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(postmortem_app, name="postmortem")

@@ -1,0 +1,347 @@
+"""``assay predict``: forecasts, their resolution, scores and calibration, Fatebook CSV.
+
+``assay predict "QUESTION" --p 0.7 --by 2027-06-30`` adds a prediction: a first
+argument that is not a subcommand is read as ``predict add``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json as jsonlib
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+from assay.cli import output
+from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
+from assay.errors import InputError
+from assay.pipeline.predictions import Outcome, Prediction, Score
+from assay.store.predictions import ScoreReport, parse_prediction_id
+from assay.types import parse_date
+
+
+class _AddByDefault(TyperGroup):
+    """A group whose first argument, when it names no subcommand, means ``add``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
+            args = ["add", *args]
+        return super().parse_args(ctx, args)
+
+
+predict_app = typer.Typer(
+    cls=_AddByDefault,
+    help='Predictions: assay predict "QUESTION" --p 0.7 --by YYYY-MM-DD, then resolve and score.',
+    no_args_is_help=True,
+)
+
+IdArgument = Annotated[str, typer.Argument(help="The prediction's id (see: assay predict list).")]
+
+
+def _tags(text: str | None) -> list[str]:
+    return [t.strip() for t in (text or "").replace(";", ",").split(",") if t.strip()]
+
+
+def _probability(p: float) -> float:
+    if not 0.0 <= p <= 1.0:
+        raise InputError(f"--p {p} is not a probability; expected a number from 0 to 1, e.g. 0.7")
+    return p
+
+
+def _line(prediction: Prediction) -> str:
+    latest = prediction.forecasts[-1].p if prediction.forecasts else None
+    r = prediction.resolution
+    state = f"resolved {r.outcome.value.upper()}" if r else f"open until {prediction.resolve_by}"
+    shown = f"{latest:.0%}" if latest is not None else "—"
+    return f"[bold]{prediction.id}[/] {prediction.question} ({shown}, {state})"
+
+
+@predict_app.command("add")
+def add(
+    question: Annotated[str, typer.Argument(help="What will happen, e.g. 'X ships by 2027-06'.")],
+    p: Annotated[float, typer.Option("--p", help="Your probability that it happens, 0 to 1.")],
+    resolve_by: Annotated[
+        str, typer.Option("--by", help="The resolve-by date, YYYY-MM-DD.", metavar="DATE")
+    ],
+    tags: Annotated[str | None, typer.Option("--tags", help="Comma-separated tags.")] = None,
+    criterion: Annotated[
+        str | None,
+        typer.Option(
+            "--criterion",
+            help="An expression in the criteria language; when the "
+            "evidence decides it, the prediction resolves itself.",
+        ),
+    ] = None,
+    notes: Annotated[str, typer.Option("--notes", help="Context for later readers.")] = "",
+    db: DbOption = None,
+    who: Annotated[
+        str | None,
+        typer.Option("--who", envvar="ASSAY_USER", help="Who forecasts; default: git's user."),
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Add a prediction with your forecast (--by is the resolve-by date here)."""
+    day = parse_date(resolve_by, field="--by")
+    with open_workspace(db, who) as ws:
+        made = ws.research.predict(
+            question, _probability(p), day, tags=_tags(tags), criterion=criterion, notes=notes
+        )
+    if json:
+        output.emit_json(made.to_dict())
+    else:
+        output.console.print(f"Predicted: {_line(made)}")
+
+
+@predict_app.command("forecast")
+def forecast(
+    prediction: IdArgument,
+    p: Annotated[float, typer.Option("--p", help="Your probability, 0 to 1.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Add your forecast to an open prediction (your latest before it resolves counts)."""
+    ident = parse_prediction_id(prediction)
+    with open_workspace(db, by) as ws:
+        updated = ws.research.forecast(ident, _probability(p))
+    if json:
+        output.emit_json(updated.to_dict())
+    else:
+        output.console.print(f"Forecast recorded: {_line(updated)}")
+
+
+@predict_app.command("resolve")
+def resolve(
+    prediction: IdArgument,
+    outcome: Annotated[str, typer.Argument(help="yes, no or ambiguous.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Resolve a prediction yes, no or ambiguous, recording who and when."""
+    ident = parse_prediction_id(prediction)
+    answer = Outcome.parse(outcome)
+    with open_workspace(db, by) as ws:
+        resolved = ws.research.resolve(ident, answer)
+    if json:
+        output.emit_json(resolved.to_dict())
+    else:
+        output.console.print(f"Resolved: {_line(resolved)}")
+
+
+@predict_app.command("list")
+def list_(db: DbOption = None, json: JsonOption = False) -> None:
+    """List predictions with their ids, forecasts and resolutions."""
+    with open_workspace(db) as ws:
+        predictions = ws.research.predictions()
+    if json:
+        output.emit_json({"predictions": [p.to_dict() for p in predictions]})
+        return
+    if not predictions:
+        output.console.print('No predictions yet: assay predict "QUESTION" --p 0.7 --by DATE')
+        return
+    today = dt.date.today()
+    table = Table(expand=True)
+    columns = (("ID", 0), ("Question", 4), ("Forecasts", 2), ("Resolve by", 0),
+               ("Resolution", 2), ("Tags", 1))  # fmt: skip
+    for name, ratio in columns:
+        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    for p in predictions:
+        r = p.resolution
+        late = r is None and p.is_due(today)
+        table.add_row(
+            p.id or "",
+            p.question + (f"\n[dim]criterion: {p.criterion}[/]" if p.criterion else ""),
+            ", ".join(f"{f.by} {f.p:.0%}" for f in p.forecasts),
+            Text(p.resolve_by.isoformat() + (" OVERDUE" if late else ""),
+                 style="bold red" if late else ""),
+            f"{r.outcome.value} ({r.by}, {r.at.date()})" if r else "—",
+            ", ".join(p.tags) or "—",
+        )  # fmt: skip
+    output.console.print(table)
+
+
+def _score_line(title: str, s: Score) -> str:
+    if s.count == 0:
+        return f"{title}: no forecasts count yet (resolved yes/no and past their date)"
+    assert s.brier is not None
+    assert s.log is not None
+    return f"{title}: {s.count} forecasts, Brier {s.brier:.3f}, log score {s.log:.3f}"
+
+
+def _calibration(s: Score) -> Table:
+    table = Table(title="Calibration", title_justify="left")
+    for name in ("Forecast", "Count", "Mean forecast", "Observed yes"):
+        table.add_column(name, justify="right")
+    for b in s.calibration:
+        table.add_row(
+            f"{b.low:.0%}–{b.high:.0%}", str(b.count),
+            "—" if b.mean_forecast is None else f"{b.mean_forecast:.0%}",
+            "—" if b.observed is None else f"{b.observed:.0%}",
+        )  # fmt: skip
+    return table
+
+
+def _print_report(report: ScoreReport) -> None:
+    print_ = output.console.print
+    print_(_score_line(f"Overall on {report.as_of}", report.overall))
+    print_("[dim]Brier: 0 is perfect, 0.25 is always saying 50%. Log score: 0 is perfect, "
+           "-0.693 is always 50%.[/]")  # fmt: skip
+    if report.overall.count:
+        print_(_calibration(report.overall))
+    for who, s in report.by_person.items():
+        print_(_score_line(f"  {who}", s))
+    for tag, s in report.by_tag.items():
+        print_(_score_line(f"  tag {tag}", s))
+    if report.overdue:
+        print_(f"[bold red]{len(report.overdue)} prediction(s) past their date, unresolved:[/]")
+        for p in report.overdue:
+            print_(f"  {_line(p)}")
+
+
+def write_plot(s: Score, path: Path) -> None:
+    """A calibration plot: mean forecast against observed frequency, per bucket."""
+    if path.suffix.lower() not in {".svg", ".png", ".pdf"}:
+        raise InputError(f"--plot {path}: expected a .svg, .png or .pdf file name")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(4.5, 4.5))
+    axes = figure.add_subplot()
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
+    points = [
+        (b.mean_forecast, b.observed, 30 + 20 * b.count)
+        for b in s.calibration
+        if b.mean_forecast is not None and b.observed is not None
+    ]
+    axes.scatter(
+        [x for x, _, _ in points],
+        [y for _, y, _ in points],
+        s=[size for _, _, size in points],
+        label="buckets (size: count)",
+    )
+    axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast", ylabel="observed frequency of yes")
+    axes.set_title(f"Calibration ({s.count} forecasts)")
+    axes.legend(loc="upper left")
+    try:
+        figure.savefig(path)
+    except OSError as exc:
+        raise InputError(f"--plot {path}: cannot write it ({exc.strerror})") from None
+
+
+@predict_app.command("score")
+def score(
+    person: Annotated[str | None, typer.Option("--person", help="Only this forecaster.")] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Only predictions with this tag.")
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Score as on this date (YYYY-MM-DD).")
+    ] = None,
+    plot: Annotated[
+        Path | None, typer.Option("--plot", help="Write a calibration plot (FILE.svg).")
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Brier and log scores and a calibration table, overall, per person and per tag."""
+    day = date_option(as_of, field="--as-of")
+    with open_workspace(db) as ws:
+        report = ws.research.score(day, person=person, tag=tag)
+    if plot is not None:
+        write_plot(report.overall, plot)
+    if json:
+        output.emit_json(report.to_dict() | {"plot": str(plot) if plot else None})
+    else:
+        _print_report(report)
+        if plot is not None:
+            output.console.print(f"Calibration plot written to {plot}")
+
+
+@predict_app.command("check")
+def check(
+    evidence: Annotated[
+        Path,
+        typer.Option(
+            "--evidence",
+            help="Evidence as JSON (candidate, baseline, effects, "
+            "verdicts), as assay.criteria.InMemoryEvidence.to_dict writes it.",
+        ),
+    ],
+    ids: Annotated[
+        list[str] | None, typer.Argument(help="Only these predictions (default: all open).")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Evaluate open predictions' criteria against evidence; decided ones resolve themselves."""
+    from assay.criteria import InMemoryEvidence
+
+    try:
+        data = jsonlib.loads(evidence.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{evidence}: no such file") from None
+    except jsonlib.JSONDecodeError as exc:
+        raise InputError(f"{evidence}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{evidence}: expected an object with candidate, baseline, effects")
+    loaded = InMemoryEvidence.from_dict(data)
+    wanted = [parse_prediction_id(i) for i in ids or []]
+    with open_workspace(db, by) as ws:
+        checks = ws.research.check_predictions(loaded, wanted or None)
+    if json:
+        output.emit_json({"checks": [c.to_dict() for c in checks]})
+        return
+    if not checks:
+        output.console.print("No open prediction has a criterion to check.")
+    for c in checks:
+        state = "resolved" if c.resolved else "still open"
+        output.console.print(f"{_line(c.prediction)}: {c.outcome}, {state}. {c.reason}")
+
+
+@predict_app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A Fatebook CSV export.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Import Fatebook's CSV (all of it or nothing); questions already here are merged."""
+    with open_workspace(db, by) as ws:
+        result = ws.research.import_fatebook(path)
+    for title in result.skipped:
+        output.warn(f"skipped the multiple-choice question {title!r}: assay predicts yes/no")
+    if json:
+        output.emit_json(result.to_dict())
+    else:
+        output.console.print(
+            f"Imported {result.new} new prediction(s), merged {result.merged} already here "
+            f"({result.forecasts_added} forecast(s) added)."
+        )
+
+
+@predict_app.command("export")
+def export(
+    out: Annotated[Path, typer.Option("-o", "--output", help="The CSV file to write.")],
+    db: DbOption = None,
+) -> None:
+    """Export every prediction as Fatebook CSV."""
+    with open_workspace(db) as ws:
+        text = ws.research.export_fatebook()
+    _write(out, text)
+    output.console.print(f"Wrote {out}")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write it ({exc.strerror})") from None
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(predict_app, name="predict")

@@ -1,0 +1,82 @@
+"""``assay radar export`` and ``assay radar import``: the radar in the formats other
+tools draw, ThoughtWorks build-your-own-radar CSV and Backstage tech-radar JSON.
+
+These register on the ``radar`` command group of :mod:`assay.cli.radar`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assay.cli import output
+from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.cli.radar import radar_app
+from assay.errors import InputError
+from assay.workspace.research import RADAR_FORMATS
+
+FormatOption = Annotated[
+    str | None,
+    typer.Option(
+        "--format",
+        help="byor-csv or backstage-json; default: from the file's extension (.csv, .json).",
+    ),
+]
+
+
+def _format(fmt: str | None, path: Path) -> str:
+    if fmt is not None:
+        name = fmt.strip().lower()
+        if name not in RADAR_FORMATS:
+            raise InputError(f"--format {fmt!r} is not one of {', '.join(RADAR_FORMATS)}")
+        return name
+    for name, suffix in RADAR_FORMATS.items():
+        if path.suffix.lower() == suffix:
+            return name
+    raise InputError(
+        f"{path}: cannot tell the format from the extension {path.suffix or '(none)'!r}; "
+        f"give --format {' or '.join(RADAR_FORMATS)}"
+    )
+
+
+def export(
+    out: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")],
+    fmt: FormatOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write the radar as BYOR CSV or Backstage JSON (SKIP is written as a tagged HOLD)."""
+    name = _format(fmt, out)
+    with open_workspace(db) as ws:
+        text = ws.research.export_radar(name)
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{out}: cannot write it ({exc.strerror})") from None
+    output.console.print(f"Wrote the radar to {out} ({name}).")
+
+
+def import_(
+    path: Annotated[Path, typer.Argument(help="A BYOR CSV or Backstage JSON file.")],
+    fmt: FormatOption = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Add the techniques of a radar file (with their history, from Backstage), all or none."""
+    name = _format(fmt, path)
+    with open_workspace(db, by) as ws:
+        techniques = ws.research.import_radar(path, name)
+    if json:
+        output.emit_json({"imported": [t.to_dict() for t in techniques]})
+    else:
+        output.console.print(f"Imported {len(techniques)} technique(s) from {path} ({name}).")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``export`` and ``import`` to the ``radar`` group (``app`` is not used)."""
+    del app
+    if "export" not in {c.name for c in radar_app.registered_commands}:
+        radar_app.command("export")(export)
+        radar_app.command("import")(import_)

@@ -1,0 +1,44 @@
+"""``assay search``: what the team already learned, across the whole record."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from assay.cli import output
+from assay.cli.common import DbOption, JsonOption, open_workspace
+
+
+def search(
+    text: Annotated[str, typer.Argument(help="Words to look for (case-insensitive).")],
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Show at most this many hits.")
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Search papers, notes, flags, claims, predictions, post-mortems and the radar.
+
+    Failed experiments are included: post-mortems and the reasons techniques went to
+    HOLD or SKIP are searched like everything else.
+    """
+    with open_workspace(db) as ws:
+        hits = ws.research.search(text, limit=limit)
+    if json:
+        output.emit_json({"query": text, "hits": [h.to_dict() for h in hits]})
+        return
+    if not hits:
+        output.console.print(f"Nothing in the record mentions {text!r}.")
+        return
+    table = Table(expand=True)
+    for name, ratio in (("Kind", 0), ("Ref", 1), ("Where", 2), ("Match", 4)):
+        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    for hit in hits:
+        table.add_row(hit.kind, hit.ref, f"{hit.title} ({hit.field})", hit.snippet)
+    output.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("search")(search)
