@@ -16,7 +16,10 @@ the candidate's trial values go to :func:`assay.stats.compare`:
   metrics with their declared direction and margin;
 - throughput and cost follow from time and are not compared again.
 
-Every p-value of the run is then adjusted with Benjamini-Hochberg
+In an until-decided run the primary comparisons report their sequential
+design's verdict and repeated interval instead (:mod:`assay.bench.stopping`).
+
+Every other p-value of the run is then adjusted with Benjamini-Hochberg
 (:func:`assay.stats.adjust_pvalues`) across candidates, metrics and sweep
 points, and a BETTER/WORSE verdict whose adjusted p-value does not pass at the
 run's level becomes INCONCLUSIVE, with a warning saying why.
@@ -207,8 +210,15 @@ def _adjust(rows: list[ComparisonRow], confidence: float) -> list[ComparisonRow]
     return out
 
 
-def comparisons(header: RunHeader, grouped: Grouped) -> list[ComparisonRow]:
-    """Every candidate × metric × sweep point, adjusted (module docstring)."""
+def comparisons(
+    header: RunHeader, grouped: Grouped, sequential: dict[Any, Any] | None = None
+) -> list[ComparisonRow]:
+    """Every candidate × metric × sweep point, adjusted (module docstring).
+
+    ``sequential`` maps (candidate, metric, params) to the outcome of that
+    comparison's sequential design; those rows report it instead of a
+    fixed-sample test (see :mod:`assay.bench.stopping`).
+    """
     baseline = header.spec["baseline"]
     confidence = float(header.options.get("confidence", 0.95))
     pairing = header.options.get("pairing") != "none"
@@ -221,18 +231,37 @@ def comparisons(header: RunHeader, grouped: Grouped) -> list[ComparisonRow]:
                 if not any(_has(t, info.name) for t in (*base.values(), *cand.values())):
                     continue
                 b, c, paired = paired_arms(base, cand, info.name, pairing=pairing)
-                rows.append(
-                    compare_arms(
-                        b,
-                        c,
-                        info=info,
-                        paired=paired,
-                        confidence=confidence,
-                        name=candidate,
-                        params=params,
-                    )
-                )
+                row = compare_arms(
+                    b, c, info=info, paired=paired, confidence=confidence,
+                    name=candidate, params=params,
+                )  # fmt: skip
+                outcome = (sequential or {}).get((candidate, info.name, params))
+                rows.append(row if outcome is None else _sequential_row(row, outcome))
     return _adjust(rows, confidence)
+
+
+SEQUENTIAL_TEST = "group-sequential t (O'Brien-Fleming spending), repeated interval"
+
+
+def _sequential_row(row: ComparisonRow, outcome: Any) -> ComparisonRow:
+    """A primary row of an until-decided run: the sequential design's verdict."""
+    notes = [f"sequential design: {outcome.reason}"]
+    if outcome.verdict is None:
+        notes.append(
+            "the sequential design had not decided when the run stopped; a fixed-sample "
+            "test after repeated looks would overstate the evidence, so this stays inconclusive"
+        )
+    return dataclasses.replace(
+        row,
+        verdict=outcome.verdict or "inconclusive",
+        effect=outcome.effect if outcome.effect is not None else row.effect,
+        ci=outcome.ci,
+        p_value=None,
+        p_adjusted=None,
+        test=SEQUENTIAL_TEST,
+        needed_trials=None,
+        warnings=(*notes, *row.warnings),
+    )
 
 
 def _summary(method: str, role: str, params: Params, trials: list[TrialResult]) -> MethodSummary:
@@ -291,7 +320,12 @@ def analyse(header: RunHeader, trials: list[TrialResult], *, stopped: str = "") 
 
     ordered = sorted(trials, key=lambda t: (t.block, t.position))
     grouped = group_trials(ordered)
-    rows = comparisons(header, grouped)
+    sequential = None
+    if header.options.get("until_decided"):
+        from assay.bench.stopping import StoppingRule
+
+        sequential = StoppingRule.replay(header, ordered)
+    rows = comparisons(header, grouped, sequential)
     return BenchmarkResult(
         header=header,
         trials=ordered,

@@ -155,7 +155,7 @@ class Runner:
         if precision is not None and rule.precise(trials, precision):
             return f"every primary interval is within ±{precision:.1%}"
         if self.options.until_decided and rule.decided(trials):
-            return "every primary comparison was decided"
+            return "every primary comparison reached its sequential verdict"
         return None
 
     def _spent(self) -> float:

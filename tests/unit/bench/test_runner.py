@@ -85,21 +85,27 @@ def test_a_fixed_run_reports_progress(spec: BenchmarkSpec) -> None:
 
 def test_until_decided_stops_once_decided(spec: BenchmarkSpec) -> None:
     result = runner(spec, until_decided=True, trials=3, max_trials=40).run()
-    assert result.stopped == "every primary comparison was decided"
+    assert result.stopped == "every primary comparison reached its sequential verdict"
     assert result.planned is None
     assert result.completed == 2 * 3
 
 
-def test_until_decided_gives_up_at_max_trials(spec: BenchmarkSpec) -> None:
-    slowdown(spec, 1.0)
-    try:
-        # the same time up to a per-seed jitter: with no margin it cannot be decided
-        result = runner(spec, until_decided=True, trials=2, max_trials=4, time_margin=None)
-        out = result.run()
-    finally:
-        slowdown(spec, 1.5)
+def test_an_adaptive_run_gives_up_at_max_trials(spec: BenchmarkSpec) -> None:
+    out = runner(spec, precision=1e-6, trials=2, max_trials=4).run()
     assert out.stopped.startswith("reached max_trials=4")
     assert out.completed == 8
+
+
+def test_until_decided_reports_the_sequential_verdict(spec: BenchmarkSpec) -> None:
+    result = runner(spec, until_decided=True, trials=3, max_trials=40).run()
+    row = result.comparison("cand", "time")
+    assert row.verdict == "worse"
+    assert row.test is not None
+    assert row.test.startswith("group-sequential")
+    assert row.p_value is None
+    assert any(w.startswith("sequential design:") for w in row.warnings)
+    memory = result.comparison("cand", "peak_heap")
+    assert memory.test != row.test  # not primary: a fixed-sample comparison
 
 
 def test_precision_stops_when_the_interval_is_narrow(spec: BenchmarkSpec) -> None:
