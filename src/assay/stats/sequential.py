@@ -60,7 +60,7 @@ import numpy as np
 from assay.errors import InputError
 from assay.stats.boundary import SPENDING, inflation_factor
 from assay.stats.power import trials_needed
-from assay.stats.t_boundaries import Schedule, crossing_rate, t_boundaries
+from assay.stats.t_boundaries import PLANNING_PATHS, Schedule, crossing_rate, t_boundaries
 from assay.stats.validation import (
     FloatArray,
     check_choice,
@@ -143,12 +143,12 @@ def _max_trials(
     spending: str,
 ) -> int:
     """Smallest maximum size whose simulated power reaches ``power``."""
-    n = max(n_fixed, math.ceil(inflation_factor(looks, alpha, power, spending) * n_fixed) - 1)
+    n = max(n_fixed, math.ceil(inflation_factor(looks, alpha, power, spending) * n_fixed))
     for _ in range(200):
         points = _planned(n, looks)
         schedule = tuple((p, p) for p in points)
         fractions = tuple(_fraction(p, p, paired, n) for p in points)
-        bounds = t_boundaries(schedule, fractions, paired, alpha, spending)
+        bounds = t_boundaries(schedule, fractions, paired, alpha, spending, PLANNING_PATHS)
         if crossing_rate(schedule, bounds, paired, drift)[0] >= power:
             return n
         n += 1

@@ -37,6 +37,7 @@ __all__ = ["Schedule", "crossing_rate", "t_boundaries"]
 Schedule = tuple[tuple[int, int], ...]
 
 NULL_PATHS = 300_000
+PLANNING_PATHS = 100_000
 POWER_PATHS = 100_000
 _CHUNK = 100_000
 _SEED = 20260101
@@ -119,6 +120,7 @@ def t_boundaries(
     paired: bool,
     alpha: float,
     spending: str,
+    paths: int = NULL_PATHS,
 ) -> tuple[float, ...]:
     """Two-sided boundaries for |t| at each analysis of ``schedule``.
 
@@ -127,14 +129,14 @@ def t_boundaries(
     simulated null sample, exactly ``α(t_k)`` of paths have crossed by analysis
     ``k``.
     """
-    statistics = _simulate(schedule, paired, 0.0, NULL_PATHS, _SEED)
+    statistics = _simulate(schedule, paired, 0.0, paths, _SEED)
     spend = SPENDING[spending]
-    alive = np.ones(NULL_PATHS, dtype=bool)
+    alive = np.ones(paths, dtype=bool)
     bounds = []
     for k, fraction in enumerate(fractions):
         cumulative = alpha if fraction >= 1.0 - 1e-12 else spend(fraction, alpha)
-        crossed = NULL_PATHS - int(alive.sum())
-        need = round(cumulative * NULL_PATHS) - crossed
+        crossed = paths - int(alive.sum())
+        need = round(cumulative * paths) - crossed
         bound = _threshold(statistics[alive, k], need)
         bounds.append(bound)
         alive &= statistics[:, k] < bound
