@@ -149,7 +149,7 @@ def compare_arms(
             test="identical values",
             warnings=("every pair of trials gave exactly the same value",),
         )  # fmt: skip
-    from assay.stats.comparison import compare
+    from assay.stats import compare
 
     try:
         result = compare(
@@ -188,7 +188,7 @@ def _adjust(rows: list[ComparisonRow], confidence: float) -> list[ComparisonRow]
     indices = [i for i, r in enumerate(rows) if r.p_value is not None]
     if not indices:
         return rows
-    from assay.stats.multiplicity import adjust_pvalues
+    from assay.stats import adjust_pvalues
 
     adjusted = adjust_pvalues([rows[i].p_value for i in indices], method="bh")
     out = list(rows)
