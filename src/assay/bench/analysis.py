@@ -313,15 +313,25 @@ def _warnings(header: RunHeader, trials: list[TrialResult], rows: list[Compariso
     return warnings
 
 
-def analyse(header: RunHeader, trials: list[TrialResult], *, stopped: str = "") -> BenchmarkResult:
-    """The full result of a run from its header and trials (module docstring)."""
+def analyse(
+    header: RunHeader,
+    trials: list[TrialResult],
+    *,
+    stopped: str = "",
+    sequential: dict[Any, Any] | None = None,
+) -> BenchmarkResult:
+    """The full result of a run from its header and trials (module docstring).
+
+    For an until-decided run the sequential designs' looks are replayed over
+    the trials (a fraction of a second per planned analysis and comparison)
+    unless the runner passes the outcomes it already has as ``sequential``.
+    """
     from assay.bench.ablation import ablation_rows
     from assay.bench.sweep import crossovers, scaling_fits
 
     ordered = sorted(trials, key=lambda t: (t.block, t.position))
     grouped = group_trials(ordered)
-    sequential = None
-    if header.options.get("until_decided"):
+    if sequential is None and header.options.get("until_decided"):
         from assay.bench.stopping import StoppingRule
 
         sequential = StoppingRule.replay(header, ordered)

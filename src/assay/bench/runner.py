@@ -90,6 +90,7 @@ class Runner:
             [m.name for m in spec.methods], spec.workload.points(), int(self.options.plan_seed or 0)
         )
         self._done: dict[TrialKey, TrialResult] = {}
+        self._rule: StoppingRule | None = None
         self._started = 0.0
         self._resumed = 0
         self._ran = 0
@@ -115,7 +116,8 @@ class Runner:
             stopped = self._loop(header)
         finally:
             self.executor.close()
-        result = analyse(header, list(self._done.values()), stopped=stopped)
+        outcomes = self._rule.outcomes() if self._rule and self.options.until_decided else None
+        result = analyse(header, list(self._done.values()), stopped=stopped, sequential=outcomes)
         self.sink.finish(result)
         return result
 
@@ -133,7 +135,7 @@ class Runner:
 
     def _loop(self, header: RunHeader) -> str:
         options = self.options
-        rule = StoppingRule(header) if options.adaptive else None
+        rule = self._rule = StoppingRule(header) if options.adaptive else None
         for number, blocks in enumerate(self.plan.rounds()):
             if not options.adaptive and number >= options.trials:
                 return f"ran the {options.trials} planned trials per method"
