@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -93,31 +94,15 @@ def pyperf_once(workdir: Path, index: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 repetitions instead of 40")
-    args = parser.parse_args()
-    repetitions = 10 if args.quick else 40
-    env = collect_environment()
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench_aa.py"
-        path.write_text(BENCH)
-        for index in range(repetitions):
-            ours = assay_once(path, 1000 + index)
-            theirs = pyperf_once(Path(tmp), index)
-            rows.append({"assay": ours, "pyperf": theirs})
-            print(
-                f"{index + 1:>2}/{repetitions}  assay {ours['verdict']:<12} "
-                f"pyperf {'significant' if theirs['significant'] else 'not significant'}"
-            )
+def summarise(rows: list[dict[str, Any]], repetitions: int, quick: bool) -> dict[str, Any]:
+    """The JSON figures from every repetition's outcome."""
     false_assay = sum(r["assay"]["verdict"] in ("better", "worse") for r in rows)
     false_bare = sum(r["assay"]["verdict_without_margin"] in ("better", "worse") for r in rows)
     false_pyperf = sum(r["pyperf"]["significant"] for r in rows)
     allowed = round(0.05 * repetitions)
     out = {
         "name": "aa",
-        "quick": args.quick,
+        "quick": quick,
         "repetitions": repetitions,
         "target": f"at most {allowed} BETTER/WORSE verdicts in {repetitions} A/A comparisons (5%)",
         "met": false_assay <= allowed,
@@ -142,13 +127,36 @@ def main() -> None:
             "pyperf": " ".join(PYPERF),
         },
         "runs": rows,
-        "environment": {"cpu": env["cpu"], "load_average": env["load_average"]},
     }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="10 repetitions instead of 40")
+    args = parser.parse_args()
+    repetitions = 10 if args.quick else 40
+    env = collect_environment()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench_aa.py"
+        path.write_text(BENCH)
+        for index in range(repetitions):
+            ours = assay_once(path, 1000 + index)
+            theirs = pyperf_once(Path(tmp), index)
+            rows.append({"assay": ours, "pyperf": theirs})
+            print(
+                f"{index + 1:>2}/{repetitions}  assay {ours['verdict']:<12} "
+                f"pyperf {'significant' if theirs['significant'] else 'not significant'}"
+            )
+    out = summarise(rows, repetitions, args.quick)
+    out["environment"] = {"cpu": env["cpu"], "load_average": env["load_average"]}
+    out["environment"]["load_average_at_end"] = list(os.getloadavg())
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "aa.json").write_text(json.dumps(out, indent=2) + "\n")
     print(
-        f"assay {false_assay}/{repetitions} false verdicts (without margin {false_bare}); "
-        f"pyperf {false_pyperf}/{repetitions} significant; met: {out['met']}"
+        f"assay {out['assay_false_verdicts']}/{repetitions} false verdicts; "
+        f"pyperf {out['pyperf_significant']}/{repetitions} significant; met: {out['met']}"
     )
 
 

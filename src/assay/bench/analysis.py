@@ -28,6 +28,7 @@ run's level becomes INCONCLUSIVE, with a warning saying why.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -294,14 +295,24 @@ def summaries(header: RunHeader, grouped: Grouped) -> list[MethodSummary]:
     return out
 
 
-def _warnings(header: RunHeader, trials: list[TrialResult], rows: list[ComparisonRow]) -> list[str]:
-    warnings = list(header.warnings)
-    seen = set(warnings)
+def _trial_warnings(trials: list[TrialResult]) -> list[str]:
+    """Trial warnings per method, alike ones (differing only in numbers) counted once."""
+    found: dict[tuple[str, str], list[str]] = {}
+    totals: dict[str, int] = defaultdict(int)
     for trial in trials:
+        totals[trial.key.method] += 1
         for text in trial.details.get("warnings", []):
-            if text not in seen:
-                seen.add(text)
-                warnings.append(f"{trial.key.method}: {text}")
+            shape = re.sub(r"\d+(\.\d+)?", "#", text)
+            found.setdefault((trial.key.method, shape), []).append(text)
+    out = []
+    for (method, _), texts in found.items():
+        count = f" (in {len(texts)} of {totals[method]} trials)" if len(texts) > 1 else ""
+        out.append(f"{method}: {texts[0]}{count}")
+    return out
+
+
+def _warnings(header: RunHeader, trials: list[TrialResult]) -> list[str]:
+    warnings = list(header.warnings) + _trial_warnings(trials)
     rates = BenchmarkResult(header, trials).failure_rates()
     for method, rate in sorted(rates.items()):
         if rate > 0:
@@ -309,7 +320,6 @@ def _warnings(header: RunHeader, trials: list[TrialResult], rows: list[Compariso
                 f"{method} failed {rate:.1%} of its trials; a method that fails matters more "
                 "than one that is a little faster (see the failures for reasons)"
             )
-    del rows
     return warnings
 
 
@@ -345,5 +355,5 @@ def analyse(
         crossovers=crossovers(header, rows),
         ablation=ablation_rows(header, grouped),
         stopped=stopped,
-        warnings=_warnings(header, ordered, rows),
+        warnings=_warnings(header, ordered),
     )

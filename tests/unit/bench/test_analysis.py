@@ -261,3 +261,19 @@ def test_replay_matches_the_run() -> None:
     assert row.p_value is None
     assert row.ci is not None
     assert row.ci[1] < 0
+
+
+def test_alike_trial_warnings_are_counted_once() -> None:
+    import dataclasses
+
+    trials = arms(-0.2, n=4)
+    noisy = []
+    for index, t in enumerate(trials):
+        if t.key.method == "cand":
+            text = f"{10 * (index + 1)}% of the samples were interrupted by other processes"
+            t = dataclasses.replace(t, details={"warnings": [text]})
+        noisy.append(t)
+    warnings = analyse(header(), noisy).warnings
+    (line,) = [w for w in warnings if "interrupted" in w]
+    assert line.startswith("cand: 20% of the samples were interrupted")
+    assert line.endswith("(in 4 of 4 trials)")
