@@ -63,6 +63,22 @@ class Summary:
         """The estimate for ``label`` (``"p99"``); ``KeyError`` if it was not asked for."""
         return self.quantiles[label]
 
+    @property
+    def p50(self) -> QuantileEstimate:
+        return self.quantiles["p50"]
+
+    @property
+    def p90(self) -> QuantileEstimate:
+        return self.quantiles["p90"]
+
+    @property
+    def p99(self) -> QuantileEstimate:
+        return self.quantiles["p99"]
+
+    @property
+    def p999(self) -> QuantileEstimate:
+        return self.quantiles["p99.9"]
+
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers, JSON-ready: the moments, then one entry per percentile."""
         data: dict[str, Any] = {

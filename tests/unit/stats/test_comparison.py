@@ -8,6 +8,8 @@ import math
 import numpy as np
 import pytest
 import scipy.stats as sps
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import assay
 from assay.errors import InputError
@@ -200,3 +202,23 @@ def test_bad_input(kwargs: dict[str, object], message: str) -> None:
     baseline, candidate = arguments.pop("baseline"), arguments.pop("candidate")
     with pytest.raises(InputError, match=message):
         compare(baseline, candidate, **arguments)  # type: ignore[arg-type]
+
+
+positive = st.lists(st.floats(1.0, 1e4), min_size=3, max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(positive, positive, st.floats(0.01, 100.0))
+def test_properties_of_the_verdict(base: list[float], cand: list[float], factor: float) -> None:
+    forward = compare(base, cand)
+    low, high = forward.ci
+    assert low <= forward.effect <= high
+    # swapping the arms swaps BETTER and WORSE
+    backward = compare(cand, base)
+    swapped = {Verdict.BETTER: Verdict.WORSE, Verdict.WORSE: Verdict.BETTER}
+    assert backward.verdict is swapped.get(forward.verdict, forward.verdict)
+    assert backward.p_value == pytest.approx(forward.p_value, abs=1e-9)
+    # the unit of measurement does not matter
+    scaled = compare(np.array(base) * factor, np.array(cand) * factor)
+    assert scaled.verdict is forward.verdict
+    assert scaled.effect == pytest.approx(forward.effect, rel=1e-6, abs=1e-9)

@@ -30,6 +30,8 @@ def test_moments_and_quantiles_match_numpy() -> None:
         assert estimate.high is not None
         assert estimate.low <= estimate.value <= estimate.high
     assert summary.warnings == ()
+    assert summary.p99 == summary.quantile("p99")
+    assert summary.p999.q == 0.999
 
 
 def test_order_statistic_interval_has_its_coverage() -> None:
