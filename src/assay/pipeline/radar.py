@@ -8,23 +8,34 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from assay.errors import InputError
 from assay.types import Ring
 
 __all__ = [
+    "ARTIFACT_KINDS",
+    "EVIDENCE_RINGS",
     "REASON_REQUIRED",
+    "MoveBacking",
     "RingMove",
     "Technique",
+    "check_backing",
     "check_move",
     "check_name",
     "overdue",
+    "stale_reasons",
 ]
 
 #: Rings a technique may only enter with a written reason: the reasoning is the point.
 REASON_REQUIRED = frozenset({Ring.HOLD, Ring.SKIP})
+
+#: Rings a technique may only be promoted into with a YES gate behind it (or an override).
+EVIDENCE_RINGS = frozenset({Ring.TRIAL, Ring.ADOPT})
+
+#: The knowledge-transfer artifacts a technique needs before it is adopted.
+ARTIFACT_KINDS = ("implementation", "decision-record", "runbook")
 
 _NAME_MAX = 120
 
@@ -123,3 +134,99 @@ def grouped(techniques: Sequence[Technique]) -> dict[Ring, dict[str, list[Techni
         if areas:
             groups[ring] = areas
     return groups
+
+
+@dataclasses.dataclass(frozen=True)
+class MoveBacking:
+    """What stands behind a promotion to TRIAL or ADOPT: the YES decision, or an
+    override and what it waived (recorded with the move, for good)."""
+
+    decision: int | None
+    override: bool
+    waived: tuple[str, ...] = ()
+    summary: str = ""
+    """The decision in a sentence, recorded as the move's reason when none is given."""
+
+
+def check_backing(
+    name: str,
+    current: Ring,
+    target: Ring,
+    *,
+    yes_decision: int | None,
+    artifacts: Collection[str],
+    override: bool,
+    why: str,
+    decision_summary: str = "",
+) -> MoveBacking | None:
+    """The evidence a ring move needs, or an :class:`InputError` saying what is missing.
+
+    Only a promotion into TRIAL or ADOPT (towards the centre) needs evidence: a
+    YES gate decision on one of the technique's prototypes (``yes_decision``, its
+    id; ``decision_summary`` says it in a sentence), or ``override`` with a reason,
+    which waives the gate and is recorded as an override. ADOPT also needs the
+    knowledge-transfer artifacts (:data:`ARTIFACT_KINDS`), override or not: a
+    technique nobody can run or explain is not adopted. Returns ``None`` for moves
+    that need no evidence.
+    """
+    if target not in EVIDENCE_RINGS or target.order >= current.order:
+        return None
+    if target is Ring.ADOPT:
+        missing = [kind for kind in ARTIFACT_KINDS if kind not in artifacts]
+        if missing:
+            raise InputError(
+                f"moving {name} to ADOPT needs the knowledge-transfer artifacts; missing: "
+                f"{', '.join(missing)}; attach each with: assay technique attach "
+                f"{_quoted(name)} --kind {missing[0]} FILE"
+            )
+    if yes_decision is not None:
+        return MoveBacking(yes_decision, False, summary=decision_summary)
+    if not override:
+        raise InputError(
+            f"moving {name} to {target.value} needs a YES gate decision on one of its "
+            "prototypes, and none has one; decide a gate (assay gate decide PROTOTYPE yes), "
+            "or move with --override --why REASON, which stays on the record as an override"
+        )
+    if not why.strip():
+        raise InputError("an override needs --why: say why the move goes ahead without a YES gate")
+    return MoveBacking(None, True, ("a YES gate decision",))
+
+
+def _quoted(name: str) -> str:
+    return f"'{name}'" if " " in name else name
+
+
+def stale_reasons(
+    ring: Ring,
+    *,
+    today: dt.date,
+    stale_after_days: int,
+    newest_evidence: dt.datetime | None,
+    placed_at: dt.datetime | None,
+    contradictions: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """Why a technique's blip is stale, or ``()`` when it is not.
+
+    A technique in TRIAL or ADOPT is stale when its newest evidence is older than
+    ``stale_after_days``, when it has no evidence at all and was placed longer ago
+    than that, or when a newer run contradicts the verdict it was moved on
+    (``contradictions``, each a sentence). Other rings are never stale.
+    """
+    if ring not in EVIDENCE_RINGS:
+        return ()
+    reasons = list(contradictions)
+    limit = dt.timedelta(days=stale_after_days)
+    if newest_evidence is not None:
+        age = today - newest_evidence.date()
+        if age > limit:
+            reasons.append(
+                f"newest evidence is {age.days} days old (from {newest_evidence.date()}); "
+                f"evidence goes stale after {stale_after_days} days"
+            )
+    elif placed_at is not None and today - placed_at.date() > limit:
+        days = (today - placed_at.date()).days
+        reasons.append(
+            f"no evidence on record, and placed in {ring.value} {days} days ago "
+            f"(stale after {stale_after_days} days)"
+        )
+    return tuple(reasons)

@@ -25,6 +25,7 @@ from assay.workspace.actor import resolve_actor
 from assay.workspace.settings import Settings, default_toml, load_settings
 
 if TYPE_CHECKING:
+    from assay.workspace.decisions import Decisions
     from assay.workspace.research import ResearchRecord
     from assay.workspace.runs import RunBook
 
@@ -155,6 +156,13 @@ class Workspace:
         from assay.workspace.runs import RunBook
 
         return RunBook(self)
+
+    @functools.cached_property
+    def decisions(self) -> Decisions:
+        """Prototypes, pre-registration, gates, users and roles, cost, team rhythm."""
+        from assay.workspace.decisions import Decisions
+
+        return Decisions(self)
 
     # -- schema -------------------------------------------------------------------
 

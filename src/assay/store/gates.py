@@ -1,0 +1,243 @@
+"""Gate decisions in the store, and the evidence recorded behind radar moves.
+
+A decision is stored with a snapshot of the recommendation it answered, the hash
+of the registration it judged and the runs it rested on, so it can be explained
+later even after criteria are amended or runs are added. A radar move to TRIAL
+or ADOPT records the YES decision behind it, or that it was an override and what
+the override waived.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assay.pipeline.gates import Answer, Decision, Role
+from assay.pipeline.prototype import Stage
+from assay.store.decision_models import DecisionRow, PrototypeRow, RadarEvidenceRow
+from assay.store.models import RingMoveRow
+
+__all__ = [
+    "DecisionRecord",
+    "MoveEvidence",
+    "add_decision",
+    "all_decisions",
+    "decision_by_id",
+    "decisions_of",
+    "move_evidence",
+    "record_move_evidence",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class DecisionRecord:
+    """A stored gate decision.
+
+    Attributes:
+        id: its number in the store.
+        prototype: the prototype's name.
+        technique: the technique's name.
+        decision: stage, answer, recommendation, reason, who, role, when, override,
+            conditions, advocates, revisit-when.
+        registration_hash: the content hash of the criteria it judged.
+        recommendation: the recommendation it answered, as
+            :meth:`assay.pipeline.gates.Recommendation.to_dict` gave it then.
+        runs: the ids of the runs the recommendation rested on.
+    """
+
+    id: int
+    prototype: str
+    technique: str
+    decision: Decision
+    registration_hash: str
+    recommendation: dict[str, Any]
+    runs: tuple[str, ...]
+
+    @property
+    def answer(self) -> Answer:
+        """The answer given."""
+        return self.decision.answer
+
+    @property
+    def at(self) -> dt.datetime:
+        """When it was decided."""
+        return self.decision.at
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "id": self.id,
+            "prototype": self.prototype,
+            "technique": self.technique,
+            **self.decision.to_dict(),
+            "registration_hash": self.registration_hash,
+            "recommendation": self.recommendation,
+            "runs": list(self.runs),
+        }
+
+
+def _record(found: DecisionRow, prototype: PrototypeRow) -> DecisionRecord:
+    decision = Decision(
+        stage=Stage(found.stage),
+        answer=Answer(found.answer),
+        recommended=Answer(found.recommended),
+        why=found.why,
+        decided_by=found.decided_by,
+        role=Role(found.role),
+        at=found.at,
+        override=found.override,
+        conditions=found.conditions,
+        advocates=tuple((str(who), str(what)) for who, what in json.loads(found.advocates)),
+        revisit_when=found.revisit_when,
+    )
+    return DecisionRecord(
+        id=found.id,
+        prototype=prototype.name,
+        technique=prototype.technique.name,
+        decision=decision,
+        registration_hash=found.registration_hash,
+        recommendation=json.loads(found.recommendation),
+        runs=tuple(json.loads(found.runs)),
+    )
+
+
+def add_decision(
+    session: Session,
+    prototype: PrototypeRow,
+    decision: Decision,
+    *,
+    registration_hash: str,
+    recommendation: dict[str, Any],
+    runs: Sequence[str],
+) -> DecisionRecord:
+    """Store a validated decision (see :func:`assay.pipeline.gates.decide`)."""
+    found = DecisionRow(
+        prototype_id=prototype.id,
+        stage=decision.stage.value,
+        answer=decision.answer.value,
+        recommended=decision.recommended.value,
+        override=decision.override,
+        why=decision.why,
+        conditions=decision.conditions,
+        advocates=json.dumps([list(pair) for pair in decision.advocates]),
+        revisit_when=decision.revisit_when,
+        decided_by=decision.decided_by,
+        role=decision.role.value,
+        at=decision.at,
+        registration_hash=registration_hash,
+        recommendation=json.dumps(recommendation, allow_nan=False),
+        runs=json.dumps(list(runs)),
+    )
+    session.add(found)
+    session.flush()
+    return _record(found, prototype)
+
+
+def decisions_of(session: Session, prototype: PrototypeRow) -> list[DecisionRecord]:
+    """The decisions on one prototype, oldest first."""
+    rows = session.scalars(
+        select(DecisionRow).where(DecisionRow.prototype_id == prototype.id).order_by(DecisionRow.id)
+    )
+    return [_record(found, prototype) for found in rows]
+
+
+def all_decisions(session: Session, *, since: dt.datetime | None = None) -> list[DecisionRecord]:
+    """Every decision (at or after ``since``), oldest first."""
+    query = select(DecisionRow, PrototypeRow).join(
+        PrototypeRow, PrototypeRow.id == DecisionRow.prototype_id
+    )
+    if since is not None:
+        query = query.where(DecisionRow.at >= since)
+    return [_record(d, p) for d, p in session.execute(query.order_by(DecisionRow.id))]
+
+
+def decision_by_id(session: Session, decision_id: int) -> DecisionRecord | None:
+    """The decision with this number, if it exists."""
+    found = session.get(DecisionRow, decision_id)
+    if found is None:
+        return None
+    prototype = session.get(PrototypeRow, found.prototype_id)
+    assert prototype is not None
+    return _record(found, prototype)
+
+
+@dataclasses.dataclass(frozen=True)
+class MoveEvidence:
+    """What stood behind one ring move: a decision, or an override and what it waived."""
+
+    move_id: int
+    to_ring: str
+    at: dt.datetime
+    by: str
+    why: str
+    decision_id: int | None
+    override: bool
+    waived: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "to": self.to_ring,
+            "at": self.at.isoformat(),
+            "by": self.by,
+            "why": self.why,
+            "decision": self.decision_id,
+            "override": self.override,
+            "waived": list(self.waived),
+        }
+
+
+def record_move_evidence(
+    session: Session,
+    technique_id: int,
+    *,
+    decision_id: int | None,
+    override: bool,
+    waived: Sequence[str],
+) -> None:
+    """Attach the evidence to the technique's newest ring move (just recorded)."""
+    move_id = session.scalar(
+        select(RingMoveRow.id)
+        .where(RingMoveRow.technique_id == technique_id)
+        .order_by(RingMoveRow.id.desc())
+        .limit(1)
+    )
+    assert move_id is not None, "record the move before its evidence"
+    session.add(
+        RadarEvidenceRow(
+            move_id=move_id,
+            decision_id=decision_id,
+            override=override,
+            waived=json.dumps(list(waived)),
+        )
+    )
+    session.flush()
+
+
+def move_evidence(session: Session, technique_id: int) -> list[MoveEvidence]:
+    """The technique's ring moves that carry recorded evidence, oldest first."""
+    rows = session.execute(
+        select(RingMoveRow, RadarEvidenceRow)
+        .join(RadarEvidenceRow, RadarEvidenceRow.move_id == RingMoveRow.id)
+        .where(RingMoveRow.technique_id == technique_id)
+        .order_by(RingMoveRow.id)
+    )
+    return [
+        MoveEvidence(
+            move_id=move.id,
+            to_ring=move.to_ring,
+            at=move.at,
+            by=move.by,
+            why=move.why,
+            decision_id=evidence.decision_id,
+            override=evidence.override,
+            waived=tuple(json.loads(evidence.waived)),
+        )
+        for move, evidence in rows
+    ]

@@ -1,0 +1,363 @@
+"""The team's rhythm: ``assay status``, the monthly review's agenda, the portfolio.
+
+* :func:`status` -- active prototypes whose kill criteria fire or whose time-box
+  has expired, and gates awaiting a decision.
+* :func:`agenda` -- for the research review: radar changes since the last
+  review, overdue next actions, gates awaiting a decision, prototypes past their
+  time-box, and deep-dive candidates (stale blips, decisions taken against the
+  recommendation, decisions with a "revisit when" condition).
+* :func:`portfolio` -- effort across core, adjacent and exploratory work, from
+  the active prototypes' time-boxes, against the 60-70 / 20-30 / 5-10 % guide.
+
+A gate **awaits a decision** when its recommendation is YES or NO, a soft kill
+criterion fires, or the time-box has expired, and no decision was taken at that
+stage since the newest run that judges it began.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from assay.pipeline.gates import Answer
+from assay.pipeline.prototype import Stage
+from assay.pipeline.radar import RingMove, Technique
+from assay.store import gates as gate_rows
+from assay.store import prototypes as prototype_rows
+from assay.store import reviews as review_rows
+from assay.store.prototypes import PrototypeRecord
+from assay.store.reviews import ReviewMeeting
+from assay.store.study import EvidenceRun, GateReview
+
+if TYPE_CHECKING:
+    from assay.workspace.decisions import Decisions
+
+__all__ = [
+    "GUIDE",
+    "Agenda",
+    "AwaitingGate",
+    "DeepDive",
+    "Portfolio",
+    "PortfolioShare",
+    "PrototypeFlag",
+    "Status",
+    "agenda",
+    "portfolio",
+    "status",
+]
+
+GUIDE = {"core": (0.60, 0.70), "adjacent": (0.20, 0.30), "exploratory": (0.05, 0.10)}
+"""Share of effort per portfolio category: the usual guide."""
+
+DEFAULT_LOOKBACK_DAYS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class AwaitingGate:
+    """A gate whose answer is due."""
+
+    prototype: str
+    technique: str
+    stage: Stage
+    recommended: Answer
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "prototype": self.prototype,
+            "technique": self.technique,
+            "stage": self.stage.value,
+            "question": self.stage.question,
+            "recommended": self.recommended.value,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class PrototypeFlag:
+    """An active prototype in trouble: kill criteria that fire, an expired time-box."""
+
+    prototype: str
+    technique: str
+    stage: Stage
+    fired: tuple[str, ...]
+    timebox_end: dt.date | None
+    timebox_expired: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "prototype": self.prototype,
+            "technique": self.technique,
+            "stage": self.stage.value,
+            "fired": list(self.fired),
+            "timebox_end": self.timebox_end.isoformat() if self.timebox_end else None,
+            "timebox_expired": self.timebox_expired,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Status:
+    """What ``assay status`` shows."""
+
+    today: dt.date
+    killed: tuple[PrototypeFlag, ...]
+    expired: tuple[PrototypeFlag, ...]
+    awaiting: tuple[AwaitingGate, ...]
+    active: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "today": self.today.isoformat(),
+            "active_prototypes": self.active,
+            "kill_criteria_fired": [f.to_dict() for f in self.killed],
+            "timebox_expired": [f.to_dict() for f in self.expired],
+            "awaiting_decision": [a.to_dict() for a in self.awaiting],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class DeepDive:
+    """Something the review should look at closely, and why."""
+
+    subject: str
+    kind: str  # technique, prototype or decision
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Agenda:
+    """The research review's agenda."""
+
+    today: dt.date
+    since: dt.date
+    last_review: ReviewMeeting | None
+    radar_changes: tuple[tuple[str, RingMove], ...]
+    overdue: tuple[Technique, ...]
+    awaiting: tuple[AwaitingGate, ...]
+    past_timebox: tuple[PrototypeFlag, ...]
+    deep_dives: tuple[DeepDive, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "today": self.today.isoformat(),
+            "since": self.since.isoformat(),
+            "last_review": None if self.last_review is None else self.last_review.to_dict(),
+            "radar_changes": [
+                move.to_dict() | {"technique": name} for name, move in self.radar_changes
+            ],
+            "overdue": [
+                t.to_dict() | {"days_overdue": (self.today - t.due).days if t.due else None}
+                for t in self.overdue
+            ],
+            "awaiting_decision": [a.to_dict() for a in self.awaiting],
+            "past_timebox": [p.to_dict() for p in self.past_timebox],
+            "deep_dives": [d.to_dict() for d in self.deep_dives],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class PortfolioShare:
+    """One category's effort and where it sits against the guide."""
+
+    category: str
+    days: int
+    share: float
+    low: float
+    high: float
+    prototypes: tuple[str, ...]
+
+    @property
+    def position(self) -> str:
+        """``below``, ``within`` or ``above`` the guide."""
+        if self.share < self.low:
+            return "below"
+        return "above" if self.share > self.high else "within"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return dataclasses.asdict(self) | {
+            "position": self.position,
+            "guide": [self.low, self.high],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Portfolio:
+    """Effort across the portfolio categories."""
+
+    today: dt.date
+    shares: tuple[PortfolioShare, ...]
+    total_days: int
+    uncategorised: tuple[str, ...]
+    without_timebox: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "today": self.today.isoformat(),
+            "total_days": self.total_days,
+            "shares": [s.to_dict() for s in self.shares],
+            "uncategorised": list(self.uncategorised),
+            "without_timebox": list(self.without_timebox),
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class _Open:
+    record: PrototypeRecord
+    review: GateReview
+    runs: tuple[EvidenceRun, ...]
+    decisions: tuple[gate_rows.DecisionRecord, ...]
+
+
+def _open(decisions: Decisions, today: dt.date) -> list[_Open]:
+    """Every active prototype with its review, runs and decisions."""
+    out = []
+    with decisions.ws.db.read() as session:
+        for stored in prototype_rows.all_records(session):
+            if not stored.active:
+                continue
+            record = decisions._record(session, stored.name)
+            review, runs, _ = decisions._review(session, record, today)
+            found = prototype_rows.row(session, record.name)
+            taken = gate_rows.decisions_of(session, found)
+            out.append(_Open(record, review, tuple(runs), tuple(taken)))
+    return out
+
+
+def _awaiting(item: _Open) -> AwaitingGate | None:
+    rec = item.review.recommendation
+    soft = [r for r in rec.criteria if r.kind == "kill soft" and r.fired]
+    if rec.answer is Answer.NOT_YET and not soft and not rec.timebox_expired:
+        return None
+    at_stage = [d for d in item.decisions if d.decision.stage is item.record.stage]
+    newest = max((run.started_at for run in item.runs), default=None)
+    if at_stage and (newest is None or newest <= at_stage[-1].at):
+        return None
+    return AwaitingGate(
+        item.record.name, item.record.technique, item.record.stage, rec.answer, rec.reasons
+    )
+
+
+def _flag(item: _Open) -> PrototypeFlag:
+    rec = item.review.recommendation
+    box = item.record.prototype.timebox
+    return PrototypeFlag(
+        prototype=item.record.name,
+        technique=item.record.technique,
+        stage=item.record.stage,
+        fired=tuple(f"{r.kind}: {r.criterion.canonical}" for r in rec.fired),
+        timebox_end=box.end if box else None,
+        timebox_expired=rec.timebox_expired,
+    )
+
+
+def status(decisions: Decisions, today: dt.date) -> Status:
+    """What needs attention now (see the module docstring)."""
+    items = _open(decisions, today)
+    flags = [_flag(item) for item in items]
+    return Status(
+        today=today,
+        killed=tuple(f for f in flags if f.fired),
+        expired=tuple(f for f in flags if f.timebox_expired),
+        awaiting=tuple(a for a in (_awaiting(item) for item in items) if a is not None),
+        active=len(items),
+    )
+
+
+def _deep_dives(
+    decisions: Decisions, items: list[_Open], since: dt.date, today: dt.date
+) -> list[DeepDive]:
+    dives = [
+        DeepDive(stale.technique, "technique", "stale: " + "; ".join(stale.reasons))
+        for stale in decisions.stale_techniques(today=today)
+    ]
+    for record in decisions.decisions():
+        if record.decision.override and record.at.date() >= since:
+            dives.append(
+                DeepDive(
+                    record.prototype,
+                    "decision",
+                    f"{record.decision.stage.value} gate decided "
+                    f"{record.answer.label} against the recommended "
+                    f"{record.decision.recommended.label} by {record.decision.decided_by}: "
+                    f"{record.decision.why}",
+                )
+            )
+    for item in items:
+        latest = item.decisions[-1] if item.decisions else None
+        if latest is not None and latest.decision.revisit_when:
+            dives.append(
+                DeepDive(
+                    item.record.name,
+                    "prototype",
+                    f"revisit when: {latest.decision.revisit_when}",
+                )
+            )
+    return dives
+
+
+def agenda(decisions: Decisions, today: dt.date, since: dt.date | None = None) -> Agenda:
+    """The agenda of the next research review (see the module docstring)."""
+    ws = decisions.ws
+    with ws.db.read() as session:
+        last = review_rows.latest(session)
+    if since is None:
+        since = last.held_on if last else today - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS)
+    techniques = ws.techniques()
+    changes = sorted(
+        ((t.name, move) for t in techniques for move in t.history if move.at.date() >= since),
+        key=lambda pair: pair[1].at,
+    )
+    items = _open(decisions, today)
+    return Agenda(
+        today=today,
+        since=since,
+        last_review=last,
+        radar_changes=tuple(changes),
+        overdue=tuple(ws.overdue(today)),
+        awaiting=tuple(a for a in (_awaiting(item) for item in items) if a is not None),
+        past_timebox=tuple(f for f in (_flag(item) for item in items) if f.timebox_expired),
+        deep_dives=tuple(_deep_dives(decisions, items, since, today)),
+    )
+
+
+def portfolio(decisions: Decisions, today: dt.date) -> Portfolio:
+    """Effort per category from the active prototypes' time-boxes."""
+    days: dict[str, int] = dict.fromkeys(GUIDE, 0)
+    members: dict[str, list[str]] = {category: [] for category in GUIDE}
+    uncategorised, untimed = [], []
+    for record in decisions.prototypes():
+        if not record.active:
+            continue
+        box = record.prototype.timebox
+        if box is None:
+            untimed.append(record.name)
+            continue
+        if record.portfolio is None:
+            uncategorised.append(record.name)
+            continue
+        days[record.portfolio] += (box.end - box.start).days + 1
+        members[record.portfolio].append(record.name)
+    total = sum(days.values())
+    shares = tuple(
+        PortfolioShare(
+            category,
+            days[category],
+            days[category] / total if total else 0.0,
+            low,
+            high,
+            tuple(members[category]),
+        )
+        for category, (low, high) in GUIDE.items()
+    )
+    return Portfolio(today, shares, total, tuple(uncategorised), tuple(untimed))
