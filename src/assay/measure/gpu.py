@@ -86,6 +86,7 @@ class CudaTimer:
         torch = self.torch
         if self.cache == "cold":
             self._flush()
+            torch.cuda.synchronize()  # the flush finishes before the clock starts
         start = torch.cuda.Event(enable_timing=True)
         end = torch.cuda.Event(enable_timing=True)
         t0 = time.perf_counter()

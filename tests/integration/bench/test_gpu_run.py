@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from .conftest import fast_options
 
 
 def _cuda() -> bool:
-    if importlib.util.find_spec("torch") is None:
+    # Look for a driver before importing torch, which takes seconds.
+    if importlib.util.find_spec("torch") is None or shutil.which("nvidia-smi") is None:
         return False
     import torch
 
