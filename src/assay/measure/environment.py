@@ -3,8 +3,9 @@
 :func:`collect_environment` returns a JSON-able dict: CPU model and counts, load
 average, memory, OS, Python (version, the real interpreter path), versions of
 the packages loaded, thread-count settings, the git commit of the benchmark's
-directory, and GPU model, driver and clocks when ``nvidia-smi`` is present (it
-never initialises CUDA in this process). :func:`environment_warnings` turns the
+directory, ASLR, isolated CPUs and the clock's resolution, and GPU model,
+driver and clocks when ``nvidia-smi`` is present (it never initialises CUDA in
+this process). :func:`environment_warnings` turns the
 conditions that make numbers noisy into sentences with next steps.
 
 :func:`describe_executable` resolves a command name the way the shell would and
@@ -23,6 +24,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,23 @@ def _cpu() -> dict[str, Any]:
     with contextlib.suppress(OSError):
         governor = Path("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor").read_text().strip()
     return {"model": model, "count": os.cpu_count(), "usable": usable, "governor": governor}
+
+
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return None
+
+
+def _system() -> dict[str, Any]:
+    """Kernel settings that move timings: ASLR, isolated CPUs, the clock's resolution."""
+    clock = time.get_clock_info("perf_counter")
+    return {
+        "aslr": _read("/proc/sys/kernel/randomize_va_space"),
+        "isolated_cpus": _read("/sys/devices/system/cpu/isolated") or None,
+        "perf_counter": {"implementation": clock.implementation, "resolution": clock.resolution},
+    }
 
 
 def _memory_total() -> int | None:
@@ -159,6 +178,7 @@ def collect_environment(directory: Path | None = None) -> dict[str, Any]:
         "cpu": _cpu(),
         "load_average": list(load) if load else None,
         "memory_total": _memory_total(),
+        "system": _system(),
         "python": _python(),
         "packages": _packages(),
         "threads": _threads(),
