@@ -1,0 +1,180 @@
+"""Numbers in words: relative changes, intervals, money, dates, sweep points.
+
+Reports state a number only with what makes it defensible: its interval, and,
+when the interval is too wide or straddles no change, a sentence that says so.
+These helpers hold the wording so that the three audiences say the same thing.
+
+A relative change ``e`` is ``candidate / baseline - 1``: ``-0.3`` reads "30%
+lower", ``0.25`` "25% higher", ``1.5`` "2.5x as high" (a ratio reads better than
+"150% higher").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+from assay.bench.registry import ParamValue
+
+__all__ = [
+    "WIDE_RATIO",
+    "change",
+    "change_interval",
+    "compared",
+    "date",
+    "is_wide",
+    "metric_label",
+    "money",
+    "months",
+    "number",
+    "percent",
+    "point_label",
+    "signed_percent",
+]
+
+WIDE_RATIO = 2.0
+"""An interval whose ends differ by more than this factor (as ratios to the
+baseline) is called wide: its estimate is rough and the reports say so."""
+
+_METRIC_NAMES = {
+    "time": "time per call",
+    "peak_heap": "peak heap memory",
+    "peak_rss": "peak resident memory",
+    "peak_cuda": "peak GPU memory",
+    "throughput": "throughput",
+    "cost": "cost per call",
+    "failure_rate": "failure rate",
+}
+
+
+def metric_label(metric: str) -> str:
+    """A metric's name for people: ``peak_heap`` -> ``peak heap memory``."""
+    return _METRIC_NAMES.get(metric, metric.replace("_", " "))
+
+
+def percent(fraction: float) -> str:
+    """``0.3`` -> ``30%``; two significant figures below 10%, none above."""
+    value = abs(fraction) * 100
+    if not math.isfinite(value):
+        return "an unbounded share"
+    if value >= 10 or value == 0:
+        return f"{value:,.0f}%"
+    if value >= 1:
+        return f"{value:.1f}%"
+    return f"{value:.2g}%"
+
+
+def signed_percent(fraction: float) -> str:
+    """``-0.3`` -> ``-30%``, ``0.05`` -> ``+5.0%``; infinite ends are unbounded."""
+    if not math.isfinite(fraction):
+        return "-inf" if fraction < 0 else "+inf"
+    if fraction == 0:
+        return "0%"
+    return ("-" if fraction < 0 else "+") + percent(fraction)
+
+
+def change(effect: float) -> str:
+    """A relative change in words: ``30% lower``, ``25% higher``, ``2.5x as high``."""
+    if not math.isfinite(effect):
+        return "unbounded"
+    if effect == 0:
+        return "unchanged"
+    if effect < 0:
+        return f"{percent(effect)} lower"
+    if effect < 1:
+        return f"{percent(effect)} higher"
+    return f"{_ratio(1 + effect)} as high"
+
+
+def compared(effect: float, baseline: str) -> str:
+    """A relative change against ``baseline``: ``30% lower than naive``, ``2.5x as
+    high as naive``, ``the same as naive``."""
+    if effect == 0:
+        return f"the same as {baseline}"
+    if math.isfinite(effect) and effect >= 1:
+        return f"{change(effect)} as {baseline}"
+    return f"{change(effect)} than {baseline}"
+
+
+def _ratio(ratio: float) -> str:
+    if ratio >= 100:
+        return f"{ratio:,.0f}x"
+    return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
+def _end(effect: float) -> str:
+    """One end of an interval of relative changes."""
+    if not math.isfinite(effect):
+        return "no bound" if effect > 0 else "no bound below"
+    return change(effect)
+
+
+def is_wide(low: float, high: float) -> bool:
+    """Whether an interval of relative changes is too wide to quote as a figure:
+    unbounded, or ends more than :data:`WIDE_RATIO` apart as ratios."""
+    if not (math.isfinite(low) and math.isfinite(high)) or low <= -1:
+        return True
+    return (1 + high) / (1 + low) > WIDE_RATIO
+
+
+def change_interval(low: float, high: float, confidence: float = 0.95) -> str:
+    """The interval of a relative change in words, with its confidence level.
+
+    ``(-0.35, -0.25)`` -> ``95% confidence interval: between 25% and 35% lower``; an interval
+    across zero names both directions; a zero-width one says it did not vary.
+    """
+    level = f"{confidence:.0%} confidence interval"
+    if low == high:
+        return f"{level}: {_end(low)} in every trial alike"
+    if low < 0 < high:
+        return f"{level}: between {_end(low)} and {_end(high)}"
+    if high <= 0:
+        return f"{level}: between {percent(high)} and {percent(low)} lower"
+    if high < 1 and math.isfinite(high):
+        return f"{level}: between {percent(low)} and {percent(high)} higher"
+    return f"{level}: between {_end(low)} and {_end(high)}"
+
+
+def number(value: float, unit: str | None = None) -> str:
+    """A measured number to four significant figures, with its unit."""
+    if not math.isfinite(value):
+        return "unbounded"
+    text = f"{value:.4g}"
+    return f"{text} {unit}" if unit and unit != "%" else f"{text}{unit or ''}"
+
+
+def money(value: float) -> str:
+    """US dollars, whole: ``$12,300``, ``-$400``."""
+    if not math.isfinite(value):
+        return "unbounded"
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.0f}"
+
+
+def months(value: float) -> str:
+    """A payback period: ``2.3 months``, or ``never`` when it is infinite."""
+    if not math.isfinite(value):
+        return "never"
+    return f"{value:.1f} months"
+
+
+def date(value: dt.date | dt.datetime) -> str:
+    """``2026-05-04`` for a date; ``2026-05-04 09:30 UTC`` for a time."""
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+            return value.strftime("%Y-%m-%d %H:%M UTC")
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value.isoformat()
+
+
+def point_label(point: Sequence[tuple[str, ParamValue]]) -> str:
+    """``n=4096``, ``n=4096, batch=8``; ``""`` for no sweep point."""
+    return ", ".join(f"{name}={_param(value)}" for name, value in point)
+
+
+def _param(value: ParamValue) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return f"{value:g}"
+    return str(value)
