@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -81,7 +82,7 @@ def claims_table(records: Sequence[ClaimRecord], *, with_paper: bool = True) -> 
             _gap(record),
             status_text(record),
         ]
-        table.add_row(*cells)
+        table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
     return table
 
 
@@ -90,26 +91,30 @@ def claim_panel(record: ClaimRecord) -> Panel:
     facts = Table.grid(padding=(0, 2))
     facts.add_column(style="bold")
     facts.add_column()
-    facts.add_row("Paper", f"{record.paper_key}: {record.paper_title}")
-    facts.add_row("Claim", a.claim.describe())
-    facts.add_row("Better", a.claim.direction.value)
-    facts.add_row("Reproduced", _reproduced(record))
-    facts.add_row("Gap", _gap(record))
-    facts.add_row("Shortfall", "—" if a.shortfall is None else f"{a.shortfall:.0%}")
-    facts.add_row("Status", status_text(record))
-    facts.add_row("Why", a.explanation)
     runs = "\n".join(
         f"{r.run}: {len(r.values)} trial value(s), {r.source}" if r.values else r.run
         for r in record.runs
     )
-    facts.add_row("Runs", runs or "none linked yet: assay claim link CLAIM RUN")
+    rows: list[tuple[str, str | Text]] = [
+        ("Paper", f"{record.paper_key}: {record.paper_title}"),
+        ("Claim", a.claim.describe()),
+        ("Better", a.claim.direction.value),
+        ("Reproduced", _reproduced(record)),
+        ("Gap", _gap(record)),
+        ("Shortfall", "—" if a.shortfall is None else f"{a.shortfall:.0%}"),
+        ("Status", status_text(record)),
+        ("Why", a.explanation),
+        ("Runs", runs or "none linked yet: assay claim link CLAIM RUN"),
+    ]
+    for name, value in rows:
+        facts.add_row(name, Text(value) if isinstance(value, str) else value)
     parts: list[Table | Text] = [facts]
     if a.claim.findings:
         findings = Table(title="Findings while reproducing", title_justify="left", expand=True)
         for column in ("When", "By", "Finding"):
             findings.add_column(column, overflow="fold")
         for f in a.claim.findings:
-            findings.add_row(f.at.date().isoformat(), f.by, f.text)
+            findings.add_row(f.at.date().isoformat(), Text(f.by), Text(f.text))
         parts += [Text(""), findings]
     return Panel(Group(*parts), title=f"claim {record.id}", title_align="left")
 
@@ -168,7 +173,7 @@ def add(
             paper, metric=metric, value=value, setting=setting, direction=_direction(direction),
             unit=unit,
         )  # fmt: skip
-    _print(record, json, f"Added claim [bold]{record.id}[/] to {record.paper_key}.")
+    _print(record, json, f"Added claim [bold]{record.id}[/] to {escape(record.paper_key)}.")
 
 
 def _where(items: list[str]) -> dict[str, str]:
@@ -230,7 +235,7 @@ def link(
         from_run = FromRun(metric, method, against, as_.strip().lower(), _where(where or []))
     with open_workspace(db, by) as ws:
         record = ws.research.link_run(claim_id, run, numbers, from_run=from_run)
-    _print(record, json, f"Linked run [bold]{run.strip()}[/] to claim {record.id}.")
+    _print(record, json, f"Linked run [bold]{escape(run.strip())}[/] to claim {record.id}.")
 
 
 @claim_app.command("finding")

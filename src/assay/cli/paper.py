@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -42,6 +43,11 @@ PaperArgument = Annotated[
 SEVERITY_STYLE = {Severity.HIGH: "bold red", Severity.MEDIUM: "yellow", Severity.LOW: "dim"}
 
 
+def _plain(*cells: RenderableType) -> list[RenderableType]:
+    """Table cells with user text shown as written, never read as Rich markup."""
+    return [Text(c) if isinstance(c, str) else c for c in cells]
+
+
 # --- adding ----------------------------------------------------------------------
 
 
@@ -53,7 +59,7 @@ def _authors(text: str | None) -> tuple[Author, ...]:
 
 def _report_import(result: PaperImport, json: bool) -> None:
     for warning in result.warnings:
-        output.warn(warning)
+        output.warn(escape(warning))
     if json:
         output.emit_json(result.to_dict())
         return
@@ -63,9 +69,12 @@ def _report_import(result: PaperImport, json: bool) -> None:
     )
     for added in result.added:
         how = f"merged by {added.merged_by}" if added.merged_by else "new"
-        output.console.print(f"  [bold]{added.paper.key}[/]  {added.paper.title}  ({how})")
+        key, title = escape(added.paper.key), escape(added.paper.title)
+        output.console.print(f"  [bold]{key}[/]  {title}  ({escape(how)})")
         for kept in added.kept_out:
-            output.warn(f"{added.paper.key}: {kept} belongs to another paper here; not copied")
+            output.warn(
+                escape(f"{added.paper.key}: {kept} belongs to another paper here; not copied")
+            )
 
 
 @paper_app.command("add")
@@ -156,11 +165,11 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         flags = Text(str(s["red_flags"]) if s["red_flags"] else "—")
         if s["worst_flag"]:
             flags.append(f" ({s['worst_flag']})", style=SEVERITY_STYLE[Severity(s["worst_flag"])])
-        table.add_row(
+        table.add_row(*_plain(
             s["key"], s["title"], str(s["year"] or "—"), s["status"],
             str(s["relevance"] or "—"), flags, str(s["claims"] or "—"),
             ", ".join(s["techniques"]) or "—",
-        )  # fmt: skip
+        ))  # fmt: skip
     output.console.print(table)
 
 
@@ -169,7 +178,7 @@ def _grid(rows: Sequence[tuple[str, RenderableType]]) -> Table:
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for name, value in rows:
-        grid.add_row(name, value)
+        grid.add_row(*_plain(name, value))
     return grid
 
 
@@ -208,10 +217,10 @@ def _passes(record: PaperRecord) -> Table:
     for p in record.passes:
         answers = "\n".join(f"{PASS_QUESTIONS[p.number][k]} {v}" for k, v in p.answers.items())
         style = "green" if p.decision is Decision.CONTINUE else "yellow"
-        table.add_row(
+        table.add_row(*_plain(
             str(p.number), answers, Text(f"{p.decision.value}: {p.reason}", style=style),
             f"{p.by}, {p.on.isoformat()}",
-        )  # fmt: skip
+        ))  # fmt: skip
     return table
 
 
@@ -238,11 +247,11 @@ def _flags(record: PaperRecord) -> Table:
         table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
     for f in record.flags:
         evidence = "\n".join(str(e) for e in f.evidence) + (f"\n{f.note}" if f.note else "")
-        table.add_row(
-            f"{f.kind.value}\n[dim]{RED_FLAG_GUIDE[f.kind]}[/]",
+        table.add_row(*_plain(
+            Text(f.kind.value + "\n").append(RED_FLAG_GUIDE[f.kind], style="dim"),
             Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), evidence,
             "assay (automatic)" if f.origin == "auto" else "reader",
-        )  # fmt: skip
+        ))  # fmt: skip
     return table
 
 
@@ -252,10 +261,10 @@ def _viability(record: PaperRecord) -> RenderableType:
                         ("Green flags", 2)):  # fmt: skip
         table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
     for d, s in record.scores.items():
-        table.add_row(
+        table.add_row(*_plain(
             d.value, f"{s.score}/5", s.notes or "—", "\n".join(s.red_flags) or "—",
             "\n".join(s.green_flags) or "—",
-        )  # fmt: skip
+        ))  # fmt: skip
     lines: list[RenderableType] = [table]
     v = record.viability
     if v is not None:
@@ -291,7 +300,7 @@ def paper_panel(record: PaperRecord) -> Panel:
     if record.claims:
         parts += [Text(""), Text("Claims", style="bold underline")]
         parts.append(claims_table(record.claims, with_paper=False))
-    return Panel(Group(*parts), title=record.paper.title, title_align="left")
+    return Panel(Group(*parts), title=Text(record.paper.title), title_align="left")
 
 
 @paper_app.command("show")
@@ -324,7 +333,11 @@ def link(
     with open_workspace(db, by) as ws:
         record, new = ws.research.link(paper, technique)
     state = "Linked" if new else "Already linked:"
-    _done(record, json, f"{state} [bold]{record.paper.key}[/] ↔ {', '.join(record.techniques)}")
+    _done(
+        record,
+        json,
+        f"{state} [bold]{escape(record.paper.key)}[/] ↔ {escape(', '.join(record.techniques))}",
+    )
 
 
 # --- reading --------------------------------------------------------------------------
@@ -359,7 +372,7 @@ def _text(value: Any, where: str) -> str:
 
 
 def _pass_table(path: Path, number: int, table: Any) -> ReadEntry:
-    where = f"{path}: [pass{number}]"
+    where = f"{path}: pass{number}"
     if not isinstance(table, dict):
         raise InputError(f"{where}: expected a table of answers")
     known = set(PASS_QUESTIONS[number]) | {"decision", "reason", "on"}
@@ -385,14 +398,14 @@ def load_notes(path: Path, only: int | None) -> tuple[list[ReadEntry], dict[str,
     data = _toml(path)
     for name in data:
         if name not in {"pass1", "pass2", "pass3", "note"}:
-            raise InputError(f"{path}: [{name}]: unknown table; expected pass1, pass2, pass3, note")
+            raise InputError(f"{path}: {name}: unknown table; expected pass1, pass2, pass3, note")
     numbers = [n for n in (1, 2, 3) if f"pass{n}" in data and (only is None or n == only)]
     if only is not None and not numbers:
-        raise InputError(f"{path}: no [pass{only}] table")
+        raise InputError(f"{path}: no pass{only} table")
     entries = [_pass_table(path, n, data[f"pass{n}"]) for n in numbers]
     note = data.get("note") if only is None else None
     if note is not None and not isinstance(note, dict):
-        raise InputError(f"{path}: [note]: expected a table")
+        raise InputError(f"{path}: note: expected a table")
     return entries, note
 
 
@@ -443,7 +456,8 @@ def read(
     reason: Annotated[str | None, typer.Option("--reason", help="Why continue or stop.")] = None,
     on: Annotated[str | None, typer.Option("--on", help="When it was read (YYYY-MM-DD).")] = None,
     from_file: Annotated[
-        Path | None, typer.Option("--from", help="A notes TOML file: [pass1]..[pass3], [note].")
+        Path | None,
+        typer.Option("--from", help="A notes TOML file with tables pass1, pass2, pass3, note."),
     ] = None,
     db: DbOption = None,
     by: ByOption = None,
@@ -476,7 +490,7 @@ def read(
         entries = [(number, given, _decision(decision, "--decision"), reason, when)]
     with open_workspace(db, by) as ws:
         record = ws.research.read(paper, entries, note=note)
-    _done(record, json, f"[bold]{record.paper.key}[/]: {record.status[1]}")
+    _done(record, json, f"[bold]{escape(record.paper.key)}[/]: {escape(record.status[1])}")
 
 
 @paper_app.command("note")
@@ -513,7 +527,7 @@ def note(
     }  # fmt: skip
     with open_workspace(db, by) as ws:
         record = ws.research.note(paper, **changes)
-    _done(record, json, f"Wrote the note on [bold]{record.paper.key}[/].")
+    _done(record, json, f"Wrote the note on [bold]{escape(record.paper.key)}[/].")
 
 
 # --- flags, checklist, viability ---------------------------------------------------------
@@ -546,7 +560,11 @@ def flag(
     level = _enum(Severity, severity, "--severity")
     with open_workspace(db, by) as ws:
         record = ws.research.flag(paper, flag_kind, severity=level, evidence=evidence, note=note)
-    _done(record, json, f"Flagged [bold]{record.paper.key}[/]: {flag_kind.value} ({level.value}).")
+    _done(
+        record,
+        json,
+        f"Flagged [bold]{escape(record.paper.key)}[/]: {flag_kind.value} ({level.value}).",
+    )
 
 
 @paper_app.command("unflag")
@@ -561,7 +579,7 @@ def unflag(
     flag_kind = _enum(RedFlagKind, kind, "red flag")
     with open_workspace(db, by) as ws:
         record = ws.research.unflag(paper, flag_kind)
-    _done(record, json, f"Withdrew {flag_kind.value} from [bold]{record.paper.key}[/].")
+    _done(record, json, f"Withdrew {flag_kind.value} from [bold]{escape(record.paper.key)}[/].")
 
 
 def _tick(name: str) -> Any:
@@ -591,7 +609,8 @@ def checklist(
     with open_workspace(db, by) as ws:
         record = ws.research.checklist(paper, changes)
     assert record.checklist is not None
-    _done(record, json, f"[bold]{record.paper.key}[/]: code checklist {record.checklist.score}/5.")
+    key = escape(record.paper.key)
+    _done(record, json, f"[bold]{key}[/]: code checklist {record.checklist.score}/5.")
 
 
 _DIMENSIONS = {
@@ -683,7 +702,7 @@ def viability(
             green=_pairs(green or [], "--green"), factors=factors,
         )  # fmt: skip
     v, advice = record.viability, record.advice
-    message = f"[bold]{record.paper.key}[/]: viability " + (
+    message = f"[bold]{escape(record.paper.key)}[/]: viability " + (
         f"{v.overall:.2f}/5" if v else "partly scored"
     )
     _done(record, json, message + (f"; suggests: {advice.timing.value}" if advice else ""))

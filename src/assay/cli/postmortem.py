@@ -40,6 +40,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Group, RenderableType
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -226,7 +227,7 @@ def new(
     if json:
         output.emit_json(stored.to_dict())
     else:
-        output.console.print(f"Wrote post-mortem [bold]{stored.id}[/] of {stored.subject}.")
+        output.console.print(f"Wrote post-mortem [bold]{stored.id}[/] of {escape(stored.subject)}.")
         output.console.print(postmortem_panel(stored))
 
 
@@ -238,7 +239,7 @@ def postmortem_panel(pm: PostMortem) -> Panel:
             name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None
         )
     for e in pm.timeline:
-        timeline.add_row(e.on.isoformat(), e.kind.value, e.text)
+        timeline.add_row(e.on.isoformat(), e.kind.value, Text(e.text))
     parts.append(timeline)
     if pm.problems:
         parts.append(Text("What went wrong", style="bold underline"))
@@ -264,7 +265,7 @@ def postmortem_panel(pm: PostMortem) -> Panel:
     lines.add_column(overflow="fold")
     for part in parts[1:]:
         lines.add_row(part)
-    return Panel(Group(parts[0], lines), title=title, title_align="left")
+    return Panel(Group(parts[0], lines), title=Text(title), title_align="left")
 
 
 @postmortem_app.command("list")
@@ -279,7 +280,9 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         output.console.print("No post-mortems yet: assay postmortem new SUBJECT --from pm.toml")
     for pm in found:
         patterns = ", ".join(p.value for p in pm.patterns) or "no pattern named"
-        output.console.print(f"[bold]{pm.id}[/] {pm.subject} by {pm.author} ({patterns})")
+        output.console.print(
+            f"[bold]{pm.id}[/] {escape(f'{pm.subject} by {pm.author}')} ({patterns})"
+        )
 
 
 @postmortem_app.command("show")
@@ -316,7 +319,8 @@ def _actions_table(found: list[StoredAction], today: dt.date) -> Table:
         due = Text(s.action.due.isoformat() + (f" ({days} d late)" if late else ""))
         due.stylize("bold red" if late else "")
         opens = s.technique or s.action.question or "—"
-        table.add_row(str(s.id), s.action.text, s.action.owner, due, s.subject, opens)
+        cells = (s.action.text, s.action.owner, due, s.subject, opens)
+        table.add_row(str(s.id), *(Text(c) if isinstance(c, str) else c for c in cells))
     return table
 
 
@@ -354,7 +358,7 @@ def done(
     if json:
         output.emit_json(closed.to_dict(dt.date.today()))
     else:
-        output.console.print(f"Done: {closed.action.text} ({closed.action.done_on})")
+        output.console.print(escape(f"Done: {closed.action.text} ({closed.action.done_on})"))
 
 
 @postmortem_app.command("open-question")
@@ -373,7 +377,8 @@ def open_question(
     if json:
         output.emit_json(technique.to_dict())
     else:
-        output.console.print(f"Opened [bold]{technique.name}[/] in ASSESS: {technique.summary}")
+        name, summary = escape(technique.name), escape(technique.summary or "")
+        output.console.print(f"Opened [bold]{name}[/] in ASSESS: {summary}")
 
 
 @postmortem_app.command("patterns")
@@ -398,7 +403,7 @@ def patterns(db: DbOption = None, json: JsonOption = False) -> None:
             table.add_row(kind, item.value, str(n) if n else "[dim]0[/]")
         table.add_section()
     for cause, n in report.recurring_causes:
-        table.add_row("recurring root cause", cause, str(n))
+        table.add_row("recurring root cause", Text(cause), str(n))
     output.console.print(table)
 
 

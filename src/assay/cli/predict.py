@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
@@ -57,7 +58,7 @@ def _line(prediction: Prediction) -> str:
     r = prediction.resolution
     state = f"resolved {r.outcome.value.upper()}" if r else f"open until {prediction.resolve_by}"
     shown = f"{latest:.0%}" if latest is not None else "—"
-    return f"[bold]{prediction.id}[/] {prediction.question} ({shown}, {state})"
+    return f"[bold]{prediction.id}[/] {escape(prediction.question)} ({shown}, {state})"
 
 
 @predict_app.command("add")
@@ -153,14 +154,17 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
     for p in predictions:
         r = p.resolution
         late = r is None and p.is_due(today)
+        question = Text(p.question)
+        if p.criterion:
+            question.append(f"\ncriterion: {p.criterion}", style="dim")
         table.add_row(
             p.id or "",
-            p.question + (f"\n[dim]criterion: {p.criterion}[/]" if p.criterion else ""),
-            ", ".join(f"{f.by} {f.p:.0%}" for f in p.forecasts),
+            question,
+            Text(", ".join(f"{f.by} {f.p:.0%}" for f in p.forecasts)),
             Text(p.resolve_by.isoformat() + (" OVERDUE" if late else ""),
                  style="bold red" if late else ""),
-            f"{r.outcome.value} ({r.by}, {r.at.date()})" if r else "—",
-            ", ".join(p.tags) or "—",
+            Text(f"{r.outcome.value} ({r.by}, {r.at.date()})" if r else "—"),
+            Text(", ".join(p.tags) or "—"),
         )  # fmt: skip
     output.console.print(table)
 
@@ -194,9 +198,9 @@ def _print_report(report: ScoreReport) -> None:
     if report.overall.count:
         print_(_calibration(report.overall))
     for who, s in report.by_person.items():
-        print_(_score_line(f"  {who}", s))
+        print_(_score_line(f"  {escape(who)}", s))
     for tag, s in report.by_tag.items():
-        print_(_score_line(f"  tag {tag}", s))
+        print_(_score_line(f"  tag {escape(tag)}", s))
     if report.overdue:
         print_(f"[bold red]{len(report.overdue)} prediction(s) past their date, unresolved:[/]")
         for p in report.overdue:
@@ -258,7 +262,7 @@ def score(
     else:
         _print_report(report)
         if plot is not None:
-            output.console.print(f"Calibration plot written to {plot}")
+            output.console.print(f"Calibration plot written to {escape(str(plot))}")
 
 
 @predict_app.command("check")
@@ -300,7 +304,7 @@ def check(
         output.console.print("No open prediction has a criterion to check.")
     for c in checks:
         state = "resolved" if c.resolved else "still open"
-        output.console.print(f"{_line(c.prediction)}: {c.outcome}, {state}. {c.reason}")
+        output.console.print(f"{_line(c.prediction)}: {c.outcome}, {state}. {escape(c.reason)}")
 
 
 @predict_app.command("import")
@@ -314,7 +318,9 @@ def import_(
     with open_workspace(db, by) as ws:
         result = ws.research.import_fatebook(path)
     for title in result.skipped:
-        output.warn(f"skipped the multiple-choice question {title!r}: assay predicts yes/no")
+        output.warn(
+            escape(f"skipped the multiple-choice question {title!r}: assay predicts yes/no")
+        )
     if json:
         output.emit_json(result.to_dict())
     else:
@@ -333,7 +339,7 @@ def export(
     with open_workspace(db) as ws:
         text = ws.research.export_fatebook()
     _write(out, text)
-    output.console.print(f"Wrote {out}")
+    output.console.print(f"Wrote {escape(str(out))}")
 
 
 def _write(path: Path, text: str) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
@@ -54,7 +55,7 @@ def export(
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{out}: cannot write it ({exc.strerror})") from None
-    output.console.print(f"Wrote the radar to {out} ({name}).")
+    output.console.print(escape(f"Wrote the radar to {out} ({name})."))
 
 
 def import_(
@@ -71,7 +72,9 @@ def import_(
     if json:
         output.emit_json({"imported": [t.to_dict() for t in techniques]})
     else:
-        output.console.print(f"Imported {len(techniques)} technique(s) from {path} ({name}).")
+        output.console.print(
+            escape(f"Imported {len(techniques)} technique(s) from {path} ({name}).")
+        )
 
 
 def register(app: typer.Typer) -> None:

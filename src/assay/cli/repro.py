@@ -137,7 +137,7 @@ def _table(report: DiffReport) -> Table:
         else:
             mark = Text("ok", style="green")
         table.add_row(
-            layer.name,
+            Text(layer.name),
             str(layer.reference_shape) if layer.reference_shape is not None else "—",
             str(layer.candidate_shape) if layer.candidate_shape is not None else "—",
             _cell(layer.max_abs_error),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from assay.cli import output
 from assay.cli.common import DbOption, JsonOption, open_workspace
@@ -30,13 +32,14 @@ def search(
         output.emit_json({"query": text, "hits": [h.to_dict() for h in hits]})
         return
     if not hits:
-        output.console.print(f"Nothing in the record mentions {text!r}.")
+        output.console.print(escape(f"Nothing in the record mentions {text!r}."))
         return
     table = Table(expand=True)
     for name, ratio in (("Kind", 0), ("Ref", 1), ("Where", 2), ("Match", 4)):
         table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
     for hit in hits:
-        table.add_row(hit.kind, hit.ref, f"{hit.title} ({hit.field})", hit.snippet)
+        cells = (hit.kind, hit.ref, f"{hit.title} ({hit.field})", hit.snippet)
+        table.add_row(*(Text(c) for c in cells))
     output.console.print(table)
 
 

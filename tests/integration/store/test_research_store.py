@@ -571,7 +571,7 @@ def test_a_postmortem_takes_its_timeline_from_the_radar_and_opens_a_question(
     ws: Workspace, r: ResearchRecord
 ) -> None:
     ws.add_technique("Linformer", area="architecture", at=T0)
-    ws.move("Linformer", Ring.TRIAL, why="3x faster", at=T0 + dt.timedelta(days=30))
+    ws.move("Linformer", Ring.HOLD, why="wait for kernels", at=T0 + dt.timedelta(days=30))
     ws.move("Linformer", Ring.SKIP, why="vanished against FA", at=T0 + dt.timedelta(days=90))
     wrong = r.predict("Linformer ships", 0.7, dt.date(2026, 3, 1))
     stored = r.add_postmortem(
@@ -645,8 +645,9 @@ def test_patterns_count_postmortems_not_mentions(r: ResearchRecord) -> None:
 
 def _radar(ws: Workspace) -> None:
     ws.add_technique("FlashAttention", area="inference", summary="IO-aware", at=T0)
-    ws.move("FlashAttention", Ring.TRIAL, why="prototype works", at=T0 + dt.timedelta(days=5))
+    ws.move("FlashAttention", Ring.HOLD, why="wait for sm90", at=T0 + dt.timedelta(days=5))
     ws.add_technique("Linformer", area="architecture", summary="projection", at=T0)
+    ws.move("Linformer", Ring.HOLD, why="unclear", at=T0 + dt.timedelta(days=7))
     ws.move("Linformer", Ring.SKIP, why="vanished", at=T0 + dt.timedelta(days=9))
 
 
