@@ -22,8 +22,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 IN_CI = os.environ.get("CI") == "true"
+
+# Property tests: no deadlines (a timing assertion in disguise on a shared machine), and
+# in CI the same examples every run, so a red build always reproduces.
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True)
+settings.load_profile("ci" if IN_CI else "dev")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -12,8 +12,11 @@ import datetime as dt
 import functools
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
 
 from assay.errors import InputError, NoWorkspaceError, WorkspaceError
 from assay.pipeline import radar
@@ -238,15 +241,47 @@ class Workspace:
             return technique_rows.all_techniques(session)
 
     def move(
-        self, name: str, ring: Ring, *, why: str | None = None, at: dt.datetime | None = None
+        self,
+        name: str,
+        ring: Ring,
+        *,
+        why: str | None = None,
+        at: dt.datetime | None = None,
+        override: bool = False,
     ) -> RingMove:
-        """Move a technique to another ring, recording who, when and why."""
+        """Move a technique to another ring, recording who, when and why.
+
+        A promotion into TRIAL or ADOPT needs a YES gate decision on one of the
+        technique's prototypes, or ``override`` with a reason, recorded as an
+        override; ADOPT also needs the three knowledge-transfer artifacts (see
+        :func:`assay.pipeline.radar.check_backing`).
+        """
         with self.db.write() as session:
             stored, current = technique_rows.ring_of(session, name)
             reason = radar.check_move(stored, current, ring, why)
-            return technique_rows.move(
+            backing = self.decisions.radar_backing(
+                session, stored, current, ring, why=reason, override=override
+            )
+            if backing is not None and not reason:
+                reason = backing.summary
+            moved = technique_rows.move(
                 session, stored, to=ring, by=self.user, why=reason, at=at or _now()
             )
+            if backing is not None:
+                self.decisions.record_backing(session, stored, backing)
+            return moved
+
+    def import_techniques(self, techniques: Sequence[Technique]) -> list[Technique]:
+        """Record techniques with the ring history they had elsewhere, in one transaction.
+
+        For bringing in a radar kept before assay (another tool, a spreadsheet): the
+        history is written as it happened, each move with its own author, time and
+        reason. The evidence rules bind moves made in assay, not history brought in.
+        """
+        with self.db.write() as session:
+            for technique in techniques:
+                _import_one(session, technique)
+            return [technique_rows.get(session, t.name) for t in techniques]
 
     def set_next(self, name: str, action: str, *, due: dt.date | None) -> Technique:
         """Set the technique's next action and due date (an empty action clears it)."""
@@ -259,6 +294,30 @@ class Workspace:
     def overdue(self, today: dt.date | None = None) -> list[Technique]:
         """Techniques whose next action is past its due date."""
         return radar.overdue(self.techniques(), today or dt.date.today())
+
+
+def _import_one(session: Session, technique: Technique) -> None:
+    if not technique.history:
+        raise InputError(f"{technique.name}: no placement on the radar to import")
+    first, *later = technique.history
+    name = radar.check_name(technique.name)
+    technique_rows.add(
+        session,
+        name=name,
+        area=radar.check_name(technique.area, field="area"),
+        ring=first.to_ring,
+        owner=technique.owner,
+        summary=technique.summary,
+        by=first.by,
+        why=first.why,
+        at=first.at,
+    )
+    for move in later:
+        technique_rows.move(session, name, to=move.to_ring, by=move.by, why=move.why, at=move.at)
+    if technique.next_action:
+        technique_rows.set_next(
+            session, name, action=technique.next_action, due=technique.due, at=first.at
+        )
 
 
 def _clean(text: str | None) -> str | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assay.errors import WorkspaceError
+from assay.pipeline.radar import RingMove, Technique
 from assay.types import Ring
 from assay.workspace.core import DIRNAME, Workspace
 from assay.workspace.settings import load_settings
@@ -192,27 +193,35 @@ _RADAR: tuple[_Entry, ...] = (
 )
 
 
+def _technique(entry: _Entry, ctx: DemoContext) -> Technique:
+    moves: list[RingMove] = []
+    previous: Ring | None = None
+    for days, ring, by, why in entry.moves:
+        moves.append(RingMove(previous, ring, ctx.days_ago(days), by, why))
+        previous = ring
+    action, due = (None, None)
+    if entry.next_action is not None:
+        action = entry.next_action[0]
+        due = ctx.today + dt.timedelta(days=entry.next_action[1])
+    return Technique(
+        name=entry.name,
+        area=entry.area,
+        ring=moves[-1].to_ring,
+        owner=entry.owner,
+        summary=entry.summary,
+        next_action=action,
+        due=due,
+        history=tuple(moves),
+    )
+
+
 def _radar_step(ws: Workspace, ctx: DemoContext) -> None:
-    """The team's radar: a dozen techniques with history, owners and next actions."""
-    for entry in _RADAR:
-        first_days, first_ring, first_by, first_why = entry.moves[0]
-        ws.user = first_by
-        ws.add_technique(
-            entry.name,
-            area=entry.area,
-            ring=first_ring,
-            owner=entry.owner,
-            summary=entry.summary,
-            why=first_why,
-            at=ctx.days_ago(first_days),
-        )
-        for days, ring, by, why in entry.moves[1:]:
-            ws.user = by
-            ws.move(entry.name, ring, why=why, at=ctx.days_ago(days))
-        if entry.next_action is not None:
-            text, due_in = entry.next_action
-            ws.set_next(entry.name, text, due=ctx.today + dt.timedelta(days=due_in))
-    ctx.log.append(f"radar: {len(_RADAR)} techniques across {len({e.area for e in _RADAR})} areas")
+    """The team's radar as it stood before assay: a dozen techniques with their history."""
+    ws.import_techniques([_technique(entry, ctx) for entry in _RADAR])
+    ctx.log.append(
+        f"radar: {len(_RADAR)} techniques across {len({e.area for e in _RADAR})} areas, "
+        "with the ring history the team kept before assay"
+    )
 
 
 def _bench_step(ws: Workspace, ctx: DemoContext) -> None:
