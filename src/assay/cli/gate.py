@@ -1,0 +1,259 @@
+"""``assay gate``: review a prototype's gate, decide it, check kill criteria, export MADR."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from assay.cli import output
+from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.criteria import Evaluation
+from assay.errors import InputError
+from assay.pipeline.gates import Answer
+from assay.store.study import GateReview
+
+gate_app = typer.Typer(
+    help="Gates: the recommended answer from the evidence, decisions, CI checks, MADR export.",
+    no_args_is_help=True,
+)
+
+NameArgument = Annotated[str, typer.Argument(help="The prototype (any case).")]
+
+ANSWER_STYLE = {Answer.YES: "bold green", Answer.NO: "bold red", Answer.NOT_YET: "bold yellow"}
+OUTCOME_STYLE = {"PASS": "green", "FAIL": "bold red", "UNDETERMINED": "yellow"}
+
+
+def _criteria_table(review: GateReview) -> Table:
+    table = Table(title="Criteria", title_justify="left", expand=True)
+    table.add_column("Kind", no_wrap=True)
+    table.add_column("Criterion", ratio=2, overflow="fold")
+    table.add_column("Outcome", no_wrap=True)
+    table.add_column("Evidence", ratio=4, overflow="fold")
+    for item in review.criteria:
+        evaluation = item.evaluation
+        reason = _because(evaluation)
+        for child in evaluation.children:
+            reason += f"\n• {child.outcome.value} {child.expression}: {_because(child)}"
+        table.add_row(
+            item.kind,
+            escape(item.criterion.canonical),
+            Text(item.outcome.value, style=OUTCOME_STYLE[item.outcome.value]),
+            escape(reason),
+        )
+    return table
+
+
+def _because(evaluation: Evaluation) -> str:
+    """The evaluation's summary without its outcome and expression (shown beside it)."""
+    text = evaluation.summary()
+    prefix = f"{evaluation.outcome.value}  {evaluation.expression}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+def print_review(review: GateReview) -> None:
+    """The review for people: the answer, its reasons, every criterion, the checks."""
+    rec = review.recommendation
+    console = output.console
+    console.print(
+        f"[bold]{escape(review.prototype)}[/] ({escape(review.technique)}), "
+        f"{rec.stage.value} gate: {rec.question}"
+    )
+    console.print(
+        Text("recommended: ", style="bold").append(rec.answer.label, ANSWER_STYLE[rec.answer])
+    )
+    for reason in rec.reasons:
+        console.print(f"  - {escape(reason)}")
+    if rec.criteria:
+        console.print(_criteria_table(review))
+    for check in rec.checks:
+        state = "[green]met[/]" if check.passed else "[bold red]NOT met[/]"
+        console.print(f"stage check {state}: {escape(check.name)}: {escape(check.detail)}")
+    if review.sources:
+        sources = sorted(set(review.sources.values()))
+        console.print("evidence: " + escape("; ".join(sources)))
+    frozen = "frozen" if review.frozen else "not frozen yet"
+    console.print(f"[dim]criteria {frozen}; runs judging: {', '.join(review.runs) or 'none'}[/]")
+    for warning in review.warnings:
+        output.warn(escape(warning))
+
+
+@gate_app.command("review")
+def review(name: NameArgument, db: DbOption = None, json: JsonOption = False) -> None:
+    """Every criterion with its evaluation and the evidence behind it, and a recommended answer."""
+    with open_workspace(db) as ws:
+        result = ws.decisions.review(name)
+    if json:
+        output.emit_json(result.to_dict())
+    else:
+        print_review(result)
+
+
+def _advocates(texts: list[str] | None) -> list[tuple[str, str]]:
+    pairs = []
+    for text in texts or []:
+        who, sep, position = text.partition("=")
+        if not sep or not who.strip() or not position.strip():
+            raise InputError(
+                f"--advocate {text!r} is not NAME=POSITION; for example --advocate 'Marco=no: "
+                "the P99 gain is within noise'"
+            )
+        pairs.append((who.strip(), position.strip()))
+    return pairs
+
+
+@gate_app.command("decide")
+def decide(
+    name: NameArgument,
+    answer: Annotated[str, typer.Argument(help="yes, no or not-yet.")],
+    why: Annotated[str, typer.Option("--why", help="What the decision rests on.")],
+    conditions: Annotated[
+        str, typer.Option("--conditions", help="Conditions attached to the answer.")
+    ] = "",
+    override: Annotated[
+        bool,
+        typer.Option(
+            "--override", help="Decide against the recommendation; marked as an override for good."
+        ),
+    ] = False,
+    advocate: Annotated[
+        list[str] | None,
+        typer.Option("--advocate", help="Who argued what: NAME=POSITION (repeat)."),
+    ] = None,
+    revisit_when: Annotated[
+        str, typer.Option("--revisit-when", help="The condition under which to look again.")
+    ] = "",
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Answer the gate (approver or admin only); refused decisions leave no trace."""
+    parsed = Answer.parse(answer)
+    pairs = _advocates(advocate)
+    with open_workspace(db, by) as ws:
+        record = ws.decisions.decide(
+            name,
+            parsed,
+            why=why,
+            conditions=conditions,
+            override=override,
+            advocates=pairs,
+            revisit_when=revisit_when,
+        )
+        after = ws.decisions.prototype(name)
+    if json:
+        output.emit_json(record.to_dict())
+        return
+    d = record.decision
+    mark = " [bold red](override: recommended " + d.recommended.label + ")[/]" if d.override else ""
+    output.console.print(
+        f"Recorded {d.stage.value} gate of [bold]{escape(record.prototype)}[/]: "
+        f"[{ANSWER_STYLE[d.answer]}]{d.answer.label}[/]{mark} by {escape(d.decided_by)}."
+    )
+    if after.status == "active" and after.stage is not d.stage:
+        output.console.print(f"{escape(after.name)} moves to {after.stage.value}.")
+    elif after.status != "active":
+        output.console.print(f"{escape(after.name)} is now {after.status}.")
+
+
+@gate_app.command("check")
+def check(
+    name: Annotated[
+        str | None, typer.Argument(help="One prototype; default: every active one.")
+    ] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Exit with 1 when any kill criterion fires (for CI); 0 otherwise."""
+    with open_workspace(db) as ws:
+        results = ws.decisions.check(name)
+    fired = [r for r in results if r.fired]
+    if json:
+        output.emit_json({"fired": bool(fired), "prototypes": [r.to_dict() for r in results]})
+    else:
+        for result in results:
+            if result.fired:
+                output.console.print(f"[bold red]KILL[/] {escape(result.prototype)}:")
+                for item in result.fired:
+                    output.console.print(
+                        f"  {item.kind} criterion fires: {escape(item.criterion.canonical)}: "
+                        f"{escape(item.evaluation.reason)}"
+                    )
+            else:
+                output.console.print(f"[green]ok[/] {escape(result.prototype)}")
+            if result.timebox_expired:
+                output.warn(f"the time-box of {escape(result.prototype)} has expired")
+        if not results:
+            output.console.print("No active prototypes to check.")
+    if fired:
+        raise typer.Exit(1)
+
+
+@gate_app.command("export")
+def export(
+    name: NameArgument,
+    madr: Annotated[bool, typer.Option("--madr", help="As a MADR 4 decision record.")] = False,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", help="The gate to export; default: the newest.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the newest gate decision as a decision record (MADR 4 Markdown)."""
+    if not madr:
+        raise InputError("choose the format of the record: --madr (MADR 4 Markdown)")
+    with open_workspace(db) as ws:
+        text = ws.decisions.madr(name, stage=stage)
+    if out is None:
+        output.console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+    output.console.print(f"Wrote the decision record to {escape(str(out))}.")
+
+
+@gate_app.command("history")
+def history(
+    name: Annotated[str | None, typer.Argument(help="One prototype; default: all.")] = None,
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """List gate decisions, oldest first, overrides marked."""
+    with open_workspace(db) as ws:
+        records = ws.decisions.decisions(name)
+    if json:
+        output.emit_json({"decisions": [r.to_dict() for r in records]})
+        return
+    if not records:
+        output.console.print("No gate decisions yet.")
+        return
+    table = Table(expand=True)
+    for column in ("When", "Prototype", "Gate", "Answer", "Recommended", "By", "Why"):
+        table.add_column(column, overflow="fold")
+    for r in records:
+        d = r.decision
+        answer = Text(d.answer.label, style=ANSWER_STYLE[d.answer])
+        if d.override:
+            answer.append(" OVERRIDE", style="bold red")
+        table.add_row(
+            f"{d.at:%Y-%m-%d}",
+            escape(r.prototype),
+            d.stage.value,
+            answer,
+            d.recommended.label,
+            escape(d.decided_by),
+            escape(d.why),
+        )
+    output.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(gate_app, name="gate")

@@ -1,0 +1,46 @@
+"""``assay status``: what needs attention now."""
+
+from __future__ import annotations
+
+import typer
+from rich.markup import escape
+
+from assay.cli import output
+from assay.cli.common import DbOption, JsonOption, open_workspace
+
+
+def status(db: DbOption = None, json: JsonOption = False) -> None:
+    """Prototypes whose kill criteria fire or time-box expired, gates awaiting a decision,
+    stale radar blips."""
+    with open_workspace(db) as ws:
+        result = ws.decisions.status()
+        stale = ws.decisions.stale_techniques(today=result.today)
+    if json:
+        output.emit_json(result.to_dict() | {"stale": [s.to_dict() for s in stale]})
+        return
+    console = output.console
+    console.print(f"[bold]{result.active}[/] active prototype(s), {result.today.isoformat()}")
+    for flag in result.killed:
+        console.print(f"[bold red]kill criteria fire[/] {escape(flag.prototype)}:")
+        for text in flag.fired:
+            console.print(f"  {escape(text)}", highlight=False)
+    for flag in result.expired:
+        console.print(
+            f"[bold red]time-box expired[/] {escape(flag.prototype)} (ended {flag.timebox_end})"
+        )
+    for gate in result.awaiting:
+        console.print(
+            f"[bold yellow]awaiting a decision[/] {escape(gate.prototype)}, {gate.stage.value} "
+            f"gate: recommended {gate.recommended.label}"
+        )
+    for blip in stale:
+        console.print(
+            f"[magenta]stale[/] {escape(blip.technique)} ({blip.ring.value}): "
+            + escape("; ".join(blip.reasons))
+        )
+    if not (result.killed or result.expired or result.awaiting or stale):
+        console.print("[green]Nothing needs attention.[/]")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)

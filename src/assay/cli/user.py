@@ -1,0 +1,81 @@
+"""``assay user``: who may contribute, decide gates and administer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from assay.cli import output
+from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.pipeline.gates import Role
+
+user_app = typer.Typer(
+    help="Users and roles: viewer < contributor < approver < admin.", no_args_is_help=True
+)
+
+RoleOption = Annotated[str, typer.Option("--role", help="viewer, contributor, approver or admin.")]
+
+
+@user_app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The user's name, as --by or ASSAY_USER gives it.")],
+    role: RoleOption,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Register a user with a role (the first must be an admin; then admins add users)."""
+    parsed = Role.parse(role)
+    with open_workspace(db, by) as ws:
+        user = ws.decisions.add_user(name, parsed)
+    if json:
+        output.emit_json(user.to_dict())
+    else:
+        output.console.print(f"Added [bold]{escape(user.name)}[/] as {user.role.value}.")
+
+
+@user_app.command("set-role")
+def set_role(
+    name: Annotated[str, typer.Argument(help="The user.")],
+    role: Annotated[str, typer.Argument(help="viewer, contributor, approver or admin.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Change a user's role (admin only)."""
+    parsed = Role.parse(role)
+    with open_workspace(db, by) as ws:
+        user = ws.decisions.set_role(name, parsed)
+    if json:
+        output.emit_json(user.to_dict())
+    else:
+        output.console.print(f"[bold]{escape(user.name)}[/] is now {user.role.value}.")
+
+
+@user_app.command("list")
+def list_(db: DbOption = None, json: JsonOption = False) -> None:
+    """List the users and their roles."""
+    with open_workspace(db) as ws:
+        users = ws.decisions.users()
+    if json:
+        output.emit_json({"users": [u.to_dict() for u in users]})
+        return
+    if not users:
+        output.console.print(
+            "No users yet; anyone may change the record, but no one may decide a gate. "
+            "Start with an admin: assay user add NAME --role admin"
+        )
+        return
+    table = Table()
+    for column in ("User", "Role", "Added by", "Since"):
+        table.add_column(column)
+    for u in users:
+        table.add_row(escape(u.name), u.role.value, escape(u.by), f"{u.created_at:%Y-%m-%d}")
+    output.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(user_app, name="user")

@@ -1,0 +1,195 @@
+"""The demo's decision step: the tiled-attention study carried through a gate.
+
+:func:`decisions_step` runs after the radar and the benchmark steps of
+:mod:`assay.workspace.demo`: the team's users and roles; the technique
+"FlashAttention-style tiling" on the radar; a prototype registered two weeks
+earlier with its hypothesis, success and kill criteria and time-box; the
+benchmark run that judges it (the demo's own, or a small one run here when there
+is none), which freezes the criteria; the gate's review; a decision by the demo's
+approver; the radar move the YES allows; and the decision exported as a MADR
+record, attached to the technique.
+
+:func:`backfill_move` is for the radar step's history, which predates the record:
+moves into TRIAL and ADOPT are recorded as overrides (there was no gate), with
+the knowledge-transfer artifacts attached before an ADOPT.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from assay.pipeline.gates import Answer
+from assay.pipeline.prototype import Prototype
+from assay.pipeline.radar import ARTIFACT_KINDS, EVIDENCE_RINGS
+from assay.types import Ring
+
+if TYPE_CHECKING:
+    from assay.workspace.core import Workspace
+    from assay.workspace.demo import DemoContext
+
+__all__ = ["DEMO_PROTOTYPE", "DEMO_TECHNIQUE", "backfill_move", "decisions_step"]
+
+DEMO_TECHNIQUE = "FlashAttention-style tiling"
+DEMO_PROTOTYPE = "tiled-attention-memory"
+MODULE = "assay.demo_study.attention"
+
+_USERS = (
+    ("Priya", "admin"),
+    ("Sam", "approver"),
+    ("Marco", "contributor"),
+    ("Aiko", "contributor"),
+)
+
+_PROTOTYPE = {
+    "name": DEMO_PROTOTYPE,
+    "technique": DEMO_TECHNIQUE,
+    "hypothesis": (
+        "Computing attention tile by tile with an online softmax cuts peak memory by more "
+        "than half at 4096 tokens, with outputs equal to exact attention"
+    ),
+    "stage": "discovery",
+    "strategy": "from-scratch",
+    "timebox": "3w",
+    "success": [
+        "effect(memory.peak_heap) <= -50%",
+        "candidate.max_abs_error < 0.0001",
+    ],
+    "kill": {
+        "hard": ["not_worse(memory.peak_rss, margin=10%)"],
+        "soft": ["verdict(matches_reference) != worse"],
+    },
+    "requirements": ["exact attention: no approximation of the softmax"],
+    "evidence": [MODULE],
+}
+
+_ARTIFACT_TEXT = {
+    "implementation": "# {name}: implementation\n\nWhere the code lives, how it is built "
+    "and configured, and the tests that guard it.\n",
+    "decision-record": "# {name}: decision record\n\nWhy the team adopted it, on what "
+    "evidence, and what would make it reconsider.\n",
+    "runbook": "# {name}: runbook\n\nHow to turn it on and off, what to watch, and how to "
+    "roll back.\n",
+}
+
+
+def backfill_move(
+    ws: Workspace, name: str, ring: Ring, *, why: str, at: dt.datetime | None = None
+) -> None:
+    """Record a historical ring move, from before the record existed.
+
+    A promotion into TRIAL or ADOPT had no gate decision behind it, so it is
+    recorded as an override (with ``why``); before an ADOPT the three
+    knowledge-transfer artifacts are attached as short documents.
+    """
+    if ring is Ring.ADOPT:
+        have = ws.decisions.artifacts(name)
+        for kind in ARTIFACT_KINDS:
+            if kind not in have:
+                text = _ARTIFACT_TEXT[kind].format(name=name)
+                ws.decisions.attach_text(name, kind, f"{kind}.md", text, at=at)
+    ws.move(name, ring, why=why, at=at, override=ring in EVIDENCE_RINGS)
+
+
+def _users(ws: Workspace) -> None:
+    if ws.decisions.users():
+        return
+    ws.user = _USERS[0][0]
+    for name, role in _USERS:
+        ws.decisions.add_user(name, role)
+
+
+def _run_id(ws: Workspace, ctx: DemoContext) -> str:
+    """The demo's attention run, or a small one run now."""
+    known = ctx.runs.get("attention")
+    if known is not None:
+        return known
+    for info in ws.runs.list():
+        if info.name == MODULE or info.source == MODULE:
+            return info.run_id
+    from assay.bench import load_module
+    from assay.demo_study import demo_options
+
+    ws.user = "Marco"
+    run_id, _ = ws.runs.start(
+        None, demo_options(trials=3, plan_seed=20261126), spec=load_module(MODULE)
+    )
+    ctx.runs["attention"] = run_id
+    return run_id
+
+
+def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
+    """Prototype, pre-registration, evaluation, gate, decision, radar move, MADR record."""
+    _users(ws)
+    registered = ctx.days_ago(14)
+    ws.user = "Marco"
+    ws.add_technique(
+        DEMO_TECHNIQUE,
+        area="inference",
+        owner="Marco",
+        summary="Exact attention computed tile by tile with an online softmax, never holding "
+        "the n x n score matrix.",
+        why="FlashAttention's IO-aware tiling, tried on our CPU path",
+        at=ctx.days_ago(21),
+    )
+    prototype = Prototype.from_dict(_PROTOTYPE, today=registered.date())
+    ws.decisions.new_prototype(
+        prototype,
+        portfolio="core",
+        candidate="tiled",
+        point={"n": 4096},
+        cost_inputs={
+            "engineer_weeks": 2,
+            "cost_per_engineer_week": 4000,
+            "requests_per_month": 30_000_000,
+            "price_per_compute_hour": 2.5,
+        },
+        at=registered,
+    )
+    run_id = _run_id(ws, ctx)
+    record = ws.decisions.link_run(DEMO_PROTOTYPE, run_id)
+    ws.decisions.set_facts(
+        DEMO_PROTOTYPE, declared_scale=4096, scale_unit="tokens", scale_param="n"
+    )
+    review = ws.decisions.review(DEMO_PROTOTYPE, today=ctx.today)
+    recommended = review.recommendation.answer
+    freeze = record.freeze
+    ctx.log.append(
+        f"prototype {DEMO_PROTOTYPE}: {len(prototype.success)} success and "
+        f"{len(prototype.kill)} kill criteria registered 14 days ago, frozen at the start of "
+        f"run {run_id} (hash {freeze.content_hash[:12] if freeze else '—'})"
+    )
+    ctx.log.append(
+        f"gate review ({review.stage.value}): recommended {recommended.label}; "
+        + "; ".join(review.recommendation.reasons)
+    )
+    ws.user = "Sam"
+    why = {
+        Answer.YES: "every pre-registered criterion passes: peak memory at 4096 tokens falls "
+        "far more than half with exact outputs; time is not part of this gate",
+        Answer.NO: "the evidence says the hypothesis does not hold",
+        Answer.NOT_YET: "the evidence does not settle the criteria yet",
+    }[recommended]
+    decision = ws.decisions.decide(
+        DEMO_PROTOTYPE,
+        recommended,
+        why=why,
+        conditions="validate against a fused library kernel, the honest baseline",
+        advocates=[
+            ("Marco", "yes: memory is what limits our long-context batches"),
+            ("Aiko", "not yet: the time effect at 4096 tokens is still inconclusive"),
+        ],
+        revisit_when="a fused attention kernel is available on our CPU path",
+        today=ctx.today,
+    )
+    ctx.log.append(
+        f"decision: Sam (approver) answered {decision.answer.label} at the "
+        f"{decision.decision.stage.value} gate of {DEMO_PROTOTYPE}"
+    )
+    if decision.answer is Answer.YES:
+        ws.move(DEMO_TECHNIQUE, Ring.TRIAL)
+        ctx.log.append(f"radar: {DEMO_TECHNIQUE} ASSESS → TRIAL, backed by that YES")
+    path = ctx.root / f"{DEMO_PROTOTYPE}.madr.md"
+    path.write_text(ws.decisions.madr(DEMO_PROTOTYPE), encoding="utf-8")
+    ws.decisions.attach(DEMO_TECHNIQUE, "decision-record", path)
+    ctx.log.append(f"decision record: {path.name} (MADR 4), attached to {DEMO_TECHNIQUE}")
