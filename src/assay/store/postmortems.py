@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -27,7 +28,10 @@ from assay.pipeline.postmortem import (
     TimelineEvent,
     WhyChain,
 )
+from assay.pipeline.radar import REASON_REQUIRED, RingMove
 from assay.pipeline.reading import RedFlagKind
+from assay.store import techniques as technique_rows
+from assay.store.decision_models import PrototypeRow
 from assay.store.models import TechniqueRow
 from assay.store.research_models import PostMortemActionRow, PostMortemRow
 
@@ -39,6 +43,7 @@ __all__ = [
     "all_postmortems",
     "find_row",
     "parse_action_id",
+    "subject_of",
     "to_value",
 ]
 
@@ -166,6 +171,53 @@ def add(
     session.add(row)
     session.flush()
     return to_value(row)
+
+
+def _timeline(history: Sequence[RingMove]) -> tuple[TimelineEvent, ...]:
+    """A post-mortem's timeline from a technique's ring history: its first placement,
+    each move, and a last move to HOLD or SKIP as the outcome."""
+    events = []
+    for i, move in enumerate(history):
+        text = f"{move.to_ring.value}: {move.why} ({move.by})"
+        if i == 0:
+            kind = EventKind.FIRST_SEEN
+        elif i == len(history) - 1 and move.to_ring in REASON_REQUIRED:
+            kind = EventKind.OUTCOME
+        else:
+            kind = EventKind.MILESTONE
+        events.append(TimelineEvent(move.at.date(), kind, text))
+    return tuple(events)
+
+
+def _prototype_timeline(row: PrototypeRow) -> tuple[TimelineEvent, ...]:
+    """A prototype's timeline: its registration, each gate decision, and a NO that
+    stopped it as the outcome."""
+    events = [TimelineEvent(row.registered_at.date(), EventKind.FIRST_SEEN, "registered")]
+    for i, d in enumerate(row.decisions):
+        last_no = i == len(row.decisions) - 1 and d.answer == "no" and row.status == "stopped"
+        kind = EventKind.OUTCOME if last_no else EventKind.MILESTONE
+        text = f"{d.stage} gate: {d.answer.upper()} ({d.decided_by}): {d.why}"
+        events.append(TimelineEvent(d.at.date(), kind, text))
+    return tuple(events)
+
+
+def subject_of(session: Session, pm: PostMortem) -> tuple[PostMortem, TechniqueRow | None]:
+    """The post-mortem named after the technique or prototype it is about (their own
+    spelling), its timeline taken from their record when it has none, and the
+    technique it belongs to (a prototype's technique), or None for other subjects."""
+    key = pm.subject.strip().casefold()
+    technique = session.scalar(select(TechniqueRow).where(TechniqueRow.key == key))
+    if technique is not None:
+        if not pm.timeline:
+            history = technique_rows.get(session, technique.name).history
+            pm = dataclasses.replace(pm, timeline=_timeline(history))
+        return dataclasses.replace(pm, subject=technique.name), technique
+    prototype = session.scalar(select(PrototypeRow).where(PrototypeRow.key == key))
+    if prototype is None:
+        return pm, None
+    if not pm.timeline:
+        pm = dataclasses.replace(pm, timeline=_prototype_timeline(prototype))
+    return dataclasses.replace(pm, subject=prototype.name), prototype.technique
 
 
 def find_row(session: Session, postmortem_id: int) -> PostMortemRow:

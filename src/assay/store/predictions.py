@@ -10,14 +10,25 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from assay.errors import InputError, NotFoundError
-from assay.pipeline.predictions import Forecast, Outcome, Prediction, Resolution, Score
+from assay.pipeline.predictions import (
+    Forecast,
+    Outcome,
+    Prediction,
+    Resolution,
+    Score,
+    resolve_from_evidence,
+)
 from assay.store.research_models import ForecastRow, PredictionRow
+
+if TYPE_CHECKING:
+    from assay.criteria import Evidence
 
 __all__ = [
     "EvidenceCheck",
@@ -27,6 +38,7 @@ __all__ = [
     "add",
     "add_forecast",
     "all_predictions",
+    "check",
     "find_row",
     "import_one",
     "parse_prediction_id",
@@ -207,3 +219,35 @@ def import_one(session: Session, prediction: Prediction, *, by: str) -> Merged:
         _store_resolution(row, prediction.resolution)
     session.flush()
     return Merged(to_value(row), False, len(added))
+
+
+def check(
+    session: Session, evidence: Evidence, ids: Sequence[int] | None, *, at: dt.datetime
+) -> list[EvidenceCheck]:
+    """Evaluate open predictions' criteria against ``evidence`` and resolve the ones it
+    decides (:func:`assay.pipeline.predictions.resolve_from_evidence`)."""
+    from assay.criteria import Outcome as CriterionOutcome
+    from assay.criteria import parse
+
+    for wanted in ids or []:
+        if find_row(session, wanted).criterion is None:
+            raise InputError(f"prediction {wanted} has no criterion to check")
+    checks = []
+    for prediction in all_predictions(session):
+        assert prediction.id is not None
+        ident = int(prediction.id)
+        if prediction.criterion is None or prediction.resolution is not None:
+            continue
+        if ids and ident not in ids:
+            continue
+        evaluation = parse(prediction.criterion).evaluate(evidence)
+        decisive = {CriterionOutcome.PASS: True, CriterionOutcome.FAIL: False}
+        decided = decisive.get(evaluation.outcome)
+        after = resolve_from_evidence(prediction, decided, at)
+        if after.resolution is not None:
+            r = after.resolution
+            after = resolve(session, find_row(session, ident), r.outcome, by=r.by, at=r.at)
+        checks.append(
+            EvidenceCheck(after, evaluation.outcome.value, evaluation.reason, decided is not None)
+        )
+    return checks

@@ -1,13 +1,15 @@
 """Search across the record: papers, reading notes, red flags, claims, findings,
-predictions, post-mortems, techniques and their ring moves.
+predictions, prototypes and their gate decisions, post-mortems, techniques and
+their ring moves.
 
 Portable SQL: each table is asked for rows where any searched column matches
 ``ILIKE '%text%'`` (SQLAlchemy renders ``lower(x) LIKE lower(y)`` on SQLite, which
 folds ASCII letters only, and ``ILIKE`` on PostgreSQL). Matches inside JSON
 columns are then confirmed on the decoded text, so that a word that is only a
 JSON key (``"whys"``) does not match, and each hit carries a snippet around the
-match. Failed experiments are included: post-mortems and the reasons techniques
-went to HOLD or SKIP are searched like everything else.
+match. Failed experiments are included: post-mortems, stopped prototypes, gates
+answered NO and the reasons techniques went to HOLD or SKIP are searched like
+everything else.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from assay.errors import InputError
+from assay.store.decision_models import AmendmentRow, DecisionRow, PrototypeRow
 from assay.store.models import Base, RingMoveRow, TechniqueRow
 from assay.store.papers import like
 from assay.store.research_models import (
@@ -98,6 +101,22 @@ def _action_label(session: Session, row: PostMortemActionRow) -> tuple[str, str]
     return str(row.id), f"action {row.id} from the post-mortem of {pm.subject}"
 
 
+def _prototype(session: Session, prototype_id: int) -> PrototypeRow:
+    row = session.get(PrototypeRow, prototype_id)
+    assert row is not None
+    return row
+
+
+def _decision_label(session: Session, row: DecisionRow) -> tuple[str, str]:
+    name = _prototype(session, row.prototype_id).name
+    return name, f"{row.stage} gate of {name}: {row.answer} ({row.at.date()})"
+
+
+def _amendment_label(session: Session, row: AmendmentRow) -> tuple[str, str]:
+    name = _prototype(session, row.prototype_id).name
+    return name, f"amendment of {name} ({row.at.date()})"
+
+
 def _move_label(session: Session, row: RingMoveRow) -> tuple[str, str]:
     technique = session.get(TechniqueRow, row.technique_id)
     assert technique is not None
@@ -155,6 +174,20 @@ _SOURCES: tuple[_Source, ...] = (
         ("question", "notes", "tags", "criterion"),
         lambda _s, r: (str(r.id), r.question),
         frozenset({"tags"}),
+    ),
+    _Source(
+        "prototype",
+        PrototypeRow,
+        ("name", "registration", "frozen_text"),
+        lambda _s, r: (r.name, f"prototype {r.name} ({r.stage}, {r.status})"),
+        frozenset({"registration"}),
+    ),
+    _Source("amendment", AmendmentRow, ("reason",), _amendment_label),
+    _Source(
+        "gate decision",
+        DecisionRow,
+        ("why", "conditions", "revisit_when"),
+        _decision_label,
     ),
     _Source(
         "post-mortem",

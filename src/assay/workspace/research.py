@@ -23,10 +23,8 @@ from assay.pipeline import radar
 from assay.pipeline.claims import Claim, Direction, Finding
 from assay.pipeline.papers import Paper
 from assay.pipeline.postmortem import (
-    EventKind,
     PatternReport,
     PostMortem,
-    TimelineEvent,
     recurring_patterns,
 )
 from assay.pipeline.predictions import (
@@ -34,10 +32,9 @@ from assay.pipeline.predictions import (
     Outcome,
     Prediction,
     overdue,
-    resolve_from_evidence,
     score,
 )
-from assay.pipeline.radar import RingMove, Technique
+from assay.pipeline.radar import Technique
 from assay.pipeline.reading import (
     AdoptionFactors,
     Decision,
@@ -98,22 +95,6 @@ def _technique_row(session: Session, name: str) -> TechniqueRow:
     row = session.scalar(select(TechniqueRow).where(TechniqueRow.key == stored.casefold()))
     assert row is not None
     return row
-
-
-def _timeline(history: Sequence[RingMove]) -> tuple[TimelineEvent, ...]:
-    """A post-mortem's timeline from a technique's ring history: its first placement,
-    each move, and a last move to HOLD or SKIP as the outcome."""
-    events = []
-    for i, move in enumerate(history):
-        text = f"{move.to_ring.value}: {move.why} ({move.by})"
-        if i == 0:
-            kind = EventKind.FIRST_SEEN
-        elif i == len(history) - 1 and move.to_ring in radar.REASON_REQUIRED:
-            kind = EventKind.OUTCOME
-        else:
-            kind = EventKind.MILESTONE
-        events.append(TimelineEvent(move.at.date(), kind, text))
-    return tuple(events)
 
 
 def _clean(text: str | None) -> str:
@@ -488,40 +469,12 @@ class ResearchRecord:
     def check_predictions(
         self, evidence: CriteriaEvidence, ids: Sequence[int] | None = None
     ) -> list[EvidenceCheck]:
-        """Evaluate open predictions' criteria against ``evidence``; resolve the decided ones."""
-        from assay.criteria import Outcome as CriterionOutcome
-        from assay.criteria import parse
+        """Evaluate open predictions' criteria against ``evidence``; resolve the decided ones.
 
-        checks = []
-        at = _now()
+        ``ids`` limits the check to those predictions, each of which needs a criterion.
+        """
         with self.ws.db.write() as session:
-            for wanted in ids or []:
-                if (
-                    prediction_rows.to_value(prediction_rows.find_row(session, wanted)).criterion
-                    is None
-                ):
-                    raise InputError(f"prediction {wanted} has no criterion to check")
-            for prediction in prediction_rows.all_predictions(session):
-                assert prediction.id is not None
-                if prediction.criterion is None or prediction.resolution is not None:
-                    continue
-                if ids and int(prediction.id) not in ids:
-                    continue
-                evaluation = parse(prediction.criterion).evaluate(evidence)
-                decided = {CriterionOutcome.PASS: True, CriterionOutcome.FAIL: False}.get(
-                    evaluation.outcome
-                )
-                after = resolve_from_evidence(prediction, decided, at)
-                row = prediction_rows.find_row(session, int(prediction.id))
-                if after.resolution is not None:
-                    r = after.resolution
-                    after = prediction_rows.resolve(session, row, r.outcome, by=r.by, at=r.at)
-                checks.append(
-                    EvidenceCheck(
-                        after, evaluation.outcome.value, evaluation.reason, decided is not None
-                    )
-                )
-        return checks
+            return prediction_rows.check(session, evidence, ids, at=_now())
 
     # -- post-mortems -----------------------------------------------------------------------
 
@@ -530,7 +483,9 @@ class ResearchRecord:
     ) -> PostMortem:
         """Store a post-mortem of a technique (linked when it is on the radar) or a prototype.
 
-        A technique's post-mortem without a timeline gets one from its ring history.
+        A technique's post-mortem without a timeline gets one from its ring history,
+        a prototype's from its registration and gate decisions; a prototype's
+        post-mortem is linked to the prototype's technique.
 
         ``open_on_radar`` maps positions of actions that carry a research question to
         the ``(name, area)`` of a technique to add in ASSESS, in the same transaction.
@@ -538,14 +493,7 @@ class ResearchRecord:
         at = _now()
         pm = dataclasses.replace(pm, author=pm.author or self.user)
         with self.ws.db.write() as session:
-            technique = session.scalar(
-                select(TechniqueRow).where(TechniqueRow.key == pm.subject.strip().casefold())
-            )
-            if technique is not None:
-                pm = dataclasses.replace(pm, subject=technique.name)
-            if technique is not None and not pm.timeline:
-                history = technique_rows.get(session, technique.name).history
-                pm = dataclasses.replace(pm, timeline=_timeline(history))
+            pm, technique = pm_rows.subject_of(session, pm)
             for ref in pm.wrong_predictions:
                 prediction_rows.find_row(session, prediction_rows.parse_prediction_id(ref))
             opened = {}

@@ -718,3 +718,48 @@ def test_times_read_back_aware_utc(r: ResearchRecord) -> None:
     assert back.created_at == made.created_at
     assert back.created_at.utcoffset() == dt.timedelta(0)
     assert back.created_at.hour == 9
+
+
+def _stopped_prototype(ws: Workspace) -> None:
+    from assay.pipeline.prototype import Prototype, Registration
+
+    ws.add_technique("Linformer", area="architecture", at=T0)
+    registration = Registration.build("projection halves P99 latency at 8k tokens")
+    ws.decisions.new_prototype(Prototype("linformer-proto", "Linformer", registration), at=T0)
+    ws.decisions.add_user("tester", "admin")
+    ws.decisions.decide(
+        "linformer-proto", "no", why="slower than FlashAttention below 8k tokens",
+        override=True, at=T0 + dt.timedelta(days=20),
+    )  # fmt: skip
+
+
+def test_search_covers_prototypes_and_gate_decisions(ws: Workspace, r: ResearchRecord) -> None:
+    _stopped_prototype(ws)
+    (prototype,) = r.search("HALVES p99")
+    assert (prototype.kind, prototype.ref, prototype.field) == (
+        "prototype",
+        "linformer-proto",
+        "registration",
+    )
+    (decision,) = r.search("slower than flashattention")
+    assert decision.kind == "gate decision"
+    assert decision.title.endswith(": no (2026-01-25)")
+
+
+def test_a_prototype_postmortem_takes_its_timeline_from_the_gates(
+    ws: Workspace, r: ResearchRecord
+) -> None:
+    _stopped_prototype(ws)
+    stored = r.add_postmortem(_postmortem("LINFORMER-PROTO"))
+    assert stored.subject == "linformer-proto"
+    assert [(e.kind, e.on) for e in stored.timeline] == [
+        (EventKind.FIRST_SEEN, T0.date()),
+        (EventKind.OUTCOME, (T0 + dt.timedelta(days=20)).date()),
+    ]
+    assert "NO" in stored.timeline[-1].text
+    with ws.db.read() as session:
+        linked = session.execute(text("SELECT technique_id FROM postmortems")).scalar_one()
+        technique = session.execute(
+            text("SELECT id FROM techniques WHERE name = 'Linformer'")
+        ).scalar_one()
+    assert linked == technique
