@@ -256,7 +256,9 @@ def headline_sentence(view: StudyView) -> str:
             f"but the {interval.replace(': ', ' runs ', 1)}, so it may be no benefit at all"
         )
     else:
-        text = f"The expected benefit is {measured} ({interval})"
+        missed = found.outcome is Outcome.FAIL or found.verdict == "worse"
+        lead = "The expected benefit did not materialise:" if missed else "The expected benefit is"
+        text = f"{lead} {measured} ({interval})"
         if say.is_wide(found.low, found.high):
             text += "; the interval is wide, so treat the figure as rough"
     if found.criterion is not None and found.outcome is not None:

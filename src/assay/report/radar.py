@@ -35,6 +35,7 @@ _AREA_COLOURS = ("#0969da", "#bf3989", "#1a7f37", "#bc4c00", "#8250df", "#1b7c83
 _MARGIN = 60.0
 _LINE = 15.0
 _CHAR = 6.4  # average width of a character at the list's font size
+_LABEL_STRIP = 7.0  # extra room beside the first sector line, where the ring names are
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,20 +47,23 @@ class _Blip:
     y: float
 
 
-def _cell_slots(r0: float, r1: float, a0: float, a1: float) -> list[tuple[float, float]]:
+def _cell_slots(
+    r0: float, r1: float, a0: float, a1: float, *, strip: tuple[bool, bool] = (False, False)
+) -> list[tuple[float, float]]:
     """Polar slots (r, angle) in a ring-and-area cell, kept ``_SPACING / 2`` from its
-    edges and ``_SPACING`` apart from each other."""
+    edges (and clear of the ring names' strip on the sides flagged in ``strip``)
+    and ``_SPACING`` apart from each other."""
     half = _SPACING / 2
     slots = []
     r = max(r0 + half, _SPACING)
     while r <= r1 - half + 1e-9:
-        pad = math.asin(min(1.0, half / r))
+        pads = [math.asin(min(1.0, (half + (_LABEL_STRIP if s else 0)) / r)) for s in strip]
         step = 2 * math.asin(min(1.0, half / r))
-        usable = (a1 - a0) - 2 * pad
+        usable = (a1 - a0) - sum(pads)
         if usable >= 0:
             count = int(usable / step + 1e-9) + 1
             offset = (usable - (count - 1) * step) / 2
-            slots += [(r, a0 + pad + offset + k * step) for k in range(count)]
+            slots += [(r, a0 + pads[0] + offset + k * step) for k in range(count)]
         r += _SPACING
     return slots
 
@@ -81,7 +85,9 @@ def _layout(
         chosen = {}
         for (ring, area), members in cells.items():
             a0 = -math.pi / 2 + area * sector
-            slots = _cell_slots(_BOUNDS[ring] * radius, _BOUNDS[ring + 1] * radius, a0, a0 + sector)
+            strip = (area == 0, area == areas - 1)
+            r0, r1 = _BOUNDS[ring] * radius, _BOUNDS[ring + 1] * radius
+            slots = _cell_slots(r0, r1, a0, a0 + sector, strip=strip)
             if len(slots) < len(members):
                 break
             chosen[(ring, area)] = _spread(slots, len(members))
@@ -139,8 +145,9 @@ def _rings(centre: float, radius: float, areas: list[str]) -> list[str]:
         x, y = centre, centre - middle
         out.append(
             f'<text class="ring-label" x="{_f(x)}" y="{_f(y)}" transform="rotate(-90 {_f(x)} '
-            f'{_f(y)})" text-anchor="middle" dominant-baseline="central" font-size="10" '
-            f'font-weight="600" fill="#57606a" letter-spacing="1">{ring.value}</text>'
+            f'{_f(y)})" text-anchor="middle" dominant-baseline="central" font-size="8" '
+            'font-weight="700" fill="#57606a" stroke="#fff" stroke-width="3" '
+            f'paint-order="stroke">{ring.value}</text>'
         )
     return out
 
