@@ -110,6 +110,9 @@ def _criteria(view: StudyView) -> list[Block]:
         f"[{findings.kind_label(r.kind)}] {r.evaluation.explain()}" for r in view.evaluations
     )
     blocks.append(Preformatted(text))
+    if view.sources:
+        rows = [[Code(what), where] for what, where in sorted(view.sources.items())]
+        blocks.append(Table.of(["Estimate", "Where it came from"], rows, "Evidence sources"))
     return blocks
 
 
@@ -156,6 +159,8 @@ def _decision_row(decision: Decision) -> list[str]:
 
 def _gate(view: StudyView) -> list[Block]:
     blocks: list[Block] = [Heading(2, "Gate")]
+    if view.warnings:
+        blocks += [Paragraph.of(Strong("What the review warns about:")), Bullets.of(view.warnings)]
     rec = view.recommendation
     if rec is None:
         blocks.append(Paragraph.of("The gate has not been reviewed yet."))

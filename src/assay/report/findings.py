@@ -208,9 +208,9 @@ def _from_criteria(view: StudyView) -> Headline | None:
 
 
 def _row_at(view: StudyView, metric: str) -> Effect | None:
-    point = view.chosen_point
+    point, wanted = view.chosen_point, say.engine_metric(metric)
     for effect in effects(view):
-        if effect.metric == metric and effect.point == point:
+        if effect.metric == wanted and effect.point == point:
             return effect
     return None
 
@@ -358,6 +358,13 @@ def risks(view: StudyView) -> list[str]:
             f"the pre-registered criteria were amended {n} time{'s' if n > 1 else ''} after "
             "they were frozen"
         )
+    early = [r.run_id for r in view.runs if r.before_amendment]
+    if early:
+        out.append(
+            f"run{'s' if len(early) > 1 else ''} {', '.join(early)} began before the newest "
+            "amendment: the amended criteria were written with that data available"
+        )
+    out += [w for w in view.warnings if w not in out]
     if run is not None:
         out += [f"measurement: {w}" for w in run.result.warnings]
     return out

@@ -23,6 +23,7 @@ __all__ = [
     "change_interval",
     "compared",
     "date",
+    "engine_metric",
     "is_wide",
     "metric_label",
     "money",
@@ -48,9 +49,43 @@ _METRIC_NAMES = {
 }
 
 
+# Criteria name metrics in their own words (docs/criteria.md); the benchmark engine
+# names what it compares. These are the names that differ.
+_ENGINE_NAMES = {
+    "latency": "time",
+    "latency.p50": "time",
+    "latency.median": "time",
+    "memory": "peak_rss",
+    "memory.peak_rss": "peak_rss",
+    "memory.rss": "peak_rss",
+    "memory.peak_heap": "peak_heap",
+    "memory.heap": "peak_heap",
+    "memory.peak_cuda": "peak_cuda",
+    "memory.cuda": "peak_cuda",
+    "memory.gpu": "peak_cuda",
+    "gpu_memory": "peak_cuda",
+}
+
+
+def engine_metric(metric: str) -> str:
+    """The benchmark engine's name for a metric a criterion names:
+    ``memory.peak_heap`` -> ``peak_heap``, ``latency`` -> ``time``,
+    ``accuracy.mean`` -> ``accuracy``."""
+    if metric in _ENGINE_NAMES:
+        return _ENGINE_NAMES[metric]
+    for suffix in (".mean", ".median"):
+        if metric.endswith(suffix) and not metric.startswith("latency."):
+            return metric[: -len(suffix)]
+    return metric
+
+
 def metric_label(metric: str) -> str:
-    """A metric's name for people: ``peak_heap`` -> ``peak heap memory``."""
-    return _METRIC_NAMES.get(metric, metric.replace("_", " "))
+    """A metric's name for people: ``peak_heap`` and ``memory.peak_heap`` ->
+    ``peak heap memory``; ``latency.p99`` -> ``P99 latency``."""
+    if metric.startswith("latency.p") and engine_metric(metric) == metric:
+        return f"{metric.split('.', 1)[1].upper().replace('_', '.')} latency"
+    engine = engine_metric(metric)
+    return _METRIC_NAMES.get(engine, engine.replace("_", " "))
 
 
 def percent(fraction: float) -> str:

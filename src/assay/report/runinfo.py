@@ -61,6 +61,14 @@ def method_rows(run: RunEvidence) -> list[list[str]]:
         rows.insert(1, ["started", say.date(run.started_at)])
     if run.online_ab:
         rows.append(["kind", "online A/B comparison imported as evidence"])
+    if run.before_amendment:
+        rows.append(
+            [
+                "pre-registration",
+                "began before the newest amendment: the amended criteria were written "
+                "with this run's data available",
+            ]
+        )
     return rows
 
 

@@ -12,8 +12,9 @@ evaluation (:class:`~assay.pipeline.gates.CriterionReview`), the gate's
 (:class:`RunEvidence`: a run id and its :class:`~assay.bench.BenchmarkResult`)
 and the :class:`~assay.pipeline.cost.CostBenefit`.
 
-The workspace's ``Study`` uses the same field names, so
-``StudyView.from_record(study)`` (or ``StudyView(**fields)``) converts it.
+The store's :class:`~assay.store.study.Study` (what ``ws.decisions.study(name)``
+returns) converts with :meth:`StudyView.from_study`; any object carrying the same
+field names converts with :meth:`StudyView.from_record`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.bench.registry import ParamValue
 from assay.bench.result import BenchmarkResult
@@ -31,6 +32,9 @@ from assay.pipeline.cost import CostBenefit, CostInputs
 from assay.pipeline.gates import CriterionReview, Decision, Recommendation, StageFacts
 from assay.pipeline.prototype import Amendment, Freeze, Prototype
 from assay.pipeline.radar import Technique
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is not imported to build a report
+    from assay.store.study import Study
 
 __all__ = ["RunEvidence", "StudyView"]
 
@@ -47,6 +51,8 @@ class RunEvidence:
         environment: where it ran; defaults to the one recorded in the run's header.
         started_at: when it started, when known.
         online_ab: the run is an online A/B comparison imported as evidence.
+        before_amendment: the run began before the newest amendment, so the
+            amended criteria were written with its data available.
     """
 
     run_id: str
@@ -54,6 +60,7 @@ class RunEvidence:
     environment: Mapping[str, Any] | None = None
     started_at: dt.datetime | None = None
     online_ab: bool = False
+    before_amendment: bool = False
 
     def __post_init__(self) -> None:
         if not str(self.run_id).strip():
@@ -84,7 +91,9 @@ class RunEvidence:
     @classmethod
     def from_record(cls, run: object) -> RunEvidence:
         """A :class:`RunEvidence` from an object with a ``result`` and a run id
-        (``run.run_id`` or ``run.info.run_id``, as the workspace's ``RunReport``)."""
+        (``run.run_id`` or ``run.info.run_id``): the store's ``EvidenceRun`` (whose
+        ``after_amendment`` means it began before the newest amendment), the
+        workspace's ``RunReport``."""
         if isinstance(run, RunEvidence):
             return run
         result = getattr(run, "result", None)
@@ -103,6 +112,9 @@ class RunEvidence:
             environment=environment if isinstance(environment, Mapping) else None,
             started_at=started if isinstance(started, dt.datetime) else None,
             online_ab=bool(getattr(run, "online_ab", False)),
+            before_amendment=bool(
+                getattr(run, "before_amendment", getattr(run, "after_amendment", False))
+            ),
         )
 
 
@@ -126,6 +138,10 @@ class StudyView:
         cost: the cost-benefit, when its inputs were given.
         cost_inputs: those inputs (engineer-weeks and the like).
         facts: what the stage checks looked at.
+        warnings: what the gate review says the reader must know (no evidence yet,
+            criteria amended after runs began, a chosen sweep point missing...).
+        sources: where each estimate the criteria read came from
+            (``"effect time"`` -> ``"run 20261126-ab12cd: tiled against naive at n=4096"``).
         as_of: the day the report speaks from (time-box days left); default today.
     """
 
@@ -143,11 +159,14 @@ class StudyView:
     cost: CostBenefit | None = None
     cost_inputs: CostInputs | None = None
     facts: StageFacts | None = None
+    warnings: tuple[str, ...] = ()
+    sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     as_of: dt.date | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
         set_(self, "evaluations", tuple(self.evaluations))
+        set_(self, "warnings", tuple(self.warnings))
         set_(self, "decisions", tuple(self.decisions))
         set_(self, "amendments", tuple(self.amendments))
         set_(self, "runs", tuple(RunEvidence.from_record(run) for run in self.runs))
@@ -180,21 +199,46 @@ class StudyView:
 
     @property
     def chosen_point(self) -> Point:
-        """The sweep point the headline reads: the given one, else the largest measured."""
-        if self.point is not None:
-            return self.point
+        """The sweep point the headline reads: the given one (in the run's parameter
+        order), else the largest measured."""
         run = self.main_run
-        if run is None:
-            return ()
-        points = {row.params for row in run.result.comparisons}
-        if not points:
-            return ()
-        return max(points, key=_point_order)
+        points = {row.params for row in run.result.comparisons} if run else set()
+        if self.point is not None:
+            wanted = dict(self.point)
+            return next((p for p in points if dict(p) == wanted), self.point)
+        return max(points, key=_point_order) if points else ()
 
     @property
     def decision(self) -> Decision | None:
         """The latest gate decision, if any."""
         return self.decisions[-1] if self.decisions else None
+
+    @classmethod
+    def from_study(cls, study: Study, **overrides: Any) -> StudyView:
+        """The view of the store's :class:`~assay.store.study.Study` (what
+        ``ws.decisions.study(name)`` returns), with the review's warnings and the
+        sources of its estimates; ``overrides`` replace fields."""
+        values: dict[str, Any] = {
+            "technique": study.technique,
+            "prototype": study.prototype,
+            "evaluations": study.evaluations,
+            "recommendation": study.recommendation,
+            "decisions": study.decisions,
+            "frozen": study.frozen,
+            "amendments": study.amendments,
+            "registered_at": study.registered_at,
+            "runs": study.runs,
+            "candidate": study.candidate,
+            "point": study.point,
+            "cost": study.cost,
+            "cost_inputs": study.cost_inputs,
+            "facts": study.facts,
+            "warnings": study.review.warnings,
+            "sources": dict(study.review.sources),
+            "as_of": study.as_of,
+        }
+        values.update(overrides)
+        return cls(**values)
 
     @classmethod
     def from_record(cls, study: object, **overrides: Any) -> StudyView:
