@@ -97,7 +97,7 @@ def describe_effect(effect: Effect, *, with_point: bool = True) -> str:
             "data cannot yet say which way it goes"
         )
         if row.needed_trials:
-            text += f"; about {row.needed_trials} trials per arm would likely settle it"
+            text += f"; about {row.needed_trials:,} trials per arm would likely settle it"
         return text
     text = f"{metric}{where} is {say.compared(row.effect, effect.baseline)} ({interval})"
     if row.verdict == "equivalent":
@@ -269,7 +269,7 @@ def headline_sentence(view: StudyView) -> str:
         }[found.outcome]
         text += f", which {verb} the pre-registered target {found.criterion}"
     if found.needed_trials and undecided:
-        text += f"; about {found.needed_trials} trials per arm would likely settle it"
+        text += f"; about {found.needed_trials:,} trials per arm would likely settle it"
     return text + "."
 
 
@@ -332,7 +332,7 @@ def risks(view: StudyView) -> list[str]:
     for r in reviews:
         if r.outcome is Outcome.UNDETERMINED:
             need = r.evaluation.trials_needed
-            more = f"; about {need} trials per arm would likely settle it" if need else ""
+            more = f"; about {need:,} trials per arm would likely settle it" if need else ""
             label = kind_label(r.kind)
             out.append(f"the {label} criterion {r.criterion.canonical} is not settled{more}")
     run = view.main_run
@@ -376,7 +376,7 @@ def asks(view: StudyView) -> list[str]:
     rec = view.recommendation
     if rec is not None and rec.trials_needed:
         out.append(
-            f"time for more trials: about {rec.trials_needed} per arm would likely settle "
+            f"time for more trials: about {rec.trials_needed:,} per arm would likely settle "
             "the open criteria"
         )
     if rec is not None:

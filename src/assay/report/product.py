@@ -82,10 +82,10 @@ def _timeline(view: StudyView) -> list[Block]:
         state = ""
         if decided:
             last = decided[-1]
-            state = f": answered {last.answer.label} on {say.date(last.at.date())}"
+            state = f"; answered {last.answer.label} on {say.date(last.at.date())}"
             if last.override:
                 state += " (an override of the recommendation)"
-        items.append(f"{stage.value.capitalize()} gate{marker}: {stage.question}{state}")
+        items.append(f"{stage.value.capitalize()} gate{marker}: “{stage.question}”{state}")
     return [Heading(2, "Timeline"), Bullets.of(items)]
 
 

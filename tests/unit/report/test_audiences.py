@@ -128,7 +128,10 @@ def test_pm_report_is_one_page_of_plain_sections(rendered: Render) -> None:
     ):
         assert section in text
     assert "Time-box: 2026-05-04 to 2026-05-29; 10 days left." in text
-    assert "Discovery gate (current stage): Should we invest more time in this?" in text
+    assert (
+        "Discovery gate (current stage): “Should we invest more time in this?”; answered YES"
+        in text
+    )
     assert "**Benefits**" in text
     assert "peak heap memory at n=1024 is" in text
     assert "the conditions of the discovery decision: re-run against a fused library kernel" in text
