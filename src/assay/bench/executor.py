@@ -24,13 +24,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
 from assay.bench.channel import classify, recv, send, watch
 from assay.bench.options import BenchOptions, Isolation
 from assay.bench.spec import BenchmarkSpec
-from assay.bench.worker import TrialRequest, run_trial
+from assay.bench.worker import TrialRequest, run_block, run_trial
 from assay.errors import InputError
 from assay.measure.clock import Clock, default_clock
 
@@ -56,6 +57,11 @@ class Executor(Protocol):
         self, request: TrialRequest, *, timeout: float | None, memory_limit: int | None
     ) -> dict[str, Any]:
         """Run one trial and return its outcome; never raises for a trial's failure."""
+
+    def run_block(
+        self, requests: list[TrialRequest], *, timeout: float | None, memory_limit: int | None
+    ) -> list[dict[str, Any]]:
+        """Run a block's trials with interleaved samples; one outcome per request."""
 
     def close(self) -> None:
         """Release processes; safe to call twice."""
@@ -126,9 +132,13 @@ class ForkServerExecutor:
         self.process = process
 
     def run(
-        self, request: TrialRequest, *, timeout: float | None, memory_limit: int | None
+        self,
+        request: TrialRequest | list[TrialRequest],
+        *,
+        timeout: float | None,
+        memory_limit: int | None,
     ) -> dict[str, Any]:
-        """Send one trial to the server and wait for its outcome."""
+        """Send one trial (or a block, as a list) to the server and wait for its outcome."""
         self.start()
         process = self.process
         assert process is not None
@@ -156,6 +166,12 @@ class ForkServerExecutor:
             }
         outcome: dict[str, Any] = reply["outcome"]
         return outcome
+
+    def run_block(
+        self, requests: list[TrialRequest], *, timeout: float | None, memory_limit: int | None
+    ) -> list[dict[str, Any]]:
+        """One forked process for the block; a block that crashes runs trial by trial."""
+        return _block_or_each(self, requests, timeout=timeout, memory_limit=memory_limit)
 
     def close(self) -> None:
         """Ask the server to quit, then make sure it has."""
@@ -197,6 +213,12 @@ class SpawnExecutor:
 
     def close(self) -> None:
         """Nothing to release: each trial's interpreter has exited."""
+
+    def run_block(
+        self, requests: list[TrialRequest], *, timeout: float | None, memory_limit: int | None
+    ) -> list[dict[str, Any]]:
+        """Trial by trial: a fresh interpreter each (no interleaving in spawn mode)."""
+        return [self.run(r, timeout=timeout, memory_limit=memory_limit) for r in requests]
 
     def run(
         self, request: TrialRequest, *, timeout: float | None, memory_limit: int | None
@@ -255,12 +277,28 @@ class InProcessExecutor:
     def close(self) -> None:
         """Nothing to release."""
 
+    def run_block(
+        self, requests: list[TrialRequest], *, timeout: float | None, memory_limit: int | None
+    ) -> list[dict[str, Any]]:
+        """The block here, samples interleaved; past ``timeout`` per trial, trial by trial."""
+        limit = None if timeout is None else timeout * len(requests)
+        outcome = self._guarded(
+            lambda: {"block": run_block(self.spec, requests, clock=self.clock)}, limit
+        )
+        if "block" in outcome:
+            blocks: list[dict[str, Any]] = outcome["block"]
+            return blocks
+        return [self.run(r, timeout=timeout, memory_limit=memory_limit) for r in requests]
+
     def run(
         self, request: TrialRequest, *, timeout: float | None, memory_limit: int | None
     ) -> dict[str, Any]:
         """Run the trial here, interrupting it with SIGALRM past ``timeout``."""
         if memory_limit is not None:
             raise InputError("a memory limit needs trials in their own processes")
+        return self._guarded(lambda: run_trial(self.spec, request, clock=self.clock), timeout)
+
+    def _guarded(self, work: Callable[[], dict[str, Any]], timeout: float | None) -> dict[str, Any]:
         alarm = threading.current_thread() is threading.main_thread()
         seconds = timeout if (timeout is not None and alarm) else None
         previous: Any = None
@@ -272,7 +310,7 @@ class InProcessExecutor:
             previous = signal.signal(signal.SIGALRM, on_alarm)
             signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
-            return run_trial(self.spec, request, clock=self.clock)
+            return work()
         except _TrialTimeout:
             return {"status": "timeout", "reason": f"exceeded the timeout of {timeout:g} s"}
         except SystemExit as exc:
@@ -281,6 +319,31 @@ class InProcessExecutor:
             if seconds is not None:
                 signal.setitimer(signal.ITIMER_REAL, 0)
                 signal.signal(signal.SIGALRM, previous)
+
+
+def _block_or_each(
+    executor: ForkServerExecutor,
+    requests: list[TrialRequest],
+    *,
+    timeout: float | None,
+    memory_limit: int | None,
+) -> list[dict[str, Any]]:
+    """Run a block in one process; if that process fails, run its trials one by one.
+
+    A crash, timeout or memory kill of the block's process cannot be pinned on
+    one method, so every trial of the block runs again alone, where it can.
+    """
+    if len(requests) > 1:
+        limit = None if timeout is None else timeout * len(requests)
+        outcome = executor.run(requests, timeout=limit, memory_limit=memory_limit)
+        if "block" in outcome:
+            tail = outcome.get("details", {}).get("output_tail")
+            results: list[dict[str, Any]] = outcome["block"]
+            if tail:
+                for result in results:
+                    result.setdefault("details", {})["output_tail"] = tail
+            return results
+    return [executor.run(r, timeout=timeout, memory_limit=memory_limit) for r in requests]
 
 
 def make_executor(spec: BenchmarkSpec, options: BenchOptions) -> Executor:

@@ -27,7 +27,7 @@ that returns the recorded trials: only the missing keys run, in plan order.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,24 +164,48 @@ class Runner:
         return sum(t.wall_time for t in self._done.values())
 
     def _run_block(self, block: Block) -> None:
-        for position, key in enumerate(block.trial_keys()):
-            if key in self._done:
-                continue
-            result = self._run_trial(block, position, key)
+        missing = [(p, k) for p, k in enumerate(block.trial_keys()) if k not in self._done]
+        results: Iterable[TrialResult]
+        if self.options.interleave == "samples" and len(missing) > 1:
+            results = self._run_interleaved(block, missing)
+        else:  # lazily: each trial is recorded before the next starts
+            results = (self._run_trial(block, p, k) for p, k in missing)
+        for result in results:
             self.sink.record(result)
-            self._done[key] = result
+            self._done[result.key] = result
             self._ran += 1
             self._report(result)
 
-    def _run_trial(self, block: Block, position: int, key: TrialKey) -> TrialResult:
+    def _request(self, key: TrialKey) -> TrialRequest:
         options = self.options
-        request = TrialRequest(
+        return TrialRequest(
             key=key,
             timer=options.timer,
             gpu_cache=options.gpu_cache,
             usd_per_hour=options.usd_per_hour,
             memory_limit=options.memory_limit,
         )
+
+    def _run_interleaved(
+        self, block: Block, missing: list[tuple[int, TrialKey]]
+    ) -> list[TrialResult]:
+        options = self.options
+        started_at = time.time()
+        t0 = time.monotonic()
+        outcomes = self.executor.run_block(
+            [self._request(key) for _, key in missing],
+            timeout=options.timeout,
+            memory_limit=options.memory_limit,
+        )
+        wall = (time.monotonic() - t0) / len(missing)
+        return [
+            trial_from_outcome(key, block, position, outcome, wall, started_at)
+            for (position, key), outcome in zip(missing, outcomes, strict=True)
+        ]
+
+    def _run_trial(self, block: Block, position: int, key: TrialKey) -> TrialResult:
+        options = self.options
+        request = self._request(key)
         started_at = time.time()
         t0 = time.monotonic()
         outcome = self.executor.run(

@@ -9,7 +9,8 @@ CUDA context). Protocol on its original stdin/stdout, framed by
 - server → runner: ``{"kind": "ready"}`` once the benchmark is loaded, or
   ``{"kind": "error", "message": ...}`` (an import failure, a benchmark that
   initialised CUDA at import) and exit.
-- runner → server: ``{"kind": "trial", "request", "timeout", "memory_limit"}``;
+- runner → server: ``{"kind": "trial", "request", "timeout", "memory_limit"}``
+  (``request`` is a list for a block whose samples are interleaved);
   server → runner: ``{"kind": "result", "outcome": {...}}``. ``{"kind": "quit"}``
   or end of file stops the server.
 
@@ -42,7 +43,7 @@ from typing import Any, BinaryIO
 
 from assay.bench.channel import classify, recv, send, watch
 from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
-from assay.bench.worker import TrialRequest, failure_text, prewarm, run_trial
+from assay.bench.worker import TrialRequest, failure_text, prewarm, run_block, run_trial
 from assay.errors import InputError
 from assay.measure.memory import cuda_in_use
 
@@ -57,12 +58,21 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view) :]
 
 
-def serve_trial(spec: BenchmarkSpec, request: TrialRequest, out_fd: int) -> None:
-    """Run one trial in this process, write its pickled outcome to ``out_fd``, exit."""
+def serve_trial(
+    spec: BenchmarkSpec, request: TrialRequest | list[TrialRequest], out_fd: int
+) -> None:
+    """Run one trial (or a block: a list) here, write the pickled outcome to ``out_fd``, exit.
+
+    A block's outcome is ``{"block": [outcome, ...]}`` (see
+    :func:`assay.bench.worker.run_block`).
+    """
     faulthandler.enable(file=sys.stderr)
     code = 0
     try:
-        outcome: dict[str, Any] = run_trial(spec, request)
+        if isinstance(request, list):
+            outcome: dict[str, Any] = {"block": run_block(spec, request)}
+        else:
+            outcome = run_trial(spec, request)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
         outcome = {}
@@ -95,13 +105,13 @@ def _fork() -> int:
 
 def run_forked(
     spec: BenchmarkSpec,
-    request: TrialRequest,
+    request: TrialRequest | list[TrialRequest],
     *,
     timeout: float | None,
     memory_limit: int | None,
     close_fds: tuple[int, ...] = (),
 ) -> dict[str, Any]:
-    """Fork a child for one trial, watch it, and return its outcome."""
+    """Fork a child for one trial (or a block), watch it, and return its outcome."""
     read_fd, write_fd = os.pipe()
     with tempfile.TemporaryFile(prefix="assay-trial-") as log:
         pid = _fork()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from assay.measure.memory import cuda_in_use, format_size, measure_peaks
 from assay.measure.process import ProcessTimer, write_stdin
 from assay.measure.timer import Timer, TimerSettings, Timing
 
-__all__ = ["TrialRequest", "failure_text", "prewarm", "run_trial"]
+__all__ = ["TrialRequest", "failure_text", "prewarm", "run_block", "run_trial"]
 
 _ASSAY_DIR = str(Path(__file__).resolve().parents[1])
 _TAIL_LINES = 24
@@ -130,6 +131,19 @@ def _run_callable(
     else:
         timer = Timer(request.timer, clock=clock)
     timing: Timing = _phase("method", timer.time, fn, data)
+    return _finish(spec, request, fn, data, output, timing, cuda)
+
+
+def _finish(
+    spec: BenchmarkSpec,
+    request: TrialRequest,
+    fn: Callable[[Any], Any],
+    data: Any,
+    output: Any,
+    timing: Timing,
+    cuda: bool,
+) -> dict[str, Any]:
+    """Memory passes and metrics after timing; the trial's outcome."""
     peaks = _phase("method", measure_peaks, fn, data)
     warnings = list(timing.warnings)
     if not cuda and cuda_in_use():
@@ -149,6 +163,75 @@ def _run_callable(
         "details": details,
         "warnings": warnings,
     }
+
+
+@dataclass
+class _Prepared:
+    index: int
+    request: TrialRequest
+    fn: Callable[[Any], Any]
+    data: Any
+    output: Any
+
+
+def _prepare(spec: BenchmarkSpec, index: int, request: TrialRequest) -> _Prepared | dict[str, Any]:
+    """Input and first call of one trial of a block, or its failure outcome."""
+    method = spec.method(request.key.method)
+    try:
+        data = _phase("workload", spec.workload.make, request.key.seed, request.key.params)
+        fn = method.bind()
+        return _Prepared(index, request, fn, data, _phase("method", fn, data))
+    except _PhaseError as failure:
+        return _failed(failure.phase, failure.exc, request)
+    except MemoryError as exc:
+        return _failed("trial", exc, request)
+
+
+def run_block(
+    spec: BenchmarkSpec, requests: list[TrialRequest], *, clock: Clock = default_clock
+) -> list[dict[str, Any]]:
+    """Run one block's trials here with their timing samples interleaved.
+
+    Each trial gets its own input and first call; then
+    :meth:`~assay.measure.timer.Timer.time_interleaved` takes their samples in
+    turn, so drift in the machine's speed hits them alike; memory and metrics
+    follow per trial. Commands, CUDA methods, a block left with one Python
+    method, and a block where a method raises while being sampled are run
+    trial by trial instead (:func:`run_trial`). Never raises for user errors.
+    """
+    outcomes: list[dict[str, Any] | None] = [None] * len(requests)
+    ready: list[_Prepared] = []
+    for index, request in enumerate(requests):
+        if spec.method(request.key.method).is_command:
+            outcomes[index] = run_trial(spec, request, clock=clock)
+            continue
+        prepared = _prepare(spec, index, request)
+        if isinstance(prepared, dict):
+            outcomes[index] = prepared
+        else:
+            ready.append(prepared)
+    timings: list[Timing] | None = None
+    if len(ready) > 1 and not cuda_in_use():
+        try:
+            timings = Timer(requests[0].timer, clock=clock).time_interleaved(
+                [(p.fn, p.data) for p in ready]
+            )
+        except Exception:  # which method raised is unknown: time each alone below
+            timings = None
+    for position, prepared in enumerate(ready):
+        if timings is None:
+            outcomes[prepared.index] = run_trial(spec, prepared.request, clock=clock)
+            continue
+        try:
+            outcome = _finish(
+                spec, prepared.request, prepared.fn, prepared.data, prepared.output,
+                timings[position], False,
+            )  # fmt: skip
+            outcome["details"]["interleaved_with"] = len(ready)
+        except _PhaseError as failure:
+            outcome = _failed(failure.phase, failure.exc, prepared.request)
+        outcomes[prepared.index] = outcome
+    return [o if o is not None else {"status": "crash", "reason": "not run"} for o in outcomes]
 
 
 def _run_command(

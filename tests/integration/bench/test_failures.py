@@ -199,3 +199,20 @@ def test_in_process_timeout(write_bench: Callable[..., Path]) -> None:
     request = TrialRequest(TrialKey("hangs", (), 1), timer=FAST_TIMER)
     outcome = InProcessExecutor(spec).run(request, timeout=options.timeout, memory_limit=None)
     assert outcome == {"status": "timeout", "reason": "exceeded the timeout of 0.5 s"}
+
+
+def test_a_crashing_block_is_rerun_trial_by_trial(write_bench: Callable[..., Path]) -> None:
+    source = SOURCE.split("@assay.candidate\n    def raises")[0] + (
+        "@assay.candidate\n    def aborts_on_odd_seeds(seed):\n"
+        "        if seed % 2:\n            os.abort()\n        return seed\n"
+    )
+    spec = load_benchmark(write_bench(source))
+    result = run_benchmark(spec, fast_options(trials=4, interleave="samples", timeout=30))
+    assert result.completed == 8
+    for trial in result.trials:
+        crashed = trial.key.method == "aborts_on_odd_seeds" and trial.key.seed % 2 == 1
+        assert trial.ok is not crashed
+        if crashed:
+            assert "SIGABRT" in (trial.reason or "")
+    interleaved = [t for t in result.trials if t.details.get("interleaved_with") == 2]
+    assert interleaved  # the even-seed blocks ran together

@@ -152,3 +152,12 @@ def test_the_header_holds_what_resuming_needs(spec: BenchmarkSpec) -> None:
     assert sink.header.spec["baseline"] == "base"
     assert sink.header.environment == ENV
     assert sink.header.planned == 4
+
+
+def test_interleaved_samples_give_the_same_answer(spec: BenchmarkSpec) -> None:
+    result = runner(spec, trials=4, interleave="samples").run()
+    assert result.completed == 8
+    row = result.comparison("cand", "time")
+    assert row.verdict == "worse"
+    assert row.effect == pytest.approx(0.5, abs=0.02)
+    assert all(t.details.get("interleaved_with") == 2 for t in result.trials)

@@ -107,3 +107,39 @@ def test_memory_error_under_a_limit_is_a_memory_failure(spec: BenchmarkSpec) -> 
 
 def test_failure_text_without_a_traceback() -> None:
     assert failure_text(KeyError("k")) == "KeyError: 'k'"
+
+
+BLOCK_SOURCE = (
+    SOURCE
+    + """
+
+@assay.candidate
+def base_twice(data):
+    CLOCK.advance(2000 * len(data))
+    return sum(data)
+"""
+)
+
+
+def test_a_block_interleaves_its_python_methods(load_bench: Callable[..., BenchmarkSpec]) -> None:
+    from assay.bench.worker import run_block
+
+    spec = load_bench(BLOCK_SOURCE)
+    keys = [TrialKey(m, (("n", 4),), 1) for m in ("base", "broken", "base_twice")]
+    outcomes = run_block(spec, [TrialRequest(k, timer=FAST) for k in keys], clock=clock_of(spec))
+    base, broken, twice = outcomes
+    assert broken["status"] == "error"
+    assert base["details"]["interleaved_with"] == 2
+    assert base["values"]["time"] == pytest.approx(4e-6)
+    assert twice["values"]["time"] == pytest.approx(8e-6)
+    assert twice["values"]["total"] == 6.0
+
+
+def test_a_block_of_one_runs_as_a_trial(spec: BenchmarkSpec) -> None:
+    from assay.bench.worker import run_block
+
+    keys = [TrialKey("base", (("n", 4),), 1), TrialKey("hungry", (("n", 4),), 1)]
+    base, hungry = run_block(spec, [TrialRequest(k, timer=FAST) for k in keys])
+    assert base["status"] == "ok"
+    assert "interleaved_with" not in base["details"]
+    assert hungry["status"] == "error"

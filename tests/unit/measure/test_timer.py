@@ -154,3 +154,25 @@ def test_dropping_interruptions_can_be_turned_off() -> None:
     )
     assert timing.interrupted is None
     assert timing.clean is timing.per_call
+
+
+def test_interleaved_jobs_take_turns_and_time_exactly() -> None:
+    clock = FakeClock()
+    order: list[str] = []
+
+    def job(name: str, ns: int):
+        def fn(arg: object) -> None:
+            order.append(name)
+            clock.advance(ns)
+
+        return fn
+
+    settings = TimerSettings(sample_time=0.0, warmup_time=0.0, trial_time=0.0, min_samples=4)
+    fast, slow = Timer(settings, clock=clock).time_interleaved(
+        [(job("a", 1000), None), (job("b", 3000), None)]
+    )
+    assert len(fast.per_call) == len(slow.per_call) == 4
+    assert fast.median == pytest.approx(1e-6)
+    assert slow.median == pytest.approx(3e-6)
+    sampled = order[-8:]  # after calibration: turns alternate, the order rotating
+    assert sampled == ["a", "b", "b", "a", "a", "b", "b", "a"]
