@@ -15,6 +15,7 @@ from assay.errors import (
     DuplicateError,
     InputError,
     MissingDependencyError,
+    NetworkUnavailableError,
     NotFoundError,
     NoWorkspaceError,
     PermissionDeniedError,
@@ -61,6 +62,7 @@ _LAZY: dict[str, str] = {
     "Registration": "assay.pipeline.prototype",
     "ReproStatus": "assay.pipeline.claims",
     "Reproduction": "assay.pipeline.claims",
+    "ResearchRecord": "assay.workspace.research",
     "RingMove": "assay.pipeline.radar",
     "Role": "assay.pipeline.gates",
     "SequentialDesign": "assay.stats",
@@ -123,6 +125,7 @@ __all__ = [
     "MeasuredEffects",
     "MetricEstimate",
     "MissingDependencyError",
+    "NetworkUnavailableError",
     "NoWorkspaceError",
     "NotFoundError",
     "Outcome",
@@ -137,6 +140,7 @@ __all__ = [
     "Registration",
     "ReproStatus",
     "Reproduction",
+    "ResearchRecord",
     "Ring",
     "RingMove",
     "Role",
@@ -266,6 +270,7 @@ if _TYPE_CHECKING:
     from assay.workspace import (
         Workspace,
     )
+    from assay.workspace.research import ResearchRecord
 
 
 def __getattr__(name: str) -> _Any:

@@ -25,9 +25,26 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so that each module can import ``app`` helpers without cycles.
-    from assay.cli import bench, compare, db, demo, radar, technique, workspace
+    from assay.cli import (
+        bench,
+        claim,
+        compare,
+        db,
+        demo,
+        paper,
+        postmortem,
+        predict,
+        radar,
+        radar_io,
+        repro,
+        search,
+        technique,
+        workspace,
+    )
 
-    for module in (workspace, db, technique, radar, bench, compare, demo):
+    core = [workspace, db, technique, radar, radar_io, bench, compare]
+    research = [paper, claim, predict, postmortem, repro, search]
+    for module in [*core, *research, demo]:
         module.register(app)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -198,7 +199,8 @@ def _print_report(data: dict[str, Any]) -> None:
     trials = data["trials"]
     planned = trials["planned"] if trials["planned"] is not None else "until decided"
     output.console.print(
-        f"Run [bold]{data['run_id']}[/] ({data.get('benchmark') or data.get('name')}): "
+        f"Run [bold]{escape(str(data['run_id']))}[/] "
+        f"({escape(str(data.get('benchmark') or data.get('name')))}): "
         f"{trials['completed']} trials of {planned}, {trials['failed']} failed"
         + (f"; stopped: {data['stopped']}" if data.get("stopped") else "")
     )
@@ -216,7 +218,7 @@ def _print_report(data: dict[str, Any]) -> None:
     for line in scaling_lines(data.get("scaling", [])):
         output.console.print(line)
     for crossover in data.get("crossovers", []):
-        output.console.print(f"[bold]crossover:[/] {crossover['sentence']}")
+        output.console.print(f"[bold]crossover:[/] {escape(str(crossover['sentence']))}")
     for warning in data.get("warnings", []):
         output.warn(warning)
 
@@ -356,7 +358,7 @@ def compare(
             output.console.print(line)
         for crossover in report.result.crossovers:
             if crossover.metric == metric:
-                output.console.print(f"[bold]crossover:[/] {crossover.sentence}")
+                output.console.print(f"[bold]crossover:[/] {escape(crossover.sentence)}")
 
 
 @bench_app.command("import")
@@ -376,8 +378,8 @@ def import_(
         output.emit_json(info.to_dict())
     else:
         output.console.print(
-            f"Imported {info.completed} trials from {file} "
-            f"as run [bold]{info.run_id}[/] ({info.kind})."
+            f"Imported {info.completed} trials from {escape(str(file))} "
+            f"as run [bold]{escape(info.run_id)}[/] ({escape(info.kind)})."
         )
 
 

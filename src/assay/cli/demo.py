@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from assay.cli import output, render
 from assay.workspace.demo import build_demo
@@ -24,12 +25,12 @@ def demo(
         techniques = ws.techniques()
         study = ws.runs.report(ctx.runs["attention"]) if "attention" in ctx.runs else None
     for line in ctx.log:
-        output.console.print(f"[green]✓[/] {line}")
+        output.console.print(f"[green]✓[/] {escape(line)}")
     output.console.print(render.radar_table(techniques, dt.date.today()))
     if study is not None:
         _print_study(study.to_dict())
     output.console.print(
-        f"\nThe demo workspace is in [bold]{ctx.root}[/]. Try:\n"
+        f"\nThe demo workspace is in [bold]{escape(str(ctx.root))}[/]. Try:\n"
         f"  source .venv/bin/activate   # if assay is not on your PATH yet\n"
         f"  cd {directory}\n"
         f"  assay technique show FlashAttention\n"
@@ -44,7 +45,9 @@ def _print_study(data: dict[str, Any]) -> None:
 
     rows = [row for row in data["comparisons"] if row["metric"] in ("time", "peak_heap")]
     output.console.print(
-        comparisons_table(rows, title=f"Tiled vs naive attention (run {data['run_id']})")
+        comparisons_table(
+            rows, title=f"Tiled vs naive attention (run {escape(str(data['run_id']))})"
+        )
     )
     quality = [row for row in data["comparisons"] if row["metric"] == "matches_reference"]
     if quality:
@@ -60,7 +63,7 @@ def _print_study(data: dict[str, Any]) -> None:
     for line in scaling_lines(data.get("scaling", [])):
         output.console.print(line)
     for crossover in data.get("crossovers", []):
-        output.console.print(f"[bold]crossover:[/] {crossover['sentence']}")
+        output.console.print(f"[bold]crossover:[/] {escape(str(crossover['sentence']))}")
 
 
 def register(app: typer.Typer) -> None:

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
@@ -37,9 +38,9 @@ def emit_json(data: Any) -> None:
 def error(message: str) -> None:
     """One line on stderr: what was wrong and what was expected."""
     text = " ".join(str(message).split("\n")[0].split())
-    err_console.print(f"[bold red]error:[/] {text}", markup=True, highlight=False)
+    err_console.print(f"[bold red]error:[/] {escape(text)}", markup=True, highlight=False)
 
 
 def warn(message: str) -> None:
     """A warning on stderr, in yellow; it never changes the exit code."""
-    err_console.print(f"[yellow]warning:[/] {message}", markup=True, highlight=False)
+    err_console.print(f"[yellow]warning:[/] {escape(message)}", markup=True, highlight=False)

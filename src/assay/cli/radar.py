@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from assay.cli import output, render
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
@@ -39,22 +40,39 @@ def move(
     name: Annotated[str, typer.Argument(help="The technique to move.")],
     ring: Annotated[str, typer.Argument(help="ADOPT, TRIAL, ASSESS, HOLD or SKIP.")],
     why: Annotated[
-        str | None, typer.Option("--why", help="The reasoning; required for HOLD and SKIP.")
+        str | None,
+        typer.Option("--why", help="The reasoning; required for HOLD, SKIP and --override."),
     ] = None,
+    override: Annotated[
+        bool,
+        typer.Option(
+            "--override",
+            help="Promote to TRIAL or ADOPT without a YES gate; recorded as an override.",
+        ),
+    ] = False,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Move a technique to another ring, recording who, when, from where and why."""
+    """Move a technique to another ring, recording who, when, from where and why.
+
+    A promotion to TRIAL or ADOPT needs a YES gate on one of its prototypes (or
+    --override --why); ADOPT also needs its implementation document, decision
+    record and runbook attached (assay technique attach).
+    """
     target = Ring.parse(ring)
     with open_workspace(db, by) as ws:
-        moved = ws.move(name, target, why=why)
+        moved = ws.move(name, target, why=why, override=override)
         technique = ws.technique(name)
     if json:
-        output.emit_json(moved.to_dict() | {"name": technique.name})
+        output.emit_json(moved.to_dict() | {"name": technique.name, "override": override})
     else:
         source = moved.from_ring.value if moved.from_ring else "—"
-        output.console.print(f"Moved [bold]{technique.name}[/]: {source} → {moved.to_ring.value}")
+        output.console.print(
+            f"Moved [bold]{escape(technique.name)}[/]: {source} → {moved.to_ring.value}"
+        )
+        if moved.why:
+            output.console.print(f"  because: {moved.why}", markup=False, highlight=False)
 
 
 @radar_app.command("overdue")

@@ -62,9 +62,9 @@ def radar_table(techniques: Sequence[Technique], today: dt.date) -> Table:
             for index, technique in enumerate(members):
                 table.add_row(
                     Text(ring.value, style=RING_STYLE[ring]) if first_in_ring else "",
-                    area if index == 0 else "",
-                    technique.name,
-                    technique.owner or "—",
+                    Text(area) if index == 0 else "",
+                    Text(technique.name),
+                    Text(technique.owner or "—"),
                     _since(technique),
                     _due(technique, today),
                 )
@@ -78,10 +78,10 @@ def technique_list(techniques: Sequence[Technique], today: dt.date) -> Table:
     _columns(table, "Technique", "Area", "Ring", "Owner", "Next action", "Due")
     for technique in techniques:
         table.add_row(
-            technique.name,
-            technique.area,
+            Text(technique.name),
+            Text(technique.area),
             Text(technique.ring.value, style=RING_STYLE[technique.ring]),
-            technique.owner or "—",
+            Text(technique.owner or "—"),
             _action(technique, today),
             _due(technique, today),
         )
@@ -93,9 +93,9 @@ def technique_panel(technique: Technique, today: dt.date) -> Panel:
     facts.add_column(style="bold")
     facts.add_column()
     facts.add_row("Ring", Text(technique.ring.value, style=RING_STYLE[technique.ring]))
-    facts.add_row("Area", technique.area)
-    facts.add_row("Owner", technique.owner or "—")
-    facts.add_row("Summary", technique.summary or "—")
+    facts.add_row("Area", Text(technique.area))
+    facts.add_row("Owner", Text(technique.owner or "—"))
+    facts.add_row("Summary", Text(technique.summary or "—"))
     facts.add_row("Next action", _action(technique, today))
     facts.add_row("Due", _due(technique, today))
     history = Table(title="Ring history", title_justify="left")
@@ -106,7 +106,8 @@ def technique_panel(technique: Technique, today: dt.date) -> Panel:
             move.at.strftime("%Y-%m-%d %H:%M"),
             move.from_ring.value if move.from_ring else "—",
             Text(move.to_ring.value, style=RING_STYLE[move.to_ring]),
-            move.by,
-            move.why,
+            Text(move.by),
+            Text(move.why),
         )
-    return Panel(Group(facts, Text(""), history), title=technique.name, title_align="left")
+    title = Text(technique.name)
+    return Panel(Group(facts, Text(""), history), title=title, title_align="left")

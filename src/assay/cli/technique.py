@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from assay.cli import output, render
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
@@ -40,7 +41,8 @@ def add(
         output.emit_json(technique.to_dict())
     else:
         output.console.print(
-            f"Added [bold]{technique.name}[/] to {technique.area}, in {technique.ring.value}."
+            f"Added [bold]{escape(technique.name)}[/] to {escape(technique.area)}, "
+            f"in {technique.ring.value}."
         )
 
 
@@ -91,7 +93,7 @@ def edit(
     if json:
         output.emit_json(technique.to_dict())
     else:
-        output.console.print(f"Updated [bold]{technique.name}[/].")
+        output.console.print(f"Updated [bold]{escape(technique.name)}[/].")
 
 
 @technique_app.command("next")
@@ -111,11 +113,11 @@ def next_(
         output.emit_json(technique.to_dict())
     elif technique.next_action:
         output.console.print(
-            f"Next for [bold]{technique.name}[/]: {technique.next_action} "
+            f"Next for [bold]{escape(technique.name)}[/]: {escape(technique.next_action)} "
             f"(due {technique.due.isoformat() if technique.due else '—'})"
         )
     else:
-        output.console.print(f"Cleared the next action of [bold]{technique.name}[/].")
+        output.console.print(f"Cleared the next action of [bold]{escape(technique.name)}[/].")
 
 
 def register(app: typer.Typer) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption
@@ -24,7 +25,8 @@ def init(
     with Workspace.init(path, url=db, user=by) as ws:
         where = describe(ws.db.url)
         output.console.print(
-            f"Created an assay workspace in [bold]{ws.root}[/] (database: {where})"
+            f"Created an assay workspace in [bold]{escape(str(ws.root))}[/] "
+            f"(database: {escape(where)})"
         )
         output.console.print("Next: assay technique add NAME --area AREA")
 

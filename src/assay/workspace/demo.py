@@ -240,8 +240,14 @@ def _bench_step(ws: Workspace, ctx: DemoContext) -> None:
     )
 
 
+def _research_step(ws: Workspace, ctx: DemoContext) -> None:
+    from assay.workspace.demo_research import research_step
+
+    research_step(ws, ctx)
+
+
 #: The demo, in order. Each later capability appends its step here.
-STEPS: list[DemoStep] = [_radar_step, _bench_step]
+STEPS: list[DemoStep] = [_radar_step, _bench_step, _research_step]
 
 
 def build_demo(

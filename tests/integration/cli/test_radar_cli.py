@@ -89,6 +89,7 @@ def test_move_and_radar_json(workspace: Path) -> None:
         "trial",
         "--why",
         "prototype matched",
+        "--override",
         "--by",
         "Priya",
     )
@@ -270,3 +271,17 @@ def test_demo_refuses_to_replace_a_real_workspace(workspace: Path) -> None:
     assert done.returncode == 2
     assert "not a demo" in done.stderr
     assert db_digest(workspace) == before
+
+
+def test_names_that_look_like_markup_are_printed_as_typed(workspace: Path) -> None:
+    name = "[/x] weird [bold]name"
+    added = assay(workspace, "technique", "add", name, "--area", "a[b]")
+    assert added.returncode == 0, added.stderr
+    assert name in added.stdout
+    for args in (("technique", "show", name), ("radar",), ("technique", "list")):
+        done = assay(workspace, *args)
+        assert done.returncode == 0, done.stderr
+        assert "[/x] weird" in done.stdout
+    missing = assay(workspace, "technique", "show", "[/y]")
+    assert missing.returncode == 2
+    assert "'[/y]'" in missing.stderr

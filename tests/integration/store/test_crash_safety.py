@@ -22,7 +22,7 @@ i = 0
 while True:
     name = f"{sys.argv[2]}-{i}"
     ws.add_technique(name, area="load")
-    ws.move(name, Ring.TRIAL, why="step")
+    ws.move(name, Ring.HOLD, why="step")
     i += 1
 """
 

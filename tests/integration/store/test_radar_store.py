@@ -42,15 +42,15 @@ def test_add_starts_in_assess_with_first_placement(ws: Workspace) -> None:
 
 def test_history_is_kept_in_order_with_aware_utc_times(ws: Workspace) -> None:
     ws.add_technique("LoRA", area="training", at=T0)
-    ws.move("lora", Ring.TRIAL, why="prototype works", at=T0 + dt.timedelta(days=3))
+    ws.move("lora", Ring.TRIAL, why="prototype works", at=T0 + dt.timedelta(days=3), override=True)
     ws.user = "lead"
-    ws.move("LORA", Ring.ADOPT, why="validated", at=T0 + dt.timedelta(days=9))
+    ws.move("LORA", Ring.HOLD, why="license unclear", at=T0 + dt.timedelta(days=9))
     technique = ws.technique("LoRA")
-    assert technique.ring is Ring.ADOPT
+    assert technique.ring is Ring.HOLD
     assert [(m.from_ring, m.to_ring) for m in technique.history] == [
         (None, Ring.ASSESS),
         (Ring.ASSESS, Ring.TRIAL),
-        (Ring.TRIAL, Ring.ADOPT),
+        (Ring.TRIAL, Ring.HOLD),
     ]
     assert [m.by for m in technique.history] == ["tester", "tester", "lead"]
     assert all(
@@ -80,7 +80,7 @@ def test_unknown_technique_suggests_the_closest_name(ws: Workspace) -> None:
     with pytest.raises(NotFoundError, match="did you mean 'Speculative decoding'"):
         ws.technique("speculative decodng")
     with pytest.raises(NotFoundError):
-        ws.move("nope", Ring.TRIAL, why="x")
+        ws.move("nope", Ring.HOLD, why="x")
 
 
 @pytest.mark.parametrize("ring", [Ring.HOLD, Ring.SKIP])
@@ -102,7 +102,7 @@ def test_moving_to_the_same_ring_is_refused(ws: Workspace) -> None:
 
 def test_edit_and_rename_keep_history(ws: Workspace) -> None:
     ws.add_technique("Linformer", area="attention")
-    ws.move("Linformer", Ring.TRIAL, why="fast")
+    ws.move("Linformer", Ring.HOLD, why="slow below 8k tokens")
     ws.add_technique("Performer", area="attention")
     with pytest.raises(DuplicateError):
         ws.edit_technique("Linformer", new_name="performer")
