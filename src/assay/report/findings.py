@@ -171,6 +171,24 @@ class Headline:
     needed_trials: int | None = None
     criterion: str | None = None
     outcome: Outcome | None = None
+    lower_is_better: bool | None = None
+
+    @property
+    def standing(self) -> str:
+        """``established`` (the target is met, or the engine says better),
+        ``missed`` (the target fails, the engine says worse or equivalent, or the
+        whole interval lies on the harmful side) or ``open``."""
+        if self.outcome is Outcome.PASS:
+            return "established"
+        if self.outcome is Outcome.FAIL or self.verdict in ("worse", "equivalent"):
+            return "missed"
+        if self.verdict == "better" and self.outcome is None:
+            return "established"
+        if self.lower_is_better is not None and self.low != self.high:
+            harmful = self.low >= 0 if self.lower_is_better else self.high <= 0
+            if harmful:
+                return "missed"
+        return "open"
 
 
 def _leaves(evaluation: Evaluation) -> Iterator[Evaluation]:
@@ -203,6 +221,7 @@ def _from_criteria(view: StudyView) -> Headline | None:
                     needed_trials=leaf.trials_needed or (row.row.needed_trials if row else None),
                     criterion=leaf.expression,
                     outcome=leaf.outcome,
+                    lower_is_better=row.row.lower_is_better if row else _lower(metric),
                 )
     return None
 
@@ -235,8 +254,17 @@ def headline(view: StudyView) -> Headline | None:
             n=min(effect.row.n_baseline, effect.row.n_candidate),
             verdict=effect.verdict,
             needed_trials=effect.row.needed_trials,
+            lower_is_better=effect.row.lower_is_better,
         )
     return None
+
+
+def _lower(metric: str) -> bool | None:
+    """Whether lower is better, for the metrics whose direction assay knows."""
+    engine = say.engine_metric(metric)
+    if engine in ("time", "cost", "failure_rate") or engine.startswith(("peak_", "latency")):
+        return True
+    return False if engine == "throughput" else None
 
 
 def headline_sentence(view: StudyView) -> str:
@@ -250,14 +278,16 @@ def headline_sentence(view: StudyView) -> str:
     interval = say.change_interval(found.low, found.high, found.confidence)
     measured = f"{say.metric_label(found.metric)} {say.compared(found.value, baseline)}{where}"
     undecided = found.verdict == "inconclusive" or found.outcome is Outcome.UNDETERMINED
-    if found.low < 0 < found.high or (undecided and found.low != found.high):
+    standing = found.standing
+    if standing == "open":
         text = (
             f"The expected benefit is not established: the estimate is {measured}, "
             f"but the {interval.replace(': ', ' runs ', 1)}, so it may be no benefit at all"
         )
     else:
-        missed = found.outcome is Outcome.FAIL or found.verdict == "worse"
-        lead = "The expected benefit did not materialise:" if missed else "The expected benefit is"
+        lead = {"missed": "The expected benefit did not materialise:"}.get(
+            standing, "The expected benefit is"
+        )
         text = f"{lead} {measured} ({interval})"
         if say.is_wide(found.low, found.high):
             text += "; the interval is wide, so treat the figure as rough"
