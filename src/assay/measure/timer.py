@@ -20,8 +20,8 @@ How one trial of a Python callable is timed (see :meth:`Timer.time`):
    marked *interrupted*: its time includes someone else's work. On a busy
    machine that is most of the noise (a trial whose samples were half
    preempted reads twice as slow). :attr:`Timing.median`, the trial's value,
-   is the median of the uninterrupted samples when at least
-   ``max(3, 20%)`` of them are; otherwise of all, with a warning. The raw
+   is the median of the uninterrupted samples when there are at least 3;
+   otherwise of all, with a warning. The raw
    samples, interrupted ones included, stay in ``per_call`` for percentiles.
 
 With ``loops > 1`` a sample is the mean of ``loops`` calls, so its upper
@@ -106,7 +106,7 @@ class Timing:
         if self.interrupted is None:
             return self.per_call
         kept = self.per_call[~self.interrupted]
-        if kept.size >= max(3, 0.2 * self.per_call.size):
+        if kept.size >= 3:
             return kept
         return self.per_call
 
@@ -213,13 +213,19 @@ class Timer:
         ``trial_time`` per job has passed and every job has ``min_samples``.
         A machine whose speed drifts over tens of milliseconds then slows every
         job alike, so ratios between them are far steadier than between
-        trials taken one after another. With one job this is :meth:`time`.
+        trials taken one after another. A turn in which any job's sample was
+        interrupted counts as interrupted for all of them. With one job this
+        is :meth:`time`.
         """
         calibrated = [self.calibrate(fn, arg) for fn, arg in jobs]
         read = read_overhead_ns(self.clock)
         costs = [self.loop_overhead_ns(loops) for loops, _ in calibrated]
         loops = [loops for loops, _ in calibrated]
         raws, flags = self._collect(jobs, loops)
+        # A turn in which any job was interrupted is left out for every job, so
+        # that all medians come from the same stretches of time.
+        turns = np.logical_or.reduce(flags)
+        flags = [turns for _ in flags]
         return [
             self._timing(raw, interrupted, n, warmup, read, cost)
             for raw, interrupted, n, (_, warmup), cost in zip(
