@@ -256,19 +256,33 @@ def test_eng_report_has_method_environment_tables_and_figures(
     assert "Sensitivity: one input varied at a time" in text
 
 
-def test_eng_report_says_inconclusive_results_in_words(
-    rendered: Render, demo_result: BenchmarkResult
+def test_eng_report_says_inconclusive_and_wide_results_in_words(
+    demo_result: BenchmarkResult, record_builder: ModuleType
 ) -> None:
-    text = rendered("eng", "md")
-    inconclusive = [r for r in demo_result.comparisons if r.verdict == "inconclusive"]
-    if not inconclusive:
-        pytest.skip("this run decided every comparison; nothing inconclusive to phrase")
-    words = text.split("What these figures cannot say", 1)[1]
-    for row in inconclusive:
-        label = (
-            f"tiled: {say.metric_label(row.metric)} at n={dict(row.params)['n']} is inconclusive"
-        )
-        assert label in words
+    result = _with_time(demo_result, "inconclusive", 0.1, (-0.3, 0.6))
+    wide = [
+        dataclasses.replace(row, verdict="better", effect=-0.5, ci=(-0.8, -0.2))
+        if row.metric == "peak_heap" and row.params == (("n", 256),)
+        else row
+        for row in result.comparisons
+    ]
+    view = record_builder.build_view(dataclasses.replace(result, comparisons=wide))
+    text = render_report(view, "eng", "md")
+    words = text.split("What these figures cannot say (inconclusive or wide):", 1)[1]
+    words = words.split("###", 1)[0]
+    assert (
+        "- tiled: time per call at n=1024 is inconclusive: the estimate is 10% higher than "
+        "naive, but the 95% confidence interval runs between 30% lower and 60% higher, so the "
+        "data cannot yet say which way it goes; about 40 trials per arm would likely settle it"
+    ) in words
+    assert (
+        "- tiled: peak heap memory at n=256 is 50% lower than naive (95% confidence interval: "
+        "between 20% and 80% lower): better; the interval is wide, so the figure is rough"
+    ) in words
+    inconclusive = [r for r in result.comparisons if r.verdict == "inconclusive"]
+    for row in inconclusive:  # every other inconclusive comparison of the real run, too
+        point = dict(row.params)["n"]
+        assert f"tiled: {say.metric_label(row.metric)} at n={point} is inconclusive" in words
 
 
 def test_the_same_record_gives_the_same_report(demo_view: StudyView, rendered: Render) -> None:
