@@ -343,8 +343,8 @@ def assessment(view: StudyView) -> str:
     return sentence[0].upper() + sentence[1:] + "."
 
 
-def risks(view: StudyView) -> list[str]:
-    """What could make the study wrong or the adoption go badly, weightiest first."""
+def _criteria_risks(view: StudyView) -> list[str]:
+    """Criteria that fire or fail, the time-box, measured downsides, open criteria."""
     out: list[str] = []
     reviews = view.evaluations
     for kind, template in (
@@ -365,6 +365,12 @@ def risks(view: StudyView) -> list[str]:
             more = f"; about {need:,} trials per arm would likely settle it" if need else ""
             label = kind_label(r.kind)
             out.append(f"the {label} criterion {r.criterion.canonical} is not settled{more}")
+    return out
+
+
+def risks(view: StudyView) -> list[str]:
+    """What could make the study wrong or the adoption go badly, weightiest first."""
+    out = _criteria_risks(view)
     run = view.main_run
     if run is not None:
         for method, rate in sorted(run.result.failure_rates().items()):

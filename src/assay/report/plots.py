@@ -245,15 +245,7 @@ def _verdict_legend(ax: Axes, verdicts: set[str]) -> None:
 def sweep(result: BenchmarkResult, parameter: str, *, metric: str = "time") -> str | None:
     """The median of ``metric`` per method along ``parameter`` (log-log), whiskers
     from the lowest to the highest trial, and the crossovers found on it."""
-    series: dict[tuple[str, Params], dict[float, list[float]]] = {}
-    for trial in result.trials:
-        value = trial.values.get(metric) if trial.ok else None
-        x = dict(trial.key.params).get(parameter)
-        if value is None or value <= 0 or not isinstance(x, int | float) or isinstance(x, bool):
-            continue
-        fixed = tuple((k, v) for k, v in trial.key.params if k != parameter)
-        series.setdefault((trial.key.method, fixed), {}).setdefault(float(x), []).append(value)
-    series = {key: by_x for key, by_x in series.items() if len(by_x) >= 2}
+    series = _series(result, parameter, metric)
     if not series:
         return None
     every = [v for by_x in series.values() for vs in by_x.values() for v in vs]
@@ -301,6 +293,22 @@ def sweep(result: BenchmarkResult, parameter: str, *, metric: str = "time") -> s
         ax.grid(alpha=0.3, which="both")
         ax.legend(frameon=False, fontsize=8)
         return _to_svg(figure)
+
+
+def _series(
+    result: BenchmarkResult, parameter: str, metric: str
+) -> dict[tuple[str, Params], dict[float, list[float]]]:
+    """Trial values by (method, other parameters), then by the parameter's value;
+    only series with at least two values of the parameter."""
+    series: dict[tuple[str, Params], dict[float, list[float]]] = {}
+    for trial in result.trials:
+        value = trial.values.get(metric) if trial.ok else None
+        x = dict(trial.key.params).get(parameter)
+        if value is None or value <= 0 or not isinstance(x, int | float) or isinstance(x, bool):
+            continue
+        fixed = tuple((k, v) for k, v in trial.key.params if k != parameter)
+        series.setdefault((trial.key.method, fixed), {}).setdefault(float(x), []).append(value)
+    return {key: by_x for key, by_x in series.items() if len(by_x) >= 2}
 
 
 def _median(values: list[float]) -> float:

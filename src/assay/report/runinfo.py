@@ -55,10 +55,15 @@ def method_rows(run: RunEvidence) -> list[list[str]]:
             ", ".join(f"{k} {v}" for k, v in timer.items() if k != "max_loops") or "-",
         ],
     ]
-    if options.get("threads") is not None:
-        rows.append(["threads", str(options["threads"])])
     if run.started_at is not None:
         rows.insert(1, ["started", say.date(run.started_at)])
+    return rows + _run_notes(run)
+
+
+def _run_notes(run: RunEvidence) -> list[list[str]]:
+    rows = []
+    if run.result.header.options.get("threads") is not None:
+        rows.append(["threads", str(run.result.header.options["threads"])])
     if run.online_ab:
         rows.append(["kind", "online A/B comparison imported as evidence"])
     if run.before_amendment:
