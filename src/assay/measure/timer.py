@@ -21,7 +21,9 @@ How one trial of a Python callable is timed (see :meth:`Timer.time`):
    machine that is most of the noise (a trial whose samples were half
    preempted reads twice as slow). :attr:`Timing.median`, the trial's value,
    is the median of the uninterrupted samples when there are at least 3;
-   otherwise of all, with a warning. The raw
+   otherwise of all, with a warning. On a busy machine a trial keeps sampling
+   past ``trial_time`` until it has ``min_samples`` uninterrupted samples, for
+   at most ten times ``trial_time``. The raw
    samples, interrupted ones included, stay in ``per_call`` for percentiles.
 
 With ``loops > 1`` a sample is the mean of ``loops`` calls, so its upper
@@ -50,6 +52,8 @@ from assay.measure.clock import Clock, default_clock, read_overhead_ns
 __all__ = ["Timer", "TimerSettings", "Timing", "involuntary_switches"]
 
 _NS = 1_000_000_000
+_PATIENCE = 10
+"""How many times ``trial_time`` a busy machine may stretch a trial to find clean samples."""
 
 
 @dataclass(frozen=True)
@@ -283,17 +287,24 @@ class Timer:
         if settings.disable_gc:
             gc.disable()
         try:
-            deadline = clock() + settings.trial_time * count * _NS
-            turn = 0
+            start = clock()
+            deadline = start + settings.trial_time * count * _NS
+            give_up = start + settings.trial_time * count * _NS * _PATIENCE
+            turn = clean = 0
             while len(samples[0]) < settings.max_samples:
+                hit = False
                 for k in range(count):
                     j = (turn + k) % count
                     fn, arg = jobs[j]
                     before = switches()
                     samples[j].append(self.sample(fn, arg, loops[j]))
                     interrupted[j].append(switches() != before)
+                    hit = hit or interrupted[j][-1]
                 turn += 1
-                if len(samples[0]) >= settings.min_samples and clock() >= deadline:
+                clean += 0 if (hit and settings.drop_interrupted) else 1
+                now = clock()
+                enough = clean >= settings.min_samples or now >= give_up
+                if turn >= settings.min_samples and now >= deadline and enough:
                     break
         finally:
             if was_enabled:

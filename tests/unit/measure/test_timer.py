@@ -176,3 +176,26 @@ def test_interleaved_jobs_take_turns_and_time_exactly() -> None:
     assert slow.median == pytest.approx(3e-6)
     sampled = order[-8:]  # after calibration: turns alternate, the order rotating
     assert sampled == ["a", "b", "b", "a", "a", "b", "b", "a"]
+
+
+def test_a_busy_machine_stretches_the_trial_for_clean_samples() -> None:
+    clock = FakeClock()
+    switches = iter([0, 1] * 6 + [0, 0] * 100)  # the first 6 samples are interrupted
+    settings = TimerSettings(sample_time=0.001, warmup_time=0.0, trial_time=0.004, min_samples=4)
+    timing = Timer(settings, clock=clock, switches=lambda: next(switches)).time(
+        work(clock, 1_000_000), None
+    )
+    # 4 ms would have given 4 samples, all interrupted; it samples on to 4 clean ones
+    assert len(timing.per_call) == 10
+    assert timing.clean.size == 4
+    assert timing.warnings == ()
+
+
+def test_stretching_stops_at_ten_times_the_trial_time() -> None:
+    clock = FakeClock()
+    settings = TimerSettings(sample_time=0.001, warmup_time=0.0, trial_time=0.002, min_samples=2)
+    timing = Timer(settings, clock=clock, switches=iter(range(10**6)).__next__).time(
+        work(clock, 1_000_000), None
+    )
+    assert len(timing.per_call) == 20
+    assert any("interrupted" in w for w in timing.warnings)
