@@ -427,7 +427,8 @@ def command(template: str) -> Command:
     """A shell command as a method: ``assay.command("./serve --fast {n}")``.
 
     The template is split like a shell would (:func:`shlex.split`) but never run
-    through one; ``{seed}`` and the workload's parameters are filled in. Pass the
+    through one; ``{seed}`` and the workload's parameters are filled in. A
+    relative program path (``./serve``) is found beside the benchmark file. Pass the
     result to :func:`baseline` or :func:`candidate`. When the workload returns
     ``str`` or ``bytes``, they are the command's standard input.
     """

@@ -238,6 +238,9 @@ def _run_command(
     spec: BenchmarkSpec, command: Command, request: TrialRequest, data: Any, clock: Clock
 ) -> dict[str, Any]:
     argv = command.render(request.key.seed, request.key.params)
+    directory = spec.directory()
+    if directory is not None and "/" in argv[0] and not os.path.isabs(argv[0]):
+        argv[0] = str(directory / argv[0])  # ./serve means the one beside the benchmark file
     stdin = write_stdin(data) if isinstance(data, str | bytes) else None
     try:
         timer = ProcessTimer(request.timer, clock=clock)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from assay.bench import load_benchmark, run_benchmark
 
 from .conftest import fast_options
@@ -50,3 +52,20 @@ def test_a_failing_command_is_a_failed_trial(write_bench: Callable[..., Path]) -
     failed = [t for t in result.trials if t.key.method == "head"]
     assert all(not t.ok for t in failed)
     assert "CalledProcessError" in (failed[0].reason or "")
+
+
+def test_a_relative_program_is_found_beside_the_benchmark(
+    write_bench: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "serve.sh"
+    script.write_text("#!/bin/sh\nprintf 'served %s' \"$1\"\n")
+    script.chmod(0o755)
+    source = SOURCE.replace('assay.command("head -c {n}")', 'assay.command("./serve.sh {n}")')
+    spec = load_benchmark(write_bench(source))
+    monkeypatch.chdir("/")  # the run happens elsewhere; ./serve.sh is the file beside it
+    result = run_benchmark(spec, fast_options(trials=2))
+    served = [t for t in result.trials if t.key.method == "head"]
+    for trial in served:
+        assert trial.ok, trial.reason
+        assert trial.values["length"] == len(f"served {dict(trial.key.params)['n']}")
+    assert any("script run by /bin/sh" in w for w in result.warnings)
