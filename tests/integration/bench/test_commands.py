@@ -18,9 +18,9 @@ SOURCE = """
     def text(seed, n):
         return "x" * n
 
-    assay.baseline(assay.command("cat"), name="cat")
+    assay.baseline(assay.command("sh -c 'cat; sleep 0.005'"), name="cat")
     assay.candidate(assay.command("head -c {n}"), name="head")
-    assay.candidate(assay.command("sh -c 'cat; sleep 0.02'"), name="slow-cat")
+    assay.candidate(assay.command("sh -c 'cat; sleep 0.03'"), name="slow-cat")
 
     @assay.metric(higher_is_better=True)
     def length(output):
@@ -41,7 +41,7 @@ def test_commands_run_as_processes(write_bench: Callable[..., Path]) -> None:
     assert "-c" in next(t for t in result.trials if t.key.method == "head").details["argv"]
     slow = result.comparison("slow-cat", "time", (("n", 3),))
     assert slow.effect is not None
-    assert slow.effect > 0  # 20 ms of sleep per run is slower than cat
+    assert slow.effect > 0  # 30 ms of sleep per run is slower than 5 ms
     same = result.comparison("head", "length", (("n", 3),))
     assert same.verdict == "equivalent"
 
