@@ -8,27 +8,21 @@ benchmark run that judges it (the demo's own, or a small one run here when there
 is none), which freezes the criteria; the gate's review; a decision by the demo's
 approver; the radar move the YES allows; and the decision exported as a MADR
 record, attached to the technique.
-
-:func:`backfill_move` is for the radar step's history, which predates the record:
-moves into TRIAL and ADOPT are recorded as overrides (there was no gate), with
-the knowledge-transfer artifacts attached before an ADOPT.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Prototype
-from assay.pipeline.radar import ARTIFACT_KINDS, EVIDENCE_RINGS
 from assay.types import Ring
 
 if TYPE_CHECKING:
     from assay.workspace.core import Workspace
     from assay.workspace.demo import DemoContext
 
-__all__ = ["DEMO_PROTOTYPE", "DEMO_TECHNIQUE", "backfill_move", "decisions_step"]
+__all__ = ["DEMO_PROTOTYPE", "DEMO_TECHNIQUE", "decisions_step"]
 
 DEMO_TECHNIQUE = "FlashAttention-style tiling"
 DEMO_PROTOTYPE = "tiled-attention-memory"
@@ -62,33 +56,6 @@ _PROTOTYPE = {
     "requirements": ["exact attention: no approximation of the softmax"],
     "evidence": [MODULE],
 }
-
-_ARTIFACT_TEXT = {
-    "implementation": "# {name}: implementation\n\nWhere the code lives, how it is built "
-    "and configured, and the tests that guard it.\n",
-    "decision-record": "# {name}: decision record\n\nWhy the team adopted it, on what "
-    "evidence, and what would make it reconsider.\n",
-    "runbook": "# {name}: runbook\n\nHow to turn it on and off, what to watch, and how to "
-    "roll back.\n",
-}
-
-
-def backfill_move(
-    ws: Workspace, name: str, ring: Ring, *, why: str, at: dt.datetime | None = None
-) -> None:
-    """Record a historical ring move, from before the record existed.
-
-    A promotion into TRIAL or ADOPT had no gate decision behind it, so it is
-    recorded as an override (with ``why``); before an ADOPT the three
-    knowledge-transfer artifacts are attached as short documents.
-    """
-    if ring is Ring.ADOPT:
-        have = ws.decisions.artifacts(name)
-        for kind in ARTIFACT_KINDS:
-            if kind not in have:
-                text = _ARTIFACT_TEXT[kind].format(name=name)
-                ws.decisions.attach_text(name, kind, f"{kind}.md", text, at=at)
-    ws.move(name, ring, why=why, at=at, override=ring in EVIDENCE_RINGS)
 
 
 def _users(ws: Workspace) -> None:

@@ -47,6 +47,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -127,7 +128,8 @@ def resolve_metric(metric: str) -> MetricSource:
             return _timed("sample_mean")
         match = _PERCENTILE.match(rest)
         if match:
-            return _timed("quantile", q=float(match.group(1).replace("_", ".")) / 100)
+            level = Decimal(match.group(1).replace("_", ".")) / 100
+            return _timed("quantile", q=float(level))
     if (family == "memory" and rest in _MEMORY) or metric in ("peak_rss", "peak_heap", "peak_cuda"):
         name = _MEMORY[rest] if family == "memory" else metric
         return MetricSource("value", name, unit="B", lower_is_better=True, compared=name)
