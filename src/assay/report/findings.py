@@ -89,6 +89,22 @@ def describe_effect(effect: Effect, *, with_point: bool = True) -> str:
     if row.effect == low == high == 0:
         return f"{metric}{where} is the same as {effect.baseline} in every trial"
     interval = say.change_interval(low, high, effect.confidence)
+    if row.verdict == "inconclusive" and (low > 0 or high < 0):
+        control = [w for w in row.warnings if "false-discovery" in w]
+        why = (
+            control[0]
+            if control
+            else "the interval reaches into the practical margin, so the change may be too "
+            "small to matter"
+        )
+        text = (
+            f"{metric}{where} is inconclusive although its interval excludes no change: "
+            f"the estimate is {say.compared(row.effect, effect.baseline)} ({interval}), "
+            f"but {why}"
+        )
+        if row.needed_trials:
+            text += f"; about {row.needed_trials:,} trials per arm would likely settle it"
+        return text
     if row.verdict == "inconclusive":
         runs = interval.replace(": ", " runs ", 1)
         text = (
@@ -496,11 +512,10 @@ def recommendation_sentence(view: StudyView) -> str:
         parts.append(text + ".")
     if rec is not None and (decided is None or decided.stage is not rec.stage):
         reason = rec.reasons[0] if rec.reasons else ""
-        more = (
-            f" ({len(rec.reasons) - 1} more reasons in the engineering report)"
-            if len(rec.reasons) > 1
-            else ""
-        )
+        others = len(rec.reasons) - 1
+        more = ""
+        if others:
+            more = f" ({others} more reason{'s' if others > 1 else ''} in the engineering report)"
         parts.append(
             f"The recommended answer at the {rec.stage.value} gate ({rec.question}) is "
             f"{rec.answer.label}: {reason}{more}; it awaits a decision by an approver."
