@@ -290,7 +290,7 @@ def sweep(result: BenchmarkResult, parameter: str, *, metric: str = "time") -> s
         ax.xaxis.set_minor_formatter("")
         ax.set_xlabel(f"{parameter} (log scale)")
         ax.set_ylabel(f"median {metric_label(metric)}" + (f" ({unit})" if unit else ""))
-        ax.grid(alpha=0.3, which="both")
+        ax.grid(alpha=0.3)
         ax.legend(frameon=False, fontsize=8)
         return _to_svg(figure)
 
