@@ -36,6 +36,7 @@ def _register() -> None:
         predict,
         radar,
         radar_io,
+        report,
         repro,
         search,
         technique,
@@ -43,7 +44,7 @@ def _register() -> None:
     )
 
     core = [workspace, db, technique, radar, radar_io, bench, compare]
-    research = [paper, claim, predict, postmortem, repro, search]
+    research = [paper, claim, predict, postmortem, repro, search, report]
     for module in [*core, *research, demo]:
         module.register(app)
 

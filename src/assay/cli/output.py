@@ -35,6 +35,12 @@ def emit_json(data: Any) -> None:
     sys.stdout.flush()
 
 
+def emit_text(text: str) -> None:
+    """Write a document (Markdown, HTML, CSV...) to stdout exactly as given."""
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+
+
 def error(message: str) -> None:
     """One line on stderr: what was wrong and what was expected."""
     text = " ".join(str(message).split("\n")[0].split())

@@ -1,0 +1,55 @@
+"""``assay report``: the executive, product and engineering reports of a prototype."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from assay.cli import output
+from assay.cli.common import DbOption, open_workspace
+from assay.errors import InputError
+
+AUDIENCES = ("exec", "pm", "eng")
+FORMATS = ("md", "html")
+
+
+def report(
+    prototype: Annotated[str, typer.Argument(help="The prototype whose record is reported.")],
+    audience: Annotated[
+        str, typer.Option("--audience", help="exec (two paragraphs), pm (one page) or eng.")
+    ] = "exec",
+    fmt: Annotated[
+        str, typer.Option("--format", help="md or html (one self-contained file).")
+    ] = "md",
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write a report built only from the record: criteria, evidence, decisions, cost."""
+    from assay.report import StudyView, render_report, write_report
+
+    if audience not in AUDIENCES:
+        raise InputError(f"--audience {audience!r} is not one of {', '.join(AUDIENCES)}")
+    if fmt not in FORMATS:
+        raise InputError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    if out is None and audience == "eng" and fmt == "md":
+        raise InputError(
+            "the engineering report in Markdown has figures beside it; "
+            "write it to a file with -o FILE.md (or use --format html)"
+        )
+    with open_workspace(db) as ws:
+        view = StudyView.from_study(ws.decisions.study(prototype))
+    if out is None:
+        output.emit_text(render_report(view, audience, fmt))
+        return
+    written = write_report(view, audience, fmt, out)
+    for path in written:
+        output.console.print(f"wrote {escape(str(path))}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(report)
