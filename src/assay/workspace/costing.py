@@ -30,7 +30,7 @@ def cost_report(
     decisions: Decisions, name: str, given: dict[str, Any], *, save: bool
 ) -> CostReport:
     """The cost report of prototype ``name`` (see the module docstring)."""
-    from assay.workspace.decisions import check_cost_inputs
+    from assay.workspace.preregistration import check_cost_inputs
 
     given = {k: v for k, v in given.items() if v is not None}
     check_cost_inputs(given)

@@ -47,8 +47,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from decimal import Decimal
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 import numpy as np

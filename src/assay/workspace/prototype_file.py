@@ -91,7 +91,7 @@ def _facts(value: object, path: Path) -> RecordedFacts | None:
 
 
 def _cost(value: object, path: Path) -> dict[str, float] | None:
-    from assay.workspace.decisions import check_cost_inputs
+    from assay.workspace.preregistration import check_cost_inputs
 
     if value is None:
         return None

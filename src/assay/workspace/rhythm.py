@@ -29,6 +29,7 @@ from assay.store import reviews as review_rows
 from assay.store.prototypes import PrototypeRecord
 from assay.store.reviews import ReviewMeeting
 from assay.store.study import EvidenceRun, GateReview
+from assay.workspace.judging import build_review, effective_record
 
 if TYPE_CHECKING:
     from assay.workspace.decisions import Decisions
@@ -226,8 +227,8 @@ def _open(decisions: Decisions, today: dt.date) -> list[_Open]:
         for stored in prototype_rows.all_records(session):
             if not stored.active:
                 continue
-            record = decisions._record(session, stored.name)
-            review, runs, _ = decisions._review(session, record, today)
+            record = effective_record(session, stored.name)
+            review, runs, _ = build_review(decisions.evidence_cache, session, record, today)
             found = prototype_rows.row(session, record.name)
             taken = gate_rows.decisions_of(session, found)
             out.append(_Open(record, review, tuple(runs), tuple(taken)))

@@ -9,8 +9,9 @@ newer runs alone, a success criterion FAILs or a hard kill criterion fires.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -21,20 +22,39 @@ from assay.pipeline.radar import Technique
 from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
 from assay.store import techniques as technique_rows
+from assay.types import Ring
 from assay.workspace.evidence import RunEvidence
+from assay.workspace.judging import effective_record, judges, slices, technique_row
 
 if TYPE_CHECKING:
-    from assay.workspace.decisions import Decisions, Staleness
+    from assay.workspace.decisions import Decisions
 
-__all__ = ["contradictions", "stale_techniques"]
+__all__ = ["Staleness", "contradictions", "stale_techniques"]
+
+
+@dataclasses.dataclass(frozen=True)
+class Staleness:
+    """A stale blip: the technique, its ring, and why."""
+
+    technique: str
+    ring: Ring
+    reasons: tuple[str, ...]
+    newest_evidence: dt.datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "technique": self.technique,
+            "ring": self.ring.value,
+            "reasons": list(self.reasons),
+            "newest_evidence": self.newest_evidence.isoformat() if self.newest_evidence else None,
+        }
 
 
 def contradictions(decisions: Decisions, session: Session, technique: Technique) -> list[str]:
     """Sentences naming newer runs that contradict the YES the technique's current
     ring rests on (none when the ring was reached by override or needs no gate)."""
-    from assay.workspace.decisions import _technique_row
-
-    row = _technique_row(session, technique.name)
+    row = technique_row(session, technique.name)
     backing = [
         e
         for e in gate_rows.move_evidence(session, row.id)
@@ -45,14 +65,15 @@ def contradictions(decisions: Decisions, session: Session, technique: Technique)
     decision = gate_rows.decision_by_id(session, backing[-1].decision_id)
     if decision is None:
         return []
-    record = decisions._record(session, decision.prototype)
+    record = effective_record(session, decision.prototype)
     newer = [
-        run for run in decisions._evidence_runs(session, record) if run.started_at > decision.at
+        run
+        for run in decisions.evidence_cache.runs(session, record)
+        if run.started_at > decision.at
     ]
     if not newer:
         return []
-    slices = decisions._slices(record, newer)[0]
-    evidence = RunEvidence(slices)
+    evidence = RunEvidence(slices(record, newer)[0])
     failing = [c.canonical for c in record.prototype.success if c.evaluate(evidence).failed]
     failing += [
         k.criterion.canonical
@@ -70,19 +91,18 @@ def contradictions(decisions: Decisions, session: Session, technique: Technique)
 
 def stale_techniques(decisions: Decisions, today: dt.date) -> list[Staleness]:
     """Every stale technique, by name (see the module docstring)."""
-    from assay.workspace.decisions import Staleness, _technique_row
-
     limit = decisions.ws.settings.radar.stale_after_days
     out = []
     with decisions.ws.db.read() as session:
         for technique in technique_rows.all_techniques(session):
             if technique.ring not in radar.EVIDENCE_RINGS:
                 continue
-            row = _technique_row(session, technique.name)
-            starts = []
-            for stored in prototype_rows.by_technique(session, row.id):
-                record = decisions._record(session, stored.name)
-                starts += [judge.started_at for judge in decisions._judges(session, record)]
+            row = technique_row(session, technique.name)
+            starts = [
+                judge.started_at
+                for stored in prototype_rows.by_technique(session, row.id)
+                for judge in judges(session, stored)
+            ]
             newest = max(starts, default=None)
             reasons = radar.stale_reasons(
                 technique.ring,

@@ -417,10 +417,10 @@ def test_trial_and_adopt_need_a_yes_gate_or_a_recorded_override(ws: Workspace) -
     with pytest.raises(InputError, match="missing: implementation, decision-record, runbook"):
         ws.move("tiling", Ring.ADOPT, override=True, why="just do it")
     from assay.store import gates as gate_rows
-    from assay.workspace.decisions import _technique_row
+    from assay.workspace.judging import technique_row
 
     with ws.db.read() as session:
-        (evidence,) = gate_rows.move_evidence(session, _technique_row(session, "tiling").id)
+        (evidence,) = gate_rows.move_evidence(session, technique_row(session, "tiling").id)
     assert evidence.override and evidence.decision_id is None and evidence.to_ring == "TRIAL"
     assert evidence.waived == ("a YES gate decision",)
 
@@ -444,10 +444,10 @@ def test_a_yes_gate_and_the_three_artifacts_allow_adopt(ws: Workspace, tmp_path:
     ws.move("tiling", Ring.ADOPT)
     assert ws.technique("tiling").ring is Ring.ADOPT
     from assay.store import gates as gate_rows
-    from assay.workspace.decisions import _technique_row
+    from assay.workspace.judging import technique_row
 
     with ws.db.read() as session:
-        backing = gate_rows.move_evidence(session, _technique_row(session, "tiling").id)
+        backing = gate_rows.move_evidence(session, technique_row(session, "tiling").id)
     assert [b.decision_id for b in backing] == [decided.id, decided.id]
     assert not any(b.override for b in backing)
 
