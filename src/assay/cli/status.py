@@ -10,8 +10,7 @@ from assay.cli.common import DbOption, JsonOption, open_workspace
 
 
 def status(db: DbOption = None, json: JsonOption = False) -> None:
-    """Prototypes whose kill criteria fire or time-box expired, gates awaiting a decision,
-    stale radar blips."""
+    """Kill criteria that fire, expired time-boxes, gates awaiting a decision, stale blips."""
     with open_workspace(db) as ws:
         result = ws.decisions.status()
         stale = ws.decisions.stale_techniques(today=result.today)
