@@ -29,23 +29,34 @@ def _register() -> None:
         bench,
         claim,
         compare,
+        cost,
+        criteria,
         db,
         demo,
+        gate,
         paper,
+        portfolio,
         postmortem,
         predict,
+        prototype,
         radar,
         radar_io,
         report,
         repro,
+        review,
         search,
+        status,
         technique,
+        technique_attach,
+        user,
         workspace,
     )
 
     core = [workspace, db, technique, radar, radar_io, bench, compare]
-    research = [paper, claim, predict, postmortem, repro, search, report]
-    for module in [*core, *research, demo]:
+    research = [paper, claim, predict, postmortem, repro, search]
+    decisions = [prototype, criteria, gate, user, cost, review, portfolio, status]
+    decisions += [technique_attach, report]
+    for module in [*core, *research, *decisions, demo]:
         module.register(app)
 
 

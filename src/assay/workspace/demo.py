@@ -246,8 +246,34 @@ def _research_step(ws: Workspace, ctx: DemoContext) -> None:
     research_step(ws, ctx)
 
 
+def _decisions_step(ws: Workspace, ctx: DemoContext) -> None:
+    from assay.workspace.demo_decisions import decisions_step
+
+    decisions_step(ws, ctx)
+
+
+def _reports_step(ws: Workspace, ctx: DemoContext) -> None:
+    """The three reports of the tiled-attention prototype, built from the record alone."""
+    from assay.report import StudyView, write_report
+    from assay.workspace.demo_decisions import DEMO_PROTOTYPE
+
+    view = StudyView.from_study(ws.decisions.study(DEMO_PROTOTYPE))
+    written = []
+    for audience in ("exec", "pm", "eng"):
+        for path in write_report(view, audience, "html", ctx.root / f"report-{audience}.html"):
+            written.append(path.name)
+    write_report(view, "eng", "md", ctx.root / "report-eng.md")
+    ctx.log.append(f"reports: {', '.join(written)} and report-eng.md in {ctx.root}")
+
+
 #: The demo, in order. Each later capability appends its step here.
-STEPS: list[DemoStep] = [_radar_step, _bench_step, _research_step]
+STEPS: list[DemoStep] = [
+    _radar_step,
+    _bench_step,
+    _research_step,
+    _decisions_step,
+    _reports_step,
+]
 
 
 def build_demo(
