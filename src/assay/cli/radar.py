@@ -25,14 +25,30 @@ def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> 
         return
     with open_workspace(db) as ws:
         techniques = ws.techniques()
+        stale = {s.technique: s for s in ws.decisions.stale_techniques()}
     if json:
-        output.emit_json({"techniques": [t.to_dict() for t in techniques]})
+        output.emit_json(
+            {
+                "techniques": [
+                    t.to_dict()
+                    | {
+                        "stale": t.name in stale,
+                        "stale_reasons": list(stale[t.name].reasons) if t.name in stale else [],
+                    }
+                    for t in techniques
+                ]
+            }
+        )
     elif not techniques:
         output.console.print(
             "The radar is empty. Add a technique: assay technique add NAME --area AREA"
         )
     else:
-        output.console.print(render.radar_table(techniques, dt.date.today()))
+        output.console.print(render.radar_table(techniques, dt.date.today(), stale=set(stale)))
+        for name, entry in sorted(stale.items()):
+            output.console.print(
+                f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(entry.reasons))}"
+            )
 
 
 @radar_app.command("move")

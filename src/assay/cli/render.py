@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from rich.console import Group
 from rich.panel import Panel
@@ -38,6 +38,13 @@ def _due(technique: Technique, today: dt.date) -> Text:
     return Text(technique.due.isoformat(), style=style)
 
 
+def _name(technique: Technique, stale: Collection[str]) -> Text:
+    text = Text(technique.name)
+    if technique.name in stale:
+        text.append(" (stale)", style="yellow")
+    return text
+
+
 def _since(technique: Technique) -> str:
     return technique.history[-1].at.date().isoformat() if technique.history else "—"
 
@@ -52,8 +59,10 @@ def _columns(table: Table, *names: str) -> None:
             table.add_column(name, no_wrap=True)
 
 
-def radar_table(techniques: Sequence[Technique], today: dt.date) -> Table:
-    """The radar grouped by ring (ADOPT first) and area."""
+def radar_table(
+    techniques: Sequence[Technique], today: dt.date, *, stale: Collection[str] = ()
+) -> Table:
+    """The radar grouped by ring (ADOPT first) and area; stale blips are marked."""
     table = Table(title="Research radar", title_justify="left", expand=True)
     _columns(table, "Ring", "Area", "Technique", "Owner", "Since", "Next due")
     for ring, areas in grouped(techniques).items():
@@ -63,7 +72,7 @@ def radar_table(techniques: Sequence[Technique], today: dt.date) -> Table:
                 table.add_row(
                     Text(ring.value, style=RING_STYLE[ring]) if first_in_ring else "",
                     Text(area) if index == 0 else "",
-                    Text(technique.name),
+                    _name(technique, stale),
                     Text(technique.owner or "—"),
                     _since(technique),
                     _due(technique, today),
