@@ -113,7 +113,7 @@ def test_kill_9_then_resume_finishes_without_repeating_a_trial(ws: Path) -> None
                 con.close()
     os.killpg(proc.pid, signal.SIGKILL)  # the runner and its fork server, mid-run
     proc.wait(timeout=30)
-    assert 0 < stored
+    assert stored > 0
 
     (run,) = runs(ws)
     assert run["state"] == "interrupted"
