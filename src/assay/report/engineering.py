@@ -61,7 +61,7 @@ def _leaf_estimates(evaluation: Evaluation) -> list[tuple[str, MetricEstimate]]:
 def _criterion_row(review: CriterionReview) -> list[Inline | list[Inline]]:
     evaluation = review.evaluation
     pairs = [_estimate(label, e) for label, e in _leaf_estimates(evaluation)]
-    estimate = "; ".join(p[0] for p in pairs) or "no evidence"
+    estimate = "; ".join(p[0] for p in pairs) or evaluation.reason or "no evidence"
     interval = "; ".join(p[1] for p in pairs) or "-"
     needed = "-"
     if evaluation.outcome is Outcome.UNDETERMINED:
