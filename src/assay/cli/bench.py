@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -60,31 +61,47 @@ def _seconds(text: str | None, field: str) -> float | None:
     return None if text is None else parse_duration(text, field=field).total_seconds()
 
 
-def _options(
-    trials: int,
-    until_decided: bool,
-    budget: str | None,
-    timeout: str | None,
-    memory_limit: str | None,
-    in_process: bool,
-    seed: int | None,
-    usd_per_hour: float | None,
-) -> Any:
+@dataclasses.dataclass(frozen=True)
+class _Flags:
+    trials: int
+    until_decided: bool
+    precision: float | None
+    budget: str | None
+    timeout: str | None
+    memory_limit: str | None
+    in_process: bool
+    isolation: str | None
+    interleave: str
+    threads: int | None
+    gpu_cache: str
+    seed: int | None
+
+
+def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
     from assay.bench import BenchOptions, Isolation
     from assay.measure.memory import parse_size
 
-    if budget is not None and not until_decided:
-        raise InputError("--budget applies to --until-decided runs; add --until-decided")
+    if flags.budget is not None and not (flags.until_decided or flags.precision):
+        raise InputError("--budget applies to --until-decided and --precision runs; add one")
+    if flags.in_process and flags.isolation not in (None, "in-process"):
+        raise InputError(f"--in-process contradicts --isolation {flags.isolation}")
+    isolation = "in-process" if flags.in_process else (flags.isolation or "fork")
+    choices = {"fork": Isolation.FORK, "spawn": Isolation.SPAWN, "in-process": Isolation.IN_PROCESS}
+    if isolation not in choices:
+        raise InputError(f"--isolation {isolation!r} is not one of {', '.join(choices)}")
+    limit = flags.memory_limit
     return BenchOptions(
-        trials=trials,
-        until_decided=until_decided,
-        budget=_seconds(budget, "--budget"),
-        timeout=_seconds(timeout, "--timeout"),
-        memory_limit=None
-        if memory_limit is None
-        else parse_size(memory_limit, field="--memory-limit"),
-        isolation=Isolation.IN_PROCESS if in_process else Isolation.FORK,
-        plan_seed=seed,
+        trials=flags.trials,
+        until_decided=flags.until_decided,
+        precision=flags.precision,
+        budget=_seconds(flags.budget, "--budget"),
+        timeout=_seconds(flags.timeout, "--timeout"),
+        memory_limit=None if limit is None else parse_size(limit, field="--memory-limit"),
+        isolation=choices[isolation],
+        interleave=flags.interleave,
+        threads=flags.threads,
+        gpu_cache=flags.gpu_cache,
+        plan_seed=flags.seed,
         usd_per_hour=usd_per_hour,
     )
 
@@ -243,6 +260,25 @@ def run(
     in_process: Annotated[
         bool, typer.Option("--in-process", help="Run trials in this process (fast, not isolated).")
     ] = False,
+    precision: Annotated[
+        float | None,
+        typer.Option("--precision", help="Run until every primary interval is within ± this."),
+    ] = None,
+    isolation: Annotated[
+        str | None,
+        typer.Option(
+            "--isolation", help="fork (default), spawn (fresh interpreter) or in-process."
+        ),
+    ] = None,
+    interleave: Annotated[
+        str, typer.Option("--interleave", help="trials (default) or samples within a trial.")
+    ] = "trials",
+    threads: Annotated[
+        int | None, typer.Option("--threads", help="Intra-op threads of trial processes.")
+    ] = None,
+    gpu_cache: Annotated[
+        str, typer.Option("--gpu-cache", help="warm (default) or cold (L2 flushed, not timed).")
+    ] = "warm",
     seed: Annotated[
         int | None, typer.Option("--seed", help="Plan seed, for a reproducible trial order.")
     ] = None,
@@ -252,16 +288,21 @@ def run(
 ) -> None:
     """Run baseline and candidates interleaved in randomised blocks, each trial isolated."""
     with open_workspace(db, by) as ws:
-        options = _options(
+        flags = _Flags(
             trials,
             until_decided,
+            precision,
             budget,
             timeout,
             memory_limit,
             in_process,
+            isolation,
+            interleave,
+            threads,
+            gpu_cache,
             seed,
-            ws.settings.cost.usd_per_hour,
         )
+        options = _options(flags, ws.settings.cost.usd_per_hour)
         from assay.bench import load_benchmark
 
         spec = load_benchmark(file)

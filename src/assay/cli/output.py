@@ -42,9 +42,16 @@ def emit_text(text: str) -> None:
 
 
 def error(message: str) -> None:
-    """One line on stderr: what was wrong and what was expected."""
-    text = " ".join(str(message).split("\n")[0].split())
+    """One line on stderr: what was wrong and what was expected.
+
+    A message may carry detail after its first line (the user's own traceback, trimmed
+    to their code, when their benchmark file fails to import); it follows, dimmed.
+    """
+    first, _, detail = str(message).partition("\n")
+    text = " ".join(first.split())
     err_console.print(f"[bold red]error:[/] {escape(text)}", markup=True, highlight=False)
+    if detail.strip():
+        err_console.print(detail.rstrip(), style="dim", markup=False, highlight=False)
 
 
 def warn(message: str) -> None:

@@ -205,6 +205,8 @@ def test_bad_benchmark_files_record_nothing(ws: Path, name: str) -> None:
         (("--timeout", "soon"), "not a duration"),
         (("--memory-limit", "lots"), "memory-limit"),
         (("--budget", "5m"), "--until-decided"),
+        (("--isolation", "docker"), "--isolation"),
+        (("--interleave", "sometimes"), "interleave"),
         (("--no-such-option",), "No such option"),
     ],
 )
