@@ -98,16 +98,9 @@ def test_move_and_radar_json(workspace: Path) -> None:
     done = assay(workspace, "radar", "--json")
     assert done.returncode == 0, done.stderr
     (entry,) = json.loads(done.stdout)["techniques"]
-    assert set(entry) == {
-        "name",
-        "area",
-        "ring",
-        "owner",
-        "summary",
-        "next_action",
-        "due",
-        "history",
-    }
+    spec = {"name", "area", "ring", "owner", "summary", "next_action", "due", "history"}
+    assert set(entry) == spec | {"stale", "stale_reasons"}
+    assert entry["stale"] is False
     assert entry["ring"] == "TRIAL"
     first, second = entry["history"]
     assert set(first) == {"from", "to", "at", "by", "why"}
