@@ -23,7 +23,38 @@ app = typer.Typer(
 )
 
 
+# Where each top-level command shows in `assay --help`.
+PANELS = {
+    "Workspace": ("init", "demo", "db", "search"),
+    "Radar": ("technique", "radar"),
+    "Evidence": ("bench", "compare", "repro"),
+    "Decisions": (
+        "prototype",
+        "criteria",
+        "gate",
+        "cost",
+        "report",
+        "status",
+        "review",
+        "portfolio",
+        "user",
+    ),
+    "Research record": ("paper", "claim", "predict", "postmortem"),
+}
+
+
+def _panel(name: str | None) -> str | None:
+    return next((panel for panel, names in PANELS.items() if name in names), None)
+
+
+_registered = False
+
+
 def _register() -> None:
+    global _registered
+    if _registered:
+        return
+    _registered = True
     # Imported here so that each module can import ``app`` helpers without cycles.
     from assay.cli import (
         bench,
@@ -58,6 +89,10 @@ def _register() -> None:
     decisions += [technique_attach, report]
     for module in [*core, *research, *decisions, demo]:
         module.register(app)
+    for command in app.registered_commands:
+        command.rich_help_panel = _panel(command.name)
+    for group in app.registered_groups:
+        group.rich_help_panel = _panel(group.name)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -53,3 +53,13 @@ def test_option_names_are_hyphenated_and_have_help() -> None:
                 if not (param.help or "").strip():
                     bad.append(f"{' '.join(path)} {param.opts[0]}: no help")
     assert bad == []
+
+
+def test_every_top_level_command_sits_in_a_help_panel() -> None:
+    from assay.cli.app import PANELS
+
+    _register()
+    placed = {name for names in PANELS.values() for name in names}
+    top = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    assert top - placed == set()
+    assert placed - top == set()
