@@ -27,6 +27,12 @@ def add(
     why: Annotated[
         str | None, typer.Option("--why", help="Why it goes in that ring (needed for HOLD/SKIP).")
     ] = None,
+    override: Annotated[
+        bool,
+        typer.Option(
+            "--override", help="Enter TRIAL without a YES gate; stays on the record with --why."
+        ),
+    ] = False,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -35,7 +41,13 @@ def add(
     target = Ring.parse(ring)
     with open_workspace(db, by) as ws:
         technique = ws.add_technique(
-            name, area=area, ring=target, owner=owner, summary=summary, why=why
+            name,
+            area=area,
+            ring=target,
+            owner=owner,
+            summary=summary,
+            why=why,
+            override=override,
         )
     if json:
         output.emit_json(technique.to_dict())

@@ -187,15 +187,26 @@ class Workspace:
         summary: str | None = None,
         why: str | None = None,
         at: dt.datetime | None = None,
+        override: bool = False,
     ) -> Technique:
-        """Put a new technique on the radar (ASSESS unless ``ring`` says otherwise)."""
+        """Put a new technique on the radar (ASSESS unless ``ring`` says otherwise).
+
+        Entering straight into TRIAL or ADOPT follows the same evidence rule as a
+        move from ASSESS: a new technique has no gate decision yet, so it takes
+        ``override`` with a reason (recorded as an override), and ADOPT its artifacts.
+        """
         name = radar.check_name(name)
         area = radar.check_name(area, field="area")
         reason = (why or "").strip()
         if ring in radar.REASON_REQUIRED and not reason:
             raise InputError(f"placing {name} in {ring.value} needs --why: say what the team knows")
+        if ring is Ring.ADOPT:
+            raise InputError(
+                f"a new technique cannot enter ADOPT: add {name} in ASSESS or TRIAL, attach its "
+                "implementation document, decision record and runbook, then move it"
+            )
         with self.db.write() as session:
-            return technique_rows.add(
+            added = technique_rows.add(
                 session,
                 name=name,
                 area=area,
@@ -206,6 +217,12 @@ class Workspace:
                 why=reason or "added to the radar",
                 at=at or _now(),
             )
+            backing = self.decisions.radar_backing(
+                session, name, Ring.ASSESS, ring, why=reason, override=override
+            )
+            if backing is not None:
+                self.decisions.record_backing(session, name, backing)
+            return added
 
     def edit_technique(
         self,

@@ -147,6 +147,9 @@ def test_radar_prints_a_table_grouped_by_ring(workspace: Path) -> None:
 
 
 BAD_INPUTS = [
+    (("technique", "add", "Y", "--area", "x", "--ring", "adopt"), "cannot enter ADOPT"),
+    (("technique", "add", "Y", "--area", "x", "--ring", "trial"), "needs a YES gate"),
+    (("technique", "add", "Y", "--area", "x", "--ring", "trial", "--override"), "needs --why"),
     (("technique", "show", "Nope"), "unknown technique 'Nope'"),
     (("radar", "move", "Nope", "trial", "--why", "x"), "unknown technique"),
     (("radar", "move", "FlashAttention", "someday"), "unknown ring 'someday'"),

@@ -185,3 +185,15 @@ def test_concurrent_first_opens_migrate_once(database_url: str, tmp_path: Path) 
     revisions = {out.strip() for out, _ in results}
     assert len(revisions) == 1
     assert revisions != {""}
+
+
+def test_entering_trial_or_adopt_directly_follows_the_evidence_rule(ws: Workspace) -> None:
+    before = _counts(ws)
+    with pytest.raises(InputError, match="cannot enter ADOPT"):
+        ws.add_technique("A", area="x", ring=Ring.ADOPT, why="we use it")
+    with pytest.raises(InputError, match="needs a YES gate"):
+        ws.add_technique("T", area="x", ring=Ring.TRIAL, why="promising")
+    assert _counts(ws) == before
+    added = ws.add_technique("T", area="x", ring=Ring.TRIAL, why="in production", override=True)
+    assert added.ring is Ring.TRIAL
+    assert added.history[0].why == "in production"
