@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Group, RenderableType
 from rich.markup import escape
-from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from assay.cli import output
-from assay.cli.claim import claims_table
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
+from assay.cli.paper_notes import load_notes, parse_decision
+from assay.cli.paper_render import SEVERITY_STYLE, paper_panel, plain_cells
 from assay.errors import InputError
 from assay.pipeline.papers import Author, Paper, clean_latex
 from assay.pipeline.reading import (
     CODE_CHECKLIST,
-    PASS_QUESTIONS,
-    RED_FLAG_GUIDE,
-    Decision,
     Level,
     RedFlagKind,
     Severity,
@@ -40,15 +34,6 @@ paper_app = typer.Typer(
 PaperArgument = Annotated[
     str, typer.Argument(help="The paper: its key, DOI, arXiv id, or words of its title.")
 ]
-SEVERITY_STYLE = {Severity.HIGH: "bold red", Severity.MEDIUM: "yellow", Severity.LOW: "dim"}
-
-
-def _plain(*cells: RenderableType) -> list[RenderableType]:
-    """Table cells with user text shown as written, never read as Rich markup."""
-    return [Text(c) if isinstance(c, str) else c for c in cells]
-
-
-# --- adding ----------------------------------------------------------------------
 
 
 def _authors(text: str | None) -> tuple[Author, ...]:
@@ -165,142 +150,12 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         flags = Text(str(s["red_flags"]) if s["red_flags"] else "—")
         if s["worst_flag"]:
             flags.append(f" ({s['worst_flag']})", style=SEVERITY_STYLE[Severity(s["worst_flag"])])
-        table.add_row(*_plain(
+        table.add_row(*plain_cells(
             s["key"], s["title"], str(s["year"] or "—"), s["status"],
             str(s["relevance"] or "—"), flags, str(s["claims"] or "—"),
             ", ".join(s["techniques"]) or "—",
         ))  # fmt: skip
     output.console.print(table)
-
-
-def _grid(rows: Sequence[tuple[str, RenderableType]]) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
-    for name, value in rows:
-        grid.add_row(*_plain(name, value))
-    return grid
-
-
-def _facts(record: PaperRecord) -> Table:
-    p = record.paper
-    checklist = record.checklist
-    state, why = record.status
-    return _grid(
-        [
-            ("Key", p.key),
-            ("Authors", ", ".join(a.display for a in p.authors) or "—"),
-            ("Year", str(p.year or "—")),
-            ("Venue", p.venue or "—"),
-            ("DOI", p.doi or "—"),
-            ("arXiv", p.arxiv_id or "—"),
-            ("URL", p.url or "—"),
-            ("Code", p.code_url or "—"),
-            ("Raw title", p.raw_title if p.raw_title != p.title else "(same)"),
-            ("Techniques", ", ".join(record.techniques) or "—"),
-            ("Reading", f"{state}: {why}"),
-            (
-                "Code checklist",
-                "not checked"
-                if checklist is None
-                else f"{checklist.score}/5"
-                + (f"; missing {', '.join(checklist.missing)}" if checklist.missing else ""),
-            ),
-        ]
-    )
-
-
-def _passes(record: PaperRecord) -> Table:
-    table = Table(title="Reading passes", title_justify="left", expand=True)
-    for name, ratio in (("Pass", 0), ("Answers", 4), ("Decision", 2), ("By, on", 1)):
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
-    for p in record.passes:
-        answers = "\n".join(f"{PASS_QUESTIONS[p.number][k]} {v}" for k, v in p.answers.items())
-        style = "green" if p.decision is Decision.CONTINUE else "yellow"
-        table.add_row(*_plain(
-            str(p.number), answers, Text(f"{p.decision.value}: {p.reason}", style=style),
-            f"{p.by}, {p.on.isoformat()}",
-        ))  # fmt: skip
-    return table
-
-
-def _note(record: PaperRecord) -> Table:
-    n = record.note
-    assert n is not None
-    return _grid(
-        [
-            ("Read on", n.date_read.isoformat()),
-            ("Relevance", f"{n.relevance}/5"),
-            ("Summary", n.summary),
-            ("Key insight", n.key_insight or "—"),
-            ("vs baselines", n.results_vs_baselines or "—"),
-            ("Limitations", n.limitations or "—"),
-            ("Viability", n.production_viability or "—"),
-            ("To implement", n.implementation_effort or "—"),
-        ]
-    )
-
-
-def _flags(record: PaperRecord) -> Table:
-    table = Table(title="Red flags", title_justify="left", expand=True)
-    for name, ratio in (("Flag", 2), ("Severity", 0), ("Evidence", 3), ("Raised by", 0)):
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
-    for f in record.flags:
-        evidence = "\n".join(str(e) for e in f.evidence) + (f"\n{f.note}" if f.note else "")
-        table.add_row(*_plain(
-            Text(f.kind.value + "\n").append(RED_FLAG_GUIDE[f.kind], style="dim"),
-            Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), evidence,
-            "assay (automatic)" if f.origin == "auto" else "reader",
-        ))  # fmt: skip
-    return table
-
-
-def _viability(record: PaperRecord) -> RenderableType:
-    table = Table(title="Production viability", title_justify="left", expand=True)
-    for name, ratio in (("Dimension", 0), ("Score", 0), ("Notes", 2), ("Red flags", 2),
-                        ("Green flags", 2)):  # fmt: skip
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
-    for d, s in record.scores.items():
-        table.add_row(*_plain(
-            d.value, f"{s.score}/5", s.notes or "—", "\n".join(s.red_flags) or "—",
-            "\n".join(s.green_flags) or "—",
-        ))  # fmt: skip
-    lines: list[RenderableType] = [table]
-    v = record.viability
-    if v is not None:
-        blockers = ", ".join(b.value for b in v.blockers) or "none"
-        summary = f"overall {v.overall:.2f}/5, weakest {v.weakest.value}, blockers: {blockers}"
-    else:
-        missing = [d.value for d in ViabilityDimension if d not in record.scores]
-        summary = f"not every dimension is scored; missing {', '.join(missing)}"
-    lines.append(_grid([("Viability", summary)]))
-    return Group(*lines)
-
-
-def _adoption(record: PaperRecord) -> Table:
-    advice = record.advice
-    assert advice is not None
-    timing = Text(advice.timing.value, style="bold cyan")
-    return _grid([("When to adopt", timing), ("Because", "; ".join(advice.reasons))])
-
-
-def paper_panel(record: PaperRecord) -> Panel:
-    """Everything recorded on a paper."""
-    parts: list[RenderableType] = [_facts(record)]
-    if record.passes:
-        parts += [Text(""), _passes(record)]
-    if record.note is not None:
-        parts += [Text(""), Text("Note", style="bold underline"), _note(record)]
-    if record.flags:
-        parts += [Text(""), _flags(record)]
-    if record.scores:
-        parts += [Text(""), _viability(record)]
-    if record.adoption is not None:
-        parts += [Text(""), _adoption(record)]
-    if record.claims:
-        parts += [Text(""), Text("Claims", style="bold underline")]
-        parts.append(claims_table(record.claims, with_paper=False))
-    return Panel(Group(*parts), title=Text(record.paper.title), title_align="left")
 
 
 @paper_app.command("show")
@@ -341,72 +196,6 @@ def link(
 
 
 # --- reading --------------------------------------------------------------------------
-
-ReadEntry = tuple[int, dict[str, str], Decision, str, dt.date | None]
-
-
-def _decision(text: str, where: str) -> Decision:
-    try:
-        return Decision(text.strip().lower())
-    except ValueError:
-        raise InputError(
-            f"{where}: decision {text!r} is not one; expected continue or stop"
-        ) from None
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: {exc}; expected TOML") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; expected a TOML file") from None
-
-
-def _text(value: Any, where: str) -> str:
-    if not isinstance(value, str):
-        raise InputError(f"{where}: is {type(value).__name__}; expected text in quotes")
-    return value
-
-
-def _pass_table(path: Path, number: int, table: Any) -> ReadEntry:
-    where = f"{path}: pass{number}"
-    if not isinstance(table, dict):
-        raise InputError(f"{where}: expected a table of answers")
-    known = set(PASS_QUESTIONS[number]) | {"decision", "reason", "on"}
-    for name in table:
-        if name not in known:
-            raise InputError(
-                f"{where}.{name}: unknown key; expected {', '.join(PASS_QUESTIONS[number])}, "
-                "decision, reason, on"
-            )
-    for name in ("decision", "reason"):
-        if name not in table:
-            raise InputError(f"{where}: missing {name}")
-    on = table.get("on")
-    if on is not None and not isinstance(on, dt.date):
-        raise InputError(f"{where}.on: expected a date such as 2026-11-02")
-    answers = {k: _text(v, f"{where}.{k}") for k, v in table.items() if k in PASS_QUESTIONS[number]}
-    decision = _decision(_text(table["decision"], f"{where}.decision"), f"{where}.decision")
-    return number, answers, decision, _text(table["reason"], f"{where}.reason"), on
-
-
-def load_notes(path: Path, only: int | None) -> tuple[list[ReadEntry], dict[str, Any] | None]:
-    """Passes (``[pass1]`` .. ``[pass3]``) and the note (``[note]``) from a TOML file."""
-    data = _toml(path)
-    for name in data:
-        if name not in {"pass1", "pass2", "pass3", "note"}:
-            raise InputError(f"{path}: {name}: unknown table; expected pass1, pass2, pass3, note")
-    numbers = [n for n in (1, 2, 3) if f"pass{n}" in data and (only is None or n == only)]
-    if only is not None and not numbers:
-        raise InputError(f"{path}: no pass{only} table")
-    entries = [_pass_table(path, n, data[f"pass{n}"]) for n in numbers]
-    note = data.get("note") if only is None else None
-    if note is not None and not isinstance(note, dict):
-        raise InputError(f"{path}: note: expected a table")
-    return entries, note
 
 
 @paper_app.command("read")
@@ -487,7 +276,7 @@ def read(
         if decision is None or reason is None:
             raise InputError("a pass ends with --decision continue|stop and a --reason")
         when = date_option(on, field="--on")
-        entries = [(number, given, _decision(decision, "--decision"), reason, when)]
+        entries = [(number, given, parse_decision(decision, "--decision"), reason, when)]
     with open_workspace(db, by) as ws:
         record = ws.research.read(paper, entries, note=note)
     _done(record, json, f"[bold]{escape(record.paper.key)}[/]: {escape(record.status[1])}")
