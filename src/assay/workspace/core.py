@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from assay.errors import InputError, NoWorkspaceError, WorkspaceError
+from assay.errors import DuplicateError, InputError, NoWorkspaceError, WorkspaceError
 from assay.pipeline import radar
 from assay.pipeline.radar import RingMove, Technique
 from assay.store import Database, SchemaStatus, parse_url, sqlite_url
@@ -288,14 +288,24 @@ class Workspace:
                 self.decisions.record_backing(session, stored, backing)
             return moved
 
-    def import_techniques(self, techniques: Sequence[Technique]) -> list[Technique]:
+    def import_techniques(
+        self, techniques: Sequence[Technique], *, source: str = "the import"
+    ) -> list[Technique]:
         """Record techniques with the ring history they had elsewhere, in one transaction.
 
         For bringing in a radar kept before assay (another tool, a spreadsheet): the
         history is written as it happened, each move with its own author, time and
         reason. The evidence rules bind moves made in assay, not history brought in.
+        A name already on the radar refuses the whole import.
         """
         with self.db.write() as session:
+            taken = {t.name.casefold() for t in technique_rows.all_techniques(session)}
+            clash = [t.name for t in techniques if t.name.casefold() in taken]
+            if clash:
+                raise DuplicateError(
+                    f"{source}: already on the radar: {', '.join(clash)}; nothing imported "
+                    "(import into a workspace without them, or rename them in the file)"
+                )
             for technique in techniques:
                 _import_one(session, technique)
             return [technique_rows.get(session, t.name) for t in techniques]

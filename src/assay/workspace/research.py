@@ -589,37 +589,7 @@ class ResearchRecord:
             read = radar_formats.load_backstage_json(path, by=self.user)
         else:
             raise InputError(f"unknown radar format {fmt!r}; expected {', '.join(RADAR_FORMATS)}")
-        with self.ws.db.write() as session:
-            taken = {t.name.casefold() for t in technique_rows.all_techniques(session)}
-            clash = [t.name for t in read if t.name.casefold() in taken]
-            if clash:
-                raise DuplicateError(
-                    f"{path}: already on the radar: {', '.join(clash)}; nothing imported "
-                    "(import into a workspace without them, or rename them in the file)"
-                )
-            for t in read:
-                self._import_technique(session, t)
-            return [technique_rows.get(session, t.name) for t in read]
-
-    def _import_technique(self, session: Session, t: Technique) -> None:
-        if not t.history:
-            raise InputError(f"{t.name}: no placement on the radar to import")
-        first, *later = t.history
-        technique_rows.add(
-            session,
-            name=radar.check_name(t.name),
-            area=radar.check_name(t.area, field="area"),
-            ring=first.to_ring,
-            owner=t.owner,
-            summary=t.summary,
-            by=first.by,
-            why=first.why,
-            at=first.at,
-        )
-        for move in later:
-            technique_rows.move(
-                session, t.name, to=move.to_ring, by=move.by, why=move.why, at=move.at
-            )
+        return self.ws.import_techniques(read, source=str(path))
 
     # -- memory -----------------------------------------------------------------------------
 
