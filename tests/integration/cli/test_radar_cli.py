@@ -3,51 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from support import run_assay, table_digest
 
-def assay(
-    cwd: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        k: v for k, v in os.environ.items() if k not in ("ASSAY_DATABASE_URL", "ASSAY_USER")
-    }
-    full_env.update({"ASSAY_USER": "tester", "COLUMNS": "120"})
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "assay", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-
-def db_digest(root: Path) -> str:
-    """A digest of every row of every table, to prove a command changed nothing."""
-    import sqlite3
-
-    con = sqlite3.connect(root / ".assay" / "assay.db")
-    try:
-        tables = [
-            r[0]
-            for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-        ]
-        h = hashlib.sha256()
-        for table in tables:
-            for row in con.execute(f'SELECT * FROM "{table}" ORDER BY 1'):
-                h.update(repr(row).encode())
-        return h.hexdigest()
-    finally:
-        con.close()
+assay = run_assay
+db_digest = table_digest
 
 
 @pytest.fixture

@@ -8,9 +8,7 @@ The commands are registered on an app of the test's own, whose root group does w
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-import sqlite3
 import sys
 import urllib.error
 import urllib.request
@@ -38,6 +36,7 @@ from assay.cli import (
 )
 from assay.errors import AssayError
 from assay.workspace import Workspace
+from support import table_digest
 
 DATA = Path(__file__).parents[2] / "unit" / "formats" / "data"
 MODULES = (workspace, technique, radar, paper, claim, predict, postmortem, repro, search, radar_io)
@@ -102,21 +101,7 @@ def refused(result: Result, *fragments: str) -> str:
     return lines[0]
 
 
-def digest(root: Path) -> str:
-    """Every row of every table, to prove a refused command wrote nothing."""
-    con = sqlite3.connect(root / ".assay" / "assay.db")
-    try:
-        names = [
-            r[0]
-            for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
-        ]
-        h = hashlib.sha256()
-        for name in names:
-            for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1'):
-                h.update(repr(row).encode())
-        return h.hexdigest()
-    finally:
-        con.close()
+digest = table_digest
 
 
 def write(path: Path, body: str) -> Path:

@@ -1,0 +1,53 @@
+"""Helpers shared by test modules (on pytest's ``pythonpath``): ``from support import ...``."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = ["run_assay", "table_digest"]
+
+
+def run_assay(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """The real command line in a subprocess, as user ``tester``, 120 columns wide.
+
+    ``ASSAY_DATABASE_URL`` and ``ASSAY_USER`` from the outer environment are dropped so
+    the workspace found from ``cwd`` is the one used.
+    """
+    full_env = {
+        k: v for k, v in os.environ.items() if k not in ("ASSAY_DATABASE_URL", "ASSAY_USER")
+    }
+    full_env.update({"ASSAY_USER": "tester", "COLUMNS": "120"})
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "assay", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def table_digest(root: Path) -> str:
+    """A digest of every row of every table of a workspace's SQLite database, to prove
+    that a command wrote nothing."""
+    con = sqlite3.connect(root / ".assay" / "assay.db")
+    try:
+        names = [
+            r[0]
+            for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
+        digest = hashlib.sha256()
+        for name in names:
+            for row in con.execute(f'SELECT * FROM "{name}" ORDER BY 1'):
+                digest.update(repr(row).encode())
+        return digest.hexdigest()
+    finally:
+        con.close()
