@@ -41,6 +41,12 @@ def report(
             "the engineering report in Markdown has figures beside it; "
             "write it to a file with -o FILE.md (or use --format html)"
         )
+    if out is not None and out.is_dir():
+        raise InputError(
+            f"-o {out} is a directory; give a file name such as {out / f'{audience}.{fmt}'}"
+        )
+    if out is not None and out.parent != Path() and not out.parent.is_dir():
+        raise InputError(f"-o {out}: the folder {out.parent} does not exist; create it first")
     with open_workspace(db) as ws:
         view = StudyView.from_study(ws.decisions.study(prototype))
     if out is None:

@@ -130,6 +130,10 @@ class KillCriterion:
         return f"{self.criterion} ({self.severity.value})"
 
 
+MAX_TIMEBOX = dt.timedelta(days=5 * 366)
+"""The longest time-box a duration may give: five years."""
+
+
 @dataclasses.dataclass(frozen=True)
 class TimeBox:
     """The days a prototype may take: from ``start`` to ``end``, both included."""
@@ -156,7 +160,15 @@ class TimeBox:
         text = str(text).strip()
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             return cls(start, parse_date(text, field="time-box"))
-        duration = parse_duration(text, field="time-box")
+        try:
+            duration = parse_duration(text, field="time-box")
+        except OverflowError:
+            duration = dt.timedelta.max
+        if duration > MAX_TIMEBOX:
+            raise InputError(
+                f"time-box {text!r} is longer than {MAX_TIMEBOX.days} days (5 years); "
+                "give a shorter duration (5d, 2w) or a date"
+            )
         days = math.ceil(duration / dt.timedelta(days=1))
         if duration < dt.timedelta(days=1):
             raise InputError(

@@ -31,6 +31,7 @@ from assay.cli import (
     portfolio,
     prototype,
     radar,
+    report,
     review,
     status,
     technique,
@@ -42,7 +43,7 @@ from assay.store import runs as run_rows
 
 MODULES = (
     technique, radar, bench, prototype, criteria, gate, user, cost, review, portfolio, status,
-    technique_attach,
+    technique_attach, report,
 )  # fmt: skip
 ROOT = typer.Typer(name="assay", no_args_is_help=True, add_completion=False)
 for _module in MODULES:
@@ -422,6 +423,32 @@ BAD = [
     ("technique", "attach", "Tiling", "missing.md", "--kind", "runbook"),
     ("technique", "attach", "Tiling", "doc.md", "--kind", "poster"),
     ("technique", "artifacts", "Nope"),
+    ("report", "tiling-p1", "-o", "."),
+    ("report", "tiling-p1", "-o", "no-such-folder/exec.md"),
+    (
+        "prototype",
+        "new",
+        "Tiling",
+        "p9",
+        "--hypothesis",
+        "h",
+        "--success",
+        "effect(latency) <= -20%",
+        "--timebox",
+        "9999999d",
+    ),
+    (
+        "prototype",
+        "new",
+        "Tiling",
+        "p9",
+        "--hypothesis",
+        "h",
+        "--success",
+        "effect(latency) <= -20%",
+        "--timebox",
+        "99999999999d",
+    ),
 ]
 
 
