@@ -249,7 +249,22 @@ def _import_failure(exc: BaseException, path: Path) -> InputError:
     if isinstance(exc, InputError):
         summary = str(exc).splitlines()[0]
     message = f"{path.name} failed to import{where}: {summary}"
+    if isinstance(exc, InputError) and _raised_by_assay(exc):
+        # A mistake in how the file uses assay (@assay.workload(params=...), a
+        # signature): the one line says it all; assay's own frames would only confuse.
+        return InputError(message)
     return InputError(f"{message}\n{_trimmed_traceback(exc, path)}")
+
+
+_ASSAY_PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def _raised_by_assay(exc: BaseException) -> bool:
+    """Whether the innermost frame of ``exc`` is in assay's own package."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not frames:
+        return False
+    return Path(frames[-1].filename).resolve().is_relative_to(_ASSAY_PACKAGE)
 
 
 def load_benchmark(path: str | os.PathLike[str]) -> BenchmarkSpec:

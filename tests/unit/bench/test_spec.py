@@ -131,6 +131,32 @@ def test_decorator_errors_name_the_line(load_bench: Loader) -> None:
         load_bench("import assay.bench as assay\n\n@assay.metric\ndef m(output):\n    return 1\n")
 
 
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "import assay.bench as assay\n\n@assay.workload(params={'n': []})\n"
+            "def w(seed, n):\n    return n\n",
+            "bench_file.py failed to import (line 3): parameter 'n' needs a non-empty list",
+        ),
+        (
+            "import assay.bench as assay\n\n@assay.workload(params={'n': [1]})\n"
+            "def w(seed, m):\n    return m\n",
+            "bench_file.py failed to import (line 3): workload 'w' must accept (seed, n)",
+        ),
+    ],
+)
+def test_mistakes_in_using_assay_are_one_line_without_assays_frames(
+    load_bench: Loader, source: str, message: str
+) -> None:
+    with pytest.raises(InputError) as caught:
+        load_bench(source)
+    text = str(caught.value)
+    assert text.startswith(message)
+    assert len(text.splitlines()) == 1, text
+    assert "Traceback" not in text and "registry.py" not in text
+
+
 def test_files_that_are_not_there_or_not_python(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="does not exist"):
         load_benchmark(tmp_path / "nope.py")
