@@ -37,11 +37,33 @@ class Isolation(StrEnum):
     IN_PROCESS = "in-process"
 
 
+DEFAULT_MAX_TRIALS = 200
+"""The rounds an until-decided or precision run may spend unless told otherwise."""
+
+_FLAGS = {
+    "trials": "--trials",
+    "precision": "--precision",
+    "budget": "--budget",
+    "timeout": "--timeout",
+    "memory_limit": "--memory-limit",
+    "threads": "--threads",
+    "interleave": "--interleave",
+    "gpu_cache": "--gpu-cache",
+    "isolation": "--isolation",
+}
+
+
+def _named(name: str, value: object) -> str:
+    """``threads=0 (--threads)``: the option as Python and the command line spell it."""
+    flag = _FLAGS.get(name)
+    return f"{name}={value!r}" + (f" ({flag})" if flag else "")
+
+
 def _positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
     if value is None and allow_none:
         return
     if value is None or not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-        raise InputError(f"{name}={value!r} must be a positive number")
+        raise InputError(f"{_named(name, value)} must be a positive number")
 
 
 @dataclass(frozen=True)
@@ -83,7 +105,7 @@ class BenchOptions:
     until_decided: bool = False
     precision: float | None = None
     budget: float | None = None
-    max_trials: int = 200
+    max_trials: int = DEFAULT_MAX_TRIALS
     timeout: float | None = None
     memory_limit: int | None = None
     isolation: Isolation = Isolation.FORK
@@ -101,7 +123,13 @@ class BenchOptions:
 
     def __post_init__(self) -> None:
         if not isinstance(self.trials, int) or self.trials < 2:
-            raise InputError(f"trials={self.trials!r} must be at least 2; a verdict needs a spread")
+            raise InputError(
+                f"{_named('trials', self.trials)} must be at least 2; a verdict needs a spread"
+            )
+        if self.max_trials == DEFAULT_MAX_TRIALS and self.trials > DEFAULT_MAX_TRIALS:
+            # The cap only bounds until-decided and precision runs; a fixed run of
+            # more trials than the default cap simply raises it.
+            object.__setattr__(self, "max_trials", self.trials)
         if not isinstance(self.max_trials, int) or self.max_trials < self.trials:
             raise InputError(
                 f"max_trials={self.max_trials!r} must be at least trials={self.trials}"
@@ -109,7 +137,7 @@ class BenchOptions:
         _positive("budget", self.budget)
         if self.precision is not None and not (0 < self.precision < 1):
             raise InputError(
-                f"precision={self.precision!r} must be a fraction in (0, 1), e.g. 0.02"
+                f"{_named('precision', self.precision)} must be a fraction in (0, 1), e.g. 0.02"
             )
         _positive("timeout", self.timeout)
         _positive("memory_limit", self.memory_limit)
@@ -121,16 +149,20 @@ class BenchOptions:
                 "the runner's memory (drop --in-process or the memory limit)"
             )
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
-            raise InputError(f"threads={self.threads!r} must be a positive integer or None")
+            raise InputError(
+                f"{_named('threads', self.threads)} must be a positive integer or None"
+            )
         if self.threads is not None and self.isolation is Isolation.IN_PROCESS:
             raise InputError(
                 "threads needs trials in their own processes: the runner's libraries "
                 "have already chosen their thread counts (drop --in-process or --threads)"
             )
         if self.interleave not in ("trials", "samples"):
-            raise InputError(f"interleave={self.interleave!r} must be 'trials' or 'samples'")
+            raise InputError(
+                f"{_named('interleave', self.interleave)} must be 'trials' or 'samples'"
+            )
         if self.gpu_cache not in ("warm", "cold"):
-            raise InputError(f"gpu_cache={self.gpu_cache!r} must be 'warm' or 'cold'")
+            raise InputError(f"{_named('gpu_cache', self.gpu_cache)} must be 'warm' or 'cold'")
         if not 0.5 <= self.confidence < 1:
             raise InputError(f"confidence={self.confidence!r} must be in [0.5, 1), e.g. 0.95")
         for name in ("time_margin", "memory_margin"):
@@ -176,4 +208,6 @@ def _isolation(value: object) -> Isolation:
         return Isolation(str(value))
     except ValueError:
         names = ", ".join(i.value for i in Isolation)
-        raise InputError(f"isolation={value!r} is unknown; expected one of {names}") from None
+        raise InputError(
+            f"{_named('isolation', value)} is unknown; expected one of {names}"
+        ) from None

@@ -12,7 +12,9 @@ from assay.measure.timer import TimerSettings
 
 
 def test_trials_one_is_refused_with_the_reason() -> None:
-    with pytest.raises(InputError, match="trials=1 must be at least 2; a verdict needs a spread"):
+    with pytest.raises(
+        InputError, match=r"trials=1 \(--trials\) must be at least 2; a verdict needs a spread"
+    ):
         BenchOptions(trials=1)
 
 
@@ -23,7 +25,7 @@ def test_trials_one_is_refused_with_the_reason() -> None:
         ({"timeout": float("inf")}, "timeout"),
         ({"budget": -5}, "budget"),
         ({"memory_limit": 100, "isolation": "in-process"}, "memory_limit needs trials"),
-        ({"isolation": "thread"}, "isolation='thread' is unknown"),
+        ({"isolation": "thread"}, r"isolation='thread' \(--isolation\) is unknown"),
         ({"gpu_cache": "hot"}, "gpu_cache"),
         ({"confidence": 1.0}, "confidence"),
         ({"time_margin": 0.0}, "time_margin"),
@@ -64,3 +66,26 @@ def test_json_round_trip() -> None:
 def test_unknown_stored_options() -> None:
     with pytest.raises(InputError, match="unknown benchmark options: colour"):
         BenchOptions.from_dict({"colour": "red"})
+
+
+def test_more_trials_than_the_default_cap_raise_the_cap() -> None:
+    options = BenchOptions(trials=500)
+    assert options.trials == 500 and options.max_trials == 500
+    assert BenchOptions(trials=20).max_trials == 200
+    with pytest.raises(InputError, match="max_trials"):
+        BenchOptions(trials=50, max_trials=40)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "flag"),
+    [
+        ({"threads": 0}, "--threads"),
+        ({"trials": 1}, "--trials"),
+        ({"precision": 2.0}, "--precision"),
+        ({"budget": 0.0}, "--budget"),
+        ({"timeout": -1.0}, "--timeout"),
+    ],
+)
+def test_option_errors_name_the_command_line_flag(kwargs: dict[str, object], flag: str) -> None:
+    with pytest.raises(InputError, match=flag):
+        BenchOptions(**kwargs)  # type: ignore[arg-type]
