@@ -6,6 +6,8 @@ evidence and :func:`recommend` turns the evaluations into a recommendation:
 
 **NO** when any of these holds (every one is listed as a reason):
 
+* the candidate failed every one of its trials (it cannot meet any criterion;
+  this reason comes first);
 * a hard kill criterion FAILs (it *fires*);
 * a success criterion FAILs (the evidence says the hypothesis is false);
 * the time-box has expired.
@@ -311,7 +313,21 @@ def review(
     ]
     expired = prototype.timebox is not None and prototype.timebox.expired(today)
     checks = stage_checks(prototype.stage, facts or StageFacts())
-    return recommend(prototype.stage, reviews, checks, timebox_expired=expired)
+    return recommend(
+        prototype.stage,
+        reviews,
+        checks,
+        timebox_expired=expired,
+        candidate_failed_all=failed_every_trial(evidence, "candidate"),
+    )
+
+
+def failed_every_trial(evidence: Evidence, arm: str) -> int | None:
+    """The number of trials of ``arm`` when every one of them failed, else None."""
+    rate = evidence.statistic(arm, "failure_rate")
+    if rate is None or not rate.n or rate.value < 1.0:
+        return None
+    return rate.n
 
 
 def fired_kill_criteria(prototype: Prototype, evidence: Evidence) -> tuple[CriterionReview, ...]:
@@ -329,10 +345,17 @@ def recommend(
     checks: Sequence[Check] = (),
     *,
     timebox_expired: bool = False,
+    candidate_failed_all: int | None = None,
 ) -> Recommendation:
     """The recommendation from evaluated criteria, stage checks and the time-box
-    (the rules are in the module docstring)."""
+    (the rules are in the module docstring). ``candidate_failed_all`` is the
+    number of the candidate's trials when every one of them failed."""
     no: list[str] = []
+    if candidate_failed_all:
+        no.append(
+            f"the candidate failed every one of its {candidate_failed_all} trials "
+            "(failure rate 100%): it cannot meet any criterion"
+        )
     not_yet: list[str] = []
     needs: list[int] = []
     for item in reviews:

@@ -176,6 +176,27 @@ def review_warnings(record: PrototypeRecord, runs: Sequence[EvidenceRun]) -> lis
     return warnings
 
 
+HIGH_FAILURE_RATE = 0.05
+"""The share of failed trials of an arm above which a review warns."""
+
+
+def failure_warnings(evidence: RunEvidence) -> list[str]:
+    """A warning for each arm whose trials failed often: the criteria only see the
+    trials that succeeded."""
+    warnings = []
+    for arm in ("candidate", "baseline"):
+        rate = evidence.statistic(arm, "failure_rate")
+        if rate is None or not rate.n or rate.value < HIGH_FAILURE_RATE:
+            continue
+        failed = round(rate.value * rate.n)
+        warnings.append(
+            f"the {arm} failed {failed} of its {rate.n} trials ({rate.value:.0%}); "
+            "the criteria are judged only on trials that succeeded"
+            + (": it produced no evidence at all" if failed == rate.n else "")
+        )
+    return warnings
+
+
 def build_review(
     cache: EvidenceCache, session: Session, record: PrototypeRecord, today: dt.date
 ) -> tuple[GateReview, list[EvidenceRun], RunEvidence]:
@@ -194,7 +215,7 @@ def build_review(
         runs=tuple(run.run_id for run in runs),
         facts=facts,
         frozen=record.freeze is not None,
-        warnings=(*warnings, *review_warnings(record, runs)),
+        warnings=(*warnings, *review_warnings(record, runs), *failure_warnings(evidence)),
         as_of=today,
     )
     return review, runs, evidence

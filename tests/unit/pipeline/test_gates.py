@@ -336,3 +336,12 @@ def test_require_role_names_the_action_and_the_roles() -> None:
     require_role("ann", Role.ADMIN, Role.ADMIN, "adding a user")
     with pytest.raises(PermissionDeniedError, match="adding a user needs the admin role; ann has"):
         require_role("ann", Role.APPROVER, Role.ADMIN, "adding a user")
+
+
+def test_no_and_said_first_when_the_candidate_failed_every_trial() -> None:
+    failed = InMemoryEvidence({("candidate", "failure_rate"): MetricEstimate(1.0, 0.7, 1.0, n=10)})
+    result = review(prototype(), failed, today=DURING)
+    assert result.answer is Answer.NO
+    assert result.reasons[0].startswith("the candidate failed every one of its 10 trials")
+    assert "recommended: NO" in result.explain()
+    assert review(prototype(), evidence(), today=DURING).answer is Answer.YES
