@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
@@ -38,6 +39,8 @@ EVIDENCE_RINGS = frozenset({Ring.TRIAL, Ring.ADOPT})
 ARTIFACT_KINDS = ("implementation", "decision-record", "runbook")
 
 _NAME_MAX = 120
+# Characters that reorder how text displays: a name must read as it is stored.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,6 +95,11 @@ class Technique:
 
 def check_name(name: str, *, field: str = "name") -> str:
     """A technique or area name, trimmed; blank or overlong names are refused."""
+    if any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in name):
+        raise InputError(
+            f"{field} {name!r} holds a control character (a newline, tab or terminal escape); "
+            "expected plain text on one line"
+        )
     cleaned = re.sub(r"\s+", " ", name).strip()
     if not cleaned:
         raise InputError(f"{field} is empty; expected a short name such as 'FlashAttention'")
@@ -171,14 +179,20 @@ def check_backing(
     """
     if target not in EVIDENCE_RINGS or target.order >= current.order:
         return None
-    if target is Ring.ADOPT:
-        missing = [kind for kind in ARTIFACT_KINDS if kind not in artifacts]
-        if missing:
-            raise InputError(
-                f"moving {name} to ADOPT needs the knowledge-transfer artifacts; missing: "
-                f"{', '.join(missing)}; attach each with: assay technique attach "
-                f"{_quoted(name)} --kind {missing[0]} FILE"
-            )
+    missing = [kind for kind in ARTIFACT_KINDS if kind not in artifacts]
+    no_gate = yes_decision is None and not override
+    if target is Ring.ADOPT and missing:
+        gate = (
+            "a YES gate decision on one of its prototypes (none has one: assay gate decide "
+            "PROTOTYPE yes, or --override --why REASON) and "
+            if no_gate
+            else ""
+        )
+        raise InputError(
+            f"moving {name} to ADOPT needs {gate}the knowledge-transfer artifacts; missing: "
+            f"{', '.join(missing)}; attach each with: assay technique attach "
+            f"{_quoted(name)} --kind {missing[0]} FILE"
+        )
     if yes_decision is not None:
         return MoveBacking(yes_decision, False, summary=decision_summary)
     if not override:

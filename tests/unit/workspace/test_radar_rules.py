@@ -106,3 +106,14 @@ def test_staleness() -> None:
         Ring.ADOPT, newest_evidence=at(300), placed_at=at(300), contradictions=["run r contradicts"]
     )
     assert both[0] == "run r contradicts" and len(both) == 2
+
+
+def test_adopt_without_a_yes_gate_or_artifacts_names_everything_missing() -> None:
+    with pytest.raises(InputError) as caught:
+        check_backing(
+            "X", Ring.TRIAL, Ring.ADOPT, yes_decision=None, artifacts=(), override=False, why=""
+        )
+    message = str(caught.value)
+    assert len(message.splitlines()) == 1
+    assert "a YES gate decision" in message and "--override" in message
+    assert "missing: " + ", ".join(ARTIFACT_KINDS) in message
