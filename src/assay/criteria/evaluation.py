@@ -142,7 +142,24 @@ class _Side:
 def _show(value: float, unit: str | None) -> str:
     if not math.isfinite(value):
         return "-inf" if value < 0 else "inf"
+    if unit == "%":
+        return _signed_percent(from_base(value, unit))
     return f"{from_base(value, unit):.4g}{unit or ''}"
+
+
+def _signed_percent(percent: float) -> str:
+    """A relative change as the tables show it: ``+127%``, ``-3.4%``, ``+0.56%``
+    (whole percents from 10%, one decimal from 1%, two significant figures below)."""
+    if percent == 0:
+        return "0%"
+    size = abs(percent)
+    if size >= 10:
+        text = f"{size:.0f}"
+    elif size >= 1:
+        text = f"{size:.1f}"
+    else:
+        text = f"{size:.2g}"
+    return f"{'+' if percent > 0 else '-'}{text}%"
 
 
 class _Evaluator:

@@ -452,3 +452,13 @@ def test_a_failing_and_names_the_part_that_failed() -> None:
     assert result.reason == f"FAIL by {_FIXED[FAIL]}"
     result = parse(f"{_FIXED[FAIL]} or {_FIXED[PASS]}").evaluate(_EVIDENCE)
     assert result.reason == f"PASS by {_FIXED[PASS]}"
+
+
+def test_effects_read_as_signed_percentages_like_the_tables() -> None:
+    effect = EffectEstimate(MetricEstimate(1.267, 0.6382, 2.139, n=8), lower_is_better=True)
+    result = parse("effect(time) <= -20%").evaluate(InMemoryEvidence(effects={"time": effect}))
+    text = result.explain()
+    assert "effect(time) = +127% (95% CI +64% to +214%, 8 trials per arm)" in text
+    small = EffectEstimate(MetricEstimate(-0.034, -0.0056, 0.0), lower_is_better=True)
+    small_text = parse("effect(time) <= -20%").evaluate(InMemoryEvidence(effects={"time": small}))
+    assert "-3.4% (95% CI -0.56% to 0%)" in small_text.explain()
