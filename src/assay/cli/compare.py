@@ -84,37 +84,64 @@ def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _cells(row: list[str]) -> list[str]:
+    """The row without trailing empty cells (a spreadsheet's ``10,``)."""
+    end = len(row)
+    while end > 1 and not row[end - 1].strip():
+        end -= 1
+    return row[:end]
+
+
+def _too_many_cells(where: str, row: list[str], expected: str, header: list[str] | None) -> str:
+    text = ",".join(row)
+    hint = ""
+    if header is not None and len(header) == 1 and ";" in header[0]:
+        hint = f" (the header {header[0].strip()!r} is one column: only ',' separates columns)"
+    return (
+        f"{where}: {text!r} has {len(row)} cells, expected {expected}{hint}; "
+        "a decimal comma is not a decimal point: write 10.1, not 10,1"
+    )
+
+
 def _column(path: Path, header: list[str], name: str | None, metric: str | None) -> int:
     names = [h.strip() for h in header]
-    wanted = name or (metric if metric in names else None)
-    if wanted is None:
+    if name is None and metric is not None:
+        if metric in names:
+            return names.index(metric)
+        raise InputError(
+            f"{path}: --metric {metric!r} names no column; the header has {', '.join(names)}: "
+            f"name the column as {path}:COLUMN to read it under the label {metric!r}"
+        )
+    if name is None:
         if len(names) == 1:
             return 0
         listed = ", ".join(names)
         raise InputError(f"{path}: {len(names)} columns ({listed}); name one as {path}:COLUMN")
-    if wanted not in names:
-        raise InputError(f"{path}: no column {wanted!r}; the header has {', '.join(names)}")
-    return names.index(wanted)
+    if name not in names:
+        raise InputError(f"{path}: no column {name!r}; the header has {', '.join(names)}")
+    return names.index(name)
 
 
 def _read_csv(path: Path, name: str | None, metric: str | None) -> Sample:
-    rows = _csv_rows(path)
-    first_line, first = rows[0]
+    rows = [(line, _cells(row)) for line, row in _csv_rows(path)]
+    first = rows[0][1]
     has_header = not all(_is_number(c.strip()) for c in first if c.strip())
+    header: list[str] | None = None
     if has_header:
+        header = first
         index, rows = _column(path, first, name, metric), rows[1:]
+        expected = f"{len(first)} (one per header column)"
     elif name is not None:
         raise InputError(f"{path}: no header row, so there is no column {name!r}")
     else:
         index = 0
-        if len(first) > 1:
-            raise InputError(
-                f"{path} line {first_line}: {len(first)} cells and no header; "
-                "give the file a header row and name a column as FILE:COLUMN"
-            )
+        expected = "1 (one number per line; give the file a header row for several columns)"
+    width = len(first) if has_header else 1
     values = []
     for line, row in rows:
         where = f"{path} line {line}"
+        if len(row) > width:
+            raise InputError(_too_many_cells(where, row, expected, header))
         if index >= len(row):
             raise InputError(f"{where}: missing column {index + 1}")
         values.append(_number(row[index], where))
@@ -232,9 +259,10 @@ def parse_margin(text: str | None) -> float | None:
             f"--margin {text!r} is not a number; expected a relative margin such as 2% or 0.02"
         ) from None
     value = value / 100 if percent else value
-    if not math.isfinite(value) or value <= 0 or (not percent and value >= 1):
+    if not 0 < value < 1:
         raise InputError(
-            f"--margin {text!r} must be a positive fraction below 1 (0.02) or a percentage (2%)"
+            f"--margin {text!r} is out of range; expected a relative margin above 0 and "
+            "below 100%, as a fraction (0.02) or a percentage (2%)"
         )
     return value
 
@@ -258,15 +286,20 @@ def check_test(name: str) -> str:
     return name
 
 
+def _finite(value: float) -> float | None:
+    """JSON has no infinity: a moment that does not fit a float is ``null``."""
+    return value if math.isfinite(value) else None
+
+
 def _arm(summary: Any) -> dict[str, Any]:
     return {
         "n": summary.n,
-        "mean": summary.mean,
-        "median": summary.median,
-        "std": summary.std,
-        "p50": summary.quantile("p50").value,
-        "p90": summary.quantile("p90").value,
-        "p99": summary.quantile("p99").value,
+        "mean": _finite(summary.mean),
+        "median": _finite(summary.median),
+        "std": _finite(summary.std),
+        "p50": _finite(summary.quantile("p50").value),
+        "p90": _finite(summary.quantile("p90").value),
+        "p99": _finite(summary.quantile("p99").value),
     }
 
 
@@ -319,7 +352,14 @@ def compare_command(
     candidate: Annotated[str, typer.Argument(help="Candidate values: FILE or FILE:COLUMN.")],
     metric: Annotated[
         str | None,
-        typer.Option("--metric", help="Name of the metric; also the column to read from CSV."),
+        typer.Option(
+            "--metric",
+            help=(
+                "Name of the metric, used as the title. A CSV with a header is read from "
+                "the column of that name, and it is an error if there is none; to read "
+                "another column under this name, give it as FILE:COLUMN."
+            ),
+        ),
     ] = None,
     lower_is_better: Annotated[
         bool,
@@ -333,7 +373,10 @@ def compare_command(
     ] = False,
     margin: Annotated[
         str | None,
-        typer.Option("--margin", help="Smallest change that matters, such as 2% or 0.02."),
+        typer.Option(
+            "--margin",
+            help="Smallest relative change that matters, above 0 and below 100%: 2% or 0.02.",
+        ),
     ] = None,
     confidence: Annotated[
         str, typer.Option("--confidence", help="Confidence level of the interval.")

@@ -40,7 +40,13 @@ from assay.stats.significance import (
     welch_test,
     wilcoxon_test,
 )
-from assay.stats.validation import FloatArray, check_choice, check_confidence, sample_pair
+from assay.stats.validation import (
+    FloatArray,
+    check_choice,
+    check_confidence,
+    rescaled,
+    sample_pair,
+)
 from assay.stats.verdict import Comparison, Verdict, decide
 
 __all__ = ["compare"]
@@ -68,10 +74,10 @@ def _sign(ci: tuple[float, float]) -> int:
 def _check_margin(margin: float | None) -> float | None:
     if margin is None:
         return None
-    if not isinstance(margin, int | float) or not math.isfinite(margin) or margin <= 0:
+    if not isinstance(margin, int | float) or not 0 < margin < 1:
         raise InputError(
-            f"margin={margin!r} must be a positive fraction such as 0.02 for 2%, "
-            "or None for no margin"
+            f"margin={margin!r} must be a relative margin strictly between 0 and 1, "
+            "such as 0.02 for 2%, or None for no margin"
         )
     return float(margin)
 
@@ -155,6 +161,26 @@ def _named(
         "raw",
         spread_raw / scale_by,
     )
+
+
+def _analyse(
+    test: str,
+    base: FloatArray,
+    cand: FloatArray,
+    paired: bool,
+    confidence: float,
+    rng: np.random.Generator | int | None,
+) -> _Analysis:
+    if test == "auto":
+        analysis = _auto(base, cand, paired, confidence)
+    else:
+        analysis = _named(test, base, cand, paired, confidence, rng)
+    if not math.isfinite(analysis.effect):
+        raise InputError(
+            "the relative change overflows: the baseline's location is more than 1e308 "
+            "times smaller than the candidate's; expected both arms in the same unit"
+        )
+    return analysis
 
 
 def _needed(
@@ -256,10 +282,10 @@ def compare(
     confidence = check_confidence(confidence)
     margin = _check_margin(margin)
     test = _check_test(test, paired)
-    if test == "auto":
-        analysis = _auto(base, cand, paired, confidence)
-    else:
-        analysis = _named(test, base, cand, paired, confidence, rng)
+    # Everything below is scale-free; a common power-of-two scale keeps sums and
+    # variances of values near the float limit (1.7e308) from overflowing.
+    base, cand = rescaled(base, cand)
+    analysis = _analyse(test, base, cand, paired, confidence, rng)
     verdict = _verdict(analysis, lower_is_better, margin)
     needed = None
     if verdict is Verdict.INCONCLUSIVE:

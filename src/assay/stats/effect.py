@@ -32,7 +32,13 @@ from scipy import stats as sps
 
 from assay.errors import InputError
 from assay.stats.significance import welch_parts
-from assay.stats.validation import FloatArray, check_choice, check_confidence, sample_pair
+from assay.stats.validation import (
+    FloatArray,
+    check_choice,
+    check_confidence,
+    rescaled,
+    sample_pair,
+)
 
 __all__ = [
     "Estimate",
@@ -72,6 +78,14 @@ class Estimate:
         }
 
 
+def _expm1(value: float) -> float:
+    """``exp(value) - 1``, infinite instead of raising when it overflows."""
+    try:
+        return math.expm1(value)
+    except OverflowError:
+        return math.inf
+
+
 def _log_change(base: FloatArray, cand: FloatArray, paired: bool, confidence: float) -> Estimate:
     log_b, log_c = np.log(base), np.log(cand)
     if paired:
@@ -84,9 +98,9 @@ def _log_change(base: FloatArray, cand: FloatArray, paired: bool, confidence: fl
     half = float(special.stdtrit(df, 0.5 + confidence / 2)) * se if se > 0 else 0.0
     method = "paired t on log values" if paired else "Welch t on log values"
     return Estimate(
-        math.expm1(estimate),
-        math.expm1(estimate - half),
-        math.expm1(estimate + half),
+        _expm1(estimate),
+        _expm1(estimate - half),
+        _expm1(estimate + half),
         confidence,
         method,
     )
@@ -99,8 +113,11 @@ def ratio_interval(
 
     Solves ``(x̄c − ρ x̄b)² <= t² Var(x̄c − ρ x̄b)`` for ρ, with Welch
     degrees of freedom (unpaired) or ``n − 1`` (paired). Ends are infinite when
-    the baseline mean is not clearly different from zero.
+    the baseline mean is not clearly different from zero. Works on values
+    rescaled by a common power of two, so values near the float limit do not
+    overflow (the ratio is scale-free).
     """
+    base, cand = rescaled(base, cand)
     mean_b, mean_c = float(np.mean(base)), float(np.mean(cand))
     if paired:
         cov = np.cov(np.stack([base, cand]), ddof=1) / base.size
@@ -161,9 +178,17 @@ def relative_change(
             "scale='log' needs every value to be positive; use scale='raw' for metrics "
             "that can be zero or negative"
         )
+    base, cand = rescaled(base, cand)
     if scale == "log" or (scale == "auto" and positive):
-        return _log_change(base, cand, paired, confidence)
-    return _raw_change(base, cand, paired, confidence)
+        estimate = _log_change(base, cand, paired, confidence)
+    else:
+        estimate = _raw_change(base, cand, paired, confidence)
+    if not math.isfinite(estimate.estimate):
+        raise InputError(
+            "the candidate's location is more than 1e308 times the baseline's, so the "
+            "relative change overflows; expected both arms in the same unit"
+        )
+    return estimate
 
 
 def _correction(df: float) -> float:
@@ -185,6 +210,7 @@ def hedges_g(
     """
     base, cand = sample_pair(baseline, candidate, paired=paired)
     confidence = check_confidence(confidence)
+    base, cand = rescaled(base, cand)
     if paired:
         differences = cand - base
         n = differences.size

@@ -16,7 +16,7 @@ cannot reach is ``None`` rather than a number assay cannot defend.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +86,7 @@ class Summary:
             "mean": self.mean,
             "std": self.std if math.isfinite(self.std) else None,
             "median": self.median,
-            "mad": self.mad,
+            "mad": self.mad if math.isfinite(self.mad) else None,
             "min": self.min,
             "max": self.max,
         }
@@ -128,6 +128,25 @@ def _small_sample_warning(n: int, quantiles: Sequence[float]) -> str | None:
     )
 
 
+def _power_of_two_scale(data: FloatArray) -> tuple[FloatArray, Callable[[Any], float]]:
+    """``data`` divided by a power of two (exact), and the function that undoes it.
+
+    Moments and interpolated quantiles are computed on the scaled values so that
+    sums and differences near 1.7e308 do not overflow; a result that does not
+    fit a float once scaled back is infinite.
+    """
+    top = float(np.max(np.abs(data)))
+    exponent = math.frexp(top)[1] if top else 0
+
+    def back(value: Any) -> float:
+        try:
+            return math.ldexp(float(value), exponent)
+        except OverflowError:
+            return math.copysign(math.inf, float(value))
+
+    return np.ldexp(data, -exponent), back
+
+
 def summarize(
     values: Any,
     *,
@@ -146,11 +165,12 @@ def summarize(
     data = np.sort(sample(values, name="values", min_n=1))
     confidence = check_confidence(confidence)
     levels = [check_probability(q, name="quantile") for q in quantiles]
+    scaled, back = _power_of_two_scale(data)
     estimates: dict[str, QuantileEstimate] = {}
     for q in levels:
         low, high = order_statistic_ci(data, q, confidence)
         estimates[quantile_label(q)] = QuantileEstimate(
-            q=q, value=float(np.quantile(data, q)), low=low, high=high
+            q=q, value=back(np.quantile(scaled, q)), low=low, high=high
         )
     warnings = []
     if data.size < 2:
@@ -158,13 +178,13 @@ def summarize(
     small = _small_sample_warning(data.size, levels)
     if small:
         warnings.append(small)
-    median = float(np.median(data))
+    median = float(np.median(scaled))
     return Summary(
         n=int(data.size),
-        mean=float(np.mean(data)),
-        std=float(np.std(data, ddof=1)) if data.size > 1 else math.nan,
-        median=median,
-        mad=float(np.median(np.abs(data - median))),
+        mean=back(np.mean(scaled)),
+        std=back(np.std(scaled, ddof=1)) if data.size > 1 else math.nan,
+        median=back(median),
+        mad=back(np.median(np.abs(scaled - median))),
         min=float(data[0]),
         max=float(data[-1]),
         confidence=confidence,

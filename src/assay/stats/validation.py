@@ -24,6 +24,7 @@ __all__ = [
     "check_positive",
     "check_probability",
     "check_resamples",
+    "rescaled",
     "sample",
     "sample_pair",
 ]
@@ -72,6 +73,30 @@ def sample_pair(
             "or pass paired=False"
         )
     return base, cand
+
+
+def rescaled(*arrays: FloatArray) -> tuple[FloatArray, ...]:
+    """The arrays divided by one common power of two, so the largest magnitude is below 1.
+
+    Scale-free statistics (relative changes, ratios, standardised effects,
+    p-values) are unchanged by a common scale, but sums, squares and variances
+    of values near the float limit (1.7e308) overflow. Dividing by a power of two
+    is exact unless a value falls below the smallest normal float; a value that
+    would become zero is refused rather than silently changed.
+    """
+    top = max(float(np.max(np.abs(a))) for a in arrays)
+    if top == 0.0:
+        return arrays
+    exponent = math.frexp(top)[1]
+    out = tuple(np.ldexp(a, -exponent) for a in arrays)
+    for before, after in zip(arrays, out, strict=True):
+        if np.count_nonzero(after) != np.count_nonzero(before):
+            raise InputError(
+                f"the values span more than 300 orders of magnitude (largest {top:.3g}, "
+                f"smallest nonzero {float(np.min(np.abs(before[before != 0]))):.3g}); "
+                "expected values of one metric in one unit"
+            )
+    return out
 
 
 def check_confidence(confidence: float, *, name: str = "confidence") -> float:

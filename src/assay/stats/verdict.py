@@ -62,20 +62,41 @@ _COLOURS = {
 }
 
 
+def _magnitude(size: float) -> str:
+    """A non-negative percentage with sensible precision: 127, 12, 3.4, 0.56."""
+    if size >= 1e6:
+        return f"{size:.3g}"
+    if size >= 10 or size == 0:
+        return f"{size:.0f}"
+    if size >= 1:
+        return f"{size:.1f}"
+    return f"{size:.2g}"
+
+
 def percent(value: float) -> str:
-    """A relative change as a signed percentage; infinite ends say 'unbounded'."""
+    """A relative change as a signed percentage (``+127%``, ``-3.4%``, ``+0.56%``).
+
+    Whole percents from 10% up, one decimal from 1%, two significant figures
+    below; infinite or NaN ends say 'unbounded', never ``inf%`` or ``nan%``.
+    """
     if not math.isfinite(value):
         return "unbounded"
-    digits = 2 if abs(value) < 0.01 else 1
-    return f"{value * 100:+.{digits}f}%"
+    if value == 0:
+        return "0%"
+    return f"{'+' if value > 0 else '-'}{_magnitude(abs(value) * 100)}%"
 
 
 def _direction(effect: float) -> str:
-    if effect == 0:
+    if not math.isfinite(effect):
+        return "different from the baseline by an unbounded amount"
+    if effect == 0 or _magnitude(abs(effect) * 100) == "0":
         return "the same as the baseline"
-    size = abs(effect) * 100
-    digits = 2 if size < 1 else 1
-    return f"{size:.{digits}f}% {'higher' if effect > 0 else 'lower'}"
+    word = "higher" if effect > 0 else "lower"
+    return f"{_magnitude(abs(effect) * 100)}% {word} than the baseline"
+
+
+def _p_value(value: float) -> str:
+    return f"{value:.3g}" if math.isfinite(value) else "undefined"
 
 
 @dataclass(frozen=True)
@@ -132,7 +153,7 @@ class Comparison:
                 "ci": [finite(self.ci[0]), finite(self.ci[1])],
                 "confidence": self.confidence,
             },
-            "test": {"name": self.test, "p_value": self.p_value, "scale": self.scale},
+            "test": {"name": self.test, "p_value": finite(self.p_value), "scale": self.scale},
             "margin": self.margin,
             "n_baseline": self.n_baseline,
             "n_candidate": self.n_candidate,
@@ -144,22 +165,26 @@ class Comparison:
         """One line: the verdict in capitals and in words."""
         text = _HEADLINES[self.verdict]
         if self.verdict is Verdict.EQUIVALENT and self.margin is not None:
-            text += f" (within ±{self.margin:.1%})"
+            text += f" (within ±{percent(self.margin)[1:]})"
         return f"{self.verdict.name}: {text}"
 
     def effect_text(self) -> str:
         """The effect and its interval in words."""
         goal = "lower is better" if self.lower_is_better else "higher is better"
+        low, high = self.ci
+        interval = (
+            "unbounded"
+            if not (math.isfinite(low) or math.isfinite(high))
+            else f"{percent(low)} to {percent(high)}"
+        )
         return (
-            f"candidate is {_direction(self.effect)} than baseline "
-            f"({self.confidence:.0%} CI {percent(self.ci[0])} to {percent(self.ci[1])}; "
-            f"{goal})"
+            f"candidate is {_direction(self.effect)} ({self.confidence:.0%} CI {interval}; {goal})"
         )
 
     def detail_text(self) -> str:
         """The test, p-value, trial counts and, when inconclusive, trials needed."""
         text = (
-            f"{self.method}, p = {self.p_value:.3g}; "
+            f"{self.method}, p = {_p_value(self.p_value)}; "
             f"{self.n_baseline} baseline and {self.n_candidate} candidate "
             f"{'pairs' if self.paired else 'trials'}"
         )

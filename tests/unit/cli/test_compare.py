@@ -54,7 +54,7 @@ def test_panel_for_people(arms: tuple[str, str], capsys: pytest.CaptureFixture[s
     code, out, _ = _run(["compare", *arms], capsys)
     assert code == 0
     assert "BETTER" in out
-    assert "lower than baseline" in out
+    assert "lower than the baseline" in out
 
 
 def test_direction_margin_confidence_and_test(
@@ -216,3 +216,108 @@ def test_missing_file_and_bad_json(tmp_path: Path, capsys: pytest.CaptureFixture
     code, _, err = _run(["compare", words, good], capsys)
     assert code == 2
     assert "item 1" in err
+
+
+def test_values_near_the_float_limit_do_not_overflow(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import warnings
+
+    high = _write(tmp_path / "h2.txt", "1.7e308\n1.6e308\n1.5e308\n")
+    low = _write(tmp_path / "h1.txt", "1e308\n1e308\n1.5e308\n")
+    mixed = _write(tmp_path / "h3.txt", "-1e308\n1.7e308\n-1.5e308\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        code, out, err = _run(["compare", high, low, "--json"], capsys)
+        assert code == 0, err
+        data = json.loads(out)
+        assert data["baseline"]["mean"] == pytest.approx(1.6e308)
+        assert data["effect"]["relative"] == pytest.approx(-0.2836, abs=1e-3)
+        code, out, err = _run(["compare", mixed, high], capsys)
+        assert code == 0, err
+        for test in ("welch", "mann-whitney", "permutation"):
+            code, out, err = _run(["compare", high, low, "--test", test], capsys)
+            assert code == 0, err
+            assert "nan" not in out and "inf" not in out
+
+
+def test_values_spanning_the_whole_float_range_are_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tiny = _write(tmp_path / "tiny.txt", "1e-300\n2e-300\n1.5e-300\n")
+    big = _write(tmp_path / "big.txt", "1e300\n2e300\n1.5e300\n")
+    code, _, err = _run(["compare", tiny, big], capsys)
+    assert code == 2
+    assert "orders of magnitude" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("latency\n10,1\n10,3\n9,9\n", "line 2: '10,1' has 2 cells"),
+        ("10,1\n10,3\n9,9\n", "line 1: '10,1' has 2 cells"),
+        ("10\n11\n10,5\n", "line 3: '10,5' has 2 cells"),
+        ("latency;other\n10,1;3\n10,3;4\n", "only ',' separates columns"),
+        ("a,b\n1,2\n3,4,5\n", "line 3: '3,4,5' has 3 cells"),
+    ],
+)
+def test_extra_cells_are_an_error_not_dropped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, where: str
+) -> None:
+    bad = _write(tmp_path / "comma.csv", text)
+    good = _write(tmp_path / "good.csv", "10\n11\n12\n")
+    argument = f"{bad}:a" if text.startswith("a,b") else bad
+    code, _, err = _run(["compare", argument, good], capsys)
+    assert code == 2
+    assert where in err
+    assert "decimal comma" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_trailing_empty_cell_is_tolerated(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = _write(tmp_path / "base.csv", "10,\n11,\n12,\n")
+    cand = _write(tmp_path / "cand.csv", "10\n11\n12\n")
+    code, _, err = _run(["compare", base, cand], capsys)
+    assert code == 0, err
+
+
+def test_metric_must_name_a_column_of_a_file_with_a_header(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = _write(tmp_path / "base.csv", "latency\n10\n11\n12\n")
+    cand = _write(tmp_path / "cand.csv", "latency\n10\n11\n13\n")
+    code, _, err = _run(["compare", base, cand, "--metric", "nosuch"], capsys)
+    assert code == 2
+    assert "--metric 'nosuch'" in err and "latency" in err
+    # FILE:COLUMN reads another column under the --metric label
+    code, out, err = _run(
+        ["compare", f"{base}:latency", f"{cand}:latency", "--metric", "nosuch", "--json"], capsys
+    )
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["metric"] == "nosuch"
+    assert data["baseline"]["source"].endswith(":latency")
+    code, _, err = _run(["compare", base, cand, "--metric", "latency"], capsys)
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("margin", ["200%", "100%", "1", "1.5", "-5%", "0", "0%", "nan"])
+def test_margin_range_is_the_same_for_fractions_and_percentages(
+    arms: tuple[str, str], capsys: pytest.CaptureFixture[str], margin: str
+) -> None:
+    code, _, err = _run(["compare", *arms, "--margin", margin], capsys)
+    assert code == 2
+    assert "--margin" in err and "below 100%" in err
+
+
+def test_identical_arms_read_as_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = _write(tmp_path / "base.csv", "10\n11\n12\n")
+    code, out, _ = _run(["compare", base, base], capsys)
+    assert code == 0
+    flat = " ".join(out.replace("│", " ").split())
+    assert "candidate is the same as the baseline (95% CI" in flat
+    assert "than baseline" not in flat

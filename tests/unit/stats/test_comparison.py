@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import assay
 from assay.errors import InputError
 from assay.stats import Comparison, Verdict, compare, trials_needed
-from assay.stats.verdict import decide
+from assay.stats.verdict import decide, percent
 
 
 def _exactly(mean: float, sd: float, n: int = 5, seed: int = 0) -> np.ndarray:
@@ -222,3 +222,53 @@ def test_properties_of_the_verdict(base: list[float], cand: list[float], factor:
     scaled = compare(np.array(base) * factor, np.array(cand) * factor)
     assert scaled.verdict is forward.verdict
     assert scaled.effect == pytest.approx(forward.effect, rel=1e-6, abs=1e-9)
+
+
+def test_values_near_the_float_limit_give_finite_results_without_warnings() -> None:
+    import warnings
+
+    high, low = [1.7e308, 1.6e308, 1.5e308], [1e308, 1e308, 1.5e308]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for test in ("auto", "welch", "mann-whitney", "permutation"):
+            result = compare(high, low, test=test, rng=1)
+            assert math.isfinite(result.effect)
+            assert math.isfinite(result.p_value)
+            assert "nan" not in str(result) and "inf" not in str(result)
+        scaled = compare([1.7, 1.6, 1.5], [1.0, 1.0, 1.5], test="welch")
+        assert compare(high, low, test="welch").effect == pytest.approx(scaled.effect)
+        compare([-1e308, 1.7e308, -1.5e308], high)
+
+
+def test_values_spanning_the_float_range_are_refused() -> None:
+    with pytest.raises(InputError, match="orders of magnitude"):
+        compare([1e-300, 2e-300, 1.5e-300], [1e300, 2e300, 1.5e300])
+
+
+@pytest.mark.parametrize("margin", [1.0, 2.0, -0.05, 0.0, math.nan, math.inf])
+def test_margin_must_be_between_0_and_1(margin: float) -> None:
+    with pytest.raises(InputError, match="between 0 and 1"):
+        compare([1.0, 1.1, 1.2], [1.0, 1.1, 1.2], margin=margin)
+
+
+def test_identical_arms_text_is_one_sentence() -> None:
+    result = compare([10.0, 11.0, 12.0], [10.0, 11.0, 12.0])
+    assert result.effect_text().startswith("candidate is the same as the baseline (95% CI ")
+    assert "than baseline" not in str(result)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.27, "+127%"),
+        (0.64, "+64%"),
+        (-0.034, "-3.4%"),
+        (0.0056, "+0.56%"),
+        (0.0, "0%"),
+        (math.inf, "unbounded"),
+        (math.nan, "unbounded"),
+        (1e5, "+1e+07%"),
+    ],
+)
+def test_percent_is_signed_with_sensible_precision(value: float, text: str) -> None:
+    assert percent(value) == text

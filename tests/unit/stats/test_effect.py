@@ -131,3 +131,30 @@ def test_relative_change_is_scale_free(base: list[float], cand: list[float], fac
 def test_bad_input(call, message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(InputError, match=message):
         call()
+
+
+def test_ratio_interval_and_relative_change_survive_values_near_the_float_limit() -> None:
+    import warnings
+
+    base = np.array([-1e308, 1.7e308, -1.5e308])
+    cand = np.array([1.7e308, 1.6e308, 1.5e308])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from assay.stats.effect import ratio_interval
+
+        ratio = ratio_interval(base, cand, False, 0.95)[0]
+        assert math.isfinite(ratio)
+        assert relative_change(base, cand).estimate == pytest.approx(
+            relative_change(base / 1e300, cand / 1e300).estimate
+        )
+        g = hedges_g(cand, cand[::-1] * 0.9)
+        assert math.isfinite(g.estimate)
+
+
+def test_summary_of_values_near_the_float_limit_is_finite() -> None:
+    from assay.stats import summarize
+
+    summary = summarize([1.7e308, 1.6e308, 1.5e308])
+    assert summary.mean == pytest.approx(1.6e308)
+    assert summary.median == pytest.approx(1.6e308)
+    assert math.isfinite(summary.quantile("p99").value)
