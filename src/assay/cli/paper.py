@@ -92,7 +92,8 @@ def add(
     """Add papers from BibTeX, arXiv Atom, CSL JSON, the arXiv API, or fields.
 
     Duplicates (same DOI, arXiv id or normalised title) are merged, never doubled;
-    a file with one bad entry imports nothing.
+    a file with one bad entry (an unreadable year, a citation key used twice) imports
+    nothing.
     """
     sources = {"--bibtex": bibtex, "--atom": atom, "--csl": csl, "--arxiv": arxiv, "--title": title}
     given = [name for name, value in sources.items() if value is not None]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -228,11 +229,11 @@ class _Parser:
                 fields[name] = " ".join(value.split())
         for earlier in self.entries:
             if earlier.key.lower() == key.lower():
-                self.warnings.append(
-                    f"{self.source}, line {line}: key {key!r} was already used at line "
-                    f"{earlier.line}; the two entries are treated as duplicates"
+                raise self.error(
+                    f"citation key {key!r} is used again (first at line {earlier.line}); "
+                    "expected each entry to have its own key",
+                    start,
                 )
-                break
         self.entries.append(BibEntry(kind, key, fields, line))
 
     def separator(self, closer: str, name: str, key: str, value_pos: int, value: str) -> str:
@@ -426,11 +427,30 @@ def _arxiv_from(fields: Mapping[str, str]) -> str | None:
     return None
 
 
-def _year_from(fields: Mapping[str, str]) -> int | None:
-    for name in ("year", "date"):
-        match = re.search(r"\b(\d{4})\b", fields.get(name, ""))
-        if match:
-            return int(match.group(1))
+_FIRST_YEAR = 1600
+_DATE = re.compile(r"(\d{4})(?:[-/][\d\-/T:.]*)?")
+
+
+def _year_from(fields: Mapping[str, str], where: str, key: str) -> int | None:
+    """The year, from ``year`` (``2022``, ``{2022}``, ``"2022"``) or a biblatex ``date``.
+
+    A year that is given but is no plausible year is an error, never dropped.
+    """
+    last = dt.date.today().year + 1
+    for name, pattern in (("year", re.compile(r"\d{4}")), ("date", _DATE)):
+        raw = fields.get(name, "")
+        text = raw.replace("{", "").replace("}", "").strip()
+        if not text:
+            continue
+        match = pattern.fullmatch(text)
+        year = int(match.group(1) if match and match.groups() else text) if match else None
+        if year is None or not _FIRST_YEAR <= year <= last:
+            example = "2022" if name == "year" else "2022-03-01"
+            raise InputError(
+                f"{where}: entry {key!r}: {name} {raw!r} is not a year; expected a "
+                f"four-digit year from {_FIRST_YEAR} to {last}, e.g. {name} = {{{example}}}"
+            )
+        return year
     return None
 
 
@@ -456,12 +476,13 @@ def entry_to_paper(entry: BibEntry, *, source: str = "<string>") -> Paper:
         (fields[n] for n in ("journal", "journaltitle", "booktitle") if fields.get(n)),
         fields.get("publisher", "") if entry.type == "book" else "",
     )
+    year = _year_from(fields, where, entry.key)
     try:
         return Paper(
             title=clean_latex(raw_title),
             raw_title=raw_title,
             authors=parse_names(fields.get("author") or fields.get("editor", "")),
-            year=_year_from(fields),
+            year=year,
             venue=clean_latex(venue),
             doi=fields.get("doi") or None,
             arxiv_id=_arxiv_from(fields),
@@ -482,6 +503,11 @@ def bibtex_papers(bib: BibFile, *, key: str | None = None) -> list[Paper]:
     the whole import and nothing is half-imported.
     """
     entries: Sequence[BibEntry] = bib.entries
+    if not entries:
+        raise InputError(
+            f"{bib.source}: no BibTeX entries found; expected entries such as "
+            "@article{key, title = {...}, ...}"
+        )
     if key is not None:
         entries = [e for e in bib.entries if e.key == key]
         if not entries:

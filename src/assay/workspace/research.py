@@ -386,7 +386,18 @@ class ResearchRecord:
         notes: str = "",
         at: dt.datetime | None = None,
     ) -> Prediction:
-        """A new forecast; a criterion is parsed and checked first, and stored canonical."""
+        """A new forecast; a criterion is parsed and checked first, and stored canonical.
+
+        The resolve-by date may not lie before the day the prediction is made (today,
+        or the day of ``at``); imported history (Fatebook) does not come through here.
+        """
+        made_on = at.date() if at is not None else dt.date.today()
+        if resolve_by < made_on:
+            raise InputError(
+                f"resolve-by date {resolve_by.isoformat()} is in the past; expected "
+                f"{'today' if at is None else 'the day it is made'} ({made_on.isoformat()}) "
+                "or a later date"
+            )
         canonical = None
         if criterion is not None and criterion.strip():
             from assay.criteria import parse

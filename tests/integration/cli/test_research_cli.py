@@ -102,6 +102,8 @@ def refused(result: Result, *fragments: str) -> str:
 
 
 digest = table_digest
+# A resolve-by date may not be in the past, so new predictions in these tests look ahead.
+NEXT_YEAR = (dt.date.today() + dt.timedelta(days=365)).isoformat()
 
 
 def write(path: Path, body: str) -> Path:
@@ -180,6 +182,37 @@ def test_a_malformed_bibtex_file_exits_2_naming_the_line_and_imports_nothing(
     refused(cli("paper", "add", "--csl", bad, "--atom", bad), "exactly one source")
     refused(cli("paper", "add", "--year", "2020"), "exactly one source")
     refused(cli("paper", "add", "--title", "T", "--doi", "not-a-doi"), "is not a DOI")
+    assert digest(root) == before
+
+
+@pytest.mark.parametrize("year", ["{twenty}", "{abc}", "{-5}", "{99999999999999999999}"])
+def test_a_bibtex_year_that_is_no_year_exits_2_and_imports_nothing(
+    cli: Run, root: Path, year: str
+) -> None:
+    before = digest(root)
+    bad = write(
+        root / "years.bib",
+        f"@article{{good, title={{Good}}, year=2020}}\n\n@article{{bad, title={{Bad}},\n"
+        f"  year = {year}}}\n",
+    )
+    refused(cli("paper", "add", "--bibtex", bad), "years.bib, line 3: entry 'bad': year",
+            "expected a four-digit year")  # fmt: skip
+    assert digest(root) == before
+    for spelling in ("2022", "{2022}", '"2022"'):
+        good = write(root / "good.bib", f"@misc{{k, title={{Kept}}, year = {spelling}}}\n")
+        ok(cli("paper", "add", "--bibtex", good))
+        assert data(cli("paper", "show", "k", "--json"))["year"] == 2022
+
+
+def test_an_empty_bibtex_file_and_a_key_used_twice_exit_2(cli: Run, root: Path) -> None:
+    before = digest(root)
+    for name, body in (("empty.bib", ""), ("notes.bib", "just some notes\n")):
+        empty = write(root / name, body)
+        expected = (f"{name}: no BibTeX entries found", "expected entries such as @article{")
+        refused(cli("paper", "add", "--bibtex", empty), *expected)
+    dup = write(root / "dup.bib", "@article{dup, title={A}}\n\n@article{dup, title={B}}\n")
+    refused(cli("paper", "add", "--bibtex", dup),
+            "dup.bib, line 3: citation key 'dup' is used again (first at line 1)")  # fmt: skip
     assert digest(root) == before
 
 
@@ -339,9 +372,15 @@ def test_predict_add_resolve_score_and_plot(cli: Run, root: Path) -> None:
     made = data(cli("predict", "FlashAttention-3 serves by 2027-06", "--p", "0.7",
                     "--by", "2027-06-30", "--tags", "inference,serving", "--json"))  # fmt: skip
     assert (made["id"], made["tags"]) == ("1", ["inference", "serving"])
-    ok(cli("predict", "add", "Old question", "--p", "0.8", "--by", "2025-01-01"))
-    ok(cli("predict", "Another", "--p", "0.2", "--by", "2025-02-01", "--who", "ben"))
+    soon, later = dt.date.today() + dt.timedelta(days=1), dt.date.today() + dt.timedelta(days=2)
+    after = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+    ok(cli("predict", "add", "Old question", "--p", "0.8", "--by", soon.isoformat()))
+    ok(cli("predict", "Another", "--p", "0.2", "--by", later.isoformat(), "--who", "ben"))
     before = digest(root)
+    refused(cli("predict", "Q", "--p", "0.7", "--by", "2020-01-01"),
+            "resolve-by date 2020-01-01 is in the past", "expected today")  # fmt: skip
+    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    refused(cli("predict", "add", "Q", "--p", "0.7", "--by", yesterday), "in the past")
     refused(cli("predict", "Q", "--p", "1.2", "--by", "2027-01-01"), "not a probability")
     refused(cli("predict", "Q", "--p", "0.5", "--by", "someday"), "--by 'someday' is not a date")
     refused(cli("predict", "Q", "--p", "0.5", "--by", "2027-01-01", "--criterion",
@@ -357,16 +396,16 @@ def test_predict_add_resolve_score_and_plot(cli: Run, root: Path) -> None:
         ("1", None), ("2", "yes"), ("3", "no"),
     ]  # fmt: skip
     plot = root / "calibration.svg"
-    scored = data(cli("predict", "score", "--json", "--plot", plot))
+    scored = data(cli("predict", "score", "--as-of", after, "--json", "--plot", plot))
     assert scored["overall"]["count"] == 2
     assert scored["overall"]["brier"] == pytest.approx((0.04 + 0.04) / 2)
     assert scored["by_person"]["ben"]["count"] == 1
     assert plot.read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert "<svg" in plot.read_text(encoding="utf-8")
-    text = ok(cli("predict", "score")).stdout
+    text = ok(cli("predict", "score", "--as-of", after)).stdout
     assert "Brier 0.040" in text
     assert "Calibration" in text
-    only = data(cli("predict", "score", "--person", "ben", "--json"))
+    only = data(cli("predict", "score", "--as-of", after, "--person", "ben", "--json"))
     assert list(only["by_person"]) == ["ben"]
     refused(cli("predict", "score", "--plot", root / "plot.txt"), "expected a .svg")
 
@@ -382,7 +421,7 @@ def test_fatebook_import_export_and_evidence_check(cli: Run, root: Path) -> None
     bad = write(root / "bad.csv", "Question title,Question resolve by\nQ,2026-01-01\n")
     refused(cli("predict", "import", bad), "bad.csv, line 1", "missing column")
     assert digest(root) == before
-    ok(cli("predict", "p99 drops", "--p", "0.6", "--by", "2026-12-31", "--criterion",
+    ok(cli("predict", "p99 drops", "--p", "0.6", "--by", NEXT_YEAR, "--criterion",
            "effect(latency.p99) <= -20%"))  # fmt: skip
     evidence = write(root / "ev.json", json.dumps({"effects": {"latency.p99": {
         "relative": {"value": -0.3, "low": -0.35, "high": -0.25, "n": 10},
@@ -426,7 +465,7 @@ area = "architecture"
 def test_postmortem_new_actions_done_and_patterns(cli: Run, root: Path) -> None:
     ok(cli("technique", "add", "Linformer", "--area", "architecture"))
     ok(cli("radar", "move", "Linformer", "SKIP", "--why", "vanished against FlashAttention"))
-    ok(cli("predict", "Linformer ships", "--p", "0.7", "--by", "2026-01-01"))
+    ok(cli("predict", "Linformer ships", "--p", "0.7", "--by", NEXT_YEAR))
     before = digest(root)
     bad = write(root / "bad.toml", PM.replace("due = 2025-12-01", 'due = "soon"'))
     refused(cli("postmortem", "new", "Linformer", "--from", bad), "bad.toml: actions.0.due")
@@ -595,7 +634,7 @@ def test_search_across_the_record(cli: Run) -> None:
     ok(cli("paper", "add", "--bibtex", DATA / "refs.bib"))
     ok(cli("technique", "add", "Linformer", "--area", "architecture"))
     ok(cli("radar", "move", "Linformer", "HOLD", "--why", "Quality dropped on long-context QA"))
-    ok(cli("predict", "Long-context QA holds", "--p", "0.4", "--by", "2026-06-01"))
+    ok(cli("predict", "Long-context QA holds", "--p", "0.4", "--by", NEXT_YEAR))
     found = data(cli("search", "LONG-CONTEXT qa", "--json"))
     assert [h["kind"] for h in found["hits"]] == ["prediction", "ring move"]
     assert "Quality dropped" in ok(cli("search", "quality dropped")).stdout

@@ -451,7 +451,7 @@ def test_scores_match_a_hand_calculation(ws: Workspace, r: ResearchRecord) -> No
 
 
 def test_resolution_rules_and_forecasts(ws: Workspace, r: ResearchRecord) -> None:
-    made = r.predict("X ships", 0.6, dt.date(2026, 6, 30), tags=["Infra", "infra", " "])
+    made = r.predict("X ships", 0.6, dt.date(2026, 6, 30), tags=["Infra", "infra", " "], at=T0)
     assert made.tags == ("infra",)
     ident = int(made.id or 0)
     ws.user = "ben"
@@ -466,21 +466,40 @@ def test_resolution_rules_and_forecasts(ws: Workspace, r: ResearchRecord) -> Non
     with pytest.raises(InputError, match="would not count"):
         r.forecast(ident, 0.2)
     with pytest.raises(InputError, match="not a probability"):
-        r.predict("Y", 1.5, dt.date(2026, 6, 30))
+        r.predict("Y", 1.5, dt.date(2026, 6, 30), at=T0)
     with pytest.raises(InputError, match="column"):
-        r.predict("Y", 0.5, dt.date(2026, 6, 30), criterion="effect(latency.p99 <= -20%")
+        r.predict("Y", 0.5, dt.date(2026, 6, 30), at=T0, criterion="effect(latency.p99 <= -20%")
     with pytest.raises(NotFoundError, match="no prediction 42"):
         r.resolve(42, Outcome.YES)
     assert digest(ws) == before
 
 
+def test_a_new_prediction_may_not_resolve_before_the_day_it_is_made(
+    ws: Workspace, r: ResearchRecord
+) -> None:
+    before = digest(ws)
+    today = dt.date.today()
+    with pytest.raises(InputError) as caught:
+        r.predict("Q", 0.7, dt.date(2020, 1, 1))
+    message = str(caught.value)
+    assert message == (
+        f"resolve-by date 2020-01-01 is in the past; expected today ({today.isoformat()}) "
+        "or a later date"
+    )
+    with pytest.raises(InputError, match="expected the day it is made \\(2026-01-05\\)"):
+        r.predict("Q", 0.7, dt.date(2026, 1, 4), at=T0)
+    assert digest(ws) == before
+    assert r.predict("due today", 0.7, today).resolve_by == today
+    assert r.predict("made back then", 0.7, dt.date(2026, 1, 5), at=T0).resolve_by == T0.date()
+
+
 def test_a_criterion_prediction_resolves_itself_from_evidence(r: ResearchRecord) -> None:
     from assay.criteria import InMemoryEvidence
 
-    made = r.predict("p99 drops 20%", 0.7, dt.date(2026, 6, 30),
+    made = r.predict("p99 drops 20%", 0.7, dt.date(2026, 6, 30), at=T0,
                      criterion="effect( latency.p99 )<=-20%")  # fmt: skip
     assert made.criterion == "effect(latency.p99) <= -20%"
-    other = r.predict("no criterion", 0.5, dt.date(2026, 6, 30))
+    other = r.predict("no criterion", 0.5, dt.date(2026, 6, 30), at=T0)
     undecided = InMemoryEvidence.from_dict(
         {"effects": {"latency.p99": {"relative": {"value": -0.2, "low": -0.3, "high": -0.1,
                                                   "n": 5}, "lower_is_better": True}}}
@@ -519,6 +538,7 @@ def test_fatebook_import_merges_and_export_round_trips(
     exported = write(tmp_path, "out.csv", r.export_fatebook())
     other_root = tmp_path / "other"
     other_root.mkdir()
+    (tmp_path / "other.db").touch()
     with Workspace.open(other_root, url=f"sqlite:///{tmp_path / 'other.db'}", user="x") as fresh:
         fresh.research.import_fatebook(exported)
         theirs = [_shape(p) for p in fresh.research.predictions()]
@@ -573,7 +593,7 @@ def test_a_postmortem_takes_its_timeline_from_the_radar_and_opens_a_question(
     ws.add_technique("Linformer", area="architecture", at=T0)
     ws.move("Linformer", Ring.HOLD, why="wait for kernels", at=T0 + dt.timedelta(days=30))
     ws.move("Linformer", Ring.SKIP, why="vanished against FA", at=T0 + dt.timedelta(days=90))
-    wrong = r.predict("Linformer ships", 0.7, dt.date(2026, 3, 1))
+    wrong = r.predict("Linformer ships", 0.7, dt.date(2026, 3, 1), at=T0)
     stored = r.add_postmortem(
         _postmortem("linformer", wrong_predictions=(wrong.id,)),
         open_on_radar={1: ("Projection attention at 32k", "architecture")},
@@ -661,6 +681,7 @@ def test_radar_export_then_import_gives_the_same_radar(
 ) -> None:
     _radar(ws)
     path = write(tmp_path, f"radar.{suffix}", ws.research.export_radar(fmt))
+    (tmp_path / "fresh.db").touch()
     with Workspace.open(
         tmp_path, url=f"sqlite:///{tmp_path / 'fresh.db'}", user="importer"
     ) as fresh:
@@ -692,7 +713,7 @@ def test_search_finds_every_kind_of_record_case_insensitively(
     r.note("dao2022", relevance=5, summary="Fused kernel, exact.")
     claim = r.add_claim("dao2022", metric="speed-up", value=3, setting="fused kernel off")
     r.add_finding(claim.id, "fp32 takes the slow kernel path")
-    r.predict("The fused kernel ships", 0.7, dt.date(2026, 6, 1))
+    r.predict("The fused kernel ships", 0.7, dt.date(2026, 6, 1), at=T0)
     r.add_postmortem(_postmortem("proto", lessons=("Compare with the fused kernel.",)))
     r.read("noyear", [(1, {"relevance": "no fused kernel here"}, Decision.STOP, "no", None)])
     r.flag("dao2022", RedFlagKind.WEAK_BASELINES, severity=Severity.LOW,

@@ -170,18 +170,70 @@ def test_comments_parentheses_quotes_and_repeats() -> None:
         @comment this line is ignored, {unbalanced braces and all
         @comment(jabref-meta: databaseType:bibtex;)
         @Article(paren, Title = "Quoted {"}inner{"} and {braces}", YEAR = "19" # "99")
-        @misc{paren, title = {Same key again}, title = {Second title}}
+        @misc{other, title = {First title}, title = {Second title}}
         @preamble{"\\newcommand{\\noop}[1]{}"}
         """
     )
     bib = bibtex.parse_bibtex(text, source="c.bib")
-    assert [e.key for e in bib.entries] == ["paren", "paren"]
+    assert [e.key for e in bib.entries] == ["paren", "other"]
     first = bib.entries[0]
     assert first.type == "article"
     assert first.fields == {"title": 'Quoted {"}inner{"} and {braces}', "year": "1999"}
-    assert bib.entries[1].fields["title"] == "Same key again"
+    assert bib.entries[1].fields["title"] == "First title"
     assert any("repeats field 'title'" in w for w in bib.warnings)
-    assert any("key 'paren' was already used at line 6" in w for w in bib.warnings)
+
+
+def test_a_citation_key_used_twice_is_an_error_naming_both_lines() -> None:
+    text = "@article{dup, title={A}}\n\n@misc{DUP,\n title={B}}\n"
+    with pytest.raises(InputError) as caught:
+        bibtex.parse_bibtex(text, source="d.bib")
+    message = str(caught.value)
+    assert message.startswith("d.bib, line 3: citation key 'DUP' is used again (first at line 1)")
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("value", ["2022", "{2022}", '"2022"', "{{2022}}", '"20" # "22"'])
+def test_a_year_in_every_bibtex_spelling(value: str) -> None:
+    bib = bibtex.parse_bibtex(f"@misc{{k, title={{T}}, year = {value}}}")
+    assert [p.year for p in bibtex.bibtex_papers(bib)] == [2022]
+
+
+def test_a_biblatex_date_gives_the_year_and_an_empty_year_is_no_year() -> None:
+    bib = bibtex.parse_bibtex(
+        "@misc{a, title={A}, date={2021-03-04}}\n@misc{b, title={B}, year={}}\n"
+    )
+    assert [p.year for p in bibtex.bibtex_papers(bib)] == [2021, None]
+
+
+@pytest.mark.parametrize(
+    "value", ["{abc}", "{-5}", "{99999999999999999999}", "{twenty}", "{1599}", "{22}", "9999"]
+)
+def test_an_unreadable_year_is_an_error_with_the_line(value: str) -> None:
+    bib = bibtex.parse_bibtex(
+        f"@misc{{good, title={{Good}}, year=2020}}\n@misc{{bad, title={{Bad}}, year={value}}}\n",
+        source="y.bib",
+    )
+    with pytest.raises(InputError) as caught:
+        bibtex.bibtex_papers(bib)  # the good entry is not imported either
+    message = str(caught.value)
+    assert message.startswith("y.bib, line 2: entry 'bad': year ")
+    assert "expected a four-digit year from 1600 to" in message
+    assert message.count("y.bib") == 1
+
+
+def test_a_bad_date_is_an_error_too() -> None:
+    bib = bibtex.parse_bibtex("@misc{a, title={A}, date={soon}}", source="t.bib")
+    with pytest.raises(InputError, match=r"t\.bib, line 1: entry 'a': date 'soon' is not a year"):
+        bibtex.bibtex_papers(bib)
+
+
+@pytest.mark.parametrize("text", ["", "just some notes, no entries\n", "@string{x = {y}}\n"])
+def test_a_file_without_entries_is_an_error_naming_it(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "empty.bib"
+    path.write_text(text, encoding="utf-8")
+    expected = r"empty\.bib: no BibTeX entries found; expected entries such as @article\{"
+    with pytest.raises(InputError, match=expected):
+        bibtex.bibtex_papers(bibtex.load_bibtex(path))
 
 
 def test_names_in_every_bibtex_form() -> None:
