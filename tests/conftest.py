@@ -120,6 +120,8 @@ def postgres_server() -> Iterator[PostgresServer]:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A URL of a fresh, empty database: a SQLite file, or a new PostgreSQL database."""
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'store.db'}"
+        path = tmp_path / "store.db"
+        path.touch()  # an empty file is an empty SQLite database, as an admin would create
+        return f"sqlite:///{path}"
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return server.url(server.create_database())

@@ -96,10 +96,31 @@ def _register() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the command line; an :class:`AssayError` becomes one line and exit code 2."""
+    """Run the command line; every user mistake becomes one line and exit code 2.
+
+    That covers assay's own errors (:class:`AssayError`) and the command-line
+    parser's (a missing option, an unknown one, a value of the wrong type).
+    """
+    from typer import exceptions as typer_exceptions
+    from typer._click import exceptions as parser  # Typer vendors its own click
+
     _register()
     try:
-        app(args=argv, prog_name="assay", standalone_mode=True)
+        code = app(args=argv, prog_name="assay", standalone_mode=False)
     except AssayError as exc:
         output.error(str(exc))
         sys.exit(2)
+    except parser.NoArgsIsHelpError as exc:
+        output.err_console.print(exc.ctx.get_help() if exc.ctx else str(exc), markup=False)
+        sys.exit(exc.exit_code)
+    except parser.UsageError as exc:
+        where = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+        output.error(f"{exc.format_message()}{where}")
+        sys.exit(exc.exit_code)
+    except parser.ClickException as exc:
+        output.error(exc.format_message())
+        sys.exit(exc.exit_code)
+    except typer_exceptions.Abort:
+        output.error("aborted")
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -13,6 +13,14 @@ from rich.text import Text
 from assay.pipeline.radar import Technique, grouped
 from assay.types import Ring
 
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F) if code != 0x0A}
+
+
+def shown(text: str) -> Text:
+    """User text for the terminal: control characters (terminal escapes) made visible."""
+    return Text(text.translate(_CONTROL))
+
+
 RING_STYLE = {
     Ring.ADOPT: "bold green",
     Ring.TRIAL: "cyan",
@@ -104,7 +112,7 @@ def technique_panel(technique: Technique, today: dt.date) -> Panel:
     facts.add_row("Ring", Text(technique.ring.value, style=RING_STYLE[technique.ring]))
     facts.add_row("Area", Text(technique.area))
     facts.add_row("Owner", Text(technique.owner or "—"))
-    facts.add_row("Summary", Text(technique.summary or "—"))
+    facts.add_row("Summary", shown(technique.summary or "—"))
     facts.add_row("Next action", _action(technique, today))
     facts.add_row("Due", _due(technique, today))
     history = Table(title="Ring history", title_justify="left")
@@ -115,8 +123,8 @@ def technique_panel(technique: Technique, today: dt.date) -> Panel:
             move.at.strftime("%Y-%m-%d %H:%M"),
             move.from_ring.value if move.from_ring else "—",
             Text(move.to_ring.value, style=RING_STYLE[move.to_ring]),
-            Text(move.by),
-            Text(move.why),
+            shown(move.by),
+            shown(move.why),
         )
     title = Text(technique.name)
     return Panel(Group(facts, Text(""), history), title=title, title_align="left")

@@ -26,8 +26,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import inspect as schema_of
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -98,6 +99,13 @@ class Database:
             if _is_connection_error(exc):
                 raise self._unreachable(exc) from None
             raise
+        except DatabaseError as exc:
+            if "file is not a database" in str(exc.orig).lower():
+                raise WorkspaceError(
+                    f"{describe(self.url)} is not a SQLite database; "
+                    "point --db at an assay database, or create one with: assay init"
+                ) from None
+            raise
 
     def _unreachable(self, exc: DBAPIError) -> DatabaseUnreachableError:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -133,14 +141,41 @@ class Database:
         """Apply pending migrations under a lock; a no-op when up to date."""
         if self.status().up_to_date:
             return self.status()
+        if self.dialect == "sqlite":
+            self._sqlite_wal()
         with self._migration_lock() as conn:
             # Someone else may have migrated while we waited for the lock.
-            if not self.status().up_to_date:
+            status = self.status()
+            if status.current is None:
+                self._refuse_foreign(conn)
+            if not status.up_to_date:
                 config = self._alembic_config()
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
                 conn.commit()
         return self.status()
+
+    def _sqlite_wal(self) -> None:
+        """Put an assay SQLite file in WAL mode (a setting kept in the file itself) before
+        its schema is created; a file holding someone else's tables is left untouched."""
+        raw = self.engine.raw_connection()
+        try:
+            names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+            if names - {"alembic_version"} and "alembic_version" not in names:
+                return  # not ours: _refuse_foreign explains, nothing is written
+            raw.execute("PRAGMA journal_mode=WAL")
+        finally:
+            raw.close()
+
+    def _refuse_foreign(self, conn: Connection) -> None:
+        """A database with tables but no assay schema belongs to something else."""
+        tables = [t for t in schema_of(conn).get_table_names() if t != "alembic_version"]
+        if tables:
+            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+            raise WorkspaceError(
+                f"{describe(self.url)} is not an assay database (it holds tables {shown} and "
+                "no assay schema); refusing to write into it. Give assay a database of its own"
+            )
 
     def _alembic_config(self) -> Config:
         config = Config()
@@ -201,7 +236,6 @@ def _sqlite_on_connect(dbapi_connection: Any, record: Any) -> None:
     # Take transaction control away from pysqlite so DDL is transactional too.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -110,6 +110,8 @@ class Workspace:
                 f"create one with `assay init`, or point at a database with --db URL or {ENV_URL}"
             )
         home = root / DIRNAME if root else None
+        if url is not None:
+            _check_sqlite_exists(url)
         if url is None and home is not None and not (home / "assay.db").exists():
             raise WorkspaceError(f"{home} has no assay.db; re-create it with: assay init")
         settings = load_settings(home / "assay.toml") if home else Settings()
@@ -321,6 +323,16 @@ class Workspace:
     def overdue(self, today: dt.date | None = None) -> list[Technique]:
         """Techniques whose next action is past its due date."""
         return radar.overdue(self.techniques(), today or dt.date.today())
+
+
+def _check_sqlite_exists(url: str) -> None:
+    """Opening a SQLite URL never creates the file: a typo would start an empty record."""
+    parsed = parse_url(url)
+    if parsed.drivername == "sqlite" and parsed.database and not Path(parsed.database).exists():
+        raise WorkspaceError(
+            f"no database at {parsed.database}; check the path, or create one there with: "
+            f"assay init --db {url}"
+        )
 
 
 def _import_one(session: Session, technique: Technique) -> None:

@@ -80,6 +80,7 @@ Cli = Callable[..., Out]
 
 @pytest.fixture
 def url(tmp_path: Path) -> str:
+    (tmp_path / "assay.db").touch()  # opening a SQLite URL never creates the file
     return f"sqlite:///{tmp_path / 'assay.db'}"
 
 

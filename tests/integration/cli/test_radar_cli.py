@@ -111,6 +111,11 @@ def test_radar_prints_a_table_grouped_by_ring(workspace: Path) -> None:
 
 
 BAD_INPUTS = [
+    (("technique", "add", "new\nline", "--area", "x"), "control character"),
+    (("technique", "add", "esc\x1b[31mred", "--area", "x"), "control character"),
+    (("radar", "move", "FlashAttention"), "Missing argument"),
+    (("radar", "move", "FlashAttention", "hold", "--no-such-flag"), "No such option"),
+    (("radar", "--db", "sqlite:////nonexistent/dir/typo.db"), "no database at"),
     (("technique", "add", "Y", "--area", "x", "--ring", "adopt"), "cannot enter ADOPT"),
     (("technique", "add", "Y", "--area", "x", "--ring", "trial"), "needs a YES gate"),
     (("technique", "add", "Y", "--area", "x", "--ring", "trial", "--override"), "needs --why"),
@@ -197,6 +202,12 @@ def test_db_status_and_upgrade(workspace: Path) -> None:
 def test_environment_url_points_at_another_database(workspace: Path, tmp_path: Path) -> None:
     other = tmp_path / "shared.db"
     env = {"ASSAY_DATABASE_URL": f"sqlite:///{other}"}
+    refused = assay(workspace, "technique", "add", "LoRA", "--area", "training", env=env)
+    assert refused.returncode == 2
+    assert "no database at" in refused.stderr
+    assert not other.exists()  # a typo in the URL never starts an empty record
+    created = assay(tmp_path, "init", "shared-ws", "--db", f"sqlite:///{other}")
+    assert created.returncode == 0, created.stderr
     done = assay(workspace, "technique", "add", "LoRA", "--area", "training", env=env)
     assert done.returncode == 0, done.stderr
     names = [
@@ -245,3 +256,25 @@ def test_names_that_look_like_markup_are_printed_as_typed(workspace: Path) -> No
     missing = assay(workspace, "technique", "show", "[/y]")
     assert missing.returncode == 2
     assert "'[/y]'" in missing.stderr
+
+
+def test_a_file_that_is_not_an_assay_database_is_refused(workspace: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("not a database\n")
+    foreign = tmp_path / "foreign.db"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE techniques (x)")
+    con.commit()
+    con.close()
+    for path, message in (
+        (garbage, "is not a SQLite database"),
+        (foreign, "not an assay database"),
+    ):
+        before = path.read_bytes()
+        done = assay(workspace, "technique", "add", "X", "--area", "a", "--db", f"sqlite:///{path}")
+        assert done.returncode == 2, done.stderr
+        assert message in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert path.read_bytes() == before
