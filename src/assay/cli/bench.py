@@ -238,6 +238,12 @@ def _print_report(data: dict[str, Any]) -> None:
         output.console.print(f"[bold]crossover:[/] {escape(str(crossover['sentence']))}")
     for warning in data.get("warnings", []):
         output.warn(warning)
+    counts: dict[str, int] = {}
+    for row in data["comparisons"]:
+        for warning in row.get("warnings", []):
+            counts[warning] = counts.get(warning, 0) + 1
+    for warning, count in counts.items():
+        output.warn(warning + (f" ({count} comparisons)" if count > 1 else ""))
 
 
 @bench_app.command("run")
@@ -286,7 +292,10 @@ def run(
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Run baseline and candidates interleaved in randomised blocks, each trial isolated."""
+    """Run baseline and candidates interleaved in randomised blocks, each trial isolated.
+
+    Exits 1 when a method failed every one of its trials (nothing could be compared).
+    """
     with open_workspace(db, by) as ws:
         flags = _Flags(
             trials,
@@ -306,10 +315,31 @@ def run(
         from assay.bench import load_benchmark
 
         spec = load_benchmark(file)
-        with _Bar(spec.name) as bar:
-            run_id, _ = ws.runs.start(file, options, progress=bar, spec=spec)
+        run_id = ws.runs.new_run_id()
+        try:
+            with _Bar(spec.name) as bar:
+                ws.runs.start(file, options, progress=bar, spec=spec, run_id=run_id)
+        except KeyboardInterrupt:
+            output.error(
+                f"interrupted; the finished trials of run {run_id} are kept. "
+                f"Finish it with: assay bench resume {run_id}"
+            )
+            raise typer.Exit(130) from None
         report = ws.runs.report(run_id)
-    _emit(report.to_dict(), json)
+    data = report.to_dict()
+    _emit(data, json)
+    _exit_when_nothing_compared(data)
+
+
+def _exit_when_nothing_compared(data: dict[str, Any]) -> None:
+    """Exit 1 when a method failed every one of its trials: nothing could be compared."""
+    dead = sorted(m for m, rate in data.get("failure_rates", {}).items() if rate >= 1.0)
+    if dead:
+        output.error(
+            f"{', '.join(dead)} failed every trial, so nothing could be compared; "
+            f"see the reasons with: assay bench show {data['run_id']}"
+        )
+        raise typer.Exit(1)
 
 
 def _emit(data: dict[str, Any], json: bool) -> None:
@@ -332,7 +362,9 @@ def resume(
         with _Bar(info.name) as bar:
             ws.runs.resume(run_id, progress=bar)
         report = ws.runs.report(run_id)
-    _emit(report.to_dict(), json)
+    data = report.to_dict()
+    _emit(data, json)
+    _exit_when_nothing_compared(data)
 
 
 @bench_app.command("list")
@@ -347,19 +379,18 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         output.console.print("No runs yet. Start one: assay bench run FILE")
         return
     table = Table()
-    for column in ("Run", "Benchmark", "Kind", "State", "Trials", "Failed", "Started (UTC)", "By"):
-        table.add_column(column)
+    for column in ("Run", "Benchmark", "State", "Trials", "Started (UTC)"):
+        table.add_column(column, no_wrap=column != "Benchmark", overflow="fold")
     for r in runs:
         planned = "?" if r.planned is None else str(r.planned)
+        failed = f", {r.failed} failed" if r.failed else ""
+        kind = "" if r.kind == "bench" else f" ({r.kind})"
         table.add_row(
             r.run_id,
-            r.name,
-            r.kind,
+            Text(r.name + kind),
             Text(r.state, style="red" if r.state == "interrupted" else ""),
-            f"{r.completed}/{planned}",
-            str(r.failed),
+            f"{r.completed}/{planned}{failed}",
             r.created_at.strftime("%Y-%m-%d %H:%M"),
-            r.by,
         )
     output.console.print(table)
 

@@ -60,6 +60,7 @@ class RunBook:
         *,
         progress: ProgressCallback | None = None,
         spec: BenchmarkSpec | None = None,
+        run_id: str | None = None,
     ) -> tuple[str, BenchmarkResult]:
         """Run the benchmark file ``path``; every finished trial is committed as it ends.
 
@@ -71,12 +72,16 @@ class RunBook:
                 raise InputError("give a benchmark file or a loaded spec")
             spec = load_benchmark(path)
         resolved = options.resolved()
-        run_id = run_rows.new_run_id(dt.datetime.now(dt.UTC))
+        run_id = run_id or self.new_run_id()
         sink = StoreSink(
             self.ws.db, name=spec.name, source=spec.source.ref, by=self.ws.user, run_id=run_id
         )
         result = run_benchmark(spec, resolved, sink, progress=progress)
         return run_id, result
+
+    def new_run_id(self) -> str:
+        """An id for a run about to start (to tell the user before it runs)."""
+        return run_rows.new_run_id(dt.datetime.now(dt.UTC))
 
     def resume(
         self, run_id: str, *, progress: ProgressCallback | None = None

@@ -143,7 +143,8 @@ def test_failing_candidates_are_recorded_and_the_run_goes_on(ws: Path) -> None:
         "400MiB",
         "--json",
     )
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # two candidates failed every trial
+    assert "hogs_memory, loops_forever failed every trial" in done.stderr
     report = json.loads(done.stdout)
     assert report["trials"]["completed"] == report["trials"]["planned"] == 16
     rates = report["failure_rates"]
