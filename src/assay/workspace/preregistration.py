@@ -23,6 +23,7 @@ from assay.pipeline.prototype import Amendment, Prototype, Registration, TimeBox
 from assay.store import prototypes as prototype_rows
 from assay.store.prototypes import PrototypeRecord, RecordedFacts
 from assay.store.run_models import RunRow
+from assay.workspace.evidence import resolve_metric
 from assay.workspace.judging import effective_record, technique_row
 
 if TYPE_CHECKING:
@@ -85,6 +86,54 @@ def evidence_entry(text: str, base: Path) -> str:
     return entry
 
 
+_BUILT_IN = frozenset({"time", "throughput", "peak_rss", "peak_heap", "peak_cuda", "cost"})
+
+
+def check_against_benchmark(
+    entry: str,
+    registration: Registration,
+    candidate: str | None,
+    point: Mapping[str, Any] | None,
+) -> None:
+    """Refuse what the evidence benchmark can never measure, before it is frozen.
+
+    A typo in a criterion's metric, the candidate or the sweep point would otherwise
+    be pre-registered, frozen at the first run, and only fixable by an amendment.
+    A benchmark file that does not exist yet is not checked (it may be written later).
+    """
+    from assay.bench import load_benchmark, load_module
+
+    if entry.endswith(".py") and not Path(entry).exists():
+        return
+    spec = load_benchmark(entry) if entry.endswith(".py") else load_module(entry)
+    where = f"--evidence {Path(entry).name}"
+    names = [m.name for m in spec.candidates]
+    if candidate is not None and candidate not in names:
+        raise InputError(
+            f"--candidate {candidate!r} is not a candidate of {where}; it has {', '.join(names)}"
+        )
+    grid = {name: [str(v) for v in values] for name, values in spec.workload.grid}
+    for key, value in (point or {}).items():
+        if key not in grid:
+            known = ", ".join(grid) or "no parameters"
+            raise InputError(f"--at {key}={value}: {where} sweeps {known}, not {key!r}")
+        if str(value) not in grid[key]:
+            raise InputError(
+                f"--at {key}={value}: {where} measures {key} at {', '.join(grid[key])} only"
+            )
+    known_metrics = _BUILT_IN | {m.name for m in spec.metrics}
+    criteria = [*registration.success, *(k.criterion for k in registration.kill)]
+    for criterion in criteria:
+        for metric in sorted(criterion.metrics):
+            source = resolve_metric(metric)
+            if source.kind == "value" and source.name not in known_metrics:
+                raise InputError(
+                    f"criterion {criterion.canonical!r} reads {metric!r}, which {where} never "
+                    f"measures; it measures {', '.join(sorted(known_metrics))} "
+                    "(and latency.p50/p90/p99, memory.peak_rss, failure_rate)"
+                )
+
+
 def _persist_freeze(session: Session, name: str) -> PrototypeRecord:
     record = effective_record(session, name)
     if record.freeze is not None:
@@ -107,6 +156,8 @@ def new_prototype(
     """See :meth:`assay.workspace.decisions.Decisions.new_prototype`."""
     check_portfolio(portfolio)
     files = [evidence_entry(e, base or Path.cwd()) for e in prototype.evidence]
+    for entry in files:
+        check_against_benchmark(entry, prototype.registration, candidate, point)
     if cost_inputs:
         check_cost_inputs(cost_inputs)
     with d.ws.db.write() as session:
