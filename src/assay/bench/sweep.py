@@ -72,6 +72,10 @@ def _value(params: Params, name: str) -> ParamValue:
     return dict(params)[name]
 
 
+MIN_SCALING_POINTS = 3
+"""Distinct sweep values needed before a scaling exponent is reported."""
+
+
 def scaling_fits(header: RunHeader, trials: list[TrialResult]) -> list[ScalingFit]:
     """Scaling exponents per method, metric and sweep parameter (module docstring)."""
     confidence = float(header.options.get("confidence", 0.95))
@@ -90,7 +94,9 @@ def scaling_fits(header: RunHeader, trials: list[TrialResult]) -> list[ScalingFi
                     xs.append(float(_value(trial.key.params, name)))
                     ys.append(value)
         for (method, metric, fixed), (xs, ys) in sorted(series.items()):
-            if len(set(xs)) < 2 or len(xs) < 3:
+            # Two sizes always lie on some power law: the trials' spread would give a
+            # tight interval that says nothing about the law itself. Fit from three.
+            if len(set(xs)) < MIN_SCALING_POINTS:
                 continue
             slope, low, high = fit_exponent(xs, ys, confidence)
             fits.append(ScalingFit(method, metric, name, fixed, slope, (low, high), len(set(xs))))

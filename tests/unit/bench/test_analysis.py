@@ -191,6 +191,15 @@ def test_scaling_exponents_and_the_crossover() -> None:
     assert cross.sentence == "cand is faster than base above n ≈ 1,5" + cross.sentence[-2:]
 
 
+def test_no_scaling_exponent_from_two_sizes() -> None:
+    def at(sizes: tuple[int, ...]) -> list[TrialResult]:
+        trials = sweep_trials(2.0, 1.5, cross=1500)
+        return [t for t in trials if dict(t.key.params)["n"] in sizes]
+
+    assert analyse(header({"n": [256, 4096]}), at((256, 4096))).scaling == []
+    assert analyse(header({"n": [256, 1024, 4096]}), at((256, 1024, 4096))).scaling != []
+
+
 def test_no_crossover_between_undecided_points() -> None:
     head = header({"n": [256, 512, 1024]})
     rows = [
