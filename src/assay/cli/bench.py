@@ -358,7 +358,7 @@ def resume(
 ) -> None:
     """Finish an interrupted run without repeating or duplicating a finished trial."""
     with open_workspace(db, by) as ws:
-        info = ws.runs.info(run_id)
+        info = ws.runs.resumable(run_id)  # refuse before drawing a progress bar
         with _Bar(info.name) as bar:
             ws.runs.resume(run_id, progress=bar)
         report = ws.runs.report(run_id)

@@ -87,14 +87,7 @@ class RunBook:
         self, run_id: str, *, progress: ProgressCallback | None = None
     ) -> tuple[str, BenchmarkResult]:
         """Finish a run that was interrupted, without repeating a finished trial."""
-        info = self.info(run_id)
-        if info.state == "finished":
-            raise InputError(f"run {run_id} is finished; nothing to resume (see: assay bench show)")
-        if info.state == "running":
-            raise InputError(
-                f"run {run_id} is still running in another process; "
-                "resume it once that process has stopped"
-            )
+        info = self.resumable(run_id)
         header = RunHeader.from_dict(info.header)
         source = header.spec.get("source", {})
         spec = load_source(SpecSource(str(source.get("kind")), str(source.get("ref"))))
@@ -108,6 +101,18 @@ class RunBook:
             self.ws.db, name=info.name, source=info.source, by=self.ws.user, run_id=run_id
         )
         return run_id, run_benchmark(spec, options, sink, progress=progress)
+
+    def resumable(self, run_id: str) -> RunInfo:
+        """The run, if it can be resumed now; an :class:`InputError` saying why not."""
+        info = self.info(run_id)
+        if info.state == "finished":
+            raise InputError(f"run {run_id} is finished; nothing to resume (see: assay bench show)")
+        if info.state == "running":
+            raise InputError(
+                f"run {run_id} is still running in another process; "
+                "resume it once that process has stopped"
+            )
+        return info
 
     def info(self, run_id: str) -> RunInfo:
         with self.ws.db.read() as session:

@@ -126,6 +126,7 @@ def test_kill_9_then_resume_finishes_without_repeating_a_trial(ws: Path) -> None
     again = assay(ws, "bench", "resume", str(run["run_id"]))
     assert again.returncode == 2
     assert "nothing to resume" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1  # refused before any progress bar
 
 
 def test_failing_candidates_are_recorded_and_the_run_goes_on(ws: Path) -> None:
