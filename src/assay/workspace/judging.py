@@ -197,6 +197,21 @@ def failure_warnings(evidence: RunEvidence) -> list[str]:
     return warnings
 
 
+def comparison_warnings(pieces: Sequence[RunSlice]) -> list[str]:
+    """The statistics engine's warnings (too few trials, heavy tails, a baseline noisier
+    than the effect...) on the comparisons a review judges, each once, run by run."""
+    warnings: list[str] = []
+    for piece in pieces:
+        for row in piece.result.comparisons:
+            if row.candidate != piece.candidate or tuple(row.params) != tuple(piece.params):
+                continue
+            for text in row.warnings:
+                line = f"run {piece.run_id}, {row.metric}: {text}"
+                if line not in warnings:
+                    warnings.append(line)
+    return warnings
+
+
 def build_review(
     cache: EvidenceCache, session: Session, record: PrototypeRecord, today: dt.date
 ) -> tuple[GateReview, list[EvidenceRun], RunEvidence]:
@@ -215,7 +230,12 @@ def build_review(
         runs=tuple(run.run_id for run in runs),
         facts=facts,
         frozen=record.freeze is not None,
-        warnings=(*warnings, *review_warnings(record, runs), *failure_warnings(evidence)),
+        warnings=(
+            *warnings,
+            *review_warnings(record, runs),
+            *failure_warnings(evidence),
+            *comparison_warnings(pieces),
+        ),
         as_of=today,
     )
     return review, runs, evidence

@@ -77,3 +77,13 @@ def test_what_the_benchmark_measures_is_accepted(ws: Workspace, tmp_path: Path) 
     ):
         _register(ws, tmp_path, f"p{index}", success, candidate="mine", point={"n": 10000})
     assert len(ws.decisions.prototypes()) == 3
+
+
+def test_the_review_carries_the_comparisons_warnings(ws: Workspace, tmp_path: Path) -> None:
+    from assay.bench import BenchOptions, Isolation, load_benchmark
+
+    _register(ws, tmp_path, "p", "effect(time) <= -20%", candidate="mine", point={"n": 1000})
+    spec = load_benchmark(tmp_path / "bench.py")
+    ws.runs.start(None, BenchOptions(trials=3, isolation=Isolation.IN_PROCESS), spec=spec)
+    review = ws.decisions.review("p")
+    assert any("only 3 trials" in w and ", time:" in w for w in review.warnings), review.warnings
