@@ -25,9 +25,10 @@ $(DEV): pyproject.toml | $(BIN)/python
 demo: $(RUN)  ## create .venv, install assay, build and show the demo workspace
 	$(BIN)/assay demo
 
-lint: $(DEV)  ## ruff check and format check
+lint: $(DEV)  ## ruff check and format check; lint-imports keeps the layers of pyproject.toml
 	$(BIN)/ruff check src tests $(wildcard benchmarks)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks)
+	$(BIN)/lint-imports --no-cache --no-logo
 
 typecheck: $(DEV)  ## mypy, strict on src/assay
 	$(BIN)/mypy

@@ -1,112 +1,145 @@
-"""The architecture holds: imports flow one way, from surfaces down to the base.
+"""The layers hold: ``lint-imports`` keeps the contracts in pyproject.toml, and can fail.
 
-Walks every module's syntax tree (imports inside functions included) and checks
-each ``assay.*`` import against DESIGN.md's layers.
+The contracts (``[tool.importlinter]`` in pyproject.toml, explained in
+docs/architecture.md) are checked by ``make lint``. These tests run the same command on
+a copy of the package: the copy as it is must pass, and each injected violation (an
+upward import, statistics importing the criteria language, two execution siblings
+importing each other, a package in no layer) must break the contract that forbids it.
 """
 
 from __future__ import annotations
 
-import ast
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-import assay
+from support.package_copy import PYPROJECT, PackageCopy, package_copy
 
-PACKAGE = Path(assay.__file__).parent
+__all__ = ["package_copy"]  # the fixture, used by name
 
-# Lowest first. A module may import its own layer and the layers below it.
-LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("assay.errors", "assay.types")),
-    ("statistics", ("assay.stats", "assay.criteria")),
-    ("decisions", ("assay.pipeline",)),
-    ("execution", ("assay.bench", "assay.measure", "assay.formats", "assay.repro")),
-    ("storage", ("assay.store",)),
-    ("reports", ("assay.report",)),
-    ("application", ("assay.workspace",)),
-    ("surfaces", ("assay.cli", "assay.web")),
-]
-# Extra rules inside a layer: (importer prefix, forbidden prefix).
-WITHIN = [("assay.stats", "assay.criteria")]
-# The package root re-exports everything; demo_study is a user's benchmark file shipped
-# as an example, so it imports the public ``assay`` namespace like any user would.
-EXEMPT = ("assay", "assay.__main__", "assay.demo_study")
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+LAYERS = "Layers: imports flow one way, from the surfaces down to the base"
+EXECUTION = "Execution: bench, formats and repro are independent of one another"
 
 
-def _layer(module: str) -> int | None:
-    for index, (_, prefixes) in enumerate(LAYERS):
-        if any(module == p or module.startswith(p + ".") for p in prefixes):
-            return index
-    return None
+def _lint(copy: PackageCopy) -> subprocess.CompletedProcess[str]:
+    """Run ``lint-imports`` with the project's contracts on ``copy``."""
+    return subprocess.run(
+        [str(LINT_IMPORTS), str(PYPROJECT), "--no-cache"],
+        cwd=copy.root,
+        env=copy.env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
-def _module_name(path: Path) -> str:
-    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+def _contracts() -> list[dict[str, Any]]:
+    config = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))
+    contracts: list[dict[str, Any]] = config["tool"]["importlinter"]["contracts"]
+    return contracts
 
 
-def _imports(path: Path, module: str) -> list[tuple[int, str]]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found: list[tuple[int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative import: resolve against this module's package
-                base = module.split(".")
-                if path.name != "__init__.py":
-                    base = base[:-1]
-                base = base[: len(base) - node.level + 1]
-                target = ".".join(base + ([node.module] if node.module else []))
-            else:
-                target = node.module or ""
-            found.append((node.lineno, target))
-    return [(line, name) for line, name in found if name == "assay" or name.startswith("assay.")]
+def _broken(output: str) -> str:
+    """The part of lint-imports' report that lists the broken contracts."""
+    assert "Broken contracts" in output, output
+    return output.split("Broken contracts", 1)[1]
 
 
-MODULES = sorted(PACKAGE.rglob("*.py"))
+def test_the_package_keeps_every_contract(package_copy: PackageCopy) -> None:
+    result = _lint(package_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
 
 
-def test_every_module_belongs_to_a_layer() -> None:
-    unplaced = [
-        _module_name(p)
-        for p in MODULES
-        if _layer(_module_name(p)) is None
-        and not any(_module_name(p) == e or _module_name(p).startswith(e + ".") for e in EXEMPT)
-        and "migrations" not in p.parts
-    ]
-    assert unplaced == [], "add these to a layer in DESIGN.md and LAYERS"
+@pytest.mark.parametrize(
+    ("module_file", "line", "violation"),
+    [
+        ("stats/__init__.py", "import assay.cli", "assay.stats is not allowed to import assay.cli"),
+        (
+            "stats/summary.py",
+            "from assay.criteria import Criterion",
+            "assay.stats is not allowed to import assay.criteria",
+        ),
+        (
+            "errors.py",
+            "import assay.workspace",
+            "assay.errors is not allowed to import assay.workspace",
+        ),
+        (
+            "store/__init__.py",
+            "def _later() -> None:\n    import assay.report",
+            "assay.store is not allowed to import assay.report",
+        ),
+    ],
+    ids=["stats-imports-cli", "stats-imports-criteria", "base-imports-app", "lazy-upward"],
+)
+def test_an_upward_import_breaks_the_layers(
+    package_copy: PackageCopy, module_file: str, line: str, violation: str
+) -> None:
+    package_copy.inject(module_file, line)
+    result = _lint(package_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    broken = _broken(result.stdout)
+    assert f"{LAYERS}\n" in broken
+    assert violation in broken
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
-def test_imports_flow_one_way(path: Path) -> None:
-    module = _module_name(path)
-    if any(module == e or module.startswith(e + ".") for e in EXEMPT):
-        return
-    own = _layer(module)
-    if own is None:  # migrations belong to the store
-        own = _layer("assay.store")
-    assert own is not None
-    wrong = []
-    for line, target in _imports(path, module):
-        layer = _layer(target)
-        if target == "assay" or layer is None:
-            wrong.append(f"line {line}: imports {target} (import the defining module instead)")
-        elif layer > own:
-            wrong.append(f"line {line}: {LAYERS[own][0]} imports {target} ({LAYERS[layer][0]})")
-        for importer, forbidden in WITHIN:
-            if module.startswith(importer) and target.startswith(forbidden):
-                wrong.append(f"line {line}: {module} must not import {target}")
-    assert wrong == []
+def test_execution_siblings_stay_independent(package_copy: PackageCopy) -> None:
+    package_copy.inject("repro/diff.py", "import assay.formats.bibtex")
+    result = _lint(package_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    broken = _broken(result.stdout)
+    assert f"{EXECUTION}\n" in broken
+    assert "assay.repro is not allowed to import assay.formats" in broken
 
 
-def test_the_checker_catches_an_upward_import(tmp_path: Path) -> None:
-    fake = PACKAGE / "stats" / "_probe_for_test.py"
-    assert _layer("assay.stats._probe_for_test") == 1
-    tree_text = "from assay.store import Database\n"
-    probe = tmp_path / "probe.py"
-    probe.write_text(tree_text)
-    found = _imports(probe, "assay.stats._probe_for_test")
-    assert found == [(1, "assay.store")]
-    assert _layer(found[0][1]) > _layer("assay.stats._probe_for_test")  # type: ignore[operator]
-    assert not fake.exists()
+def test_a_package_in_no_layer_breaks_the_layers(package_copy: PackageCopy) -> None:
+    package_copy.inject("web/__init__.py", '"""A new surface nobody placed in a layer."""')
+    result = _lint(package_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    broken = _broken(result.stdout)
+    assert f"{LAYERS}\n" in broken
+    assert "assay.web" in broken
+
+
+def test_the_layers_name_every_package_and_nothing_is_exempt() -> None:
+    (layers,) = [c for c in _contracts() if c["type"] == "layers"]
+    assert layers["containers"] == ["assay"]
+    assert layers["exhaustive"] is True
+    assert not layers.get("exhaustive_ignores")
+
+
+def _uncommented_ignores(pyproject_text: str) -> list[str]:
+    """``ignore_imports`` entries whose line in pyproject.toml carries no ``# reason``."""
+    config = tomllib.loads(pyproject_text)
+    contracts = config.get("tool", {}).get("importlinter", {}).get("contracts", [])
+    lines = pyproject_text.splitlines()
+    missing = []
+    for contract in contracts:
+        for entry in contract.get("ignore_imports", []):
+            found = [line for line in lines if f'"{entry}"' in line]
+            if not found or not all("#" in line.split(f'"{entry}"', 1)[1] for line in found):
+                missing.append(f"{contract.get('id', contract['name'])}: {entry}")
+    return missing
+
+
+def test_every_ignored_import_says_why() -> None:
+    assert _uncommented_ignores(PYPROJECT.read_text(encoding="utf-8")) == []
+
+
+def test_an_ignored_import_without_a_reason_is_found() -> None:
+    text = (
+        "[[tool.importlinter.contracts]]\n"
+        'name = "x"\ntype = "layers"\nlayers = ["a", "b"]\n'
+        "ignore_imports = [\n"
+        '    "assay.b -> assay.a",  # the reason\n'
+        '    "assay.c -> assay.a",\n'
+        "]\n"
+    )
+    assert _uncommented_ignores(text) == ["x: assay.c -> assay.a"]
