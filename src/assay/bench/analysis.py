@@ -180,7 +180,6 @@ def _row_from(row: ComparisonRow, result: Any) -> ComparisonRow:
         needed_trials=getattr(result, "needed_trials", None),
         test=str(getattr(result, "test", "")) or None,
         warnings=tuple(getattr(result, "warnings", ()) or ()),
-        comparison=result,
     )
 
 

@@ -3,13 +3,18 @@
 :class:`BenchmarkResult` is built by :func:`assay.bench.analysis.analyse` from a
 run's header and trials alone — no benchmark module needed — so ``assay bench
 show`` can rebuild it from the store. :meth:`BenchmarkResult.to_dict` gives the
-JSON the CLI prints (``{"trials": {"planned", "completed", "failed"},
-"comparisons": [...], "environment": {...}, ...}``; the CLI adds ``run_id``).
+JSON the CLI prints (``{"format_version": 2, "trials": {"planned", "completed",
+"failed"}, "comparisons": [...], "environment": {...}, ...}``; the CLI adds
+``run_id``). :meth:`BenchmarkResult.from_dict` reads that JSON back without
+re-analysing: format 2 (which also writes the run's ``spec``) and format 1, the
+JSON of assay 0.1 (no ``format_version``), whose spec is rebuilt from the
+summaries (name, baseline, candidates) unless the caller passes the run header.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,19 +22,54 @@ from assay.bench.plan import format_params
 from assay.bench.registry import Params
 from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult
+from assay.errors import InputError
 
 __all__ = [
+    "FORMAT_VERSION",
     "AblationRow",
     "BenchmarkResult",
     "ComparisonRow",
     "Crossover",
     "MethodSummary",
     "ScalingFit",
+    "TrialTally",
 ]
+
+FORMAT_VERSION = 2
+"""Version of :meth:`BenchmarkResult.to_dict`'s JSON; 1 is assay 0.1's (no key)."""
 
 
 def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
+
+
+def _params(data: Mapping[str, Any] | Sequence[Sequence[Any]] | None) -> Params:
+    """Sweep-point parameters from their JSON object (or pairs), in order."""
+    items = data.items() if isinstance(data, Mapping) else (data or ())
+    return tuple((str(name), value) for name, value in items)
+
+
+def _float(value: Any, missing: float = math.nan) -> float:
+    """A JSON number, or ``missing`` where ``to_dict`` wrote null for a non-finite one."""
+    return missing if value is None else float(value)
+
+
+def _optional(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _interval(data: Sequence[Any] | None) -> tuple[float, float] | None:
+    """An interval from ``[low, high]``; a null bound was unbounded on its side."""
+    if data is None:
+        return None
+    return (_float(data[0], -math.inf), _float(data[1], math.inf))
+
+
+def _row(cls: type[Any], data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` after checking that it is a JSON object (one clear error if not)."""
+    if not isinstance(data, Mapping):
+        raise InputError(f"a stored {cls.__name__} must be a JSON object, got {data!r:.60}")
+    return data
 
 
 @dataclass(frozen=True)
@@ -59,7 +99,6 @@ class ComparisonRow:
     needed_trials: int | None = None
     test: str | None = None
     warnings: tuple[str, ...] = ()
-    comparison: Any = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, as ``--json`` prints it."""
@@ -80,6 +119,29 @@ class ComparisonRow:
             "test": self.test,
             "warnings": list(self.warnings),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ComparisonRow:
+        """Inverse of :meth:`to_dict` (a null interval bound reads back unbounded)."""
+        data = _row(cls, data)
+        effect = data.get("effect") or {}
+        return cls(
+            candidate=str(data["candidate"]),
+            metric=str(data["metric"]),
+            params=_params(data.get("params")),
+            verdict=str(data["verdict"]),
+            effect=_optional(effect.get("relative")),
+            ci=_interval(effect.get("ci")),
+            p_value=_optional(data.get("p_value")),
+            p_adjusted=_optional(data.get("p_adjusted")),
+            lower_is_better=bool(data["lower_is_better"]),
+            paired=bool(data["paired"]),
+            n_baseline=int(data["n_baseline"]),
+            n_candidate=int(data["n_candidate"]),
+            needed_trials=None if data.get("needed_trials") is None else int(data["needed_trials"]),
+            test=None if data.get("test") is None else str(data["test"]),
+            warnings=tuple(str(w) for w in data.get("warnings", ())),
+        )
 
     def label(self) -> str:
         """``candidate [n=256] time``."""
@@ -119,6 +181,22 @@ class MethodSummary:
             "metrics": self.metrics,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> MethodSummary:
+        """Inverse of :meth:`to_dict`."""
+        data = _row(cls, data)
+        return cls(
+            method=str(data["method"]),
+            role=str(data["role"]),
+            params=_params(data.get("params")),
+            trials=int(data["trials"]),
+            failed=int(data["failed"]),
+            metrics={
+                str(name): {str(k): _float(v) for k, v in values.items()}
+                for name, values in data.get("metrics", {}).items()
+            },
+        )
+
 
 @dataclass(frozen=True)
 class ScalingFit:
@@ -148,6 +226,21 @@ class ScalingFit:
             "points": self.points,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScalingFit:
+        """Inverse of :meth:`to_dict`."""
+        data = _row(cls, data)
+        ci = _interval(data.get("ci")) or (-math.inf, math.inf)
+        return cls(
+            method=str(data["method"]),
+            metric=str(data["metric"]),
+            parameter=str(data["parameter"]),
+            fixed=_params(data.get("fixed")),
+            exponent=_float(data["exponent"]),
+            ci=ci,
+            points=int(data["points"]),
+        )
+
 
 @dataclass(frozen=True)
 class Crossover:
@@ -172,6 +265,20 @@ class Crossover:
             "wins_above": self.wins_above,
             "sentence": self.sentence,
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Crossover:
+        """Inverse of :meth:`to_dict`."""
+        data = _row(cls, data)
+        return cls(
+            candidate=str(data["candidate"]),
+            metric=str(data["metric"]),
+            parameter=str(data["parameter"]),
+            fixed=_params(data.get("fixed")),
+            at=_float(data["at"]),
+            wins_above=bool(data["wins_above"]),
+            sentence=str(data["sentence"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -200,6 +307,35 @@ class AblationRow:
             "method": self.method,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AblationRow:
+        """Inverse of :meth:`to_dict`."""
+        data = _row(cls, data)
+        return cls(
+            family=str(data["family"]),
+            component=str(data["component"]),
+            metric=str(data["metric"]),
+            params=_params(data.get("params")),
+            contribution=_optional(data.get("contribution")),
+            ci=_interval(data.get("ci")),
+            verdict=str(data["verdict"]),
+            method=str(data["method"]),
+        )
+
+
+@dataclass(frozen=True)
+class TrialTally:
+    """What a result read back without its trials knows about them.
+
+    ``failures`` maps each method to its failed trials' key, status and reason,
+    as :meth:`BenchmarkResult.failures` gives them.
+    """
+
+    completed: int
+    failed: int
+    failure_rates: dict[str, float]
+    failures: dict[str, list[dict[str, Any]]]
+
 
 @dataclass
 class BenchmarkResult:
@@ -214,15 +350,20 @@ class BenchmarkResult:
     ablation: list[AblationRow] = field(default_factory=list)
     stopped: str = ""
     warnings: list[str] = field(default_factory=list)
+    tally: TrialTally | None = field(default=None, repr=False)
+    """Set by :meth:`from_dict`: the stored trial counts and failures, which
+    the trials (when a caller loads them too) would otherwise give."""
 
     @property
     def completed(self) -> int:
         """Trials that ran to an end, successful or failed."""
-        return len(self.trials)
+        return self.tally.completed if self.tally is not None else len(self.trials)
 
     @property
     def failed(self) -> int:
         """Trials recorded as failed."""
+        if self.tally is not None:
+            return self.tally.failed
         return sum(1 for t in self.trials if not t.ok)
 
     @property
@@ -232,6 +373,8 @@ class BenchmarkResult:
 
     def failure_rates(self) -> dict[str, float]:
         """Failed share of each method's trials."""
+        if self.tally is not None:
+            return dict(self.tally.failure_rates)
         counts: dict[str, list[int]] = {}
         for trial in self.trials:
             entry = counts.setdefault(trial.key.method, [0, 0])
@@ -241,6 +384,8 @@ class BenchmarkResult:
 
     def failures(self) -> dict[str, list[dict[str, Any]]]:
         """Each method's failed trials: key, status and reason."""
+        if self.tally is not None:
+            return {method: [dict(f) for f in rows] for method, rows in self.tally.failures.items()}
         out: dict[str, list[dict[str, Any]]] = {}
         for trial in self.trials:
             if not trial.ok:
@@ -263,6 +408,7 @@ class BenchmarkResult:
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` form (the CLI adds ``run_id``)."""
         return {
+            "format_version": FORMAT_VERSION,
             "benchmark": self.header.spec.get("name"),
             "trials": {"planned": self.planned, "completed": self.completed, "failed": self.failed},
             "stopped": self.stopped,
@@ -276,4 +422,68 @@ class BenchmarkResult:
             "warnings": list(self.warnings),
             "options": self.header.options,
             "environment": self.header.environment,
+            "spec": self.header.spec,
+            "run_warnings": list(self.header.warnings),
         }
+
+    @classmethod
+    def from_dict(
+        cls,
+        data: Mapping[str, Any],
+        trials: Iterable[TrialResult] = (),
+        *,
+        header: RunHeader | None = None,
+    ) -> BenchmarkResult:
+        """Read back what :meth:`to_dict` wrote, without re-analysing.
+
+        ``trials`` are the run's trials when the caller has them (they are not
+        in the JSON); the counts and failures come from the JSON either way.
+        ``header`` replaces the one rebuilt from the JSON (a format-1 result has
+        no spec; the store keeps each run's header beside its result).
+        """
+        data = _row(cls, data)
+        version = int(data.get("format_version", 1))
+        if version not in (1, FORMAT_VERSION):
+            raise InputError(
+                f"stored result format {version} is newer than this assay reads "
+                f"(1 to {FORMAT_VERSION}); upgrade assay"
+            )
+        counts = data.get("trials", {})
+        return cls(
+            header=header or _header(data),
+            trials=list(trials),
+            comparisons=[ComparisonRow.from_dict(r) for r in data.get("comparisons", ())],
+            summaries=[MethodSummary.from_dict(r) for r in data.get("summaries", ())],
+            scaling=[ScalingFit.from_dict(r) for r in data.get("scaling", ())],
+            crossovers=[Crossover.from_dict(r) for r in data.get("crossovers", ())],
+            ablation=[AblationRow.from_dict(r) for r in data.get("ablation", ())],
+            stopped=str(data.get("stopped", "")),
+            warnings=[str(w) for w in data.get("warnings", ())],
+            tally=TrialTally(
+                completed=int(counts.get("completed", 0)),
+                failed=int(counts.get("failed", 0)),
+                failure_rates={str(k): float(v) for k, v in data.get("failure_rates", {}).items()},
+                failures={str(k): list(v) for k, v in data.get("failures", {}).items()},
+            ),
+        )
+
+
+def _header(data: Mapping[str, Any]) -> RunHeader:
+    """The run header in ``data``; format 1 has no spec: rebuilt from the summaries."""
+    spec = data.get("spec")
+    if spec is None:
+        summaries = data.get("summaries", ())
+        candidates = [s["method"] for s in summaries if s.get("role") == "candidate"]
+        baseline = next((s["method"] for s in summaries if s.get("role") == "baseline"), None)
+        spec = {
+            "name": data.get("benchmark"),
+            "baseline": baseline,
+            "candidates": list(dict.fromkeys(candidates)),
+        }
+    return RunHeader(
+        spec=dict(spec),
+        options=dict(data.get("options", {})),
+        environment=dict(data.get("environment", {})),
+        warnings=[str(w) for w in data.get("run_warnings", ())],
+        planned=data.get("trials", {}).get("planned"),
+    )

@@ -433,12 +433,9 @@ def _from_row(
     if row.effect is None or row.ci is None:
         return None
     n = min(row.n_baseline, row.n_candidate)
-    if row.comparison is not None:
-        effect = EffectEstimate.from_comparison(row.comparison, difference=difference)
-    else:
-        low, high = row.ci
-        relative = MetricEstimate(row.effect, low, high, None, confidence, n)
-        effect = EffectEstimate(relative, row.lower_is_better, difference)
+    low, high = row.ci
+    relative = MetricEstimate(row.effect, low, high, None, confidence, n)
+    effect = EffectEstimate(relative, row.lower_is_better, difference)
     verdict = None
     if row.verdict in ("better", "worse", "equivalent", "inconclusive"):
         verdict = VerdictEstimate(row.verdict, row.needed_trials, n)

@@ -118,9 +118,7 @@ def evidence_from(result: BenchmarkResult, candidate: str, point: Params) -> InM
         if row.candidate != candidate or row.params != point:
             continue
         n = min(row.n_baseline, row.n_candidate)
-        if row.comparison is not None:
-            effects[row.metric] = EffectEstimate.from_comparison(row.comparison)
-        elif row.effect is not None and row.ci is not None:
+        if row.effect is not None and row.ci is not None:
             relative = MetricEstimate(row.effect, row.ci[0], row.ci[1], None, 0.95, n)
             effects[row.metric] = EffectEstimate(relative, row.lower_is_better)
         if row.verdict != "not compared":

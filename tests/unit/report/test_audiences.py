@@ -84,7 +84,7 @@ def _with_time(
     """The real run with its time comparison at n=1024 set to known figures."""
     rows = [
         dataclasses.replace(
-            row, verdict=verdict, effect=effect, ci=ci, comparison=None, needed_trials=40
+            row, verdict=verdict, effect=effect, ci=ci, needed_trials=40
         )
         if row.metric == "time" and row.params == (("n", 1024),)
         else row
