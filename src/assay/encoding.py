@@ -31,7 +31,8 @@ anything else               :class:`TypeError` naming the type
 :func:`dumps` converts with :func:`to_jsonable` first (so NaN inside plain floats
 and lists is caught too, which ``json.dumps(default=...)`` never sees) and then
 writes with ``allow_nan=False`` as a backstop: the output always parses as
-standard JSON.
+standard JSON. The module imports only the standard library (NumPy values are
+recognised without importing NumPy), so the command line stays quick to start.
 """
 
 from __future__ import annotations
@@ -47,8 +48,6 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-import numpy as np
-
 __all__ = ["JSONValue", "dumps", "to_jsonable"]
 
 JSONValue = None | bool | int | float | str | list["JSONValue"] | dict[str, "JSONValue"]
@@ -60,15 +59,15 @@ _PLAIN = (str, int, bool, type(None))
 def dumps(value: Any, *, indent: int | None = None, sort_keys: bool = False) -> str:
     """``value`` as standard JSON text, by the rules in the module docstring.
 
-    ``indent`` as for :func:`json.dumps` (``None``: one compact line with
-    ``", "`` and ``": "`` separators). Non-ASCII text is written as is (UTF-8).
+    ``indent`` as for :func:`json.dumps` (``None``: one line, with ``", "`` and
+    ``": "`` separators). Non-ASCII text is written as ``\\u`` escapes, so the
+    output is plain ASCII whatever the terminal or file encoding.
     A value of a type the rules do not cover raises :class:`TypeError` naming it.
     """
     return json.dumps(
         to_jsonable(value),
         indent=indent,
         sort_keys=sort_keys,
-        ensure_ascii=False,
         allow_nan=False,
     )
 
@@ -86,7 +85,7 @@ def _convert(value: Any, seen: set[int]) -> JSONValue:
         return value if math.isfinite(value) else None
     if isinstance(value, enum.Enum):
         return _convert(value.value, seen)
-    if isinstance(value, np.generic | np.ndarray):
+    if _is_numpy(value):
         return _convert(value.tolist(), seen)
     if isinstance(value, str):  # a subclass; a StrEnum was handled above
         return value
@@ -147,9 +146,14 @@ def _key(key: Any) -> str:
         key = key.value
     if isinstance(key, str):
         return str(key)
-    if key is None or isinstance(key, bool | int | float | np.generic):
+    if key is None or isinstance(key, bool | int | float) or _is_numpy(key):
         return json.dumps(to_jsonable(key))
     raise TypeError(f"cannot write a {_type_name(key)} as a JSON object key")
+
+
+def _is_numpy(value: Any) -> bool:
+    """A NumPy scalar or array, known without importing NumPy (the CLI starts light)."""
+    return type(value).__module__ == "numpy" and hasattr(value, "tolist")
 
 
 def _ordered(items: set[Any] | frozenset[Any]) -> list[Any]:

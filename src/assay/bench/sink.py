@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from assay import encoding
 from assay.bench.trial import TrialResult
 from assay.errors import InputError
 
@@ -117,7 +118,7 @@ class JsonLinesSink:
         self.path = Path(path)
 
     def _append(self, entry: dict[str, Any]) -> None:
-        line = json.dumps(entry, allow_nan=True, default=_json_default) + "\n"
+        line = encoding.dumps(entry) + "\n"
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(line)
             handle.flush()
@@ -178,11 +179,3 @@ class JsonLinesSink:
 
     def finish(self, result: BenchmarkResult) -> None:
         self._append({"kind": "finish", "result": result.to_dict()})
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "value"):
-        return value.value
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")

@@ -120,7 +120,8 @@ class TrialResult:
             status=TrialStatus(data["status"]),
             block=int(data["block"]),
             position=int(data["position"]),
-            values={k: float(v) for k, v in data.get("values", {}).items()},
+            # assay.encoding writes NaN and infinities as null: read them back as NaN
+            values={k: float("nan" if v is None else v) for k, v in data.get("values", {}).items()},
             samples={
                 k: np.asarray(v, dtype=np.float64) for k, v in data.get("samples", {}).items()
             },

@@ -6,32 +6,25 @@ codes when stdout is not a terminal). Errors are one red line on stderr.
 
 from __future__ import annotations
 
-import datetime as dt
-import enum
-import json
 import sys
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 
+from assay import encoding
+
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if hasattr(value, "tolist"):  # NumPy scalars and arrays
-        return value.tolist()
-    raise TypeError(f"cannot write {type(value).__name__} as JSON")
-
-
 def emit_json(data: Any) -> None:
-    """Write ``data`` to stdout as indented JSON, followed by a newline."""
-    sys.stdout.write(json.dumps(data, indent=2, default=_default, allow_nan=False) + "\n")
+    """Write ``data`` to stdout as indented JSON, followed by a newline.
+
+    Through :func:`assay.encoding.dumps`, the one encoder: NaN and infinities are
+    ``null``, datetimes ISO 8601 with their UTC offset, enums their values.
+    """
+    sys.stdout.write(encoding.dumps(data, indent=2) + "\n")
     sys.stdout.flush()
 
 

@@ -24,6 +24,7 @@ import numpy.typing as npt
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from assay import encoding
 from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult, TrialStatus
 from assay.errors import InputError, NotFoundError
@@ -109,17 +110,7 @@ def _finite(value: float) -> float | None:
 
 
 def _json(data: Any) -> str:
-    return json.dumps(data, default=_default, allow_nan=True)
-
-
-def _default(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if hasattr(value, "value"):
-        return value.value
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    raise TypeError(f"cannot store {type(value).__name__} as JSON")
+    return encoding.dumps(data)
 
 
 def _row(session: Session, run_id: str) -> RunRow:
