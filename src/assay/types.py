@@ -9,7 +9,7 @@ import re
 
 from assay.errors import InputError
 
-__all__ = ["Ring", "parse_date", "parse_duration"]
+__all__ = ["Ring", "parse_date", "parse_duration", "parse_fraction"]
 
 
 class Ring(enum.StrEnum):
@@ -60,3 +60,35 @@ def parse_duration(text: str, *, field: str = "duration") -> dt.timedelta:
         )
     value, unit = float(match.group(1)), match.group(2) or "s"
     return dt.timedelta(seconds=value * _SECONDS[unit])
+
+
+def parse_fraction(
+    text: str,
+    *,
+    field: str,
+    what: str = "a fraction",
+    inclusive: bool = False,
+    example: float = 0.7,
+) -> float:
+    """A fraction written ``0.7`` or ``70%``, as 0.7.
+
+    The value must lie between 0 and 1: strictly unless ``inclusive`` (a probability
+    may be 0 or 1; a margin or a confidence level may not). ``field`` names the option,
+    ``what`` the quantity and ``example`` a sensible value in the error: ``--p '170%' is
+    out of range; expected a probability from 0 to 100%, as a fraction (0.7) or a
+    percentage (70%)``.
+    """
+    raw = str(text).strip()
+    percent = raw.endswith("%")
+    bounds = "from 0 to 100%" if inclusive else "above 0 and below 100%"
+    shown = f"as a fraction ({example:g}) or a percentage ({example * 100:g}%)"
+    expected = f"expected {what} {bounds}, {shown}"
+    try:
+        value = float(raw.removesuffix("%").strip())
+    except ValueError:
+        raise InputError(f"{field} {text!r} is not a number; {expected}") from None
+    value = value / 100 if percent else value
+    inside = 0 <= value <= 1 if inclusive else 0 < value < 1
+    if not inside:  # NaN fails both comparisons
+        raise InputError(f"{field} {text!r} is out of range; {expected}")
+    return value

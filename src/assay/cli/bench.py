@@ -12,8 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from assay.bench.options import Isolation
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.cli.options import BenchFormat, GpuCache, Interleave, fraction, renamed
 from assay.errors import InputError
 from assay.types import parse_duration
 
@@ -65,42 +67,42 @@ def _seconds(text: str | None, field: str) -> float | None:
 class _Flags:
     trials: int
     until_decided: bool
-    precision: float | None
+    precision: str | None
     budget: str | None
     timeout: str | None
     memory_limit: str | None
     in_process: bool
-    isolation: str | None
-    interleave: str
+    isolation: Isolation | None
+    interleave: Interleave
     threads: int | None
-    gpu_cache: str
+    gpu_cache: GpuCache
     seed: int | None
 
 
 def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
-    from assay.bench import BenchOptions, Isolation
+    from assay.bench import BenchOptions
     from assay.measure.memory import parse_size
 
     if flags.budget is not None and not (flags.until_decided or flags.precision):
         raise InputError("--budget applies to --until-decided and --precision runs; add one")
-    if flags.in_process and flags.isolation not in (None, "in-process"):
-        raise InputError(f"--in-process contradicts --isolation {flags.isolation}")
-    isolation = "in-process" if flags.in_process else (flags.isolation or "fork")
-    choices = {"fork": Isolation.FORK, "spawn": Isolation.SPAWN, "in-process": Isolation.IN_PROCESS}
-    if isolation not in choices:
-        raise InputError(f"--isolation {isolation!r} is not one of {', '.join(choices)}")
+    isolation = flags.isolation or Isolation.FORK
+    if flags.in_process:  # the old spelling of --isolation in-process
+        if flags.isolation not in (None, Isolation.IN_PROCESS):
+            raise InputError(f"--in-process contradicts --isolation {flags.isolation.value}")
+        isolation = Isolation.IN_PROCESS
+    precision = fraction(flags.precision, field="--precision", what="a precision", example=0.02)
     limit = flags.memory_limit
     return BenchOptions(
         trials=flags.trials,
         until_decided=flags.until_decided,
-        precision=flags.precision,
+        precision=precision,
         budget=_seconds(flags.budget, "--budget"),
         timeout=_seconds(flags.timeout, "--timeout"),
         memory_limit=None if limit is None else parse_size(limit, field="--memory-limit"),
-        isolation=choices[isolation],
-        interleave=flags.interleave,
+        isolation=isolation,
+        interleave=flags.interleave.value,
         threads=flags.threads,
-        gpu_cache=flags.gpu_cache,
+        gpu_cache=flags.gpu_cache.value,
         plan_seed=flags.seed,
         usd_per_hour=usd_per_hour,
     )
@@ -263,28 +265,39 @@ def run(
     memory_limit: Annotated[
         str | None, typer.Option("--memory-limit", help="Per-trial memory limit, e.g. 4GiB.")
     ] = None,
-    in_process: Annotated[
-        bool, typer.Option("--in-process", help="Run trials in this process (fast, not isolated).")
-    ] = False,
+    in_process: Annotated[bool, renamed("--in-process", "--isolation in-process")] = False,
     precision: Annotated[
-        float | None,
-        typer.Option("--precision", help="Run until every primary interval is within ± this."),
-    ] = None,
-    isolation: Annotated[
         str | None,
         typer.Option(
-            "--isolation", help="fork (default), spawn (fresh interpreter) or in-process."
+            "--precision",
+            metavar="FRACTION",
+            help="Run until every primary interval is within ± this: 2% or 0.02.",
+        ),
+    ] = None,
+    isolation: Annotated[
+        Isolation | None,
+        typer.Option(
+            "--isolation",
+            case_sensitive=False,
+            help="fork (default), spawn (a fresh interpreter per trial) or in-process "
+            "(fast, not isolated: a crash ends the run).",
         ),
     ] = None,
     interleave: Annotated[
-        str, typer.Option("--interleave", help="trials (default) or samples within a trial.")
-    ] = "trials",
+        Interleave,
+        typer.Option(
+            "--interleave", case_sensitive=False, help="trials, or samples within a trial."
+        ),
+    ] = Interleave.TRIALS,
     threads: Annotated[
         int | None, typer.Option("--threads", help="Intra-op threads of trial processes.")
     ] = None,
     gpu_cache: Annotated[
-        str, typer.Option("--gpu-cache", help="warm (default) or cold (L2 flushed, not timed).")
-    ] = "warm",
+        GpuCache,
+        typer.Option(
+            "--gpu-cache", case_sensitive=False, help="warm, or cold (L2 flushed, not timed)."
+        ),
+    ] = GpuCache.WARM,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Plan seed, for a reproducible trial order.")
     ] = None,
@@ -437,7 +450,10 @@ def compare(
 def import_(
     file: Annotated[Path, typer.Argument(help="A pyperf or pytest-benchmark JSON file.")],
     fmt: Annotated[
-        str | None, typer.Option("--format", help="pyperf or pytest-benchmark (default: sniffed).")
+        BenchFormat | None,
+        typer.Option(
+            "--format", case_sensitive=False, help="The tool that wrote it; default: sniffed."
+        ),
     ] = None,
     db: DbOption = None,
     by: ByOption = None,

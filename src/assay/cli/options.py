@@ -1,0 +1,141 @@
+"""Option types shared by several commands: choices the engine takes as text, old
+spellings kept for one release, and fractions that may be written as percentages.
+
+Choice options are typed with an :class:`enum.Enum` so that Typer lists the choices
+in ``--help`` and refuses any other value with one line and exit code 2. The engine's
+own enums are used where it has them (``assay.bench.Isolation``,
+``assay.pipeline.gates.Role``, ``assay.pipeline.prototype.Stage``...); the ones here
+name choices that the engine keeps as plain text.
+
+A renamed option keeps its old spelling for one release as a hidden option
+(:func:`renamed`): it still works, and prints a one-line warning naming the new
+spelling. :func:`either` merges the two values in the command.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, TypeVar
+
+import typer
+
+from assay.errors import InputError
+from assay.types import parse_fraction
+
+__all__ = [
+    "Audience",
+    "BenchFormat",
+    "GpuCache",
+    "Interleave",
+    "Portfolio",
+    "RadarFormat",
+    "ReportFormat",
+    "StatTest",
+    "either",
+    "fraction",
+    "renamed",
+]
+
+_T = TypeVar("_T")
+
+
+class Interleave(enum.StrEnum):
+    """``bench run --interleave``: one process per trial, or a block's samples in turn."""
+
+    TRIALS = "trials"
+    SAMPLES = "samples"
+
+
+class GpuCache(enum.StrEnum):
+    """``bench run --gpu-cache``: leave the GPU's L2 cache warm, or flush it untimed."""
+
+    WARM = "warm"
+    COLD = "cold"
+
+
+class BenchFormat(enum.StrEnum):
+    """``bench import --format``: the tool that wrote the file."""
+
+    PYPERF = "pyperf"
+    PYTEST_BENCHMARK = "pytest-benchmark"
+
+
+class StatTest(enum.StrEnum):
+    """``compare --test``: the test ``assay.stats.compare`` runs."""
+
+    AUTO = "auto"
+    WELCH = "welch"
+    PAIRED_T = "paired-t"
+    MANN_WHITNEY = "mann-whitney"
+    WILCOXON = "wilcoxon"
+    PERMUTATION = "permutation"
+
+
+class Portfolio(enum.StrEnum):
+    """``prototype --portfolio``: the share of effort a prototype belongs to."""
+
+    CORE = "core"
+    ADJACENT = "adjacent"
+    EXPLORATORY = "exploratory"
+
+
+class RadarFormat(enum.StrEnum):
+    """``radar export/import --format``: the radar file another tool draws."""
+
+    BYOR_CSV = "byor-csv"
+    BACKSTAGE_JSON = "backstage-json"
+
+
+class Audience(enum.StrEnum):
+    """``report --audience``: who reads the report."""
+
+    EXEC = "exec"
+    PM = "pm"
+    ENG = "eng"
+
+
+class ReportFormat(enum.StrEnum):
+    """``report --format``: Markdown, or one self-contained HTML file."""
+
+    MD = "md"
+    HTML = "html"
+
+
+def _given(value: object) -> bool:
+    return value is not None and value is not False and value != [] and value != ()
+
+
+def renamed(old: str, new: str, **option: Any) -> Any:
+    """A hidden option spelled ``old``: it still works, with a warning to use ``new``.
+
+    Keep it for one release after the rename, beside the option spelled ``new``, and
+    merge the two in the command with :func:`either`.
+    """
+
+    def warn(value: _T) -> _T:
+        if _given(value):
+            from assay.cli import output
+
+            output.warn(f"{old} is deprecated and will be removed in the next release; use {new}")
+        return value
+
+    help_ = f"Deprecated spelling of {new}."
+    return typer.Option(old, hidden=True, callback=warn, help=help_, **option)
+
+
+def either(new_value: _T, old_value: _T, *, new: str, old: str) -> _T:
+    """The value given under the new spelling or the old one; both at once is an error."""
+    if _given(old_value):
+        if _given(new_value):
+            raise InputError(f"{old} is the old spelling of {new}; give {new} only")
+        return old_value
+    return new_value
+
+
+def fraction(
+    text: str | None, *, field: str, what: str, inclusive: bool = False, example: float = 0.7
+) -> float | None:
+    """An optional fraction option, ``0.7`` or ``70%`` (see :func:`assay.types.parse_fraction`)."""
+    if text is None:
+        return None
+    return parse_fraction(text, field=field, what=what, inclusive=inclusive, example=example)
