@@ -1,20 +1,260 @@
 """The root Typer application and the one place errors become exit codes.
 
-Each command group lives in its own module and is registered here. A command is a
-thin wrapper over a :class:`assay.Workspace` method or an ``assay.stats`` function.
+Each command group lives in its own module; :data:`COMMANDS` is the one registry of
+the top-level commands: for each, the modules that build it, its one-line help and
+the help panel it shows in. The root group (:class:`LazyGroup`) answers
+``assay --help`` from that table alone and imports a command's modules only when the
+command is invoked (or its own help is asked for), so that start-up, ``--help``,
+``--version`` and a typo stay fast. A test checks the table against the commands the
+modules really build, so the two cannot drift.
 """
 
 from __future__ import annotations
 
+import difflib
+import importlib
 import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
-from assay.cli import output
 from assay.errors import AssayError
+from assay.version import __version__
+
+__all__ = ["COMMANDS", "PANELS", "Entry", "LazyGroup", "app", "load", "main", "root_group"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A top-level command in the table: the modules whose ``register(app)`` builds it
+    (the first defines it, the others add subcommands to it), its one-line help as
+    ``assay --help`` shows it, and the panel it is listed under."""
+
+    modules: tuple[str, ...]
+    help: str
+    panel: str
+
+
+def _entry(modules: str, help: str, panel: str) -> Entry:
+    return Entry(tuple(f"assay.cli.{m}" for m in modules.split()), help, panel)
+
+
+# The help panels, in the order `assay --help` shows them.
+PANELS = ("Workspace", "Radar", "Evidence", "Decisions", "Research record")
+
+_WS, _RADAR, _EVIDENCE, _DECISIONS, _RESEARCH = PANELS
+
+# Every top-level command: the only registry. Keep each panel's commands together.
+COMMANDS: dict[str, Entry] = {
+    "init": _entry(
+        "workspace",
+        "Create a workspace: PATH/.assay/ with assay.toml and a SQLite database (WAL mode).",
+        _WS,
+    ),
+    "demo": _entry(
+        "demo", "Build a demo workspace with a team's radar, then print the radar.", _WS
+    ),
+    "db": _entry("db", "Inspect and upgrade the workspace database's schema.", _WS),
+    "search": _entry(
+        "search",
+        "Search papers, notes, flags, claims, predictions, post-mortems and the radar.",
+        _WS,
+    ),
+    "technique": _entry(
+        "technique technique_attach", "Add, list, show and edit techniques.", _RADAR
+    ),
+    "radar": _entry(
+        "radar radar_io",
+        "The research radar: print it, move techniques between rings, list overdue actions.",
+        _RADAR,
+    ),
+    "bench": _entry(
+        "bench", "Benchmark a baseline against candidates on your workload.", _EVIDENCE
+    ),
+    "compare": _entry(
+        "compare",
+        "Compare two sets of trial values and say whether the candidate is better.",
+        _EVIDENCE,
+    ),
+    "repro": _entry(
+        "repro", "Reproduce a paper's implementation: compare it with yours.", _EVIDENCE
+    ),
+    "prototype": _entry(
+        "prototype",
+        "Prototypes: a hypothesis, pre-registered success and kill criteria, a time-box.",
+        _DECISIONS,
+    ),
+    "criteria": _entry(
+        "criteria", "The criteria language: check an expression without data.", _DECISIONS
+    ),
+    "gate": _entry(
+        "gate",
+        "Gates: the recommended answer from the evidence, decisions, CI checks, MADR export.",
+        _DECISIONS,
+    ),
+    "status": _entry(
+        "status",
+        "Kill criteria that fire, expired time-boxes, gates awaiting a decision, stale blips.",
+        _DECISIONS,
+    ),
+    "review": _entry(
+        "review", "The research review: what to discuss, and what was decided.", _DECISIONS
+    ),
+    "report": _entry(
+        "report",
+        "Write a report built only from the record: criteria, evidence, decisions, cost.",
+        _DECISIONS,
+    ),
+    "cost": _entry(
+        "cost",
+        "Monthly benefit, payback and 12-month ROI with intervals from the measured effects.",
+        _DECISIONS,
+    ),
+    "portfolio": _entry(
+        "portfolio",
+        "Active prototypes' time-boxed days per category against the 60-70/20-30/5-10 % guide.",
+        _DECISIONS,
+    ),
+    "user": _entry("user", "Users and roles: viewer < contributor < approver < admin.", _DECISIONS),
+    "paper": _entry(
+        "paper",
+        "Papers: add them, read them in passes, flag them, score their viability.",
+        _RESEARCH,
+    ),
+    "claim": _entry(
+        "claim",
+        "Claims of papers, the runs that reproduce them, and what reproducing taught us.",
+        _RESEARCH,
+    ),
+    "predict": _entry(
+        "predict",
+        'Predictions: assay predict "QUESTION" --p 70% --resolve-by YYYY-MM-DD, then resolve '
+        "and score.",
+        _RESEARCH,
+    ),
+    "postmortem": _entry(
+        "postmortem",
+        "Post-mortems of failed techniques and prototypes, their actions and patterns.",
+        _RESEARCH,
+    ),
+}
+
+
+def load(name: str) -> Any:
+    """Import the modules of top-level command ``name`` and build it: the click
+    command (or group) exactly as ``assay NAME`` runs it, placed in its panel."""
+    entry = COMMANDS[name]
+    holder = typer.Typer(add_completion=False)
+    for module in entry.modules:
+        importlib.import_module(module).register(holder)
+    command: Any = typer.main.get_group(holder).commands[name]
+    command.rich_help_panel = entry.panel
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group: lists the commands from :data:`COMMANDS` without importing them,
+    and imports a command's modules the first time it is looked up to run."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Every command of the table, in table order (then any added directly)."""
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """The command named ``cmd_name``; while the root help is being written, a
+        stand-in that carries only the table's help and panel."""
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        if self._listing:
+            return TyperCommand(cmd_name, help=entry.help, rich_help_panel=entry.panel)
+        command = load(cmd_name)
+        self.add_command(command, cmd_name)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """Write ``assay --help`` from the table alone, in Typer's panels but without
+        Typer's help renderer (which loads Markdown and Pygments: slower than the
+        rest of start-up together)."""
+        del formatter  # printed to stdout directly, as Typer's own renderer does
+        _print_root_help(ctx, self)
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Refuse an unknown command before parsing the root's options, so that a typo
+        costs no more than ``--help`` (Typer's option coercion loads pydantic)."""
+        first = args[0] if args else ""
+        if first and not first.startswith("-") and self.get_command(ctx, first) is None:
+            self.resolve_command(ctx, args)  # raises "No such command", with suggestions
+        return list(super().parse_args(ctx, args))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """As Typer's, with "did you mean" drawn from the table (Typer draws it from
+        the commands already loaded, which here are none)."""
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:
+            message = str(getattr(exc, "message", ""))
+            if args and self.suggest_commands and "Did you mean" not in message:
+                matches = difflib.get_close_matches(args[0], list(COMMANDS))
+                if matches and message.startswith("No such command"):
+                    suggestions = ", ".join(f"{m!r}" for m in matches)
+                    exc.message = f"{message.rstrip('.')}. Did you mean {suggestions}?"
+            raise
+
+
+def _print_root_help(ctx: Any, group: LazyGroup) -> None:
+    """``assay --help``: usage, the root options, then each panel's commands."""
+    from rich.console import Console, Group
+    from rich.padding import Padding
+    from rich.panel import Panel
+    from rich.table import Table
+    from rich.text import Text
+
+    def panel(title: str, rows: Sequence[Sequence[str]], style: str) -> Panel:
+        table = Table(show_header=False, box=None, expand=True, pad_edge=False)
+        table.add_column(style=style, no_wrap=True, width=width)
+        for _ in rows[0][2:]:
+            table.add_column(style="bold green", no_wrap=True)
+        table.add_column(ratio=10)
+        for name, help_text, *extra in rows:
+            table.add_row(name, *extra, Text(help_text))
+        return Panel(table, title=title, title_align="left", border_style="dim")
+
+    params: list[Any] = group.get_params(ctx)
+    options = [
+        (param.opts[0], param.help or "", " ".join(param.opts[1:] + param.secondary_opts))
+        for param in params
+        if getattr(param, "help", None) is not None
+    ]
+    width = max(len(name) for name in [*COMMANDS, *(row[0] for row in options)])
+    parts: list[Any] = [
+        Padding(Text(f"Usage: {ctx.command_path} [OPTIONS] COMMAND [ARGS]...", "yellow"), 1),
+        Padding(Text(group.help or ""), (0, 1, 1, 1)),
+        panel("Options", options, "bold cyan"),
+    ]
+    for title in PANELS:
+        rows = [(name, e.help) for name, e in COMMANDS.items() if e.panel == title]
+        parts.append(panel(title, rows, "bold cyan"))
+    Console(highlight=False).print(Group(*parts))
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"assay {__version__}")
+        raise typer.Exit()
+
 
 app = typer.Typer(
     name="assay",
+    cls=LazyGroup,
     help="Carry ML research into production without fooling yourself.",
     no_args_is_help=True,
     add_completion=False,
@@ -23,104 +263,58 @@ app = typer.Typer(
 )
 
 
-# Where each top-level command shows in `assay --help`.
-PANELS = {
-    "Workspace": ("init", "demo", "db", "search"),
-    "Radar": ("technique", "radar"),
-    "Evidence": ("bench", "compare", "repro"),
-    "Decisions": (
-        "prototype",
-        "criteria",
-        "gate",
-        "cost",
-        "report",
-        "status",
-        "review",
-        "portfolio",
-        "user",
-    ),
-    "Research record": ("paper", "claim", "predict", "postmortem"),
-}
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=_print_version,
+            help="Print assay's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Carry ML research into production without fooling yourself."""
 
 
-def _panel(name: str | None) -> str | None:
-    return next((panel for panel, names in PANELS.items() if name in names), None)
-
-
-_registered = False
-
-
-def _register() -> None:
-    global _registered
-    if _registered:
-        return
-    _registered = True
-    # Imported here so that each module can import ``app`` helpers without cycles.
-    from assay.cli import (
-        bench,
-        claim,
-        compare,
-        cost,
-        criteria,
-        db,
-        demo,
-        gate,
-        paper,
-        portfolio,
-        postmortem,
-        predict,
-        prototype,
-        radar,
-        radar_io,
-        report,
-        repro,
-        review,
-        search,
-        status,
-        technique,
-        technique_attach,
-        user,
-        workspace,
-    )
-
-    core = [workspace, db, technique, radar, radar_io, bench, compare]
-    research = [paper, claim, predict, postmortem, repro, search]
-    decisions = [prototype, criteria, gate, user, cost, review, portfolio, status]
-    decisions += [technique_attach, report]
-    for module in [*core, *research, *decisions, demo]:
-        module.register(app)
-    for command in app.registered_commands:
-        command.rich_help_panel = _panel(command.name)
-    for group in app.registered_groups:
-        group.rich_help_panel = _panel(group.name)
+def root_group(*, loaded: bool = False) -> LazyGroup:
+    """The root click group ``assay`` runs; with ``loaded``, every command is built
+    (for tests and tools that walk the whole tree)."""
+    group = typer.main.get_command(app)
+    assert isinstance(group, LazyGroup)
+    if loaded:
+        for name in COMMANDS:
+            group.add_command(load(name), name)
+    return group
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the command line; every user mistake becomes one line and exit code 2.
 
     That covers assay's own errors (:class:`AssayError`) and the command-line
-    parser's (a missing option, an unknown one, a value of the wrong type).
+    parser's (a missing option, an unknown one, a value of the wrong type): Typer
+    raises those as :class:`typer.TyperException` (its public base of click's
+    exceptions, which it vendors since 0.26 and bases on ``TyperException`` since 0.28).
     """
-    from typer import exceptions as typer_exceptions
-    from typer._click import exceptions as parser  # Typer vendors its own click
+    from assay.cli import output
 
-    _register()
     try:
         code = app(args=argv, prog_name="assay", standalone_mode=False)
     except AssayError as exc:
         output.error(str(exc))
         sys.exit(2)
-    except parser.NoArgsIsHelpError as exc:
-        output.err_console.print(exc.ctx.get_help() if exc.ctx else str(exc), markup=False)
-        sys.exit(exc.exit_code)
-    except parser.UsageError as exc:
-        where = f" (see: {exc.ctx.command_path} --help)" if exc.ctx else ""
+    except typer.TyperException as exc:
+        ctx = getattr(exc, "ctx", None)
+        exit_code = int(getattr(exc, "exit_code", 2))
+        # Typer checks this exception by name too: it is help, not an error.
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            output.err_console.print(ctx.get_help(), markup=False)
+            sys.exit(exit_code)
+        where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
         output.error(f"{exc.format_message()}{where}")
-        sys.exit(exc.exit_code)
-    except parser.ClickException as exc:
-        output.error(exc.format_message())
-        sys.exit(exc.exit_code)
-    except typer_exceptions.Abort:
+        sys.exit(exit_code)
+    except typer.Abort:
         output.error("aborted")
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)

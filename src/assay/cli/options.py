@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 
 import typer
 
-from assay.errors import InputError
 from assay.types import parse_fraction
 
 __all__ = [
@@ -102,7 +101,10 @@ class ReportFormat(enum.StrEnum):
 
 
 def _given(value: object) -> bool:
-    return value is not None and value is not False and value != [] and value != ()
+    """Whether an option was given: not its empty default (None, False, "", [])."""
+    if value is None or value is False:
+        return False
+    return not (isinstance(value, str | list | tuple) and len(value) == 0)
 
 
 def renamed(old: str, new: str, **option: Any) -> Any:
@@ -123,13 +125,13 @@ def renamed(old: str, new: str, **option: Any) -> Any:
     return typer.Option(old, hidden=True, callback=warn, help=help_, **option)
 
 
-def either(new_value: _T, old_value: _T, *, new: str, old: str) -> _T:
-    """The value given under the new spelling or the old one; both at once is an error."""
-    if _given(old_value):
-        if _given(new_value):
-            raise InputError(f"{old} is the old spelling of {new}; give {new} only")
-        return old_value
-    return new_value
+def either(new_value: _T, old_value: _T) -> _T:
+    """The value given under the old spelling when there is one, else the new one's.
+
+    The old spelling wins: the new one may hold only its default or an environment
+    variable's value (``--by`` from ``ASSAY_USER``), while the old one was typed.
+    """
+    return old_value if _given(old_value) else new_value
 
 
 def fraction(

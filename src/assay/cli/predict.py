@@ -1,13 +1,16 @@
 """``assay predict``: forecasts, their resolution, scores and calibration, Fatebook CSV.
 
-``assay predict "QUESTION" --p 0.7 --by 2027-06-30`` adds a prediction: a first
-argument that is not a subcommand is read as ``predict add``.
+``assay predict "QUESTION" --p 70% --resolve-by 2027-06-30`` adds a prediction: a
+first argument that is not a subcommand is read as ``predict add``. As everywhere,
+``--by`` names who is acting; before 0.2 it was the resolve-by date here, so a date
+given to ``--by`` is refused with a pointer to ``--resolve-by``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json as jsonlib
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,10 +22,11 @@ from typer.core import TyperGroup
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
+from assay.cli.options import either, renamed
 from assay.errors import InputError
 from assay.pipeline.predictions import Outcome, Prediction, Score
 from assay.store.predictions import ScoreReport, parse_prediction_id
-from assay.types import parse_date
+from assay.types import parse_date, parse_fraction
 
 
 class _AddByDefault(TyperGroup):
@@ -36,7 +40,8 @@ class _AddByDefault(TyperGroup):
 
 predict_app = typer.Typer(
     cls=_AddByDefault,
-    help='Predictions: assay predict "QUESTION" --p 0.7 --by YYYY-MM-DD, then resolve and score.',
+    help='Predictions: assay predict "QUESTION" --p 70% --resolve-by YYYY-MM-DD, then resolve '
+    "and score.",
     no_args_is_help=True,
 )
 
@@ -47,10 +52,27 @@ def _tags(text: str | None) -> list[str]:
     return [t.strip() for t in (text or "").replace(";", ",").split(",") if t.strip()]
 
 
-def _probability(p: float) -> float:
-    if not 0.0 <= p <= 1.0:
-        raise InputError(f"--p {p} is not a probability; expected a number from 0 to 1, e.g. 0.7")
-    return p
+def _probability(p: str) -> float:
+    """``--p``: 0.7 or 70%."""
+    return parse_fraction(p, field="--p", what="a probability", inclusive=True)
+
+
+_DATE_LIKE = re.compile(r"^\s*\d{4}-\d{1,2}-\d{1,2}\s*$")
+
+
+def _person(value: str | None) -> str | None:
+    """``predict add --by`` is the person; a date there is the old spelling of --resolve-by."""
+    if value is not None and _DATE_LIKE.match(value):
+        raise InputError(
+            f"--by {value.strip()!r} is a date, but --by names who forecasts; give the "
+            f"resolve-by date as --resolve-by {value.strip()}"
+        )
+    return value
+
+
+PValueOption = Annotated[
+    str, typer.Option("--p", metavar="P", help="Your probability that it happens: 0.7 or 70%.")
+]
 
 
 def _line(prediction: Prediction) -> str:
@@ -64,9 +86,12 @@ def _line(prediction: Prediction) -> str:
 @predict_app.command("add")
 def add(
     question: Annotated[str, typer.Argument(help="What will happen, e.g. 'X ships by 2027-06'.")],
-    p: Annotated[float, typer.Option("--p", help="Your probability that it happens, 0 to 1.")],
+    p: PValueOption,
     resolve_by: Annotated[
-        str, typer.Option("--by", help="The resolve-by date, YYYY-MM-DD.", metavar="DATE")
+        str,
+        typer.Option(
+            "--resolve-by", metavar="DATE", help="When it resolves at the latest, YYYY-MM-DD."
+        ),
     ],
     tags: Annotated[str | None, typer.Option("--tags", help="Comma-separated tags.")] = None,
     criterion: Annotated[
@@ -77,17 +102,28 @@ def add(
             "evidence decides it, the prediction resolves itself.",
         ),
     ] = None,
-    notes: Annotated[str, typer.Option("--notes", help="Context for later readers.")] = "",
+    notes: Annotated[str, typer.Option("--note", help="Context for later readers.")] = "",
+    old_notes: Annotated[str | None, renamed("--notes", "--note")] = None,
     db: DbOption = None,
-    who: Annotated[
+    by: Annotated[
         str | None,
-        typer.Option("--who", envvar="ASSAY_USER", help="Who forecasts; default: git's user."),
+        typer.Option(
+            "--by",
+            envvar="ASSAY_USER",
+            show_envvar=True,
+            metavar="WHO",
+            callback=_person,
+            help="Who forecasts; default: git's user.name, then the OS user.",
+        ),
     ] = None,
+    who: Annotated[str | None, renamed("--who", "--by")] = None,
     json: JsonOption = False,
 ) -> None:
-    """Add a prediction with your forecast (--by is the resolve-by date here)."""
-    day = parse_date(resolve_by, field="--by")
-    with open_workspace(db, who) as ws:
+    """Add a prediction with your forecast, to resolve by a date."""
+    day = parse_date(resolve_by, field="--resolve-by")
+    notes = either(notes, old_notes) or ""
+    by = either(by, who)
+    with open_workspace(db, by) as ws:
         made = ws.research.predict(
             question, _probability(p), day, tags=_tags(tags), criterion=criterion, notes=notes
         )
@@ -100,7 +136,7 @@ def add(
 @predict_app.command("forecast")
 def forecast(
     prediction: IdArgument,
-    p: Annotated[float, typer.Option("--p", help="Your probability, 0 to 1.")],
+    p: Annotated[str, typer.Option("--p", metavar="P", help="Your probability: 0.7 or 70%.")],
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -118,14 +154,16 @@ def forecast(
 @predict_app.command("resolve")
 def resolve(
     prediction: IdArgument,
-    outcome: Annotated[str, typer.Argument(help="yes, no or ambiguous.")],
+    outcome: Annotated[
+        Outcome, typer.Argument(case_sensitive=False, help="What happened.", show_default=False)
+    ],
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
     """Resolve a prediction yes, no or ambiguous, recording who and when."""
     ident = parse_prediction_id(prediction)
-    answer = Outcome.parse(outcome)
+    answer = outcome
     with open_workspace(db, by) as ws:
         resolved = ws.research.resolve(ident, answer)
     if json:
@@ -143,7 +181,9 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         output.emit_json({"predictions": [p.to_dict() for p in predictions]})
         return
     if not predictions:
-        output.console.print('No predictions yet: assay predict "QUESTION" --p 0.7 --by DATE')
+        output.console.print(
+            'No predictions yet: assay predict "QUESTION" --p 70% --resolve-by DATE'
+        )
         return
     today = dt.date.today()
     table = Table(expand=True)
@@ -243,7 +283,8 @@ def score(
         str | None, typer.Option("--tag", help="Only predictions with this tag.")
     ] = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Score as on this date (YYYY-MM-DD).")
+        str | None,
+        typer.Option("--as-of", metavar="DATE", help="Score as on this date (YYYY-MM-DD)."),
     ] = None,
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write a calibration plot (FILE.svg).")
