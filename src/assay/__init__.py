@@ -23,8 +23,7 @@ from assay.errors import (
     WorkspaceError,
 )
 from assay.types import Ring
-
-__version__ = "0.1.0"
+from assay.version import __version__
 
 # Public name -> module that defines it, imported lazily on first access.
 _LAZY: dict[str, str] = {

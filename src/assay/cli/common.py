@@ -1,15 +1,27 @@
-"""Options shared by many commands, and opening the workspace they act on."""
+"""Options shared by many commands, and opening the workspace they act on.
+
+This module stays light: every command imports it, and so does the help that lists
+them. The workspace (SQLAlchemy, Alembic, NumPy) is imported only when a command
+opens one, in :func:`open_workspace`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from assay.types import parse_date
-from assay.workspace import ENV_URL, Workspace
+
+if TYPE_CHECKING:
+    from assay.workspace import Workspace
+
+# The environment variable naming the database; the same constant as
+# ``assay.workspace.ENV_URL`` (a test checks that they agree), written here so that
+# declaring the ``--db`` option does not import the workspace.
+ENV_URL = "ASSAY_DATABASE_URL"
 
 DbOption = Annotated[
     str | None,
@@ -39,6 +51,8 @@ JsonOption = Annotated[
 
 def open_workspace(db: str | None, by: str | None = None) -> Workspace:
     """The workspace this command acts on."""
+    from assay.workspace import Workspace  # deferred: the heavy layers load here
+
     return Workspace.open(Path.cwd(), url=db, user=by)
 
 

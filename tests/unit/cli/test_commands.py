@@ -5,9 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import typer.main
-
-from assay.cli.app import _register, app
+from assay.cli.app import COMMANDS, PANELS, root_group
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 OPTION = re.compile(r"^--?[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -22,8 +20,7 @@ def _walk(command: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...
 
 
 def _commands() -> list[tuple[tuple[str, ...], Any]]:
-    _register()
-    return _walk(typer.main.get_command(app))
+    return _walk(root_group(loaded=True))
 
 
 def test_there_are_commands() -> None:
@@ -56,10 +53,7 @@ def test_option_names_are_hyphenated_and_have_help() -> None:
 
 
 def test_every_top_level_command_sits_in_a_help_panel() -> None:
-    from assay.cli.app import PANELS
-
-    _register()
-    placed = {name for names in PANELS.values() for name in names}
-    top = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    placed = {name for name, entry in COMMANDS.items() if entry.panel in PANELS}
+    top = set(root_group(loaded=True).commands)
     assert top - placed == set()
     assert placed - top == set()
