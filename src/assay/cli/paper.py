@@ -13,12 +13,14 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
-from assay.cli.paper_notes import load_notes, parse_decision
+from assay.cli.options import either, renamed
 from assay.cli.paper_render import SEVERITY_STYLE, paper_panel, plain_cells
 from assay.errors import InputError
+from assay.formats.reading_notes import load_notes
 from assay.pipeline.papers import Author, Paper, clean_latex
 from assay.pipeline.reading import (
     CODE_CHECKLIST,
+    Decision,
     Level,
     RedFlagKind,
     Severity,
@@ -241,10 +243,13 @@ def read(
         str | None, typer.Option("--ablations", help="Pass 3: what the ablations showed.")
     ] = None,
     decision: Annotated[
-        str | None, typer.Option("--decision", help="continue or stop after this pass.")
+        Decision | None,
+        typer.Option("--decision", case_sensitive=False, help="Continue or stop after this pass."),
     ] = None,
     reason: Annotated[str | None, typer.Option("--reason", help="Why continue or stop.")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="When it was read (YYYY-MM-DD).")] = None,
+    on: Annotated[
+        str | None, typer.Option("--on", metavar="DATE", help="When it was read (YYYY-MM-DD).")
+    ] = None,
     from_file: Annotated[
         Path | None,
         typer.Option("--from", help="A notes TOML file with tables pass1, pass2, pass3, note."),
@@ -277,7 +282,7 @@ def read(
         if decision is None or reason is None:
             raise InputError("a pass ends with --decision continue|stop and a --reason")
         when = date_option(on, field="--on")
-        entries = [(number, given, parse_decision(decision, "--decision"), reason, when)]
+        entries = [(number, given, decision, reason, when)]
     with open_workspace(db, by) as ws:
         record = ws.research.read(paper, entries, note=note)
     _done(record, json, f"[bold]{escape(record.paper.key)}[/]: {escape(record.status[1])}")
@@ -302,18 +307,21 @@ def note(
         str | None, typer.Option("--effort", help="What implementing it would take.")
     ] = None,
     date_read: Annotated[
-        str | None, typer.Option("--date-read", help="YYYY-MM-DD; default today.")
+        str | None,
+        typer.Option("--on", metavar="DATE", help="When it was read, YYYY-MM-DD; default today."),
     ] = None,
+    old_date_read: Annotated[str | None, renamed("--date-read", "--on")] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
     """Write the structured note; fields not given keep their earlier values."""
+    date_read = either(date_read, old_date_read)
     changes = {
         "relevance": relevance, "summary": summary, "key_insight": key_insight,
         "results_vs_baselines": results, "limitations": limitations,
         "production_viability": viability, "implementation_effort": effort,
-        "date_read": date_option(date_read, field="--date-read"),
+        "date_read": date_option(date_read, field="--on"),
     }  # fmt: skip
     with open_workspace(db, by) as ws:
         record = ws.research.note(paper, **changes)
@@ -323,19 +331,15 @@ def note(
 # --- flags, checklist, viability ---------------------------------------------------------
 
 
-def _enum(kind: type[Any], text: str, field: str) -> Any:
-    try:
-        return kind(text.strip().lower().replace("_", "-"))
-    except ValueError:
-        names = ", ".join(member.value for member in kind)
-        raise InputError(f"{field} {text!r} is not one of {names}") from None
-
-
 @paper_app.command("flag")
 def flag(
     paper: PaperArgument,
-    kind: Annotated[str, typer.Argument(help=", ".join(k.value for k in RedFlagKind) + ".")],
-    severity: Annotated[str, typer.Option("--severity", help="low, medium or high.")],
+    kind: Annotated[
+        RedFlagKind, typer.Argument(case_sensitive=False, help="The red flag.", show_default=False)
+    ],
+    severity: Annotated[
+        Severity, typer.Option("--severity", case_sensitive=False, help="How serious it is.")
+    ],
     evidence: Annotated[
         list[str],
         typer.Option("--evidence", help="Where it shows: 'Table 3' or 'Table 3: untuned'."),
@@ -346,8 +350,7 @@ def flag(
     json: JsonOption = False,
 ) -> None:
     """Raise a red flag with its severity and evidence (replaces your earlier one of that kind)."""
-    flag_kind = _enum(RedFlagKind, kind, "red flag")
-    level = _enum(Severity, severity, "--severity")
+    flag_kind, level = kind, severity
     with open_workspace(db, by) as ws:
         record = ws.research.flag(paper, flag_kind, severity=level, evidence=evidence, note=note)
     _done(
@@ -360,13 +363,16 @@ def flag(
 @paper_app.command("unflag")
 def unflag(
     paper: PaperArgument,
-    kind: Annotated[str, typer.Argument(help="The red flag to withdraw.")],
+    kind: Annotated[
+        RedFlagKind,
+        typer.Argument(case_sensitive=False, help="The red flag to withdraw.", show_default=False),
+    ],
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
     """Withdraw a red flag a reader raised."""
-    flag_kind = _enum(RedFlagKind, kind, "red flag")
+    flag_kind = kind
     with open_workspace(db, by) as ws:
         record = ws.research.unflag(paper, flag_kind)
     _done(record, json, f"Withdrew {flag_kind.value} from [bold]{escape(record.paper.key)}[/].")
@@ -431,8 +437,8 @@ def _pairs(items: Sequence[str], field: str) -> dict[ViabilityDimension, list[st
     return found
 
 
-def _level(text: str | None, field: str) -> Level | None:
-    return None if text is None else _enum(Level, text, field)
+def _factor(name: str, help_text: str) -> Any:
+    return typer.Option(name, case_sensitive=False, help=help_text)
 
 
 def _score(help_text: str) -> Any:
@@ -453,18 +459,10 @@ def viability(
     green: Annotated[
         list[str] | None, typer.Option("--green", help="DIMENSION=green flag.")
     ] = None,
-    reversibility: Annotated[
-        str | None, typer.Option("--reversibility", help="How easily undone: low/medium/high.")
-    ] = None,
-    gain: Annotated[
-        str | None, typer.Option("--expected-gain", help="Size of the gain: low/medium/high.")
-    ] = None,
-    maturity: Annotated[
-        str | None, typer.Option("--maturity", help="Of implementations: low/medium/high.")
-    ] = None,
-    criticality: Annotated[
-        str | None, typer.Option("--criticality", help="Of the use case: low/medium/high.")
-    ] = None,
+    reversibility: Annotated[Level | None, _factor("--reversibility", "How easily undone.")] = None,
+    gain: Annotated[Level | None, _factor("--expected-gain", "Size of the gain.")] = None,
+    maturity: Annotated[Level | None, _factor("--maturity", "Of implementations.")] = None,
+    criticality: Annotated[Level | None, _factor("--criticality", "Of the use case.")] = None,
     shadow: Annotated[
         bool | None,
         typer.Option("--shadow-mode/--no-shadow-mode", help="Is a shadow-mode trial possible?"),
@@ -479,9 +477,8 @@ def viability(
     scores = {_DIMENSIONS[k]: v for k, v in given.items() if v is not None}
     note_map = {d: " ".join(t) for d, t in _pairs(notes or [], "--note").items()}
     factors: dict[str, Level | bool] = {}
-    for name, text in (("reversibility", reversibility), ("expected_gain", gain),
-                       ("maturity", maturity), ("criticality", criticality)):  # fmt: skip
-        level = _level(text, "--" + name.replace("_", "-"))
+    for name, level in (("reversibility", reversibility), ("expected_gain", gain),
+                        ("maturity", maturity), ("criticality", criticality)):  # fmt: skip
         if level is not None:
             factors[name] = level
     if shadow is not None:

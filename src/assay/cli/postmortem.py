@@ -1,44 +1,16 @@
 """``assay postmortem``: what failed and why, the actions owed, and the patterns that recur.
 
-A post-mortem is written in a TOML file (``--from pm.toml``), or with options for
-the simple fields. The file's shape::
-
-    lessons = ["Benchmark against the baseline production runs, not a naive one."]
-    wrong_predictions = [3]                 # ids from: assay predict list
-    missed_red_flags = ["weak-baselines"]
-
-    [[timeline]]                            # optional for a technique on the radar:
-    on = 2026-03-01                         # its ring history is used instead
-    kind = "first seen"                     # first seen, initial assessment,
-    text = "paper read"                     # milestone, problem emerged, outcome
-
-    [[problems]]
-    category = "paper evaluation"           # paper evaluation, prototype, integration, process
-    text = "compared against naive attention only"
-
-    [[why_chains]]
-    problem = "the speed-up vanished in production"
-    whys = ["the baseline was naive attention", "nobody asked what we actually run"]
-    pattern = "benchmark-production gap"    # optional
-
-    [[actions]]
-    text = "re-test projection attention beyond 32k tokens"
-    owner = "Aiko"
-    due = 2027-02-01
-    question = "Does projection attention pay off beyond 32k tokens?"  # optional
-    technique = "Long-context projection attention"   # opens it on the radar (ASSESS)
-    area = "architecture"
+A post-mortem is written in a TOML file (``--from pm.toml``; its shape is in
+:mod:`assay.formats.postmortem_toml`), or with options for the simple fields.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel, ConfigDict, ValidationError
 from rich.console import Group, RenderableType
 from rich.markup import escape
 from rich.panel import Panel
@@ -48,15 +20,14 @@ from rich.text import Text
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
 from assay.errors import InputError
+from assay.formats.postmortem_toml import PostMortemFile, load_postmortem
 from assay.pipeline.postmortem import (
     ActionItem,
     EventKind,
     FailureCategory,
-    FailurePattern,
     PostMortem,
     Problem,
     TimelineEvent,
-    WhyChain,
 )
 from assay.pipeline.reading import RedFlagKind
 from assay.store.postmortems import StoredAction, parse_action_id
@@ -67,75 +38,9 @@ postmortem_app = typer.Typer(
 )
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _Event(_Model):
-    on: dt.date
-    kind: EventKind
-    text: str
-
-
-class _Problem(_Model):
-    category: FailureCategory
-    text: str
-
-
-class _Why(_Model):
-    problem: str
-    whys: list[str]
-    pattern: FailurePattern | None = None
-
-
-class _Action(_Model):
-    text: str
-    owner: str
-    due: dt.date
-    done_on: dt.date | None = None
-    question: str | None = None
-    technique: str | None = None
-    area: str | None = None
-
-
-class _File(_Model):
-    timeline: list[_Event] = []
-    problems: list[_Problem] = []
-    why_chains: list[_Why] = []
-    lessons: list[str] = []
-    actions: list[_Action] = []
-    wrong_predictions: list[int] = []
-    missed_red_flags: list[RedFlagKind] = []
-
-
-def _load(path: Path) -> _File:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; expected a post-mortem TOML file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: {exc}; expected TOML") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; expected a TOML file") from None
-    try:
-        return _File.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InputError(f"{path}: {where}: {first['msg']}") from None
-
-
-def _opened(file: _File) -> dict[int, tuple[str, str]]:
-    opened = {}
-    for i, a in enumerate(file.actions):
-        if a.technique is None:
-            continue
-        if not a.question or not a.area:
-            raise InputError(
-                f"actions.{i}: opening {a.technique!r} on the radar needs a question and an area"
-            )
-        opened[i] = (a.technique, a.area)
-    return opened
+def _opened(file: PostMortemFile) -> dict[int, tuple[str, str]]:
+    """The file's actions that open a technique on the radar: index -> (name, area)."""
+    return file.opened_on_radar()
 
 
 def _split(item: str, field: str, expected: str) -> tuple[str, str]:
@@ -160,11 +65,13 @@ def new(
         Path | None, typer.Option("--from", help="The post-mortem as TOML (see the docs).")
     ] = None,
     first_seen: Annotated[
-        str | None, typer.Option("--first-seen", help="When it was first seen (YYYY-MM-DD).")
+        str | None,
+        typer.Option("--first-seen", metavar="DATE", help="When it was first seen (YYYY-MM-DD)."),
     ] = None,
     outcome: Annotated[str | None, typer.Option("--outcome", help="How it ended.")] = None,
     outcome_on: Annotated[
-        str | None, typer.Option("--outcome-on", help="When it ended; default today.")
+        str | None,
+        typer.Option("--outcome-on", metavar="DATE", help="When it ended; default today."),
     ] = None,
     problems: Annotated[
         list[str] | None, typer.Option("--problem", help="CATEGORY: what went wrong.")
@@ -174,20 +81,23 @@ def new(
         str | None, typer.Option("--action", help="An action item (needs --owner, --due).")
     ] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Who owns --action.")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="When --action is due.")] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", metavar="DATE", help="When --action is due.")
+    ] = None,
     wrong: Annotated[
         list[str] | None, typer.Option("--wrong-prediction", help="A prediction that was wrong.")
     ] = None,
     missed: Annotated[
-        list[str] | None, typer.Option("--missed-flag", help="A red flag that was missed.")
+        list[RedFlagKind] | None,
+        typer.Option("--missed-flag", case_sensitive=False, help="A red flag that was missed."),
     ] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
     """Write a post-mortem; actions with a question and a technique open it on the radar."""
-    file = _load(from_file) if from_file else _File()
-    timeline = [TimelineEvent(e.on, e.kind, e.text) for e in file.timeline]
+    file = load_postmortem(from_file) if from_file else PostMortemFile()
+    timeline = file.timeline_events()
     if first_seen is not None:
         on = date_option(first_seen, field="--first-seen")
         assert on is not None
@@ -195,11 +105,11 @@ def new(
     if outcome is not None:
         on = date_option(outcome_on, field="--outcome-on") or dt.date.today()
         timeline.append(TimelineEvent(on, EventKind.OUTCOME, outcome))
-    found = [Problem(p.category, p.text) for p in file.problems]
+    found = file.problem_items()
     for item in problems or []:
         category, text = _split(item, "--problem", "CATEGORY: TEXT, e.g. 'prototype: OOM at 8k'")
         found.append(Problem(_enum(FailureCategory, category, "--problem category"), text))
-    actions = [ActionItem(a.text, a.owner, a.due, a.done_on, a.question) for a in file.actions]
+    actions = file.action_items()
     if action is not None:
         when = date_option(due, field="--due")
         if owner is None or when is None:
@@ -211,16 +121,11 @@ def new(
         subject=subject,
         timeline=tuple(timeline),
         problems=tuple(found),
-        why_chains=tuple(WhyChain(c.problem, tuple(c.whys), c.pattern) for c in file.why_chains),
+        why_chains=file.why_chain_items(),
         lessons=tuple([*file.lessons, *(lessons or [])]),
         actions=tuple(actions),
         wrong_predictions=tuple(str(i) for i in [*file.wrong_predictions, *(wrong or [])]),
-        missed_red_flags=tuple(
-            [
-                *file.missed_red_flags,
-                *(_enum(RedFlagKind, m, "--missed-flag") for m in missed or []),
-            ]
-        ),
+        missed_red_flags=tuple([*file.missed_red_flags, *(missed or [])]),
     )
     with open_workspace(db, by) as ws:
         stored = ws.research.add_postmortem(pm, open_on_radar=_opened(file))
@@ -344,7 +249,8 @@ def actions(db: DbOption = None, json: JsonOption = False) -> None:
 def done(
     action: Annotated[str, typer.Argument(help="The action's id (see: assay postmortem actions).")],
     on: Annotated[
-        str | None, typer.Option("--on", help="When (YYYY-MM-DD); default today.")
+        str | None,
+        typer.Option("--on", metavar="DATE", help="When (YYYY-MM-DD); default today."),
     ] = None,
     db: DbOption = None,
     by: ByOption = None,

@@ -9,6 +9,7 @@ from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
+from assay.cli.options import either, renamed
 from assay.workspace.rhythm import Agenda
 
 review_app = typer.Typer(
@@ -64,7 +65,9 @@ def print_agenda(agenda: Agenda) -> None:
 def agenda(
     since: Annotated[
         str | None,
-        typer.Option("--since", help="YYYY-MM-DD; default: the last recorded review."),
+        typer.Option(
+            "--since", metavar="DATE", help="YYYY-MM-DD; default: the last recorded review."
+        ),
     ] = None,
     db: DbOption = None,
     json: JsonOption = False,
@@ -87,9 +90,11 @@ def record(
     attendee: Annotated[
         list[str] | None, typer.Option("--attendee", help="Who attended (repeat).")
     ] = None,
-    notes: Annotated[str, typer.Option("--notes", help="Notes of the meeting.")] = "",
+    notes: Annotated[str, typer.Option("--note", help="Notes of the meeting.")] = "",
+    old_notes: Annotated[str | None, renamed("--notes", "--note")] = None,
     on: Annotated[
-        str | None, typer.Option("--on", help="When it was held, YYYY-MM-DD; default: today.")
+        str | None,
+        typer.Option("--on", metavar="DATE", help="When it was held, YYYY-MM-DD; default: today."),
     ] = None,
     db: DbOption = None,
     by: ByOption = None,
@@ -97,6 +102,7 @@ def record(
 ) -> None:
     """Store the meeting's decisions; the next agenda starts from this date."""
     held = date_option(on, field="--on")
+    notes = either(notes, old_notes) or ""
     with open_workspace(db, by) as ws:
         meeting = ws.decisions.record_review(
             attendees=attendee or [], decisions=decision or [], notes=notes, held_on=held

@@ -1,4 +1,20 @@
-"""Reading notes from a TOML file, for ``assay paper read --from``."""
+"""Reading notes from a TOML file: the passes of a paper and its structured note.
+
+What ``assay paper read --from notes.toml`` reads. The file's shape::
+
+    [pass1]                        # pass2, pass3: the same, with their questions
+    claim = "40% lower latency at equal accuracy"
+    decision = "continue"          # or "stop"
+    reason = "relevant to our serving stack"
+    on = 2026-11-02                # optional: when it was read
+
+    [note]                         # optional: the structured note's fields
+    summary = "..."
+
+Each pass table holds the answers to that pass's questions
+(:data:`assay.pipeline.reading.PASS_QUESTIONS`), a decision and a reason. A file that
+cannot be read raises :class:`~assay.errors.InputError` naming the file and the key.
+"""
 
 from __future__ import annotations
 
@@ -8,16 +24,16 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
-from assay.pipeline.reading import (
-    PASS_QUESTIONS,
-    Decision,
-)
+from assay.pipeline.reading import PASS_QUESTIONS, Decision
+
+__all__ = ["ReadEntry", "load_notes", "parse_decision"]
 
 ReadEntry = tuple[int, dict[str, str], Decision, str, dt.date | None]
 """One pass read from a notes file: number, answers, decision, reason, date."""
 
 
 def parse_decision(text: str, where: str) -> Decision:
+    """``continue`` or ``stop``, in any case; ``where`` names the key in the error."""
     try:
         return Decision(text.strip().lower())
     except ValueError:
