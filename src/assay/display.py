@@ -38,7 +38,7 @@ from typing import Any, ClassVar
 from assay.encoding import JSONValue, to_jsonable
 from assay.errors import MissingDependencyError
 
-__all__ = ["REPR_LIMIT", "Displayable", "Table", "View", "flatten", "table"]
+__all__ = ["REPR_LIMIT", "Displayable", "Table", "View", "cell_value", "flatten", "table"]
 
 REPR_LIMIT = 1000
 """The most characters a result's ``repr`` holds, whatever its size."""
@@ -68,14 +68,16 @@ class Displayable:
     """Mixin: a short ``__repr__``, ``_repr_html_`` and ``to_pandas()`` from ``to_dict()``.
 
     Subclasses set ``_display_facts`` (``to_dict()`` keys for the headline),
-    ``_display_rows`` (the key of the list of rows; ``None``: the object is one
-    row) and ``_display_columns`` (flattened column names to show), or override
-    :meth:`_display_view`. A dataclass needs ``repr=False`` to keep this repr.
+    ``_display_rows`` (the key of the list of rows, or several keys whose rows
+    follow one another, each a list of records, a mapping of records or one
+    record; ``None``: the object is one row) and ``_display_columns``
+    (flattened column names to show), or override :meth:`_display_view`.
+    A dataclass needs ``repr=False`` to keep this repr.
     """
 
     __slots__ = ()
     _display_facts: ClassVar[tuple[str, ...]] = ()
-    _display_rows: ClassVar[str | None] = None
+    _display_rows: ClassVar[str | tuple[str, ...] | None] = None
     _display_columns: ClassVar[tuple[str, ...]] = ()
 
     def _display_view(self) -> View:
@@ -84,13 +86,12 @@ class Displayable:
         if not isinstance(data, dict):
             data = {"value": data}
         facts = {key: data.get(key) for key in self._display_facts if key in data}
-        if self._display_rows is None:
+        keys = self._display_rows
+        if keys is None:
             rows = [flatten(data)]
-            noun = "rows"
         else:
-            items = data.get(self._display_rows)
-            rows = [_row(item) for item in items] if isinstance(items, list) else []
-            noun = self._display_rows
+            rows = [row for key in _keys(keys) for row in _rows(data.get(key))]
+        noun = keys if isinstance(keys, str) else "rows"
         return View(type(self).__name__, facts, rows, self._display_columns, noun)
 
     def __repr__(self) -> str:
@@ -187,14 +188,14 @@ def render_repr(view: View, *, one_row: bool = False) -> str:
     """A headline and one line per row, at most :data:`REPR_LIMIT` characters."""
     if one_row and view.rows:
         shown = view.columns or all_columns(view.rows)
-        facts = {c: view.rows[0].get(c) for c in shown[: _REPR_COLUMNS + 1]}
+        facts = {c: cell_value(view.rows[0], c) for c in shown[: _REPR_COLUMNS + 1]}
         return _clip(f"{view.name}({_facts_text(facts)})", REPR_LIMIT)
     headline = f"{view.name}({_facts_text(view.facts)}{', ' if view.facts else ''}"
     lines = [_clip(f"{headline}{len(view.rows)} {view.noun})", _LINE_LIMIT)]
     columns = view.shown_columns()[:_REPR_COLUMNS]
     used = len(lines[0])
     for index, row in enumerate(view.rows):
-        line = _clip("  " + "  ".join(_cell(row.get(c)) for c in columns), _LINE_LIMIT)
+        line = _clip("  " + _row_text(row, columns), _LINE_LIMIT)
         if used + len(line) + 1 > REPR_LIMIT - _LINE_LIMIT:
             lines.append(f"  … and {len(view.rows) - index} more {view.noun} (see to_pandas())")
             break
@@ -211,7 +212,9 @@ def render_html(view: View) -> str:
         caption += ": " + html.escape(_facts_text(view.facts, quote=False))
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(row.get(c)))}</td>" for c in columns) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{html.escape(_cell(cell_value(row, c)))}</td>" for c in columns)
+        + "</tr>"
         for row in view.rows[:_HTML_ROWS]
     )
     more = len(view.rows) - _HTML_ROWS
@@ -227,9 +230,48 @@ def _row(item: JSONValue) -> dict[str, JSONValue]:
     return flatten(item) if isinstance(item, dict) else {"value": item}
 
 
+def _keys(keys: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (keys,) if isinstance(keys, str) else keys
+
+
+def _rows(value: JSONValue) -> list[dict[str, JSONValue]]:
+    """Rows from a list of records, a mapping of records (all values objects), or one record."""
+    if isinstance(value, list):
+        return [_row(item) for item in value]
+    if isinstance(value, dict):
+        if all(isinstance(item, dict) for item in value.values()):
+            return [_row(item) for item in value.values()]
+        return [_row(value)]
+    return []
+
+
 def _ordered_columns(declared: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every column, the declared ones first (a declared ``params`` brings ``params.n``...)."""
     every = all_columns(rows)
-    return [c for c in declared if c in every] + [c for c in every if c not in declared]
+    first = [c for d in declared for c in every if c == d or c.startswith(f"{d}.")]
+    return list(dict.fromkeys(first)) + [c for c in every if c not in first]
+
+
+def cell_value(row: Mapping[str, JSONValue], column: str) -> JSONValue:
+    """``row[column]``, or the flattened ``column.*`` entries gathered back into an object."""
+    if column in row:
+        return row[column]
+    prefix = f"{column}."
+    inner = {k[len(prefix) :]: v for k, v in row.items() if k.startswith(prefix)}
+    return inner or None
+
+
+def _row_text(row: Mapping[str, JSONValue], columns: Sequence[str]) -> str:
+    """``fast  n=100  time  worse  effect=0.5``: text bare, numbers named, empty cells left out."""
+    parts = []
+    for column in columns:
+        value = cell_value(row, column)
+        if value is None or value == {}:
+            continue
+        text = _cell(value)
+        named = isinstance(value, int | float) and not isinstance(value, bool)
+        parts.append(f"{column.split('.')[0]}={text}" if named else text)
+    return "  ".join(parts)
 
 
 def _pandas() -> Any:

@@ -22,6 +22,7 @@ from assay.bench.plan import format_params
 from assay.bench.registry import Params
 from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult
+from assay.display import Displayable
 from assay.errors import InputError
 
 __all__ = [
@@ -72,8 +73,8 @@ def _row(cls: type[Any], data: Mapping[str, Any]) -> Mapping[str, Any]:
     return data
 
 
-@dataclass(frozen=True)
-class ComparisonRow:
+@dataclass(frozen=True, repr=False)  # repr, _repr_html_ and to_pandas() from Displayable
+class ComparisonRow(Displayable):
     """One candidate against the baseline on one metric at one sweep point.
 
     ``effect`` is the relative change of the candidate against the baseline
@@ -99,6 +100,11 @@ class ComparisonRow:
     needed_trials: int | None = None
     test: str | None = None
     warnings: tuple[str, ...] = ()
+
+    _display_columns = (
+        *("candidate", "params", "metric", "verdict", "effect.relative", "effect.ci"),
+        *("p_adjusted", "n_baseline", "n_candidate", "needed_trials"),
+    )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form, as ``--json`` prints it."""
@@ -337,9 +343,13 @@ class TrialTally:
     failures: dict[str, list[dict[str, Any]]]
 
 
-@dataclass
-class BenchmarkResult:
+@dataclass(repr=False)  # repr, _repr_html_ and to_pandas() come from Displayable
+class BenchmarkResult(Displayable):
     """A run's results; see the module docstring."""
+
+    _display_facts = ("benchmark", "trials", "stopped")
+    _display_rows = "comparisons"
+    _display_columns = ComparisonRow._display_columns
 
     header: RunHeader
     trials: list[TrialResult]

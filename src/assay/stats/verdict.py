@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from assay.display import Displayable
+
 __all__ = ["Comparison", "Verdict", "decide"]
 
 
@@ -99,8 +101,8 @@ def _p_value(value: float) -> str:
     return f"{value:.3g}" if math.isfinite(value) else "undefined"
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)  # a short repr and to_pandas() from Displayable
+class Comparison(Displayable):
     """The outcome of :func:`assay.stats.compare`.
 
     ``effect`` is the relative change of the location (``0.05``: the candidate
@@ -125,6 +127,11 @@ class Comparison:
     n_candidate: int
     needed_trials: int | None
     warnings: tuple[str, ...] = ()
+
+    _display_columns = (
+        *("verdict", "effect.relative", "effect.ci", "test.p_value", "n_baseline"),
+        *("n_candidate", "needed_trials", "test.name", "warnings"),
+    )
 
     @property
     def method(self) -> str:
@@ -210,5 +217,5 @@ class Comparison:
             f"<p><strong style='color:{colour}'>{html.escape(self.headline())}</strong></p>"
             f"<p>{html.escape(self.effect_text())}</p>"
             f"<p><small>{html.escape(self.detail_text())}</small></p>"
-            f"{warnings}</div>"
+            f"{warnings}{Displayable._repr_html_(self)}</div>"  # and the numbers, as a table
         )
