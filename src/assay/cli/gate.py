@@ -15,6 +15,7 @@ from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.criteria import Evaluation
 from assay.errors import InputError
 from assay.pipeline.gates import Answer
+from assay.pipeline.prototype import Stage
 from assay.store.study import GateReview
 
 gate_app = typer.Typer(
@@ -86,7 +87,7 @@ def print_review(review: GateReview) -> None:
 def review(name: NameArgument, db: DbOption = None, json: JsonOption = False) -> None:
     """Every criterion with its evaluation and the evidence behind it, and a recommended answer."""
     with open_workspace(db) as ws:
-        result = ws.decisions.review(name)
+        result = ws.prototypes.review(name)
     if json:
         output.emit_json(result.to_dict())
     else:
@@ -135,7 +136,7 @@ def decide(
     parsed = Answer.parse(answer)
     pairs = _advocates(advocate)
     with open_workspace(db, by) as ws:
-        record = ws.decisions.decide(
+        record = ws.prototypes.decide(
             name,
             parsed,
             why=why,
@@ -144,7 +145,7 @@ def decide(
             advocates=pairs,
             revisit_when=revisit_when,
         )
-        after = ws.decisions.prototype(name)
+        after = ws.prototypes.get(name)
     if json:
         output.emit_json(record.to_dict())
         return
@@ -170,7 +171,7 @@ def check(
 ) -> None:
     """Exit with 1 when any kill criterion fires (for CI); 0 otherwise."""
     with open_workspace(db) as ws:
-        results = ws.decisions.check(name)
+        results = ws.prototypes.check(name)
     fired = [r for r in results if r.fired]
     if json:
         output.emit_json({"fired": bool(fired), "prototypes": [r.to_dict() for r in results]})
@@ -201,7 +202,10 @@ def export(
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,
     stage: Annotated[
-        str | None, typer.Option("--stage", help="The gate to export; default: the newest.")
+        Stage | None,
+        typer.Option(
+            "--stage", case_sensitive=False, help="The gate to export; default: the newest."
+        ),
     ] = None,
     db: DbOption = None,
 ) -> None:
@@ -209,7 +213,7 @@ def export(
     if not madr:
         raise InputError("choose the format of the record: --madr (MADR 4 Markdown)")
     with open_workspace(db) as ws:
-        text = ws.decisions.madr(name, stage=stage)
+        text = ws.prototypes.madr(name, stage=stage)
     if out is None:
         output.console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
         return
@@ -228,7 +232,7 @@ def history(
 ) -> None:
     """List gate decisions, oldest first, overrides marked."""
     with open_workspace(db) as ws:
-        records = ws.decisions.decisions(name)
+        records = ws.prototypes.decisions(name)
     if json:
         output.emit_json({"decisions": [r.to_dict() for r in records]})
         return

@@ -22,6 +22,7 @@ import typer
 from assay.types import parse_fraction
 
 __all__ = [
+    "ArtifactKind",
     "Audience",
     "BenchFormat",
     "GpuCache",
@@ -83,6 +84,19 @@ class RadarFormat(enum.StrEnum):
 
     BYOR_CSV = "byor-csv"
     BACKSTAGE_JSON = "backstage-json"
+
+    @property
+    def suffix(self) -> str:
+        """The file extension that implies this format."""
+        return {RadarFormat.BYOR_CSV: ".csv", RadarFormat.BACKSTAGE_JSON: ".json"}[self]
+
+
+class ArtifactKind(enum.StrEnum):
+    """``technique attach --kind``: the documents ADOPT needs."""
+
+    IMPLEMENTATION = "implementation"
+    DECISION_RECORD = "decision-record"
+    RUNBOOK = "runbook"
 
 
 class Audience(enum.StrEnum):

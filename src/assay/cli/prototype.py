@@ -15,6 +15,7 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.cli.options import Portfolio
 from assay.criteria import CriteriaSyntaxError, parse
 from assay.errors import InputError
 from assay.pipeline.prototype import Prototype, Registration, Stage, Strategy, TimeBox
@@ -27,6 +28,10 @@ prototype_app = typer.Typer(
 )
 
 NameArgument = Annotated[str, typer.Argument(help="The prototype's name (any case).")]
+PortfolioOption = Annotated[
+    Portfolio | None,
+    typer.Option("--portfolio", case_sensitive=False, help="The share of effort it belongs to."),
+]
 
 
 def _criteria(texts: list[str] | None, flag: str) -> list[str] | None:
@@ -50,8 +55,8 @@ def _from_flags(
     soft_kill: list[str] | None,
     requirement: list[str] | None,
     timebox: str | None,
-    stage: str,
-    strategy: str | None,
+    stage: Stage,
+    strategy: Strategy | None,
     evidence: list[str] | None,
 ) -> Prototype:
     if technique is None or name is None:
@@ -74,8 +79,8 @@ def _from_flags(
         name=name,
         technique=technique,
         registration=registration,
-        stage=Stage.parse(stage),
-        strategy=None if strategy is None else Strategy.parse(strategy),
+        stage=stage,
+        strategy=strategy,
         timebox=box,
         evidence=tuple(evidence or ()),
     )
@@ -116,22 +121,17 @@ def new(
         str | None, typer.Option("--timebox", help="Days it may take (5d, 2w) or its last day.")
     ] = None,
     stage: Annotated[
-        str, typer.Option("--stage", help="discovery, validation or integration.")
-    ] = "discovery",
+        Stage, typer.Option("--stage", case_sensitive=False, help="The stage it starts at.")
+    ] = Stage.DISCOVERY,
     strategy: Annotated[
-        str | None,
-        typer.Option(
-            "--strategy",
-            help="reference-code, adapted-implementation, from-scratch or framework-integration.",
-        ),
+        Strategy | None,
+        typer.Option("--strategy", case_sensitive=False, help="How the technique is implemented."),
     ] = None,
     evidence: Annotated[
         list[str] | None,
         typer.Option("--evidence", help="A benchmark file or module whose runs count (repeat)."),
     ] = None,
-    portfolio: Annotated[
-        str | None, typer.Option("--portfolio", help="core, adjacent or exploratory.")
-    ] = None,
+    chosen_portfolio: PortfolioOption = None,
     candidate: Annotated[
         str | None,
         typer.Option("--candidate", help="The benchmark method that is the technique."),
@@ -145,6 +145,7 @@ def new(
     json: JsonOption = False,
 ) -> None:
     """Register a prototype of a technique, from flags or from --from prototype.toml."""
+    portfolio: str | None = chosen_portfolio
     point = None if at is None else parse_point(at)
     extras: dict[str, Any] = {"facts": None, "cost_inputs": None, "base": Path.cwd()}
     if from_file is not None:
@@ -168,7 +169,7 @@ def new(
             timebox, stage, strategy, evidence,
         )  # fmt: skip
     with open_workspace(db, by) as ws:
-        record = ws.decisions.new_prototype(
+        record = ws.prototypes.new(
             prototype, portfolio=portfolio, candidate=candidate, point=point, **extras
         )
     if json:
@@ -195,7 +196,7 @@ def _timebox(record: PrototypeRecord, today: dt.date) -> Text:
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List every prototype with its stage, status, time-box and evidence."""
     with open_workspace(db) as ws:
-        records = ws.decisions.prototypes()
+        records = ws.prototypes.list()
     if json:
         output.emit_json({"prototypes": [r.to_dict() for r in records]})
         return
@@ -282,8 +283,8 @@ def _judged_at(record: PrototypeRecord) -> str:
 def show(name: NameArgument, db: DbOption = None, json: JsonOption = False) -> None:
     """Show a prototype: its registration, freeze, amendments, runs and facts."""
     with open_workspace(db) as ws:
-        record = ws.decisions.prototype(name)
-        decisions = ws.decisions.decisions(name)
+        record = ws.prototypes.get(name)
+        decisions = ws.prototypes.decisions(name)
     if json:
         output.emit_json(record.to_dict() | {"decisions": [d.to_dict() for d in decisions]})
         return
@@ -336,7 +337,7 @@ def amend(
             "--requirement, --hypothesis or --timebox"
         )
     with open_workspace(db, by) as ws:
-        record, amendment = ws.decisions.amend(
+        record, amendment = ws.prototypes.amend(
             name,
             why=why,
             hypothesis=hypothesis,
@@ -389,10 +390,10 @@ def evidence(
         raise InputError("give a RUN_ID to link, or --file FILE whose runs count")
     with open_workspace(db, by) as ws:
         if file:
-            current = ws.decisions.prototype(name).evidence_files
-            record = ws.decisions.set_details(name, evidence=[*current, *file])
+            current = ws.prototypes.get(name).evidence_files
+            record = ws.prototypes.set_details(name, evidence=[*current, *file])
         if run_id is not None:
-            record = ws.decisions.link_run(name, run_id, online_ab=online_ab, scale=scale)
+            record = ws.prototypes.link_run(name, run_id, online_ab=online_ab, scale=scale)
     if json:
         output.emit_json(record.to_dict())
         return
@@ -458,7 +459,7 @@ def facts(
             "--strongest-baseline, --rollout-plan..."
         )
     with open_workspace(db, by) as ws:
-        record = ws.decisions.set_facts(name, **changes)
+        record = ws.prototypes.set_facts(name, **changes)
     if json:
         output.emit_json(record.to_dict())
     else:
@@ -468,9 +469,7 @@ def facts(
 @prototype_app.command("set")
 def set_(
     name: NameArgument,
-    portfolio: Annotated[
-        str | None, typer.Option("--portfolio", help="core, adjacent or exploratory.")
-    ] = None,
+    portfolio: PortfolioOption = None,
     candidate: Annotated[
         str | None,
         typer.Option("--candidate", help="The benchmark method that is the technique."),
@@ -487,7 +486,7 @@ def set_(
         raise InputError("nothing to change; give --portfolio, --candidate or --at")
     point = None if at is None else parse_point(at)
     with open_workspace(db, by) as ws:
-        record = ws.decisions.set_details(
+        record = ws.prototypes.set_details(
             name, portfolio=portfolio, candidate=candidate, point=point
         )
     if json:

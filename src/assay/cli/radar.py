@@ -24,8 +24,8 @@ def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> 
     if ctx.invoked_subcommand is not None:
         return
     with open_workspace(db) as ws:
-        techniques = ws.techniques()
-        stale = {s.technique: s for s in ws.decisions.stale_techniques()}
+        techniques = ws.radar.list()
+        stale = {s.technique: s for s in ws.radar.stale()}
     if json:
         output.emit_json(
             {
@@ -54,7 +54,10 @@ def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> 
 @radar_app.command("move")
 def move(
     name: Annotated[str, typer.Argument(help="The technique to move.")],
-    ring: Annotated[str, typer.Argument(help="ADOPT, TRIAL, ASSESS, HOLD or SKIP.")],
+    ring: Annotated[
+        Ring,
+        typer.Argument(case_sensitive=False, help="The ring to move it to.", show_default=False),
+    ],
     why: Annotated[
         str | None,
         typer.Option("--why", help="The reasoning; required for HOLD, SKIP and --override."),
@@ -76,10 +79,10 @@ def move(
     --override --why); ADOPT also needs its implementation document, decision
     record and runbook attached (assay technique attach).
     """
-    target = Ring.parse(ring)
+    target = ring
     with open_workspace(db, by) as ws:
-        moved = ws.move(name, target, why=why, override=override)
-        technique = ws.technique(name)
+        moved = ws.radar.move(name, target, why=why, override=override)
+        technique = ws.radar.get(name)
     if json:
         output.emit_json(moved.to_dict() | {"name": technique.name, "override": override})
     else:
@@ -96,7 +99,7 @@ def overdue(db: DbOption = None, json: JsonOption = False) -> None:
     """List next actions past their due date, the most overdue first."""
     today = dt.date.today()
     with open_workspace(db) as ws:
-        late = ws.overdue(today)
+        late = ws.radar.overdue(today)
     if json:
         output.emit_json(
             {

@@ -14,31 +14,29 @@ from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.cli.options import RadarFormat
 from assay.cli.radar import radar_app
 from assay.errors import InputError
-from assay.workspace.research import RADAR_FORMATS
 
 FormatOption = Annotated[
-    str | None,
+    RadarFormat | None,
     typer.Option(
         "--format",
-        help="byor-csv or backstage-json; default: from the file's extension (.csv, .json).",
+        case_sensitive=False,
+        help="The file's format; default: from its extension (.csv, .json).",
     ),
 ]
 
 
-def _format(fmt: str | None, path: Path) -> str:
+def _format(fmt: RadarFormat | None, path: Path) -> str:
     if fmt is not None:
-        name = fmt.strip().lower()
-        if name not in RADAR_FORMATS:
-            raise InputError(f"--format {fmt!r} is not one of {', '.join(RADAR_FORMATS)}")
-        return name
-    for name, suffix in RADAR_FORMATS.items():
-        if path.suffix.lower() == suffix:
-            return name
+        return fmt.value
+    for choice in RadarFormat:
+        if path.suffix.lower() == choice.suffix:
+            return choice.value
     raise InputError(
         f"{path}: cannot tell the format from the extension {path.suffix or '(none)'!r}; "
-        f"give --format {' or '.join(RADAR_FORMATS)}"
+        f"give --format {' or '.join(RadarFormat)}"
     )
 
 
@@ -50,7 +48,7 @@ def export(
     """Write the radar as BYOR CSV or Backstage JSON (SKIP is written as a tagged HOLD)."""
     name = _format(fmt, out)
     with open_workspace(db) as ws:
-        text = ws.research.export_radar(name)
+        text = ws.radar.export(name)
     try:
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
@@ -68,7 +66,7 @@ def import_(
     """Add the techniques of a radar file (with their history, from Backstage), all or none."""
     name = _format(fmt, path)
     with open_workspace(db, by) as ws:
-        techniques = ws.research.import_radar(path, name)
+        techniques = ws.radar.import_file(path, name)
     if json:
         output.emit_json({"imported": [t.to_dict() for t in techniques]})
     else:

@@ -10,20 +10,26 @@ from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import DbOption, open_workspace
+from assay.cli.options import Audience, ReportFormat
 from assay.errors import InputError
-
-AUDIENCES = ("exec", "pm", "eng")
-FORMATS = ("md", "html")
 
 
 def report(
     prototype: Annotated[str, typer.Argument(help="The prototype whose record is reported.")],
     audience: Annotated[
-        str, typer.Option("--audience", help="exec (two paragraphs), pm (one page) or eng.")
-    ] = "exec",
+        Audience,
+        typer.Option(
+            "--audience",
+            case_sensitive=False,
+            help="exec (two paragraphs), pm (one page) or eng (everything, with figures).",
+        ),
+    ] = Audience.EXEC,
     fmt: Annotated[
-        str, typer.Option("--format", help="md or html (one self-contained file).")
-    ] = "md",
+        ReportFormat,
+        typer.Option(
+            "--format", case_sensitive=False, help="md, or html (one self-contained file)."
+        ),
+    ] = ReportFormat.MD,
     out: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")
     ] = None,
@@ -32,10 +38,6 @@ def report(
     """Write a report built only from the record: criteria, evidence, decisions, cost."""
     from assay.report import StudyView, render_report, write_report
 
-    if audience not in AUDIENCES:
-        raise InputError(f"--audience {audience!r} is not one of {', '.join(AUDIENCES)}")
-    if fmt not in FORMATS:
-        raise InputError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
     if out is None and audience == "eng" and fmt == "md":
         raise InputError(
             "the engineering report in Markdown has figures beside it; "
@@ -48,7 +50,7 @@ def report(
     if out is not None and out.parent != Path() and not out.parent.is_dir():
         raise InputError(f"-o {out}: the folder {out.parent} does not exist; create it first")
     with open_workspace(db) as ws:
-        view = StudyView.from_study(ws.decisions.study(prototype))
+        view = StudyView.from_study(ws.prototypes.study(prototype))
     if out is None:
         output.emit_text(render_report(view, audience, fmt))
         return

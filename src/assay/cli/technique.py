@@ -22,8 +22,8 @@ def add(
     owner: Annotated[str | None, typer.Option("--owner", help="Who looks after it.")] = None,
     summary: Annotated[str | None, typer.Option("--summary", help="One sentence.")] = None,
     ring: Annotated[
-        str, typer.Option("--ring", help="ADOPT, TRIAL, ASSESS, HOLD or SKIP.")
-    ] = Ring.ASSESS.value,
+        Ring, typer.Option("--ring", case_sensitive=False, help="The ring it starts in.")
+    ] = Ring.ASSESS,
     why: Annotated[
         str | None, typer.Option("--why", help="Why it goes in that ring (needed for HOLD/SKIP).")
     ] = None,
@@ -38,9 +38,9 @@ def add(
     json: JsonOption = False,
 ) -> None:
     """Put a new technique on the radar (in ASSESS unless --ring says otherwise)."""
-    target = Ring.parse(ring)
+    target = ring
     with open_workspace(db, by) as ws:
-        technique = ws.add_technique(
+        technique = ws.radar.add(
             name,
             area=area,
             ring=target,
@@ -62,7 +62,7 @@ def add(
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List every technique with its ring, owner and next action."""
     with open_workspace(db) as ws:
-        techniques = ws.techniques()
+        techniques = ws.radar.list()
     if json:
         output.emit_json({"techniques": [t.to_dict() for t in techniques]})
     elif not techniques:
@@ -79,7 +79,7 @@ def show(
 ) -> None:
     """Show a technique with its whole ring history."""
     with open_workspace(db) as ws:
-        technique = ws.technique(name)
+        technique = ws.radar.get(name)
     if json:
         output.emit_json(technique.to_dict())
     else:
@@ -99,7 +99,7 @@ def edit(
 ) -> None:
     """Change a technique's name, area, owner or summary. Rings move with `assay radar move`."""
     with open_workspace(db, by) as ws:
-        technique = ws.edit_technique(
+        technique = ws.radar.edit(
             name, new_name=new_name, area=area, owner=owner, summary=summary
         )
     if json:
@@ -112,7 +112,9 @@ def edit(
 def next_(
     name: Annotated[str, typer.Argument(help="The technique.")],
     action: Annotated[str, typer.Argument(help="What happens next; empty text clears it.")],
-    due: Annotated[str | None, typer.Option("--due", help="Due date, YYYY-MM-DD.")] = None,
+    due: Annotated[
+        str | None, typer.Option("--due", metavar="DATE", help="Due date, YYYY-MM-DD.")
+    ] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -120,7 +122,7 @@ def next_(
     """Set a technique's next action and its due date."""
     when = date_option(due, field="--due")
     with open_workspace(db, by) as ws:
-        technique = ws.set_next(name, action, due=when)
+        technique = ws.radar.set_next(name, action, due=when)
     if json:
         output.emit_json(technique.to_dict())
     elif technique.next_action:

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.cli.options import ArtifactKind
 from assay.cli.technique import technique_app
 from assay.pipeline.radar import ARTIFACT_KINDS
 
@@ -19,7 +20,7 @@ def attach(
     name: Annotated[str, typer.Argument(help="The technique.")],
     file: Annotated[Path, typer.Argument(help="The document (Markdown or text, up to 1 MB).")],
     kind: Annotated[
-        str, typer.Option("--kind", help="implementation, decision-record or runbook.")
+        ArtifactKind, typer.Option("--kind", case_sensitive=False, help="What the document is.")
     ],
     db: DbOption = None,
     by: ByOption = None,
@@ -27,8 +28,8 @@ def attach(
 ) -> None:
     """Attach an implementation document, a decision record or a runbook (kept in the record)."""
     with open_workspace(db, by) as ws:
-        artifact = ws.decisions.attach(name, kind, file)
-        have = ws.decisions.artifacts(name)
+        artifact = ws.radar.attach(name, kind, file)
+        have = ws.radar.artifacts(name)
     if json:
         output.emit_json(artifact.to_dict())
         return
@@ -48,7 +49,7 @@ def artifacts(
 ) -> None:
     """List the artifacts attached to a technique (the newest of each kind counts)."""
     with open_workspace(db) as ws:
-        have = ws.decisions.artifacts(name)
+        have = ws.radar.artifacts(name)
     if json:
         output.emit_json(
             {

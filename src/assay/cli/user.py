@@ -16,7 +16,10 @@ user_app = typer.Typer(
     help="Users and roles: viewer < contributor < approver < admin.", no_args_is_help=True
 )
 
-RoleOption = Annotated[str, typer.Option("--role", help="viewer, contributor, approver or admin.")]
+RoleOption = Annotated[
+    Role,
+    typer.Option("--role", case_sensitive=False, help="What the user may do, from least to most."),
+]
 
 
 @user_app.command("add")
@@ -28,9 +31,9 @@ def add(
     json: JsonOption = False,
 ) -> None:
     """Register a user with a role (the first must be an admin; then admins add users)."""
-    parsed = Role.parse(role)
+    parsed = role
     with open_workspace(db, by) as ws:
-        user = ws.decisions.add_user(name, parsed)
+        user = ws.users.add(name, parsed)
     if json:
         output.emit_json(user.to_dict())
     else:
@@ -40,15 +43,18 @@ def add(
 @user_app.command("set-role")
 def set_role(
     name: Annotated[str, typer.Argument(help="The user.")],
-    role: Annotated[str, typer.Argument(help="viewer, contributor, approver or admin.")],
+    role: Annotated[
+        Role,
+        typer.Argument(case_sensitive=False, help="The new role.", show_default=False),
+    ],
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
     """Change a user's role (admin only)."""
-    parsed = Role.parse(role)
+    parsed = role
     with open_workspace(db, by) as ws:
-        user = ws.decisions.set_role(name, parsed)
+        user = ws.users.set_role(name, parsed)
     if json:
         output.emit_json(user.to_dict())
     else:
@@ -59,7 +65,7 @@ def set_role(
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List the users and their roles."""
     with open_workspace(db) as ws:
-        users = ws.decisions.users()
+        users = ws.users.list()
     if json:
         output.emit_json({"users": [u.to_dict() for u in users]})
         return
