@@ -27,6 +27,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from assay.display import Displayable
 from assay.errors import InputError
 
 __all__ = [
@@ -104,8 +105,8 @@ class Resolution:
         _check_aware(self.at, "resolution time")
 
 
-@dataclasses.dataclass(frozen=True)
-class Prediction:
+@dataclasses.dataclass(frozen=True, repr=False)  # repr, _repr_html_, to_pandas(): Displayable
+class Prediction(Displayable):
     """A question with a resolve-by date, its forecasts, and (later) its resolution.
 
     ``criterion`` is an optional expression in the criteria language; when the
@@ -121,6 +122,8 @@ class Prediction:
     criterion: str | None = None
     resolution: Resolution | None = None
     id: str | None = None
+
+    _display_columns = ("id", "question", "resolve_by", "resolution.outcome", "tags", "criterion")
 
     def __post_init__(self) -> None:
         question = " ".join(self.question.split())
@@ -265,9 +268,12 @@ def calibration_table(forecasts: Sequence[ScoredForecast]) -> list[Bucket]:
     return table
 
 
-@dataclasses.dataclass(frozen=True)
-class Score:
+@dataclasses.dataclass(frozen=True, repr=False)  # repr, _repr_html_, to_pandas(): Displayable
+class Score(Displayable):
     """How well a set of forecasts did: Brier, log score and calibration."""
+
+    _display_facts = ("person", "tag", "count", "brier", "log")
+    _display_rows = "calibration"
 
     count: int
     brier: float | None

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
+from assay.display import Displayable
 from assay.errors import InputError
 from assay.types import Ring
 
@@ -63,9 +64,14 @@ class RingMove:
         }
 
 
-@dataclasses.dataclass(frozen=True)
-class Technique:
-    """A technique the team tracks, where it sits on the radar and how it got there."""
+@dataclasses.dataclass(frozen=True, repr=False)  # repr, _repr_html_, to_pandas(): Displayable
+class Technique(Displayable):
+    """A technique the team tracks, where it sits on the radar and how it got there.
+
+    A list of them renders as one table with ``assay.display.table(techniques)``.
+    """
+
+    _display_columns = ("name", "ring", "area", "owner", "next_action", "due", "summary")
 
     name: str
     area: str

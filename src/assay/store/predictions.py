@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from assay.display import Displayable
 from assay.errors import InputError, NotFoundError
 from assay.pipeline.predictions import (
     Forecast,
@@ -47,8 +48,8 @@ __all__ = [
 ]
 
 
-@dataclasses.dataclass(frozen=True)
-class ScoreReport:
+@dataclasses.dataclass(frozen=True, repr=False)  # repr, _repr_html_, to_pandas(): Displayable
+class ScoreReport(Displayable):
     """Scores on ``as_of``: overall (for the filter given), per person, per tag, overdue."""
 
     as_of: dt.date
@@ -56,6 +57,10 @@ class ScoreReport:
     by_person: dict[str, Score]
     by_tag: dict[str, Score]
     overdue: tuple[Prediction, ...]
+
+    _display_facts = ("as_of",)
+    _display_rows = ("overall", "by_person", "by_tag")  # one row per scope
+    _display_columns = Score._display_facts
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -20,6 +20,7 @@ from typing import Any
 
 from assay.bench.result import BenchmarkResult
 from assay.criteria import Evaluation
+from assay.display import Displayable
 from assay.pipeline.cost import CostBenefit, CostInputs, MeasuredEffects
 from assay.pipeline.gates import CriterionReview, Decision, Recommendation, StageFacts
 from assay.pipeline.prototype import Amendment, Freeze, Prototype, Registration, Stage
@@ -75,8 +76,8 @@ class EvidenceRun:
         return data
 
 
-@dataclasses.dataclass(frozen=True)
-class GateReview:
+@dataclasses.dataclass(frozen=True, repr=False)  # repr, _repr_html_, to_pandas(): Displayable
+class GateReview(Displayable):
     """A gate's review: the recommendation and the evidence behind every criterion.
 
     Attributes:
@@ -105,6 +106,10 @@ class GateReview:
     frozen: bool
     warnings: tuple[str, ...]
     as_of: dt.date
+
+    _display_facts = ("prototype", "technique", "stage", "answer", "as_of")
+    _display_rows = "criteria"
+    _display_columns = ("kind", "criterion", "outcome", "evaluation.reason", "evaluation.trials")
 
     @property
     def stage(self) -> Stage:
