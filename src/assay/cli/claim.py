@@ -15,6 +15,7 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.cli.options import Reading
 from assay.errors import InputError
 from assay.pipeline.claims import Direction, ReproStatus
 from assay.store.claims import ClaimRecord, parse_claim_id
@@ -142,13 +143,7 @@ def parse_values(text: str, *, field: str = "--values") -> list[float]:
     return values
 
 
-def _direction(text: str) -> Direction:
-    try:
-        return Direction(text.strip().lower())
-    except ValueError:
-        raise InputError(
-            f"--direction {text!r} is not a direction; expected higher, lower or either"
-        ) from None
+_direction = Direction  # --direction is parsed as a Direction already
 
 
 @claim_app.command("add")
@@ -160,8 +155,9 @@ def add(
         str, typer.Option("--setting", help="Where it holds, e.g. 'seq len 4096, A100'.")
     ] = "",
     direction: Annotated[
-        str, typer.Option("--direction", help="Which way is better: higher, lower or either.")
-    ] = "higher",
+        Direction,
+        typer.Option("--direction", case_sensitive=False, help="Which way is better."),
+    ] = Direction.HIGHER,
     unit: Annotated[str, typer.Option("--unit", help="The value's unit, e.g. x or ms.")] = "",
     db: DbOption = None,
     by: ByOption = None,
@@ -169,7 +165,7 @@ def add(
 ) -> None:
     """Record a quantitative claim of a paper."""
     with open_workspace(db, by) as ws:
-        record = ws.research.add_claim(
+        record = ws.claims.add(
             paper, metric=metric, value=value, setting=setting, direction=_direction(direction),
             unit=unit,
         )  # fmt: skip
@@ -208,13 +204,14 @@ def link(
         str | None, typer.Option("--against", help="Compare with this method; default baseline.")
     ] = None,
     as_: Annotated[
-        str,
+        Reading,
         typer.Option(
             "--as",
+            case_sensitive=False,
             help="value, ratio (method÷against), times-smaller (against÷method: '3x faster'), "
             "reduction (1 − method÷against) or increase (method÷against − 1).",
         ),
-    ] = "value",
+    ] = Reading.VALUE,
     where: Annotated[
         list[str] | None, typer.Option("--where", help="The sweep point, e.g. n=4096.")
     ] = None,
@@ -232,9 +229,9 @@ def link(
     reading = (metric, method, against, where) != (None, None, None, None) or as_ != "value"
     from_run = None
     if reading:
-        from_run = FromRun(metric, method, against, as_.strip().lower(), _where(where or []))
+        from_run = FromRun(metric, method, against, as_.value, _where(where or []))
     with open_workspace(db, by) as ws:
-        record = ws.research.link_run(claim_id, run, numbers, from_run=from_run)
+        record = ws.claims.link_run(claim_id, run, numbers, from_run=from_run)
     _print(record, json, f"Linked run [bold]{escape(run.strip())}[/] to claim {record.id}.")
 
 
@@ -249,7 +246,7 @@ def finding(
     """Log implicit knowledge found while reproducing ('layer-norm eps must be 1e-5')."""
     claim_id = parse_claim_id(claim)
     with open_workspace(db, by) as ws:
-        record = ws.research.add_finding(claim_id, text)
+        record = ws.claims.add_finding(claim_id, text)
     _print(record, json, f"Logged a finding on claim {record.id}.")
 
 
@@ -258,7 +255,7 @@ def show(claim: ClaimArgument, db: DbOption = None, json: JsonOption = False) ->
     """Show a claim with its reproduction, gap, status, runs and findings."""
     claim_id = parse_claim_id(claim)
     with open_workspace(db) as ws:
-        record = ws.research.claim(claim_id)
+        record = ws.claims.get(claim_id)
     if json:
         output.emit_json(record.to_dict())
     else:
@@ -275,7 +272,7 @@ def list_(
 ) -> None:
     """List claims with their reproduced value, interval, gap and status."""
     with open_workspace(db) as ws:
-        records = ws.research.claims(paper)
+        records = ws.claims.list(paper)
     if json:
         output.emit_json({"claims": [r.to_dict() for r in records]})
     elif not records:

@@ -29,6 +29,7 @@ __all__ = [
     "Interleave",
     "Portfolio",
     "RadarFormat",
+    "Reading",
     "ReportFormat",
     "StatTest",
     "either",
@@ -97,6 +98,16 @@ class ArtifactKind(enum.StrEnum):
     IMPLEMENTATION = "implementation"
     DECISION_RECORD = "decision-record"
     RUNBOOK = "runbook"
+
+
+class Reading(enum.StrEnum):
+    """``claim link --as``: how a run's values are read as the claimed number."""
+
+    VALUE = "value"
+    RATIO = "ratio"
+    TIMES_SMALLER = "times-smaller"
+    REDUCTION = "reduction"
+    INCREASE = "increase"
 
 
 class Audience(enum.StrEnum):
