@@ -58,6 +58,8 @@ class View:
     rows: Sequence[Mapping[str, JSONValue]]
     columns: tuple[str, ...]
     noun: str = "rows"
+    single: bool = False
+    """The object is itself the one row: its repr is one line of its first columns."""
 
     def shown_columns(self) -> tuple[str, ...]:
         """The declared columns, or every column the rows have, in first-seen order."""
@@ -92,10 +94,10 @@ class Displayable:
         else:
             rows = [row for key in _keys(keys) for row in _rows(data.get(key))]
         noun = keys if isinstance(keys, str) else "rows"
-        return View(type(self).__name__, facts, rows, self._display_columns, noun)
+        return View(type(self).__name__, facts, rows, self._display_columns, noun, keys is None)
 
     def __repr__(self) -> str:
-        return render_repr(self._display_view(), one_row=self._display_rows is None)
+        return render_repr(self._display_view())
 
     def _repr_html_(self) -> str:
         """An HTML table for Jupyter; every value escaped."""
@@ -184,9 +186,9 @@ def all_columns(rows: Iterable[Mapping[str, Any]]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def render_repr(view: View, *, one_row: bool = False) -> str:
+def render_repr(view: View) -> str:
     """A headline and one line per row, at most :data:`REPR_LIMIT` characters."""
-    if one_row and view.rows:
+    if view.single and view.rows:
         shown = view.columns or all_columns(view.rows)
         facts = {c: cell_value(view.rows[0], c) for c in shown[: _REPR_COLUMNS + 1]}
         return _clip(f"{view.name}({_facts_text(facts)})", REPR_LIMIT)
@@ -287,7 +289,7 @@ def _facts_text(facts: Mapping[str, JSONValue], *, quote: bool = True) -> str:
         if value is None or value == "":
             continue
         if isinstance(value, str):
-            text = repr(_printable(value)) if quote else _printable(value)
+            text = repr(value) if quote else _printable(value)  # repr escapes control characters
         else:
             text = f"({_cell(value)})" if isinstance(value, dict) else _cell(value)
         parts.append(f"{key}={text}")
