@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assay.store.actors import actor
 from assay.store.decision_models import ArtifactRow
 
 __all__ = ["KINDS", "Artifact", "attach", "current", "history"]
@@ -80,7 +81,7 @@ def attach(
         filename=filename,
         content=content,
         sha256=hashlib.sha256(content.encode("utf-8")).hexdigest(),
-        by=by,
+        **actor(session, by),
         at=at,
     )
     session.add(row)

@@ -6,17 +6,17 @@ of the runs linked to it. After every change to a claim's runs the claim is
 assessed again and its automatic red flag (:func:`assay.pipeline.claims.gap_red_flag`)
 is raised, replaced or withdrawn: one automatic flag per claim at most.
 
-Runs are linked by their id as text: a run in this store (its trial values are
-read with :func:`assay.store.reproductions.values_from_run`), or a run recorded
-elsewhere, whose trial values are given. Each link keeps the values it was made
-with and a line saying where they came from.
+A link names a run in this store (a foreign key; its trial values are read with
+:func:`assay.store.reproductions.values_from_run` or given), or a run recorded
+elsewhere, which is accepted only with its trial values. A link to a run that is
+in neither place is refused. Each link keeps the values it was made with and a
+line saying where they came from.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -37,6 +37,7 @@ from assay.pipeline.claims import (
 )
 from assay.store import reading_notes
 from assay.store.research_models import ClaimRow, ClaimRunRow, FindingRow, PaperRow
+from assay.store.run_models import RunRow
 
 __all__ = [
     "ClaimRecord",
@@ -107,9 +108,9 @@ def find_row(session: Session, claim_id: int) -> ClaimRow:
 
 
 def _stored(row: ClaimRunRow) -> tuple[tuple[float, ...] | None, str]:
-    if row.trial_values is None:
+    data = row.trial_values
+    if data is None:
         return None, ""
-    data = json.loads(row.trial_values)
     if isinstance(data, list):  # the values alone
         return tuple(data), "given"
     return tuple(data["values"]), str(data.get("source", ""))
@@ -134,7 +135,7 @@ def _claim(row: ClaimRow) -> Claim:
 
 def _assessment(row: ClaimRow) -> Assessment:
     claim = _claim(row)
-    measured = [(r.run, _values(r)) for r in row.runs]
+    measured = [(r.run_id, _values(r)) for r in row.runs]
     measured = [(run, values) for run, values in measured if values]
     pooled = [v for _, values in measured for v in values or ()]
     if not measured:
@@ -149,7 +150,7 @@ def _assessment(row: ClaimRow) -> Assessment:
 
 
 def record(row: ClaimRow) -> ClaimRecord:
-    runs = tuple(LinkedRun(r.run, *_stored(r)) for r in row.runs)
+    runs = tuple(LinkedRun(r.run_id, *_stored(r)) for r in row.runs)
     return ClaimRecord(row.id, row.paper.key, row.paper.title, _assessment(row), runs)
 
 
@@ -209,20 +210,30 @@ def link_run(
 ) -> ClaimRecord:
     """Link a run to a claim (again: its values are replaced) and reassess the claim.
 
+    ``run`` is the id of a run in this store, or of a run recorded elsewhere when
+    ``values`` are given; an unknown run without values is an :class:`InputError`.
     ``source`` says where the values came from (``given``, or how a stored run
-    was read); ``values`` None links the run without values for now.
+    was read); ``values`` None links a stored run without values for now.
     """
     name = run.strip()
     if not name:
         raise InputError("no run given; expected the id of a run that reproduces the claim")
     if len(name) > 200:
         raise InputError(f"run id is {len(name)} characters; expected at most 200")
+    stored_run = session.scalar(select(RunRow).where(RunRow.run_id == name))
+    if stored_run is None and values is None:
+        raise InputError(
+            f"run {name!r} is not in this workspace (see: assay bench list); "
+            "for a run recorded elsewhere, give its trial values with --values"
+        )
     stored = None
     if values is not None:
-        stored = json.dumps({"values": list(_check_values(values)), "source": source})
-    existing = next((r for r in row.runs if r.run == name), None)
+        stored = {"values": list(_check_values(values)), "source": source}
+    existing = next((r for r in row.runs if r.run_id == name), None)
     if existing is None:
-        row.runs.append(ClaimRunRow(run=name, trial_values=stored, by=by, at=at))
+        elsewhere = None if stored_run is not None else name
+        link = ClaimRunRow(run=stored_run, elsewhere=elsewhere, trial_values=stored, by=by, at=at)
+        row.runs.append(link)
     elif stored is not None:
         existing.trial_values = stored
         existing.by, existing.at = by, at

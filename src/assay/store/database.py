@@ -9,7 +9,13 @@ lock up front (``BEGIN IMMEDIATE``) so two writers queue instead of failing.
 The schema is owned by Alembic migrations shipped in :mod:`assay.store.migrations`.
 :meth:`Database.migrate` applies them under a lock (a file lock beside a SQLite
 file, an advisory lock on PostgreSQL), so two processes opening a new workspace at
-once do not both migrate it.
+once do not both migrate it. Opening an up-to-date database costs one query: the
+stored revision is compared with :data:`assay.store.migrations.HEAD` and Alembic's
+scripts are parsed only when they differ.
+
+JSON columns are written by one serializer, by :mod:`assay.encoding`'s rules: NaN
+and infinity become null (PostgreSQL's JSONB refuses them), and non-ASCII text is
+kept as it is, so that a search with ``LIKE`` finds it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import fcntl
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,12 +35,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import inspect as schema_of
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
+from assay import encoding
 from assay.errors import DatabaseUnreachableError, SchemaTooNewError, WorkspaceError
+from assay.store.migrations import HEAD
 from assay.store.url import describe
+from assay.version import __version__
 
 __all__ = ["Database", "SchemaStatus"]
 
@@ -127,7 +137,7 @@ class Database:
         if current is not None and current not in known:
             raise SchemaTooNewError(
                 f"the database {describe(self.url)} was created by a newer assay "
-                f"(schema revision {current!r} is unknown to assay {_version()}); "
+                f"(schema revision {current!r} is unknown to assay {__version__}); "
                 "upgrade assay: pip install --upgrade assay"
             )
         pending = [
@@ -137,8 +147,25 @@ class Database:
         ]
         return SchemaStatus(current=current, head=head, pending=tuple(reversed(pending)))
 
+    def current_revision(self) -> str | None:
+        """The schema revision stored in the database (``None`` before the first
+        migration), read with one query and no migration script."""
+        with self._translate(), self.engine.connect() as conn:
+            try:
+                row = conn.execute(text("SELECT version_num FROM alembic_version")).first()
+            except (OperationalError, ProgrammingError) as exc:
+                if "alembic_version" not in str(exc.orig):
+                    raise
+                return None
+        return None if row is None else str(row[0])
+
     def migrate(self) -> SchemaStatus:
-        """Apply pending migrations under a lock; a no-op when up to date."""
+        """Apply pending migrations under a lock; a no-op when up to date.
+
+        An up-to-date database is recognised without parsing Alembic's scripts.
+        """
+        if self.current_revision() == HEAD:
+            return SchemaStatus(current=HEAD, head=HEAD, pending=())
         if self.status().up_to_date:
             return self.status()
         if self.dialect == "sqlite":
@@ -152,6 +179,8 @@ class Database:
                 config = self._alembic_config()
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
+                if self.dialect == "sqlite":
+                    _check_foreign_keys(conn)
                 conn.commit()
         return self.status()
 
@@ -196,6 +225,13 @@ class Database:
                     conn.commit()
             else:
                 with _file_lock(self.lock_path):
+                    # A migration recreates tables (Alembic's batch mode): with foreign
+                    # keys enforced, dropping the old table would cascade to its
+                    # children. SQLite's own recipe: enforcement off (before the
+                    # transaction begins), then a foreign_key_check before commit.
+                    conn.connection.dbapi_connection.execute(  # type: ignore[union-attr]
+                        "PRAGMA foreign_keys=OFF"
+                    )
                     yield conn
 
 
@@ -212,6 +248,23 @@ def _file_lock(path: Path | None) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _check_foreign_keys(conn: Connection) -> None:
+    """Refuse (roll back) a SQLite migration that left a dangling reference."""
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, rowid, parent, _ = broken[0]
+        raise WorkspaceError(
+            f"migrating the schema left {len(broken)} broken reference(s), the first from "
+            f"{table} row {rowid} to {parent}; nothing was changed. Please report this bug"
+        )
+
+
+def _json_serializer(value: Any) -> str:
+    """The store's JSON: :mod:`assay.encoding`'s rules (NaN and infinity as null,
+    which JSONB requires), with non-ASCII text kept as it is for ``LIKE`` searches."""
+    return json.dumps(encoding.to_jsonable(value), ensure_ascii=False, allow_nan=False)
+
+
 def _create_engine(url: URL) -> Engine:
     if url.drivername == "sqlite":
         if url.database and not Path(url.database).parent.is_dir():
@@ -219,14 +272,23 @@ def _create_engine(url: URL) -> Engine:
                 f"cannot open {url.database}: its directory does not exist; "
                 "create the workspace with: assay init"
             )
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        engine = create_engine(
+            url,
+            poolclass=NullPool,
+            connect_args={"timeout": 30},
+            json_serializer=_json_serializer,
+        )
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     if url.drivername.startswith("postgresql"):
         _require_psycopg()
         return create_engine(
-            url, poolclass=NullPool, connect_args={"connect_timeout": 10}, pool_pre_ping=False
+            url,
+            poolclass=NullPool,
+            connect_args={"connect_timeout": 10},
+            pool_pre_ping=False,
+            json_serializer=_json_serializer,
         )
     raise WorkspaceError(f"unsupported database driver {url.drivername!r}")
 
@@ -272,9 +334,3 @@ def _require_psycopg() -> None:
         from assay.errors import MissingDependencyError
 
         raise MissingDependencyError("psycopg", "postgres") from None
-
-
-def _version() -> str:
-    from assay import __version__
-
-    return __version__

@@ -3,13 +3,23 @@ pre-registration, amendments and evidence runs, gate decisions, the evidence beh
 radar moves, knowledge-transfer artifacts and review meetings.
 
 Structured values (criteria, facts, cost inputs, a recommendation's snapshot) are
-JSON text: they are read back whole and validated by :mod:`assay.pipeline`, never
-queried column by column.
+JSON columns (JSONB on PostgreSQL): they are read back whole and validated by
+:mod:`assay.pipeline`, never queried column by column.
+
+Who wrote a record: the writes that require a role (registering, amending and
+linking evidence to a prototype, attaching an artifact, recording a review, adding
+a user or changing a role, deciding a gate) keep their actor as a foreign key to
+``users`` when the actor is a registered user. A workspace without users lets
+anyone make them, so those tables also keep a name (column ``by``) for an actor who
+is not a user: exactly one of ``by_id`` and ``by`` is set, and the ``by`` property
+gives the name either way. Deciding a gate and changing a role always need a
+registered user: their actor is a foreign key only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -21,27 +31,69 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from assay.store import run_models as _run_models
-from assay.store.models import Base, TechniqueRow, UTCDateTime
+from assay.store.models import Base, JSONValue, TechniqueRow, UTCDateTime
 
 _CASCADE = "all, delete-orphan"
 
 
 class UserRow(Base):
+    """A registered user; who added them (a user, or for the first one any name) and
+    who last changed their role (``None``: the role they were added with)."""
+
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     key: Mapped[str] = mapped_column(String(120), unique=True)  # casefolded name
     role: Mapped[str] = mapped_column(String(20))  # viewer, contributor, approver, admin
-    by: Mapped[str] = mapped_column(String(120))
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str | None] = mapped_column("by", String(120))
+    role_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
+    # post_update: the first admin adds themselves, a row that refers to itself.
+    by_user: Mapped[UserRow | None] = relationship(
+        remote_side="UserRow.id", foreign_keys="UserRow.by_id", post_update=True
+    )
+    role_by: Mapped[UserRow | None] = relationship(
+        remote_side="UserRow.id", foreign_keys="UserRow.role_by_id", post_update=True
+    )
 
-class PrototypeRow(Base):
+    @property
+    def by(self) -> str:
+        """Who added this user."""
+        return _actor_name(self.by_user, self.by_name)
+
+
+def _actor_name(user: UserRow | None, name: str | None) -> str:
+    if user is not None:
+        return user.name
+    assert name is not None, "a record with neither an actor user nor an actor name"
+    return name
+
+
+class ActorColumns:
+    """The actor of a write that requires a role: a user, or (in a workspace without
+    users) a name."""
+
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    by_name: Mapped[str | None] = mapped_column("by", String(120))
+
+    @declared_attr
+    def by_user(cls: Any) -> Mapped[UserRow | None]:
+        return relationship(UserRow, foreign_keys=f"{cls.__name__}.by_id", lazy="joined")
+
+    @property
+    def by(self) -> str:
+        """The actor's name: the user's, or the one stored."""
+        return _actor_name(self.by_user, self.by_name)
+
+
+class PrototypeRow(ActorColumns, Base):
     __tablename__ = "prototypes"
     __table_args__ = (Index("ix_prototypes_technique", "technique_id"),)
 
@@ -49,7 +101,7 @@ class PrototypeRow(Base):
     name: Mapped[str] = mapped_column(String(120))
     key: Mapped[str] = mapped_column(String(120), unique=True)  # casefolded name
     technique_id: Mapped[int] = mapped_column(ForeignKey("techniques.id", ondelete="CASCADE"))
-    registration: Mapped[str] = mapped_column(Text)  # JSON: hypothesis, criteria, requirements
+    registration: Mapped[dict[str, Any]] = mapped_column(JSONValue)  # hypothesis, criteria...
     content_hash: Mapped[str] = mapped_column(String(64))  # of the current registration
     registered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     stage: Mapped[str] = mapped_column(String(20))
@@ -59,14 +111,13 @@ class PrototypeRow(Base):
     timebox_start: Mapped[dt.date | None] = mapped_column(Date)
     timebox_end: Mapped[dt.date | None] = mapped_column(Date)
     candidate: Mapped[str | None] = mapped_column(String(200))
-    point: Mapped[str | None] = mapped_column(Text)  # JSON {param: value}
-    evidence_files: Mapped[str] = mapped_column(Text)  # JSON [file or module]
-    facts: Mapped[str] = mapped_column(Text)  # JSON, see assay.store.prototypes.RecordedFacts
-    cost_inputs: Mapped[str | None] = mapped_column(Text)  # JSON CostInputs fields
+    point: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)  # {param: value}
+    evidence_files: Mapped[list[str]] = mapped_column(JSONValue)  # [file or module]
+    facts: Mapped[dict[str, Any]] = mapped_column(JSONValue)  # store.prototypes.RecordedFacts
+    cost_inputs: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)  # CostInputs fields
     frozen_hash: Mapped[str | None] = mapped_column(String(64))
     frozen_text: Mapped[str | None] = mapped_column(Text)
     frozen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -80,21 +131,20 @@ class PrototypeRow(Base):
     decisions: Mapped[list[DecisionRow]] = relationship(order_by="DecisionRow.id", cascade=_CASCADE)
 
 
-class AmendmentRow(Base):
+class AmendmentRow(ActorColumns, Base):
     __tablename__ = "prototype_amendments"
     __table_args__ = (Index("ix_prototype_amendments_prototype", "prototype_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id", ondelete="CASCADE"))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    by: Mapped[str] = mapped_column(String(120))
     reason: Mapped[str] = mapped_column(Text)
     old_hash: Mapped[str] = mapped_column(String(64))
     new_hash: Mapped[str] = mapped_column(String(64))
-    changes: Mapped[str] = mapped_column(Text)  # JSON ["- line", "+ line"]
+    changes: Mapped[list[str]] = mapped_column(JSONValue)  # ["- line", "+ line"]
 
 
-class PrototypeRunRow(Base):
+class PrototypeRunRow(ActorColumns, Base):
     """A run linked to a prototype as evidence."""
 
     __tablename__ = "prototype_runs"
@@ -109,7 +159,6 @@ class PrototypeRunRow(Base):
     run: Mapped[_run_models.RunRow] = relationship()
     online_ab: Mapped[bool] = mapped_column(Boolean)
     scale: Mapped[float | None] = mapped_column(Float)
-    by: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
@@ -125,14 +174,21 @@ class DecisionRow(Base):
     override: Mapped[bool] = mapped_column(Boolean)
     why: Mapped[str] = mapped_column(Text)
     conditions: Mapped[str] = mapped_column(Text)
-    advocates: Mapped[str] = mapped_column(Text)  # JSON [[who, position]]
+    advocates: Mapped[list[list[str]]] = mapped_column(JSONValue)  # [[who, position]]
     revisit_when: Mapped[str] = mapped_column(Text)
-    decided_by: Mapped[str] = mapped_column(String(120))
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     role: Mapped[str] = mapped_column(String(20))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     registration_hash: Mapped[str] = mapped_column(String(64))
-    recommendation: Mapped[str] = mapped_column(Text)  # JSON Recommendation.to_dict()
-    runs: Mapped[str] = mapped_column(Text)  # JSON [run id] the recommendation rested on
+    recommendation: Mapped[dict[str, Any]] = mapped_column(JSONValue)  # Recommendation.to_dict()
+    runs: Mapped[list[str]] = mapped_column(JSONValue)  # [run id] the recommendation rested on
+
+    by_user: Mapped[UserRow] = relationship(lazy="joined")
+
+    @property
+    def decided_by(self) -> str:
+        """The name of the approver (or admin) who decided."""
+        return self.by_user.name
 
 
 class RadarEvidenceRow(Base):
@@ -148,10 +204,10 @@ class RadarEvidenceRow(Base):
         ForeignKey("gate_decisions.id", ondelete="SET NULL")
     )
     override: Mapped[bool] = mapped_column(Boolean)
-    waived: Mapped[str] = mapped_column(Text)  # JSON [what the override waived]
+    waived: Mapped[list[str]] = mapped_column(JSONValue)  # [what the override waived]
 
 
-class ArtifactRow(Base):
+class ArtifactRow(ActorColumns, Base):
     """A knowledge-transfer document attached to a technique; the newest of a kind counts."""
 
     __tablename__ = "technique_artifacts"
@@ -163,25 +219,24 @@ class ArtifactRow(Base):
     filename: Mapped[str] = mapped_column(String(300))
     content: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
-    by: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
-class ReviewMeetingRow(Base):
+class ReviewMeetingRow(ActorColumns, Base):
     """A research review meeting and what it decided."""
 
     __tablename__ = "review_meetings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     held_on: Mapped[dt.date] = mapped_column(Date)
-    attendees: Mapped[str] = mapped_column(Text)  # JSON [name]
-    decisions: Mapped[str] = mapped_column(Text)  # JSON [text]
+    attendees: Mapped[list[str]] = mapped_column(JSONValue)  # [name]
+    decisions: Mapped[list[str]] = mapped_column(JSONValue)  # [text]
     notes: Mapped[str] = mapped_column(Text)
-    by: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
 
 __all__ = [
+    "ActorColumns",
     "AmendmentRow",
     "ArtifactRow",
     "DecisionRow",

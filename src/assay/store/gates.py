@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from assay.pipeline.gates import Answer, Decision, Role
 from assay.pipeline.prototype import Stage
+from assay.store.actors import user_row
 from assay.store.decision_models import DecisionRow, PrototypeRow, RadarEvidenceRow
 from assay.store.models import RingMoveRow
 
@@ -93,7 +93,7 @@ def _record(found: DecisionRow, prototype: PrototypeRow) -> DecisionRecord:
         at=found.at,
         override=found.override,
         conditions=found.conditions,
-        advocates=tuple((str(who), str(what)) for who, what in json.loads(found.advocates)),
+        advocates=tuple((str(who), str(what)) for who, what in found.advocates),
         revisit_when=found.revisit_when,
     )
     return DecisionRecord(
@@ -102,8 +102,8 @@ def _record(found: DecisionRow, prototype: PrototypeRow) -> DecisionRecord:
         technique=prototype.technique.name,
         decision=decision,
         registration_hash=found.registration_hash,
-        recommendation=json.loads(found.recommendation),
-        runs=tuple(json.loads(found.runs)),
+        recommendation=dict(found.recommendation),
+        runs=tuple(found.runs),
     )
 
 
@@ -116,7 +116,11 @@ def add_decision(
     recommendation: dict[str, Any],
     runs: Sequence[str],
 ) -> DecisionRecord:
-    """Store a validated decision (see :func:`assay.pipeline.gates.decide`)."""
+    """Store a validated decision (see :func:`assay.pipeline.gates.decide`).
+
+    ``decision.decided_by`` must name a registered user (any case): an
+    :class:`InputError` otherwise.
+    """
     found = DecisionRow(
         prototype_id=prototype.id,
         stage=decision.stage.value,
@@ -125,14 +129,14 @@ def add_decision(
         override=decision.override,
         why=decision.why,
         conditions=decision.conditions,
-        advocates=json.dumps([list(pair) for pair in decision.advocates]),
+        advocates=[list(pair) for pair in decision.advocates],
         revisit_when=decision.revisit_when,
-        decided_by=decision.decided_by,
+        by_user=user_row(session, decision.decided_by, "deciding a gate"),
         role=decision.role.value,
         at=decision.at,
         registration_hash=registration_hash,
-        recommendation=json.dumps(recommendation, allow_nan=False),
-        runs=json.dumps(list(runs)),
+        recommendation=dict(recommendation),
+        runs=list(runs),
     )
     session.add(found)
     session.flush()
@@ -214,7 +218,7 @@ def record_move_evidence(
             move_id=move_id,
             decision_id=decision_id,
             override=override,
-            waived=json.dumps(list(waived)),
+            waived=list(waived),
         )
     )
     session.flush()
@@ -237,7 +241,7 @@ def move_evidence(session: Session, technique_id: int) -> list[MoveEvidence]:
             why=move.why,
             decision_id=evidence.decision_id,
             override=evidence.override,
-            waived=tuple(json.loads(evidence.waived)),
+            waived=tuple(evidence.waived),
         )
         for move, evidence in rows
     ]

@@ -1,14 +1,23 @@
 """The tables, as SQLAlchemy 2 typed models. Alembic migrations own the schema;
-these models must match the newest migration (a test compares them)."""
+these models must match the newest migration (a test compares them).
+
+Structured values are :data:`JSONValue` columns: JSON on SQLite, JSONB on
+PostgreSQL, written by the engine's one serializer (see :mod:`assay.store.database`)
+and read back decoded; ``None`` is SQL NULL, never the JSON ``null``.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text, TypeDecorator
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+JSONValue = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
+"""The column type of every structured value (lists, dictionaries) in the store."""
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):

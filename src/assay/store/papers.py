@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -193,7 +192,7 @@ def _title_key(paper: Paper) -> str:
 
 
 def to_value(row: PaperRow) -> Paper:
-    authors = tuple(Author(a["family"], a.get("given", "")) for a in json.loads(row.authors))
+    authors = tuple(Author(a["family"], a.get("given", "")) for a in row.authors)
     return Paper(
         title=row.title,
         raw_title=row.raw_title,
@@ -229,7 +228,7 @@ def _fill(row: PaperRow, paper: Paper) -> None:
     row.title = paper.title
     row.raw_title = paper.raw_title
     row.title_key = _title_key(paper)
-    row.authors = json.dumps([a.to_dict() for a in paper.authors], ensure_ascii=False)
+    row.authors = [a.to_dict() for a in paper.authors]
     row.year = paper.year
     row.venue = paper.venue
     row.doi = paper.doi
@@ -286,7 +285,7 @@ def add(session: Session, paper: Paper, *, by: str, at: dt.datetime) -> Added:
         row = PaperRow(
             key=_free_key(session, paper.key or paper.arxiv_id or _made_up_key(paper)),
             source=paper.source,
-            added_by=by,
+            by=by,
             created_at=at,
             updated_at=at,
         )

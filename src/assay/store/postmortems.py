@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -91,8 +90,8 @@ def parse_action_id(text: str) -> int:
     return int(match.group(1))
 
 
-def _dump(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _dump(value: list[Any]) -> list[Any]:
+    return value
 
 
 def _action(row: PostMortemActionRow) -> ActionItem:
@@ -102,25 +101,23 @@ def _action(row: PostMortemActionRow) -> ActionItem:
 def to_value(row: PostMortemRow) -> PostMortem:
     timeline = tuple(
         TimelineEvent(dt.date.fromisoformat(e["on"]), EventKind(e["kind"]), e["text"])
-        for e in json.loads(row.timeline)
+        for e in row.timeline
     )
     chains = tuple(
         WhyChain(
             c["problem"], tuple(c["whys"]), FailurePattern(c["pattern"]) if c["pattern"] else None
         )
-        for c in json.loads(row.why_chains)
+        for c in row.why_chains
     )
     return PostMortem(
         subject=row.subject,
         timeline=timeline,
-        problems=tuple(
-            Problem(FailureCategory(p["category"]), p["text"]) for p in json.loads(row.problems)
-        ),
+        problems=tuple(Problem(FailureCategory(p["category"]), p["text"]) for p in row.problems),
         why_chains=chains,
-        lessons=tuple(json.loads(row.lessons)),
+        lessons=tuple(row.lessons),
         actions=tuple(_action(a) for a in row.actions),
-        wrong_predictions=tuple(json.loads(row.wrong_predictions)),
-        missed_red_flags=tuple(RedFlagKind(k) for k in json.loads(row.missed_red_flags)),
+        wrong_predictions=tuple(row.wrong_predictions),
+        missed_red_flags=tuple(RedFlagKind(k) for k in row.missed_red_flags),
         author=row.by,
         id=str(row.id),
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -125,7 +124,7 @@ def to_value(row: PredictionRow) -> Prediction:
         resolve_by=row.resolve_by,
         forecasts=tuple(Forecast(f.p, f.by, f.at) for f in row.forecasts),
         created_at=row.created_at,
-        tags=tuple(json.loads(row.tags)),
+        tags=tuple(row.tags),
         notes=row.notes,
         criterion=row.criterion,
         resolution=resolution,
@@ -162,7 +161,7 @@ def add(session: Session, prediction: Prediction, *, by: str) -> Prediction:
     row = PredictionRow(
         question=prediction.question,
         resolve_by=prediction.resolve_by,
-        tags=json.dumps(list(prediction.tags), ensure_ascii=False),
+        tags=list(prediction.tags),
         notes=prediction.notes,
         criterion=prediction.criterion,
         by=by,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -30,6 +29,7 @@ from assay.pipeline.prototype import (
     Strategy,
     TimeBox,
 )
+from assay.store.actors import actor, set_actor
 from assay.store.decision_models import AmendmentRow, PrototypeRow, PrototypeRunRow
 from assay.store.run_models import RunRow
 
@@ -313,12 +313,12 @@ def _link(link: PrototypeRunRow) -> EvidenceLink:
 
 def record(found: PrototypeRow) -> PrototypeRecord:
     """The stored prototype as a value."""
-    registration = registration_from_dict(json.loads(found.registration))
+    registration = registration_from_dict(found.registration)
     timebox = None
     if found.timebox_start is not None and found.timebox_end is not None:
         timebox = TimeBox(found.timebox_start, found.timebox_end)
     links = tuple(_link(link) for link in found.links)
-    files = tuple(json.loads(found.evidence_files))
+    files = tuple(found.evidence_files)
     prototype = Prototype(
         name=found.name,
         technique=found.technique.name,
@@ -338,7 +338,7 @@ def record(found: PrototypeRow) -> PrototypeRecord:
             reason=a.reason,
             old_hash=a.old_hash,
             new_hash=a.new_hash,
-            changes=tuple(json.loads(a.changes)),
+            changes=tuple(a.changes),
         )
         for a in found.amendments
     )
@@ -347,10 +347,10 @@ def record(found: PrototypeRow) -> PrototypeRecord:
         status=found.status,
         portfolio=found.portfolio,
         candidate=found.candidate,
-        point=json.loads(found.point) if found.point else None,
+        point=dict(found.point) if found.point else None,
         evidence_files=files,
-        facts=RecordedFacts.from_dict(json.loads(found.facts)),
-        cost_inputs=json.loads(found.cost_inputs) if found.cost_inputs else None,
+        facts=RecordedFacts.from_dict(found.facts),
+        cost_inputs=dict(found.cost_inputs) if found.cost_inputs else None,
         registered_at=found.registered_at,
         created_by=found.by,
         created_at=found.created_at,
@@ -418,7 +418,7 @@ def add(
         name=prototype.name,
         key=_key(prototype.name),
         technique_id=technique_id,
-        registration=json.dumps(registration_to_dict(prototype.registration)),
+        registration=registration_to_dict(prototype.registration),
         content_hash=prototype.registration.content_hash(),
         registered_at=at,
         stage=prototype.stage.value,
@@ -428,11 +428,11 @@ def add(
         timebox_start=timebox.start if timebox else None,
         timebox_end=timebox.end if timebox else None,
         candidate=candidate,
-        point=json.dumps(dict(point)) if point else None,
-        evidence_files=json.dumps(list(evidence_files)),
-        facts=json.dumps(facts.to_dict()),
-        cost_inputs=json.dumps(dict(cost_inputs)) if cost_inputs else None,
-        by=by,
+        point=dict(point) if point else None,
+        evidence_files=list(evidence_files),
+        facts=facts.to_dict(),
+        cost_inputs=dict(cost_inputs) if cost_inputs else None,
+        **actor(session, by),
         created_at=at,
         updated_at=at,
     )
@@ -442,7 +442,7 @@ def add(
 
 
 def _set_registration(found: PrototypeRow, registration: Registration) -> None:
-    found.registration = json.dumps(registration_to_dict(registration))
+    found.registration = registration_to_dict(registration)
     found.content_hash = registration.content_hash()
 
 
@@ -482,11 +482,11 @@ def add_amendment(
     found.amendments.append(
         AmendmentRow(
             at=amendment.at,
-            by=amendment.by,
+            **actor(session, amendment.by),
             reason=amendment.reason,
             old_hash=amendment.old_hash,
             new_hash=amendment.new_hash,
-            changes=json.dumps(list(amendment.changes)),
+            changes=list(amendment.changes),
         )
     )
     found.updated_at = amendment.at
@@ -522,10 +522,18 @@ def link_run(
     existing = next((link for link in found.links if link.run_pk == run.id), None)
     if existing is None:
         found.links.append(
-            PrototypeRunRow(run_pk=run.id, run=run, online_ab=online_ab, scale=scale, by=by, at=at)
+            PrototypeRunRow(
+                run_pk=run.id,
+                run=run,
+                online_ab=online_ab,
+                scale=scale,
+                at=at,
+                **actor(session, by),
+            )
         )
     else:
-        existing.online_ab, existing.scale, existing.by, existing.at = online_ab, scale, by, at
+        existing.online_ab, existing.scale, existing.at = online_ab, scale, at
+        set_actor(session, existing, by)
     found.updated_at = at
     session.flush()
     return record(found)
@@ -534,7 +542,7 @@ def link_run(
 def set_facts(session: Session, name: str, facts: RecordedFacts) -> PrototypeRecord:
     """Replace the recorded stage facts."""
     found = row(session, name)
-    found.facts = json.dumps(facts.to_dict())
+    found.facts = facts.to_dict()
     if facts.at is not None:
         found.updated_at = facts.at
     session.flush()
@@ -546,7 +554,7 @@ def set_cost_inputs(
 ) -> PrototypeRecord:
     """Replace the stored cost inputs (``None`` clears them)."""
     found = row(session, name)
-    found.cost_inputs = json.dumps(dict(inputs)) if inputs else None
+    found.cost_inputs = dict(inputs) if inputs else None
     found.updated_at = at
     session.flush()
     return record(found)
@@ -587,9 +595,9 @@ def set_details(
     if candidate is not None:
         found.candidate = candidate or None
     if point is not None:
-        found.point = json.dumps(dict(point)) if point else None
+        found.point = dict(point) if point else None
     if evidence_files is not None:
-        found.evidence_files = json.dumps(list(evidence_files))
+        found.evidence_files = list(evidence_files)
     found.updated_at = at
     session.flush()
     return record(found)

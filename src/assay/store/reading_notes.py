@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
@@ -66,7 +65,7 @@ __all__ = [
 def _pass_value(row: PassRow) -> PassNote:
     return PassNote(
         number=row.number,
-        answers=json.loads(row.answers),
+        answers=dict(row.answers),
         decision=Decision(row.decision),
         reason=row.reason,
         by=row.by,
@@ -90,7 +89,7 @@ def save_pass(session: Session, row: PaperRow, note: PassNote) -> tuple[PassNote
     row.passes.append(
         PassRow(
             number=note.number,
-            answers=json.dumps(dict(note.answers), ensure_ascii=False),
+            answers=dict(note.answers),
             decision=note.decision.value,
             reason=note.reason,
             by=note.by,
@@ -145,7 +144,7 @@ def set_note(
 
 
 def flag_value(row: RedFlagRow) -> RedFlag:
-    evidence = tuple(Evidence(e["where"], e.get("what", "")) for e in json.loads(row.evidence))
+    evidence = tuple(Evidence(e["where"], e.get("what", "")) for e in row.evidence)
     return RedFlag(
         RedFlagKind(row.kind), Severity(row.severity), evidence, row.note, origin=row.origin
     )
@@ -155,10 +154,8 @@ def flags(row: PaperRow) -> tuple[RedFlag, ...]:
     return tuple(flag_value(f) for f in row.flags)
 
 
-def _evidence_json(flag: RedFlag) -> str:
-    return json.dumps(
-        [{"where": e.where, "what": e.what} for e in flag.evidence], ensure_ascii=False
-    )
+def _evidence_json(flag: RedFlag) -> list[dict[str, str]]:
+    return [{"where": e.where, "what": e.what} for e in flag.evidence]
 
 
 def set_flag(
@@ -211,7 +208,7 @@ def remove_flag(
 def checklist(row: PaperRow) -> CodeCompleteness | None:
     if row.code_checklist is None:
         return None
-    ticks: dict[str, bool] = json.loads(row.code_checklist)
+    ticks: dict[str, bool] = row.code_checklist
     return CodeCompleteness(**{name: bool(ticks.get(name)) for name in CODE_CHECKLIST})
 
 
@@ -226,7 +223,7 @@ def set_checklist(
         )
     current = checklist(row) or CodeCompleteness()
     updated = dataclasses.replace(current, **changes)
-    row.code_checklist = json.dumps({name: getattr(updated, name) for name in CODE_CHECKLIST})
+    row.code_checklist = {name: getattr(updated, name) for name in CODE_CHECKLIST}
     row.updated_at = at
     session.flush()
     return updated
@@ -240,7 +237,7 @@ def scores(row: PaperRow) -> dict[ViabilityDimension, DimensionScore]:
     found = {}
     for s in row.viability:
         found[ViabilityDimension(s.dimension)] = DimensionScore(
-            s.score, s.notes, tuple(json.loads(s.red_flags)), tuple(json.loads(s.green_flags))
+            s.score, s.notes, tuple(s.red_flags), tuple(s.green_flags)
         )
     return {d: found[d] for d in ViabilityDimension if d in found}
 
@@ -269,8 +266,8 @@ def set_scores(
             row.viability.append(target)
         target.score = value.score
         target.notes = value.notes
-        target.red_flags = json.dumps(list(value.red_flags), ensure_ascii=False)
-        target.green_flags = json.dumps(list(value.green_flags), ensure_ascii=False)
+        target.red_flags = list(value.red_flags)
+        target.green_flags = list(value.green_flags)
         target.by, target.at = by, at
     session.flush()
     return result

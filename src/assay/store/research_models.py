@@ -1,15 +1,16 @@
 """The research record's tables (migration ``0002``), on the shared declarative ``Base``.
 
 Lists and small structures (authors, pass answers, evidence, tags, a post-mortem's
-timeline) are JSON text columns: portable across SQLite and PostgreSQL, searchable
-with ``LIKE``, and read back into :mod:`assay.pipeline` value objects by the
-repositories. Everything that is queried or updated on its own (passes, flags,
-claims, runs, forecasts, action items) has its own table.
+timeline) are JSON columns (JSONB on PostgreSQL), read back into
+:mod:`assay.pipeline` value objects by the repositories. Everything that is queried
+or updated on its own (passes, flags, claims, runs, forecasts, action items) has its
+own table.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -24,7 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assay.store.models import Base, UTCDateTime
+from assay.store import run_models as _run_models
+from assay.store.models import Base, JSONValue, UTCDateTime
 
 __all__ = [
     "AdoptionRow",
@@ -60,7 +62,7 @@ class PaperRow(Base):
     raw_title: Mapped[str] = mapped_column(Text)
     # The normalised title without spaces (assay.pipeline.papers.paper_keys).
     title_key: Mapped[str] = mapped_column(String(1000))
-    authors: Mapped[str] = mapped_column(Text)  # JSON [{family, given}]
+    authors: Mapped[list[dict[str, str]]] = mapped_column(JSONValue)  # [{family, given}]
     year: Mapped[int | None] = mapped_column(Integer)
     venue: Mapped[str] = mapped_column(Text)
     doi: Mapped[str | None] = mapped_column(String(300), unique=True)
@@ -69,8 +71,8 @@ class PaperRow(Base):
     code_url: Mapped[str | None] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(String(20))
-    code_checklist: Mapped[str | None] = mapped_column(Text)  # JSON {item: bool}
-    added_by: Mapped[str] = mapped_column(String(120))
+    code_checklist: Mapped[dict[str, bool] | None] = mapped_column(JSONValue)  # {item: bool}
+    by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -106,7 +108,7 @@ class PassRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     paper_id: Mapped[int] = _paper_fk()
     number: Mapped[int] = mapped_column(Integer)
-    answers: Mapped[str] = mapped_column(Text)  # JSON {question: answer}
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONValue)  # {question: answer}
     decision: Mapped[str] = mapped_column(String(10))
     reason: Mapped[str] = mapped_column(Text)
     by: Mapped[str] = mapped_column(String(120))
@@ -136,8 +138,8 @@ class ViabilityScoreRow(Base):
     dimension: Mapped[str] = mapped_column(String(40), primary_key=True)
     score: Mapped[int] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text)
-    red_flags: Mapped[str] = mapped_column(Text)  # JSON [text]
-    green_flags: Mapped[str] = mapped_column(Text)  # JSON [text]
+    red_flags: Mapped[list[str]] = mapped_column(JSONValue)  # [text]
+    green_flags: Mapped[list[str]] = mapped_column(JSONValue)  # [text]
     by: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 
@@ -175,23 +177,40 @@ class ClaimRow(Base):
 
 
 class ClaimRunRow(Base):
-    """A run that tries to reproduce a claim, by the run's id as text.
+    """A run that tries to reproduce a claim.
+
+    A run in this store is a foreign key (``run_pk``); a run recorded elsewhere, whose
+    trial values were given by hand, keeps its id as text in ``elsewhere``. Exactly
+    one of the two is set (the repository makes sure).
 
     ``trial_values`` holds the per-trial values of the claimed metric and where they
-    came from (JSON ``{"values": [...], "source": "..."}``): read from a stored run
-    when linked, or given for a run recorded elsewhere. The reproduction is built
-    from them.
+    came from (``{"values": [...], "source": "..."}``): read from a stored run when
+    linked, or given for a run recorded elsewhere. The reproduction is built from them.
     """
 
     __tablename__ = "claim_runs"
-    __table_args__ = (UniqueConstraint("claim_id", "run", name="uq_claim_runs_claim_run"),)
+    __table_args__ = (
+        UniqueConstraint("claim_id", "run_pk", name="uq_claim_runs_claim_run"),
+        UniqueConstraint("claim_id", "elsewhere", name="uq_claim_runs_claim_elsewhere"),
+        Index("ix_claim_runs_run", "run_pk"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
-    run: Mapped[str] = mapped_column(String(200))
-    trial_values: Mapped[str | None] = mapped_column(Text)
+    run_pk: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
+    run: Mapped[_run_models.RunRow | None] = relationship(lazy="joined")
+    elsewhere: Mapped[str | None] = mapped_column(String(200))
+    trial_values: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     by: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def run_id(self) -> str:
+        """The run's id, in this store or elsewhere."""
+        if self.run is not None:
+            return self.run.run_id
+        assert self.elsewhere is not None
+        return self.elsewhere
 
 
 class FindingRow(Base):
@@ -213,7 +232,7 @@ class RedFlagRow(Base):
     paper_id: Mapped[int] = _paper_fk()
     kind: Mapped[str] = mapped_column(String(30))
     severity: Mapped[str] = mapped_column(String(10))
-    evidence: Mapped[str] = mapped_column(Text)  # JSON [{where, what}]
+    evidence: Mapped[list[dict[str, str]]] = mapped_column(JSONValue)  # [{where, what}]
     note: Mapped[str] = mapped_column(Text)
     origin: Mapped[str] = mapped_column(String(10))
     # Set on the automatic flag a claim's reproduction gap raised; one per claim.
@@ -230,7 +249,7 @@ class PredictionRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     question: Mapped[str] = mapped_column(Text)
     resolve_by: Mapped[dt.date] = mapped_column(Date)
-    tags: Mapped[str] = mapped_column(Text)  # JSON [tag]
+    tags: Mapped[list[str]] = mapped_column(JSONValue)  # [tag]
     notes: Mapped[str] = mapped_column(Text)
     criterion: Mapped[str | None] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(10))
@@ -261,12 +280,12 @@ class PostMortemRow(Base):
     technique_id: Mapped[int | None] = mapped_column(
         ForeignKey("techniques.id", ondelete="SET NULL")
     )
-    timeline: Mapped[str] = mapped_column(Text)  # JSON [{on, kind, text}]
-    problems: Mapped[str] = mapped_column(Text)  # JSON [{category, text}]
-    why_chains: Mapped[str] = mapped_column(Text)  # JSON [{problem, whys, pattern}]
-    lessons: Mapped[str] = mapped_column(Text)  # JSON [text]
-    wrong_predictions: Mapped[str] = mapped_column(Text)  # JSON [prediction id]
-    missed_red_flags: Mapped[str] = mapped_column(Text)  # JSON [kind]
+    timeline: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue)  # [{on, kind, text}]
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue)  # [{category, text}]
+    why_chains: Mapped[list[dict[str, Any]]] = mapped_column(JSONValue)  # [{problem, whys, ...}]
+    lessons: Mapped[list[str]] = mapped_column(JSONValue)  # [text]
+    wrong_predictions: Mapped[list[str]] = mapped_column(JSONValue)  # [prediction id]
+    missed_red_flags: Mapped[list[str]] = mapped_column(JSONValue)  # [kind]
     by: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

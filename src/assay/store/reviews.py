@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assay.store.actors import actor
 from assay.store.decision_models import ReviewMeetingRow
 
 __all__ = ["ReviewMeeting", "add", "all_meetings", "latest"]
@@ -45,8 +45,8 @@ def _value(row: ReviewMeetingRow) -> ReviewMeeting:
     return ReviewMeeting(
         row.id,
         row.held_on,
-        tuple(json.loads(row.attendees)),
-        tuple(json.loads(row.decisions)),
+        tuple(row.attendees),
+        tuple(row.decisions),
         row.notes,
         row.by,
         row.at,
@@ -66,10 +66,10 @@ def add(
     """Record a meeting."""
     row = ReviewMeetingRow(
         held_on=held_on,
-        attendees=json.dumps(list(attendees)),
-        decisions=json.dumps(list(decisions)),
+        attendees=list(attendees),
+        decisions=list(decisions),
         notes=notes,
-        by=by,
+        **actor(session, by),
         at=at,
     )
     session.add(row)

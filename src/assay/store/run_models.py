@@ -4,11 +4,11 @@ trial and metric with summary columns beside it for queries."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     Float,
     ForeignKey,
-    Index,
     Integer,
     LargeBinary,
     String,
@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from assay.store.models import Base, UTCDateTime
+from assay.store.models import Base, JSONValue, UTCDateTime
 
 
 class RunRow(Base):
@@ -29,8 +29,8 @@ class RunRow(Base):
     source: Mapped[str] = mapped_column(Text)  # the benchmark file, or the imported file
     kind: Mapped[str] = mapped_column(String(40))  # bench, pyperf, pytest-benchmark
     state: Mapped[str] = mapped_column(String(20))  # running, finished
-    header: Mapped[str] = mapped_column(Text)  # RunHeader.to_dict() as JSON
-    result: Mapped[str | None] = mapped_column(Text)  # BenchmarkResult.to_dict() as JSON
+    header: Mapped[dict[str, Any]] = mapped_column(JSONValue)  # RunHeader.to_dict()
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)  # BenchmarkResult.to_dict()
     planned: Mapped[int | None] = mapped_column(Integer)
     host: Mapped[str] = mapped_column(String(200))
     pid: Mapped[int | None] = mapped_column(Integer)
@@ -48,8 +48,8 @@ class TrialRow(Base):
     __tablename__ = "trials"
     __table_args__ = (
         # The guarantee behind resume: a (method, sweep point, seed) is stored once per run.
+        # It also serves every lookup of a run's trials (run_pk is its leading column).
         UniqueConstraint("run_pk", "method", "params_key", "seed", name="uq_trial_key"),
-        Index("ix_trials_run", "run_pk"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -63,7 +63,7 @@ class TrialRow(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     wall_time: Mapped[float] = mapped_column(Float)
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
-    record: Mapped[str] = mapped_column(Text)  # TrialResult.to_dict(samples=False) as JSON
+    record: Mapped[dict[str, Any]] = mapped_column(JSONValue)  # TrialResult.to_dict(samples=False)
 
     run: Mapped[RunRow] = relationship(back_populates="trials")
     samples: Mapped[list[SampleRow]] = relationship(
@@ -74,8 +74,8 @@ class TrialRow(Base):
 class SampleRow(Base):
     __tablename__ = "samples"
     __table_args__ = (
+        # Also the index of a trial's samples (trial_pk is its leading column).
         UniqueConstraint("trial_pk", "metric", name="uq_sample_metric"),
-        Index("ix_samples_trial", "trial_pk"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

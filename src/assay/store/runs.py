@@ -109,8 +109,10 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _json(data: Any) -> str:
-    return encoding.dumps(data)
+def _json(data: Any) -> Any:
+    """``data`` as plain JSON values by :mod:`assay.encoding`'s rules: NaN and
+    infinity become None (JSONB refuses them; a trial value null reads back as NaN)."""
+    return encoding.to_jsonable(data)
 
 
 def _row(session: Session, run_id: str) -> RunRow:
@@ -154,8 +156,8 @@ def _info(session: Session, row: RunRow) -> RunInfo:
         by=row.by,
         created_at=row.created_at,
         finished_at=row.finished_at,
-        header=json.loads(row.header),
-        result=json.loads(row.result) if row.result else None,
+        header=dict(row.header),
+        result=dict(row.result) if row.result else None,
     )
 
 
@@ -181,7 +183,7 @@ def load_trials(session: Session, run_id: str) -> list[TrialResult]:
     )
     out = []
     for trial in trials:
-        data = json.loads(trial.record)
+        data = dict(trial.record)
         data["samples"] = {}
         result = TrialResult.from_dict(data)
         samples = {s.metric: decode_samples(s.data, s.encoding) for s in trial.samples}
@@ -288,7 +290,7 @@ def finish_run(session: Session, run_id: str, result: dict[str, Any], at: dt.dat
 def claim_run(session: Session, run_id: str, header: RunHeader) -> None:
     """Mark a stored run as running in this process, checking it is the same plan."""
     row = _row(session, run_id)
-    stored = json.loads(row.header)
+    stored = row.header
     seed = stored.get("options", {}).get("plan_seed")
     if seed != header.options.get("plan_seed"):
         raise InputError(

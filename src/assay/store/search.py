@@ -15,12 +15,11 @@ everything else.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Text, cast, or_, select
 from sqlalchemy.orm import Session
 
 from assay.errors import InputError
@@ -225,7 +224,7 @@ def _text(row: Any, name: str, is_json: bool) -> str:
     if value is None:
         return ""
     if is_json:
-        return " · ".join(s for s in _strings(json.loads(value)) if s)
+        return " · ".join(s for s in _strings(value) if s)
     return str(value)
 
 
@@ -244,7 +243,12 @@ def search(session: Session, text: str, *, limit: int | None = None) -> list[Hit
     pattern = re.compile(re.escape(query), re.IGNORECASE)
     hits: list[Hit] = []
     for source in _SOURCES:
-        columns = [getattr(source.model, name) for name in source.fields]
+        columns = [
+            cast(getattr(source.model, name), Text)
+            if name in source.json_fields
+            else getattr(source.model, name)
+            for name in source.fields
+        ]
         condition = or_(*(c.ilike(like(query), escape="\\") for c in columns))
         order = list(source.model.__table__.primary_key)
         rows = session.scalars(select(source.model).where(condition).order_by(*order)).all()

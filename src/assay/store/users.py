@@ -1,7 +1,9 @@
 """Users and their roles: who may contribute, decide gates and administer.
 
 Roles are :class:`assay.pipeline.gates.Role` (viewer < contributor < approver <
-admin). Names are unique regardless of case.
+admin). Names are unique regardless of case. Who added a user is a user (adding
+needs the admin role) except for the first one, whom anyone may add; who last
+changed a role is always a user.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from assay.errors import DuplicateError, NotFoundError
 from assay.pipeline.gates import Role
+from assay.store.actors import actor, user_row
 from assay.store.decision_models import UserRow
 
 __all__ = ["User", "add", "all_users", "count", "find", "set_role"]
@@ -69,20 +72,33 @@ def add(session: Session, name: str, role: Role, *, by: str, at: dt.datetime) ->
             f"assay user set-role {name} ROLE"
         )
     row = UserRow(
-        name=name, key=name.casefold(), role=role.value, by=by, created_at=at, updated_at=at
+        name=name,
+        key=name.casefold(),
+        role=role.value,
+        created_at=at,
+        updated_at=at,
+        **actor(session, by),
     )
     session.add(row)
     session.flush()
+    if row.by_user is None and row.key == by.strip().casefold():
+        row.by_user, row.by_name = row, None  # the first admin, who added themselves
+        session.flush()
     return _value(row)
 
 
-def set_role(session: Session, name: str, role: Role, *, at: dt.datetime) -> User:
-    """Change a user's role."""
+def set_role(
+    session: Session, name: str, role: Role, *, at: dt.datetime, by: str | None = None
+) -> User:
+    """Change a user's role; ``by``, when given, must be a registered user (the
+    workspace checks they are an admin) and is kept as the one who changed it."""
     row = session.scalar(select(UserRow).where(UserRow.key == name.strip().casefold()))
     if row is None:
         raise NotFoundError(
             f"unknown user {name!r}; add them with: assay user add {name} --role ROLE"
         )
+    if by is not None:
+        row.role_by = user_row(session, by, "changing a role")
     row.role = role.value
     row.updated_at = at
     session.flush()

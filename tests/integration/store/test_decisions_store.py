@@ -33,7 +33,7 @@ SAMPLE_SHAPE = np.array([0.9, 1.0, 1.0, 1.1, 1.5])
 @pytest.fixture
 def ws(database_url: str, tmp_path: Path) -> Iterator[Workspace]:
     workspace = Workspace.open(tmp_path, url=database_url, user="priya")
-    workspace.add_technique("Tiling", area="inference", at=T0 - 10 * DAY)
+    workspace.radar.add("Tiling", area="inference", at=T0 - 10 * DAY)
     yield workspace
     workspace.close()
 
@@ -127,7 +127,7 @@ def register(
         },
         today=at.date(),
     )
-    return ws.decisions.new_prototype(prototype, at=at, **extra)
+    return ws.prototypes.new(prototype, at=at, **extra)
 
 
 def count(ws: Workspace, table: Any) -> int:
@@ -137,10 +137,10 @@ def count(ws: Workspace, table: Any) -> int:
 
 def team(ws: Workspace) -> None:
     ws.user = "priya"
-    ws.decisions.add_user("priya", "admin")
-    ws.decisions.add_user("sam", "approver")
-    ws.decisions.add_user("marco", "contributor")
-    ws.decisions.add_user("vera", "viewer")
+    ws.users.add("priya", "admin")
+    ws.users.add("sam", "approver")
+    ws.users.add("marco", "contributor")
+    ws.users.add("vera", "viewer")
 
 
 # -- schema and users ----------------------------------------------------------------------
@@ -177,27 +177,27 @@ def test_migration_0004_matches_the_models(ws: Workspace) -> None:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     engine.dispose()
     assert [d for d in diffs if _table_of(d) in mine] == []
-    assert ws.schema_status().current == "0004"
+    assert ws.schema_status().up_to_date
 
 
 def test_the_first_user_is_an_admin_who_then_adds_the_others(ws: Workspace) -> None:
     with pytest.raises(InputError, match="first user must be an admin"):
-        ws.decisions.add_user("priya", "approver")
+        ws.users.add("priya", "approver")
     assert count(ws, UserRow) == 0
     team(ws)
     ws.user = "sam"
     with pytest.raises(PermissionDeniedError, match="adding a user needs the admin role"):
-        ws.decisions.add_user("zoe", "viewer")
+        ws.users.add("zoe", "viewer")
     ws.user = "priya"
     with pytest.raises(DuplicateError):
-        ws.decisions.add_user("SAM", "viewer")
-    assert [(u.name, u.role.value) for u in ws.decisions.users()] == [
+        ws.users.add("SAM", "viewer")
+    assert [(u.name, u.role.value) for u in ws.users.list()] == [
         ("marco", "contributor"),
         ("priya", "admin"),
         ("sam", "approver"),
         ("vera", "viewer"),
     ]
-    assert ws.decisions.set_role("vera", "contributor").role.value == "contributor"
+    assert ws.users.set_role("vera", "contributor").role.value == "contributor"
 
 
 # -- prototypes, pre-registration, amendments -----------------------------------------------
@@ -205,7 +205,7 @@ def test_the_first_user_is_an_admin_who_then_adds_the_others(ws: Workspace) -> N
 
 def test_a_prototype_round_trips_and_names_are_unique(ws: Workspace) -> None:
     record = register(ws, portfolio="core", candidate="cand", point={"n": 64})
-    again = ws.decisions.prototype("TILING-P1")
+    again = ws.prototypes.get("TILING-P1")
     assert again == record
     assert again.technique == "Tiling"
     assert again.stage is Stage.DISCOVERY and again.status == "active"
@@ -220,21 +220,21 @@ def test_a_prototype_round_trips_and_names_are_unique(ws: Workspace) -> None:
         {"name": "x", "technique": "nope", "hypothesis": "h"}, today=T0.date()
     )
     with pytest.raises(NotFoundError, match="unknown technique"):
-        ws.decisions.new_prototype(stray)
+        ws.prototypes.new(stray)
     with pytest.raises(InputError, match="unknown portfolio"):
         register(ws, "other", portfolio="moonshot")
     assert count(ws, PrototypeRow) == 1
-    assert [r.name for r in ws.decisions.prototypes()] == ["tiling-p1"]
+    assert [r.name for r in ws.prototypes.list()] == ["tiling-p1"]
 
 
 def test_a_run_that_began_before_the_criteria_cannot_judge_them(ws: Workspace) -> None:
     early = store_run(ws, at=T0 - DAY)
     register(ws)
     with pytest.raises(InputError, match="before the criteria of tiling-p1 were registered"):
-        ws.decisions.link_run("tiling-p1", early)
-    record = ws.decisions.prototype("tiling-p1")
+        ws.prototypes.link_run("tiling-p1", early)
+    record = ws.prototypes.get("tiling-p1")
     assert record.links == () and record.freeze is None
-    review = ws.decisions.review("tiling-p1", today=T0.date())
+    review = ws.prototypes.review("tiling-p1", today=T0.date())
     assert review.runs == () and review.recommendation.answer is Answer.NOT_YET
 
 
@@ -242,20 +242,20 @@ def test_the_first_judging_run_freezes_the_criteria_and_later_changes_are_amendm
     ws: Workspace,
 ) -> None:
     register(ws)
-    edited, amendment = ws.decisions.amend(
+    edited, amendment = ws.prototypes.amend(
         "tiling-p1", success=["effect(latency) <= -25%"], at=T0 + DAY
     )
     assert amendment is None and edited.registered_at == T0 + DAY and edited.amendments == ()
     run = store_run(ws, at=T0 + 2 * DAY)
-    linked = ws.decisions.link_run("tiling-p1", run)
+    linked = ws.prototypes.link_run("tiling-p1", run)
     assert linked.freeze is not None
     assert linked.freeze.at == T0 + 2 * DAY
     assert linked.freeze.content_hash == edited.registration.content_hash()
     with pytest.raises(InputError, match="needs a reason"):
-        ws.decisions.amend("tiling-p1", success=["effect(latency) <= -10%"])
-    assert ws.decisions.prototype("tiling-p1").amendments == ()
+        ws.prototypes.amend("tiling-p1", success=["effect(latency) <= -10%"])
+    assert ws.prototypes.get("tiling-p1").amendments == ()
     ws.user = "marco"
-    record, amendment = ws.decisions.amend(
+    record, amendment = ws.prototypes.amend(
         "tiling-p1",
         success=["effect(latency) <= -10%"],
         why="-25% was a typo for the paper's -10%",
@@ -270,7 +270,7 @@ def test_the_first_judging_run_freezes_the_criteria_and_later_changes_are_amendm
     )
     assert record.freeze == linked.freeze  # the freeze itself never moves
     assert record.amendments == (amendment,)
-    review = ws.decisions.review("tiling-p1", today=T0.date())
+    review = ws.prototypes.review("tiling-p1", today=T0.date())
     assert any("amended" in w and run in w for w in review.warnings)
 
 
@@ -280,11 +280,11 @@ def test_runs_of_a_declared_benchmark_file_count_from_the_registration_on(
     bench = tmp_path / "tiling.py"
     store_run(ws, at=T0 - DAY, source=str(bench))
     register(ws, evidence=[str(bench)])
-    assert ws.decisions.prototype("tiling-p1").freeze is None
+    assert ws.prototypes.get("tiling-p1").freeze is None
     later = store_run(ws, at=T0 + DAY, source=str(bench))
-    record = ws.decisions.prototype("tiling-p1")
+    record = ws.prototypes.get("tiling-p1")
     assert record.freeze is not None and record.freeze.at == T0 + DAY
-    assert ws.decisions.review("tiling-p1", today=T0.date()).runs == (later,)
+    assert ws.prototypes.review("tiling-p1", today=T0.date()).runs == (later,)
 
 
 # -- evidence and gates ---------------------------------------------------------------------
@@ -298,8 +298,8 @@ def test_the_review_evaluates_every_criterion_against_the_runs(ws: Workspace) ->
     )
     accuracy = {"base": [0.80, 0.81, 0.80, 0.82, 0.81], "cand": [0.80, 0.81, 0.80, 0.82, 0.81]}
     run = store_run(ws, at=T0 + DAY, accuracy=accuracy)
-    ws.decisions.link_run("tiling-p1", run)
-    review = ws.decisions.review("tiling-p1", today=T0.date() + DAY)
+    ws.prototypes.link_run("tiling-p1", run)
+    review = ws.prototypes.review("tiling-p1", today=T0.date() + DAY)
     assert review.recommendation.answer is Answer.YES
     outcomes = {r.criterion.canonical: r.outcome.value for r in review.criteria}
     assert outcomes == {
@@ -318,10 +318,10 @@ def test_the_review_evaluates_every_criterion_against_the_runs(ws: Workspace) ->
 
 def test_a_kill_criterion_that_fails_makes_it_no_and_gate_check_names_it(ws: Workspace) -> None:
     register(ws, kill=["candidate.latency.p99 < 50ms"])
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
-    review = ws.decisions.review("tiling-p1", today=T0.date() + DAY)
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
+    review = ws.prototypes.review("tiling-p1", today=T0.date() + DAY)
     assert review.recommendation.answer is Answer.NO
-    (check,) = ws.decisions.check(today=T0.date() + DAY)
+    (check,) = ws.prototypes.check(today=T0.date() + DAY)
     assert [r.criterion.canonical for r in check.fired] == ["candidate.latency.p99 < 50ms"]
 
 
@@ -329,7 +329,7 @@ def test_only_an_approver_decides_and_a_refusal_leaves_no_trace(ws: Workspace) -
     team(ws)
     ws.user = "marco"
     register(ws)
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
     for user, message in (
         ("vera", "needs the approver role .* vera has the viewer role"),
         ("marco", "needs the approver role .* marco has the contributor role"),
@@ -337,14 +337,14 @@ def test_only_an_approver_decides_and_a_refusal_leaves_no_trace(ws: Workspace) -
     ):
         ws.user = user
         with pytest.raises(PermissionDeniedError, match=message):
-            ws.decisions.decide("tiling-p1", "yes", why="looks good")
+            ws.prototypes.decide("tiling-p1", "yes", why="looks good")
     ws.user = "sam"
     with pytest.raises(InputError, match="goes against it and needs an override"):
-        ws.decisions.decide("tiling-p1", "no", why="I do not trust it", today=T0.date())
+        ws.prototypes.decide("tiling-p1", "no", why="I do not trust it", today=T0.date())
     assert count(ws, DecisionRow) == 0
-    assert ws.decisions.prototype("tiling-p1").stage is Stage.DISCOVERY
+    assert ws.prototypes.get("tiling-p1").stage is Stage.DISCOVERY
 
-    decided = ws.decisions.decide(
+    decided = ws.prototypes.decide(
         "tiling-p1",
         "no",
         why="I do not trust one run",
@@ -356,11 +356,11 @@ def test_only_an_approver_decides_and_a_refusal_leaves_no_trace(ws: Workspace) -
     assert decided.decision.override and decided.decision.recommended is Answer.YES
     assert decided.decision.role.value == "approver"
     assert decided.recommendation["answer"] == "yes"
-    after = ws.decisions.prototype("tiling-p1")
+    after = ws.prototypes.get("tiling-p1")
     assert after.status == "stopped"
     with pytest.raises(InputError, match="no open gate"):
-        ws.decisions.decide("tiling-p1", "yes", why="again")
-    (stored,) = ws.decisions.decisions("tiling-p1")
+        ws.prototypes.decide("tiling-p1", "yes", why="again")
+    (stored,) = ws.prototypes.decisions("tiling-p1")
     assert stored.decision.override and stored.decision.advocates == (
         ("marco", "yes"),
         ("priya", "no"),
@@ -370,19 +370,19 @@ def test_only_an_approver_decides_and_a_refusal_leaves_no_trace(ws: Workspace) -
 def test_a_yes_moves_the_prototype_to_the_next_stage(ws: Workspace) -> None:
     team(ws)
     register(ws)
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
     ws.user = "sam"
-    ws.decisions.decide("tiling-p1", "yes", why="all criteria pass", today=T0.date())
-    record = ws.decisions.prototype("tiling-p1")
+    ws.prototypes.decide("tiling-p1", "yes", why="all criteria pass", today=T0.date())
+    record = ws.prototypes.get("tiling-p1")
     assert record.stage is Stage.VALIDATION and record.status == "active"
-    review = ws.decisions.review("tiling-p1", today=T0.date())
+    review = ws.prototypes.review("tiling-p1", today=T0.date())
     assert review.recommendation.answer is Answer.NOT_YET
     assert {c.name for c in review.recommendation.checks if not c.passed} == {
         "tested at the largest declared scale",
         "production-representative data",
         "strongest available baseline",
     }
-    ws.decisions.set_facts(
+    ws.prototypes.set_facts(
         "tiling-p1",
         declared_scale=64,
         scale_param="n",
@@ -390,15 +390,15 @@ def test_a_yes_moves_the_prototype_to_the_next_stage(ws: Workspace) -> None:
         baseline_strongest=True,
         baseline_justification="the fused kernel we serve with",
     )
-    assert ws.decisions.review("tiling-p1", today=T0.date()).recommendation.answer is Answer.YES
+    assert ws.prototypes.review("tiling-p1", today=T0.date()).recommendation.answer is Answer.YES
     with pytest.raises(InputError, match="needs a justification"):
-        ws.decisions.set_facts("tiling-p1", baseline_strongest=True, baseline_justification=" ")
+        ws.prototypes.set_facts("tiling-p1", baseline_strongest=True, baseline_justification=" ")
 
 
 def test_an_imported_run_counts_as_the_online_ab_comparison(ws: Workspace) -> None:
     register(ws, at=T0)
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY, kind="pyperf"))
-    facts = ws.decisions.review("tiling-p1", today=T0.date()).facts
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY, kind="pyperf"))
+    facts = ws.prototypes.review("tiling-p1", today=T0.date()).facts
     assert facts.online_ab
 
 
@@ -408,14 +408,14 @@ def test_an_imported_run_counts_as_the_online_ab_comparison(ws: Workspace) -> No
 def test_trial_and_adopt_need_a_yes_gate_or_a_recorded_override(ws: Workspace) -> None:
     moves = count(ws, RingMoveRow)
     with pytest.raises(InputError, match="needs a YES gate decision"):
-        ws.move("tiling", Ring.TRIAL)
+        ws.radar.move("tiling", Ring.TRIAL)
     with pytest.raises(InputError, match="an override needs --why"):
-        ws.move("tiling", Ring.TRIAL, override=True)
-    assert ws.technique("tiling").ring is Ring.ASSESS and count(ws, RingMoveRow) == moves
-    ws.move("tiling", Ring.TRIAL, override=True, why="the vendor already ships it")
-    ws.move("tiling", Ring.ASSESS, why="back to assessing")  # a demotion needs nothing
+        ws.radar.move("tiling", Ring.TRIAL, override=True)
+    assert ws.radar.get("tiling").ring is Ring.ASSESS and count(ws, RingMoveRow) == moves
+    ws.radar.move("tiling", Ring.TRIAL, override=True, why="the vendor already ships it")
+    ws.radar.move("tiling", Ring.ASSESS, why="back to assessing")  # a demotion needs nothing
     with pytest.raises(InputError, match="missing: implementation, decision-record, runbook"):
-        ws.move("tiling", Ring.ADOPT, override=True, why="just do it")
+        ws.radar.move("tiling", Ring.ADOPT, override=True, why="just do it")
     from assay.store import gates as gate_rows
     from assay.workspace.judging import technique_row
 
@@ -428,21 +428,21 @@ def test_trial_and_adopt_need_a_yes_gate_or_a_recorded_override(ws: Workspace) -
 def test_a_yes_gate_and_the_three_artifacts_allow_adopt(ws: Workspace, tmp_path: Path) -> None:
     team(ws)
     register(ws)
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
     ws.user = "sam"
-    decided = ws.decisions.decide("tiling-p1", "yes", why="criteria pass", today=T0.date())
-    moved = ws.move("tiling", Ring.TRIAL)
+    decided = ws.prototypes.decide("tiling-p1", "yes", why="criteria pass", today=T0.date())
+    moved = ws.radar.move("tiling", Ring.TRIAL)
     assert "YES at the discovery gate of tiling-p1" in moved.why
     doc = tmp_path / "runbook.md"
     doc.write_text("# Runbook\n\nroll back with the flag\n", encoding="utf-8")
     for kind in ("implementation", "decision-record"):
-        ws.decisions.attach_text("tiling", kind, f"{kind}.md", f"# {kind}\n")
+        ws.radar.attach_text("tiling", kind, f"{kind}.md", f"# {kind}\n")
     with pytest.raises(InputError, match="missing: runbook"):
-        ws.move("tiling", Ring.ADOPT)
-    artifact = ws.decisions.attach("tiling", "runbook", doc)
+        ws.radar.move("tiling", Ring.ADOPT)
+    artifact = ws.radar.attach("tiling", "runbook", doc)
     assert artifact.filename == "runbook.md" and artifact.by == "sam"
-    ws.move("tiling", Ring.ADOPT)
-    assert ws.technique("tiling").ring is Ring.ADOPT
+    ws.radar.move("tiling", Ring.ADOPT)
+    assert ws.radar.get("tiling").ring is Ring.ADOPT
     from assay.store import gates as gate_rows
     from assay.workspace.judging import technique_row
 
@@ -456,46 +456,46 @@ def test_an_override_needs_an_approver_once_users_exist(ws: Workspace) -> None:
     team(ws)
     ws.user = "marco"
     with pytest.raises(PermissionDeniedError, match="overriding the evidence rule"):
-        ws.move("tiling", Ring.TRIAL, override=True, why="trust me")
-    assert ws.technique("tiling").ring is Ring.ASSESS
+        ws.radar.move("tiling", Ring.TRIAL, override=True, why="trust me")
+    assert ws.radar.get("tiling").ring is Ring.ASSESS
 
 
 def test_artifacts_are_checked_before_anything_is_stored(ws: Workspace, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown artifact kind"):
-        ws.decisions.attach_text("tiling", "poster", "p.md", "x")
+        ws.radar.attach_text("tiling", "poster", "p.md", "x")
     with pytest.raises(InputError, match="cannot read"):
-        ws.decisions.attach("tiling", "runbook", tmp_path / "missing.md")
+        ws.radar.attach("tiling", "runbook", tmp_path / "missing.md")
     binary = tmp_path / "blob.md"
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(InputError, match="not UTF-8"):
-        ws.decisions.attach("tiling", "runbook", binary)
-    assert ws.decisions.artifacts("tiling") == {}
+        ws.radar.attach("tiling", "runbook", binary)
+    assert ws.radar.artifacts("tiling") == {}
 
 
 def test_stale_blips_old_evidence_no_evidence_and_a_contradicting_run(ws: Workspace) -> None:
     team(ws)
     register(ws)
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
     ws.user = "sam"
-    ws.decisions.decide("tiling-p1", "yes", why="criteria pass", at=T0 + 2 * DAY, today=T0.date())
-    ws.move("tiling", Ring.TRIAL, at=T0 + 2 * DAY)
-    assert ws.decisions.stale_techniques(today=T0.date() + 3 * DAY) == []
-    (old,) = ws.decisions.stale_techniques(today=T0.date() + 400 * DAY)
+    ws.prototypes.decide("tiling-p1", "yes", why="criteria pass", at=T0 + 2 * DAY, today=T0.date())
+    ws.radar.move("tiling", Ring.TRIAL, at=T0 + 2 * DAY)
+    assert ws.radar.stale(today=T0.date() + 3 * DAY) == []
+    (old,) = ws.radar.stale(today=T0.date() + 400 * DAY)
     assert old.technique == "Tiling" and "newest evidence is 399 days old" in old.reasons[0]
 
     ws.user = "priya"
-    ws.add_technique("Quantisation", area="inference", at=T0 - 300 * DAY)
-    ws.move(
+    ws.radar.add("Quantisation", area="inference", at=T0 - 300 * DAY)
+    ws.radar.move(
         "Quantisation", Ring.TRIAL, override=True, why="shipped before assay", at=T0 - 250 * DAY
     )
-    ws.add_technique("Pruning", area="training", ring=Ring.HOLD, why="no gain", at=T0 - 300 * DAY)
-    stale = {s.technique: s for s in ws.decisions.stale_techniques(today=T0.date())}
+    ws.radar.add("Pruning", area="training", ring=Ring.HOLD, why="no gain", at=T0 - 300 * DAY)
+    stale = {s.technique: s for s in ws.radar.stale(today=T0.date())}
     assert set(stale) == {"Quantisation"}
     assert "no evidence on record" in stale["Quantisation"].reasons[0]
 
     ws.user = "marco"
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + 5 * DAY, cand=(0.1,) * 5))
-    stale = {s.technique: s for s in ws.decisions.stale_techniques(today=T0.date() + 6 * DAY)}
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + 5 * DAY, cand=(0.1,) * 5))
+    stale = {s.technique: s for s in ws.radar.stale(today=T0.date() + 6 * DAY)}
     contradicted = stale["Tiling"]
     assert "contradict it: effect(latency) <= -20% now FAIL" in contradicted.reasons[0]
 
@@ -505,8 +505,8 @@ def test_stale_blips_old_evidence_no_evidence_and_a_contradicting_run(ws: Worksp
 
 def test_cost_benefit_matches_the_hand_calculation(ws: Workspace) -> None:
     register(ws, cost_inputs={"engineer_weeks": 6, "cost_per_engineer_week": 4000})
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY))  # time per call -30%, exactly
-    report = ws.decisions.cost(
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY))  # time per call -30%, exactly
+    report = ws.prototypes.cost(
         "tiling-p1",
         {
             "infrastructure_one_off": 6000,
@@ -529,16 +529,16 @@ def test_cost_benefit_matches_the_hand_calculation(ws: Workspace) -> None:
     assert report.sources["engineer_weeks"] == "prototype"
     assert report.sources["seconds_per_request"] == "flag"
     assert report.sources["effect time_per_request"].startswith("run ")
-    assert ws.decisions.prototype("tiling-p1").cost_inputs == {
+    assert ws.prototypes.get("tiling-p1").cost_inputs == {
         "engineer_weeks": 6,
         "cost_per_engineer_week": 4000,
     }
     register(ws, "bare")
     with pytest.raises(InputError, match="needs cost_per_engineer_week"):
-        ws.decisions.cost("bare", {"engineer_weeks": 1})
+        ws.prototypes.cost("bare", {"engineer_weeks": 1})
     with pytest.raises(InputError, match="must be a number, at least 0"):
-        ws.decisions.cost("tiling-p1", {"memory_gib": -1}, save=True)
-    assert ws.decisions.prototype("tiling-p1").cost_inputs == {
+        ws.prototypes.cost("tiling-p1", {"memory_gib": -1}, save=True)
+    assert ws.prototypes.get("tiling-p1").cost_inputs == {
         "engineer_weeks": 6,
         "cost_per_engineer_week": 4000,
     }
@@ -549,11 +549,11 @@ def test_the_study_gathers_what_a_report_needs(ws: Workspace) -> None:
     register(ws, cost_inputs={"engineer_weeks": 2, "cost_per_engineer_week": 4000})
     first = store_run(ws, at=T0 + DAY)
     second = store_run(ws, at=T0 + 2 * DAY)
-    ws.decisions.link_run("tiling-p1", first)
-    ws.decisions.link_run("tiling-p1", second)
+    ws.prototypes.link_run("tiling-p1", first)
+    ws.prototypes.link_run("tiling-p1", second)
     ws.user = "sam"
-    ws.decisions.decide("tiling-p1", "yes", why="criteria pass", today=T0.date())
-    study = ws.decisions.study("tiling-p1", today=T0.date())
+    ws.prototypes.decide("tiling-p1", "yes", why="criteria pass", today=T0.date())
+    study = ws.prototypes.study("tiling-p1", today=T0.date())
     assert study.technique.name == "Tiling"
     assert study.prototype.name == "tiling-p1" and study.record.name == "tiling-p1"
     assert [run.run_id for run in study.runs] == [first, second]  # oldest first
@@ -581,28 +581,28 @@ def test_status_agenda_and_portfolio(ws: Workspace) -> None:
     register(ws, "killed", kill=["candidate.latency.p99 < 50ms"], portfolio="core")
     register(ws, "ready", portfolio="adjacent", at=T0 + 20 * DAY)
     register(ws, "loose", at=T0 + 20 * DAY)
-    ws.decisions.link_run("killed", store_run(ws, at=T0 + DAY))
-    ws.decisions.link_run("ready", store_run(ws, at=T0 + 21 * DAY))
-    status = ws.decisions.status(today=today)
+    ws.prototypes.link_run("killed", store_run(ws, at=T0 + DAY))
+    ws.prototypes.link_run("ready", store_run(ws, at=T0 + 21 * DAY))
+    status = ws.reports.status(today=today)
     assert [f.prototype for f in status.killed] == ["killed"]
     assert [f.prototype for f in status.expired] == ["killed"]
     assert [a.prototype for a in status.awaiting] == ["killed", "ready"]
 
     ws.user = "sam"
-    ws.decisions.decide("ready", "yes", why="passes", revisit_when="traffic doubles", today=today)
-    ws.decisions.record_review(
+    ws.prototypes.decide("ready", "yes", why="passes", revisit_when="traffic doubles", today=today)
+    ws.reports.record_review(
         attendees=["priya", "sam"], decisions=["stop killed"], held_on=today - 5 * DAY
     )
-    agenda = ws.decisions.agenda(today=today)
+    agenda = ws.reports.agenda(today=today)
     assert agenda.since == today - 5 * DAY
     assert [a.prototype for a in agenda.awaiting] == ["killed"]
     assert [p.prototype for p in agenda.past_timebox] == ["killed"]
     assert ("ready", "prototype") in {(d.subject, d.kind) for d in agenda.deep_dives}
     assert agenda.last_review is not None and agenda.last_review.decisions == ("stop killed",)
     with pytest.raises(InputError, match="at least one --decision"):
-        ws.decisions.record_review(attendees=["sam"], decisions=[" "])
+        ws.reports.record_review(attendees=["sam"], decisions=[" "])
 
-    portfolio = ws.decisions.portfolio(today=today)
+    portfolio = ws.reports.portfolio(today=today)
     shares = {s.category: s for s in portfolio.shares}
     assert shares["core"].days == 31 and shares["adjacent"].days == 31
     assert shares["core"].share == pytest.approx(0.5) and shares["core"].position == "below"
@@ -613,11 +613,11 @@ def test_status_agenda_and_portfolio(ws: Workspace) -> None:
 def test_the_madr_record_carries_the_decision_and_its_drivers(ws: Workspace) -> None:
     team(ws)
     register(ws)
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
     with pytest.raises(InputError, match="no decision is recorded for tiling-p1"):
-        ws.decisions.madr("tiling-p1")
+        ws.prototypes.madr("tiling-p1")
     ws.user = "sam"
-    ws.decisions.decide(
+    ws.prototypes.decide(
         "tiling-p1",
         "not-yet",
         why="one machine is not enough",
@@ -625,7 +625,7 @@ def test_the_madr_record_carries_the_decision_and_its_drivers(ws: Workspace) -> 
         advocates=[("marco", "yes: the effect is large")],
         today=T0.date(),
     )
-    text = ws.decisions.madr("tiling-p1")
+    text = ws.prototypes.madr("tiling-p1")
     front = text.split("---")[1]
     assert "status: proposed" in front and 'decision-makers: ["sam"]' in front
     assert 'consulted: ["marco"]' in front and "date: " in front
@@ -647,7 +647,7 @@ def test_everything_written_is_one_transaction(ws: Workspace, database_url: str)
     """A refused decision or move leaves the tables exactly as they were."""
     team(ws)
     register(ws)
-    ws.decisions.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
+    ws.prototypes.link_run("tiling-p1", store_run(ws, at=T0 + DAY))
 
     def snapshot() -> dict[str, list[Any]]:
         tables = ("prototypes", "gate_decisions", "ring_moves", "ring_move_evidence", "users")
@@ -660,12 +660,12 @@ def test_everything_written_is_one_transaction(ws: Workspace, database_url: str)
     before = snapshot()
     ws.user = "vera"
     with pytest.raises(PermissionDeniedError):
-        ws.decisions.decide("tiling-p1", "yes", why="x")
+        ws.prototypes.decide("tiling-p1", "yes", why="x")
     ws.user = "sam"
     with pytest.raises(InputError):
-        ws.decisions.decide("tiling-p1", "maybe", why="x")
+        ws.prototypes.decide("tiling-p1", "maybe", why="x")
     with pytest.raises(InputError):
-        ws.decisions.decide("tiling-p1", "yes", why="  ")
+        ws.prototypes.decide("tiling-p1", "yes", why="  ")
     with pytest.raises(InputError):
-        ws.move("tiling", Ring.ADOPT)
+        ws.radar.move("tiling", Ring.ADOPT)
     assert snapshot() == before
