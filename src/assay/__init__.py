@@ -64,7 +64,6 @@ _LAZY: dict[str, str] = {
     "Registration": "assay.pipeline.prototype",
     "ReproStatus": "assay.pipeline.claims",
     "Reproduction": "assay.pipeline.claims",
-    "ResearchRecord": "assay.workspace.research",
     "RingMove": "assay.pipeline.radar",
     "Role": "assay.pipeline.gates",
     "RunHeader": "assay.bench",
@@ -161,7 +160,6 @@ __all__ = [
     "Registration",
     "ReproStatus",
     "Reproduction",
-    "ResearchRecord",
     "Ring",
     "RingMove",
     "Role",
@@ -329,9 +327,6 @@ if _TYPE_CHECKING:
     )
     from assay.workspace import (
         Workspace,
-    )
-    from assay.workspace.research import (
-        ResearchRecord,
     )
 
 

@@ -127,7 +127,7 @@ def cost(
         "price_per_gib_month": price_per_gib_month,
     }
     with open_workspace(db, by) as ws:
-        report = ws.decisions.cost(prototype, given, save=save)
+        report = ws.prototypes.cost(prototype, given, save=save)
     if json:
         output.emit_json(report.to_dict())
     else:

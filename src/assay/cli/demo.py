@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from assay.cli import output, render
-from assay.workspace.demo import build_demo
+from assay.demo import build_demo
 
 
 def demo(
@@ -22,7 +22,7 @@ def demo(
     with output.err_console.status("Building the demo workspace (a real benchmark runs)..."):
         ws, ctx = build_demo(directory)
     with ws:
-        techniques = ws.techniques()
+        techniques = ws.radar.list()
         study = ws.runs.report(ctx.runs["attention"]) if "attention" in ctx.runs else None
     for line in ctx.log:
         output.console.print(f"[green]✓[/] {escape(line)}")

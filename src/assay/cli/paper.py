@@ -111,13 +111,13 @@ def add(
         raise InputError("--authors, --year, --doi... describe a paper by fields; add --title")
     with open_workspace(db, by) as ws:
         if bibtex is not None:
-            result = ws.research.import_bibtex(bibtex, key=key)
+            result = ws.papers.import_bibtex(bibtex, key=key)
         elif atom is not None:
-            result = ws.research.import_atom(atom)
+            result = ws.papers.import_atom(atom)
         elif csl is not None:
-            result = ws.research.import_csl(csl)
+            result = ws.papers.import_csl(csl)
         elif arxiv is not None:
-            result = ws.research.fetch_arxiv(arxiv)
+            result = ws.papers.fetch_arxiv(arxiv)
         else:
             assert title is not None
             paper = Paper(
@@ -125,7 +125,7 @@ def add(
                 venue=venue or "", doi=doi, arxiv_id=arxiv_id, url=url, code_url=code_url,
                 source="manual",
             )  # fmt: skip
-            result = ws.research.add_papers([paper])
+            result = ws.papers.add([paper])
     _report_import(result, json)
 
 
@@ -136,7 +136,7 @@ def add(
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List papers with their reading status, relevance, flags and claims."""
     with open_workspace(db) as ws:
-        records = ws.research.papers()
+        records = ws.papers.list()
     if json:
         output.emit_json({"papers": [r.summary() for r in records]})
         return
@@ -165,7 +165,7 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
 def show(paper: PaperArgument, db: DbOption = None, json: JsonOption = False) -> None:
     """Show a paper: metadata, reading passes, note, flags, checklist, viability, claims."""
     with open_workspace(db) as ws:
-        record = ws.research.paper(paper)
+        record = ws.papers.get(paper)
     if json:
         output.emit_json(record.to_dict())
     else:
@@ -189,7 +189,7 @@ def link(
 ) -> None:
     """Link a paper to a technique on the radar (a paper may inform many techniques)."""
     with open_workspace(db, by) as ws:
-        record, new = ws.research.link(paper, technique)
+        record, new = ws.papers.link(paper, technique)
     state = "Linked" if new else "Already linked:"
     _done(
         record,
@@ -284,7 +284,7 @@ def read(
         when = date_option(on, field="--on")
         entries = [(number, given, decision, reason, when)]
     with open_workspace(db, by) as ws:
-        record = ws.research.read(paper, entries, note=note)
+        record = ws.papers.read(paper, entries, note=note)
     _done(record, json, f"[bold]{escape(record.paper.key)}[/]: {escape(record.status[1])}")
 
 
@@ -324,7 +324,7 @@ def note(
         "date_read": date_option(date_read, field="--on"),
     }  # fmt: skip
     with open_workspace(db, by) as ws:
-        record = ws.research.note(paper, **changes)
+        record = ws.papers.note(paper, **changes)
     _done(record, json, f"Wrote the note on [bold]{escape(record.paper.key)}[/].")
 
 
@@ -352,7 +352,7 @@ def flag(
     """Raise a red flag with its severity and evidence (replaces your earlier one of that kind)."""
     flag_kind, level = kind, severity
     with open_workspace(db, by) as ws:
-        record = ws.research.flag(paper, flag_kind, severity=level, evidence=evidence, note=note)
+        record = ws.papers.flag(paper, flag_kind, severity=level, evidence=evidence, note=note)
     _done(
         record,
         json,
@@ -374,7 +374,7 @@ def unflag(
     """Withdraw a red flag a reader raised."""
     flag_kind = kind
     with open_workspace(db, by) as ws:
-        record = ws.research.unflag(paper, flag_kind)
+        record = ws.papers.unflag(paper, flag_kind)
     _done(record, json, f"Withdrew {flag_kind.value} from [bold]{escape(record.paper.key)}[/].")
 
 
@@ -403,7 +403,7 @@ def checklist(
     }  # fmt: skip
     changes = {k: v for k, v in ticks.items() if v is not None}
     with open_workspace(db, by) as ws:
-        record = ws.research.checklist(paper, changes)
+        record = ws.papers.checklist(paper, changes)
     assert record.checklist is not None
     key = escape(record.paper.key)
     _done(record, json, f"[bold]{key}[/]: code checklist {record.checklist.score}/5.")
@@ -484,7 +484,7 @@ def viability(
     if shadow is not None:
         factors["shadow_mode"] = shadow
     with open_workspace(db, by) as ws:
-        record = ws.research.viability(
+        record = ws.papers.viability(
             paper, scores=scores, notes=note_map, red=_pairs(red or [], "--red"),
             green=_pairs(green or [], "--green"), factors=factors,
         )  # fmt: skip

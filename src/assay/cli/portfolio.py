@@ -16,7 +16,7 @@ _POSITION = {"below": "yellow", "within": "green", "above": "yellow"}
 def portfolio(db: DbOption = None, json: JsonOption = False) -> None:
     """Active prototypes' time-boxed days per category against the 60-70/20-30/5-10 % guide."""
     with open_workspace(db) as ws:
-        result = ws.decisions.portfolio()
+        result = ws.reports.portfolio()
     if json:
         output.emit_json(result.to_dict())
         return

@@ -128,7 +128,7 @@ def new(
         missed_red_flags=tuple([*file.missed_red_flags, *(missed or [])]),
     )
     with open_workspace(db, by) as ws:
-        stored = ws.research.add_postmortem(pm, open_on_radar=_opened(file))
+        stored = ws.postmortems.add(pm, open_on_radar=_opened(file))
     if json:
         output.emit_json(stored.to_dict())
     else:
@@ -177,7 +177,7 @@ def postmortem_panel(pm: PostMortem) -> Panel:
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List post-mortems."""
     with open_workspace(db) as ws:
-        found = ws.research.postmortems()
+        found = ws.postmortems.list()
     if json:
         output.emit_json({"postmortems": [pm.to_dict() for pm in found]})
         return
@@ -205,7 +205,7 @@ def show(
         )
     ident = int(digits)
     with open_workspace(db) as ws:
-        pm = ws.research.postmortem(ident)
+        pm = ws.postmortems.get(ident)
     if json:
         output.emit_json(pm.to_dict())
     else:
@@ -234,7 +234,7 @@ def actions(db: DbOption = None, json: JsonOption = False) -> None:
     """List open action items across post-mortems, overdue ones first."""
     today = dt.date.today()
     with open_workspace(db) as ws:
-        found = ws.research.actions(today)
+        found = ws.postmortems.actions(today)
     if json:
         output.emit_json({"today": today, "actions": [a.to_dict(today) for a in found]})
     elif not found:
@@ -260,7 +260,7 @@ def done(
     ident = parse_action_id(action)
     when = date_option(on, field="--on")
     with open_workspace(db, by) as ws:
-        closed = ws.research.close_action(ident, when)
+        closed = ws.postmortems.close_action(ident, when)
     if json:
         output.emit_json(closed.to_dict(dt.date.today()))
     else:
@@ -279,7 +279,7 @@ def open_question(
     """Open an action's research question on the radar: a technique in ASSESS."""
     ident = parse_action_id(action)
     with open_workspace(db, by) as ws:
-        technique = ws.research.open_question(ident, name, area)
+        technique = ws.postmortems.open_question(ident, name, area)
     if json:
         output.emit_json(technique.to_dict())
     else:
@@ -291,7 +291,7 @@ def open_question(
 def patterns(db: DbOption = None, json: JsonOption = False) -> None:
     """Count recurring failure patterns, problem categories, missed flags and root causes."""
     with open_workspace(db) as ws:
-        report = ws.research.patterns()
+        report = ws.postmortems.patterns()
     if json:
         output.emit_json(report.to_dict())
         return

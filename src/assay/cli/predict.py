@@ -124,7 +124,7 @@ def add(
     notes = either(notes, old_notes) or ""
     by = either(by, who)
     with open_workspace(db, by) as ws:
-        made = ws.research.predict(
+        made = ws.predictions.add(
             question, _probability(p), day, tags=_tags(tags), criterion=criterion, notes=notes
         )
     if json:
@@ -144,7 +144,7 @@ def forecast(
     """Add your forecast to an open prediction (your latest before it resolves counts)."""
     ident = parse_prediction_id(prediction)
     with open_workspace(db, by) as ws:
-        updated = ws.research.forecast(ident, _probability(p))
+        updated = ws.predictions.forecast(ident, _probability(p))
     if json:
         output.emit_json(updated.to_dict())
     else:
@@ -165,7 +165,7 @@ def resolve(
     ident = parse_prediction_id(prediction)
     answer = outcome
     with open_workspace(db, by) as ws:
-        resolved = ws.research.resolve(ident, answer)
+        resolved = ws.predictions.resolve(ident, answer)
     if json:
         output.emit_json(resolved.to_dict())
     else:
@@ -176,7 +176,7 @@ def resolve(
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List predictions with their ids, forecasts and resolutions."""
     with open_workspace(db) as ws:
-        predictions = ws.research.predictions()
+        predictions = ws.predictions.list()
     if json:
         output.emit_json({"predictions": [p.to_dict() for p in predictions]})
         return
@@ -295,7 +295,7 @@ def score(
     """Brier and log scores and a calibration table, overall, per person and per tag."""
     day = date_option(as_of, field="--as-of")
     with open_workspace(db) as ws:
-        report = ws.research.score(day, person=person, tag=tag)
+        report = ws.predictions.score(day, person=person, tag=tag)
     if plot is not None:
         write_plot(report.overall, plot)
     if json:
@@ -337,7 +337,7 @@ def check(
     loaded = InMemoryEvidence.from_dict(data)
     wanted = [parse_prediction_id(i) for i in ids or []]
     with open_workspace(db, by) as ws:
-        checks = ws.research.check_predictions(loaded, wanted or None)
+        checks = ws.predictions.check(loaded, wanted or None)
     if json:
         output.emit_json({"checks": [c.to_dict() for c in checks]})
         return
@@ -357,7 +357,7 @@ def import_(
 ) -> None:
     """Import Fatebook's CSV (all of it or nothing); questions already here are merged."""
     with open_workspace(db, by) as ws:
-        result = ws.research.import_fatebook(path)
+        result = ws.predictions.import_fatebook(path)
     for title in result.skipped:
         output.warn(
             escape(f"skipped the multiple-choice question {title!r}: assay predicts yes/no")
@@ -378,7 +378,7 @@ def export(
 ) -> None:
     """Export every prediction as Fatebook CSV."""
     with open_workspace(db) as ws:
-        text = ws.research.export_fatebook()
+        text = ws.predictions.export_fatebook()
     _write(out, text)
     output.console.print(f"Wrote {escape(str(out))}")
 

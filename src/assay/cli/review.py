@@ -75,7 +75,7 @@ def agenda(
     """Radar changes, overdue actions, gates awaiting a decision, expired time-boxes, deep dives."""
     start = date_option(since, field="--since")
     with open_workspace(db) as ws:
-        result = ws.decisions.agenda(since=start)
+        result = ws.reports.agenda(since=start)
     if json:
         output.emit_json(result.to_dict())
     else:
@@ -104,7 +104,7 @@ def record(
     held = date_option(on, field="--on")
     notes = either(notes, old_notes) or ""
     with open_workspace(db, by) as ws:
-        meeting = ws.decisions.record_review(
+        meeting = ws.reports.record_review(
             attendees=attendee or [], decisions=decision or [], notes=notes, held_on=held
         )
     if json:
@@ -120,7 +120,7 @@ def record(
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List the recorded reviews and their decisions."""
     with open_workspace(db) as ws:
-        meetings = ws.decisions.reviews()
+        meetings = ws.reports.reviews()
     if json:
         output.emit_json({"reviews": [m.to_dict() for m in meetings]})
         return

@@ -27,7 +27,7 @@ def search(
     HOLD or SKIP are searched like everything else.
     """
     with open_workspace(db) as ws:
-        hits = ws.research.search(text, limit=limit)
+        hits = ws.papers.search(text, limit=limit)
     if json:
         output.emit_json({"query": text, "hits": [h.to_dict() for h in hits]})
         return

@@ -12,8 +12,8 @@ from assay.cli.common import DbOption, JsonOption, open_workspace
 def status(db: DbOption = None, json: JsonOption = False) -> None:
     """Kill criteria that fire, expired time-boxes, gates awaiting a decision, stale blips."""
     with open_workspace(db) as ws:
-        result = ws.decisions.status()
-        stale = ws.decisions.stale_techniques(today=result.today)
+        result = ws.reports.status()
+        stale = ws.radar.stale(today=result.today)
     if json:
         output.emit_json(result.to_dict() | {"stale": [s.to_dict() for s in stale]})
         return

@@ -12,7 +12,7 @@ evaluation (:class:`~assay.pipeline.gates.CriterionReview`), the gate's
 (:class:`RunEvidence`: a run id and its :class:`~assay.bench.BenchmarkResult`)
 and the :class:`~assay.pipeline.cost.CostBenefit`.
 
-The store's :class:`~assay.store.study.Study` (what ``ws.decisions.study(name)``
+The store's :class:`~assay.store.study.Study` (what ``ws.prototypes.study(name)``
 returns) converts with :meth:`StudyView.from_study`; any object carrying the same
 field names converts with :meth:`StudyView.from_record`.
 """
@@ -216,7 +216,7 @@ class StudyView:
     @classmethod
     def from_study(cls, study: Study, **overrides: Any) -> StudyView:
         """The view of the store's :class:`~assay.store.study.Study` (what
-        ``ws.decisions.study(name)`` returns), with the review's warnings and the
+        ``ws.prototypes.study(name)`` returns), with the review's warnings and the
         sources of its estimates; ``overrides`` replace fields."""
         values: dict[str, Any] = {
             "technique": study.technique,

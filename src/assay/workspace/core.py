@@ -3,34 +3,34 @@
 A workspace is a directory holding ``.assay/`` (settings in ``assay.toml``, records
 in ``assay.db``), found by walking up from the current directory like ``.git``, or
 any database named by a URL (``--db`` or ``ASSAY_DATABASE_URL``) so a whole team
-can share one PostgreSQL server. Every method that writes is one transaction.
+can share one PostgreSQL server.
+
+:class:`Workspace` only assembles the services (one per kind of record, each built
+on one :class:`~assay.workspace.context.Context` and opening its own unit of work)
+and opens, creates, closes and upgrades the store.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import os
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from sqlalchemy.orm import Session
-
-from assay.errors import DuplicateError, InputError, NoWorkspaceError, WorkspaceError
-from assay.pipeline import radar
-from assay.pipeline.radar import RingMove, Technique
+from assay.errors import InputError, NoWorkspaceError, WorkspaceError
 from assay.store import Database, SchemaStatus, parse_url, sqlite_url
-from assay.store import techniques as technique_rows
-from assay.types import Ring
 from assay.workspace.actor import resolve_actor
+from assay.workspace.analyses import backfill
+from assay.workspace.claims import Claims
+from assay.workspace.context import Context
+from assay.workspace.papers import Papers
+from assay.workspace.postmortems import PostMortems
+from assay.workspace.predictions import Predictions
+from assay.workspace.prototypes import Prototypes
+from assay.workspace.radar import Radar
+from assay.workspace.reports import Reports
+from assay.workspace.runs import RunBook
 from assay.workspace.settings import Settings, default_toml, load_settings
-
-if TYPE_CHECKING:
-    from assay.workspace.decisions import Decisions
-    from assay.workspace.research import ResearchRecord
-    from assay.workspace.runs import RunBook
+from assay.workspace.users import Users
 
 __all__ = ["DIRNAME", "ENV_URL", "Workspace", "find_root"]
 
@@ -47,18 +47,49 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 class Workspace:
-    """An open workspace. Use :meth:`init` or :meth:`open`, then :meth:`close`."""
+    """An open workspace. Use :meth:`init` or :meth:`open`, then :meth:`close`.
+
+    It only assembles the services, each built on one :class:`Context`:
+    ``radar``, ``papers``, ``claims``, ``predictions``, ``postmortems``,
+    ``prototypes``, ``runs``, ``users`` and ``reports``.
+    """
 
     def __init__(self, db: Database, *, root: Path | None, settings: Settings, user: str) -> None:
-        self.db = db
-        self.root = root
-        self.settings = settings
-        self.user = user
+        self.ctx = Context(db, settings, user, root)
+        self.users = Users(self.ctx)
+        self.runs = RunBook(self.ctx)
+        self.radar = Radar(self.ctx, self.users)
+        self.papers = Papers(self.ctx)
+        self.claims = Claims(self.ctx)
+        self.predictions = Predictions(self.ctx)
+        self.postmortems = PostMortems(self.ctx, self.radar)
+        self.prototypes = Prototypes(self.ctx, self.users)
+        self.reports = Reports(self.ctx, self.users, self.radar, self.prototypes)
+
+    @property
+    def db(self) -> Database:
+        """The store."""
+        return self.ctx.db
+
+    @property
+    def root(self) -> Path | None:
+        """The directory holding ``.assay/``, or ``None`` for a database named by URL."""
+        return self.ctx.root
+
+    @property
+    def settings(self) -> Settings:
+        """The settings read from ``.assay/assay.toml``."""
+        return self.ctx.settings
+
+    @property
+    def user(self) -> str:
+        """Who acts; assign it to act as someone else from now on."""
+        return self.ctx.user
+
+    @user.setter
+    def user(self, name: str) -> None:
+        self.ctx.user = name
 
     # -- opening ------------------------------------------------------------------
 
@@ -119,6 +150,7 @@ class Workspace:
         try:
             if migrate:
                 database.migrate()
+                backfill(database)  # once: the evidence snapshots a 0.1 workspace lacks
             else:
                 database.status()  # refuse a database made by a newer assay
         except BaseException:
@@ -138,6 +170,7 @@ class Workspace:
         return Database(sqlite_url(home / "assay.db"), lock_path=home / "migrate.lock")
 
     def close(self) -> None:
+        """Close the store's connections."""
         self.db.close()
 
     def __enter__(self) -> Workspace:
@@ -146,183 +179,15 @@ class Workspace:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- parts of the record, each its own facade --------------------------------------
-
-    @functools.cached_property
-    def research(self) -> ResearchRecord:
-        """Papers, reading notes, red flags, claims, predictions, post-mortems."""
-        from assay.workspace.research import ResearchRecord
-
-        return ResearchRecord(self)
-
-    @functools.cached_property
-    def runs(self) -> RunBook:
-        """Benchmark runs: start, resume, list, report, import."""
-        from assay.workspace.runs import RunBook
-
-        return RunBook(self)
-
-    @functools.cached_property
-    def decisions(self) -> Decisions:
-        """Prototypes, pre-registration, gates, users and roles, cost, team rhythm."""
-        from assay.workspace.decisions import Decisions
-
-        return Decisions(self)
-
     # -- schema -------------------------------------------------------------------
 
     def schema_status(self) -> SchemaStatus:
+        """Where the database's schema stands against this assay's migrations."""
         return self.db.status()
 
     def upgrade(self) -> SchemaStatus:
+        """Migrate the database to this assay's schema."""
         return self.db.migrate()
-
-    # -- radar --------------------------------------------------------------------
-
-    def add_technique(
-        self,
-        name: str,
-        *,
-        area: str,
-        ring: Ring = Ring.ASSESS,
-        owner: str | None = None,
-        summary: str | None = None,
-        why: str | None = None,
-        at: dt.datetime | None = None,
-        override: bool = False,
-    ) -> Technique:
-        """Put a new technique on the radar (ASSESS unless ``ring`` says otherwise).
-
-        Entering straight into TRIAL or ADOPT follows the same evidence rule as a
-        move from ASSESS: a new technique has no gate decision yet, so it takes
-        ``override`` with a reason (recorded as an override), and ADOPT its artifacts.
-        """
-        name = radar.check_name(name)
-        area = radar.check_name(area, field="area")
-        reason = (why or "").strip()
-        if ring in radar.REASON_REQUIRED and not reason:
-            raise InputError(f"placing {name} in {ring.value} needs --why: say what the team knows")
-        if ring is Ring.ADOPT:
-            raise InputError(
-                f"a new technique cannot enter ADOPT: add {name} in ASSESS or TRIAL, attach its "
-                "implementation document, decision record and runbook, then move it"
-            )
-        with self.db.write() as session:
-            added = technique_rows.add(
-                session,
-                name=name,
-                area=area,
-                ring=ring,
-                owner=_clean(owner) or self.user,
-                summary=_clean(summary),
-                by=self.user,
-                why=reason or "added to the radar",
-                at=at or _now(),
-            )
-            backing = self.decisions.radar_backing(
-                session, name, Ring.ASSESS, ring, why=reason, override=override
-            )
-            if backing is not None:
-                self.decisions.record_backing(session, name, backing)
-            return added
-
-    def edit_technique(
-        self,
-        name: str,
-        *,
-        new_name: str | None = None,
-        area: str | None = None,
-        owner: str | None = None,
-        summary: str | None = None,
-    ) -> Technique:
-        """Change a technique's name, area, owner or summary (``None``: unchanged)."""
-        if new_name is not None:
-            new_name = radar.check_name(new_name)
-        if area is not None:
-            area = radar.check_name(area, field="area")
-        with self.db.write() as session:
-            return technique_rows.edit(
-                session,
-                name,
-                new_name=new_name,
-                area=area,
-                owner=owner,
-                summary=summary,
-                at=_now(),
-            )
-
-    def technique(self, name: str) -> Technique:
-        with self.db.read() as session:
-            return technique_rows.get(session, name)
-
-    def techniques(self) -> list[Technique]:
-        with self.db.read() as session:
-            return technique_rows.all_techniques(session)
-
-    def move(
-        self,
-        name: str,
-        ring: Ring,
-        *,
-        why: str | None = None,
-        at: dt.datetime | None = None,
-        override: bool = False,
-    ) -> RingMove:
-        """Move a technique to another ring, recording who, when and why.
-
-        A promotion into TRIAL or ADOPT needs a YES gate decision on one of the
-        technique's prototypes, or ``override`` with a reason, recorded as an
-        override; ADOPT also needs the three knowledge-transfer artifacts (see
-        :func:`assay.pipeline.radar.check_backing`).
-        """
-        with self.db.write() as session:
-            stored, current = technique_rows.ring_of(session, name)
-            reason = radar.check_move(stored, current, ring, why)
-            backing = self.decisions.radar_backing(
-                session, stored, current, ring, why=reason, override=override
-            )
-            if backing is not None and not reason:
-                reason = backing.summary
-            moved = technique_rows.move(
-                session, stored, to=ring, by=self.user, why=reason, at=at or _now()
-            )
-            if backing is not None:
-                self.decisions.record_backing(session, stored, backing)
-            return moved
-
-    def import_techniques(
-        self, techniques: Sequence[Technique], *, source: str = "the import"
-    ) -> list[Technique]:
-        """Record techniques with the ring history they had elsewhere, in one transaction.
-
-        For bringing in a radar kept before assay (another tool, a spreadsheet): the
-        history is written as it happened, each move with its own author, time and
-        reason. The evidence rules bind moves made in assay, not history brought in.
-        A name already on the radar refuses the whole import.
-        """
-        with self.db.write() as session:
-            taken = {t.name.casefold() for t in technique_rows.all_techniques(session)}
-            clash = [t.name for t in techniques if t.name.casefold() in taken]
-            if clash:
-                raise DuplicateError(
-                    f"{source}: already on the radar: {', '.join(clash)}; nothing imported "
-                    "(import into a workspace without them, or rename them in the file)"
-                )
-            for technique in techniques:
-                _import_one(session, technique)
-            return [technique_rows.get(session, t.name) for t in techniques]
-
-    def set_next(self, name: str, action: str, *, due: dt.date | None) -> Technique:
-        """Set the technique's next action and due date (an empty action clears it)."""
-        action = action.strip()
-        if action and due is None:
-            raise InputError("a next action needs --due YYYY-MM-DD: an action without a date slips")
-        with self.db.write() as session:
-            return technique_rows.set_next(session, name, action=action, due=due, at=_now())
-
-    def overdue(self, today: dt.date | None = None) -> list[Technique]:
-        """Techniques whose next action is past its due date."""
-        return radar.overdue(self.techniques(), today or dt.date.today())
 
 
 def _check_sqlite_exists(url: str) -> None:
@@ -333,33 +198,3 @@ def _check_sqlite_exists(url: str) -> None:
             f"no database at {parsed.database}; check the path, or create one there with: "
             f"assay init --db {url}"
         )
-
-
-def _import_one(session: Session, technique: Technique) -> None:
-    if not technique.history:
-        raise InputError(f"{technique.name}: no placement on the radar to import")
-    first, *later = technique.history
-    name = radar.check_name(technique.name)
-    technique_rows.add(
-        session,
-        name=name,
-        area=radar.check_name(technique.area, field="area"),
-        ring=first.to_ring,
-        owner=technique.owner,
-        summary=technique.summary,
-        by=first.by,
-        why=first.why,
-        at=first.at,
-    )
-    for move in later:
-        technique_rows.move(session, name, to=move.to_ring, by=move.by, why=move.why, at=move.at)
-    if technique.next_action:
-        technique_rows.set_next(
-            session, name, action=technique.next_action, due=technique.due, at=first.at
-        )
-
-
-def _clean(text: str | None) -> str | None:
-    if text is None:
-        return None
-    return text.strip() or None

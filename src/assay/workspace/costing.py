@@ -11,34 +11,42 @@ judge the prototype (see :mod:`assay.workspace.evidence`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from assay.errors import InputError
 from assay.pipeline.cost import CostInputs, MeasuredEffects, cost_benefit
+from assay.store.prototypes import PrototypeRecord
 from assay.store.study import CostReport
+from assay.workspace.evidence import RunEvidence
+from assay.workspace.preregistration import check_cost_inputs
 
-if TYPE_CHECKING:
-    from assay.workspace.decisions import Decisions
-
-__all__ = ["cost_report"]
+__all__ = ["cost_report", "merged_inputs"]
 
 _REQUIRED = ("engineer_weeks", "cost_per_engineer_week")
 _FLAGS = {"engineer_weeks": "--engineer-weeks", "cost_per_engineer_week": "--cost-per-week"}
 
 
-def cost_report(
-    decisions: Decisions, name: str, given: dict[str, Any], *, save: bool
-) -> CostReport:
-    """The cost report of prototype ``name`` (see the module docstring)."""
-    from assay.workspace.preregistration import check_cost_inputs
-
+def merged_inputs(record: PrototypeRecord, given: dict[str, Any]) -> dict[str, float]:
+    """The prototype's stored cost inputs overlaid with the ``given`` ones (``None``
+    values are not given), checked."""
     given = {k: v for k, v in given.items() if v is not None}
     check_cost_inputs(given)
-    record = decisions.prototype(name)
-    explicit: dict[str, float] = {**(record.cost_inputs or {}), **given}
+    return {**(record.cost_inputs or {}), **given}
+
+
+def cost_report(
+    record: PrototypeRecord,
+    given: dict[str, Any],
+    evidence: RunEvidence,
+    *,
+    usd_per_hour: float | None,
+) -> CostReport:
+    """The cost report of the prototype ``record`` (see the module docstring)."""
+    given = {k: v for k, v in given.items() if v is not None}
+    explicit = merged_inputs(record, given)
     sources = {k: ("flag" if k in given else "prototype") for k in explicit}
     merged: dict[str, float] = dict(explicit)
-    price = decisions.ws.settings.cost.usd_per_hour
+    price = usd_per_hour
     if "price_per_compute_hour" not in merged and price is not None:
         merged["price_per_compute_hour"] = price
         sources["price_per_compute_hour"] = "settings"
@@ -49,7 +57,6 @@ def cost_report(
             f"the cost of {record.name} needs {', '.join(missing)}: give {flags}, "
             "or store them on the prototype ([cost] in prototype.toml, or --save)"
         )
-    evidence = decisions.evidence(name)
     notes = []
     needs_time = "seconds_per_request" not in merged and "compute_hours_per_month" not in merged
     if merged.get("requests_per_month") and needs_time:
@@ -74,8 +81,6 @@ def cost_report(
     if memory is not None:
         sources["effect memory"] = evidence.sources["effect memory.peak_rss"]
     result = cost_benefit(CostInputs(**merged), effects)
-    if save:
-        decisions.set_cost_inputs(record.name, explicit)
     return CostReport(
         prototype=record.name,
         inputs=CostInputs(**merged),

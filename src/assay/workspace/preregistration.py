@@ -1,52 +1,36 @@
-"""Writing a prototype's record: registration, edits and amendments, linked runs,
-stage facts, details and cost inputs. Reached through ``workspace.decisions``.
+"""What a prototype's record must satisfy before it is written: the portfolio, cost
+inputs, declared evidence, criteria checked against the evidence benchmark, stage
+facts, and the registration with some sections replaced.
 
-Every function is one transaction that first stores the effective freeze (see
-:mod:`assay.workspace.judging`), checks the acting user's role, and refuses bad
-input before anything is written.
+Pure checks, no database: the prototype service
+(:class:`assay.workspace.prototypes.Prototypes`) calls them before it opens the
+unit of work that writes, so bad input leaves no trace.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from assay.errors import InputError, NotFoundError
-from assay.pipeline.gates import Role
-from assay.pipeline.prototype import Amendment, Prototype, Registration, TimeBox, amend
-from assay.store import prototypes as prototype_rows
+from assay.errors import InputError
+from assay.pipeline.prototype import Registration, TimeBox
 from assay.store.prototypes import PrototypeRecord, RecordedFacts
-from assay.store.run_models import RunRow
 from assay.workspace.evidence import resolve_metric
-from assay.workspace.judging import effective_record, technique_row
-
-if TYPE_CHECKING:
-    from assay.workspace.decisions import Decisions
 
 __all__ = [
     "PORTFOLIOS",
-    "amend_registration",
+    "check_against_benchmark",
     "check_cost_inputs",
+    "check_facts",
     "check_portfolio",
     "evidence_entry",
-    "link_run",
-    "new_prototype",
-    "set_cost_inputs",
-    "set_details",
-    "set_facts",
+    "replaced",
 ]
 
 PORTFOLIOS = ("core", "adjacent", "exploratory")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def check_portfolio(portfolio: str | None) -> None:
@@ -134,52 +118,7 @@ def check_against_benchmark(
                 )
 
 
-def _persist_freeze(session: Session, name: str) -> PrototypeRecord:
-    record = effective_record(session, name)
-    if record.freeze is not None:
-        prototype_rows.freeze(session, record.name, record.freeze)
-    return record
-
-
-def new_prototype(
-    d: Decisions,
-    prototype: Prototype,
-    *,
-    portfolio: str | None,
-    candidate: str | None,
-    point: Mapping[str, Any] | None,
-    facts: RecordedFacts | None,
-    cost_inputs: Mapping[str, float] | None,
-    base: Path | None,
-    at: dt.datetime | None,
-) -> PrototypeRecord:
-    """See :meth:`assay.workspace.decisions.Decisions.new_prototype`."""
-    check_portfolio(portfolio)
-    files = [evidence_entry(e, base or Path.cwd()) for e in prototype.evidence]
-    for entry in files:
-        check_against_benchmark(entry, prototype.registration, candidate, point)
-    if cost_inputs:
-        check_cost_inputs(cost_inputs)
-    with d.ws.db.write() as session:
-        d.require(session, Role.CONTRIBUTOR, "registering a prototype")
-        technique = technique_row(session, prototype.technique)
-        stored = dataclasses.replace(prototype, technique=technique.name, evidence=())
-        return prototype_rows.add(
-            session,
-            stored,
-            technique_id=technique.id,
-            portfolio=portfolio,
-            candidate=candidate,
-            point=point,
-            evidence_files=files,
-            facts=facts or RecordedFacts(),
-            cost_inputs=cost_inputs,
-            by=d.ws.user,
-            at=at or _now(),
-        )
-
-
-def _replaced(
+def replaced(
     record: PrototypeRecord,
     changes: Mapping[str, Any],
     at: dt.datetime,
@@ -206,68 +145,9 @@ def _replaced(
     return new, box
 
 
-def amend_registration(
-    d: Decisions, name: str, *, why: str, changes: Mapping[str, Any], at: dt.datetime | None
-) -> tuple[PrototypeRecord, Amendment | None]:
-    """See :meth:`assay.workspace.decisions.Decisions.amend`."""
-    at = at or _now()
-    with d.ws.db.write() as session:
-        d.require(session, Role.CONTRIBUTOR, "changing a prototype's criteria")
-        record = _persist_freeze(session, name)
-        if not record.active:
-            raise InputError(f"{record.name} is {record.status}; its criteria no longer change")
-        new, box = _replaced(record, changes, at)
-        old = record.registration
-        if record.freeze is None:
-            if new.canonical_lines() == old.canonical_lines():
-                raise InputError("nothing to change: the pre-registered content is the same")
-            return prototype_rows.edit_registration(
-                session, record.name, new, timebox=box, at=at
-            ), None
-        amendment = amend(old, new, by=d.ws.user, reason=why, at=at)
-        prototype_rows.add_amendment(session, record.name, new, amendment, timebox=box)
-        return effective_record(session, record.name), amendment
-
-
-def link_run(
-    d: Decisions,
-    name: str,
-    run_id: str,
-    *,
-    online_ab: bool,
-    scale: float | None,
-    at: dt.datetime | None,
-) -> PrototypeRecord:
-    """See :meth:`assay.workspace.decisions.Decisions.link_run`."""
-    if scale is not None and not scale > 0:
-        raise InputError(f"--scale {scale} must be a positive number")
-    with d.ws.db.write() as session:
-        d.require(session, Role.CONTRIBUTOR, "linking evidence")
-        record = _persist_freeze(session, name)
-        run = session.scalar(select(RunRow).where(RunRow.run_id == run_id))
-        if run is None:
-            raise NotFoundError(f"unknown run {run_id!r}; list the runs with: assay bench list")
-        if run.created_at < record.registered_at:
-            raise InputError(
-                f"run {run_id} began at {run.created_at:%Y-%m-%d %H:%M} UTC, before the "
-                f"criteria of {record.name} were registered "
-                f"({record.registered_at:%Y-%m-%d %H:%M} UTC); criteria are judged only by "
-                "runs that start after them. Start a new run: assay bench run FILE"
-            )
-        prototype_rows.link_run(
-            session,
-            record.name,
-            run_id,
-            online_ab=online_ab,
-            scale=scale,
-            by=d.ws.user,
-            at=at or _now(),
-        )
-        return _persist_freeze(session, record.name)
-
-
-def set_facts(d: Decisions, name: str, changes: Mapping[str, Any]) -> PrototypeRecord:
-    """See :meth:`assay.workspace.decisions.Decisions.set_facts`."""
+def check_facts(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The stage facts to change (fields of :class:`RecordedFacts`; ``None`` keeps
+    one), checked."""
     known = {f.name for f in dataclasses.fields(RecordedFacts)} - {"by", "at"}
     unknown = sorted(set(changes) - known)
     if unknown:
@@ -282,54 +162,4 @@ def set_facts(d: Decisions, name: str, changes: Mapping[str, Any]) -> PrototypeR
             "recording the baseline as the strongest available needs a justification: "
             "say why no stronger baseline exists"
         )
-    with d.ws.db.write() as session:
-        d.require(session, Role.CONTRIBUTOR, "recording stage facts")
-        record = _persist_freeze(session, name)
-        facts = dataclasses.replace(record.facts, **updates, by=d.ws.user, at=_now())
-        return prototype_rows.set_facts(session, record.name, facts)
-
-
-def set_details(
-    d: Decisions,
-    name: str,
-    *,
-    portfolio: str | None,
-    candidate: str | None,
-    point: Mapping[str, Any] | None,
-    evidence: Sequence[str] | None,
-    base: Path | None,
-) -> PrototypeRecord:
-    """See :meth:`assay.workspace.decisions.Decisions.set_details`."""
-    check_portfolio(portfolio or None)
-    files = None
-    if evidence is not None:
-        files = [evidence_entry(e, base or Path.cwd()) for e in evidence]
-    with d.ws.db.write() as session:
-        d.require(session, Role.CONTRIBUTOR, "changing a prototype")
-        record = _persist_freeze(session, name)
-        if record.freeze is not None and (candidate is not None or point is not None):
-            raise InputError(
-                f"the criteria of {record.name} are frozen; the candidate and sweep point "
-                "they are judged at no longer change (register a new prototype instead)"
-            )
-        prototype_rows.set_details(
-            session,
-            record.name,
-            portfolio=portfolio,
-            candidate=candidate,
-            point=point,
-            evidence_files=files,
-            at=_now(),
-        )
-        return _persist_freeze(session, record.name)
-
-
-def set_cost_inputs(d: Decisions, name: str, inputs: Mapping[str, float] | None) -> PrototypeRecord:
-    """See :meth:`assay.workspace.decisions.Decisions.set_cost_inputs`."""
-    if inputs:
-        check_cost_inputs(inputs)
-    with d.ws.db.write() as session:
-        d.require(session, Role.CONTRIBUTOR, "storing cost inputs")
-        record = _persist_freeze(session, name)
-        prototype_rows.set_cost_inputs(session, record.name, inputs, at=_now())
-        return effective_record(session, record.name)
+    return updates

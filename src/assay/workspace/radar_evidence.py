@@ -1,12 +1,12 @@
-"""The radar bound to evidence: what stands behind a promotion to TRIAL or ADOPT,
-and the knowledge-transfer artifacts attached to techniques. Reached through
-``workspace.decisions`` (and :meth:`assay.workspace.Workspace.move`)."""
+"""The radar bound to evidence: what stands behind a promotion to TRIAL or ADOPT.
+
+Internal to :mod:`assay.workspace`: the radar service
+(:class:`assay.workspace.radar.Radar`) calls these inside its own unit of work.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -17,15 +17,12 @@ from assay.pipeline.radar import MoveBacking
 from assay.store import artifacts as artifact_rows
 from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
-from assay.store.artifacts import Artifact
 from assay.store.gates import DecisionRecord
 from assay.types import Ring
 from assay.workspace.judging import technique_row
+from assay.workspace.users import Users
 
-if TYPE_CHECKING:
-    from assay.workspace.decisions import Decisions
-
-__all__ = ["MAX_ARTIFACT_BYTES", "attach_text", "radar_backing", "read_artifact", "record_backing"]
+__all__ = ["MAX_ARTIFACT_BYTES", "check_kind", "radar_backing", "read_artifact", "record_backing"]
 
 MAX_ARTIFACT_BYTES = 1_000_000
 
@@ -44,7 +41,7 @@ def _latest_yes(session: Session, technique_id: int) -> DecisionRecord | None:
 
 
 def radar_backing(
-    d: Decisions,
+    users: Users,
     session: Session,
     name: str,
     current: Ring,
@@ -53,7 +50,9 @@ def radar_backing(
     why: str,
     override: bool,
 ) -> MoveBacking | None:
-    """See :meth:`assay.workspace.decisions.Decisions.radar_backing`."""
+    """Check a ring move against the evidence rules inside the caller's transaction
+    (see :func:`assay.pipeline.radar.check_backing`); an override needs the approver
+    role once users are registered."""
     technique = technique_row(session, name)
     yes = _latest_yes(session, technique.id)
     summary = ""
@@ -74,7 +73,7 @@ def radar_backing(
         decision_summary=summary,
     )
     if backing is not None and backing.override:
-        d.require(session, Role.APPROVER, "overriding the evidence rule of the radar")
+        users.require(Role.APPROVER, "overriding the evidence rule of the radar")
     return backing
 
 
@@ -104,33 +103,12 @@ def read_artifact(path: Path) -> str:
         raise InputError(f"{path} is not UTF-8 text; attach Markdown or plain text") from None
 
 
-def attach_text(
-    d: Decisions,
-    technique: str,
-    kind: str,
-    filename: str,
-    content: str,
-    *,
-    at: dt.datetime | None,
-) -> Artifact:
-    """See :meth:`assay.workspace.decisions.Decisions.attach_text`."""
+def check_kind(kind: str) -> str:
+    """The artifact kind in its canonical spelling (``decision_record`` is
+    ``decision-record``), or :class:`InputError`."""
     kind = kind.strip().lower().replace("_", "-").replace(" ", "-")
     if kind not in radar.ARTIFACT_KINDS:
         raise InputError(
             f"unknown artifact kind {kind!r}; expected {', '.join(radar.ARTIFACT_KINDS)}"
         )
-    if not content.strip():
-        raise InputError(f"{filename} is empty; attach a document with something in it")
-    with d.ws.db.write() as session:
-        d.require(session, Role.CONTRIBUTOR, "attaching an artifact")
-        found = technique_row(session, technique)
-        return artifact_rows.attach(
-            session,
-            found.id,
-            found.name,
-            kind=kind,
-            filename=filename,
-            content=content,
-            by=d.ws.user,
-            at=at or dt.datetime.now(dt.UTC),
-        )
+    return kind

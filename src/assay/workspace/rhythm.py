@@ -1,12 +1,14 @@
-"""The team's rhythm: ``assay status``, the monthly review's agenda, the portfolio.
+"""The team's rhythm as values: what ``assay status``, the monthly review's agenda and
+the portfolio show, and the pure rules that build them from prototypes' reviews
+(the reports service, :class:`assay.workspace.reports.Reports`, reads those).
 
-* :func:`status` -- active prototypes whose kill criteria fire or whose time-box
+* :class:`Status` -- active prototypes whose kill criteria fire or whose time-box
   has expired, and gates awaiting a decision.
-* :func:`agenda` -- for the research review: radar changes since the last
+* :class:`Agenda` -- for the research review: radar changes since the last
   review, overdue next actions, gates awaiting a decision, prototypes past their
   time-box, and deep-dive candidates (stale blips, decisions taken against the
   recommendation, decisions with a "revisit when" condition).
-* :func:`portfolio` -- effort across core, adjacent and exploratory work, from
+* :class:`Portfolio` -- effort across core, adjacent and exploratory work, from
   the active prototypes' time-boxes, against the 60-70 / 20-30 / 5-10 % guide.
 
 A gate **awaits a decision** when its recommendation is YES or NO, a soft kill
@@ -18,32 +20,29 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import Any
 
 from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Stage
 from assay.pipeline.radar import RingMove, Technique
-from assay.store import gates as gate_rows
-from assay.store import prototypes as prototype_rows
-from assay.store import reviews as review_rows
+from assay.store.gates import DecisionRecord
 from assay.store.prototypes import PrototypeRecord
 from assay.store.reviews import ReviewMeeting
 from assay.store.study import EvidenceRun, GateReview
-from assay.workspace.judging import build_review, effective_record
-
-if TYPE_CHECKING:
-    from assay.workspace.decisions import Decisions
 
 __all__ = [
     "GUIDE",
     "Agenda",
     "AwaitingGate",
     "DeepDive",
+    "OpenPrototype",
     "Portfolio",
     "PortfolioShare",
     "PrototypeFlag",
     "Status",
-    "agenda",
+    "awaiting",
+    "flag",
     "portfolio",
     "status",
 ]
@@ -213,29 +212,17 @@ class Portfolio:
 
 
 @dataclasses.dataclass(frozen=True)
-class _Open:
+class OpenPrototype:
+    """An active prototype with its review, the runs that judge it and its decisions."""
+
     record: PrototypeRecord
     review: GateReview
     runs: tuple[EvidenceRun, ...]
-    decisions: tuple[gate_rows.DecisionRecord, ...]
+    decisions: tuple[DecisionRecord, ...]
 
 
-def _open(decisions: Decisions, today: dt.date) -> list[_Open]:
-    """Every active prototype with its review, runs and decisions."""
-    out = []
-    with decisions.ws.db.read() as session:
-        for stored in prototype_rows.all_records(session):
-            if not stored.active:
-                continue
-            record = effective_record(session, stored.name)
-            review, runs, _ = build_review(decisions.evidence_cache, session, record, today)
-            found = prototype_rows.row(session, record.name)
-            taken = gate_rows.decisions_of(session, found)
-            out.append(_Open(record, review, tuple(runs), tuple(taken)))
-    return out
-
-
-def _awaiting(item: _Open) -> AwaitingGate | None:
+def awaiting(item: OpenPrototype) -> AwaitingGate | None:
+    """The prototype's gate, when its answer is due (see the module docstring)."""
     rec = item.review.recommendation
     soft = [r for r in rec.criteria if r.kind == "kill soft" and r.fired]
     if rec.answer is Answer.NOT_YET and not soft and not rec.timebox_expired:
@@ -249,7 +236,8 @@ def _awaiting(item: _Open) -> AwaitingGate | None:
     )
 
 
-def _flag(item: _Open) -> PrototypeFlag:
+def flag(item: OpenPrototype) -> PrototypeFlag:
+    """The prototype's kill criteria that fire and its time-box."""
     rec = item.review.recommendation
     box = item.record.prototype.timebox
     return PrototypeFlag(
@@ -262,82 +250,24 @@ def _flag(item: _Open) -> PrototypeFlag:
     )
 
 
-def status(decisions: Decisions, today: dt.date) -> Status:
+def status(items: Sequence[OpenPrototype], today: dt.date) -> Status:
     """What needs attention now (see the module docstring)."""
-    items = _open(decisions, today)
-    flags = [_flag(item) for item in items]
+    flags = [flag(item) for item in items]
     return Status(
         today=today,
         killed=tuple(f for f in flags if f.fired),
         expired=tuple(f for f in flags if f.timebox_expired),
-        awaiting=tuple(a for a in (_awaiting(item) for item in items) if a is not None),
+        awaiting=tuple(a for a in (awaiting(item) for item in items) if a is not None),
         active=len(items),
     )
 
 
-def _deep_dives(
-    decisions: Decisions, items: list[_Open], since: dt.date, today: dt.date
-) -> list[DeepDive]:
-    dives = [
-        DeepDive(stale.technique, "technique", "stale: " + "; ".join(stale.reasons))
-        for stale in decisions.stale_techniques(today=today)
-    ]
-    for record in decisions.decisions():
-        if record.decision.override and record.at.date() >= since:
-            dives.append(
-                DeepDive(
-                    record.prototype,
-                    "decision",
-                    f"{record.decision.stage.value} gate decided "
-                    f"{record.answer.label} against the recommended "
-                    f"{record.decision.recommended.label} by {record.decision.decided_by}: "
-                    f"{record.decision.why}",
-                )
-            )
-    for item in items:
-        latest = item.decisions[-1] if item.decisions else None
-        if latest is not None and latest.decision.revisit_when:
-            dives.append(
-                DeepDive(
-                    item.record.name,
-                    "prototype",
-                    f"revisit when: {latest.decision.revisit_when}",
-                )
-            )
-    return dives
-
-
-def agenda(decisions: Decisions, today: dt.date, since: dt.date | None = None) -> Agenda:
-    """The agenda of the next research review (see the module docstring)."""
-    ws = decisions.ws
-    with ws.db.read() as session:
-        last = review_rows.latest(session)
-    if since is None:
-        since = last.held_on if last else today - dt.timedelta(days=DEFAULT_LOOKBACK_DAYS)
-    techniques = ws.techniques()
-    changes = sorted(
-        ((t.name, move) for t in techniques for move in t.history if move.at.date() >= since),
-        key=lambda pair: pair[1].at,
-    )
-    items = _open(decisions, today)
-    return Agenda(
-        today=today,
-        since=since,
-        last_review=last,
-        radar_changes=tuple(changes),
-        overdue=tuple(ws.overdue(today)),
-        awaiting=tuple(a for a in (_awaiting(item) for item in items) if a is not None),
-        past_timebox=tuple(f for f in (_flag(item) for item in items) if f.timebox_expired),
-        deep_dives=tuple(_deep_dives(decisions, items, since, today)),
-    )
-
-
-def portfolio(decisions: Decisions, today: dt.date) -> Portfolio:
+def portfolio(records: Sequence[PrototypeRecord], today: dt.date) -> Portfolio:
     """Effort per category from the active prototypes' time-boxes."""
     days: dict[str, int] = dict.fromkeys(GUIDE, 0)
     members: dict[str, list[str]] = {category: [] for category in GUIDE}
     uncategorised, untimed = [], []
-    for record in decisions.prototypes():
+    for record in records:
         if not record.active:
             continue
         box = record.prototype.timebox

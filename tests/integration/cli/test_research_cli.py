@@ -648,13 +648,13 @@ def test_search_across_the_record(cli: Run) -> None:
 @pytest.mark.slow
 def test_the_demo_gains_the_research_record(tmp_path: Path) -> None:
     from assay.pipeline.claims import ReproStatus
-    from assay.workspace import demo
+    from assay import demo
 
     ws, ctx = demo.build_demo(tmp_path / "demo", today=dt.date(2026, 11, 26), quick=True)
     with ws:
-        r = ws.research
+        r = ws
         assert any(line.startswith("research record: 4 papers") for line in ctx.log)
-        flash = r.paper("dao2022flashattention")
+        flash = r.papers.get("dao2022flashattention")
         assert flash.status[0] == "complete"
         assert flash.techniques == ("FlashAttention",)
         statuses = {c.claim.metric: c.assessment.status for c in flash.claims}
@@ -666,17 +666,17 @@ def test_the_demo_gains_the_research_record(tmp_path: Path) -> None:
         memory = next(c for c in flash.claims if c.claim.metric == "memory saving")
         assert memory.runs[0].run == ctx.runs["attention"]
         assert [f.origin for f in flash.flags].count("auto") == 1
-        assert r.paper("kitaev2020reformer").status[0] == "stopped"
-        report = r.score(ctx.today)
+        assert r.papers.get("kitaev2020reformer").status[0] == "stopped"
+        report = r.predictions.score(ctx.today)
         assert report.overall.count == 14
         assert sum(b.count for b in report.overall.calibration) == 14
         assert len(report.overdue) == 1
-        (pm,) = r.postmortems()
+        (pm,) = r.postmortems.list()
         assert pm.subject == "Linformer-style efficient attention"
         assert pm.timeline[-1].kind.value == "outcome"
-        assert any(a.overdue(ctx.today) for a in r.actions(ctx.today))
-        assert ws.technique("Projection attention beyond 32k tokens").ring.value == "ASSESS"
-        techniques = len(ws.techniques())
+        assert any(a.overdue(ctx.today) for a in r.postmortems.actions(ctx.today))
+        assert ws.radar.get("Projection attention beyond 32k tokens").ring.value == "ASSESS"
+        techniques = len(ws.radar.list())
         assert (
-            r.export_radar("byor-csv").count("\n") == 1 + techniques
+            r.radar.export("byor-csv").count("\n") == 1 + techniques
         )  # header + one per technique

@@ -21,8 +21,8 @@ print("ready", flush=True)
 i = 0
 while True:
     name = f"{sys.argv[2]}-{i}"
-    ws.add_technique(name, area="load")
-    ws.move(name, Ring.HOLD, why="step")
+    ws.radar.add(name, area="load")
+    ws.radar.move(name, Ring.HOLD, why="step")
     i += 1
 """
 
@@ -65,4 +65,4 @@ def test_kill_9_mid_write_leaves_no_partial_record(tmp_path: Path) -> None:
         con.close()
     # And the workspace still opens and reads.
     with Workspace.open(tmp_path) as ws:
-        assert len(ws.techniques()) == techniques
+        assert len(ws.radar.list()) == techniques

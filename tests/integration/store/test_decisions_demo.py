@@ -11,8 +11,8 @@ import pytest
 from assay import Workspace
 from assay.pipeline.gates import Answer
 from assay.types import Ring
-from assay.workspace.demo import DemoContext
-from assay.workspace.demo_decisions import DEMO_PROTOTYPE, DEMO_TECHNIQUE, decisions_step
+from assay.demo import DemoContext
+from assay.demo.decisions import DEMO_PROTOTYPE, DEMO_TECHNIQUE, decisions_step
 
 
 @pytest.mark.slow
@@ -22,17 +22,17 @@ def test_the_decision_step_tells_the_whole_story(tmp_path: Path) -> None:
         ctx = DemoContext(root=tmp_path, today=dt.date.today(), quick=True)
         decisions_step(ws, ctx)
         assert "attention" in ctx.runs  # it ran the study itself
-        record = ws.decisions.prototype(DEMO_PROTOTYPE)
+        record = ws.prototypes.get(DEMO_PROTOTYPE)
         assert record.freeze is not None and record.freeze.at > record.registered_at
-        (decision,) = ws.decisions.decisions(DEMO_PROTOTYPE)
+        (decision,) = ws.prototypes.decisions(DEMO_PROTOTYPE)
         assert decision.decision.decided_by == "Sam" and decision.answer is Answer.YES
         assert not decision.decision.override
-        assert ws.technique(DEMO_TECHNIQUE).ring is Ring.TRIAL
+        assert ws.radar.get(DEMO_TECHNIQUE).ring is Ring.TRIAL
         assert record.stage.value == "validation"
         madr = (tmp_path / f"{DEMO_PROTOTYPE}.madr.md").read_text(encoding="utf-8")
         assert "status: accepted" in madr
-        assert set(ws.decisions.artifacts(DEMO_TECHNIQUE)) == {"decision-record"}
-        study = ws.decisions.study(DEMO_PROTOTYPE)
+        assert set(ws.radar.artifacts(DEMO_TECHNIQUE)) == {"decision-record"}
+        study = ws.prototypes.study(DEMO_PROTOTYPE)
         assert study.cost is not None and len(study.runs) == 1
         assert len(ctx.log) == 5 and ctx.log[2].startswith("decision: Sam (approver) answered YES")
     finally:

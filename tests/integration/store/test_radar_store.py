@@ -30,7 +30,7 @@ def _counts(ws: Workspace) -> tuple[int, int]:
 
 
 def test_add_starts_in_assess_with_first_placement(ws: Workspace) -> None:
-    technique = ws.add_technique("FlashAttention", area="inference", at=T0)
+    technique = ws.radar.add("FlashAttention", area="inference", at=T0)
     assert technique.ring is Ring.ASSESS
     assert technique.owner == "tester"
     (first,) = technique.history
@@ -41,11 +41,11 @@ def test_add_starts_in_assess_with_first_placement(ws: Workspace) -> None:
 
 
 def test_history_is_kept_in_order_with_aware_utc_times(ws: Workspace) -> None:
-    ws.add_technique("LoRA", area="training", at=T0)
-    ws.move("lora", Ring.TRIAL, why="prototype works", at=T0 + dt.timedelta(days=3), override=True)
+    ws.radar.add("LoRA", area="training", at=T0)
+    ws.radar.move("lora", Ring.TRIAL, why="prototype works", at=T0 + dt.timedelta(days=3), override=True)
     ws.user = "lead"
-    ws.move("LORA", Ring.HOLD, why="license unclear", at=T0 + dt.timedelta(days=9))
-    technique = ws.technique("LoRA")
+    ws.radar.move("LORA", Ring.HOLD, why="license unclear", at=T0 + dt.timedelta(days=9))
+    technique = ws.radar.get("LoRA")
     assert technique.ring is Ring.HOLD
     assert [(m.from_ring, m.to_ring) for m in technique.history] == [
         (None, Ring.ASSESS),
@@ -62,73 +62,73 @@ def test_history_is_kept_in_order_with_aware_utc_times(ws: Workspace) -> None:
 def test_times_in_other_zones_are_stored_as_the_same_instant(ws: Workspace) -> None:
     tokyo = dt.timezone(dt.timedelta(hours=9))
     at = dt.datetime(2026, 3, 1, 18, 0, tzinfo=tokyo)
-    ws.add_technique("X", area="a", at=at)
-    assert ws.technique("x").history[0].at == at
-    assert ws.technique("x").history[0].at.hour == 9
+    ws.radar.add("X", area="a", at=at)
+    assert ws.radar.get("x").history[0].at == at
+    assert ws.radar.get("x").history[0].at.hour == 9
 
 
 def test_duplicate_name_is_refused_regardless_of_case(ws: Workspace) -> None:
-    ws.add_technique("PagedAttention", area="serving")
+    ws.radar.add("PagedAttention", area="serving")
     before = _counts(ws)
     with pytest.raises(DuplicateError, match="already exists"):
-        ws.add_technique("pagedattention", area="serving")
+        ws.radar.add("pagedattention", area="serving")
     assert _counts(ws) == before
 
 
 def test_unknown_technique_suggests_the_closest_name(ws: Workspace) -> None:
-    ws.add_technique("Speculative decoding", area="inference")
+    ws.radar.add("Speculative decoding", area="inference")
     with pytest.raises(NotFoundError, match="did you mean 'Speculative decoding'"):
-        ws.technique("speculative decodng")
+        ws.radar.get("speculative decodng")
     with pytest.raises(NotFoundError):
-        ws.move("nope", Ring.HOLD, why="x")
+        ws.radar.move("nope", Ring.HOLD, why="x")
 
 
 @pytest.mark.parametrize("ring", [Ring.HOLD, Ring.SKIP])
 def test_hold_and_skip_need_a_reason(ws: Workspace, ring: Ring) -> None:
-    ws.add_technique("MoE", area="architecture")
+    ws.radar.add("MoE", area="architecture")
     before = _counts(ws)
     with pytest.raises(InputError, match="needs --why"):
-        ws.move("MoE", ring, why="   ")
+        ws.radar.move("MoE", ring, why="   ")
     assert _counts(ws) == before
-    ws.move("MoE", ring, why="load imbalance on our nodes")
-    assert ws.technique("MoE").ring is ring
+    ws.radar.move("MoE", ring, why="load imbalance on our nodes")
+    assert ws.radar.get("MoE").ring is ring
 
 
 def test_moving_to_the_same_ring_is_refused(ws: Workspace) -> None:
-    ws.add_technique("MoE", area="architecture")
+    ws.radar.add("MoE", area="architecture")
     with pytest.raises(InputError, match="already in ASSESS"):
-        ws.move("MoE", Ring.ASSESS, why="x")
+        ws.radar.move("MoE", Ring.ASSESS, why="x")
 
 
 def test_edit_and_rename_keep_history(ws: Workspace) -> None:
-    ws.add_technique("Linformer", area="attention")
-    ws.move("Linformer", Ring.HOLD, why="slow below 8k tokens")
-    ws.add_technique("Performer", area="attention")
+    ws.radar.add("Linformer", area="attention")
+    ws.radar.move("Linformer", Ring.HOLD, why="slow below 8k tokens")
+    ws.radar.add("Performer", area="attention")
     with pytest.raises(DuplicateError):
-        ws.edit_technique("Linformer", new_name="performer")
-    edited = ws.edit_technique("Linformer", new_name="Linformer-style attention", owner="Aiko")
+        ws.radar.edit("Linformer", new_name="performer")
+    edited = ws.radar.edit("Linformer", new_name="Linformer-style attention", owner="Aiko")
     assert edited.owner == "Aiko"
-    assert len(ws.technique("linformer-style attention").history) == 2
+    assert len(ws.radar.get("linformer-style attention").history) == 2
 
 
 def test_next_action_and_overdue(ws: Workspace) -> None:
-    ws.add_technique("A", area="x")
-    ws.add_technique("B", area="x")
-    ws.add_technique("C", area="x")
-    ws.set_next("A", "read pass 1", due=dt.date(2026, 1, 1))
-    ws.set_next("B", "benchmark", due=dt.date(2026, 3, 1))
-    ws.set_next("C", "older", due=dt.date(2025, 12, 1))
-    late = ws.overdue(dt.date(2026, 2, 1))
+    ws.radar.add("A", area="x")
+    ws.radar.add("B", area="x")
+    ws.radar.add("C", area="x")
+    ws.radar.set_next("A", "read pass 1", due=dt.date(2026, 1, 1))
+    ws.radar.set_next("B", "benchmark", due=dt.date(2026, 3, 1))
+    ws.radar.set_next("C", "older", due=dt.date(2025, 12, 1))
+    late = ws.radar.overdue(dt.date(2026, 2, 1))
     assert [t.name for t in late] == ["C", "A"]
     with pytest.raises(InputError, match="needs --due"):
-        ws.set_next("A", "something", due=None)
-    ws.set_next("A", "", due=None)
-    assert ws.technique("A").next_action is None
-    assert [t.name for t in ws.overdue(dt.date(2026, 2, 1))] == ["C"]
+        ws.radar.set_next("A", "something", due=None)
+    ws.radar.set_next("A", "", due=None)
+    assert ws.radar.get("A").next_action is None
+    assert [t.name for t in ws.radar.overdue(dt.date(2026, 2, 1))] == ["C"]
 
 
 def test_a_failed_write_leaves_nothing(ws: Workspace) -> None:
-    ws.add_technique("A", area="x")
+    ws.radar.add("A", area="x")
     before = _counts(ws)
 
     def crash_mid_write() -> None:
@@ -190,10 +190,10 @@ def test_concurrent_first_opens_migrate_once(database_url: str, tmp_path: Path) 
 def test_entering_trial_or_adopt_directly_follows_the_evidence_rule(ws: Workspace) -> None:
     before = _counts(ws)
     with pytest.raises(InputError, match="cannot enter ADOPT"):
-        ws.add_technique("A", area="x", ring=Ring.ADOPT, why="we use it")
+        ws.radar.add("A", area="x", ring=Ring.ADOPT, why="we use it")
     with pytest.raises(InputError, match="needs a YES gate"):
-        ws.add_technique("T", area="x", ring=Ring.TRIAL, why="promising")
+        ws.radar.add("T", area="x", ring=Ring.TRIAL, why="promising")
     assert _counts(ws) == before
-    added = ws.add_technique("T", area="x", ring=Ring.TRIAL, why="in production", override=True)
+    added = ws.radar.add("T", area="x", ring=Ring.TRIAL, why="in production", override=True)
     assert added.ring is Ring.TRIAL
     assert added.history[0].why == "in production"

@@ -1,4 +1,4 @@
-"""A report from the record itself: ``ws.decisions.study(name)`` -> StudyView -> reports.
+"""A report from the record itself: ``ws.prototypes.study(name)`` -> StudyView -> reports.
 
 The whole path on a real SQLite workspace: a technique, a prototype registered
 before its run, the run (the small sorting benchmark, in-process), the gate's
@@ -27,9 +27,9 @@ def study_view(tmp_path_factory: pytest.TempPathFactory, record_builder: ModuleT
     bench.write_text(record_builder.BENCH_FILE)
     ws = Workspace.init(tmp_path / "ws", user="Priya")
     try:
-        ws.decisions.add_user("Priya", "admin")
-        ws.decisions.add_user("Sam", "approver")
-        ws.add_technique("Careful sorting", area="infra", summary="Sort, then check the order.")
+        ws.users.add("Priya", "admin")
+        ws.users.add("Sam", "approver")
+        ws.radar.add("Careful sorting", area="infra", summary="Sort, then check the order.")
         registered = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
         prototype = Prototype.from_dict(
             {
@@ -42,7 +42,7 @@ def study_view(tmp_path_factory: pytest.TempPathFactory, record_builder: ModuleT
             },
             today=registered.date(),
         )
-        ws.decisions.new_prototype(
+        ws.prototypes.new(
             prototype,
             candidate="careful",
             point={"n": 1024},
@@ -50,14 +50,14 @@ def study_view(tmp_path_factory: pytest.TempPathFactory, record_builder: ModuleT
             at=registered,
         )
         run_id, _ = ws.runs.start(None, record_builder._options(), spec=load_benchmark(bench))
-        ws.decisions.link_run("careful-sort", run_id)
-        ws.decisions.amend(
+        ws.prototypes.link_run("careful-sort", run_id)
+        ws.prototypes.amend(
             "careful-sort", success=["effect(time) <= 20%"], why="the check is worth 20% to us"
         )
-        recommended = ws.decisions.review("careful-sort").recommendation.answer
+        recommended = ws.prototypes.review("careful-sort").recommendation.answer
         ws.user = "Sam"
-        ws.decisions.decide("careful-sort", recommended, why="as the evidence says")
-        study = ws.decisions.study("careful-sort")
+        ws.prototypes.decide("careful-sort", recommended, why="as the evidence says")
+        study = ws.prototypes.study("careful-sort")
     finally:
         ws.close()
     return StudyView.from_study(study)

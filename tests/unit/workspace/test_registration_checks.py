@@ -35,7 +35,7 @@ def accuracy(output):
 def ws(tmp_path: Path) -> Workspace:
     (tmp_path / "bench.py").write_text(BENCH)
     workspace = Workspace.init(tmp_path / "w", user="tester")
-    workspace.add_technique("T", area="a")
+    workspace.radar.add("T", area="a")
     yield workspace  # type: ignore[misc]
     workspace.close()
 
@@ -47,7 +47,7 @@ def _register(ws: Workspace, tmp_path: Path, name: str, success: str, **kw: obje
         registration=Registration.build(hypothesis="h", success=[success]),
         evidence=(str(tmp_path / "bench.py"),),
     )
-    ws.decisions.new_prototype(prototype, **kw)  # type: ignore[arg-type]
+    ws.prototypes.new(prototype, **kw)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_typos_are_refused_before_registration(
 ) -> None:
     with pytest.raises(InputError, match=message):
         _register(ws, tmp_path, "p", success, **options)
-    assert ws.decisions.prototypes() == []
+    assert ws.prototypes.list() == []
 
 
 def test_what_the_benchmark_measures_is_accepted(ws: Workspace, tmp_path: Path) -> None:
@@ -76,7 +76,7 @@ def test_what_the_benchmark_measures_is_accepted(ws: Workspace, tmp_path: Path) 
         ]
     ):
         _register(ws, tmp_path, f"p{index}", success, candidate="mine", point={"n": 10000})
-    assert len(ws.decisions.prototypes()) == 3
+    assert len(ws.prototypes.list()) == 3
 
 
 def test_the_review_carries_the_comparisons_warnings(ws: Workspace, tmp_path: Path) -> None:
@@ -85,5 +85,5 @@ def test_the_review_carries_the_comparisons_warnings(ws: Workspace, tmp_path: Pa
     _register(ws, tmp_path, "p", "effect(time) <= -20%", candidate="mine", point={"n": 1000})
     spec = load_benchmark(tmp_path / "bench.py")
     ws.runs.start(None, BenchOptions(trials=3, isolation=Isolation.IN_PROCESS), spec=spec)
-    review = ws.decisions.review("p")
+    review = ws.prototypes.review("p")
     assert any("only 3 trials" in w and ", time:" in w for w in review.warnings), review.warnings

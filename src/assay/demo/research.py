@@ -5,14 +5,14 @@ Linformer-style efficient attention. The memory claim is linked to the benchmark
 step's run (``ctx.runs["attention"]``), which reproduces it.
 
 :func:`research_step` runs after the radar step (it links papers to the radar's
-techniques) and uses only the public :class:`~assay.workspace.research.ResearchRecord`.
+techniques) and uses only the workspace's public services.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
+from assay.demo.context import DemoContext
 from assay.formats.bibtex import bibtex_papers, parse_bibtex
 from assay.pipeline.postmortem import (
     ActionItem,
@@ -25,10 +25,7 @@ from assay.pipeline.postmortem import (
 from assay.pipeline.predictions import Outcome
 from assay.pipeline.reading import Decision, Level, RedFlagKind, Severity, ViabilityDimension
 from assay.store.reproductions import FromRun
-
-if TYPE_CHECKING:
-    from assay.workspace.core import Workspace
-    from assay.workspace.demo import DemoContext
+from assay.workspace import Workspace
 
 __all__ = ["research_step"]
 
@@ -74,11 +71,11 @@ _LINFORMER = "Linformer-style efficient attention"
 
 
 def _papers(ws: Workspace, ctx: DemoContext) -> None:
-    r = ws.research
+    papers = ws.papers
     ws.user = "Priya"
-    r.add_papers(bibtex_papers(parse_bibtex(_BIB, source="demo.bib")))
-    r.link(_FLASH, "FlashAttention")
-    r.link("wang2020linformer", _LINFORMER)
+    papers.add(bibtex_papers(parse_bibtex(_BIB, source="demo.bib")))
+    papers.link(_FLASH, "FlashAttention")
+    papers.link("wang2020linformer", _LINFORMER)
     day = ctx.today
     screened = (
         ("kitaev2020reformer", "Aiko", "LSH attention shares keys and queries; "
@@ -88,9 +85,9 @@ def _papers(ws: Workspace, ctx: DemoContext) -> None:
     )  # fmt: skip
     for key, who, why in screened:
         ws.user = who
-        r.read(key, [(1, {"relevance": why}, Decision.STOP, "not our problem", day)])
+        papers.read(key, [(1, {"relevance": why}, Decision.STOP, "not our problem", day)])
     ws.user = "Aiko"
-    r.read(
+    papers.read(
         "wang2020linformer",
         [
             (1, {"claim": "attention in O(n) time and memory via low-rank projection of K, V",
@@ -104,10 +101,10 @@ def _papers(ws: Workspace, ctx: DemoContext) -> None:
 
 
 def _flash_reading(ws: Workspace, ctx: DemoContext) -> None:
-    r = ws.research
+    papers = ws.papers
     ws.user = "Priya"
     start = ctx.today - dt.timedelta(days=241)
-    r.read(
+    papers.read(
         _FLASH,
         [
             (1, {"claim": "exact attention 2-4x faster with memory linear in sequence length",
@@ -140,15 +137,15 @@ def _flash_reading(ws: Workspace, ctx: DemoContext) -> None:
             "implementation_effort": "a week to integrate and validate, no retraining",
         },
     )  # fmt: skip
-    r.flag(_FLASH, RedFlagKind.WEAK_BASELINES, severity=Severity.LOW,
+    papers.flag(_FLASH, RedFlagKind.WEAK_BASELINES, severity=Severity.LOW,
            evidence=["Table 2: baselines are PyTorch eager attention, not a fused kernel"],
            note="the speed-up against our fused baseline will be smaller")  # fmt: skip
-    r.flag(_FLASH, RedFlagKind.MISSING_ABLATIONS, severity=Severity.LOW,
+    papers.flag(_FLASH, RedFlagKind.MISSING_ABLATIONS, severity=Severity.LOW,
            evidence=["§4: no ablation separates tiling from recomputation"])  # fmt: skip
-    r.checklist(_FLASH, {"dependencies": True, "training_code": True, "evaluation_code": True,
+    papers.checklist(_FLASH, {"dependencies": True, "training_code": True, "evaluation_code": True,
                          "pretrained_models": False, "results_table": True})  # fmt: skip
     d = ViabilityDimension
-    r.viability(
+    papers.viability(
         _FLASH,
         scores={d.COMPUTATIONAL_EFFICIENCY: 5, d.INTEGRATION_COMPLEXITY: 4, d.ROBUSTNESS: 4,
                 d.MAINTAINABILITY: 4},
@@ -164,30 +161,30 @@ def _flash_reading(ws: Workspace, ctx: DemoContext) -> None:
 
 def _claims(ws: Workspace, ctx: DemoContext) -> int:
     """The paper's claims, one reproduced by the demo's benchmark run; returns how many."""
-    r = ws.research
+    claims = ws.claims
     ws.user = "Marco"
-    memory = r.add_claim(
+    memory = claims.add(
         _FLASH, metric="memory saving", value=10.0, unit="x",
         setting="attention memory against standard attention, seq len 2K (Fig. 3)",
     )  # fmt: skip
     run = ctx.runs.get("attention")
     if run is not None:  # the benchmark step ran: tiled against naive attention, n = 2048
-        r.link_run(
+        claims.link_run(
             memory.id, run,
             from_run=FromRun("peak_heap", "tiled", "naive", "times-smaller", {"n": "2048"}),
         )  # fmt: skip
-    speed = r.add_claim(
+    speed = claims.add(
         _FLASH, metric="speed-up", value=3.0, unit="x",
         setting="GPT-2 attention, seq len 1K, A100, against PyTorch eager",
     )  # fmt: skip
-    r.link_run(speed.id, "proto-2026-04-flash", [2.1, 2.3, 2.2, 2.0, 2.25])
-    r.add_finding(speed.id, "against our fused baseline kernel, not eager PyTorch, the gain "
+    claims.link_run(speed.id, "proto-2026-04-flash", [2.1, 2.3, 2.2, 2.0, 2.25])
+    claims.add_finding(speed.id, "against our fused baseline kernel, not eager PyTorch, the gain "
                   "is 2.2x; fp32 inputs silently take the slow path: use bf16")  # fmt: skip
-    end_to_end = r.add_claim(
+    end_to_end = claims.add(
         _FLASH, metric="end-to-end speed-up", value=1.15, unit="x",
         setting="BERT-large training, seq len 512",
     )  # fmt: skip
-    r.link_run(end_to_end.id, "proto-2026-05-bert", [1.12, 1.16, 1.14, 1.13])
+    claims.link_run(end_to_end.id, "proto-2026-05-bert", [1.12, 1.16, 1.14, 1.13])
     return 3
 
 
@@ -220,22 +217,22 @@ _PREDICTIONS: tuple[
 
 def _predictions(ws: Workspace, ctx: DemoContext) -> int:
     """The team's forecasts; returns the id of the Linformer prediction that went wrong."""
-    r = ws.research
+    predictions = ws.predictions
     wrong = 0
     for question, tags, forecasts, by_days, outcome, created in _PREDICTIONS:
         (first, p), *others = forecasts
         ws.user = first
-        made = r.predict(
+        made = predictions.add(
             question, p, ctx.today + dt.timedelta(days=by_days), tags=tags,
             at=ctx.days_ago(created),
         )  # fmt: skip
         assert made.id is not None
         for i, (who, q) in enumerate(others, 1):
             ws.user = who
-            r.forecast(int(made.id), q, at=ctx.days_ago(created - i))
+            predictions.forecast(int(made.id), q, at=ctx.days_ago(created - i))
         if outcome is not None:
             ws.user = first
-            r.resolve(int(made.id), outcome, at=ctx.days_ago(max(-by_days - 2, 1)))
+            predictions.resolve(int(made.id), outcome, at=ctx.days_ago(max(-by_days - 2, 1)))
         if question.startswith("Linformer"):
             wrong = int(made.id)
     return wrong
@@ -282,7 +279,7 @@ def _postmortem(ws: Workspace, ctx: DemoContext, wrong_prediction: int) -> None:
         wrong_predictions=(str(wrong_prediction),),
         missed_red_flags=(RedFlagKind.WEAK_BASELINES, RedFlagKind.TOY_DATASETS),
     )  # fmt: skip
-    ws.research.add_postmortem(
+    ws.postmortems.add(
         pm, open_on_radar={2: ("Projection attention beyond 32k tokens", "architecture")}
     )
 
@@ -294,11 +291,11 @@ def research_step(ws: Workspace, ctx: DemoContext) -> None:
     claims = _claims(ws, ctx)
     wrong = _predictions(ws, ctx)
     _postmortem(ws, ctx, wrong)
-    report = ws.research.score(ctx.today)
+    report = ws.predictions.score(ctx.today)
     brier = report.overall.brier
     scored = "no scores yet" if brier is None else f"Brier {brier:.3f}"
     ctx.log.append(
-        f"research record: {len(ws.research.papers())} papers (FlashAttention read in 3 passes, "
+        f"research record: {len(ws.papers.list())} papers (FlashAttention read in 3 passes, "
         f"two screened out at pass 1), {claims} claims, {len(_PREDICTIONS)} predictions "
         f"({scored} over {report.overall.count} scored forecasts), "
         f"1 post-mortem ({_LINFORMER})"

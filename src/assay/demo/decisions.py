@@ -1,7 +1,7 @@
 """The demo's decision step: the tiled-attention study carried through a gate.
 
 :func:`decisions_step` runs after the radar and the benchmark steps of
-:mod:`assay.workspace.demo`: the team's users and roles; the technique
+:mod:`assay.demo.build`: the team's users and roles; the technique
 "FlashAttention-style tiling" on the radar; a prototype registered two weeks
 earlier with its hypothesis, success and kill criteria and time-box; the
 benchmark run that judges it (the demo's own, or a small one run here when there
@@ -12,15 +12,13 @@ record, attached to the technique.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from assay.bench import load_module
+from assay.demo.context import DemoContext
+from assay.demo_study import demo_options
 from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Prototype
 from assay.types import Ring
-
-if TYPE_CHECKING:
-    from assay.workspace.core import Workspace
-    from assay.workspace.demo import DemoContext
+from assay.workspace import Workspace
 
 __all__ = ["DEMO_PROTOTYPE", "DEMO_TECHNIQUE", "decisions_step"]
 
@@ -59,11 +57,11 @@ _PROTOTYPE = {
 
 
 def _users(ws: Workspace) -> None:
-    if ws.decisions.users():
+    if ws.users.list():
         return
     ws.user = _USERS[0][0]
     for name, role in _USERS:
-        ws.decisions.add_user(name, role)
+        ws.users.add(name, role)
 
 
 def _run_id(ws: Workspace, ctx: DemoContext) -> str:
@@ -74,9 +72,6 @@ def _run_id(ws: Workspace, ctx: DemoContext) -> str:
     for info in ws.runs.list():
         if info.name == MODULE or info.source == MODULE:
             return info.run_id
-    from assay.bench import load_module
-    from assay.demo_study import demo_options
-
     ws.user = "Marco"
     run_id, _ = ws.runs.start(
         None, demo_options(trials=3, plan_seed=20261126), spec=load_module(MODULE)
@@ -90,7 +85,7 @@ def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
     _users(ws)
     registered = ctx.days_ago(14)
     ws.user = "Marco"
-    ws.add_technique(
+    ws.radar.add(
         DEMO_TECHNIQUE,
         area="inference",
         owner="Marco",
@@ -100,7 +95,7 @@ def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
         at=ctx.days_ago(21),
     )
     prototype = Prototype.from_dict(_PROTOTYPE, today=registered.date())
-    ws.decisions.new_prototype(
+    ws.prototypes.new(
         prototype,
         portfolio="core",
         candidate="tiled",
@@ -114,11 +109,11 @@ def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
         at=registered,
     )
     run_id = _run_id(ws, ctx)
-    record = ws.decisions.link_run(DEMO_PROTOTYPE, run_id)
-    ws.decisions.set_facts(
+    record = ws.prototypes.link_run(DEMO_PROTOTYPE, run_id)
+    ws.prototypes.set_facts(
         DEMO_PROTOTYPE, declared_scale=4096, scale_unit="tokens", scale_param="n"
     )
-    review = ws.decisions.review(DEMO_PROTOTYPE, today=ctx.today)
+    review = ws.prototypes.review(DEMO_PROTOTYPE, today=ctx.today)
     recommended = review.recommendation.answer
     freeze = record.freeze
     ctx.log.append(
@@ -137,7 +132,7 @@ def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
         Answer.NO: "the evidence says the hypothesis does not hold",
         Answer.NOT_YET: "the evidence does not settle the criteria yet",
     }[recommended]
-    decision = ws.decisions.decide(
+    decision = ws.prototypes.decide(
         DEMO_PROTOTYPE,
         recommended,
         why=why,
@@ -154,9 +149,9 @@ def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
         f"{decision.decision.stage.value} gate of {DEMO_PROTOTYPE}"
     )
     if decision.answer is Answer.YES:
-        ws.move(DEMO_TECHNIQUE, Ring.TRIAL)
+        ws.radar.move(DEMO_TECHNIQUE, Ring.TRIAL)
         ctx.log.append(f"radar: {DEMO_TECHNIQUE} ASSESS → TRIAL, backed by that YES")
     path = ctx.root / f"{DEMO_PROTOTYPE}.madr.md"
-    path.write_text(ws.decisions.madr(DEMO_PROTOTYPE), encoding="utf-8")
-    ws.decisions.attach(DEMO_TECHNIQUE, "decision-record", path)
+    path.write_text(ws.prototypes.madr(DEMO_PROTOTYPE), encoding="utf-8")
+    ws.radar.attach(DEMO_TECHNIQUE, "decision-record", path)
     ctx.log.append(f"decision record: {path.name} (MADR 4), attached to {DEMO_TECHNIQUE}")

@@ -1,45 +1,17 @@
-"""``assay demo``: a realistic team workspace, built in steps.
-
-Each capability of assay adds a step to :data:`STEPS`; the demo runs them in order
-on a fresh workspace, so that ``make demo`` always tells the whole story the
-product can tell today.
-"""
+"""The demo's radar: a dozen techniques with the ring history the team kept before
+assay, brought in as an import."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import shutil
-from collections.abc import Callable
-from pathlib import Path
 
-from assay.errors import WorkspaceError
+from assay.demo.context import DemoContext
 from assay.pipeline.radar import RingMove, Technique
 from assay.types import Ring
-from assay.workspace.core import DIRNAME, Workspace
-from assay.workspace.settings import load_settings
+from assay.workspace import Workspace
 
-__all__ = ["STEPS", "DemoContext", "build_demo"]
-
-
-@dataclasses.dataclass
-class DemoContext:
-    """What the steps share: where the demo lives, today's date, and a log of what ran."""
-
-    root: Path
-    today: dt.date
-    log: list[str] = dataclasses.field(default_factory=list)
-    runs: dict[str, str] = dataclasses.field(default_factory=dict)
-    """Run ids by role, e.g. ``runs["attention"]``, for later steps to point at."""
-    quick: bool = False
-    """Fewer trials, for tests."""
-
-    def days_ago(self, days: int) -> dt.datetime:
-        start = dt.datetime.combine(self.today, dt.time(9, 30), tzinfo=dt.UTC)
-        return start - dt.timedelta(days=days)
-
-
-DemoStep = Callable[[Workspace, DemoContext], None]
+__all__ = ["RADAR", "TEAM", "radar_step"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,9 +25,9 @@ class _Entry:
     next_action: tuple[str, int] | None = None  # (text, due in days; negative = overdue)
 
 
-_TEAM = ("Priya", "Marco", "Aiko", "Sam")
+TEAM = ("Priya", "Marco", "Aiko", "Sam")
 
-_RADAR: tuple[_Entry, ...] = (
+RADAR: tuple[_Entry, ...] = (
     _Entry(
         "FlashAttention",
         "inference",
@@ -215,90 +187,10 @@ def _technique(entry: _Entry, ctx: DemoContext) -> Technique:
     )
 
 
-def _radar_step(ws: Workspace, ctx: DemoContext) -> None:
+def radar_step(ws: Workspace, ctx: DemoContext) -> None:
     """The team's radar as it stood before assay: a dozen techniques with their history."""
-    ws.import_techniques([_technique(entry, ctx) for entry in _RADAR])
+    ws.radar.import_techniques([_technique(entry, ctx) for entry in RADAR])
     ctx.log.append(
-        f"radar: {len(_RADAR)} techniques across {len({e.area for e in _RADAR})} areas, "
+        f"radar: {len(RADAR)} techniques across {len({e.area for e in RADAR})} areas, "
         "with the ring history the team kept before assay"
     )
-
-
-def _bench_step(ws: Workspace, ctx: DemoContext) -> None:
-    """The evidence: tiled vs naive attention over a sweep of sequence lengths."""
-    from assay.bench import load_module
-    from assay.demo_study import MODULE, demo_options
-
-    spec = load_module(MODULE)
-    options = demo_options(trials=3 if ctx.quick else 5, plan_seed=20261126)
-    ws.user = "Marco"
-    run_id, result = ws.runs.start(None, options, spec=spec)
-    ctx.runs["attention"] = run_id
-    ctx.log.append(
-        f"benchmark: run {run_id}, tiled vs naive attention, "
-        f"{result.completed} trials ({result.failed} failed)"
-    )
-
-
-def _research_step(ws: Workspace, ctx: DemoContext) -> None:
-    from assay.workspace.demo_research import research_step
-
-    research_step(ws, ctx)
-
-
-def _decisions_step(ws: Workspace, ctx: DemoContext) -> None:
-    from assay.workspace.demo_decisions import decisions_step
-
-    decisions_step(ws, ctx)
-
-
-def _reports_step(ws: Workspace, ctx: DemoContext) -> None:
-    """The three reports of the tiled-attention prototype, built from the record alone."""
-    from assay.report import StudyView, write_report
-    from assay.workspace.demo_decisions import DEMO_PROTOTYPE
-
-    view = StudyView.from_study(ws.decisions.study(DEMO_PROTOTYPE))
-    written = []
-    for audience in ("exec", "pm", "eng"):
-        for path in write_report(view, audience, "html", ctx.root / f"report-{audience}.html"):
-            written.append(path.name)
-    write_report(view, "eng", "md", ctx.root / "report-eng.md")
-    ctx.log.append(f"reports: {', '.join(written)} and report-eng.md in {ctx.root}")
-
-
-#: The demo, in order. Each later capability appends its step here.
-STEPS: list[DemoStep] = [
-    _radar_step,
-    _bench_step,
-    _research_step,
-    _decisions_step,
-    _reports_step,
-]
-
-
-def build_demo(
-    root: Path, *, today: dt.date | None = None, quick: bool = False
-) -> tuple[Workspace, DemoContext]:
-    """Build the demo workspace in ``root``, replacing an earlier demo there.
-
-    A directory holding a workspace that is not a demo is never touched.
-    """
-    root = root.expanduser().resolve()
-    home = root / DIRNAME
-    if home.exists():
-        if not load_settings(home / "assay.toml").demo:
-            raise WorkspaceError(
-                f"{root} holds a workspace that is not a demo; refusing to replace it. "
-                "Pick another directory: assay demo DIR"
-            )
-        shutil.rmtree(home)
-    ctx = DemoContext(root=root, today=today or dt.date.today(), quick=quick)
-    ws = Workspace.init(root, user=_TEAM[0], demo=True)
-    try:
-        for step in STEPS:
-            step(ws, ctx)
-    except BaseException:
-        ws.close()
-        raise
-    ws.user = _TEAM[0]
-    return ws, ctx

@@ -1,0 +1,479 @@
+"""Prototypes and gates (issue 5), reached as ``workspace.prototypes``.
+
+Prototypes pre-register a hypothesis, success and kill criteria and a time-box;
+runs judge them; a gate's recommendation is computed from the criteria evaluated
+against those runs with their uncertainty; someone with the approver role
+decides. The radar moves only with a YES gate (or a recorded override) behind it
+(see :mod:`assay.workspace.radar`).
+
+**Pre-registration.** The registration's time is when its content was written
+(creation, or an edit before the freeze). A run judges a prototype when it is
+linked to it (:meth:`Prototypes.link_run`) or runs one of its declared benchmark
+files or modules, and it *began at or after* that time: a run that began before
+the criteria were written is refused as evidence. The criteria freeze (content
+hash, text, time) at the start of the first run that judges them; from then on a
+change is an :class:`~assay.pipeline.prototype.Amendment`, dated, attributed and
+kept, and the review warns about every run that began before it.
+
+Every method that writes is one unit of work: it stores the effective freeze
+first, checks the acting user's role, and reads everything it decides on inside
+that transaction; what is refused leaves no trace. Checks of the input that need
+no database run before it opens (:mod:`assay.workspace.preregistration`).
+"""
+
+from __future__ import annotations
+
+import builtins
+import dataclasses
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assay.errors import InputError, NotFoundError
+from assay.pipeline import gates as gate_rules
+from assay.pipeline.gates import Answer, Role
+from assay.pipeline.prototype import Amendment, Prototype, Stage, amend
+from assay.store import gates as gate_rows
+from assay.store import prototypes as prototype_rows
+from assay.store import techniques as technique_rows
+from assay.store.gates import DecisionRecord
+from assay.store.prototypes import PrototypeRecord, RecordedFacts
+from assay.store.run_models import RunRow
+from assay.store.study import CostReport, EvidenceRun, GateReview, Study
+from assay.workspace import preregistration as checks
+from assay.workspace.analyses import refresh_prototype
+from assay.workspace.context import Context, now
+from assay.workspace.costing import cost_report, merged_inputs
+from assay.workspace.evidence import RunEvidence
+from assay.workspace.judging import build_review, effective_record, technique_row
+from assay.workspace.madr import madr_record
+from assay.workspace.preregistration import PORTFOLIOS
+from assay.workspace.users import Users, quoted
+
+__all__ = [
+    "PORTFOLIOS",
+    "CostReport",
+    "DecisionRecord",
+    "EvidenceRun",
+    "GateReview",
+    "KillCheck",
+    "PrototypeRecord",
+    "Prototypes",
+    "RecordedFacts",
+    "Study",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class KillCheck:
+    """A prototype's kill criteria against its evidence, for ``assay gate check``."""
+
+    prototype: str
+    technique: str
+    stage: Stage
+    fired: tuple[gate_rules.CriterionReview, ...]
+    timebox_expired: bool
+    runs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "prototype": self.prototype,
+            "technique": self.technique,
+            "stage": self.stage.value,
+            "fired": [review.to_dict() for review in self.fired],
+            "timebox_expired": self.timebox_expired,
+            "runs": list(self.runs),
+        }
+
+
+def _persist_freeze(session: Session, name: str) -> PrototypeRecord:
+    """The prototype's effective record, its freeze stored (see :mod:`.judging`)."""
+    record = effective_record(session, name)
+    if record.freeze is not None:
+        prototype_rows.freeze(session, record.name, record.freeze)
+    return record
+
+
+class Prototypes:
+    """Reached as ``workspace.prototypes``; see the module docstring."""
+
+    def __init__(self, ctx: Context, users: Users) -> None:
+        self.ctx = ctx
+        self.users = users
+
+    # -- registering and changing ---------------------------------------------------
+
+    def new(
+        self,
+        prototype: Prototype,
+        *,
+        portfolio: str | None = None,
+        candidate: str | None = None,
+        point: Mapping[str, Any] | None = None,
+        facts: RecordedFacts | None = None,
+        cost_inputs: Mapping[str, float] | None = None,
+        base: Path | None = None,
+        at: dt.datetime | None = None,
+    ) -> PrototypeRecord:
+        """Record a new prototype of an existing technique, registered now (or ``at``,
+        for imports and the demo). ``prototype.evidence`` lists benchmark files
+        (resolved against ``base``, default the current directory) or modules whose
+        runs count; ``candidate`` and ``point`` say where its criteria are judged."""
+        checks.check_portfolio(portfolio)
+        files = [checks.evidence_entry(e, base or Path.cwd()) for e in prototype.evidence]
+        for entry in files:
+            checks.check_against_benchmark(entry, prototype.registration, candidate, point)
+        if cost_inputs:
+            checks.check_cost_inputs(cost_inputs)
+        with self.ctx.write() as session:
+            self.users.require(Role.CONTRIBUTOR, "registering a prototype")
+            technique = technique_row(session, prototype.technique)
+            stored = dataclasses.replace(prototype, technique=technique.name, evidence=())
+            record = prototype_rows.add(
+                session,
+                stored,
+                technique_id=technique.id,
+                portfolio=portfolio,
+                candidate=candidate,
+                point=point,
+                evidence_files=files,
+                facts=facts or RecordedFacts(),
+                cost_inputs=cost_inputs,
+                by=self.ctx.user,
+                at=at or now(),
+            )
+            refresh_prototype(session, record.name)
+            return record
+
+    def amend(
+        self,
+        name: str,
+        *,
+        why: str = "",
+        hypothesis: str | None = None,
+        success: Sequence[str] | None = None,
+        kill: Sequence[str] | None = None,
+        soft_kill: Sequence[str] | None = None,
+        requirements: Sequence[str] | None = None,
+        timebox: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> tuple[PrototypeRecord, Amendment | None]:
+        """Change the pre-registered content. Before the freeze this is an edit;
+        after it, an :class:`Amendment` that needs ``why`` and is kept for good.
+        A section not given (``None``) stays as it is; a given one is replaced."""
+        changes = {
+            "hypothesis": hypothesis,
+            "success": success,
+            "kill": kill,
+            "soft_kill": soft_kill,
+            "requirements": requirements,
+            "timebox": timebox,
+        }
+        at = at or now()
+        with self.ctx.write() as session:
+            self.users.require(Role.CONTRIBUTOR, "changing a prototype's criteria")
+            record = _persist_freeze(session, name)
+            if not record.active:
+                raise InputError(f"{record.name} is {record.status}; its criteria no longer change")
+            new, box = checks.replaced(record, changes, at)
+            old = record.registration
+            if record.freeze is None:
+                if new.canonical_lines() == old.canonical_lines():
+                    raise InputError("nothing to change: the pre-registered content is the same")
+                edited = prototype_rows.edit_registration(
+                    session, record.name, new, timebox=box, at=at
+                )
+                refresh_prototype(session, record.name)
+                return edited, None
+            amendment = amend(old, new, by=self.ctx.user, reason=why, at=at)
+            prototype_rows.add_amendment(session, record.name, new, amendment, timebox=box)
+            refresh_prototype(session, record.name)
+            return effective_record(session, record.name), amendment
+
+    def link_run(
+        self,
+        name: str,
+        run_id: str,
+        *,
+        online_ab: bool = False,
+        scale: float | None = None,
+        at: dt.datetime | None = None,
+    ) -> PrototypeRecord:
+        """Link a run as evidence; ``online_ab`` marks an online A/B comparison and
+        ``scale`` the scale it ran at. A run that began before the criteria were
+        registered is refused. The first judging run freezes the criteria at its start."""
+        if scale is not None and not scale > 0:
+            raise InputError(f"--scale {scale} must be a positive number")
+        with self.ctx.write() as session:
+            self.users.require(Role.CONTRIBUTOR, "linking evidence")
+            record = _persist_freeze(session, name)
+            run = session.scalar(select(RunRow).where(RunRow.run_id == run_id))
+            if run is None:
+                raise NotFoundError(f"unknown run {run_id!r}; list the runs with: assay bench list")
+            if run.created_at < record.registered_at:
+                raise InputError(
+                    f"run {run_id} began at {run.created_at:%Y-%m-%d %H:%M} UTC, before the "
+                    f"criteria of {record.name} were registered "
+                    f"({record.registered_at:%Y-%m-%d %H:%M} UTC); criteria are judged only by "
+                    "runs that start after them. Start a new run: assay bench run FILE"
+                )
+            prototype_rows.link_run(
+                session,
+                record.name,
+                run_id,
+                online_ab=online_ab,
+                scale=scale,
+                by=self.ctx.user,
+                at=at or now(),
+            )
+            linked = _persist_freeze(session, record.name)
+            refresh_prototype(session, record.name)
+            return linked
+
+    def set_facts(self, name: str, **changes: Any) -> PrototypeRecord:
+        """Record stage facts (fields of :class:`RecordedFacts`; ``None`` keeps one)."""
+        updates = checks.check_facts(changes)
+        with self.ctx.write() as session:
+            self.users.require(Role.CONTRIBUTOR, "recording stage facts")
+            record = _persist_freeze(session, name)
+            facts = dataclasses.replace(record.facts, **updates, by=self.ctx.user, at=now())
+            stored = prototype_rows.set_facts(session, record.name, facts)
+            refresh_prototype(session, record.name)
+            return stored
+
+    def set_details(
+        self,
+        name: str,
+        *,
+        portfolio: str | None = None,
+        candidate: str | None = None,
+        point: Mapping[str, Any] | None = None,
+        evidence: Sequence[str] | None = None,
+        base: Path | None = None,
+    ) -> PrototypeRecord:
+        """Change what is not pre-registered: portfolio, the declared benchmark files or
+        modules, and (before the freeze) candidate and sweep point; ``None`` keeps each."""
+        checks.check_portfolio(portfolio or None)
+        files = None
+        if evidence is not None:
+            files = [checks.evidence_entry(e, base or Path.cwd()) for e in evidence]
+        with self.ctx.write() as session:
+            self.users.require(Role.CONTRIBUTOR, "changing a prototype")
+            record = _persist_freeze(session, name)
+            if record.freeze is not None and (candidate is not None or point is not None):
+                raise InputError(
+                    f"the criteria of {record.name} are frozen; the candidate and sweep point "
+                    "they are judged at no longer change (register a new prototype instead)"
+                )
+            prototype_rows.set_details(
+                session,
+                record.name,
+                portfolio=portfolio,
+                candidate=candidate,
+                point=point,
+                evidence_files=files,
+                at=now(),
+            )
+            changed = _persist_freeze(session, record.name)
+            refresh_prototype(session, record.name)
+            return changed
+
+    def set_cost_inputs(self, name: str, inputs: Mapping[str, float] | None) -> PrototypeRecord:
+        """Store the cost inputs on the prototype (``None`` clears them)."""
+        if inputs:
+            checks.check_cost_inputs(inputs)
+        with self.ctx.write() as session:
+            self.users.require(Role.CONTRIBUTOR, "storing cost inputs")
+            record = _persist_freeze(session, name)
+            prototype_rows.set_cost_inputs(session, record.name, inputs, at=now())
+            refresh_prototype(session, record.name)
+            return effective_record(session, record.name)
+
+    # -- reading --------------------------------------------------------------------
+
+    def get(self, name: str) -> PrototypeRecord:
+        """The prototype ``name`` with its effective freeze (see the module docstring)."""
+        with self.ctx.read() as session:
+            return effective_record(session, name)
+
+    def list(self) -> builtins.list[PrototypeRecord]:
+        """Every prototype, by name."""
+        with self.ctx.read() as session:
+            names = [p.name for p in prototype_rows.all_records(session)]
+            return [effective_record(session, name) for name in names]
+
+    def review(self, name: str, *, today: dt.date | None = None) -> GateReview:
+        """Every criterion evaluated against the runs, the stage checks, and the
+        recommended answer at the prototype's current gate."""
+        with self.ctx.read() as session:
+            record = effective_record(session, name)
+            day = today or dt.date.today()
+            return build_review(session, record, day)[0]
+
+    def evidence(self, name: str) -> RunEvidence:
+        """The evidence the prototype's criteria are evaluated against (as stored
+        when the prototype or its runs last changed)."""
+        with self.ctx.read() as session:
+            record = effective_record(session, name)
+            return build_review(session, record, dt.date.today())[2]
+
+    def decisions(self, name: str | None = None) -> builtins.list[DecisionRecord]:
+        """The decisions on one prototype, or on all, oldest first."""
+        with self.ctx.read() as session:
+            if name is None:
+                return gate_rows.all_decisions(session)
+            return gate_rows.decisions_of(session, prototype_rows.row(session, name))
+
+    def check(
+        self, name: str | None = None, *, today: dt.date | None = None
+    ) -> builtins.list[KillCheck]:
+        """Kill criteria against the evidence, for one prototype or every active one."""
+        day = today or dt.date.today()
+        with self.ctx.read() as session:
+            if name is not None:
+                names = [name]
+            else:
+                names = [r.name for r in prototype_rows.all_records(session) if r.active]
+            out = []
+            for each in names:
+                record = effective_record(session, each)
+                review, runs, _ = build_review(session, record, day)
+                rec = review.recommendation
+                out.append(
+                    KillCheck(
+                        prototype=record.name,
+                        technique=record.technique,
+                        stage=record.stage,
+                        fired=rec.fired,
+                        timebox_expired=rec.timebox_expired,
+                        runs=tuple(r.run_id for r in runs),
+                    )
+                )
+            return out
+
+    # -- deciding -------------------------------------------------------------------
+
+    def decide(
+        self,
+        name: str,
+        answer: Answer | str,
+        *,
+        why: str,
+        conditions: str = "",
+        override: bool = False,
+        advocates: Sequence[tuple[str, str]] = (),
+        revisit_when: str = "",
+        at: dt.datetime | None = None,
+        today: dt.date | None = None,
+    ) -> DecisionRecord:
+        """Answer the prototype's current gate. Only an approver (or admin) may; an
+        answer against the recommendation needs ``override``. A YES moves the
+        prototype to the next stage (or completes it); a NO stops it. The review it
+        answers is read inside the transaction that decides."""
+        at = at or now()
+        with self.ctx.write() as session:
+            role = self.users.require(Role.APPROVER, "deciding a gate", always=True)
+            record = _persist_freeze(session, name)
+            if not record.active:
+                raise InputError(
+                    f"{record.name} is {record.status}; there is no open gate to decide"
+                )
+            review, runs, _ = build_review(session, record, today or at.date())
+            decision = gate_rules.decide(
+                review.recommendation,
+                answer,
+                user=self.ctx.user,
+                role=role,
+                why=why,
+                at=at,
+                conditions=conditions,
+                override=override,
+                advocates=advocates,
+                revisit_when=revisit_when,
+            )
+            stored = gate_rows.add_decision(
+                session,
+                prototype_rows.row(session, record.name),
+                decision,
+                registration_hash=record.registration.content_hash(),
+                recommendation=review.recommendation.to_dict(),
+                runs=[run.run_id for run in runs],
+            )
+            _advance(session, record, decision.answer, at)
+            refresh_prototype(session, record.name)
+            return stored
+
+    def madr(self, name: str, *, stage: Stage | str | None = None) -> str:
+        """The newest decision on the prototype (at ``stage``, when given) as a MADR 4
+        decision record in Markdown (see :mod:`assay.workspace.madr`)."""
+        wanted = stage if stage is None or isinstance(stage, Stage) else Stage.parse(stage)
+        with self.ctx.read() as session:
+            record = effective_record(session, name)
+            technique = technique_rows.get(session, record.technique)
+            taken = gate_rows.decisions_of(session, prototype_rows.row(session, record.name))
+        chosen = [d for d in taken if wanted is None or d.decision.stage is wanted]
+        if not chosen:
+            at = f" at the {wanted.value} gate" if wanted else ""
+            raise InputError(
+                f"no decision is recorded for {record.name}{at}; decide it first: "
+                f"assay gate decide {quoted(record.name)} yes|no|not-yet --why TEXT"
+            )
+        days = self.ctx.settings.radar.stale_after_days
+        return madr_record(technique, record, chosen[-1], stale_days=days)
+
+    # -- cost and the whole study -----------------------------------------------------
+
+    def cost(
+        self, name: str, inputs: Mapping[str, float | None] | None = None, *, save: bool = False
+    ) -> CostReport:
+        """The cost-benefit from the stored inputs overlaid with ``inputs``, and the
+        measured effects (see :mod:`assay.workspace.costing`); ``save`` stores the
+        given inputs on the prototype, in the same transaction."""
+        given = dict(inputs or {})
+        with self.ctx.write() if save else self.ctx.read() as session:
+            record = effective_record(session, name)
+            report = self._cost(session, record, given)
+            if save:
+                self.set_cost_inputs(record.name, merged_inputs(record, given))
+            return report
+
+    def _cost(self, session: Session, record: PrototypeRecord, given: dict[str, Any]) -> CostReport:
+        evidence = build_review(session, record, dt.date.today())[2]
+        price = self.ctx.settings.cost.usd_per_hour
+        return cost_report(record, given, evidence, usd_per_hour=price)
+
+    def study(self, name: str, *, today: dt.date | None = None) -> Study:
+        """Everything the record holds about a prototype, for the reports."""
+        day = today or dt.date.today()
+        with self.ctx.read() as session:
+            record = effective_record(session, name)
+            review, runs, _ = build_review(session, record, day)
+            technique = technique_rows.get(session, record.technique)
+            decisions = gate_rows.decisions_of(session, prototype_rows.row(session, name))
+            costs = self._cost(session, record, {}) if record.cost_inputs else None
+        return Study(
+            technique=technique,
+            record=record,
+            review=review,
+            decision_records=tuple(decisions),
+            runs=tuple(reversed(runs)),
+            cost_report=costs,
+            as_of=day,
+        )
+
+
+def _advance(session: Session, record: PrototypeRecord, answer: Answer, at: dt.datetime) -> None:
+    """After a decision: a YES moves to the next stage (or completes), a NO stops."""
+    if answer is Answer.YES:
+        following = record.stage.next
+        if following is None:
+            prototype_rows.set_status(session, record.name, "complete", at=at)
+        else:
+            prototype_rows.set_stage(session, record.name, following, at=at)
+    elif answer is Answer.NO:
+        prototype_rows.set_status(session, record.name, "stopped", at=at)
