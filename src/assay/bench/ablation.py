@@ -30,6 +30,7 @@ from assay.bench.sink import RunHeader
 from assay.bench.spec import BUILTIN_METRICS
 from assay.bench.trial import TrialResult
 from assay.errors import AssayError
+from assay.stats.verdict import Verdict
 
 __all__ = ["ablation_rows"]
 
@@ -46,11 +47,11 @@ def _families(variants: dict[str, dict[str, Any]]) -> dict[str, Configs]:
     return out
 
 
-def _verdict(low: float, high: float, info: MetricInfo) -> str:
+def _verdict(low: float, high: float, info: MetricInfo) -> Verdict:
     if low > 0 or high < 0:
         raises = low > 0
-        return "worse" if raises == info.lower_is_better else "better"
-    return "inconclusive"
+        return Verdict.WORSE if raises == info.lower_is_better else Verdict.BETTER
+    return Verdict.INCONCLUSIVE
 
 
 def _values(

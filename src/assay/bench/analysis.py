@@ -42,6 +42,7 @@ from assay.bench.sink import RunHeader
 from assay.bench.spec import BUILTIN_METRICS
 from assay.bench.trial import TrialResult, sample_summary
 from assay.errors import AssayError
+from assay.stats.verdict import Comparison, Verdict
 
 __all__ = ["MetricInfo", "analyse", "compare_arms", "group_trials", "metric_infos", "paired_arms"]
 
@@ -137,7 +138,7 @@ def compare_arms(
 ) -> ComparisonRow:
     """One comparison row from two arms' values (see the module docstring)."""
     row = ComparisonRow(
-        name, info.name, params, "not compared", None, None, None, None,
+        name, info.name, params, None, None, None, None, None,
         info.lower_is_better, paired, len(baseline), len(candidate),
     )  # fmt: skip
     if len(baseline) < 2 or len(candidate) < 2:
@@ -146,7 +147,7 @@ def compare_arms(
         )
     if paired and np.array_equal(baseline, candidate):
         return dataclasses.replace(
-            row, verdict="equivalent", effect=0.0, ci=(0.0, 0.0), p_value=1.0,
+            row, verdict=Verdict.EQUIVALENT, effect=0.0, ci=(0.0, 0.0), p_value=1.0,
             test="identical values",
             warnings=("every pair of trials gave exactly the same value",),
         )  # fmt: skip
@@ -166,20 +167,19 @@ def compare_arms(
     return _row_from(row, result)
 
 
-def _row_from(row: ComparisonRow, result: Any) -> ComparisonRow:
-    verdict = getattr(result.verdict, "value", result.verdict)
+def _row_from(row: ComparisonRow, result: Comparison) -> ComparisonRow:
     ci = tuple(float(v) for v in result.ci)
     return dataclasses.replace(
         row,
-        verdict=str(verdict).lower(),
+        verdict=result.verdict,
         effect=float(result.effect),
         ci=(ci[0], ci[1]),
         p_value=None if result.p_value is None else float(result.p_value),
         n_baseline=int(result.n_baseline),
         n_candidate=int(result.n_candidate),
-        needed_trials=getattr(result, "needed_trials", None),
-        test=str(getattr(result, "test", "")) or None,
-        warnings=tuple(getattr(result, "warnings", ()) or ()),
+        needed_trials=result.needed_trials,
+        test=result.test or None,
+        warnings=tuple(result.warnings),
     )
 
 
@@ -195,13 +195,13 @@ def _adjust(rows: list[ComparisonRow], confidence: float) -> list[ComparisonRow]
     alpha = 1.0 - confidence
     for i, p in zip(indices, adjusted, strict=True):
         row = dataclasses.replace(rows[i], p_adjusted=float(p))
-        if len(indices) > 1 and row.verdict in ("better", "worse") and p > alpha:
+        if len(indices) > 1 and row.verdict in (Verdict.BETTER, Verdict.WORSE) and p > alpha:
             row = dataclasses.replace(
                 row,
-                verdict="inconclusive",
+                verdict=Verdict.INCONCLUSIVE,
                 warnings=(
                     *row.warnings,
-                    f"{row.verdict} on its own (p = {row.p_value:.3g}) but not after "
+                    f"{row.verdict_label} on its own (p = {row.p_value:.3g}) but not after "
                     f"false-discovery control across {len(indices)} comparisons "
                     f"(adjusted p = {p:.3g}); run more trials or compare fewer things",
                 ),
@@ -253,7 +253,7 @@ def _sequential_row(row: ComparisonRow, outcome: Any) -> ComparisonRow:
         )
     return dataclasses.replace(
         row,
-        verdict=outcome.verdict or "inconclusive",
+        verdict=outcome.verdict or Verdict.INCONCLUSIVE,
         effect=outcome.effect if outcome.effect is not None else row.effect,
         ci=outcome.ci,
         p_value=None,

@@ -24,9 +24,11 @@ from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult
 from assay.display import Displayable
 from assay.errors import InputError
+from assay.stats.verdict import Verdict
 
 __all__ = [
     "FORMAT_VERSION",
+    "NOT_COMPARED",
     "AblationRow",
     "BenchmarkResult",
     "ComparisonRow",
@@ -38,6 +40,9 @@ __all__ = [
 
 FORMAT_VERSION = 2
 """Version of :meth:`BenchmarkResult.to_dict`'s JSON; 1 is assay 0.1's (no key)."""
+
+NOT_COMPARED = "not compared"
+"""The JSON verdict of a comparison that could not be made (``verdict is None``)."""
 
 
 def _finite(value: float | None) -> float | None:
@@ -53,6 +58,17 @@ def _params(data: Mapping[str, Any] | Sequence[Sequence[Any]] | None) -> Params:
 def _float(value: Any, missing: float = math.nan) -> float:
     """A JSON number, or ``missing`` where ``to_dict`` wrote null for a non-finite one."""
     return missing if value is None else float(value)
+
+
+def _verdict(value: Any) -> Verdict | None:
+    """A row's verdict from its JSON word; ``not compared`` is None."""
+    if value == NOT_COMPARED:
+        return None
+    try:
+        return Verdict(value)
+    except ValueError:
+        words = ", ".join([*(v.value for v in Verdict), NOT_COMPARED])
+        raise InputError(f"verdict {value!r} is not one of {words}") from None
 
 
 def _optional(value: Any) -> float | None:
@@ -79,16 +95,18 @@ class ComparisonRow(Displayable):
 
     ``effect`` is the relative change of the candidate against the baseline
     (positive: the candidate is larger; for time, slower), ``ci`` its interval.
-    ``verdict`` is ``better``/``worse``/``equivalent``/``inconclusive`` from
-    :func:`assay.stats.compare`, downgraded to ``inconclusive`` when the
+    ``verdict`` is the :class:`~assay.stats.Verdict` of
+    :func:`assay.stats.compare`, downgraded to ``INCONCLUSIVE`` when the
     p-value adjusted across the run's comparisons (Benjamini-Hochberg) does not
-    pass; ``not compared`` when there were too few complete trials.
+    pass; ``None`` when the arms could not be compared (too few complete
+    trials, or values the test cannot take): ``warnings[0]`` says why, and the
+    JSON says ``"not compared"`` (:attr:`verdict_label`).
     """
 
     candidate: str
     metric: str
     params: Params
-    verdict: str
+    verdict: Verdict | None
     effect: float | None
     ci: tuple[float, float] | None
     p_value: float | None
@@ -113,7 +131,7 @@ class ComparisonRow(Displayable):
             "candidate": self.candidate,
             "metric": self.metric,
             "params": dict(self.params),
-            "verdict": self.verdict,
+            "verdict": self.verdict_label,
             "effect": {"relative": _finite(self.effect), "ci": ci},
             "p_value": _finite(self.p_value),
             "p_adjusted": _finite(self.p_adjusted),
@@ -135,7 +153,7 @@ class ComparisonRow(Displayable):
             candidate=str(data["candidate"]),
             metric=str(data["metric"]),
             params=_params(data.get("params")),
-            verdict=str(data["verdict"]),
+            verdict=_verdict(data["verdict"]),
             effect=_optional(effect.get("relative")),
             ci=_interval(effect.get("ci")),
             p_value=_optional(data.get("p_value")),
@@ -148,6 +166,18 @@ class ComparisonRow(Displayable):
             test=None if data.get("test") is None else str(data["test"]),
             warnings=tuple(str(w) for w in data.get("warnings", ())),
         )
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict's word, or ``not compared`` (what people and the JSON see)."""
+        return NOT_COMPARED if self.verdict is None else self.verdict.value
+
+    @property
+    def not_compared_reason(self) -> str | None:
+        """Why the arms were not compared (None when they were)."""
+        if self.verdict is not None:
+            return None
+        return self.warnings[0] if self.warnings else "too few completed trials"
 
     def label(self) -> str:
         """``candidate [n=256] time``."""
@@ -297,7 +327,7 @@ class AblationRow:
     params: Params
     contribution: float | None
     ci: tuple[float, float] | None
-    verdict: str
+    verdict: Verdict
     method: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -309,7 +339,7 @@ class AblationRow:
             "params": dict(self.params),
             "contribution": _finite(self.contribution),
             "ci": [_finite(self.ci[0]), _finite(self.ci[1])] if self.ci else None,
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "method": self.method,
         }
 
@@ -324,7 +354,7 @@ class AblationRow:
             params=_params(data.get("params")),
             contribution=_optional(data.get("contribution")),
             ci=_interval(data.get("ci")),
-            verdict=str(data["verdict"]),
+            verdict=Verdict(data["verdict"]),
             method=str(data["method"]),
         )
 

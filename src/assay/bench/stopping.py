@@ -51,6 +51,7 @@ from assay.bench.result import ComparisonRow
 from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult
 from assay.errors import AssayError
+from assay.stats.verdict import Verdict
 
 __all__ = ["SequentialOutcome", "StoppingRule"]
 
@@ -63,8 +64,8 @@ Key = tuple[str, str, Params]
 class SequentialOutcome:
     """Where one primary comparison's sequential design stands."""
 
-    verdict: str | None
-    """better / worse / equivalent / inconclusive once decided, None while running."""
+    verdict: Verdict | None
+    """The sequential verdict once decided, None while running."""
     effect: float | None
     ci: tuple[float, float] | None
     reason: str
@@ -74,7 +75,7 @@ class SequentialOutcome:
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
         return {
-            "verdict": self.verdict,
+            "verdict": None if self.verdict is None else self.verdict.value,
             "effect": self.effect,
             "ci": list(self.ci) if self.ci else None,
             "reason": self.reason,
@@ -103,9 +104,9 @@ class _Tracker:
     def _margin(self) -> float:
         return self.info.margin if self.info.margin is not None else _DEFAULT_EFFECT
 
-    def _direction(self, difference: float) -> str:
+    def _direction(self, difference: float) -> Verdict:
         larger = difference > 0
-        return "worse" if larger == self.info.lower_is_better else "better"
+        return Verdict.WORSE if larger == self.info.lower_is_better else Verdict.BETTER
 
     def _settle(self, b: npt.NDArray[np.float64], c: npt.NDArray[np.float64], scale: str) -> bool:
         """Decide degenerate pilots (no spread) outright; True when decided."""
@@ -115,7 +116,7 @@ class _Tracker:
         shift = float(diffs[0])
         effect = math.expm1(shift) if scale == "log" else shift
         if shift == 0:
-            verdict, reason = "equivalent", "every pair gave exactly the same value"
+            verdict, reason = Verdict.EQUIVALENT, "every pair gave exactly the same value"
         else:
             verdict, reason = self._direction(shift), "every pair differs by the same amount"
         self.outcome = SequentialOutcome(verdict, effect, (effect, effect), reason, b.size, scale)
@@ -160,14 +161,15 @@ class _Tracker:
         try:
             decision = self.design.look(b, c)
         except AssayError as exc:  # values the design cannot take (a zero on a log scale)
-            self.outcome = SequentialOutcome("inconclusive", None, None, str(exc), b.size, scale)
+            outcome = SequentialOutcome(Verdict.INCONCLUSIVE, None, None, str(exc), b.size, scale)
+            self.outcome = outcome
             return
-        verdict = decision.verdict.value if decision.stop and decision.verdict else None
+        verdict = decision.verdict if decision.stop and decision.verdict else None
         reason = decision.reason
         ci = decision.ci
         analysed = decision.analysis is not None and ci is not None
         if verdict is None and analysed and self._inside_margin(ci, b, scale):
-            verdict = "equivalent"
+            verdict = Verdict.EQUIVALENT
             reason = f"the repeated {self.confidence:.0%} interval lies inside ± the margin"
         self.outcome = SequentialOutcome(verdict, decision.effect, ci, reason, b.size, scale)
 

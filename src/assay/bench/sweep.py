@@ -31,6 +31,7 @@ from assay.bench.registry import Params, ParamValue
 from assay.bench.result import ComparisonRow, Crossover, ScalingFit
 from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult
+from assay.stats.verdict import Verdict
 
 __all__ = ["crossovers", "fit_exponent", "scaling_fits", "sweep_parameters"]
 
@@ -115,7 +116,7 @@ def _crossing(entries: list[tuple[float, float, ComparisonRow]]) -> list[tuple[f
     other) counts; between them, the crossing is where the log-ratio estimates
     change sign. Noise between inconclusive points is not a crossover.
     """
-    decided = [i for i, e in enumerate(entries) if e[2].verdict in ("better", "worse")]
+    decided = [i for i, e in enumerate(entries) if e[2].verdict in (Verdict.BETTER, Verdict.WORSE)]
     out = []
     for i, j in itertools.pairwise(decided):
         if entries[i][2].verdict == entries[j][2].verdict:
@@ -123,7 +124,8 @@ def _crossing(entries: list[tuple[float, float, ComparisonRow]]) -> list[tuple[f
         for k in range(i, j):
             (x1, y1, _), (x2, y2, _) = entries[k], entries[k + 1]
             if y1 != 0 and y2 != 0 and (y1 > 0) != (y2 > 0):
-                out.append((_interpolate(x1, y1, x2, y2), entries[j][2].verdict == "better"))
+                wins = entries[j][2].verdict is Verdict.BETTER
+                out.append((_interpolate(x1, y1, x2, y2), wins))
                 break
     return out
 

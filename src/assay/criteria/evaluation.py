@@ -69,6 +69,7 @@ from assay.criteria.units import (
     to_base,
 )
 from assay.errors import InputError
+from assay.stats.verdict import Verdict
 
 __all__ = ["evaluate_predicate"]
 
@@ -228,10 +229,10 @@ class _Evaluator:
         found = self.evidence.verdict(call.metric)
         if found is None:
             return _missing(node, f"no verdict on {call.metric} in the evidence")
-        equal = found.verdict == name.name
+        equal = found.verdict is Verdict(name.name)
         trials = f" ({found.n} trials per arm)" if found.n is not None else ""
-        reason = f"{call} is {found.verdict}{trials}"
-        if found.verdict == "inconclusive" and name.name != "inconclusive":
+        reason = f"{call} is {found.verdict.value}{trials}"
+        if found.verdict is Verdict.INCONCLUSIVE and not equal:
             return Evaluation(
                 Outcome.UNDETERMINED,
                 render(node),

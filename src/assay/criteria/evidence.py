@@ -26,6 +26,7 @@ from typing import Any, Protocol
 from assay.criteria.nodes import ARMS, VERDICTS
 from assay.criteria.units import canonical_unit
 from assay.errors import InputError
+from assay.stats.verdict import Verdict
 
 __all__ = [
     "ComparisonLike",
@@ -190,13 +191,14 @@ class VerdictEstimate:
     """The statistics engine's verdict on one metric.
 
     Attributes:
-        verdict: ``"better"``, ``"worse"``, ``"equivalent"`` or ``"inconclusive"``
-            (an enum whose values are these strings is accepted and normalised).
+        verdict: the :class:`assay.stats.Verdict` (its word, ``"better"``,
+            ``"worse"``, ``"equivalent"`` or ``"inconclusive"``, is accepted and
+            normalised, as JSON and criteria files give it).
         needed_trials: trials per arm likely to settle an inconclusive verdict.
         n: trials per arm behind it.
     """
 
-    verdict: str
+    verdict: Verdict
     needed_trials: int | None = None
     n: int | None = None
 
@@ -204,7 +206,7 @@ class VerdictEstimate:
         name = str(getattr(self.verdict, "value", self.verdict)).strip().lower()
         if name not in VERDICTS:
             raise InputError(f"verdict {self.verdict!r} is not one of {', '.join(VERDICTS)}")
-        object.__setattr__(self, "verdict", name)
+        object.__setattr__(self, "verdict", Verdict(name))
 
     @classmethod
     def from_comparison(cls, comparison: ComparisonLike) -> VerdictEstimate:
@@ -214,7 +216,7 @@ class VerdictEstimate:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary; :meth:`from_dict` reads it back."""
-        return dataclasses.asdict(self)
+        return {**dataclasses.asdict(self), "verdict": self.verdict.value}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], *, field: str = "verdict") -> VerdictEstimate:
@@ -223,7 +225,7 @@ class VerdictEstimate:
             raise InputError(f"{field} needs a verdict")
         needed, n = data.get("needed_trials"), data.get("n")
         return cls(
-            verdict=str(data["verdict"]),
+            verdict=data["verdict"],  # a word: __post_init__ checks and normalises it
             needed_trials=None if needed is None else int(needed),
             n=None if n is None else int(n),
         )

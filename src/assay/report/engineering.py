@@ -35,6 +35,7 @@ from assay.report.document import (
 )
 from assay.report.runinfo import environment_rows, method_rows
 from assay.report.view import RunEvidence, StudyView
+from assay.stats.verdict import Verdict
 
 __all__ = ["engineering_report"]
 
@@ -213,7 +214,7 @@ def _comparisons(run: RunEvidence, confidence: float) -> list[Block]:
                 row.candidate,
                 say.point_label(row.params) or "-",
                 say.metric_label(row.metric),
-                Strong(row.verdict),
+                Strong(row.verdict_label),
                 "-" if row.effect is None else say.signed_percent(row.effect),
                 _interval(row.ci),
                 _p(row.p_adjusted),
@@ -239,7 +240,7 @@ def _comparisons(run: RunEvidence, confidence: float) -> list[Block]:
     baseline, said = run.baseline, []
     for row in result.comparisons:
         wide = row.ci is not None and say.is_wide(*row.ci)
-        if row.verdict in ("inconclusive", "not compared") or wide:
+        if row.verdict in (Verdict.INCONCLUSIVE, None) or wide:
             effect = findings.Effect(run.run_id, baseline, row, confidence)
             said.append(f"{row.candidate}: {findings.describe_effect(effect)}")
     if said:
@@ -319,7 +320,7 @@ def _sweeps_and_ablation(result: BenchmarkResult) -> list[Block]:
                 say.point_label(a.params) or "-",
                 "-" if a.contribution is None else say.signed_percent(a.contribution),
                 _interval(a.ci),
-                Strong(a.verdict),
+                Strong(a.verdict.value),
             ]
             for a in result.ablation
         ]

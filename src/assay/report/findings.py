@@ -20,6 +20,7 @@ from assay.criteria import Evaluation, Outcome
 from assay.pipeline.gates import CriterionReview
 from assay.report import phrasing as say
 from assay.report.view import Point, StudyView
+from assay.stats.verdict import Verdict
 
 __all__ = [
     "Effect",
@@ -59,7 +60,7 @@ class Effect:
         return self.row.params
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict | None:
         return self.row.verdict
 
 
@@ -89,7 +90,7 @@ def describe_effect(effect: Effect, *, with_point: bool = True) -> str:
     if row.effect == low == high == 0:
         return f"{metric}{where} is the same as {effect.baseline} in every trial"
     interval = say.change_interval(low, high, effect.confidence)
-    if row.verdict == "inconclusive" and (low > 0 or high < 0):
+    if row.verdict is Verdict.INCONCLUSIVE and (low > 0 or high < 0):
         control = [w for w in row.warnings if "false-discovery" in w]
         why = (
             control[0]
@@ -105,7 +106,7 @@ def describe_effect(effect: Effect, *, with_point: bool = True) -> str:
         if row.needed_trials:
             text += f"; about {row.needed_trials:,} trials per arm would likely settle it"
         return text
-    if row.verdict == "inconclusive":
+    if row.verdict is Verdict.INCONCLUSIVE:
         runs = interval.replace(": ", " runs ", 1)
         text = (
             f"{metric}{where} is inconclusive: the estimate is "
@@ -116,10 +117,10 @@ def describe_effect(effect: Effect, *, with_point: bool = True) -> str:
             text += f"; about {row.needed_trials:,} trials per arm would likely settle it"
         return text
     text = f"{metric}{where} is {say.compared(row.effect, effect.baseline)} ({interval})"
-    if row.verdict == "equivalent":
+    if row.verdict is Verdict.EQUIVALENT:
         text += ", no difference that matters (within the practical margin)"
-    elif row.verdict in ("better", "worse"):
-        text += f": {row.verdict}"
+    elif row.verdict in (Verdict.BETTER, Verdict.WORSE):
+        text += f": {row.verdict.value}"
     if say.is_wide(low, high):
         text += "; the interval is wide, so the figure is rough"
     return text
@@ -131,21 +132,22 @@ class MetricStory:
 
     metric: str
     at_point: Effect | None
-    by_verdict: dict[str, list[Point]]
+    by_verdict: dict[Verdict | None, list[Point]]
 
     @property
-    def verdict(self) -> str:
-        """The verdict at the study's point (``not compared`` when absent)."""
-        return self.at_point.verdict if self.at_point else "not compared"
+    def verdict(self) -> Verdict | None:
+        """The verdict at the study's point (None: not compared, or absent)."""
+        return self.at_point.verdict if self.at_point else None
 
     def sweep_sentence(self) -> str:
         """``better at n=1024, n=2048; worse at n=256`` (empty without a sweep)."""
         parts = []
-        for verdict in ("better", "worse", "equivalent", "inconclusive", "not compared"):
+        for verdict in (*Verdict, None):
             points = self.by_verdict.get(verdict, [])
             if points and any(points):
                 labels = ", ".join(say.point_label(p) for p in points)
-                parts.append(f"{verdict} at {labels}")
+                word = "not compared" if verdict is None else verdict.value
+                parts.append(f"{word} at {labels}")
         return "; ".join(parts)
 
 
@@ -183,7 +185,7 @@ class Headline:
     confidence: float
     point: Point
     n: int | None = None
-    verdict: str | None = None
+    verdict: Verdict | None = None
     needed_trials: int | None = None
     criterion: str | None = None
     outcome: Outcome | None = None
@@ -196,9 +198,9 @@ class Headline:
         whole interval lies on the harmful side) or ``open``."""
         if self.outcome is Outcome.PASS:
             return "established"
-        if self.outcome is Outcome.FAIL or self.verdict in ("worse", "equivalent"):
+        if self.outcome is Outcome.FAIL or self.verdict in (Verdict.WORSE, Verdict.EQUIVALENT):
             return "missed"
-        if self.verdict == "better" and self.outcome is None:
+        if self.verdict is Verdict.BETTER and self.outcome is None:
             return "established"
         if self.lower_is_better is not None and self.low != self.high:
             harmful = self.low >= 0 if self.lower_is_better else self.high <= 0
@@ -293,7 +295,7 @@ def headline_sentence(view: StudyView) -> str:
     where = f" at {say.point_label(found.point)}" if found.point else ""
     interval = say.change_interval(found.low, found.high, found.confidence)
     measured = f"{say.metric_label(found.metric)} {say.compared(found.value, baseline)}{where}"
-    undecided = found.verdict == "inconclusive" or found.outcome is Outcome.UNDETERMINED
+    undecided = found.verdict is Verdict.INCONCLUSIVE or found.outcome is Outcome.UNDETERMINED
     standing = found.standing
     if standing == "open":
         text = (
@@ -373,7 +375,7 @@ def _criteria_risks(view: StudyView) -> list[str]:
                 out.append(template.format(r.criterion.canonical, r.evaluation.reason))
     if view.recommendation is not None and view.recommendation.timebox_expired:
         out.append("the time-box has expired")
-    downsides = [s.at_point for s in stories(view) if s.verdict == "worse" and s.at_point]
+    downsides = [s.at_point for s in stories(view) if s.verdict is Verdict.WORSE and s.at_point]
     out += [describe_effect(e) for e in downsides]
     for r in reviews:
         if r.outcome is Outcome.UNDETERMINED:

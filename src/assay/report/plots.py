@@ -195,7 +195,7 @@ def forest(rows: Sequence[ComparisonRow], *, baseline: str) -> str | None:
         for y, row in enumerate(reversed(usable)):
             assert row.effect is not None
             assert row.ci is not None
-            colour = VERDICT_COLOURS.get(row.verdict, VERDICT_COLOURS["not compared"])
+            colour = VERDICT_COLOURS[row.verdict_label]
             ends = [_ratio(row.ci[0]), _ratio(row.ci[1])]
             shown = [min(max(e, low_clip), high_clip) for e in ends]
             ax.hlines(y, shown[0], shown[1], color=colour, linewidth=2)
@@ -213,7 +213,7 @@ def forest(rows: Sequence[ComparisonRow], *, baseline: str) -> str | None:
         ax.set_ylim(-0.7, len(labels) - 0.3)
         ax.set_xlabel(f"candidate / {baseline} (log scale): left of 1 is lower, right is higher")
         ax.grid(axis="x", alpha=0.3)
-        _verdict_legend(ax, {r.verdict for r in usable})
+        _verdict_legend(ax, {r.verdict_label for r in usable})
         return _to_svg(figure)
 
 

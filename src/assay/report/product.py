@@ -8,6 +8,13 @@ from assay.report import findings
 from assay.report import phrasing as say
 from assay.report.document import Block, Bullets, Document, Heading, Paragraph, Strong
 from assay.report.view import StudyView
+from assay.stats.verdict import Verdict
+
+_GROUPS: dict[Verdict | None, str] = {
+    Verdict.BETTER: "better",
+    Verdict.WORSE: "worse",
+    Verdict.EQUIVALENT: "same",
+}
 
 __all__ = ["product_report"]
 
@@ -40,9 +47,7 @@ def _noticeable(view: StudyView) -> list[Block]:
         across = story.sweep_sentence()
         if across and len(story.by_verdict) > 1:
             text += f" (across the sweep: {across})"
-        key = {"better": "better", "worse": "worse", "equivalent": "same"}.get(
-            story.verdict, "unclear"
-        )
+        key = _GROUPS.get(story.verdict, "unclear")
         groups[key].append(text)
     blocks: list[Block] = [Heading(2, "What users would notice")]
     if not any(groups.values()):

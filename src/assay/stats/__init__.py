@@ -20,42 +20,90 @@ is built from are public too:
 Every function names its method and a reference in its docstring. Only
 ``assay.errors`` and ``assay.types`` are imported from assay, and matplotlib only
 when a diagram is drawn.
+
+The names are imported lazily (:pep:`562`): ``from assay.stats import Verdict``
+loads only :mod:`assay.stats.verdict`, so the light parts (the verdict, the
+intervals) do not pay for SciPy at start-up; the first use of a heavy name loads
+its module.
 """
 
 from __future__ import annotations
 
-from assay.stats.ablation import Ablation, Contribution, ablation
-from assay.stats.bootstrap import bootstrap_change_ci, bootstrap_ci, cluster_bootstrap_ci
-from assay.stats.cd_diagram import critical_difference_diagram
-from assay.stats.comparison import compare
-from assay.stats.effect import (
-    Estimate,
-    cliffs_delta,
-    hedges_g,
-    prob_superiority,
-    relative_change,
-)
-from assay.stats.multiplicity import adjust_pvalues
-from assay.stats.power import achieved_power, trials_needed
-from assay.stats.ranking import (
-    FriedmanResult,
-    NemenyiResult,
-    friedman,
-    nemenyi,
-    pairwise_wilcoxon,
-)
-from assay.stats.sequential import Decision, SequentialDesign
-from assay.stats.significance import (
-    SignificanceResult,
-    mann_whitney_test,
-    paired_t_test,
-    permutation_test,
-    tost,
-    welch_test,
-    wilcoxon_test,
-)
-from assay.stats.summary import QuantileEstimate, Summary, summarize
-from assay.stats.verdict import Comparison, Verdict
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from assay.stats.attribution import Ablation, Contribution, ablation
+    from assay.stats.bootstrap import bootstrap_change_ci, bootstrap_ci, cluster_bootstrap_ci
+    from assay.stats.cd_diagram import critical_difference_diagram
+    from assay.stats.comparison import compare
+    from assay.stats.effect import (
+        Estimate,
+        cliffs_delta,
+        hedges_g,
+        prob_superiority,
+        relative_change,
+    )
+    from assay.stats.multiplicity import adjust_pvalues
+    from assay.stats.power import achieved_power, trials_needed
+    from assay.stats.ranking import (
+        FriedmanResult,
+        NemenyiResult,
+        friedman,
+        nemenyi,
+        pairwise_wilcoxon,
+    )
+    from assay.stats.sequential import Decision, SequentialDesign
+    from assay.stats.significance import (
+        SignificanceResult,
+        mann_whitney_test,
+        paired_t_test,
+        permutation_test,
+        tost,
+        welch_test,
+        wilcoxon_test,
+    )
+    from assay.stats.summary import QuantileEstimate, Summary, summarize
+    from assay.stats.verdict import Comparison, Verdict
+
+_MODULES = {
+    "Ablation": "attribution",
+    "Contribution": "attribution",
+    "ablation": "attribution",
+    "bootstrap_change_ci": "bootstrap",
+    "bootstrap_ci": "bootstrap",
+    "cluster_bootstrap_ci": "bootstrap",
+    "critical_difference_diagram": "cd_diagram",
+    "compare": "comparison",
+    "Estimate": "effect",
+    "cliffs_delta": "effect",
+    "hedges_g": "effect",
+    "prob_superiority": "effect",
+    "relative_change": "effect",
+    "adjust_pvalues": "multiplicity",
+    "achieved_power": "power",
+    "trials_needed": "power",
+    "FriedmanResult": "ranking",
+    "NemenyiResult": "ranking",
+    "friedman": "ranking",
+    "nemenyi": "ranking",
+    "pairwise_wilcoxon": "ranking",
+    "Decision": "sequential",
+    "SequentialDesign": "sequential",
+    "SignificanceResult": "significance",
+    "mann_whitney_test": "significance",
+    "paired_t_test": "significance",
+    "permutation_test": "significance",
+    "tost": "significance",
+    "welch_test": "significance",
+    "wilcoxon_test": "significance",
+    "QuantileEstimate": "summary",
+    "Summary": "summary",
+    "summarize": "summary",
+    "Comparison": "verdict",
+    "Verdict": "verdict",
+}
+"""Each public name and the submodule of :mod:`assay.stats` that defines it."""
 
 __all__ = [
     "Ablation",
@@ -94,3 +142,17 @@ __all__ = [
     "welch_test",
     "wilcoxon_test",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name's module on first use (the module docstring says why)."""
+    module = _MODULES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'assay.stats' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"assay.stats.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -58,6 +58,7 @@ from assay.bench.result import BenchmarkResult, ComparisonRow
 from assay.bench.trial import TrialResult
 from assay.criteria import EffectEstimate, InMemoryEvidence, MetricEstimate, VerdictEstimate
 from assay.errors import AssayError, InputError
+from assay.stats.verdict import Verdict
 
 __all__ = [
     "MetricSource",
@@ -407,7 +408,8 @@ def _compare(piece: RunSlice, source: MetricSource) -> _Compared | None:
         return _from_row(row, difference, piece.confidence)
     if paired and np.array_equal(base, cand):
         relative = MetricEstimate(0.0, 0.0, 0.0, None, piece.confidence, int(base.size))
-        return _Compared(EffectEstimate(relative, lower, difference), VerdictEstimate("equivalent"))
+        equivalent = VerdictEstimate(Verdict.EQUIVALENT)
+        return _Compared(EffectEstimate(relative, lower, difference), equivalent)
     from assay.stats import compare
 
     try:
@@ -437,7 +439,7 @@ def _from_row(
     relative = MetricEstimate(row.effect, low, high, None, confidence, n)
     effect = EffectEstimate(relative, row.lower_is_better, difference)
     verdict = None
-    if row.verdict in ("better", "worse", "equivalent", "inconclusive"):
+    if row.verdict is not None:
         verdict = VerdictEstimate(row.verdict, row.needed_trials, n)
     return _Compared(effect, verdict)
 

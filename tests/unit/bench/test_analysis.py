@@ -11,6 +11,7 @@ from assay.bench.sink import RunHeader
 from assay.bench.stopping import StoppingRule
 from assay.bench.sweep import crossovers, fit_exponent, scaling_fits, sweep_parameters
 from assay.bench.trial import TrialResult, TrialStatus
+from assay.stats import Verdict
 
 
 def header(params: dict[str, list[object]] | None = None, **options: object) -> RunHeader:
@@ -103,8 +104,10 @@ def test_failed_trials_are_left_out_and_counted() -> None:
 
 def test_too_few_trials_are_not_compared() -> None:
     row = analyse(header(), arms(-0.2, n=1)).comparison("cand", "time")
-    assert row.verdict == "not compared"
-    assert "fewer than 2" in row.warnings[0]
+    assert row.verdict is None
+    assert row.verdict_label == row.to_dict()["verdict"] == "not compared"
+    assert row.not_compared_reason is not None
+    assert "fewer than 2" in row.not_compared_reason
 
 
 def test_per_example_metrics_pair_by_example() -> None:
@@ -203,7 +206,7 @@ def test_no_scaling_exponent_from_two_sizes() -> None:
 def test_no_crossover_between_undecided_points() -> None:
     head = header({"n": [256, 512, 1024]})
     rows = [
-        r.__class__(**{**r.__dict__, "verdict": "inconclusive"})
+        r.__class__(**{**r.__dict__, "verdict": Verdict.INCONCLUSIVE})
         for r in analyse(head, sweep_trials(2.0, 1.5, cross=400)).comparisons
     ]
     assert crossovers(head, rows) == []

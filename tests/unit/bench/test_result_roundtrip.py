@@ -17,6 +17,7 @@ from assay.bench.sink import RunHeader
 from assay.bench.spec import BenchmarkSpec
 from assay.errors import InputError
 from assay.measure.timer import TimerSettings
+from assay.stats import Verdict
 
 SOURCE = """
 import random
@@ -173,7 +174,7 @@ def test_an_unbounded_interval_reads_back_unbounded() -> None:
     assert fit.to_dict()["ci"] == [None, None]
     assert ScalingFit.from_dict(fit.to_dict()) == fit
     row = ComparisonRow(
-        "c", "time", (("n", 1),), "inconclusive", 0.1, (-math.inf, 0.3), None, None,
+        "c", "time", (("n", 1),), Verdict.INCONCLUSIVE, 0.1, (-math.inf, 0.3), None, None,
         True, False, 2, 2,
     )  # fmt: skip
     assert ComparisonRow.from_dict(through_json(row.to_dict())) == row

@@ -121,7 +121,7 @@ def evidence_from(result: BenchmarkResult, candidate: str, point: Params) -> InM
         if row.effect is not None and row.ci is not None:
             relative = MetricEstimate(row.effect, row.ci[0], row.ci[1], None, 0.95, n)
             effects[row.metric] = EffectEstimate(relative, row.lower_is_better)
-        if row.verdict != "not compared":
+        if row.verdict is not None:
             verdicts[row.metric] = VerdictEstimate(row.verdict, row.needed_trials, n)
     return InMemoryEvidence(effects=effects, verdicts=verdicts)
 

@@ -15,6 +15,7 @@ from assay.pipeline.prototype import Registration
 from assay.report import StudyView, build_report, render_report
 from assay.report import phrasing as say
 from assay.report.document import Paragraph
+from assay.stats import Verdict
 
 
 def _markdown_paragraphs(text: str) -> list[str]:
@@ -84,7 +85,7 @@ def _with_time(
     """The real run with its time comparison at n=1024 set to known figures."""
     rows = [
         dataclasses.replace(
-            row, verdict=verdict, effect=effect, ci=ci, needed_trials=40
+            row, verdict=Verdict(verdict), effect=effect, ci=ci, needed_trials=40
         )
         if row.metric == "time" and row.params == (("n", 1024),)
         else row
@@ -265,9 +266,9 @@ def test_eng_report_says_inconclusive_and_wide_results_in_words(
         "comparisons (adjusted p = 0.08); run more trials or compare fewer things"
     )
     changed = {
-        ("peak_heap", 256): {"verdict": "better", "effect": -0.5, "ci": (-0.8, -0.2)},
+        ("peak_heap", 256): {"verdict": Verdict.BETTER, "effect": -0.5, "ci": (-0.8, -0.2)},
         ("max_abs_error", 256): {
-            "verdict": "inconclusive",
+            "verdict": Verdict.INCONCLUSIVE,
             "effect": -0.1,
             "ci": (-0.19, -0.02),
             "warnings": (control,),
