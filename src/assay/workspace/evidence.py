@@ -64,6 +64,7 @@ __all__ = [
     "MetricSource",
     "RunEvidence",
     "RunSlice",
+    "StoredEvidence",
     "largest_scale",
     "parse_point",
     "resolve_metric",
@@ -501,6 +502,37 @@ class RunEvidence:
         effects = {m: c.effect for m, c in self._compared.items() if c is not None}
         verdicts = {m: c.verdict for m, c in self._compared.items() if c is not None and c.verdict}
         return InMemoryEvidence(statistics, effects, verdicts)
+
+
+class StoredEvidence(RunEvidence):
+    """The evidence a prototype's stored snapshot holds: the answers found when it was
+    computed, and where each came from (see :mod:`assay.workspace.analyses`).
+
+    It answers as the :class:`RunEvidence` it was taken from did, for every question
+    asked then (every criterion, the failure rates and the cost report's effects),
+    without the runs' trials.
+    """
+
+    def __init__(self, evidence: InMemoryEvidence, sources: Mapping[str, str]) -> None:
+        super().__init__(())
+        self.stored = evidence
+        self.sources = dict(sources)
+
+    def statistic(self, arm: str, metric: str) -> MetricEstimate | None:
+        """The stored statistic ``metric`` of ``arm``, if it was measured."""
+        return self.stored.statistic(arm, metric)
+
+    def effect(self, metric: str) -> EffectEstimate | None:
+        """The stored change of ``metric``, if it was compared."""
+        return self.stored.effect(metric)
+
+    def verdict(self, metric: str) -> VerdictEstimate | None:
+        """The stored verdict on ``metric``, if there was one."""
+        return self.stored.verdict(metric)
+
+    def snapshot(self) -> InMemoryEvidence:
+        """Every stored answer."""
+        return self.stored
 
 
 def largest_scale(slices: Sequence[RunSlice], param: str) -> float | None:

@@ -1,31 +1,38 @@
-"""Benchmark runs in a workspace: run, resume, list, show and import (``ws.runs``)."""
+"""Benchmark runs in a workspace: run, resume, list, show and import (``ws.runs``).
+
+A run's analysis is computed once, when it finishes (or is imported), and stored
+with it; :meth:`RunBook.report` reads it back and never replays the run. Only a run
+that has not finished (still running, or interrupted) is analysed when read, from
+the trials stored so far. When a run starts, finishes or is imported, the evidence
+snapshot of every prototype it judges is refreshed in the same write (see
+:mod:`assay.workspace.analyses`).
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from assay.bench import (
     BenchmarkResult,
     BenchOptions,
     RunHeader,
-    analyse,
     load_benchmark,
     read_pyperf,
     read_pytest_benchmark,
     run_benchmark,
 )
+from assay.bench import analysis as bench_analysis
 from assay.bench.runner import ProgressCallback
 from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
 from assay.display import Displayable
 from assay.errors import InputError
 from assay.store import runs as run_rows
 from assay.store.runs import RunInfo, StoreSink
-
-if TYPE_CHECKING:
-    from assay.workspace.core import Workspace
+from assay.workspace.analyses import refresh_run
+from assay.workspace.context import Context
+from assay.workspace.evidence_runs import run_result
 
 __all__ = ["IMPORT_FORMATS", "RunBook", "RunReport"]
 
@@ -52,11 +59,26 @@ class RunReport(Displayable):
         return data
 
 
+class AnalysingSink(StoreSink):
+    """The store's sink, refreshing the evidence of the prototypes the run judges when
+    it begins and storing its analysis with that refresh when it finishes."""
+
+    def begin(self, header: RunHeader) -> None:
+        super().begin(header)
+        with self.db.write() as session:
+            refresh_run(session, self.run_id)
+
+    def finish(self, result: BenchmarkResult) -> None:
+        with self.db.write() as session:
+            run_rows.finish_run(session, self.run_id, result.to_dict(), dt.datetime.now(dt.UTC))
+            refresh_run(session, self.run_id)
+
+
 class RunBook:
     """Reached as ``workspace.runs``."""
 
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
 
     def start(
         self,
@@ -78,8 +100,8 @@ class RunBook:
             spec = load_benchmark(path)
         resolved = options.resolved()
         run_id = run_id or self.new_run_id()
-        sink = StoreSink(
-            self.ws.db, name=spec.name, source=spec.source.ref, by=self.ws.user, run_id=run_id
+        sink = AnalysingSink(
+            self.ctx.db, name=spec.name, source=spec.source.ref, by=self.ctx.user, run_id=run_id
         )
         result = run_benchmark(spec, resolved, sink, progress=progress)
         return run_id, result
@@ -102,8 +124,8 @@ class RunBook:
                 "two versions of the benchmark. Start a new run: assay bench run FILE"
             )
         options = BenchOptions.from_dict(header.options)
-        sink = StoreSink(
-            self.ws.db, name=info.name, source=info.source, by=self.ws.user, run_id=run_id
+        sink = AnalysingSink(
+            self.ctx.db, name=info.name, source=info.source, by=self.ctx.user, run_id=run_id
         )
         return run_id, run_benchmark(spec, options, sink, progress=progress)
 
@@ -120,24 +142,24 @@ class RunBook:
         return info
 
     def info(self, run_id: str) -> RunInfo:
-        with self.ws.db.read() as session:
+        """The run as listed: what it measured, its state and how far it got."""
+        with self.ctx.read() as session:
             return run_rows.get_run(session, run_id)
 
     def list(self) -> list[RunInfo]:
         """Every run, newest first, with its state (running, interrupted, finished)."""
-        with self.ws.db.read() as session:
+        with self.ctx.read() as session:
             return run_rows.list_runs(session)
 
-    def report(self, run_id: str) -> RunReport:
-        """A run with its comparisons, re-analysed from the stored trials."""
-        with self.ws.db.read() as session:
+    def report(self, run_id: str, *, trials: bool = False) -> RunReport:
+        """A run with its stored analysis (never replayed); ``trials=True`` attaches
+        its trials. A run that has not finished is analysed from its trials so far."""
+        with self.ctx.read() as session:
             info = run_rows.get_run(session, run_id)
-            trials = run_rows.load_trials(session, run_id)
-        stopped = ""
-        if info.result is not None:
-            stopped = str(info.result.get("stopped", ""))
-        result = analyse(RunHeader.from_dict(info.header), trials, stopped=stopped)
-        return RunReport(info=info, result=result)
+            loaded = []
+            if trials or info.result is None:
+                loaded = run_rows.load_trials(session, run_id)
+        return RunReport(info=info, result=run_result(info, loaded))
 
     def import_file(self, path: Path, *, fmt: str | None = None) -> RunInfo:
         """Record a pyperf or pytest-benchmark JSON file as a finished run."""
@@ -149,21 +171,22 @@ class RunBook:
         else:
             raise InputError(f"unknown import format {fmt!r}; expected one of {IMPORT_FORMATS}")
         now = dt.datetime.now(dt.UTC)
-        result = analyse(imported.header, imported.trials)
-        with self.ws.db.write() as session:
+        result = bench_analysis.analyse(imported.header, imported.trials)
+        with self.ctx.write() as session:
             run_id = run_rows.create_run(
                 session,
                 name=path.stem,
                 source=str(path.resolve()),
                 kind=fmt,
                 header=imported.header,
-                by=self.ws.user,
+                by=self.ctx.user,
                 at=now,
                 state="finished",
             )
             for trial in imported.trials:
                 run_rows.add_trial(session, run_id, trial)
             run_rows.finish_run(session, run_id, result.to_dict(), now)
+            refresh_run(session, run_id)
             return run_rows.get_run(session, run_id)
 
 

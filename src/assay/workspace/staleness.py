@@ -5,29 +5,42 @@ its prototypes) is older than ``[radar] stale_after_days``, when it has no
 evidence and was placed longer ago than that, or when a run that began after the
 YES decision it was moved on contradicts that decision: re-evaluated against the
 newer runs alone, a success criterion FAILs or a hard kill criterion fires.
+
+Computed from stored facts only: each prototype's evidence snapshot keeps when
+its newest judging run began and, for every gate decision on it, the newer runs
+that contradict it (see :mod:`assay.workspace.analyses`); only today's date is
+applied here. A prototype without a snapshot (none should be: they are filled
+when a workspace is opened) is read from its runs' start times, and a decision
+the snapshot does not know is checked against the runs, counted in
+:data:`~assay.workspace.evidence_runs.replays`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assay.criteria import Outcome
 from assay.pipeline import radar
-from assay.pipeline.prototype import Severity
 from assay.pipeline.radar import Technique
+from assay.store import analyses as analysis_rows
 from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
 from assay.store import techniques as technique_rows
+from assay.store.models import TechniqueRow
 from assay.types import Ring
-from assay.workspace.evidence import RunEvidence
-from assay.workspace.judging import effective_record, judges, slices, technique_row
-
-if TYPE_CHECKING:
-    from assay.workspace.decisions import Decisions
+from assay.workspace.analyses import FORMAT
+from assay.workspace.evidence_runs import (
+    contradiction,
+    effective_record,
+    judges,
+    load_evidence_runs,
+    replays,
+    technique_row,
+)
 
 __all__ = ["Staleness", "contradictions", "stale_techniques"]
 
@@ -51,7 +64,7 @@ class Staleness:
         }
 
 
-def contradictions(decisions: Decisions, session: Session, technique: Technique) -> list[str]:
+def contradictions(session: Session, technique: Technique) -> list[str]:
     """Sentences naming newer runs that contradict the YES the technique's current
     ring rests on (none when the ring was reached by override or needs no gate)."""
     row = technique_row(session, technique.name)
@@ -65,53 +78,47 @@ def contradictions(decisions: Decisions, session: Session, technique: Technique)
     decision = gate_rows.decision_by_id(session, backing[-1].decision_id)
     if decision is None:
         return []
+    prototype_id = prototype_rows.row(session, decision.prototype).id
+    stored = analysis_rows.get(session, prototype_id)
+    if stored is not None and stored.format == FORMAT:
+        known = stored.data.get("contradictions", {})
+        if str(decision.id) in known:
+            return [str(line) for line in known[str(decision.id)]]
+    replays["evidence"] += 1
     record = effective_record(session, decision.prototype)
-    newer = [
-        run
-        for run in decisions.evidence_cache.runs(session, record)
-        if run.started_at > decision.at
-    ]
-    if not newer:
-        return []
-    evidence = RunEvidence(slices(record, newer)[0])
-    failing = [c.canonical for c in record.prototype.success if c.evaluate(evidence).failed]
-    failing += [
-        k.criterion.canonical
-        for k in record.prototype.kill
-        if k.severity is Severity.HARD and k.criterion.evaluate(evidence).outcome is Outcome.FAIL
-    ]
-    if not failing:
-        return []
-    ids = ", ".join(run.run_id for run in newer)
-    return [
-        f"run(s) {ids}, newer than the YES of {decision.at:%Y-%m-%d} on {record.name}, "
-        f"contradict it: {'; '.join(failing)} now FAIL"
-    ]
+    runs = load_evidence_runs(session, record, judges(session, record), trials=True)
+    return contradiction(record, decision.at, runs)
 
 
-def stale_techniques(decisions: Decisions, today: dt.date) -> list[Staleness]:
+def _newest(session: Session, technique_id: int) -> dt.datetime | None:
+    """When the newest run judging one of the technique's prototypes began, from the
+    runs themselves (for prototypes without a snapshot)."""
+    starts = [
+        judge.started_at
+        for stored in prototype_rows.by_technique(session, technique_id)
+        for judge in judges(session, stored)
+    ]
+    return max(starts, default=None)
+
+
+def stale_techniques(session: Session, *, stale_after_days: int, today: dt.date) -> list[Staleness]:
     """Every stale technique, by name (see the module docstring)."""
-    limit = decisions.ws.settings.radar.stale_after_days
+    ids = {key: tid for key, tid in session.execute(select(TechniqueRow.key, TechniqueRow.id))}
+    watched = [t for t in technique_rows.all_techniques(session) if t.ring in radar.EVIDENCE_RINGS]
+    newest = analysis_rows.newest_by_technique(session, [ids[t.name.casefold()] for t in watched])
     out = []
-    with decisions.ws.db.read() as session:
-        for technique in technique_rows.all_techniques(session):
-            if technique.ring not in radar.EVIDENCE_RINGS:
-                continue
-            row = technique_row(session, technique.name)
-            starts = [
-                judge.started_at
-                for stored in prototype_rows.by_technique(session, row.id)
-                for judge in judges(session, stored)
-            ]
-            newest = max(starts, default=None)
-            reasons = radar.stale_reasons(
-                technique.ring,
-                today=today,
-                stale_after_days=limit,
-                newest_evidence=newest,
-                placed_at=technique.history[-1].at if technique.history else None,
-                contradictions=contradictions(decisions, session, technique),
-            )
-            if reasons:
-                out.append(Staleness(technique.name, technique.ring, reasons, newest))
+    for technique in watched:
+        technique_id = ids[technique.name.casefold()]
+        stored_newest, unknown = newest.get(technique_id, (None, 0))
+        latest = _newest(session, technique_id) if unknown else stored_newest
+        reasons = radar.stale_reasons(
+            technique.ring,
+            today=today,
+            stale_after_days=stale_after_days,
+            newest_evidence=latest,
+            placed_at=technique.history[-1].at if technique.history else None,
+            contradictions=contradictions(session, technique),
+        )
+        if reasons:
+            out.append(Staleness(technique.name, technique.ring, reasons, latest))
     return out

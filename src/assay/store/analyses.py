@@ -1,0 +1,119 @@
+"""Stored analyses: each prototype's evidence snapshot (see
+:mod:`assay.store.analysis_models`).
+
+The snapshot's ``data`` is the JSON document :mod:`assay.workspace.analyses`
+writes and reads; this repository only stores it, with the columns the readers
+query (the format, the basis digest, whether every judging run had finished and
+when the newest began).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from assay.store.analysis_models import PrototypeEvidenceRow
+from assay.store.decision_models import PrototypeRow
+
+__all__ = [
+    "Snapshot",
+    "get",
+    "missing",
+    "newest_by_technique",
+    "put",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Snapshot:
+    """A prototype's stored evidence snapshot, as written by the workspace."""
+
+    prototype_id: int
+    format: int
+    basis: str
+    finished: bool
+    newest_run_at: dt.datetime | None
+    computed_at: dt.datetime
+    data: dict[str, Any]
+
+
+def _snapshot(row: PrototypeEvidenceRow) -> Snapshot:
+    return Snapshot(
+        prototype_id=row.prototype_id,
+        format=row.format,
+        basis=row.basis,
+        finished=row.finished,
+        newest_run_at=row.newest_run_at,
+        computed_at=row.computed_at,
+        data=dict(row.data),
+    )
+
+
+def get(session: Session, prototype_id: int) -> Snapshot | None:
+    """The stored snapshot of the prototype with this id, if there is one."""
+    row = session.get(PrototypeEvidenceRow, prototype_id)
+    return None if row is None else _snapshot(row)
+
+
+def put(
+    session: Session,
+    prototype_id: int,
+    *,
+    format: int,
+    basis: str,
+    finished: bool,
+    newest_run_at: dt.datetime | None,
+    data: dict[str, Any],
+    at: dt.datetime,
+) -> Snapshot:
+    """Store (or replace) the prototype's snapshot in the caller's transaction."""
+    row = session.get(PrototypeEvidenceRow, prototype_id)
+    if row is None:
+        row = PrototypeEvidenceRow(prototype_id=prototype_id)
+        session.add(row)
+    row.format = format
+    row.basis = basis
+    row.finished = finished
+    row.newest_run_at = newest_run_at
+    row.computed_at = at
+    row.data = data
+    session.flush()
+    return _snapshot(row)
+
+
+def missing(session: Session, format: int) -> list[str]:
+    """The names of the prototypes without a snapshot in ``format``, by name."""
+    rows = session.scalars(
+        select(PrototypeRow.name)
+        .outerjoin(PrototypeEvidenceRow, PrototypeEvidenceRow.prototype_id == PrototypeRow.id)
+        .where(
+            (PrototypeEvidenceRow.prototype_id.is_(None)) | (PrototypeEvidenceRow.format != format)
+        )
+        .order_by(PrototypeRow.key)
+    )
+    return list(rows)
+
+
+def newest_by_technique(
+    session: Session, technique_ids: Iterable[int] | None = None
+) -> dict[int, tuple[dt.datetime | None, int]]:
+    """For each technique with prototypes: when the newest run that judges one of them
+    began (from the stored snapshots), and how many of its prototypes have no snapshot
+    (their runs are not counted here)."""
+    query = (
+        select(
+            PrototypeRow.technique_id,
+            func.max(PrototypeEvidenceRow.newest_run_at),
+            func.count(PrototypeRow.id) - func.count(PrototypeEvidenceRow.prototype_id),
+        )
+        .outerjoin(PrototypeEvidenceRow, PrototypeEvidenceRow.prototype_id == PrototypeRow.id)
+        .group_by(PrototypeRow.technique_id)
+    )
+    if technique_ids is not None:
+        query = query.where(PrototypeRow.technique_id.in_(list(technique_ids)))
+    return {tid: (newest, int(unknown)) for tid, newest, unknown in session.execute(query)}
