@@ -1,6 +1,6 @@
 """Everything the record says about one prototype, in one value: a :class:`Study`.
 
-``workspace.decisions.study(name)`` gathers it; the reports for executives,
+``workspace.prototypes.study(name)`` gathers it; the reports for executives,
 product managers and engineers are built from it alone. It lives in the storage
 layer (beside the records it gathers) so that ``assay.report`` may import it.
 
