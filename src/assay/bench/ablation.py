@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from assay.bench.analysis import Grouped, MetricInfo, metric_infos
+from assay.bench.arms import Grouped, MetricInfo, metric_infos
+from assay.bench.header import RunHeader
 from assay.bench.registry import Params
 from assay.bench.result import AblationRow
-from assay.bench.sink import RunHeader
 from assay.bench.spec import BUILTIN_METRICS
 from assay.bench.trial import TrialResult
 from assay.errors import AssayError

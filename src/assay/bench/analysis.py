@@ -30,157 +30,29 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
+from assay.bench.ablation import ablation_rows
+from assay.bench.arms import (
+    Grouped,
+    MetricInfo,
+    compare_arms,
+    group_trials,
+    has_metric,
+    metric_infos,
+    paired_arms,
+)
+from assay.bench.header import RunHeader
 from assay.bench.registry import Params
 from assay.bench.result import BenchmarkResult, ComparisonRow, MethodSummary
-from assay.bench.sink import RunHeader
-from assay.bench.spec import BUILTIN_METRICS
+from assay.bench.stopping import StoppingRule
+from assay.bench.sweep import crossovers, scaling_fits
 from assay.bench.trial import TrialResult, sample_summary
-from assay.errors import AssayError
-from assay.stats.verdict import Comparison, Verdict
+from assay.stats.verdict import Verdict
 
 __all__ = ["MetricInfo", "analyse", "compare_arms", "group_trials", "metric_infos", "paired_arms"]
-
-_MEMORY = ("peak_heap", "peak_rss", "peak_cuda")
-Grouped = dict[Params, dict[str, dict[int, TrialResult]]]
-
-
-@dataclass(frozen=True)
-class MetricInfo:
-    """How a metric is compared."""
-
-    name: str
-    lower_is_better: bool
-    margin: float | None
-    primary: bool
-
-
-def metric_infos(header: RunHeader) -> list[MetricInfo]:
-    """The compared metrics of a run: time, memory peaks, then the user's."""
-    options = header.options
-    chosen = options.get("primary")
-    infos = [MetricInfo("time", True, options.get("time_margin"), True)]
-    infos += [MetricInfo(m, True, options.get("memory_margin"), False) for m in _MEMORY]
-    for metric in header.spec.get("metrics", []):
-        infos.append(
-            MetricInfo(
-                metric["name"],
-                not metric["higher_is_better"],
-                metric.get("margin"),
-                bool(metric.get("primary")),
-            )
-        )
-    if chosen is not None:
-        infos = [dataclasses.replace(i, primary=i.name in chosen) for i in infos]
-    return infos
-
-
-def group_trials(trials: list[TrialResult]) -> Grouped:
-    """Trials by sweep point, then method, then seed."""
-    grouped: Grouped = defaultdict(lambda: defaultdict(dict))
-    for trial in trials:
-        grouped[trial.key.params][trial.key.method][trial.key.seed] = trial
-    return grouped
-
-
-def _has(trial: TrialResult, metric: str) -> bool:
-    return trial.ok and metric in trial.values
-
-
-def paired_arms(
-    base: dict[int, TrialResult],
-    cand: dict[int, TrialResult],
-    metric: str,
-    *,
-    pairing: bool = True,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], bool]:
-    """Both arms' values on ``metric``: paired by seed (and example) when possible.
-
-    ``samples["time"]`` holds per-call times, not examples: built-in metrics are
-    always one value per trial.
-    """
-    seeds = sorted(
-        s for s in base.keys() & cand.keys() if _has(base[s], metric) and _has(cand[s], metric)
-    )
-    if pairing and len(seeds) >= 2:
-        per_example = metric not in BUILTIN_METRICS and all(
-            metric in base[s].samples
-            and metric in cand[s].samples
-            and base[s].samples[metric].shape == cand[s].samples[metric].shape
-            for s in seeds
-        )
-        if per_example:
-            b = np.concatenate([base[s].samples[metric] for s in seeds])
-            c = np.concatenate([cand[s].samples[metric] for s in seeds])
-            return b, c, True
-        b = np.array([base[s].values[metric] for s in seeds])
-        c = np.array([cand[s].values[metric] for s in seeds])
-        return b, c, True
-    b = np.array([t.values[metric] for t in base.values() if _has(t, metric)])
-    c = np.array([t.values[metric] for t in cand.values() if _has(t, metric)])
-    return b, c, False
-
-
-def compare_arms(
-    baseline: npt.NDArray[np.float64],
-    candidate: npt.NDArray[np.float64],
-    *,
-    info: MetricInfo,
-    paired: bool,
-    confidence: float,
-    name: str,
-    params: Params,
-) -> ComparisonRow:
-    """One comparison row from two arms' values (see the module docstring)."""
-    row = ComparisonRow(
-        name, info.name, params, None, None, None, None, None,
-        info.lower_is_better, paired, len(baseline), len(candidate),
-    )  # fmt: skip
-    if len(baseline) < 2 or len(candidate) < 2:
-        return dataclasses.replace(
-            row, warnings=("fewer than 2 completed trials in an arm: nothing to compare",)
-        )
-    if paired and np.array_equal(baseline, candidate):
-        return dataclasses.replace(
-            row, verdict=Verdict.EQUIVALENT, effect=0.0, ci=(0.0, 0.0), p_value=1.0,
-            test="identical values",
-            warnings=("every pair of trials gave exactly the same value",),
-        )  # fmt: skip
-    from assay.stats import compare
-
-    try:
-        result = compare(
-            baseline,
-            candidate,
-            lower_is_better=info.lower_is_better,
-            paired=paired,
-            margin=info.margin,
-            confidence=confidence,
-        )
-    except AssayError as exc:
-        return dataclasses.replace(row, warnings=(str(exc),))
-    return _row_from(row, result)
-
-
-def _row_from(row: ComparisonRow, result: Comparison) -> ComparisonRow:
-    ci = tuple(float(v) for v in result.ci)
-    return dataclasses.replace(
-        row,
-        verdict=result.verdict,
-        effect=float(result.effect),
-        ci=(ci[0], ci[1]),
-        p_value=None if result.p_value is None else float(result.p_value),
-        n_baseline=int(result.n_baseline),
-        n_candidate=int(result.n_candidate),
-        needed_trials=result.needed_trials,
-        test=result.test or None,
-        warnings=tuple(result.warnings),
-    )
 
 
 def _adjust(rows: list[ComparisonRow], confidence: float) -> list[ComparisonRow]:
@@ -228,7 +100,7 @@ def comparisons(
         for candidate in header.spec["candidates"]:
             cand = methods.get(candidate, {})
             for info in metric_infos(header):
-                if not any(_has(t, info.name) for t in (*base.values(), *cand.values())):
+                if not any(has_metric(t, info.name) for t in (*base.values(), *cand.values())):
                     continue
                 b, c, paired = paired_arms(base, cand, info.name, pairing=pairing)
                 row = compare_arms(
@@ -335,14 +207,9 @@ def analyse(
     the trials (a fraction of a second per planned analysis and comparison)
     unless the runner passes the outcomes it already has as ``sequential``.
     """
-    from assay.bench.ablation import ablation_rows
-    from assay.bench.sweep import crossovers, scaling_fits
-
     ordered = sorted(trials, key=lambda t: (t.block, t.position))
     grouped = group_trials(ordered)
     if sequential is None and header.options.get("until_decided"):
-        from assay.bench.stopping import StoppingRule
-
         sequential = StoppingRule.replay(header, ordered)
     rows = comparisons(header, grouped, sequential)
     return BenchmarkResult(

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from assay.bench.header import RunHeader
 from assay.bench.plan import TrialKey
-from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult, TrialStatus
 from assay.errors import InputError
 

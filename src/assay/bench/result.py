@@ -18,9 +18,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from assay.bench.header import RunHeader
 from assay.bench.plan import format_params
 from assay.bench.registry import Params
-from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult
 from assay.display import Displayable
 from assay.errors import InputError

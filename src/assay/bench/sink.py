@@ -21,51 +21,16 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from assay import encoding
+from assay.bench.header import RunHeader
+from assay.bench.result import BenchmarkResult
 from assay.bench.trial import TrialResult
 from assay.errors import InputError
 
-if TYPE_CHECKING:
-    from assay.bench.result import BenchmarkResult
-
 __all__ = ["JsonLinesSink", "MemorySink", "RunHeader", "RunSink"]
-
-
-@dataclass(frozen=True)
-class RunHeader:
-    """What a run is: enough to resume it and to read its results later."""
-
-    spec: dict[str, Any]
-    options: dict[str, Any]
-    environment: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
-    planned: int | None = None
-    """Trials a fixed run plans; None for ``until_decided`` (it stops when decided)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
-            "spec": self.spec,
-            "options": self.options,
-            "environment": self.environment,
-            "warnings": list(self.warnings),
-            "planned": self.planned,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunHeader:
-        """Inverse of :meth:`to_dict`."""
-        return cls(
-            spec=dict(data["spec"]),
-            options=dict(data["options"]),
-            environment=dict(data.get("environment", {})),
-            warnings=list(data.get("warnings", [])),
-            planned=data.get("planned"),
-        )
 
 
 class RunSink(Protocol):

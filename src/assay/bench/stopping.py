@@ -45,10 +45,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from assay.bench.analysis import MetricInfo, compare_arms, group_trials, metric_infos, paired_arms
+from assay.bench.arms import MetricInfo, compare_arms, group_trials, metric_infos, paired_arms
+from assay.bench.header import RunHeader
 from assay.bench.registry import Params
 from assay.bench.result import ComparisonRow
-from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult
 from assay.errors import AssayError
 from assay.stats.verdict import Verdict

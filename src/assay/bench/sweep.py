@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from assay.bench.header import RunHeader
 from assay.bench.registry import Params, ParamValue
 from assay.bench.result import ComparisonRow, Crossover, ScalingFit
-from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult
 from assay.stats.verdict import Verdict
 
