@@ -1,0 +1,154 @@
+"""The schema: every migration against the models, on SQLite and PostgreSQL; opening an
+up-to-date database without parsing a migration script; the migration lock."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+import assay.store
+from assay.store import migrations
+from assay.store.database import Database
+from assay.store.models import Base
+from assay.store.url import parse_url
+
+DATA = Path(__file__).parents[2] / "data"
+
+
+def _all_models() -> sa.MetaData:
+    """The metadata with every model in assay.store registered, whoever wrote it."""
+    for module in pkgutil.iter_modules(assay.store.__path__, "assay.store."):
+        importlib.import_module(module.name)
+    return Base.metadata
+
+
+def _diff(db: Database, metadata: sa.MetaData) -> list[Any]:
+    with db.engine.connect() as conn:
+        return list(compare_metadata(MigrationContext.configure(conn), metadata))
+
+
+@pytest.fixture
+def db(database_url: str, tmp_path: Path) -> Database:
+    database = Database(parse_url(database_url), lock_path=tmp_path / "migrate.lock")
+    yield database  # type: ignore[misc]
+    database.close()
+
+
+def test_head_constant_is_alembics_head() -> None:
+    config = Config()
+    config.set_main_option("script_location", str(Path(migrations.__file__).parent))
+    assert ScriptDirectory.from_config(config).get_current_head() == migrations.HEAD
+
+
+def test_every_migration_matches_the_models(db: Database) -> None:
+    metadata = _all_models()
+    assert {"runs", "claim_runs", "users", "gate_decisions"} <= set(metadata.tables)
+    status = db.migrate()
+    assert status.current == migrations.HEAD
+    assert _diff(db, metadata) == []
+
+
+def test_the_comparison_sees_a_column_the_migrations_lack(db: Database) -> None:
+    db.migrate()
+    changed = sa.MetaData()
+    for table in _all_models().tables.values():
+        table.to_metadata(changed)
+    changed.tables["runs"].append_column(sa.Column("colour", sa.String(20)))
+    diff = _diff(db, changed)
+    assert [(d[0], d[2], d[3].name) for d in diff] == [("add_column", "runs", "colour")]
+
+
+def test_the_comparison_sees_an_index_the_models_lack(db: Database) -> None:
+    db.migrate()
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("CREATE INDEX ix_trials_run ON trials (run_pk)"))
+    diff = _diff(db, _all_models())
+    assert [(d[0], d[1].name) for d in diff] == [("remove_index", "ix_trials_run")]
+
+
+def test_no_index_repeats_the_leading_columns_of_a_unique_constraint() -> None:
+    for table in _all_models().tables.values():
+        uniques = [
+            tuple(c.name for c in constraint.columns)
+            for constraint in table.constraints
+            if isinstance(constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint)
+        ]
+        for index in table.indexes:
+            columns = tuple(c.name for c in index.columns)
+            covered = [u for u in uniques if u[: len(columns)] == columns]
+            assert not covered, f"{index.name} repeats the start of {covered[0]} on {table.name}"
+
+
+def test_opening_an_up_to_date_database_parses_no_script(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.migrate()
+
+    def parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the migration scripts were parsed")
+
+    monkeypatch.setattr(ScriptDirectory, "from_config", parse)
+    status = db.migrate()
+    assert status.up_to_date
+    assert status.current == migrations.HEAD
+    # The guard is real: a database behind the head does reach the scripts.
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0004'"))
+    with pytest.raises(AssertionError, match="were parsed"):
+        db.migrate()
+
+
+def test_current_revision_of_an_empty_database_is_none(db: Database) -> None:
+    assert db.current_revision() is None
+    db.migrate()
+    assert db.current_revision() == migrations.HEAD
+
+
+_OPEN_OLD = """
+import sys
+from pathlib import Path
+from assay.store.database import Database
+from assay.store.url import sqlite_url
+path = Path(sys.argv[1])
+db = Database(sqlite_url(path), lock_path=path.with_name("migrate.lock"))
+before = db.current_revision()
+status = db.migrate()
+print(before, status.current)
+"""
+
+
+def test_two_processes_opening_an_old_store_migrate_it_once(tmp_path: Path) -> None:
+    path = tmp_path / "assay.db"
+    shutil.copy(DATA / "workspace-0.1.db", path)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _OPEN_OLD, str(path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [proc.communicate(timeout=300) for proc in procs]
+    # A second migration of the same store fails (its columns are gone): both
+    # succeeding means the lock made the second one wait and find it done.
+    assert [proc.returncode for proc in procs] == [0, 0], results
+    assert sorted(out.split()[-1] for out, _ in results) == [migrations.HEAD] * 2
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (migrations.HEAD,)
+        ]
+        assert conn.execute("SELECT count(*) FROM trials").fetchone() == (50,)
