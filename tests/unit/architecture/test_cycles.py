@@ -5,7 +5,9 @@ function-level and ``if TYPE_CHECKING:`` imports included. The only edges left o
 are the documented lazy imports of ``LAZY_IMPORTS``: each one names its importer, what
 it imports and why, must still exist, and must sit inside a function (a module-level
 import is not lazy), so the list cannot rot. docs/architecture.md lists them for
-people. The tests below inject a cycle into a copy of the package to see the check fire.
+people. Every Python file of the package must be in the graph (a folder without
+``__init__.py`` would hide its files from these checks and from ``lint-imports``).
+The tests below inject a cycle into a copy of the package to see the check fire.
 """
 
 from __future__ import annotations
@@ -189,6 +191,18 @@ def root_importers(graph: Graph) -> list[str]:
     )
 
 
+def unchecked_files(graph: Graph, root: Path) -> list[str]:
+    """Python files of the package that are not modules of the graph (a folder without
+    ``__init__.py`` hides them from grimp, and so from every check)."""
+    files = (p for p in (root / "assay").rglob("*.py") if "__pycache__" not in p.parts)
+    return sorted(
+        str(path.relative_to(root))
+        for path in files
+        if ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
+        not in graph
+    )
+
+
 @pytest.fixture(scope="module")
 def graph() -> Graph:
     """The import graph of ``src/assay`` as it is in the working tree."""
@@ -198,6 +212,16 @@ def graph() -> Graph:
 def test_there_is_no_import_cycle(graph: Graph) -> None:
     found = [describe(graph, component) for component in cycles(graph, LAZY_IMPORTS)]
     assert not found, "import cycles (one path through each):\n" + "\n".join(found)
+
+
+def test_every_source_file_is_checked(graph: Graph) -> None:
+    assert unchecked_files(graph, SRC) == []
+
+
+def test_a_file_outside_any_package_is_found(package_copy: PackageCopy) -> None:
+    package_copy.inject("stats/extra/probe.py", "import assay.cli")
+    graph = _graph(package_copy.root)
+    assert unchecked_files(graph, package_copy.root) == ["assay/stats/extra/probe.py"]
 
 
 def test_nothing_imports_the_package_root(graph: Graph) -> None:
