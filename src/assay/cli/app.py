@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 import typer
 import typer.main
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperGroup
 
 from assay.errors import AssayError
 from assay.version import __version__
@@ -160,22 +160,16 @@ class LazyGroup(TyperGroup):
     """The root group: lists the commands from :data:`COMMANDS` without importing them,
     and imports a command's modules the first time it is looked up to run."""
 
-    _listing = False
-
     def list_commands(self, ctx: Any) -> list[str]:
         """Every command of the table, in table order (then any added directly)."""
         return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        """The command named ``cmd_name``; while the root help is being written, a
-        stand-in that carries only the table's help and panel."""
+        """The command named ``cmd_name``, built on first use; ``None`` if unknown."""
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        entry = COMMANDS.get(cmd_name)
-        if entry is None:
+        if cmd_name not in COMMANDS:
             return None
-        if self._listing:
-            return TyperCommand(cmd_name, help=entry.help, rich_help_panel=entry.panel)
         command = load(cmd_name)
         self.add_command(command, cmd_name)
         return command
