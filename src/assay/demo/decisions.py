@@ -83,6 +83,13 @@ def _run_id(ws: Workspace, ctx: DemoContext) -> str:
 def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
     """Prototype, pre-registration, evaluation, gate, decision, radar move, MADR record."""
     _users(ws)
+    recommended = _register_and_review(ws, ctx)
+    _decide(ws, ctx, recommended)
+
+
+def _register_and_review(ws: Workspace, ctx: DemoContext) -> Answer:
+    """The technique and its prototype, registered two weeks ago; the run that judges
+    it; the gate's review. The recommended answer."""
     registered = ctx.days_ago(14)
     ws.user = "Marco"
     ws.radar.add(
@@ -125,6 +132,11 @@ def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
         f"gate review ({review.stage.value}): recommended {recommended.label}; "
         + "; ".join(review.recommendation.reasons)
     )
+    return recommended
+
+
+def _decide(ws: Workspace, ctx: DemoContext, recommended: Answer) -> None:
+    """The approver's decision, the radar move a YES allows, the MADR record."""
     ws.user = "Sam"
     why = {
         Answer.YES: "every pre-registered criterion passes: peak memory at 4096 tokens falls "

@@ -137,13 +137,19 @@ def _flash_reading(ws: Workspace, ctx: DemoContext) -> None:
             "implementation_effort": "a week to integrate and validate, no retraining",
         },
     )  # fmt: skip
+
+
+def _flash_judgement(ws: Workspace) -> None:
+    """Priya's red flags, code checklist and viability scores for FlashAttention."""
+    papers = ws.papers
     papers.flag(_FLASH, RedFlagKind.WEAK_BASELINES, severity=Severity.LOW,
-           evidence=["Table 2: baselines are PyTorch eager attention, not a fused kernel"],
-           note="the speed-up against our fused baseline will be smaller")  # fmt: skip
+                evidence=["Table 2: baselines are PyTorch eager attention, not a fused kernel"],
+                note="the speed-up against our fused baseline will be smaller")  # fmt: skip
     papers.flag(_FLASH, RedFlagKind.MISSING_ABLATIONS, severity=Severity.LOW,
-           evidence=["§4: no ablation separates tiling from recomputation"])  # fmt: skip
-    papers.checklist(_FLASH, {"dependencies": True, "training_code": True, "evaluation_code": True,
-                         "pretrained_models": False, "results_table": True})  # fmt: skip
+                evidence=["§4: no ablation separates tiling from recomputation"])  # fmt: skip
+    papers.checklist(_FLASH, {"dependencies": True, "training_code": True,
+                              "evaluation_code": True, "pretrained_models": False,
+                              "results_table": True})  # fmt: skip
     d = ViabilityDimension
     papers.viability(
         _FLASH,
@@ -288,6 +294,7 @@ def research_step(ws: Workspace, ctx: DemoContext) -> None:
     """Papers, reading notes, flags, viability, claims, predictions and a post-mortem."""
     _papers(ws, ctx)
     _flash_reading(ws, ctx)
+    _flash_judgement(ws)
     claims = _claims(ws, ctx)
     wrong = _predictions(ws, ctx)
     _postmortem(ws, ctx, wrong)
