@@ -57,7 +57,7 @@ def cost_report(
             f"the cost of {record.name} needs {', '.join(missing)}: give {flags}, "
             "or store them on the prototype ([cost] in prototype.toml, or --save)"
         )
-    notes = []
+    notes: list[str] = []
     needs_time = "seconds_per_request" not in merged and "compute_hours_per_month" not in merged
     if merged.get("requests_per_month") and needs_time:
         base = evidence.statistic("baseline", "time")
@@ -68,18 +68,7 @@ def cost_report(
                 f"time per request is the baseline's measured time per call, {base.value:.4g} s; "
                 "give --seconds-per-request if a request is not one call"
             )
-    time = evidence.effect("time")
-    memory = evidence.effect("memory.peak_rss")
-    effects = MeasuredEffects(
-        time_per_request=None if time is None else time.relative,
-        memory=None if memory is None else memory.relative,
-    )
-    if time is not None:
-        sources["effect time_per_request"] = evidence.sources["effect time"]
-    else:
-        notes.append("no measured change of time per request: nothing is saved on compute")
-    if memory is not None:
-        sources["effect memory"] = evidence.sources["effect memory.peak_rss"]
+    effects = _effects(evidence, sources, notes)
     result = cost_benefit(CostInputs(**merged), effects)
     return CostReport(
         prototype=record.name,
@@ -88,4 +77,21 @@ def cost_report(
         result=result,
         sources=dict(sorted(sources.items())),
         notes=tuple(notes),
+    )
+
+
+def _effects(evidence: RunEvidence, sources: dict[str, str], notes: list[str]) -> MeasuredEffects:
+    """The measured changes of time per request and memory; their sources and notes
+    are added to ``sources`` and ``notes``."""
+    time = evidence.effect("time")
+    memory = evidence.effect("memory.peak_rss")
+    if time is not None:
+        sources["effect time_per_request"] = evidence.sources["effect time"]
+    else:
+        notes.append("no measured change of time per request: nothing is saved on compute")
+    if memory is not None:
+        sources["effect memory"] = evidence.sources["effect memory.peak_rss"]
+    return MeasuredEffects(
+        time_per_request=None if time is None else time.relative,
+        memory=None if memory is None else memory.relative,
     )
