@@ -15,6 +15,7 @@ spelling. :func:`either` merges the two values in the command.
 from __future__ import annotations
 
 import enum
+import re
 from typing import Any, TypeVar
 
 import typer
@@ -22,6 +23,7 @@ import typer
 from assay.types import parse_fraction
 
 __all__ = [
+    "LENIENT_CHOICES",
     "ArtifactKind",
     "Audience",
     "BenchFormat",
@@ -123,6 +125,17 @@ class ReportFormat(enum.StrEnum):
 
     MD = "md"
     HTML = "html"
+
+
+def _hyphenate(token: str) -> str:
+    """``from scratch``, ``from_scratch`` and ``from-scratch`` alike."""
+    return re.sub(r"[\s_]+", "-", token.strip())
+
+
+LENIENT_CHOICES: dict[str, Any] = {"token_normalize_func": _hyphenate}
+"""Context settings of a command group whose choices may be written with spaces or
+underscores for hyphens (``weak_baselines``, ``"from scratch"``), as the engine's own
+parsers accept them. Case is ignored by ``case_sensitive=False`` on each choice."""
 
 
 def _given(value: object) -> bool:

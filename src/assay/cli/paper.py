@@ -13,7 +13,7 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
-from assay.cli.options import either, renamed
+from assay.cli.options import LENIENT_CHOICES, either, renamed
 from assay.cli.paper_render import SEVERITY_STYLE, paper_panel, plain_cells
 from assay.errors import InputError
 from assay.formats.reading_notes import load_notes
@@ -31,6 +31,7 @@ from assay.store.papers import PaperImport, PaperRecord
 paper_app = typer.Typer(
     help="Papers: add them, read them in passes, flag them, score their viability.",
     no_args_is_help=True,
+    context_settings=LENIENT_CHOICES,
 )
 
 PaperArgument = Annotated[

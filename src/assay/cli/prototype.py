@@ -15,7 +15,7 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
-from assay.cli.options import Portfolio
+from assay.cli.options import LENIENT_CHOICES, Portfolio
 from assay.criteria import CriteriaSyntaxError, parse
 from assay.errors import InputError
 from assay.pipeline.prototype import Prototype, Registration, Stage, Strategy, TimeBox
@@ -25,6 +25,7 @@ from assay.workspace.evidence import parse_point
 prototype_app = typer.Typer(
     help="Prototypes: a hypothesis, pre-registered success and kill criteria, a time-box.",
     no_args_is_help=True,
+    context_settings=LENIENT_CHOICES,
 )
 
 NameArgument = Annotated[str, typer.Argument(help="The prototype's name (any case).")]

@@ -95,13 +95,16 @@ def cli(
     def run(*args: str) -> Out:
         capsys.readouterr()
         try:
-            ROOT(args=list(args), prog_name="assay", standalone_mode=True)
-            code = 0
+            returned = ROOT(args=list(args), prog_name="assay", standalone_mode=False)
+            code = returned if isinstance(returned, int) else 0  # typer.Exit(code)
         except SystemExit as exc:
             code = int(exc.code or 0)
         except AssayError as exc:  # what assay.cli.app.main does
             output.error(str(exc))
             code = 2
+        except typer.TyperException as exc:  # the parser's errors, as assay.cli.app.main does
+            output.error(exc.format_message())
+            code = int(getattr(exc, "exit_code", 2))
         captured = capsys.readouterr()
         return Out(code, captured.out, captured.err)
 

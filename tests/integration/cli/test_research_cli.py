@@ -43,12 +43,22 @@ MODULES = (workspace, technique, radar, paper, claim, predict, postmortem, repro
 
 
 class _Main(TyperGroup):
+    """Errors as ``assay.cli.main`` shows them: assay's and the parser's, one line, exit 2."""
+
     def main(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().main(*args, **kwargs)
+            code = super().main(*args, **{**kwargs, "standalone_mode": False})
         except AssayError as exc:
             output.error(str(exc))
             sys.exit(2)
+        except typer.TyperException as exc:
+            ctx = getattr(exc, "ctx", None)
+            if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+                output.err_console.print(ctx.get_help(), markup=False)
+            else:
+                output.error(exc.format_message())
+            sys.exit(int(getattr(exc, "exit_code", 2)))
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 def make_app() -> typer.Typer:
@@ -261,7 +271,7 @@ def test_reading_passes_from_options_and_from_a_notes_file(cli: Run, root: Path)
     refused(cli("paper", "read", "dao2022", "--pass", "1", "--technique", "t", "--decision",
                 "continue", "--reason", "r"), "pass 1 has no question 'technique'")  # fmt: skip
     refused(cli("paper", "read", "dao2022", "--pass", "1", "--claim", "x", "--decision",
-                "maybe", "--reason", "r"), "expected continue or stop")  # fmt: skip
+                "maybe", "--reason", "r"), "'maybe' is not one of 'continue', 'stop'")  # fmt: skip
     bad = write(
         root / "bad.toml", '[pass1]\nclaim = "x"\nwho = "me"\ndecision = "stop"\nreason = "r"\n'
     )
@@ -295,14 +305,14 @@ def test_note_flags_checklist_and_viability(cli: Run, root: Path) -> None:
     before = digest(root)
     refused(cli("paper", "note", "dao2022", "--summary", "x"), "needs --relevance")
     refused(cli("paper", "flag", "dao2022", "weak", "--severity", "low", "--evidence", "T1"),
-            "red flag 'weak' is not one of weak-baselines")  # fmt: skip
+            "'weak' is not one of 'weak-baselines'")  # fmt: skip
     refused(cli("paper", "flag", "dao2022", "toy-datasets", "--severity", "huge",
-                "--evidence", "T1"), "--severity 'huge'")  # fmt: skip
+                "--evidence", "T1"), "'--severity'", "'huge' is not one of")  # fmt: skip
     refused(cli("paper", "viability", "dao2022", "--efficiency", "5"), "missing integration")
     refused(cli("paper", "viability", "dao2022", "--note", "speed=fast"), "not a dimension")
     assert digest(root) == before
     ok(cli("paper", "note", "dao2022", "--relevance", "4", "--summary", "Tiled attention.",
-           "--date-read", "2026-01-10"))  # fmt: skip
+           "--on", "2026-01-10"))  # fmt: skip
     ok(cli("paper", "flag", "dao2022", "weak_baselines", "--severity", "medium",
            "--evidence", "Table 1: eager PyTorch only", "--evidence", "Fig 3"))  # fmt: skip
     ok(cli("paper", "checklist", "dao2022", "--dependencies", "--training-code",
@@ -344,7 +354,7 @@ def test_claims_gap_status_findings_and_the_automatic_flag(cli: Run, root: Path)
     refused(cli("claim", "link", "x", "run-a", "--values", "2,3"), "not a claim id")
     refused(cli("claim", "link", "1", "run-a"), "not in this workspace", "--values")
     refused(cli("claim", "add", "dao2022", "--metric", "m", "--value", "1", "--direction",
-                "up"), "expected higher, lower or either")  # fmt: skip
+                "up"), "'up' is not one of 'higher', 'lower', 'either'")  # fmt: skip
     assert digest(root) == before
     linked = data(cli("claim", "link", "#1", "run-a", "--values", "2.0, 2.2 2.4", "--json"))
     assert linked["status"] == "partially reproduced"
@@ -369,23 +379,27 @@ def test_claims_gap_status_findings_and_the_automatic_flag(cli: Run, root: Path)
 
 
 def test_predict_add_resolve_score_and_plot(cli: Run, root: Path) -> None:
-    made = data(cli("predict", "FlashAttention-3 serves by 2027-06", "--p", "0.7",
-                    "--by", "2027-06-30", "--tags", "inference,serving", "--json"))  # fmt: skip
+    made = data(cli("predict", "FlashAttention-3 serves by 2027-06", "--p", "0.7", "--resolve-by",
+                    "2027-06-30", "--tags", "inference,serving", "--json"))  # fmt: skip
     assert (made["id"], made["tags"]) == ("1", ["inference", "serving"])
     soon, later = dt.date.today() + dt.timedelta(days=1), dt.date.today() + dt.timedelta(days=2)
     after = (dt.date.today() + dt.timedelta(days=10)).isoformat()
-    ok(cli("predict", "add", "Old question", "--p", "0.8", "--by", soon.isoformat()))
-    ok(cli("predict", "Another", "--p", "0.2", "--by", later.isoformat(), "--who", "ben"))
+    ok(cli("predict", "add", "Old question", "--p", "0.8", "--resolve-by", soon.isoformat()))
+    ok(cli("predict", "Another", "--p", "20%", "--resolve-by", later.isoformat(), "--by", "ben"))
     before = digest(root)
-    refused(cli("predict", "Q", "--p", "0.7", "--by", "2020-01-01"),
+    refused(cli("predict", "Q", "--p", "0.7", "--resolve-by", "2020-01-01"),
             "resolve-by date 2020-01-01 is in the past", "expected today")  # fmt: skip
     yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-    refused(cli("predict", "add", "Q", "--p", "0.7", "--by", yesterday), "in the past")
-    refused(cli("predict", "Q", "--p", "1.2", "--by", "2027-01-01"), "not a probability")
-    refused(cli("predict", "Q", "--p", "0.5", "--by", "someday"), "--by 'someday' is not a date")
-    refused(cli("predict", "Q", "--p", "0.5", "--by", "2027-01-01", "--criterion",
+    refused(cli("predict", "add", "Q", "--p", "0.7", "--resolve-by", yesterday), "in the past")
+    refused(cli("predict", "Q", "--p", "1.2", "--resolve-by", "2027-01-01"),
+            "--p '1.2' is out of range; expected a probability")  # fmt: skip
+    refused(cli("predict", "Q", "--p", "0.5", "--resolve-by", "someday"),
+            "--resolve-by 'someday' is not a date")  # fmt: skip
+    refused(cli("predict", "Q", "--p", "0.5", "--by", "2027-01-01"), "--resolve-by 2027-01-01")
+    refused(cli("predict", "Q", "--p", "0.5", "--resolve-by", "2027-01-01", "--criterion",
                 "effect(latency.p99 <= -20%"), "invalid criterion", "column")  # fmt: skip
-    refused(cli("predict", "resolve", "2", "perhaps"), "expected yes, no or ambiguous")
+    refused(cli("predict", "resolve", "2", "perhaps"),
+            "'perhaps' is not one of 'yes', 'no', 'ambiguous'")  # fmt: skip
     refused(cli("predict", "resolve", "9", "yes"), "no prediction 9")
     assert digest(root) == before
     ok(cli("predict", "resolve", "2", "yes"))
@@ -421,7 +435,7 @@ def test_fatebook_import_export_and_evidence_check(cli: Run, root: Path) -> None
     bad = write(root / "bad.csv", "Question title,Question resolve by\nQ,2026-01-01\n")
     refused(cli("predict", "import", bad), "bad.csv, line 1", "missing column")
     assert digest(root) == before
-    ok(cli("predict", "p99 drops", "--p", "0.6", "--by", NEXT_YEAR, "--criterion",
+    ok(cli("predict", "p99 drops", "--p", "0.6", "--resolve-by", NEXT_YEAR, "--criterion",
            "effect(latency.p99) <= -20%"))  # fmt: skip
     evidence = write(root / "ev.json", json.dumps({"effects": {"latency.p99": {
         "relative": {"value": -0.3, "low": -0.35, "high": -0.25, "n": 10},
@@ -465,7 +479,7 @@ area = "architecture"
 def test_postmortem_new_actions_done_and_patterns(cli: Run, root: Path) -> None:
     ok(cli("technique", "add", "Linformer", "--area", "architecture"))
     ok(cli("radar", "move", "Linformer", "SKIP", "--why", "vanished against FlashAttention"))
-    ok(cli("predict", "Linformer ships", "--p", "0.7", "--by", NEXT_YEAR))
+    ok(cli("predict", "Linformer ships", "--p", "0.7", "--resolve-by", NEXT_YEAR))
     before = digest(root)
     bad = write(root / "bad.toml", PM.replace("due = 2025-12-01", 'due = "soon"'))
     refused(cli("postmortem", "new", "Linformer", "--from", bad), "bad.toml: actions.0.due")
@@ -634,7 +648,7 @@ def test_search_across_the_record(cli: Run) -> None:
     ok(cli("paper", "add", "--bibtex", DATA / "refs.bib"))
     ok(cli("technique", "add", "Linformer", "--area", "architecture"))
     ok(cli("radar", "move", "Linformer", "HOLD", "--why", "Quality dropped on long-context QA"))
-    ok(cli("predict", "Long-context QA holds", "--p", "0.4", "--by", NEXT_YEAR))
+    ok(cli("predict", "Long-context QA holds", "--p", "0.4", "--resolve-by", NEXT_YEAR))
     found = data(cli("search", "LONG-CONTEXT qa", "--json"))
     assert [h["kind"] for h in found["hits"]] == ["prediction", "ring move"]
     assert "Quality dropped" in ok(cli("search", "quality dropped")).stdout
