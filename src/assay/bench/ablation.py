@@ -77,7 +77,7 @@ def _rows_for(
     family: str, configs: Configs, params: Params, info: MetricInfo, data: dict[Any, list[float]],
     confidence: float,
 ) -> list[AblationRow]:  # fmt: skip
-    from assay.stats import ablation
+    from assay.stats import ablation  # SciPy loads on first use (start-up speed)
 
     log = all(v > 0 for values in data.values() for v in values)
     results = {c: np.log(v) if log else np.asarray(v) for c, v in data.items()}

@@ -50,6 +50,7 @@ from assay.bench.result import BenchmarkResult, ComparisonRow, MethodSummary
 from assay.bench.stopping import StoppingRule
 from assay.bench.sweep import crossovers, scaling_fits
 from assay.bench.trial import TrialResult, sample_summary
+from assay.stats.multiplicity import adjust_pvalues
 from assay.stats.verdict import Verdict
 
 __all__ = ["MetricInfo", "analyse", "compare_arms", "group_trials", "metric_infos", "paired_arms"]
@@ -60,8 +61,6 @@ def _adjust(rows: list[ComparisonRow], confidence: float) -> list[ComparisonRow]
     indices = [i for i, r in enumerate(rows) if r.p_value is not None]
     if not indices:
         return rows
-    from assay.stats import adjust_pvalues
-
     adjusted = adjust_pvalues([rows[i].p_value for i in indices], method="bh")
     out = list(rows)
     alpha = 1.0 - confidence

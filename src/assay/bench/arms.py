@@ -141,7 +141,7 @@ def compare_arms(
             test="identical values",
             warnings=("every pair of trials gave exactly the same value",),
         )  # fmt: skip
-    from assay.stats import compare
+    from assay.stats import compare  # SciPy loads on first use (start-up speed)
 
     try:
         result = compare(

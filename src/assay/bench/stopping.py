@@ -123,7 +123,7 @@ class _Tracker:
         return True
 
     def _create(self, b: npt.NDArray[np.float64], c: npt.NDArray[np.float64], scale: str) -> None:
-        from assay.stats import SequentialDesign
+        from assay.stats import SequentialDesign  # SciPy loads on first use (start-up)
 
         margin = self._margin()
         if scale == "log":

@@ -31,6 +31,7 @@ from assay.bench.header import RunHeader
 from assay.bench.registry import Params, ParamValue
 from assay.bench.result import ComparisonRow, Crossover, ScalingFit
 from assay.bench.trial import TrialResult
+from assay.stats.intervals import t_interval
 from assay.stats.verdict import Verdict
 
 __all__ = ["crossovers", "fit_exponent", "scaling_fits", "sweep_parameters"]
@@ -54,15 +55,12 @@ def sweep_parameters(header: RunHeader) -> list[str]:
 
 def fit_exponent(x: list[float], y: list[float], confidence: float) -> tuple[float, float, float]:
     """Slope of log y on log x with its t-interval: ``(slope, low, high)``."""
-    from scipy import stats as sps
+    from scipy import stats as sps  # SciPy loads on first use (start-up speed)
 
     lx, ly = np.log(np.asarray(x, dtype=float)), np.log(np.asarray(y, dtype=float))
     fit = sps.linregress(lx, ly)
-    df = len(lx) - 2
-    if df < 1 or not math.isfinite(fit.stderr):
-        return float(fit.slope), -math.inf, math.inf
-    half = float(sps.t.ppf(0.5 + confidence / 2, df)) * float(fit.stderr)
-    return float(fit.slope), float(fit.slope) - half, float(fit.slope) + half
+    slope, low, high = t_interval(float(fit.slope), float(fit.stderr), len(lx) - 2.0, confidence)
+    return slope, low, high
 
 
 def _others(params: Params, name: str) -> Params:

@@ -39,6 +39,7 @@ from typing import Any
 
 from assay.errors import InputError
 from assay.pipeline.reading import Evidence, RedFlag, RedFlagKind, Severity
+from assay.stats.intervals import mean_interval
 
 __all__ = [
     "LARGE_GAP",
@@ -277,9 +278,5 @@ def reproduction_from_trials(
         )
     if not all(math.isfinite(v) for v in values):
         raise InputError("a trial value is not finite (NaN or infinity); check the runs")
-    from scipy import stats  # heavy; imported on first use
-
-    mean = math.fsum(values) / n
-    sd = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
-    return Reproduction(mean, mean - half, mean + half, tuple(runs), confidence)
+    mean, low, high = mean_interval(values, confidence)
+    return Reproduction(mean, low, high, tuple(runs), confidence)

@@ -7,8 +7,9 @@ is built from are public too:
 - summaries: :func:`summarize` (percentiles with order-statistic intervals);
 - tests: :func:`welch_test`, :func:`paired_t_test`, :func:`mann_whitney_test`,
   :func:`wilcoxon_test`, :func:`permutation_test`, :func:`tost`;
-- intervals: :func:`bootstrap_ci`, :func:`bootstrap_change_ci`,
-  :func:`cluster_bootstrap_ci`;
+- intervals: :func:`mean_interval` (Student t), :func:`wilson_interval` (a
+  proportion), :func:`t_interval` (any t statistic), :func:`bootstrap_ci`,
+  :func:`bootstrap_change_ci`, :func:`cluster_bootstrap_ci`;
 - effect sizes: :func:`relative_change`, :func:`hedges_g`,
   :func:`cliffs_delta`, :func:`prob_superiority`;
 - many questions: :func:`adjust_pvalues` (Holm, Benjamini-Hochberg);
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
         prob_superiority,
         relative_change,
     )
+    from assay.stats.intervals import Interval, mean_interval, t_interval, wilson_interval
     from assay.stats.multiplicity import adjust_pvalues
     from assay.stats.power import achieved_power, trials_needed
     from assay.stats.ranking import (
@@ -80,6 +82,10 @@ _MODULES = {
     "hedges_g": "effect",
     "prob_superiority": "effect",
     "relative_change": "effect",
+    "Interval": "intervals",
+    "mean_interval": "intervals",
+    "t_interval": "intervals",
+    "wilson_interval": "intervals",
     "adjust_pvalues": "multiplicity",
     "achieved_power": "power",
     "trials_needed": "power",
@@ -112,6 +118,7 @@ __all__ = [
     "Decision",
     "Estimate",
     "FriedmanResult",
+    "Interval",
     "NemenyiResult",
     "QuantileEstimate",
     "SequentialDesign",
@@ -130,6 +137,7 @@ __all__ = [
     "friedman",
     "hedges_g",
     "mann_whitney_test",
+    "mean_interval",
     "nemenyi",
     "paired_t_test",
     "pairwise_wilcoxon",
@@ -137,10 +145,12 @@ __all__ = [
     "prob_superiority",
     "relative_change",
     "summarize",
+    "t_interval",
     "tost",
     "trials_needed",
     "welch_test",
     "wilcoxon_test",
+    "wilson_interval",
 ]
 
 

@@ -34,6 +34,7 @@ import numpy as np
 from scipy import stats as sps
 
 from assay.errors import InputError
+from assay.stats.intervals import t_interval
 from assay.stats.validation import FloatArray, check_confidence, sample
 
 __all__ = ["Ablation", "Contribution", "ablation"]
@@ -112,9 +113,9 @@ def _contrast(
         df = variance**2 / tail if tail > 0 else 1.0
     if se == 0.0:
         return estimate, estimate, estimate, 1.0 if estimate == 0 else 0.0
-    half = float(sps.t.ppf(0.5 + confidence / 2, df)) * se
+    _, low, high = t_interval(estimate, se, df, confidence)
     p_value = float(2 * sps.t.sf(abs(estimate) / se, df))
-    return estimate, estimate - half, estimate + half, p_value
+    return estimate, low, high, p_value
 
 
 def _shapley_coefficients(component: str, components: Sequence[str]) -> dict[Config, float]:

@@ -31,6 +31,7 @@ from scipy import special
 from scipy import stats as sps
 
 from assay.errors import InputError
+from assay.stats.intervals import t_interval
 from assay.stats.significance import welch_parts
 from assay.stats.validation import (
     FloatArray,
@@ -95,15 +96,9 @@ def _log_change(base: FloatArray, cand: FloatArray, paired: bool, confidence: fl
         df = differences.size - 1.0
     else:
         estimate, se, df = welch_parts(log_b, log_c)
-    half = float(special.stdtrit(df, 0.5 + confidence / 2)) * se if se > 0 else 0.0
+    _, low, high = t_interval(estimate, se, df, confidence)
     method = "paired t on log values" if paired else "Welch t on log values"
-    return Estimate(
-        _expm1(estimate),
-        _expm1(estimate - half),
-        _expm1(estimate + half),
-        confidence,
-        method,
-    )
+    return Estimate(_expm1(estimate), _expm1(low), _expm1(high), confidence, method)
 
 
 def ratio_interval(

@@ -33,6 +33,7 @@ import numpy as np
 from scipy import special
 from scipy import stats as sps
 
+from assay.stats.intervals import t_interval
 from assay.stats.permutation import permutation_shift
 from assay.stats.shift import paired_shift, two_sample_shift
 from assay.stats.validation import (
@@ -94,10 +95,8 @@ def _t_result(
         )
     statistic = estimate / se
     p_value = float(2.0 * special.stdtr(df, -abs(statistic)))
-    half = float(special.stdtrit(df, 0.5 + confidence / 2)) * se
-    return SignificanceResult(
-        test, statistic, p_value, estimate, (estimate - half, estimate + half), confidence, df
-    )
+    _, low, high = t_interval(estimate, se, df, confidence)
+    return SignificanceResult(test, statistic, p_value, estimate, (low, high), confidence, df)
 
 
 def welch_parts(baseline: FloatArray, candidate: FloatArray) -> tuple[float, float, float]:
@@ -276,14 +275,8 @@ def tost(
     t_upper = (estimate - margin) / se
     p_value = max(float(sps.t.sf(t_lower, df)), float(sps.t.cdf(t_upper, df)))
     interval_level = 1.0 - 2.0 * (1.0 - confidence)
-    half = float(sps.t.ppf(1.0 - (1.0 - confidence), df)) * se
+    ci = (estimate, estimate)  # a 1 - 2α level of 0 or less is the estimate alone
+    if interval_level > 0:
+        ci = t_interval(estimate, se, df, interval_level)[1:]
     statistic = min(t_lower, -t_upper)
-    return SignificanceResult(
-        "tost",
-        statistic,
-        p_value,
-        estimate,
-        (estimate - half, estimate + half),
-        interval_level,
-        df,
-    )
+    return SignificanceResult("tost", statistic, p_value, estimate, ci, interval_level, df)

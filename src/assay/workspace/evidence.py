@@ -326,14 +326,9 @@ def _paired(piece: RunSlice, source: MetricSource) -> tuple[FloatArray, FloatArr
 
 
 def _t_interval(values: FloatArray, confidence: float) -> tuple[float, float, float]:
-    from scipy import special
+    from assay.stats.intervals import mean_interval
 
-    mean = float(np.mean(values))
-    if values.size < 2:
-        return mean, -math.inf, math.inf
-    se = float(np.std(values, ddof=1)) / math.sqrt(values.size)
-    half = float(special.stdtrit(values.size - 1, 0.5 + confidence / 2)) * se
-    return mean, mean - half, mean + half
+    return mean_interval(values, confidence)
 
 
 def _median_interval(values: FloatArray, confidence: float) -> tuple[float, float, float]:
@@ -350,14 +345,9 @@ def _median_interval(values: FloatArray, confidence: float) -> tuple[float, floa
 
 def _wilson(failed: int, total: int, confidence: float) -> tuple[float, float, float]:
     """Wilson's score interval for a proportion (Wilson 1927, JASA 22:209-212)."""
-    from scipy import special
+    from assay.stats.intervals import wilson_interval
 
-    z = float(special.ndtri(0.5 + confidence / 2))
-    share = failed / total
-    centre = (share + z * z / (2 * total)) / (1 + z * z / total)
-    half = z * math.sqrt(share * (1 - share) / total + z * z / (4 * total * total))
-    half /= 1 + z * z / total
-    return share, max(0.0, centre - half), min(1.0, centre + half)
+    return wilson_interval(failed, total, confidence)
 
 
 def _statistic(piece: RunSlice, arm: str, source: MetricSource) -> MetricEstimate | None:
