@@ -1,7 +1,8 @@
 """The four-valued verdict and the :class:`Comparison` that carries it.
 
-The rule (DESIGN.md, principle 2) is applied to the confidence interval of the
-relative effect, so the verdict never claims more than the interval shows:
+A verdict has four values, and the rule is applied to the confidence interval
+of the relative effect (candidate against baseline), so the verdict never
+claims more than the interval shows:
 
 - **BETTER** / **WORSE**: the interval lies wholly on that side of zero and,
   when a margin is given, wholly beyond it;
