@@ -13,17 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assay.store import decision_models as _decision_models
-from assay.store.models import Base, UTCDateTime
+from assay.store.models import Base, JSONValue, UTCDateTime
 
-__all__ = ["JSON_VALUE", "PrototypeEvidenceRow"]
-
-JSON_VALUE = JSON().with_variant(JSONB(), "postgresql")
-"""A JSON document: ``JSON`` on SQLite, ``JSONB`` on PostgreSQL."""
+__all__ = ["PrototypeEvidenceRow"]
 
 _PROTOTYPES = _decision_models.PrototypeRow.__tablename__
 
@@ -49,4 +45,4 @@ class PrototypeEvidenceRow(Base):
     finished: Mapped[bool] = mapped_column(Boolean)
     newest_run_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     computed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
-    data: Mapped[dict[str, Any]] = mapped_column(JSON_VALUE)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONValue)

@@ -127,7 +127,7 @@ def run_result(info: RunInfo, trials: Iterable[TrialResult] = ()) -> BenchmarkRe
     ``trials`` attached, when the caller loaded them), or, for a run that has not
     finished, an analysis of ``trials`` made now and counted in :data:`replays`."""
     header = RunHeader.from_dict(info.header)
-    if info.result is not None:
+    if info.result:  # a run finished by hand with an empty result holds no analysis
         return BenchmarkResult.from_dict(info.result, trials, header=header)
     replays["analyse"] += 1
     return bench_analysis.analyse(header, list(trials))
@@ -143,7 +143,7 @@ def load_evidence_runs(
     for judge in found:
         info = run_rows.get_run(session, judge.run_id)
         loaded: list[TrialResult] = []
-        if trials or info.result is None:
+        if trials or not info.result:
             loaded = run_rows.load_trials(session, judge.run_id)
         before = last_amendment is not None and judge.started_at < last_amendment
         out.append(EvidenceRun(info, run_result(info, loaded), judge.link, after_amendment=before))

@@ -157,7 +157,7 @@ class RunBook:
         with self.ctx.read() as session:
             info = run_rows.get_run(session, run_id)
             loaded = []
-            if trials or info.result is None:
+            if trials or not info.result:
                 loaded = run_rows.load_trials(session, run_id)
         return RunReport(info=info, result=run_result(info, loaded))
 

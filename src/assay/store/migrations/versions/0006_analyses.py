@@ -5,7 +5,7 @@ this migration: a workspace written before it gets them once, the first time it
 is opened after the upgrade.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-06
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from assay.store.models import UTCDateTime
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -37,7 +37,11 @@ def upgrade() -> None:
         sa.Column("finished", sa.Boolean(), nullable=False),
         sa.Column("newest_run_at", UTCDateTime(), nullable=True),
         sa.Column("computed_at", UTCDateTime(), nullable=False),
-        sa.Column("data", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+        sa.Column(
+            "data",
+            sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"),
+            nullable=False,
+        ),
     )
 
 
