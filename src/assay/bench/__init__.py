@@ -20,8 +20,8 @@ Running
     result = run_benchmark(spec, options, sink, progress=callback)
 
 :class:`BenchOptions` maps the CLI's flags (``--trials``, ``--until-decided``,
-``--budget``, ``--timeout``, ``--memory-limit``, ``--in-process`` as
-``isolation=Isolation.IN_PROCESS``, ``[cost] usd_per_hour`` as
+``--budget``, ``--timeout``, ``--memory-limit``, ``--isolation`` as
+``isolation=Isolation(...)``, ``[cost] usd_per_hour`` as
 ``usd_per_hour``). ``progress`` receives a :class:`Progress` after every trial
 (done, failed, planned, elapsed, ETA, the trial). The result is a
 :class:`BenchmarkResult`: ``comparisons`` (one :class:`ComparisonRow` per

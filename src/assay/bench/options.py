@@ -146,7 +146,7 @@ class BenchOptions:
         if self.memory_limit is not None and self.isolation is Isolation.IN_PROCESS:
             raise InputError(
                 "memory_limit needs trials in their own processes; in-process trials share "
-                "the runner's memory (drop --in-process or the memory limit)"
+                "the runner's memory (drop --isolation in-process or the memory limit)"
             )
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise InputError(
@@ -155,7 +155,7 @@ class BenchOptions:
         if self.threads is not None and self.isolation is Isolation.IN_PROCESS:
             raise InputError(
                 "threads needs trials in their own processes: the runner's libraries "
-                "have already chosen their thread counts (drop --in-process or --threads)"
+                "have already chosen their thread counts (drop --isolation in-process or --threads)"
             )
         if self.interleave not in ("trials", "samples"):
             raise InputError(
