@@ -97,7 +97,11 @@ class Displayable:
         return View(type(self).__name__, facts, rows, self._display_columns, noun, keys is None)
 
     def __repr__(self) -> str:
-        return render_repr(self._display_view())
+        try:
+            view = self._display_view()
+        except Exception as error:  # a repr that raises hides the object being debugged
+            return f"<{type(self).__name__} (no summary: {type(error).__name__}: {error})>"
+        return render_repr(view)
 
     def _repr_html_(self) -> str:
         """An HTML table for Jupyter; every value escaped."""

@@ -262,3 +262,14 @@ def test_without_pandas_to_pandas_names_the_extra(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "pip install 'assay[pandas]'" in done.stdout
     assert issubclass(MissingDependencyError, ImportError)
+
+
+class Broken(Displayable):
+    def to_dict(self) -> dict[str, Any]:
+        raise RuntimeError("half-built")
+
+
+def test_a_repr_never_raises() -> None:
+    assert repr(Broken()) == "<Broken (no summary: RuntimeError: half-built)>"
+    with pytest.raises(RuntimeError, match="half-built"):
+        Broken().to_pandas()
