@@ -12,6 +12,7 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.cli.options import LENIENT_CHOICES
 from assay.criteria import Evaluation
 from assay.errors import InputError
 from assay.pipeline.gates import Answer
@@ -21,6 +22,7 @@ from assay.store.study import GateReview
 gate_app = typer.Typer(
     help="Gates: the recommended answer from the evidence, decisions, CI checks, MADR export.",
     no_args_is_help=True,
+    context_settings=LENIENT_CHOICES,  # "not yet" and not_yet are not-yet
 )
 
 NameArgument = Annotated[str, typer.Argument(help="The prototype (any case).")]
@@ -110,7 +112,9 @@ def _advocates(texts: list[str] | None) -> list[tuple[str, str]]:
 @gate_app.command("decide")
 def decide(
     name: NameArgument,
-    answer: Annotated[str, typer.Argument(help="yes, no or not-yet.")],
+    answer: Annotated[
+        Answer, typer.Argument(case_sensitive=False, help="The answer.", show_default=False)
+    ],
     why: Annotated[str, typer.Option("--why", help="What the decision rests on.")],
     conditions: Annotated[
         str, typer.Option("--conditions", help="Conditions attached to the answer.")
@@ -133,7 +137,7 @@ def decide(
     json: JsonOption = False,
 ) -> None:
     """Answer the gate (approver or admin only); refused decisions leave no trace."""
-    parsed = Answer.parse(answer)
+    parsed = answer
     pairs = _advocates(advocate)
     with open_workspace(db, by) as ws:
         record = ws.prototypes.decide(

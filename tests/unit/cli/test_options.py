@@ -21,8 +21,9 @@ import typer.main
 
 import assay.cli
 from assay.cli import main
-from assay.cli.options import either, fraction, renamed
+from assay.cli.options import LENIENT_CHOICES, either, fraction, renamed
 from assay.errors import InputError
+from assay.pipeline.gates import Answer
 from assay.types import parse_fraction
 
 Command = tuple[str, Any]
@@ -447,3 +448,39 @@ def test_renamed_and_either_on_a_small_app() -> None:
     assert "--notes is deprecated" in said[0] and "use --note" in said[0]
     assert "deprecated" not in said[1] + said[2]
     assert "--notes" not in runner.invoke(app, ["--help"]).output
+
+
+def test_lenient_groups_take_spaces_or_underscores_for_hyphens() -> None:
+    from typer.testing import CliRunner
+
+    app = typer.Typer(context_settings=LENIENT_CHOICES)
+    seen: list[Answer] = []
+
+    @app.command()
+    def decide(answer: Annotated[Answer, typer.Argument(case_sensitive=False)]) -> None:
+        """Decide."""
+        seen.append(answer)
+
+    @app.command()
+    def other() -> None:
+        """A second command, so that the first is a subcommand."""
+
+    runner = CliRunner()
+    for text in ("not-yet", "not yet", "NOT_YET", " Yes "):
+        assert runner.invoke(app, ["decide", text]).exit_code == 0, text
+    assert seen == [Answer.NOT_YET] * 3 + [Answer.YES]
+    assert runner.invoke(app, ["decide", "maybe"]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("group", "path"),
+    [("paper", "assay paper flag"), ("prototype", "assay prototype new"),
+     ("gate", "assay gate decide")],
+)  # fmt: skip
+def test_groups_whose_engine_parsers_were_lenient_stay_lenient(
+    commands: list[Command], group: str, path: str
+) -> None:
+    command = dict(commands)[f"assay {group}"]
+    normalise = (command.context_settings or {}).get("token_normalize_func")
+    assert normalise is not None and normalise("from scratch") == "from-scratch"
+    assert path in dict(commands)
