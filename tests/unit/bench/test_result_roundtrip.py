@@ -136,6 +136,8 @@ def test_a_result_reads_back_as_it_was_written(
     assert back.stopped == result.stopped
     assert back.header == result.header
     assert back.trials == result.trials
+    for row in back.comparisons:
+        assert row.verdict is None or type(row.verdict) is Verdict
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -178,6 +180,16 @@ def test_an_unbounded_interval_reads_back_unbounded() -> None:
         True, False, 2, 2,
     )  # fmt: skip
     assert ComparisonRow.from_dict(through_json(row.to_dict())) == row
+
+
+def test_an_unknown_verdict_word_is_refused() -> None:
+    row = ComparisonRow(
+        "c", "time", (), None, None, None, None, None, True, False, 1, 1, warnings=("too few",)
+    )
+    assert row.to_dict()["verdict"] == "not compared"
+    assert ComparisonRow.from_dict(row.to_dict()) == row
+    with pytest.raises(InputError, match="'great' is not one of better, worse"):
+        ComparisonRow.from_dict({**row.to_dict(), "verdict": "great"})
 
 
 def test_a_result_of_assay_0_1_reads_back() -> None:
