@@ -49,7 +49,7 @@ from assay.workspace.analyses import refresh_prototype
 from assay.workspace.context import Context, now
 from assay.workspace.costing import cost_report, merged_inputs
 from assay.workspace.evidence import RunEvidence
-from assay.workspace.judging import build_review, effective_record, technique_row
+from assay.workspace.judging import build_review, effective_record, evidence_runs, technique_row
 from assay.workspace.madr import madr_record
 from assay.workspace.preregistration import PORTFOLIOS
 from assay.workspace.users import Users, quoted
@@ -452,7 +452,8 @@ class Prototypes:
         day = today or dt.date.today()
         with self.ctx.read() as session:
             record = effective_record(session, name)
-            review, runs, _ = build_review(session, record, day)
+            review = build_review(session, record, day)[0]
+            runs = evidence_runs(session, record, trials=True)  # the reports plot every trial
             technique = technique_rows.get(session, record.technique)
             decisions = gate_rows.decisions_of(session, prototype_rows.row(session, name))
             costs = self._cost(session, record, {}) if record.cost_inputs else None

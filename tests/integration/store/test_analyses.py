@@ -201,7 +201,8 @@ def test_reads_replay_nothing_and_the_guard_fires_when_one_must(ws: Workspace) -
     before = replays.copy()
     today = (T0 + 3 * DAY).date()
     ws.prototypes.review("tiling-p1", today=today)
-    ws.prototypes.study("tiling-p1", today=today)
+    study = ws.prototypes.study("tiling-p1", today=today)
+    assert [len(run.result.trials) for run in study.runs] == [10]  # the reports plot them
     ws.prototypes.check(today=today)
     ws.reports.status(today=today)
     ws.reports.agenda(today=today)
