@@ -306,7 +306,10 @@ def main(argv: list[str] | None = None) -> None:
             output.err_console.print(ctx.get_help(), markup=False)
             sys.exit(exit_code)
         where = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
-        output.error(f"{exc.format_message()}{where}")
+        # One line: a missing choice argument lists its choices on lines of their own,
+        # and Typer's choice check prefixes "Value error, " to its message.
+        message = " ".join(exc.format_message().replace("Value error, ", "").split())
+        output.error(f"{message}{where}")
         sys.exit(exit_code)
     except typer.Abort:
         output.error("aborted")

@@ -103,7 +103,7 @@ def cli(
             output.error(str(exc))
             code = 2
         except typer.TyperException as exc:  # the parser's errors, as assay.cli.app.main does
-            output.error(exc.format_message())
+            output.error(" ".join(exc.format_message().split()))
             code = int(getattr(exc, "exit_code", 2))
         captured = capsys.readouterr()
         return Out(code, captured.out, captured.err)

@@ -121,11 +121,11 @@ BAD_INPUTS = [
     (("technique", "add", "Y", "--area", "x", "--ring", "trial", "--override"), "needs --why"),
     (("technique", "show", "Nope"), "unknown technique 'Nope'"),
     (("radar", "move", "Nope", "trial", "--why", "x"), "unknown technique"),
-    (("radar", "move", "FlashAttention", "someday"), "unknown ring 'someday'"),
+    (("radar", "move", "FlashAttention", "someday"), "'someday' is not one of 'adopt'"),
     (("radar", "move", "FlashAttention", "skip"), "needs --why"),
     (("radar", "move", "FlashAttention", "hold", "--why", "  "), "needs --why"),
     (("technique", "add", "flashattention", "--area", "x"), "already exists"),
-    (("technique", "add", "X", "--area", "x", "--ring", "sometimes"), "unknown ring"),
+    (("technique", "add", "X", "--area", "x", "--ring", "sometimes"), "'sometimes' is not one of"),
     (
         ("technique", "next", "FlashAttention", "do it", "--due", "31/01/2027"),
         "expected YYYY-MM-DD",

@@ -56,7 +56,7 @@ class _Main(TyperGroup):
             if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
                 output.err_console.print(ctx.get_help(), markup=False)
             else:
-                output.error(exc.format_message())
+                output.error(" ".join(exc.format_message().split()))
             sys.exit(int(getattr(exc, "exit_code", 2)))
         sys.exit(code if isinstance(code, int) else 0)
 

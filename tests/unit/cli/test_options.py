@@ -484,3 +484,11 @@ def test_groups_whose_engine_parsers_were_lenient_stay_lenient(
     normalise = (command.context_settings or {}).get("token_normalize_func")
     assert normalise is not None and normalise("from scratch") == "from-scratch"
     assert path in dict(commands)
+
+
+def test_a_missing_choice_argument_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(["radar", "move", "X"], capsys)
+    assert code == 2 and out == ""
+    [line] = err.strip().splitlines()
+    assert "Missing argument 'ring'" in line and "adopt, trial, assess, hold, skip" in line
+    assert "Value error" not in _run(["user", "add", "zoe", "--role", "king"], capsys)[2]
