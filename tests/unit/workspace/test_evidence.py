@@ -217,3 +217,28 @@ def test_one_trial_gives_an_unbounded_interval_and_too_few_give_no_effect() -> N
     assert one is not None and math.isinf(one.low) and math.isinf(one.high)
     assert evidence.effect("latency") is None
     assert parse("effect(latency) <= -20%").evaluate(evidence).outcome is Outcome.UNDETERMINED
+
+
+def test_stored_evidence_answers_what_the_runs_answered_and_reads_back_from_json() -> None:
+    import json
+
+    from assay.criteria import InMemoryEvidence
+    from assay.workspace.evidence import StoredEvidence
+
+    accuracy = {"base": [0.9, 0.91, 0.9, 0.92, 0.9], "cand": [0.9, 0.9, 0.91, 0.9, 0.9]}
+    slow = result(
+        [0.1, 0.11, 0.1, 0.12, 0.1], [0.07, 0.08, 0.07, 0.07, 0.09], accuracy=accuracy, crashed=1
+    )
+    runs = evidence_of(slow)
+    criteria = [
+        "effect(latency) <= -20%",
+        "candidate.latency.p99 < 1s",
+        "not_worse(accuracy, margin=1pt)",
+    ]
+    criteria += ["candidate.failure_rate <= 5%", "verdict(time) == better"]
+    outcomes = [parse(text).evaluate(runs) for text in criteria]
+    document = json.loads(json.dumps(runs.snapshot().to_dict()))
+    stored = StoredEvidence(InMemoryEvidence.from_dict(document), runs.sources)
+    assert [parse(text).evaluate(stored) for text in criteria] == outcomes
+    assert stored.sources == runs.sources and stored.snapshot() == runs.snapshot()
+    assert stored.effect("memory.peak_heap") is None  # never asked, never stored
