@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 import typer
 
+from assay.cli import output
 from assay.types import parse_fraction
 
 __all__ = [
@@ -154,8 +155,6 @@ def renamed(old: str, new: str, **option: Any) -> Any:
 
     def warn(value: _T) -> _T:
         if _given(value):
-            from assay.cli import output
-
             output.warn(f"{old} is deprecated and will be removed in the next release; use {new}")
         return value
 
