@@ -18,11 +18,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from assay.store.analysis_models import PrototypeEvidenceRow
-from assay.store.decision_models import PrototypeRow
+from assay.store.decision_models import DecisionRow, PrototypeRow, RadarEvidenceRow
+from assay.store.models import RingMoveRow
 
 __all__ = [
+    "Backing",
     "Snapshot",
+    "backings",
     "get",
+    "get_many",
     "missing",
     "newest_by_technique",
     "put",
@@ -58,6 +62,17 @@ def get(session: Session, prototype_id: int) -> Snapshot | None:
     """The stored snapshot of the prototype with this id, if there is one."""
     row = session.get(PrototypeEvidenceRow, prototype_id)
     return None if row is None else _snapshot(row)
+
+
+def get_many(session: Session, prototype_ids: Iterable[int]) -> dict[int, Snapshot]:
+    """The stored snapshots of these prototypes, by prototype id (one query)."""
+    wanted = sorted(set(prototype_ids))
+    if not wanted:
+        return {}
+    rows = session.scalars(
+        select(PrototypeEvidenceRow).where(PrototypeEvidenceRow.prototype_id.in_(wanted))
+    )
+    return {row.prototype_id: _snapshot(row) for row in rows}
 
 
 def put(
@@ -99,9 +114,7 @@ def missing(session: Session, format: int) -> list[str]:
     return list(rows)
 
 
-def newest_by_technique(
-    session: Session, technique_ids: Iterable[int] | None = None
-) -> dict[int, tuple[dt.datetime | None, int]]:
+def newest_by_technique(session: Session) -> dict[int, tuple[dt.datetime | None, int]]:
     """For each technique with prototypes: when the newest run that judges one of them
     began (from the stored snapshots), and how many of its prototypes have no snapshot
     (their runs are not counted here)."""
@@ -114,6 +127,39 @@ def newest_by_technique(
         .outerjoin(PrototypeEvidenceRow, PrototypeEvidenceRow.prototype_id == PrototypeRow.id)
         .group_by(PrototypeRow.technique_id)
     )
-    if technique_ids is not None:
-        query = query.where(PrototypeRow.technique_id.in_(list(technique_ids)))
     return {tid: (newest, int(unknown)) for tid, newest, unknown in session.execute(query)}
+
+
+@dataclasses.dataclass(frozen=True)
+class Backing:
+    """A ring move that rests on a gate decision: the technique, the ring it moved
+    to, and the decision (its id, prototype and time)."""
+
+    technique_id: int
+    to_ring: str
+    decision_id: int
+    prototype_id: int
+    decided_at: dt.datetime
+
+
+def backings(session: Session) -> dict[int, list[Backing]]:
+    """Every ring move that rests on a gate decision, by technique, oldest first (one
+    query: what the radar's staleness checks for contradicting runs)."""
+    rows = session.execute(
+        select(
+            RingMoveRow.technique_id,
+            RingMoveRow.to_ring,
+            DecisionRow.id,
+            DecisionRow.prototype_id,
+            DecisionRow.at,
+        )
+        .join(RadarEvidenceRow, RadarEvidenceRow.move_id == RingMoveRow.id)
+        .join(DecisionRow, DecisionRow.id == RadarEvidenceRow.decision_id)
+        .order_by(RingMoveRow.id)
+    )
+    out: dict[int, list[Backing]] = {}
+    for technique_id, ring, decision_id, prototype_id, at in rows:
+        out.setdefault(technique_id, []).append(
+            Backing(technique_id, ring, decision_id, prototype_id, at)
+        )
+    return out

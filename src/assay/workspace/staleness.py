@@ -101,23 +101,48 @@ def _newest(session: Session, technique_id: int) -> dt.datetime | None:
     return max(starts, default=None)
 
 
+def _stored(
+    backing: analysis_rows.Backing | None, snapshots: dict[int, analysis_rows.Snapshot]
+) -> list[str] | None:
+    """The stored contradictions of the decision behind ``backing`` (none without
+    one); ``None`` when no current snapshot knows that decision."""
+    if backing is None:
+        return []
+    stored = snapshots.get(backing.prototype_id)
+    if stored is None or stored.format != FORMAT:
+        return None
+    known = stored.data.get("contradictions", {})
+    found = known.get(str(backing.decision_id))
+    return None if found is None else [str(line) for line in found]
+
+
 def stale_techniques(session: Session, *, stale_after_days: int, today: dt.date) -> list[Staleness]:
-    """Every stale technique, by name (see the module docstring)."""
+    """Every stale technique, by name (see the module docstring); a few queries
+    whatever the number of techniques and runs."""
     ids = {key: tid for key, tid in session.execute(select(TechniqueRow.key, TechniqueRow.id))}
     watched = [t for t in technique_rows.all_techniques(session) if t.ring in radar.EVIDENCE_RINGS]
-    newest = analysis_rows.newest_by_technique(session, [ids[t.name.casefold()] for t in watched])
+    newest = analysis_rows.newest_by_technique(session)
+    moves = analysis_rows.backings(session)
+    chosen: dict[int, analysis_rows.Backing] = {}
+    for technique in watched:
+        tid = ids[technique.name.casefold()]
+        matching = [b for b in moves.get(tid, ()) if b.to_ring == technique.ring.value]
+        if matching:
+            chosen[tid] = matching[-1]
+    snapshots = analysis_rows.get_many(session, (b.prototype_id for b in chosen.values()))
     out = []
     for technique in watched:
         technique_id = ids[technique.name.casefold()]
         stored_newest, unknown = newest.get(technique_id, (None, 0))
         latest = _newest(session, technique_id) if unknown else stored_newest
+        found = _stored(chosen.get(technique_id), snapshots)
         reasons = radar.stale_reasons(
             technique.ring,
             today=today,
             stale_after_days=stale_after_days,
             newest_evidence=latest,
             placed_at=technique.history[-1].at if technique.history else None,
-            contradictions=contradictions(session, technique),
+            contradictions=contradictions(session, technique) if found is None else found,
         )
         if reasons:
             out.append(Staleness(technique.name, technique.ring, reasons, latest))

@@ -268,6 +268,12 @@ def test_every_write_refreshes_what_gate_review_and_radar_show(ws: Workspace) ->
     assert ws.prototypes.review("tiling-p2", today=today).runs == (later,)
     assert replays == before
 
+    # Without its snapshot the contradiction is found from the runs, and counted.
+    with ws.db.write() as session:
+        session.execute(delete(PrototypeEvidenceRow))
+    assert ws.radar.stale(today=(T0 + 5 * DAY).date()) == stale
+    assert replays["evidence"] == before["evidence"] + 1
+
 
 def test_an_old_store_gets_its_snapshots_once(tmp_path: Path) -> None:
     source = Path(__file__).parents[2] / "data" / "workspace-0.1.db"
