@@ -278,7 +278,10 @@ def main() -> int:
         "quick": args.quick,
         "repeats": repeats,
         "reference": {"argv": "python -c 'import numpy'", "median_s": reference},
-        "workspaces": {s.name: s.__dict__ | {"path": str(workspaces[s.name])} for s in SIZES},
+        "workspaces": {
+            s.name: s.__dict__ | {"path": str(workspaces[s.name].relative_to(HERE.parent))}
+            for s in SIZES
+        },
         "commands": commands,
         "met": not missed,
         "missed": missed,
