@@ -34,7 +34,7 @@ from assay.workspace.analyses import refresh_run
 from assay.workspace.context import Context
 from assay.workspace.evidence_runs import run_result
 
-__all__ = ["IMPORT_FORMATS", "RunBook", "RunReport"]
+__all__ = ["IMPORT_FORMATS", "AnalysingSink", "RunBook", "RunReport"]
 
 IMPORT_FORMATS = ("pyperf", "pytest-benchmark")
 
@@ -64,11 +64,13 @@ class AnalysingSink(StoreSink):
     it begins and storing its analysis with that refresh when it finishes."""
 
     def begin(self, header: RunHeader) -> None:
+        """Create (or re-claim) the run, then refresh what it judges: it now counts."""
         super().begin(header)
         with self.db.write() as session:
             refresh_run(session, self.run_id)
 
     def finish(self, result: BenchmarkResult) -> None:
+        """Store the run's analysis and refresh what it judges, in one write."""
         with self.db.write() as session:
             run_rows.finish_run(session, self.run_id, result.to_dict(), dt.datetime.now(dt.UTC))
             refresh_run(session, self.run_id)
