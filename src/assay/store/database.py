@@ -26,12 +26,8 @@ import fcntl
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import inspect as schema_of
 from sqlalchemy.engine import URL
@@ -44,6 +40,9 @@ from assay.errors import DatabaseUnreachableError, SchemaTooNewError, WorkspaceE
 from assay.store.migrations import HEAD
 from assay.store.url import describe
 from assay.version import __version__
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = ["Database", "SchemaStatus"]
 
@@ -128,6 +127,11 @@ class Database:
 
     def status(self) -> SchemaStatus:
         """The schema revision in the database against the newest this assay knows."""
+        # Alembic is imported here, not at the top: it costs about half a second, and an
+        # up-to-date database never needs it (see migrate).
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
         script = ScriptDirectory.from_config(self._alembic_config())
         head = script.get_current_head()
         assert head is not None
@@ -166,8 +170,9 @@ class Database:
         """
         if self.current_revision() == HEAD:
             return SchemaStatus(current=HEAD, head=HEAD, pending=())
-        if self.status().up_to_date:
-            return self.status()
+        status = self.status()
+        if status.up_to_date:
+            return status
         if self.dialect == "sqlite":
             self._sqlite_wal()
         with self._migration_lock() as conn:
@@ -176,6 +181,8 @@ class Database:
             if status.current is None:
                 self._refuse_foreign(conn)
             if not status.up_to_date:
+                from alembic import command  # lazy: see status()
+
                 config = self._alembic_config()
                 config.attributes["connection"] = conn
                 command.upgrade(config, "head")
@@ -207,6 +214,8 @@ class Database:
             )
 
     def _alembic_config(self) -> Config:
+        from alembic.config import Config  # lazy: see status()
+
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
         return config

@@ -78,11 +78,58 @@ def get(session: Session, name: str) -> Technique:
 
 
 def all_techniques(session: Session) -> list[Technique]:
-    """Every technique, ordered by name."""
-    rows = session.scalars(
-        select(TechniqueRow).options(selectinload(TechniqueRow.moves)).order_by(TechniqueRow.key)
-    ).all()
-    return [_value(row) for row in rows]
+    """Every technique, ordered by name.
+
+    Two plain queries (techniques, then every ring move in order) rather than ORM
+    objects: the radar of a large team reads thousands of rows on every command.
+    """
+    moves: dict[int, list[RingMove]] = {}
+    move_rows = session.execute(
+        select(
+            RingMoveRow.technique_id,
+            RingMoveRow.from_ring,
+            RingMoveRow.to_ring,
+            RingMoveRow.at,
+            RingMoveRow.by,
+            RingMoveRow.why,
+        ).order_by(RingMoveRow.technique_id, RingMoveRow.id)
+    )
+    rings = {ring.value: ring for ring in Ring}
+    for technique_id, from_ring, to_ring, at, by, why in move_rows:
+        moves.setdefault(technique_id, []).append(
+            RingMove(
+                from_ring=rings[from_ring] if from_ring else None,
+                to_ring=rings[to_ring],
+                at=at,
+                by=by,
+                why=why,
+            )
+        )
+    rows = session.execute(
+        select(
+            TechniqueRow.id,
+            TechniqueRow.name,
+            TechniqueRow.area,
+            TechniqueRow.ring,
+            TechniqueRow.owner,
+            TechniqueRow.summary,
+            TechniqueRow.next_action,
+            TechniqueRow.due,
+        ).order_by(TechniqueRow.key)
+    )
+    return [
+        Technique(
+            name=name,
+            area=area,
+            ring=rings[ring],
+            owner=owner,
+            summary=summary,
+            next_action=next_action,
+            due=due,
+            history=tuple(moves.get(technique_id, ())),
+        )
+        for technique_id, name, area, ring, owner, summary, next_action, due in rows
+    ]
 
 
 def add(
