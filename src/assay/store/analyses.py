@@ -19,16 +19,18 @@ from sqlalchemy.orm import Session
 
 from assay.store.analysis_models import PrototypeEvidenceRow
 from assay.store.decision_models import DecisionRow, PrototypeRow, RadarEvidenceRow
-from assay.store.models import RingMoveRow
+from assay.store.models import RingMoveRow, TechniqueRow
 
 __all__ = [
     "Backing",
+    "Placed",
     "Snapshot",
     "backings",
     "get",
     "get_many",
     "missing",
     "newest_by_technique",
+    "placed_in",
     "put",
 ]
 
@@ -163,3 +165,39 @@ def backings(session: Session) -> dict[int, list[Backing]]:
             Backing(technique_id, ring, decision_id, prototype_id, at)
         )
     return out
+
+
+@dataclasses.dataclass(frozen=True)
+class Placed:
+    """A technique in one of some rings: its id, name, ring and when its newest ring
+    move was made (``None`` without any)."""
+
+    technique_id: int
+    name: str
+    ring: str
+    placed_at: dt.datetime | None
+
+
+def placed_in(session: Session, rings: Iterable[str]) -> list[Placed]:
+    """The techniques in ``rings``, by name, each with its newest move's time (two
+    queries; the other techniques and the rest of their history are not read)."""
+    wanted = sorted(set(rings))
+    rows = session.execute(
+        select(TechniqueRow.id, TechniqueRow.name, TechniqueRow.ring)
+        .where(TechniqueRow.ring.in_(wanted))
+        .order_by(TechniqueRow.key)
+    ).all()
+    if not rows:
+        return []
+    newest = (
+        select(func.max(RingMoveRow.id))
+        .join(TechniqueRow, TechniqueRow.id == RingMoveRow.technique_id)
+        .where(TechniqueRow.ring.in_(wanted))
+        .group_by(RingMoveRow.technique_id)
+    )
+    moved = dict(
+        session.execute(
+            select(RingMoveRow.technique_id, RingMoveRow.at).where(RingMoveRow.id.in_(newest))
+        ).all()
+    )
+    return [Placed(tid, name, ring, moved.get(tid)) for tid, name, ring in rows]

@@ -21,7 +21,6 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assay.pipeline import radar
@@ -30,7 +29,6 @@ from assay.store import analyses as analysis_rows
 from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
 from assay.store import techniques as technique_rows
-from assay.store.models import TechniqueRow
 from assay.types import Ring
 from assay.workspace.analyses import FORMAT
 from assay.workspace.evidence_runs import (
@@ -118,32 +116,32 @@ def _stored(
 
 def stale_techniques(session: Session, *, stale_after_days: int, today: dt.date) -> list[Staleness]:
     """Every stale technique, by name (see the module docstring); a few queries
-    whatever the number of techniques and runs."""
-    ids = {key: tid for key, tid in session.execute(select(TechniqueRow.key, TechniqueRow.id))}
-    watched = [t for t in technique_rows.all_techniques(session) if t.ring in radar.EVIDENCE_RINGS]
+    whatever the number of techniques and runs, reading only TRIAL and ADOPT."""
+    watched = analysis_rows.placed_in(session, (ring.value for ring in radar.EVIDENCE_RINGS))
     newest = analysis_rows.newest_by_technique(session)
     moves = analysis_rows.backings(session)
     chosen: dict[int, analysis_rows.Backing] = {}
-    for technique in watched:
-        tid = ids[technique.name.casefold()]
-        matching = [b for b in moves.get(tid, ()) if b.to_ring == technique.ring.value]
+    for placed in watched:
+        matching = [b for b in moves.get(placed.technique_id, ()) if b.to_ring == placed.ring]
         if matching:
-            chosen[tid] = matching[-1]
+            chosen[placed.technique_id] = matching[-1]
     snapshots = analysis_rows.get_many(session, (b.prototype_id for b in chosen.values()))
     out = []
-    for technique in watched:
-        technique_id = ids[technique.name.casefold()]
-        stored_newest, unknown = newest.get(technique_id, (None, 0))
-        latest = _newest(session, technique_id) if unknown else stored_newest
-        found = _stored(chosen.get(technique_id), snapshots)
+    for placed in watched:
+        stored_newest, unknown = newest.get(placed.technique_id, (None, 0))
+        latest = _newest(session, placed.technique_id) if unknown else stored_newest
+        found = _stored(chosen.get(placed.technique_id), snapshots)
+        if found is None:
+            found = contradictions(session, technique_rows.get(session, placed.name))
+        ring = Ring(placed.ring)
         reasons = radar.stale_reasons(
-            technique.ring,
+            ring,
             today=today,
             stale_after_days=stale_after_days,
             newest_evidence=latest,
-            placed_at=technique.history[-1].at if technique.history else None,
-            contradictions=contradictions(session, technique) if found is None else found,
+            placed_at=placed.placed_at,
+            contradictions=found,
         )
         if reasons:
-            out.append(Staleness(technique.name, technique.ring, reasons, latest))
+            out.append(Staleness(placed.name, ring, reasons, latest))
     return out

@@ -157,7 +157,7 @@ def test_a_finished_run_reads_back_its_stored_analysis_equal_to_a_fresh_one(
     bench.write_text(textwrap.dedent(BENCH), encoding="utf-8")
     fixed = BenchOptions(trials=3, isolation=Isolation.IN_PROCESS, plan_seed=7)
     until = BenchOptions(
-        trials=2, until_decided=True, max_trials=6, isolation=Isolation.IN_PROCESS, plan_seed=3
+        trials=4, until_decided=True, max_trials=8, isolation=Isolation.IN_PROCESS, plan_seed=3
     )
     for options in (fixed, until):
         run_id, _ = ws.runs.start(bench, options)
