@@ -303,10 +303,19 @@ class SequentialDesign:
 
     def _report(self, estimate: float, half: float) -> tuple[float, tuple[float, float]]:
         if self.scale == "log":
-            low = math.expm1(estimate - half) if math.isfinite(half) else -1.0
-            high = math.expm1(estimate + half) if math.isfinite(half) else math.inf
-            return math.expm1(estimate), (low, high)
+            low = _expm1(estimate - half) if math.isfinite(half) else -1.0
+            high = _expm1(estimate + half) if math.isfinite(half) else math.inf
+            return _expm1(estimate), (low, high)
         return estimate, (estimate - half, estimate + half)
+
+
+def _expm1(x: float) -> float:
+    """``exp(x) - 1`` that gives ``inf`` instead of raising ``OverflowError`` for a huge
+    ``x``: with two trials the boundary's half-width can be enormous."""
+    return math.inf if x > _LOG_MAX else math.expm1(x)
+
+
+_LOG_MAX = math.log(1.7976931348623157e308)
 
 
 def _estimate(base: FloatArray, cand: FloatArray, paired: bool) -> tuple[float, float]:

@@ -161,3 +161,13 @@ def test_bad_looks() -> None:
     first = log_design.planned[0]
     with pytest.raises(InputError, match="<= 0"):
         log_design.look(np.r_[np.ones(first - 1), 0.0], np.ones(first))
+
+
+def test_log_scale_interval_with_a_huge_half_width_is_unbounded_not_an_overflow() -> None:
+    # With two trials per arm the boundary's half-width on the log scale can exceed
+    # log(float max); exp() of it used to raise OverflowError and crash the run.
+    design = SequentialDesign(0.05, 0.10, scale="log")
+    effect, (low, high) = design._report(0.1, 5000.0)
+    assert effect == pytest.approx(math.expm1(0.1))
+    assert low == pytest.approx(-1.0)
+    assert high == math.inf
