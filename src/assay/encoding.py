@@ -64,12 +64,25 @@ def dumps(value: Any, *, indent: int | None = None, sort_keys: bool = False) -> 
     output is plain ASCII whatever the terminal or file encoding.
     A value of a type the rules do not cover raises :class:`TypeError` naming it.
     """
+    if indent is None:
+        # Fast path: the C encoder writes plain values itself and asks _fallback only
+        # for the others. It refuses NaN and keys it cannot write; then the full
+        # conversion below runs, so the output is the same either way.
+        try:
+            return json.dumps(value, sort_keys=sort_keys, allow_nan=False, default=_fallback)
+        except (ValueError, TypeError):
+            pass
     return json.dumps(
         to_jsonable(value),
         indent=indent,
         sort_keys=sort_keys,
         allow_nan=False,
     )
+
+
+def _fallback(value: Any) -> JSONValue:
+    """What the C encoder cannot write itself, converted by the same rules."""
+    return _convert(value, set())
 
 
 def to_jsonable(value: Any) -> JSONValue:

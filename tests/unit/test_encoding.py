@@ -202,3 +202,22 @@ def test_finite_floats_round_trip_exactly(values: list[float]) -> None:
 def test_non_finite_floats_become_null_and_finite_ones_stay(value: float) -> None:
     back = strict_loads(encoding.dumps([value]))
     assert back == ([value] if math.isfinite(value) else [None])
+
+
+def test_the_fast_path_writes_what_the_full_conversion_writes() -> None:
+    # dumps() without indent lets the C encoder write plain values and falls back to
+    # the full conversion on NaN or a key it cannot write: the text must not differ.
+    import datetime as dt
+    import enum
+
+    class Colour(enum.Enum):
+        RED = "red"
+
+    values = [
+        {"when": dt.datetime(2026, 12, 6, 7, 55, tzinfo=dt.UTC), "colour": Colour.RED},
+        {"nan": float("nan"), "inf": [float("-inf"), 1.5]},
+        {Colour.RED: {1, 3, 2}, "t": (1, 2)},
+        [dt.date(2026, 1, 2), None, True, "é"],
+    ]
+    for value in values:
+        assert encoding.dumps(value) == json.dumps(encoding.to_jsonable(value), allow_nan=False)
