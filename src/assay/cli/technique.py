@@ -99,9 +99,7 @@ def edit(
 ) -> None:
     """Change a technique's name, area, owner or summary. Rings move with `assay radar move`."""
     with open_workspace(db, by) as ws:
-        technique = ws.radar.edit(
-            name, new_name=new_name, area=area, owner=owner, summary=summary
-        )
+        technique = ws.radar.edit(name, new_name=new_name, area=area, owner=owner, summary=summary)
     if json:
         output.emit_json(technique.to_dict())
     else:

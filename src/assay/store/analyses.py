@@ -22,6 +22,7 @@ from assay.store.decision_models import DecisionRow, PrototypeRow, RadarEvidence
 from assay.store.models import RingMoveRow, TechniqueRow
 
 __all__ = [
+    "SNAPSHOT_FORMAT",
     "Backing",
     "Placed",
     "Snapshot",
@@ -101,6 +102,11 @@ def put(
     row.data = data
     session.flush()
     return _snapshot(row)
+
+
+SNAPSHOT_FORMAT = 1
+"""The format of the evidence snapshots that :mod:`assay.workspace.analyses` writes; a
+snapshot in another format is recomputed (see :func:`missing`)."""
 
 
 def missing(session: Session, format: int) -> list[str]:

@@ -65,7 +65,7 @@ __all__ = [
     "refresh_run",
 ]
 
-FORMAT = 1
+FORMAT = analysis_rows.SNAPSHOT_FORMAT
 """Version of the snapshot document; a snapshot in another format is recomputed."""
 
 

@@ -12,25 +12,29 @@ and opens, creates, closes and upgrades the store.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assay.errors import InputError, NoWorkspaceError, WorkspaceError
 from assay.store import Database, SchemaStatus, parse_url, sqlite_url
+from assay.store import analyses as analysis_rows
 from assay.workspace.actor import resolve_actor
-from assay.workspace.analyses import backfill
-from assay.workspace.claims import Claims
 from assay.workspace.context import Context
-from assay.workspace.papers import Papers
-from assay.workspace.postmortems import PostMortems
-from assay.workspace.predictions import Predictions
-from assay.workspace.prototypes import Prototypes
-from assay.workspace.radar import Radar
-from assay.workspace.reports import Reports
-from assay.workspace.runs import RunBook
 from assay.workspace.settings import Settings, default_toml, load_settings
-from assay.workspace.users import Users
+
+if TYPE_CHECKING:
+    from assay.workspace.claims import Claims
+    from assay.workspace.papers import Papers
+    from assay.workspace.postmortems import PostMortems
+    from assay.workspace.predictions import Predictions
+    from assay.workspace.prototypes import Prototypes
+    from assay.workspace.radar import Radar
+    from assay.workspace.reports import Reports
+    from assay.workspace.runs import RunBook
+    from assay.workspace.users import Users
 
 __all__ = ["DIRNAME", "ENV_URL", "Workspace", "find_root"]
 
@@ -57,15 +61,73 @@ class Workspace:
 
     def __init__(self, db: Database, *, root: Path | None, settings: Settings, user: str) -> None:
         self.ctx = Context(db, settings, user, root)
-        self.users = Users(self.ctx)
-        self.runs = RunBook(self.ctx)
-        self.radar = Radar(self.ctx, self.users)
-        self.papers = Papers(self.ctx)
-        self.claims = Claims(self.ctx)
-        self.predictions = Predictions(self.ctx)
-        self.postmortems = PostMortems(self.ctx, self.radar)
-        self.prototypes = Prototypes(self.ctx, self.users)
-        self.reports = Reports(self.ctx, self.users, self.radar, self.prototypes)
+
+    # Each service is built on first use, and its module imported then (a documented
+    # lazy import): a command that reads the radar does not pay for importing the
+    # benchmark engine, the criteria language and the report builders.
+
+    @functools.cached_property
+    def users(self) -> Users:
+        """Users and roles."""
+        from assay.workspace.users import Users
+
+        return Users(self.ctx)
+
+    @functools.cached_property
+    def runs(self) -> RunBook:
+        """Benchmark runs: start, resume, list, report, import."""
+        from assay.workspace.runs import RunBook
+
+        return RunBook(self.ctx)
+
+    @functools.cached_property
+    def radar(self) -> Radar:
+        """Techniques, rings and their history, artifacts, radar files."""
+        from assay.workspace.radar import Radar
+
+        return Radar(self.ctx, self.users)
+
+    @functools.cached_property
+    def papers(self) -> Papers:
+        """Papers, reading notes, red flags, viability."""
+        from assay.workspace.papers import Papers
+
+        return Papers(self.ctx)
+
+    @functools.cached_property
+    def claims(self) -> Claims:
+        """Claims, findings and reproductions."""
+        from assay.workspace.claims import Claims
+
+        return Claims(self.ctx)
+
+    @functools.cached_property
+    def predictions(self) -> Predictions:
+        """Predictions, forecasts, resolutions and scores."""
+        from assay.workspace.predictions import Predictions
+
+        return Predictions(self.ctx)
+
+    @functools.cached_property
+    def postmortems(self) -> PostMortems:
+        """Post-mortems, their actions and patterns."""
+        from assay.workspace.postmortems import PostMortems
+
+        return PostMortems(self.ctx, self.radar)
+
+    @functools.cached_property
+    def prototypes(self) -> Prototypes:
+        """Prototypes, pre-registration, evidence, gate reviews and decisions, cost."""
+        from assay.workspace.prototypes import Prototypes
+
+        return Prototypes(self.ctx, self.users)
+
+    @functools.cached_property
+    def reports(self) -> Reports:
+        """Status, review agenda, portfolio, review meetings."""
+        from assay.workspace.reports import Reports
+
+        return Reports(self.ctx, self.users, self.radar, self.prototypes)
 
     @property
     def db(self) -> Database:
@@ -150,7 +212,7 @@ class Workspace:
         try:
             if migrate:
                 database.migrate()
-                backfill(database)  # once: the evidence snapshots a 0.1 workspace lacks
+                _backfill(database)  # once: the evidence snapshots a 0.1 workspace lacks
             else:
                 database.status()  # refuse a database made by a newer assay
         except BaseException:
@@ -188,6 +250,20 @@ class Workspace:
     def upgrade(self) -> SchemaStatus:
         """Migrate the database to this assay's schema."""
         return self.db.migrate()
+
+
+def _backfill(database: Database) -> None:
+    """Store the evidence snapshots that a workspace from before stored analyses lacks.
+
+    The check is one query; the analysis modules are imported only when there is
+    something to compute.
+    """
+    with database.read() as session:
+        missing = analysis_rows.missing(session, analysis_rows.SNAPSHOT_FORMAT)
+    if missing:
+        from assay.workspace.analyses import backfill
+
+        backfill(database)
 
 
 def _check_sqlite_exists(url: str) -> None:

@@ -661,8 +661,8 @@ def test_search_across_the_record(cli: Run) -> None:
 
 @pytest.mark.slow
 def test_the_demo_gains_the_research_record(tmp_path: Path) -> None:
-    from assay.pipeline.claims import ReproStatus
     from assay import demo
+    from assay.pipeline.claims import ReproStatus
 
     ws, ctx = demo.build_demo(tmp_path / "demo", today=dt.date(2026, 11, 26), quick=True)
     with ws:

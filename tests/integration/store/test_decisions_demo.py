@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from assay import Workspace
-from assay.pipeline.gates import Answer
-from assay.types import Ring
 from assay.demo import DemoContext
 from assay.demo.decisions import DEMO_PROTOTYPE, DEMO_TECHNIQUE, decisions_step
+from assay.pipeline.gates import Answer
+from assay.types import Ring
 
 
 @pytest.mark.slow

@@ -42,7 +42,9 @@ def test_add_starts_in_assess_with_first_placement(ws: Workspace) -> None:
 
 def test_history_is_kept_in_order_with_aware_utc_times(ws: Workspace) -> None:
     ws.radar.add("LoRA", area="training", at=T0)
-    ws.radar.move("lora", Ring.TRIAL, why="prototype works", at=T0 + dt.timedelta(days=3), override=True)
+    ws.radar.move(
+        "lora", Ring.TRIAL, why="prototype works", at=T0 + dt.timedelta(days=3), override=True
+    )
     ws.user = "lead"
     ws.radar.move("LORA", Ring.HOLD, why="license unclear", at=T0 + dt.timedelta(days=9))
     technique = ws.radar.get("LoRA")

@@ -183,15 +183,15 @@ def test_papers_link_to_techniques_many_to_many(ws: Workspace, r: Workspace) -> 
 # -- reading ------------------------------------------------------------------------------
 
 
-def test_reading_passes_in_order_and_a_stop_is_a_good_outcome(
-    ws: Workspace, r: Workspace
-) -> None:
+def test_reading_passes_in_order_and_a_stop_is_a_good_outcome(ws: Workspace, r: Workspace) -> None:
     r.papers.import_bibtex(DATA / "refs.bib")
     before = digest(ws)
     with pytest.raises(InputError, match="pass 2 needs pass 1 first"):
         r.papers.read("noyear", [(2, {"technique": "x"}, Decision.CONTINUE, "go", None)])
     assert digest(ws) == before
-    record = r.papers.read("noyear", [(1, {"claim": "sinks"}, Decision.STOP, "not our problem", None)])
+    record = r.papers.read(
+        "noyear", [(1, {"claim": "sinks"}, Decision.STOP, "not our problem", None)]
+    )
     assert record.status == (
         "stopped",
         "stopped after pass 1: not our problem "
@@ -209,7 +209,9 @@ def test_reading_passes_in_order_and_a_stop_is_a_good_outcome(
         ],
     )
     assert r.papers.get("dao2022").status[0] == "complete"
-    reread = r.papers.read("dao2022", [(1, {"claim": "fast, exact"}, Decision.CONTINUE, "again", day)])
+    reread = r.papers.read(
+        "dao2022", [(1, {"claim": "fast, exact"}, Decision.CONTINUE, "again", day)]
+    )
     assert [p.number for p in reread.passes] == [1]
     assert reread.passes[0].by == "tester"
 
@@ -222,7 +224,9 @@ def test_the_note_is_updated_field_by_field(ws: Workspace, r: Workspace) -> None
     with pytest.raises(InputError, match="relevance 7"):
         r.papers.note("dao2022", relevance=7, summary="x")
     assert digest(ws) == before
-    r.papers.note("dao2022", relevance=4, summary="Tiled exact attention.", date_read=dt.date(2026, 1, 2))
+    r.papers.note(
+        "dao2022", relevance=4, summary="Tiled exact attention.", date_read=dt.date(2026, 1, 2)
+    )
     note = r.papers.note("dao2022", key_insight="memory traffic, not FLOPs").note
     assert note is not None
     assert (note.relevance, note.summary, note.key_insight) == (
@@ -235,7 +239,9 @@ def test_the_note_is_updated_field_by_field(ws: Workspace, r: Workspace) -> None
 
 def test_flags_checklist_viability_and_adoption(ws: Workspace, r: Workspace) -> None:
     r.papers.import_bibtex(DATA / "refs.bib")
-    r.papers.flag("dao2022", RedFlagKind.WEAK_BASELINES, severity=Severity.LOW, evidence=["Table 2"])
+    r.papers.flag(
+        "dao2022", RedFlagKind.WEAK_BASELINES, severity=Severity.LOW, evidence=["Table 2"]
+    )
     record = r.papers.flag(
         "dao2022",
         RedFlagKind.WEAK_BASELINES,
@@ -251,7 +257,9 @@ def test_flags_checklist_viability_and_adoption(ws: Workspace, r: Workspace) -> 
     with pytest.raises(InputError, match="needs evidence"):
         r.papers.flag("dao2022", RedFlagKind.TOY_DATASETS, severity=Severity.LOW, evidence=[])
     assert r.papers.unflag("dao2022", RedFlagKind.WEAK_BASELINES).flags == ()
-    checklist = r.papers.checklist("dao2022", {"training_code": True, "dependencies": True}).checklist
+    checklist = r.papers.checklist(
+        "dao2022", {"training_code": True, "dependencies": True}
+    ).checklist
     assert checklist is not None
     assert checklist.score == 2
     assert r.papers.checklist("dao2022", {"dependencies": False}).checklist.score == 1  # type: ignore[union-attr]
@@ -260,8 +268,9 @@ def test_flags_checklist_viability_and_adoption(ws: Workspace, r: Workspace) -> 
     with pytest.raises(InputError, match="missing integration-complexity, robustness"):
         r.papers.viability("dao2022", scores={d.COMPUTATIONAL_EFFICIENCY: 5, d.MAINTAINABILITY: 4})
     with pytest.raises(InputError, match="also give --maturity"):
-        r.papers.viability("dao2022", factors={"reversibility": Level.HIGH, "expected_gain": Level.LOW,
-                                        "criticality": Level.LOW, "shadow_mode": True})  # fmt: skip
+        r.papers.viability("dao2022", factors={"reversibility": Level.HIGH,
+                           "expected_gain": Level.LOW, "criticality": Level.LOW,
+                           "shadow_mode": True})  # fmt: skip
     assert digest(ws) == before
     full = {d.COMPUTATIONAL_EFFICIENCY: 5, d.INTEGRATION_COMPLEXITY: 1, d.ROBUSTNESS: 4,
             d.MAINTAINABILITY: 4}  # fmt: skip
@@ -400,7 +409,9 @@ def test_a_claim_reads_its_trial_values_from_a_stored_run(ws: Workspace, r: Work
     )
     assert sorted(by_seed.runs[0].values or ()) == pytest.approx([1 - 1 / 1.9, 0.5, 1 - 1 / 2.1])
     plain = r.claims.add("dao2022", metric="time", value=1.0, direction=Direction.LOWER)
-    values = r.claims.link_run(plain.id, run_id, from_run=FromRun(where={"n": "256"})).runs[0].values
+    values = (
+        r.claims.link_run(plain.id, run_id, from_run=FromRun(where={"n": "256"})).runs[0].values
+    )
     assert values == (1.0, 1.0, 1.0)  # the candidate's own values
 
 
@@ -450,7 +461,9 @@ def test_scores_match_a_hand_calculation(ws: Workspace, r: Workspace) -> None:
 
 
 def test_resolution_rules_and_forecasts(ws: Workspace, r: Workspace) -> None:
-    made = r.predictions.add("X ships", 0.6, dt.date(2026, 6, 30), tags=["Infra", "infra", " "], at=T0)
+    made = r.predictions.add(
+        "X ships", 0.6, dt.date(2026, 6, 30), tags=["Infra", "infra", " "], at=T0
+    )
     assert made.tags == ("infra",)
     ident = int(made.id or 0)
     ws.user = "ben"
@@ -467,7 +480,9 @@ def test_resolution_rules_and_forecasts(ws: Workspace, r: Workspace) -> None:
     with pytest.raises(InputError, match="not a probability"):
         r.predictions.add("Y", 1.5, dt.date(2026, 6, 30), at=T0)
     with pytest.raises(InputError, match="column"):
-        r.predictions.add("Y", 0.5, dt.date(2026, 6, 30), at=T0, criterion="effect(latency.p99 <= -20%")
+        r.predictions.add(
+            "Y", 0.5, dt.date(2026, 6, 30), at=T0, criterion="effect(latency.p99 <= -20%"
+        )
     with pytest.raises(NotFoundError, match="no prediction 42"):
         r.predictions.resolve(42, Outcome.YES)
     assert digest(ws) == before
@@ -489,7 +504,9 @@ def test_a_new_prediction_may_not_resolve_before_the_day_it_is_made(
         r.predictions.add("Q", 0.7, dt.date(2026, 1, 4), at=T0)
     assert digest(ws) == before
     assert r.predictions.add("due today", 0.7, today).resolve_by == today
-    assert r.predictions.add("made back then", 0.7, dt.date(2026, 1, 5), at=T0).resolve_by == T0.date()
+    assert (
+        r.predictions.add("made back then", 0.7, dt.date(2026, 1, 5), at=T0).resolve_by == T0.date()
+    )
 
 
 def test_a_criterion_prediction_resolves_itself_from_evidence(r: Workspace) -> None:
@@ -544,9 +561,7 @@ def test_fatebook_import_merges_and_export_round_trips(
     assert theirs == [_shape(p) for p in r.predictions.list()]
 
 
-def test_a_bad_fatebook_file_imports_nothing(
-    ws: Workspace, r: Workspace, tmp_path: Path
-) -> None:
+def test_a_bad_fatebook_file_imports_nothing(ws: Workspace, r: Workspace, tmp_path: Path) -> None:
     before = digest(ws)
     good = (DATA / "fatebook.csv").read_text(encoding="utf-8").splitlines()
     bad = write(tmp_path, "bad.csv", "\n".join([*good, good[1].replace("0.", "x.", 1)]) + "\n")
@@ -703,9 +718,7 @@ def test_radar_export_then_import_gives_the_same_radar(
 # -- search ------------------------------------------------------------------------------------
 
 
-def test_search_finds_every_kind_of_record_case_insensitively(
-    ws: Workspace, r: Workspace
-) -> None:
+def test_search_finds_every_kind_of_record_case_insensitively(ws: Workspace, r: Workspace) -> None:
     r.papers.import_bibtex(DATA / "refs.bib")
     ws.radar.add("Linformer", area="architecture", summary="projection of keys")
     ws.radar.move("Linformer", Ring.SKIP, why="the SPEED-UP vanished against the fused kernel")
@@ -733,7 +746,9 @@ def test_search_finds_every_kind_of_record_case_insensitively(
 
 def test_times_read_back_aware_utc(r: Workspace) -> None:
     tokyo = dt.timezone(dt.timedelta(hours=9))
-    made = r.predictions.add("Q", 0.5, dt.date(2026, 6, 1), at=dt.datetime(2026, 3, 1, 18, tzinfo=tokyo))
+    made = r.predictions.add(
+        "Q", 0.5, dt.date(2026, 6, 1), at=dt.datetime(2026, 3, 1, 18, tzinfo=tokyo)
+    )
     back = r.predictions.list()[0]
     assert back.created_at == made.created_at
     assert back.created_at.utcoffset() == dt.timedelta(0)

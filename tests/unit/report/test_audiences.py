@@ -84,9 +84,7 @@ def _with_time(
 ) -> BenchmarkResult:
     """The real run with its time comparison at n=1024 set to known figures."""
     rows = [
-        dataclasses.replace(
-            row, verdict=Verdict(verdict), effect=effect, ci=ci, needed_trials=40
-        )
+        dataclasses.replace(row, verdict=Verdict(verdict), effect=effect, ci=ci, needed_trials=40)
         if row.metric == "time" and row.params == (("n", 1024),)
         else row
         for row in result.comparisons
