@@ -19,19 +19,23 @@ import uuid
 import zlib
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from assay import encoding
-from assay.bench.sink import RunHeader
-from assay.bench.trial import TrialResult, TrialStatus
 from assay.errors import InputError, NotFoundError
 from assay.store.run_models import RunRow, SampleRow, TrialRow
 
+# The benchmark engine and NumPy are imported inside the functions that encode,
+# decode or build trials, to keep start-up fast: reading a run's stored record and
+# analysis (every radar, status and gate review) needs neither.
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from assay.bench.result import BenchmarkResult
+    from assay.bench.sink import RunHeader
+    from assay.bench.trial import TrialResult
     from assay.store.database import Database
 
 __all__ = [
@@ -47,6 +51,9 @@ __all__ = [
 
 ENCODING = "zlib-f8le"
 _SUMMARY = ("mean", "std", "min", "max", "p50", "p90", "p99", "p99_9")
+_OK = "ok"
+"""``TrialStatus.OK``'s stored value (a test checks they agree); spelled out so that
+counting a run's failed trials does not import the benchmark engine."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,12 +99,16 @@ def new_run_id(now: dt.datetime) -> str:
 
 def encode_samples(samples: npt.NDArray[np.float64]) -> bytes:
     """Raw samples as zlib-compressed little-endian float64 (level 1: fast, ~2x)."""
+    import numpy as np  # lazily: keeps start-up fast (see the imports)
+
     return zlib.compress(np.ascontiguousarray(samples, dtype="<f8").tobytes(), 1)
 
 
 def decode_samples(data: bytes, encoding: str = ENCODING) -> npt.NDArray[np.float64]:
     if encoding != ENCODING:
         raise InputError(f"stored samples use encoding {encoding!r}; this assay reads {ENCODING}")
+    import numpy as np  # lazily: keeps start-up fast (see the imports)
+
     return np.frombuffer(zlib.decompress(data), dtype="<f8").astype(np.float64)
 
 
@@ -135,7 +146,7 @@ def _alive(row: RunRow) -> bool:
 
 
 def _info(session: Session, row: RunRow) -> RunInfo:
-    failed_case = case((TrialRow.status != TrialStatus.OK.value, 1), else_=0)
+    failed_case = case((TrialRow.status != _OK, 1), else_=0)
     total, failed = session.execute(
         select(func.count(TrialRow.id), func.coalesce(func.sum(failed_case), 0)).where(
             TrialRow.run_pk == row.id
@@ -174,6 +185,8 @@ def list_runs(session: Session) -> list[RunInfo]:
 
 def load_trials(session: Session, run_id: str) -> list[TrialResult]:
     """Every stored trial of a run, with its raw samples, in the order they finished."""
+    from assay.bench.trial import TrialResult  # lazily: keeps start-up fast
+
     row = _row(session, run_id)
     trials = session.scalars(
         select(TrialRow)
@@ -262,6 +275,8 @@ def add_trial(session: Session, run_id: str, result: TrialResult) -> None:
 
 
 def _summary(samples: npt.NDArray[np.float64]) -> dict[str, float | None]:
+    import numpy as np  # lazily: keeps start-up fast (see the imports)
+
     if samples.size == 0:
         return dict.fromkeys(_SUMMARY)
     q = np.quantile(samples, [0.5, 0.9, 0.99, 0.999])

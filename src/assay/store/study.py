@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assay.bench.result import BenchmarkResult
 from assay.criteria import Evaluation
 from assay.display import Displayable
 from assay.pipeline.cost import CostBenefit, CostInputs, MeasuredEffects
@@ -28,6 +27,9 @@ from assay.pipeline.radar import Technique
 from assay.store.gates import DecisionRecord
 from assay.store.prototypes import EvidenceLink, PrototypeRecord
 from assay.store.runs import RunInfo
+
+if TYPE_CHECKING:  # an annotation only: reading a study's values needs no engine import
+    from assay.bench.result import BenchmarkResult
 
 __all__ = ["CostReport", "EvidenceRun", "GateReview", "Study"]
 

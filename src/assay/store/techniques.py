@@ -17,27 +17,32 @@ from assay.pipeline.radar import RingMove, Technique
 from assay.store.models import RingMoveRow, TechniqueRow
 from assay.types import Ring
 
-__all__ = ["add", "all_techniques", "edit", "get", "move", "ring_of", "set_next"]
+__all__ = ["add", "all_techniques", "edit", "get", "move", "ring_of", "row", "set_next"]
 
 
 def _key(name: str) -> str:
     return name.casefold()
 
 
-def _row(session: Session, name: str) -> TechniqueRow:
-    row = session.scalar(
-        select(TechniqueRow)
-        .where(TechniqueRow.key == _key(name))
-        .options(selectinload(TechniqueRow.moves))
-    )
-    if row is None:
+def _row(session: Session, name: str, *, moves: bool = True) -> TechniqueRow:
+    query = select(TechniqueRow).where(TechniqueRow.key == _key(name))
+    if moves:
+        query = query.options(selectinload(TechniqueRow.moves))
+    found = session.scalar(query)
+    if found is None:
         known = session.scalars(select(TechniqueRow.name).order_by(TechniqueRow.key)).all()
         hint = _closest(name, list(known))
         raise NotFoundError(
             f"unknown technique {name!r}"
             + (f"; did you mean {hint!r}?" if hint else "; see: assay technique list")
         )
-    return row
+    return found
+
+
+def row(session: Session, name: str) -> TechniqueRow:
+    """The technique's row (any case; one query, its ring moves not loaded), for a
+    caller that needs its id, or :class:`NotFoundError` with a "did you mean" hint."""
+    return _row(session, name, moves=False)
 
 
 def _closest(name: str, known: list[str]) -> str | None:

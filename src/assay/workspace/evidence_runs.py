@@ -22,27 +22,30 @@ import collections
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
-from assay.bench import analysis as bench_analysis
-from assay.bench.result import BenchmarkResult
-from assay.bench.sink import RunHeader
-from assay.bench.trial import TrialResult
 from assay.criteria import Outcome
 from assay.errors import InputError
 from assay.pipeline.gates import StageFacts
 from assay.pipeline.prototype import Freeze, Severity
 from assay.store import prototypes as prototype_rows
 from assay.store import runs as run_rows
-from assay.store import techniques as technique_rows
-from assay.store.models import TechniqueRow
 from assay.store.prototypes import EvidenceLink, PrototypeRecord
 from assay.store.run_models import RunRow
 from assay.store.runs import RunInfo
 from assay.store.study import EvidenceRun
-from assay.workspace.evidence import RunEvidence, RunSlice, largest_scale
+from assay.store.techniques import row as technique_row
+
+# The benchmark engine (and NumPy with it) is imported inside the functions that
+# analyse or slice runs, to keep start-up fast: finding the judging runs and
+# reading their stored analyses (status, staleness, gate review) needs neither.
+if TYPE_CHECKING:
+    from assay.bench.result import BenchmarkResult
+    from assay.bench.trial import TrialResult
+    from assay.workspace.evidence import RunEvidence, RunSlice
 
 __all__ = [
     "HIGH_FAILURE_RATE",
@@ -79,14 +82,6 @@ class Judge:
     link: EvidenceLink | None
     state: str = "finished"
     finished_at: dt.datetime | None = None
-
-
-def technique_row(session: Session, name: str) -> TechniqueRow:
-    """The technique's row, or :class:`~assay.errors.NotFoundError` with a hint."""
-    technique_rows.get(session, name)
-    found = session.scalar(select(TechniqueRow).where(TechniqueRow.key == name.casefold()))
-    assert found is not None
-    return found
 
 
 def judges(session: Session, record: PrototypeRecord) -> list[Judge]:
@@ -126,9 +121,14 @@ def run_result(info: RunInfo, trials: Iterable[TrialResult] = ()) -> BenchmarkRe
     """The run's analysed result: the stored analysis of a finished run (with
     ``trials`` attached, when the caller loaded them), or, for a run that has not
     finished, an analysis of ``trials`` made now and counted in :data:`replays`."""
+    from assay.bench.header import RunHeader  # lazily: keeps start-up fast
+    from assay.bench.result import BenchmarkResult
+
     header = RunHeader.from_dict(info.header)
     if info.result:  # a run finished by hand with an empty result holds no analysis
         return BenchmarkResult.from_dict(info.result, trials, header=header)
+    from assay.bench import analysis as bench_analysis
+
     replays["analyse"] += 1
     return bench_analysis.analyse(header, list(trials))
 
@@ -155,6 +155,8 @@ def slices(
 ) -> tuple[list[RunSlice], list[str]]:
     """Each run narrowed to the prototype's candidate and point, and why a run that
     cannot be narrowed does not count."""
+    from assay.workspace.evidence import RunSlice  # lazily: keeps start-up fast
+
     found, warnings = [], []
     for run in runs:
         try:
@@ -170,6 +172,8 @@ def stage_facts(
     record: PrototypeRecord, runs: Sequence[EvidenceRun], pieces: Sequence[RunSlice]
 ) -> StageFacts:
     """The stage checks' facts: what people recorded, and what the runs show."""
+    from assay.workspace.evidence import largest_scale  # lazily: keeps start-up fast
+
     facts = record.facts
     tested = largest_scale(pieces, facts.scale_param) if facts.scale_param else None
     stated = [run.link.scale for run in runs if run.link and run.link.scale is not None]
@@ -252,6 +256,8 @@ def contradiction(
     """A sentence naming the runs newer than a YES of ``decided_at`` on ``record``
     that contradict it (a success criterion or a hard kill criterion FAILs against
     them alone), or nothing. ``runs`` must carry their trials."""
+    from assay.workspace.evidence import RunEvidence  # lazily: keeps start-up fast
+
     newer = [run for run in runs if run.started_at > decided_at]
     if not newer:
         return []

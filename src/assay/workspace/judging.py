@@ -14,6 +14,7 @@ The rules for which runs judge a prototype and for the effective freeze are in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,7 @@ __all__ = [
     "build_review",
     "effective_record",
     "evidence_runs",
+    "gate_review",
     "judges",
     "slices",
     "stage_facts",
@@ -60,6 +62,21 @@ def build_review(
     """The gate review of ``record`` as of ``today``, the judging runs (newest first,
     without their trials) and the stored evidence the criteria were evaluated against."""
     found = judges(session, record)
+    review, evidence = gate_review(session, record, today, found)
+    return review, load_evidence_runs(session, record, found, trials=False), evidence
+
+
+def gate_review(
+    session: Session,
+    record: PrototypeRecord,
+    today: dt.date,
+    found: Sequence[Judge] | None = None,
+) -> tuple[GateReview, StoredEvidence]:
+    """The gate review of ``record`` as of ``today`` and the stored evidence its criteria
+    were evaluated against, as :func:`build_review` gives them, without loading the
+    judging runs' analyses (``found``: the judging runs, when the caller has them)."""
+    if found is None:
+        found = judges(session, record)
     document = evidence_document(session, record, found)
     evidence = StoredEvidence(
         InMemoryEvidence.from_dict(document["all_evidence"]), document["all_sources"]
@@ -78,4 +95,4 @@ def build_review(
         warnings=tuple(document["warnings"]),
         as_of=today,
     )
-    return review, load_evidence_runs(session, record, found, trials=False), evidence
+    return review, evidence

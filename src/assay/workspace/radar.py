@@ -27,7 +27,6 @@ from assay.store.artifacts import Artifact
 from assay.types import Ring
 from assay.workspace import radar_evidence, staleness
 from assay.workspace.context import Context, now
-from assay.workspace.judging import technique_row
 from assay.workspace.staleness import Staleness
 from assay.workspace.users import Users
 
@@ -244,7 +243,7 @@ class Radar:
             raise InputError(f"{filename} is empty; attach a document with something in it")
         with self.ctx.write() as session:
             self.users.require(Role.CONTRIBUTOR, "attaching an artifact")
-            found = technique_row(session, technique)
+            found = technique_rows.row(session, technique)
             return artifact_rows.attach(
                 session,
                 found.id,
@@ -259,7 +258,7 @@ class Radar:
     def artifacts(self, technique: str) -> dict[str, Artifact]:
         """The newest artifact of each kind attached to a technique."""
         with self.ctx.read() as session:
-            found = technique_row(session, technique)
+            found = technique_rows.row(session, technique)
             return artifact_rows.current(session, found.id, found.name)
 
 

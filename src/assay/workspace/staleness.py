@@ -30,15 +30,6 @@ from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
 from assay.store import techniques as technique_rows
 from assay.types import Ring
-from assay.workspace.analyses import FORMAT
-from assay.workspace.evidence_runs import (
-    contradiction,
-    effective_record,
-    judges,
-    load_evidence_runs,
-    replays,
-    technique_row,
-)
 
 __all__ = ["Staleness", "contradictions", "stale_techniques"]
 
@@ -65,7 +56,7 @@ class Staleness:
 def contradictions(session: Session, technique: Technique) -> list[str]:
     """Sentences naming newer runs that contradict the YES the technique's current
     ring rests on (none when the ring was reached by override or needs no gate)."""
-    row = technique_row(session, technique.name)
+    row = technique_rows.row(session, technique.name)
     backing = [
         e
         for e in gate_rows.move_evidence(session, row.id)
@@ -78,10 +69,20 @@ def contradictions(session: Session, technique: Technique) -> list[str]:
         return []
     prototype_id = prototype_rows.row(session, decision.prototype).id
     stored = analysis_rows.get(session, prototype_id)
-    if stored is not None and stored.format == FORMAT:
+    if stored is not None and stored.format == analysis_rows.SNAPSHOT_FORMAT:
         known = stored.data.get("contradictions", {})
         if str(decision.id) in known:
             return [str(line) for line in known[str(decision.id)]]
+    # Imported here, not at the top, to keep start-up fast: the runs and the
+    # benchmark engine are needed only for a decision that no snapshot knows.
+    from assay.workspace.evidence_runs import (
+        contradiction,
+        effective_record,
+        judges,
+        load_evidence_runs,
+        replays,
+    )
+
     replays["evidence"] += 1
     record = effective_record(session, decision.prototype)
     runs = load_evidence_runs(session, record, judges(session, record), trials=True)
@@ -91,6 +92,8 @@ def contradictions(session: Session, technique: Technique) -> list[str]:
 def _newest(session: Session, technique_id: int) -> dt.datetime | None:
     """When the newest run judging one of the technique's prototypes began, from the
     runs themselves (for prototypes without a snapshot)."""
+    from assay.workspace.evidence_runs import judges  # lazily: keeps start-up fast
+
     starts = [
         judge.started_at
         for stored in prototype_rows.by_technique(session, technique_id)
@@ -107,7 +110,7 @@ def _stored(
     if backing is None:
         return []
     stored = snapshots.get(backing.prototype_id)
-    if stored is None or stored.format != FORMAT:
+    if stored is None or stored.format != analysis_rows.SNAPSHOT_FORMAT:
         return None
     known = stored.data.get("contradictions", {})
     found = known.get(str(backing.decision_id))
