@@ -49,16 +49,22 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import numpy.typing as npt
-
-from assay.bench.result import BenchmarkResult, ComparisonRow
-from assay.bench.trial import TrialResult
 from assay.criteria import EffectEstimate, InMemoryEvidence, MetricEstimate, VerdictEstimate
 from assay.errors import AssayError, InputError
 from assay.stats.verdict import Verdict
+
+# NumPy and the benchmark engine are imported inside the functions that compute from
+# trials, to keep start-up fast: a gate review reads StoredEvidence and needs neither.
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from assay.bench.result import BenchmarkResult, ComparisonRow
+    from assay.bench.trial import TrialResult
+
+    FloatArray = npt.NDArray[np.float64]
 
 __all__ = [
     "MetricSource",
@@ -70,7 +76,6 @@ __all__ = [
     "resolve_metric",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 _PERCENTILE = re.compile(r"^p(\d{1,2}(?:[._]\d+)?)$")
 _MEMORY = {
     "": "peak_rss",
@@ -301,6 +306,8 @@ def _trial_value(trial: TrialResult, source: MetricSource) -> float | None:
     samples = trial.samples.get("time")
     if samples is None or samples.size == 0:
         return None
+    import numpy as np  # lazily: keeps start-up fast (see the imports)
+
     if source.kind == "quantile":
         assert source.q is not None
         return float(np.quantile(samples, source.q))
@@ -308,6 +315,8 @@ def _trial_value(trial: TrialResult, source: MetricSource) -> float | None:
 
 
 def _arm_values(piece: RunSlice, arm: str, source: MetricSource) -> FloatArray:
+    import numpy as np  # lazily: keeps start-up fast (see the imports)
+
     values = [_trial_value(t, source) for t in piece.trials(piece.arm(arm)).values()]
     return np.array([v for v in values if v is not None], dtype=np.float64)
 
@@ -320,6 +329,8 @@ def _paired(piece: RunSlice, source: MetricSource) -> tuple[FloatArray, FloatArr
         if b is not None and c is not None:
             pairs.append((b, c))
     if len(pairs) >= 2:
+        import numpy as np  # lazily: keeps start-up fast (see the imports)
+
         array = np.array(pairs, dtype=np.float64)
         return array[:, 0], array[:, 1], True
     return _arm_values(piece, "baseline", source), _arm_values(piece, "candidate", source), False
@@ -332,6 +343,8 @@ def _t_interval(values: FloatArray, confidence: float) -> tuple[float, float, fl
 
 
 def _median_interval(values: FloatArray, confidence: float) -> tuple[float, float, float]:
+    import numpy as np  # lazily: keeps start-up fast (see the imports)
+
     from assay.stats.summary import order_statistic_ci
 
     ordered = np.sort(values)
@@ -387,6 +400,8 @@ class _Compared:
 
 
 def _compare(piece: RunSlice, source: MetricSource) -> _Compared | None:
+    import numpy as np  # lazily: keeps start-up fast (see the imports)
+
     if source.kind == "failure_rate":
         return None
     base, cand, paired = _paired(piece, source)

@@ -49,7 +49,7 @@ from assay.workspace.analyses import refresh_prototype
 from assay.workspace.context import Context, now
 from assay.workspace.costing import cost_report, merged_inputs
 from assay.workspace.evidence import RunEvidence
-from assay.workspace.judging import build_review, effective_record, evidence_runs, technique_row
+from assay.workspace.judging import effective_record, evidence_runs, gate_review, technique_row
 from assay.workspace.madr import madr_record
 from assay.workspace.preregistration import PORTFOLIOS
 from assay.workspace.users import Users, quoted
@@ -313,14 +313,14 @@ class Prototypes:
         with self.ctx.read() as session:
             record = effective_record(session, name)
             day = today or dt.date.today()
-            return build_review(session, record, day)[0]
+            return gate_review(session, record, day)[0]
 
     def evidence(self, name: str) -> RunEvidence:
         """The evidence the prototype's criteria are evaluated against (as stored
         when the prototype or its runs last changed)."""
         with self.ctx.read() as session:
             record = effective_record(session, name)
-            return build_review(session, record, dt.date.today())[2]
+            return gate_review(session, record, dt.date.today())[1]
 
     def decisions(self, name: str | None = None) -> builtins.list[DecisionRecord]:
         """The decisions on one prototype, or on all, oldest first."""
@@ -342,7 +342,7 @@ class Prototypes:
             out = []
             for each in names:
                 record = effective_record(session, each)
-                review, runs, _ = build_review(session, record, day)
+                review = gate_review(session, record, day)[0]
                 rec = review.recommendation
                 out.append(
                     KillCheck(
@@ -351,7 +351,7 @@ class Prototypes:
                         stage=record.stage,
                         fired=rec.fired,
                         timebox_expired=rec.timebox_expired,
-                        runs=tuple(r.run_id for r in runs),
+                        runs=review.runs,
                     )
                 )
             return out
@@ -383,7 +383,7 @@ class Prototypes:
                 raise InputError(
                     f"{record.name} is {record.status}; there is no open gate to decide"
                 )
-            review, runs, _ = build_review(session, record, today or at.date())
+            review = gate_review(session, record, today or at.date())[0]
             decision = gate_rules.decide(
                 review.recommendation,
                 answer,
@@ -402,7 +402,7 @@ class Prototypes:
                 decision,
                 registration_hash=record.registration.content_hash(),
                 recommendation=review.recommendation.to_dict(),
-                runs=[run.run_id for run in runs],
+                runs=list(review.runs),
             )
             _advance(session, record, decision.answer, at)
             refresh_prototype(session, record.name)
@@ -443,7 +443,7 @@ class Prototypes:
             return report
 
     def _cost(self, session: Session, record: PrototypeRecord, given: dict[str, Any]) -> CostReport:
-        evidence = build_review(session, record, dt.date.today())[2]
+        evidence = gate_review(session, record, dt.date.today())[1]
         price = self.ctx.settings.cost.usd_per_hour
         return cost_report(record, given, evidence, usd_per_hour=price)
 
@@ -452,7 +452,7 @@ class Prototypes:
         day = today or dt.date.today()
         with self.ctx.read() as session:
             record = effective_record(session, name)
-            review = build_review(session, record, day)[0]
+            review = gate_review(session, record, day)[0]
             runs = evidence_runs(session, record, trials=True)  # the reports plot every trial
             technique = technique_rows.get(session, record.technique)
             decisions = gate_rows.decisions_of(session, prototype_rows.row(session, name))

@@ -26,7 +26,7 @@ from assay.store import techniques as technique_rows
 from assay.store.reviews import ReviewMeeting
 from assay.workspace import rhythm
 from assay.workspace.context import Context, now
-from assay.workspace.judging import build_review, effective_record
+from assay.workspace.judging import effective_record, gate_review, judges
 from assay.workspace.prototypes import Prototypes
 from assay.workspace.radar import Radar
 from assay.workspace.rhythm import Agenda, DeepDive, OpenPrototype, Portfolio, Status
@@ -131,9 +131,10 @@ class Reports:
             if not stored.active:
                 continue
             record = effective_record(session, stored.name)
-            review, runs, _ = build_review(session, record, today)
+            found = judges(session, record)  # when each began: the runs are not loaded
+            review = gate_review(session, record, today, found)[0]
             taken = gate_rows.decisions_of(session, prototype_rows.row(session, record.name))
-            out.append(OpenPrototype(record, review, tuple(runs), tuple(taken)))
+            out.append(OpenPrototype(record, review, tuple(found), tuple(taken)))
         return out
 
     def _deep_dives(

@@ -29,7 +29,8 @@ from assay.pipeline.radar import RingMove, Technique
 from assay.store.gates import DecisionRecord
 from assay.store.prototypes import PrototypeRecord
 from assay.store.reviews import ReviewMeeting
-from assay.store.study import EvidenceRun, GateReview
+from assay.store.study import GateReview
+from assay.workspace.evidence_runs import Judge
 
 __all__ = [
     "GUIDE",
@@ -213,11 +214,12 @@ class Portfolio:
 
 @dataclasses.dataclass(frozen=True)
 class OpenPrototype:
-    """An active prototype with its review, the runs that judge it and its decisions."""
+    """An active prototype with its review, the runs that judge it (when each began,
+    not their analyses: the rules need no more) and its decisions."""
 
     record: PrototypeRecord
     review: GateReview
-    runs: tuple[EvidenceRun, ...]
+    runs: tuple[Judge, ...]
     decisions: tuple[DecisionRecord, ...]
 
 
