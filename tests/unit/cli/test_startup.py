@@ -143,7 +143,7 @@ def test_a_typo_is_one_line_exit_2_and_imports_nothing_heavy(typo: str) -> None:
 
 
 def test_the_probe_sees_a_heavy_import() -> None:
-    code, _, _, modules = _probe(["--version"], prelude="import assay.workspace")
+    code, _, _, modules = _probe(["--version"], prelude="import numpy, sqlalchemy")
     assert code == 0
     assert {"sqlalchemy", "numpy"} <= set(_heavy(modules))
 
