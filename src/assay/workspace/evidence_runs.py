@@ -62,6 +62,7 @@ __all__ = [
     "slices",
     "stage_facts",
     "technique_row",
+    "with_effective_freeze",
 ]
 
 replays: collections.Counter[str] = collections.Counter()
@@ -106,7 +107,12 @@ def judges(session: Session, record: PrototypeRecord) -> list[Judge]:
 
 def effective_record(session: Session, name: str) -> PrototypeRecord:
     """The stored prototype with its effective freeze (see the module docstring)."""
-    record = prototype_rows.get(session, name)
+    return with_effective_freeze(session, prototype_rows.get(session, name))
+
+
+def with_effective_freeze(session: Session, record: PrototypeRecord) -> PrototypeRecord:
+    """``record``, as just read from the store, with its effective freeze (for a
+    caller that has read many prototypes at once)."""
     if record.freeze is None:
         found = judges(session, record)
         if found:

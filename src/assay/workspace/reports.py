@@ -26,7 +26,8 @@ from assay.store import techniques as technique_rows
 from assay.store.reviews import ReviewMeeting
 from assay.workspace import rhythm
 from assay.workspace.context import Context, now
-from assay.workspace.judging import effective_record, gate_review, judges
+from assay.workspace.evidence_runs import with_effective_freeze
+from assay.workspace.judging import gate_review, judges
 from assay.workspace.prototypes import Prototypes
 from assay.workspace.radar import Radar
 from assay.workspace.rhythm import Agenda, DeepDive, OpenPrototype, Portfolio, Status
@@ -130,7 +131,7 @@ class Reports:
         for stored in prototype_rows.all_records(session):
             if not stored.active:
                 continue
-            record = effective_record(session, stored.name)
+            record = with_effective_freeze(session, stored)
             found = judges(session, record)  # when each began: the runs are not loaded
             review = gate_review(session, record, today, found)[0]
             taken = gate_rows.decisions_of(session, prototype_rows.row(session, record.name))
