@@ -4,8 +4,10 @@ A gate review is read, not recomputed: the prototype's evidence snapshot (every
 criterion's estimates with their sources, the stage facts and the warnings,
 stored by :mod:`assay.workspace.analyses` whenever the prototype or one of its
 runs changes) is evaluated against the criteria as of the day asked; only the
-time-box depends on that day. The judging runs come with their stored analyses;
-their trials are loaded only for a caller that asks (the reports' plots).
+time-box depends on that day. :func:`gate_review` reads nothing else (no run's
+analysis, so neither the benchmark engine nor NumPy is imported);
+:func:`build_review` adds the judging runs with their stored analyses, whose
+trials are loaded only for a caller that asks (the reports' plots).
 
 The rules for which runs judge a prototype and for the effective freeze are in
 :mod:`assay.workspace.evidence_runs`; their functions are re-exported here.
