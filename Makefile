@@ -40,7 +40,9 @@ test: lint typecheck  ## create .venv with the dev extras, run ruff, mypy and th
 	$(BIN)/pytest
 
 bench: $(DEV)  ## run the benchmarks; results as JSON under benchmarks/results/
-	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+	@missed=""; for f in benchmarks/bench_*.py; do echo "== $$f"; \
+		$(BIN)/python $$f || missed="$$missed $$f"; done; \
+	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
 
 clean:  ## remove the virtual environment, caches and the demo workspace
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache assay-demo
