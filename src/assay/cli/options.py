@@ -89,11 +89,6 @@ class RadarFormat(enum.StrEnum):
     BYOR_CSV = "byor-csv"
     BACKSTAGE_JSON = "backstage-json"
 
-    @property
-    def suffix(self) -> str:
-        """The file extension that implies this format."""
-        return {RadarFormat.BYOR_CSV: ".csv", RadarFormat.BACKSTAGE_JSON: ".json"}[self]
-
 
 class ArtifactKind(enum.StrEnum):
     """``technique attach --kind``: the documents ADOPT needs."""

@@ -31,9 +31,13 @@ FormatOption = Annotated[
 def _format(fmt: RadarFormat | None, path: Path) -> str:
     if fmt is not None:
         return fmt.value
-    for choice in RadarFormat:
-        if path.suffix.lower() == choice.suffix:
-            return choice.value
+    # The workspace's table says which extension implies which format (imported here:
+    # the command is about to open the workspace anyway).
+    from assay.workspace.radar import RADAR_FORMATS
+
+    for name, suffix in RADAR_FORMATS.items():
+        if path.suffix.lower() == suffix:
+            return name
     raise InputError(
         f"{path}: cannot tell the format from the extension {path.suffix or '(none)'!r}; "
         f"give --format {' or '.join(RadarFormat)}"

@@ -260,6 +260,7 @@ def test_cli_choices_agree_with_the_engine() -> None:
     from assay.pipeline.radar import ARTIFACT_KINDS
     from assay.report import AUDIENCES, FORMATS
     from assay.stats.comparison import TESTS
+    from assay.workspace.radar import RADAR_FORMATS
 
     def values(kind: type[Enum]) -> list[str]:
         return [m.value for m in kind]
@@ -268,6 +269,7 @@ def test_cli_choices_agree_with_the_engine() -> None:
     assert set(values(options.Audience)) == set(AUDIENCES)
     assert set(values(options.ReportFormat)) == set(FORMATS)
     assert values(options.StatTest) == ["auto", *TESTS]
+    assert values(options.RadarFormat) == list(RADAR_FORMATS)
 
 
 def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
