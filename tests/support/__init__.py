@@ -8,8 +8,9 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
-__all__ = ["run_assay", "table_digest"]
+__all__ = ["run_assay", "run_main", "table_digest"]
 
 
 def run_assay(
@@ -33,6 +34,20 @@ def run_assay(
         text=True,
         timeout=timeout,
     )
+
+
+def run_main(argv: list[str], capsys: Any) -> tuple[int, str, str]:
+    """``assay.cli.main`` in this process: its exit code, stdout and stderr (``capsys`` is
+    pytest's fixture, which captures them)."""
+    from assay.cli import main
+
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def table_digest(root: Path) -> str:

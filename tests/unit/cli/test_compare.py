@@ -8,17 +8,7 @@ from pathlib import Path
 import pyperf
 import pytest
 
-from assay.cli import main
-
-
-def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from support import run_main as _run
 
 
 def _write(path: Path, text: str) -> str:

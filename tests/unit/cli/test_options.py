@@ -20,11 +20,11 @@ import typer
 import typer.main
 
 import assay.cli
-from assay.cli import main
 from assay.cli.options import LENIENT_CHOICES, either, fraction, renamed
 from assay.errors import InputError
 from assay.pipeline.gates import Answer
 from assay.types import parse_fraction
+from support import run_main as _run
 
 Command = tuple[str, Any]
 
@@ -270,16 +270,6 @@ def test_cli_choices_agree_with_the_engine() -> None:
     assert set(values(options.ReportFormat)) == set(FORMATS)
     assert values(options.StatTest) == ["auto", *TESTS]
     assert values(options.RadarFormat) == list(RADAR_FORMATS)
-
-
-def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize(
