@@ -152,3 +152,19 @@ def test_two_processes_opening_an_old_store_migrate_it_once(tmp_path: Path) -> N
             (migrations.HEAD,)
         ]
         assert conn.execute("SELECT count(*) FROM trials").fetchone() == (50,)
+
+
+def test_downgrading_below_0005_is_refused_and_a_reopen_restores_head(db: Database) -> None:
+    # 0005 rewrites columns in place, so its downgrade refuses with what to do instead;
+    # the revisions above it step down cleanly, and the next open migrates back to head.
+    from alembic import command
+
+    db.migrate()
+    config = db._alembic_config()
+    with db.engine.connect() as conn:
+        config.attributes["connection"] = conn
+        with pytest.raises(NotImplementedError, match="restore the copy of the database"):
+            command.downgrade(config, "0004")
+        conn.rollback()
+    assert db.current_revision() in ("0005", migrations.HEAD)
+    assert db.migrate().current == migrations.HEAD
