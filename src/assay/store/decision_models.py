@@ -191,6 +191,39 @@ class DecisionRow(Base):
         return self.by_user.name
 
 
+class DecisionRunRow(Base):
+    """A run a gate decision rested on, pinned when it was decided (issue 10): later
+    runs are new evidence since the decision, never a change of what was decided."""
+
+    __tablename__ = "decision_runs"
+    __table_args__ = (Index("ix_decision_runs_run", "run_pk"),)
+
+    decision_pk: Mapped[int] = mapped_column(
+        ForeignKey("gate_decisions.id", ondelete="CASCADE"), primary_key=True
+    )
+    run_pk: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+
+
+class FileFreezeRow(Base):
+    """A benchmark file (or module) of a prototype's evidence as the criteria froze it
+    (issue 10): its content hash and git commit, as the first judging run that ran it
+    recorded them at its start; a later run of other content is marked as changed."""
+
+    __tablename__ = "prototype_file_freezes"
+    __table_args__ = (
+        UniqueConstraint("prototype_id", "source", name="uq_prototype_file_freezes_source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prototype_id: Mapped[int] = mapped_column(ForeignKey("prototypes.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(1000))  # the file, or the module
+    sha256: Mapped[str] = mapped_column(String(64))  # "" when the run could not read it
+    git_commit: Mapped[str | None] = mapped_column(String(64))
+    git_dirty: Mapped[bool | None] = mapped_column(Boolean)
+    run_id: Mapped[str] = mapped_column(String(40))  # the run whose start froze it
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+
+
 class RadarEvidenceRow(Base):
     """What stands behind a ring move to TRIAL or ADOPT: a YES decision, or an override."""
 
@@ -240,6 +273,8 @@ __all__ = [
     "AmendmentRow",
     "ArtifactRow",
     "DecisionRow",
+    "DecisionRunRow",
+    "FileFreezeRow",
     "PrototypeRow",
     "PrototypeRunRow",
     "RadarEvidenceRow",
