@@ -9,8 +9,15 @@ with the rule of :func:`numpy.isclose`, the reference as the expected value::
 
 NaNs in the same places count as equal; a NaN on one side only breaks the
 tolerance. The report lists, per layer, both shapes, the largest absolute error,
-the largest relative error (over elements where the reference is not zero), and
-how many elements break the tolerance; :attr:`DiffReport.first_break` names the
+the largest relative error (over elements where the reference is not zero), how
+many elements break the tolerance, and the *worst element* as the check saw it:
+the element whose error is the largest multiple of what it is allowed, with its
+``|candidate - reference|`` and its ``atol + rtol * |reference|``. A layer has
+elements outside the tolerance exactly when its worst error exceeds its allowance
+(the relative error alone can look small while the check fails: with the
+defaults, ``rtol`` is 1.3e-6 and ``atol`` only matters near zero; and elements
+where the reference is zero have no relative error at all).
+:attr:`DiffReport.first_break` names the
 first layer, in the reference's order, whose outputs differ beyond tolerance or in
 shape. Errors compound downstream, so the first break is where to look.
 """
@@ -21,6 +28,7 @@ import copy
 import dataclasses
 import importlib
 import importlib.util
+import math
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -61,6 +69,21 @@ class LayerDiff:
     mismatched: int
     size: int
     problem: str = ""
+    worst_error: float | None = None
+    """``|candidate - reference|`` at the worst element (NaN for a NaN on one side)."""
+    worst_allowed: float | None = None
+    """``atol + rtol * |reference|`` at the worst element."""
+
+    @property
+    def worst_ratio(self) -> float | None:
+        """The worst element's error as a multiple of its allowance (above 1: it breaks)."""
+        if self.worst_error is None or self.worst_allowed is None:
+            return None
+        if self.worst_error == float("inf"):
+            return float("inf")
+        if self.worst_allowed > 0:
+            return self.worst_error / self.worst_allowed
+        return 0.0 if self.worst_error == 0 else float("inf")
 
     @property
     def compared(self) -> bool:
@@ -80,6 +103,9 @@ class LayerDiff:
             "max_rel_error": self.max_rel_error,
             "mismatched": self.mismatched,
             "size": self.size,
+            "worst_error": self.worst_error,
+            "worst_allowed": self.worst_allowed,
+            "worst_ratio": self.worst_ratio,
             "breaks": self.breaks,
             "problem": self.problem,
         }
@@ -116,7 +142,9 @@ class DiffReport:
         else:
             text = (
                 f"first break: {first.name}, max abs error {first.max_abs_error:.3g}, "
-                f"{first.mismatched} of {first.size} elements outside {tolerance}"
+                f"{first.mismatched} of {first.size} elements outside {tolerance}; "
+                f"worst element off by {first.worst_error:.3g} where {first.worst_allowed:.3g} "
+                f"is allowed ({_times(first.worst_ratio)})"
             )
         if self.unmatched:
             text += f"; not compared (missing on one side): {', '.join(self.unmatched)}"
@@ -132,6 +160,28 @@ class DiffReport:
             "summary": self.summary(),
             "layers": [layer.to_dict() for layer in self.layers],
         }
+
+
+def _times(ratio: float | None) -> str:
+    """``4.7x the tolerance``, or what stands for a ratio that is no number."""
+    if ratio is None or math.isnan(ratio):
+        return "NaN on one side"
+    if ratio == float("inf"):
+        return "no error is allowed"
+    return f"{ratio:.3g}x the tolerance"
+
+
+def _worst(diff: npt.NDArray[Any], allowed: npt.NDArray[Any]) -> tuple[float, float] | None:
+    """The error and allowance of the element whose error is the largest multiple of
+    its allowance (a NaN error, or an error where nothing is allowed, ranks first)."""
+    if diff.size == 0:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(allowed > 0, diff / np.where(allowed > 0, allowed, 1.0), np.inf)
+    ratio = np.where(diff == 0, 0.0, ratio)
+    ratio = np.where(np.isfinite(diff), ratio, np.inf)
+    index = int(np.argmax(ratio))
+    return float(diff.flat[index]), float(allowed.flat[index])
 
 
 def _as_array(value: npt.ArrayLike, side: str, name: str) -> npt.NDArray[Any]:
@@ -172,19 +222,25 @@ def _compare(
     diff = np.where(both_nan, 0.0, diff)
     same_inf = np.isinf(ref) & (cand == ref)
     diff = np.where(same_inf, 0.0, diff)
-    bad = ~(diff <= atol + rtol * np.abs(ref))  # NaN differences count as bad
+    allowed = atol + rtol * np.abs(ref)
+    allowed = np.where(np.isnan(allowed), 0.0, allowed)
+    # NaN differences count as bad, and so does an infinity on one side only
+    bad = ~(diff <= allowed) | ~np.isfinite(diff)
     bad &= ~both_nan
     finite = diff[np.isfinite(diff)]
     max_abs = float(np.max(diff)) if diff.size else 0.0
     if np.isnan(diff).any():
         max_abs = float("nan")
     nonzero = np.abs(ref) > 0
-    rel = diff[nonzero] / np.abs(ref[nonzero]) if nonzero.any() else None
+    with np.errstate(invalid="ignore"):  # inf / inf for an infinity on one side: NaN
+        rel = diff[nonzero] / np.abs(ref[nonzero]) if nonzero.any() else None
     max_rel = None if rel is None or rel.size == 0 else float(np.max(rel))
     problem = "" if finite.size == diff.size else "NaN or infinity on one side only"
+    worst = _worst(diff, allowed)
     return LayerDiff(
-        name, ref.shape, cand.shape, max_abs, max_rel, int(np.count_nonzero(bad)), ref.size, problem
-    )
+        name, ref.shape, cand.shape, max_abs, max_rel, int(np.count_nonzero(bad)), ref.size,
+        problem, *(worst or (None, None)),
+    )  # fmt: skip
 
 
 def _missing(
