@@ -135,6 +135,15 @@ def _sequential_row(row: ComparisonRow, outcome: Any) -> ComparisonRow:
     )
 
 
+def compared_location(values: np.ndarray[Any, Any]) -> float:
+    """The location of one arm that its comparisons compare: the geometric mean of
+    the trial values when every one is positive (the log-scale test's ratio is the
+    ratio of these), else their mean (the raw-scale test's)."""
+    if values.size and bool(np.all(values > 0)):
+        return float(np.exp(np.mean(np.log(values))))
+    return float(np.mean(values)) if values.size else float("nan")
+
+
 def _summary(method: str, role: str, params: Params, trials: list[TrialResult]) -> MethodSummary:
     ok = [t for t in trials if t.ok]
     metrics: dict[str, dict[str, float]] = {}
@@ -144,6 +153,7 @@ def _summary(method: str, role: str, params: Params, trials: list[TrialResult]) 
             "n": float(values.size),
             "median": float(np.median(values)),
             "mean": float(np.mean(values)),
+            "compared": compared_location(values),
         }
     pooled = [t.samples["time"] for t in ok if "time" in t.samples]
     if pooled:

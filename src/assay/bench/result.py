@@ -190,7 +190,9 @@ class MethodSummary:
     """How one method did at one sweep point: trial counts and metric summaries.
 
     ``metrics[name]`` holds ``n`` (trials), ``median`` and ``mean`` of the trial
-    values; for ``time`` also ``p50``..``p99_9`` of the pooled per-call samples.
+    values and ``compared``, the arm's location its comparisons compare (the
+    geometric mean of positive trial values, else the mean); for ``time`` also
+    ``per_call_p50``..``per_call_p99_9`` of the pooled per-call samples.
     """
 
     method: str

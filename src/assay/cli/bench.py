@@ -154,12 +154,27 @@ def _row_order(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["candidate"], row["metric"], params)
 
 
-def _summary_table(summaries: list[dict[str, Any]]) -> Table:
+_METHODS_CAPTION = (
+    "Compared time: the geometric mean over trials of each trial's median time per "
+    "call, the figure the verdict compares (candidate / baseline = 1 + effect). "
+    "Call P50, Call P99: percentiles of every timed call, pooled across trials."
+)
+_METHODS_NUMBERS = ("Compared time", "Call P50", "Call P99", "Peak RSS")
+
+
+def _summary_table(summaries: list[dict[str, Any]]) -> output.Sheet:
+    """Per method: trials, the compared time, per-call percentiles and peak memory."""
     swept = any(s.get("params") for s in summaries)
-    table = Table(title="Methods", title_justify="left")
-    columns = ["Method", "Role", *(["Point"] if swept else []), "Trials", "Failed"]
-    for column in [*columns, "Time P50", "Time P99", "Peak RSS"]:
-        table.add_column(column, overflow="fold")
+    baseline = next((s["method"] for s in summaries if s["role"] == "baseline"), None)
+    number = output.Kind.NUMBER
+    table = output.table(
+        output.Column("Method", output.Kind.ID),
+        *([output.Column("Point")] if swept else []),
+        output.Column("Trials", number, justify="right"),
+        *(output.Column(h, number, justify="right") for h in _METHODS_NUMBERS),
+        title="Methods" + (f" (baseline: {escape(baseline)})" if baseline else ""),
+        caption=_METHODS_CAPTION,
+    )
     for s in sorted(
         summaries,
         key=lambda s: (
@@ -170,13 +185,13 @@ def _summary_table(summaries: list[dict[str, Any]]) -> Table:
     ):
         time = s["metrics"].get("time", {})
         rss = s["metrics"].get("peak_rss", {})
+        failed = f" ({s['failed']} failed)" if s["failed"] else ""
         table.add_row(
-            s["method"],
-            s["role"],
-            *([_point(s.get("params", {}))] if swept else []),
-            str(s["trials"]),
-            str(s["failed"]),
-            _fmt_time(time.get("per_call_p50", time.get("median"))),
+            Text(s["method"]),
+            *([Text(_point(s.get("params", {})))] if swept else []),
+            f"{s['trials']}{failed}",
+            _fmt_time(time.get("compared", time.get("median"))),
+            _fmt_time(time.get("per_call_p50")),
             _fmt_time(time.get("per_call_p99")),
             _fmt_bytes(rss.get("median")),
         )

@@ -7,10 +7,16 @@ codes when stdout is not a terminal). Errors are one red line on stderr.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
-from rich.console import Console
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, JustifyMethod, RenderableType, RenderResult
 from rich.markup import escape
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
 
 from assay import encoding
 
@@ -53,3 +59,172 @@ def error(message: str) -> None:
 def warn(message: str) -> None:
     """A warning on stderr, in yellow; it never changes the exit code."""
     err_console.print(f"[yellow]warning:[/] {escape(message)}", markup=True, highlight=False)
+
+
+class Kind(StrEnum):
+    """What a table column holds, declared once per column; it decides how the column
+    behaves when the terminal is narrow.
+
+    ``TEXT`` wraps at spaces (a word longer than the column is folded). Every other
+    kind is an atom: a number, a date, an identifier or a short label is never split
+    across lines; its column is as wide as its longest value, and the text columns
+    share what is left of the terminal's width.
+    """
+
+    TEXT = "text"
+    NUMBER = "number"
+    DATE = "date"
+    ID = "id"
+    LABEL = "label"
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a :class:`Sheet`: its header, :class:`Kind` and, for text, its share
+    (``ratio``) of the width left by the atoms."""
+
+    header: str
+    kind: Kind = Kind.TEXT
+    ratio: int = 1
+    justify: JustifyMethod = "left"
+    style: str = ""
+
+
+Cell = RenderableType
+
+
+class Sheet:
+    """A table whose atoms never split: the one way the CLI builds a table.
+
+    Rows are added as with Rich's ``Table`` (:meth:`add_row`, :meth:`add_section`);
+    column widths are chosen when it is printed, for the width it is given: atom
+    columns (every kind but ``TEXT``) get their longest value, text columns share the
+    rest by ``ratio`` and wrap. Only when even text at its narrowest cannot fit is
+    the table wider than the terminal: an identifier is never cut to make room.
+    """
+
+    _WORD = 10  # a text column keeps words up to this long whole, if the width allows
+
+    def __init__(
+        self,
+        *columns: Column | str,
+        title: str | None = None,
+        caption: str | None = None,
+        expand: bool = False,
+        show_header: bool = True,
+    ) -> None:
+        self.columns = [c if isinstance(c, Column) else Column(c) for c in columns]
+        self.title, self.caption, self.expand = title, caption, expand
+        self.show_header = show_header
+        self.rows: list[tuple[Cell, ...]] = []
+        self._sections: set[int] = set()
+
+    def add_row(self, *cells: Cell | None) -> None:
+        """One row; a ``str`` cell is Rich markup, as in Rich's ``Table``."""
+        if len(cells) != len(self.columns):
+            raise ValueError(f"{len(cells)} cells for {len(self.columns)} columns")
+        self.rows.append(tuple("" if c is None else c for c in cells))
+
+    def add_section(self) -> None:
+        """A rule under the last row added."""
+        self._sections.add(len(self.rows) - 1)
+
+    def widths(self, console: Console, max_width: int) -> list[int]:
+        """Each column's content width (padding and borders excluded) for a table
+        at most ``max_width`` wide, where the atoms allow it."""
+        needs = [self._need(console, i) for i in range(len(self.columns))]
+        room = max_width - 3 * len(self.columns) - 1  # one space each side, n + 1 rules
+        text = [i for i, c in enumerate(self.columns) if c.kind is Kind.TEXT]
+        widths = [max(least, most) for least, most in needs]
+        left = room - sum(widths[i] for i in range(len(widths)) if i not in text)
+        if not text:
+            return widths
+        if sum(widths[i] for i in text) > left or self.expand:
+            for i, share in zip(text, self._shares(text, needs, left), strict=True):
+                widths[i] = share
+        return widths
+
+    def _shares(self, text: list[int], needs: list[tuple[int, int]], left: int) -> list[int]:
+        """``left`` columns shared by the text columns in proportion to their ratios;
+        a column that needs less than its share keeps only what it needs (unless the
+        sheet expands), and one never gets less than its least."""
+        shares = {i: needs[i][0] for i in text}
+        open_ = set(text)
+        while open_:
+            spare = left - sum(shares[i] for i in text if i not in open_)
+            total = sum(self.columns[i].ratio for i in open_)
+            fair = {i: spare * self.columns[i].ratio // total for i in open_}
+            capped = {i for i in open_ if not self.expand and needs[i][1] <= fair[i]}
+            if not capped:
+                for i in open_:
+                    shares[i] = max(fair[i], needs[i][0])
+                break
+            for i in capped:
+                shares[i] = max(needs[i][1], needs[i][0])
+            open_ -= capped
+        return [shares[i] for i in text]
+
+    def _need(self, console: Console, index: int) -> tuple[int, int]:
+        """(least, most): the narrowest a column may be and the width of its widest line.
+
+        An atom column's least is its widest value; a text column's is its longest
+        word up to ``_WORD`` (a longer word is folded), and never less than the
+        longest word of its header.
+        """
+        column = self.columns[index]
+        header = max((len(w) for w in column.header.split()), default=0)
+        widths = [_widths(console, row[index]) for row in self.rows]
+        widest = max((line for line, _ in widths), default=0)
+        if column.kind is not Kind.TEXT:
+            return max(header, widest), widest
+        word = max((w for _, w in widths), default=0)
+        return max(header, min(word, self._WORD)), max(widest, len(column.header))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        widths = self.widths(console, options.max_width)
+        table = Table(
+            title=self.title,
+            caption=self.caption,
+            title_justify="left",
+            caption_justify="left",
+            show_header=self.show_header,
+        )
+        for column, width in zip(self.columns, widths, strict=True):
+            table.add_column(
+                column.header,
+                width=width,
+                justify=column.justify,
+                style=column.style or None,
+                overflow="fold",
+            )
+        for index, row in enumerate(self.rows):
+            table.add_row(*row, end_section=index in self._sections)
+        total = sum(widths) + 3 * len(widths) + 1
+        yield from console.render(table, options.update_width(max(total, options.max_width)))
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        widths = self.widths(console, options.max_width)
+        total = sum(widths) + 3 * len(widths) + 1
+        return Measurement(total, total)
+
+
+def _widths(console: Console, cell: Cell) -> tuple[int, int]:
+    """A cell's widest line and longest word, as Rich will print it."""
+    if isinstance(cell, str):
+        cell = Text.from_markup(cell)
+    if isinstance(cell, Text):
+        lines = cell.plain.split("\n")
+        words = [w for line in lines for w in line.split()]
+        return max(map(cell_len, lines), default=0), max(map(cell_len, words), default=0)
+    most = Measurement.get(console, console.options, cell).maximum
+    return most, most
+
+
+def table(
+    *columns: Column | str,
+    title: str | None = None,
+    caption: str | None = None,
+    expand: bool = False,
+) -> Sheet:
+    """A :class:`Sheet`: the columns, each a :class:`Column` or a header (text)."""
+    return Sheet(*columns, title=title, caption=caption, expand=expand)
