@@ -24,6 +24,7 @@ from assay.bench.registry import Params
 from assay.bench.trial import TrialResult
 from assay.display import Displayable
 from assay.errors import InputError
+from assay.stats.magnitude import ratio_fields
 from assay.stats.verdict import Verdict
 
 __all__ = [
@@ -125,14 +126,20 @@ class ComparisonRow(Displayable):
     )
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form, as ``--json`` prints it."""
+        """JSON-able form, as ``--json`` prints it; ``effect`` holds the relative change,
+        its ``ci`` and the ratio candidate / baseline (``ratio``, ``ratio_low``,
+        ``ratio_high``)."""
         ci = [_finite(self.ci[0]), _finite(self.ci[1])] if self.ci else None
         return {
             "candidate": self.candidate,
             "metric": self.metric,
             "params": dict(self.params),
             "verdict": self.verdict_label,
-            "effect": {"relative": _finite(self.effect), "ci": ci},
+            "effect": {
+                "relative": _finite(self.effect),
+                "ci": ci,
+                **ratio_fields(_finite(self.effect), (ci[0], ci[1]) if ci else None),
+            },
             "p_value": _finite(self.p_value),
             "p_adjusted": _finite(self.p_adjusted),
             "lower_is_better": self.lower_is_better,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.cli.options import BenchFormat, GpuCache, Interleave, fraction, renamed
 from assay.errors import InputError
+from assay.stats.magnitude import effect_short, interval_short
 from assay.types import parse_duration
 
 bench_app = typer.Typer(
@@ -134,16 +136,18 @@ def comparisons_table(rows: list[dict[str, Any]], title: str = "Comparisons") ->
             row["metric"],
             *([_point(row.get("params", {}))] if swept else []),
             Text(verdict.upper(), style=VERDICT_STYLE.get(verdict, "")),
-            "—" if effect is None else _pct(effect),
-            "—" if not ci or ci[0] is None or ci[1] is None else f"{_pct(ci[0])} to {_pct(ci[1])}",
+            "—" if effect is None else effect_short(effect, row["metric"]),
+            "—" if effect is None or not ci else _interval(effect, ci, row["metric"]),
             "—" if p is None else ("<0.0001" if p < 1e-4 else f"{p:.2g}"),
         )
     return table
 
 
-def _pct(value: float) -> str:
-    """A relative change with the precision it deserves: +3.2%, -41%."""
-    return f"{value:+.1%}" if abs(value) < 0.1 else f"{value:+.0%}"
+def _interval(effect: float, ci: list[float | None], metric: str) -> str:
+    """The interval in its estimate's unit (assay.stats.magnitude); null ends unbounded."""
+    low = -math.inf if ci[0] is None else ci[0]
+    high = math.inf if ci[1] is None else ci[1]
+    return interval_short(effect, low, high, metric)
 
 
 def _row_order(row: dict[str, Any]) -> tuple[Any, ...]:

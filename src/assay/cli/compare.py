@@ -75,7 +75,7 @@ def _panel(metric: str | None, base: Sample, cand: Sample, result: Any) -> Any:
     style = _STYLES.get(result.verdict.value, "bold yellow")
     lines: list[Any] = [
         Text(result.headline(), style=style),
-        Text(result.effect_text()),
+        Text(result.effect_text(metric)),
         Text(result.detail_text(), style="dim"),
     ]
     for warning in _warnings(base, cand, result):

@@ -161,7 +161,9 @@ def test_to_dict_has_the_cli_shape() -> None:
     assert data["trials"] == {"planned": None, "completed": 24, "failed": 0}
     row = data["comparisons"][0]
     assert set(row) >= {"candidate", "metric", "verdict", "effect", "p_value"}
-    assert set(row["effect"]) == {"relative", "ci"}
+    assert set(row["effect"]) == {"relative", "ci", "ratio", "ratio_low", "ratio_high"}
+    assert row["effect"]["ratio"] == pytest.approx(1 + row["effect"]["relative"])
+    assert row["effect"]["ratio_low"] == pytest.approx(1 + row["effect"]["ci"][0])
     assert "environment" in data
 
 

@@ -202,6 +202,10 @@ def test_a_result_of_assay_0_1_reads_back() -> None:
     assert back.header.spec["name"] == old["benchmark"]
     again = back.to_dict()
     assert again["format_version"] == FORMAT_VERSION
+    for row in again["comparisons"]:  # written now beside the relative effect: its ratio
+        ratio = {k: row["effect"].pop(k) for k in ("ratio", "ratio_low", "ratio_high")}
+        relative = row["effect"]["relative"]
+        assert ratio["ratio"] == (None if relative is None else pytest.approx(1 + relative))
     for key, value in old.items():
         assert again[key] == value, key
     header = RunHeader({"name": "x", "baseline": "b", "candidates": []}, {}, {})

@@ -35,7 +35,10 @@ def test_json_document(arms: tuple[str, str], capsys: pytest.CaptureFixture[str]
     assert data["verdict"] == "better"
     assert set(data["baseline"]) >= {"n", "mean", "median", "std", "p50", "p90", "p99"}
     assert data["baseline"]["n"] == 6
-    assert set(data["effect"]) == {"relative", "ci", "confidence"}
+    assert set(data["effect"]) == {
+        "relative", "ci", "confidence", "ratio", "ratio_low", "ratio_high",
+    }  # fmt: skip
+    assert data["effect"]["ratio"] == pytest.approx(1 + data["effect"]["relative"])
     assert data["effect"]["ci"][1] < 0
     assert {"name", "p_value"} <= set(data["test"])
 
