@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 from assay.pipeline.radar import Technique
+from assay.report.svgtools import text_width
 from assay.types import Ring
 
 __all__ = ["BLIP_RADIUS", "radar_svg"]
@@ -34,7 +35,6 @@ _RING_FILL = ("#dbe9f6", "#e4eef8", "#edf3fa", "#f3f6fa", "#f8f9fb")
 _AREA_COLOURS = ("#0969da", "#bf3989", "#1a7f37", "#bc4c00", "#8250df", "#1b7c83", "#9a6700")
 _MARGIN = 60.0
 _LINE = 15.0
-_CHAR = 6.4  # average width of a character at the list's font size
 _LABEL_STRIP = 7.0  # extra room beside the first sector line, where the ring names are
 
 
@@ -152,21 +152,31 @@ def _rings(centre: float, radius: float, areas: list[str]) -> list[str]:
     return out
 
 
-def _area_labels(centre: float, radius: float, areas: list[str]) -> list[str]:
-    out = []
+_AREA_SIZE = 13.0
+_LEGEND_SIZE = 11.0
+_PAD = 6.0  # between a label's estimated extent and the picture's edge
+
+
+def _area_labels(centre: float, radius: float, areas: list[str]) -> tuple[list[str], float, float]:
+    """The area names outside the circle; returns the SVG lines and how far the
+    widest reach left of 0 and right of the circle's square (never less than 0)."""
+    out, left, right = [], 0.0, 2 * centre
     for index, area in enumerate(areas):
         angle = -math.pi / 2 + (index + 0.5) * 2 * math.pi / max(len(areas), 1)
         x = centre + (radius + 16) * math.cos(angle)
         y = centre + (radius + 16) * math.sin(angle)
         cos = math.cos(angle)
         anchor = "middle" if abs(cos) < 0.3 else ("start" if cos > 0 else "end")
+        width = text_width(area, _AREA_SIZE, bold=True)
+        start = x - {"start": 0.0, "middle": width / 2, "end": width}[anchor]
+        left, right = min(left, start - _PAD), max(right, start + width + _PAD)
         colour = _AREA_COLOURS[index % len(_AREA_COLOURS)]
         out.append(
             f'<text class="area-label" x="{_f(x)}" y="{_f(y)}" text-anchor="{anchor}" '
-            f'dominant-baseline="central" font-size="13" font-weight="700" '
+            f'dominant-baseline="central" font-size="{_AREA_SIZE:g}" font-weight="700" '
             f'fill="{colour}">{escape(area)}</text>'
         )
-    return out
+    return out, -left, right - 2 * centre
 
 
 def _blip(blip: _Blip) -> str:
@@ -202,7 +212,7 @@ def _legend(
     columns = [lines[i : i + per_column] for i in range(0, len(lines), per_column)] or [[]]
     out, x = [], left
     for column in columns:
-        width = max((len(text) * _CHAR for _, text, _ in column), default=0) + 24
+        width = max((_legend_width(kind, text) for kind, text, _ in column), default=0) + 24
         for row, (kind, text, index) in enumerate(column):
             if kind == "gap":
                 continue
@@ -210,12 +220,16 @@ def _legend(
             weight = ' font-weight="700"' if kind == "area" else ""
             colour = _AREA_COLOURS[index % len(_AREA_COLOURS)] if kind == "area" else "#1d2430"
             out.append(
-                f'<text class="legend-{kind}" x="{_f(x)}" y="{_f(y)}" font-size="11"'
+                f'<text class="legend-{kind}" x="{_f(x)}" y="{_f(y)}" font-size="{_LEGEND_SIZE:g}"'
                 f'{weight} fill="{colour}">{escape(text)}</text>'
             )
         x += width
     tallest = max(len(c) for c in columns) * _LINE + _MARGIN
     return out, x - left, tallest
+
+
+def _legend_width(kind: str, text: str) -> float:
+    return text_width(text, _LEGEND_SIZE, bold=kind == "area")
 
 
 def radar_svg(techniques: Sequence[Technique], *, title: str = "Research radar") -> str:
@@ -224,18 +238,20 @@ def radar_svg(techniques: Sequence[Technique], *, title: str = "Research radar")
     radius, areas, blips = _blips(techniques)
     centre = radius + _MARGIN
     side = 2 * centre
-    body = [*_rings(centre, radius, areas), *_area_labels(centre, radius, areas)]
+    labels, left, right = _area_labels(centre, radius, areas)
+    body = [*_rings(centre, radius, areas), *labels]
     body += [_blip(b) for b in blips]
     if not blips:
         body.append(
             f'<text x="{_f(centre)}" y="{_f(centre)}" text-anchor="middle" font-size="13" '
             'fill="#57606a">no techniques on the radar yet</text>'
         )
-    legend, legend_width, legend_height = _legend(blips, areas, side + 10, side - _MARGIN)
-    width, height = side + 10 + legend_width + 10, max(side, legend_height)
-    return (
+    legend_left = side + right + 10
+    legend, legend_width, legend_height = _legend(blips, areas, legend_left, side - _MARGIN)
+    width, height = legend_left + legend_width + 10 + left, max(side, legend_height)
+    return (  # the viewBox starts left of 0 when a left-hand area name reaches past it
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{_f(height)}" '
-        f'viewBox="0 0 {_f(width)} {_f(height)}" role="img" '
+        f'viewBox="{_f(-left)} 0 {_f(width)} {_f(height)}" role="img" '
         f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">'
         f"<title>{escape(title)}</title>" + "".join(body) + "".join(legend) + "</svg>\n"
     )
