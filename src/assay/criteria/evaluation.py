@@ -69,6 +69,7 @@ from assay.criteria.units import (
     to_base,
 )
 from assay.errors import InputError
+from assay.stats.magnitude import effect_short, interval_short, signed_percent, uses_ratio
 from assay.stats.verdict import Verdict
 
 __all__ = ["evaluate_predicate"]
@@ -134,6 +135,14 @@ class _Side:
             return self.label
         e = self.estimate
         trials = "" if e.n is None else f", {e.n} trials per arm"
+        if self.label.startswith("effect(") and uses_ratio(self.value):  # 201x faster
+            metric = self.label[len("effect(") : -1]
+            figure = effect_short(self.value, metric)
+            interval = interval_short(self.value, self.low, self.high, metric)
+            return (
+                f"{self.label} = {figure} ({self.show(self.value)}; {e.confidence:.0%} CI "
+                f"{interval}{trials})"
+            )
         return (
             f"{self.label} = {self.show(self.value)} ({e.confidence:.0%} CI "
             f"{self.show(self.low)} to {self.show(self.high)}{trials})"
@@ -149,18 +158,9 @@ def _show(value: float, unit: str | None) -> str:
 
 
 def _signed_percent(percent: float) -> str:
-    """A relative change as the tables show it: ``+127%``, ``-3.4%``, ``+0.56%``
-    (whole percents from 10%, one decimal from 1%, two significant figures below)."""
-    if percent == 0:
-        return "0%"
-    size = abs(percent)
-    if size >= 10:
-        text = f"{size:.0f}"
-    elif size >= 1:
-        text = f"{size:.1f}"
-    else:
-        text = f"{size:.2g}"
-    return f"{'+' if percent > 0 else '-'}{text}%"
+    """A relative change as the tables show it: ``+127%``, ``-3.4%``, ``+0.56%``, and
+    ``-99.5%``, never ``-100%`` short of it (:func:`assay.stats.magnitude.signed_percent`)."""
+    return signed_percent(percent / 100)
 
 
 class _Evaluator:

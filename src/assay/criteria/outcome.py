@@ -7,8 +7,20 @@ import enum
 from typing import Any
 
 from assay.criteria.evidence import MetricEstimate
+from assay.stats.magnitude import ratio_fields
 
 __all__ = ["Evaluation", "Outcome"]
+
+
+def _estimate(label: str, estimate: MetricEstimate) -> dict[str, Any]:
+    """An estimate's JSON; a relative effect also carries its ratio (candidate /
+    baseline: ``ratio``, ``ratio_low``, ``ratio_high``)."""
+    data = {"of": label, **estimate.to_dict()}
+    if label.startswith("effect("):
+        scale = 0.01 if estimate.unit == "%" else 1.0
+        ends = (estimate.low * scale, estimate.high * scale)
+        data.update(ratio_fields(estimate.value * scale, ends))
+    return data
 
 
 class Outcome(enum.StrEnum):
@@ -126,7 +138,7 @@ class Evaluation:
             "outcome": self.outcome.value,
             "expression": self.expression,
             "reason": self.reason,
-            "estimates": [{"of": label, **e.to_dict()} for label, e in self.estimates],
+            "estimates": [_estimate(label, e) for label, e in self.estimates],
             "threshold": self.threshold,
             "trials": self.trials,
             "trials_needed": self.trials_needed,

@@ -454,11 +454,20 @@ def test_a_failing_and_names_the_part_that_failed() -> None:
     assert result.reason == f"PASS by {_FIXED[PASS]}"
 
 
-def test_effects_read_as_signed_percentages_like_the_tables() -> None:
+def test_effects_read_like_the_tables_ratios_when_large() -> None:
     effect = EffectEstimate(MetricEstimate(1.267, 0.6382, 2.139, n=8), lower_is_better=True)
     result = parse("effect(time) <= -20%").evaluate(InMemoryEvidence(effects={"time": effect}))
     text = result.explain()
-    assert "effect(time) = +127% (95% CI +64% to +214%, 8 trials per arm)" in text
+    assert "effect(time) = 2.3x slower (+127%; 95% CI 1.6x to 3.1x slower, 8 trials" in text
+    speedup = EffectEstimate(MetricEstimate(-0.99503, -0.99556, -0.99444, n=68), True)
+    result = parse("effect(time) <= -20%").evaluate(InMemoryEvidence(effects={"time": speedup}))
+    text = result.explain()
+    assert "effect(time) = 201x faster (-99.5%; 95% CI 180x to 225x faster, 68 trials" in text
+    assert "-100%" not in text
+    shown = result.to_dict()["estimates"][0]  # gate review --json: the ratio beside it
+    assert shown["value"] == -0.99503
+    assert 1 / shown["ratio"] == pytest.approx(201, abs=0.5)
+    assert shown["ratio_low"] == pytest.approx(1 - 0.99556)
     small = EffectEstimate(MetricEstimate(-0.034, -0.0056, 0.0), lower_is_better=True)
     small_text = parse("effect(time) <= -20%").evaluate(InMemoryEvidence(effects={"time": small}))
     assert "-3.4% (95% CI -0.56% to 0%)" in small_text.explain()
