@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
@@ -51,18 +52,42 @@ def _report_import(result: PaperImport, json: bool) -> None:
     if json:
         output.emit_json(result.to_dict())
         return
-    data = result.to_dict()
+    source = f" from {escape(result.source)}" if result.source else ""
     output.console.print(
-        f"Added {data['new']} new paper(s), merged {data['merged']} into papers already here."
+        f"Read {result.records} record(s){source}: {result.new} added, "
+        f"{result.merged} merged into papers already here, {len(result.skipped)} skipped."
     )
     for added in result.added:
-        how = f"merged by {added.merged_by}" if added.merged_by else "new"
         key, title = escape(added.paper.key), escape(added.paper.title)
-        output.console.print(f"  [bold]{key}[/]  {title}  ({escape(how)})")
+        if added.merged_by:
+            incoming = escape(added.incoming_key or "(no key)")
+            output.console.print(f"  [bold]{key}[/] ← {incoming}  ({escape(added.why)})")
+        else:
+            output.console.print(f"  [bold]{key}[/]  {title}  (new)")
         for kept in added.kept_out:
             output.warn(
                 escape(f"{added.paper.key}: {kept} belongs to another paper here; not copied")
             )
+        if added.possible_duplicates:
+            others = ", ".join(added.possible_duplicates)
+            output.warn(
+                escape(
+                    f"possible duplicate: {added.paper.key} has the same title as {others} "
+                    "but another year or first author; kept apart"
+                )
+            )
+    for problem in result.skipped:
+        output.warn(escape(f"skipped {problem}"))
+
+
+SkipInvalidOption = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid",
+        help="Import the good records of a file and list the bad ones (default: import "
+        "nothing when any record is bad).",
+    ),
+]
 
 
 @paper_app.command("add")
@@ -75,6 +100,9 @@ def add(
         Path | None, typer.Option("--atom", help="A saved arXiv API answer (Atom XML).")
     ] = None,
     csl: Annotated[Path | None, typer.Option("--csl", help="CSL JSON (Zotero's export).")] = None,
+    ris: Annotated[
+        Path | None, typer.Option("--ris", help="RIS (Zotero, EndNote, Mendeley export).")
+    ] = None,
     arxiv: Annotated[
         str | None, typer.Option("--arxiv", help="Fetch this arXiv id from the arXiv API.")
     ] = None,
@@ -88,23 +116,29 @@ def add(
     arxiv_id: Annotated[str | None, typer.Option("--arxiv-id", help="The arXiv id.")] = None,
     url: Annotated[str | None, typer.Option("--url", help="Where to read it.")] = None,
     code_url: Annotated[str | None, typer.Option("--code-url", help="Its code.")] = None,
+    skip_invalid: SkipInvalidOption = False,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Add papers from BibTeX, arXiv Atom, CSL JSON, the arXiv API, or fields.
+    """Add papers from BibTeX, RIS, CSL JSON, arXiv Atom, the arXiv API, or fields.
 
-    Duplicates (same DOI, arXiv id or normalised title) are merged, never doubled;
-    a file with one bad entry (an unreadable year, a citation key used twice) imports
-    nothing.
+    Duplicates (same DOI, same arXiv id, or same title with the same year and first
+    author) are merged, never doubled, and every merge is listed; a paper with only
+    the same title is kept and listed as a possible duplicate. The whole file is
+    checked first: with any bad record nothing is imported and every bad record is
+    listed, unless --skip-invalid.
     """
-    sources = {"--bibtex": bibtex, "--atom": atom, "--csl": csl, "--arxiv": arxiv, "--title": title}
+    sources = {"--bibtex": bibtex, "--ris": ris, "--csl": csl, "--atom": atom,
+               "--arxiv": arxiv, "--title": title}  # fmt: skip
     given = [name for name, value in sources.items() if value is not None]
     if len(given) != 1:
         raise InputError(
-            "give exactly one source: --bibtex FILE, --atom FILE, --csl FILE, --arxiv ID, "
-            f"or --title with fields; got {', '.join(given) or 'none'}"
+            "give exactly one source: --bibtex FILE, --ris FILE, --csl FILE, --atom FILE, "
+            f"--arxiv ID, or --title with fields; got {', '.join(given) or 'none'}"
         )
+    if skip_invalid and not (bibtex or ris or csl):
+        raise InputError("--skip-invalid applies to a file: give --bibtex, --ris or --csl")
     if key is not None and bibtex is None:
         raise InputError("--key picks an entry of a BibTeX file; give --bibtex FILE too")
     field_options = (authors, year, venue, doi, arxiv_id, url, code_url)
@@ -112,11 +146,13 @@ def add(
         raise InputError("--authors, --year, --doi... describe a paper by fields; add --title")
     with open_workspace(db, by) as ws:
         if bibtex is not None:
-            result = ws.papers.import_bibtex(bibtex, key=key)
+            result = ws.papers.import_bibtex(bibtex, key=key, skip_invalid=skip_invalid)
+        elif ris is not None:
+            result = ws.papers.import_ris(ris, skip_invalid=skip_invalid)
+        elif csl is not None:
+            result = ws.papers.import_csl(csl, skip_invalid=skip_invalid)
         elif atom is not None:
             result = ws.papers.import_atom(atom)
-        elif csl is not None:
-            result = ws.papers.import_csl(csl)
         elif arxiv is not None:
             result = ws.papers.fetch_arxiv(arxiv)
         else:
@@ -128,6 +164,40 @@ def add(
             )  # fmt: skip
             result = ws.papers.add([paper])
     _report_import(result, json)
+
+
+class ExportFormat(enum.StrEnum):
+    """The bibliography formats ``paper export`` writes."""
+
+    BIBTEX = "bibtex"
+    CSL_JSON = "csl-json"
+    RIS = "ris"
+
+
+@paper_app.command("export")
+def export(
+    format: Annotated[
+        ExportFormat,
+        typer.Option("--format", case_sensitive=False, help="bibtex, csl-json or ris."),
+    ] = ExportFormat.BIBTEX,
+    out: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Write every paper as BibTeX, CSL JSON or RIS; importing it again gives the same papers."""
+    with open_workspace(db) as ws:
+        text = ws.papers.export(format.value)
+    if out is None:
+        output.emit_text(text)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"{out}: cannot be written ({exc.strerror}); give a writable path"
+        ) from None
+    output.console.print(f"Wrote {escape(str(out))} ({format.value}).")
 
 
 # --- listing and showing ------------------------------------------------------------

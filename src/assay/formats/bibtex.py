@@ -1,64 +1,64 @@
-"""BibTeX: a parser of our own (no dependency) and a writer.
+"""BibTeX in and out: read with bibtexparser 2, LaTeX to Unicode with pylatexenc.
 
-The parser follows BibTeX's grammar: ``@type{key, field = value, ...}`` (or round
-brackets), values in braces (nested freely), in double quotes, bare numbers or
-``@string`` macro names, joined with ``#``. ``@string`` defines macros (the month
-abbreviations are predefined), ``@preamble`` and ``@comment`` are skipped, and text
-between entries is a comment, as in BibTeX; a ``%`` starts a comment to the end of
-the line outside values. Field names and entry types are case-insensitive.
+Why bibtexparser 2 rather than pybtex: it keeps going after a bad block (each one
+comes back as a failed block with its line, so every problem of a file is reported
+in one run), it gives each entry and field its line, it reads ``@string``,
+``@preamble`` and comments without raising, and it is pure Python with no
+dependencies. pybtex stops at the first syntax error (or, in non-strict mode, only
+logs it) and gives no lines for entries.
 
-Anything else is an error with the line it happened on::
+What this module adds on top of the parser: ``@string`` macros (the month
+abbreviations predefined, case-insensitive, joined with ``#``), ``crossref``
+inheritance (a chapter takes the year, publisher and booktitle of its book), checks
+that name the file, line and key of each bad entry, and the conversion to
+:class:`~assay.pipeline.papers.Paper` (LaTeX to Unicode through pylatexenc; an
+unknown macro such as ``{\\MaxMinAntSystem}`` keeps its name). Values keep what was
+written (braces, accents and commands); the raw title is kept on the paper.
 
-    refs.bib, line 7: expected ',' or '}' after the value of 'title', found 'a'
-
-Values are kept as written (braces, accents and commands included); the
-conversion to :class:`~assay.pipeline.papers.Paper` cleans titles and names for
-display and keeps the raw title.
+Repeated citation keys: a repeat with the same content is merged into the first
+with a note; one with different content is kept under a new key (``key-2``) and
+listed in the notes.
 """
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import datetime as dt
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from assay.errors import InputError, NotFoundError
-from assay.pipeline.papers import (
-    Author,
-    Paper,
-    clean_latex,
-    dedupe,
-    normalise_arxiv_id,
-)
+from assay.formats.paper_records import PaperFile, Problem, Record, Repeat
+from assay.pipeline.papers import Author, Paper, dedupe, normalise_arxiv_id
 
 __all__ = [
     "BibEntry",
     "BibFile",
+    "bibtex_file",
     "bibtex_papers",
     "entry_to_paper",
+    "latex_to_text",
     "load_bibtex",
     "parse_bibtex",
     "parse_names",
+    "read_bibtex",
     "write_bibtex",
 ]
 
-_MONTHS = {
-    m: str(i)
-    for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
-    )
-}
-_IDENT = re.compile(r"[A-Za-z0-9_\-:.+/']+")
-_KEY = re.compile(r"[^\s,{}()=\"#%]+")
+_MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 
 @dataclasses.dataclass(frozen=True)
 class BibEntry:
-    """One entry: its type (lower case), key, fields (names lower case) and line."""
+    """One entry: its type (lower case), key, fields (names lower case) and line.
+
+    Field values have their macros expanded and ``crossref`` fields inherited;
+    braces, accents and commands are kept as written.
+    """
 
     type: str
     key: str
@@ -68,269 +68,272 @@ class BibEntry:
 
 @dataclasses.dataclass(frozen=True)
 class BibFile:
-    """A parsed file: its entries in order, its @string macros, and any warnings."""
+    """A parsed file: good entries in order, @string macros, problems and notes."""
 
     entries: tuple[BibEntry, ...]
     strings: Mapping[str, str]
     warnings: tuple[str, ...]
     source: str = "<string>"
+    problems: tuple[Problem, ...] = ()
+    repeats: tuple[Repeat, ...] = ()
 
 
-class _Parser:
-    def __init__(self, text: str, source: str) -> None:
-        self.text = text
+# --- values -----------------------------------------------------------------------
+
+_TOKEN = re.compile(r'\s*(?:(\{)|(")|([^\s#{}",=]+))')
+
+
+def _closing(text: str, start: int) -> int:
+    """The index just after the group opened at ``start`` ('{' or '"'), or -1."""
+    depth, quote = 0, text[start] == '"'
+    for i in range(start, len(text)):
+        ch = text[i]
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0 and not quote:
+                return i + 1
+        elif ch == '"' and quote and depth == 0 and i > start:
+            return i + 1
+    return -1
+
+
+def _expand(raw: str, strings: Mapping[str, str]) -> tuple[str, str | None, int]:
+    """A value as written by the parser, its pieces joined: ``(value, problem, where)``.
+
+    A value is pieces (``{...}``, ``"..."``, a number or an ``@string`` name) joined
+    by ``#``; the problem names what does not fit that, ``where`` its offset in ``raw``.
+    """
+    parts: list[str] = []
+    pos = 0
+    while True:
+        match = _TOKEN.match(raw, pos)
+        if not match:
+            rest = raw[pos:].strip()
+            return "".join(parts), f"expected a value, found {rest[:30]!r}", pos
+        if match.group(3):
+            word = match.group(3)
+            if not word.isdigit() and word.lower() not in strings:
+                return (
+                    "".join(parts),
+                    (
+                        f"{word!r} is not a defined @string macro; "
+                        "put the value in braces or define it with @string"
+                    ),
+                    match.start(3),
+                )
+            parts.append(word if word.isdigit() else strings[word.lower()])
+            pos = match.end()
+        else:
+            start = match.end() - 1
+            end = _closing(raw, start)
+            if end < 0:
+                return "".join(parts), "a brace or quote opened here is never closed", start
+            parts.append(raw[start + 1 : end - 1])
+            pos = end
+        rest = raw[pos:].lstrip()
+        if not rest:
+            return "".join(parts), None, pos
+        if not rest.startswith("#"):
+            return (
+                "".join(parts),
+                (
+                    f"expected ',' or '}}' after its value, found {' '.join(rest.split())[:30]!r}; "
+                    "a comma is probably missing"
+                ),
+                len(raw) - len(rest),
+            )
+        pos = len(raw) - len(rest) + 1
+
+
+def _parser_module() -> Any:
+    import logging
+
+    import bibtexparser
+
+    # The parser logs each aborted block; here every one becomes a Problem instead.
+    logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
+    logging.getLogger("bibtexparser").propagate = False
+    return bibtexparser
+
+
+def _key_of(raw: str | None) -> str:
+    match = re.match(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()]+)", raw or "")
+    return match.group(1) if match else ""
+
+
+def _line(block: Any) -> int:
+    return int(block.start_line or 0) + 1
+
+
+# --- reading ----------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks the parser's blocks in order, expanding macros and collecting problems."""
+
+    def __init__(self, source: str) -> None:
         self.source = source
-        self.pos = 0
-        self.newlines = [i for i, ch in enumerate(text) if ch == "\n"]
-        self.strings: dict[str, str] = dict(_MONTHS)
+        self.strings: dict[str, str] = {m: str(i) for i, m in enumerate(_MONTHS, 1)}
         self.user_strings: dict[str, str] = {}
         self.entries: list[BibEntry] = []
+        self.problems: list[Problem] = []
         self.warnings: list[str] = []
+        self.repeats: list[Repeat] = []
+        self.by_key: dict[str, BibEntry] = {}
 
-    # -- positions and errors --
-    def line_of(self, pos: int) -> int:
-        return bisect.bisect_left(self.newlines, pos) + 1
+    def problem(self, line: int | None, key: str, message: str) -> None:
+        self.problems.append(Problem(self.source, line, f"entry {key!r}" if key else "", message))
 
-    def error(self, message: str, pos: int | None = None) -> InputError:
-        line = self.line_of(self.pos if pos is None else pos)
-        return InputError(f"{self.source}, line {line}: {message}")
+    def read(self, text: str) -> BibFile:
+        from bibtexparser import model
 
-    def found(self) -> str:
-        if self.pos >= len(self.text):
-            return "the end of the file"
-        return repr(self.text[self.pos])
-
-    def skip_space(self) -> None:
-        text = self.text
-        while self.pos < len(text):
-            ch = text[self.pos]
-            if ch.isspace():
-                self.pos += 1
-            elif ch == "%":
-                end = text.find("\n", self.pos)
-                self.pos = len(text) if end < 0 else end + 1
-            else:
-                return
-
-    def expect(self, chars: str, what: str) -> str:
-        self.skip_space()
-        if self.pos >= len(self.text) or self.text[self.pos] not in chars:
-            raise self.error(f"expected {what}, found {self.found()}")
-        ch = self.text[self.pos]
-        self.pos += 1
-        return ch
-
-    # -- top level --
-    def parse(self) -> BibFile:
-        text = self.text
-        while True:
-            # Between entries everything is a comment; '%' comments out a whole line.
-            while self.pos < len(text) and (text[self.pos] != "@" or self.in_word()):
-                if text[self.pos] == "%":
-                    end = text.find("\n", self.pos)
-                    self.pos = len(text) if end < 0 else end
-                self.pos += 1
-            if self.pos >= len(text):
-                break
-            self.entry()
+        library = _parser_module().parse_string(text, parse_stack=[])
+        for block in library.blocks:
+            if isinstance(block, model.String):
+                self.string(block)
+            elif isinstance(block, model.Entry):
+                self.entry(block)
+            elif isinstance(block, model.ParsingFailedBlock):
+                self.failed(block)
+            elif isinstance(block, model.ImplicitComment):
+                self.stray(block)
+        entries = _inherit(self.entries, self.warnings, self.source)
         return BibFile(
-            tuple(self.entries), dict(self.user_strings), tuple(self.warnings), self.source
+            tuple(entries),
+            dict(self.user_strings),
+            tuple(self.warnings),
+            self.source,
+            tuple(self.problems),
+            tuple(self.repeats),
         )
 
-    def in_word(self) -> bool:
-        """An '@' inside a word (an e-mail address in a comment) starts no entry."""
-        return self.pos > 0 and self.text[self.pos - 1].isalnum()
-
-    def entry(self) -> None:
-        start = self.pos
-        self.pos += 1  # '@'
-        self.skip_space()
-        match = _IDENT.match(self.text, self.pos)
-        if not match:
-            raise self.error(f"expected an entry type after '@', found {self.found()}")
-        kind = match.group().lower()
-        self.pos = match.end()
-        if kind == "comment" and self.text[self.pos : self.pos + 1] not in ("{", "("):
-            end = self.text.find("\n", self.pos)  # a bare @comment runs to the end of the line
-            self.pos = len(self.text) if end < 0 else end
+    def string(self, block: Any) -> None:
+        value, problem, _ = _expand(str(block.value), self.strings)
+        if problem:
+            self.problem(_line(block), "", f"@string {block.key}: {problem}")
             return
-        opener = self.expect("{(", f"'{{' or '(' after @{kind}")
-        closer = "}" if opener == "{" else ")"
-        if kind == "comment":
-            self.skip_balanced(start, closer)
-        elif kind == "preamble":
-            self.value("@preamble")
-            self.expect(closer, f"'{closer}' to close @preamble")
-        elif kind == "string":
-            self.string_definition(closer)
-        else:
-            self.regular_entry(kind, start, closer)
+        self.strings[block.key.lower()] = value
+        self.user_strings[block.key.lower()] = value
 
-    def skip_balanced(self, start: int, closer: str) -> None:
-        depth = 0
-        text = self.text
-        while self.pos < len(text):
-            ch = text[self.pos]
-            self.pos += 1
-            if ch == "{":
-                depth += 1
-            elif ch == closer and depth == 0:
-                return
-            elif ch == "}":
-                depth -= 1
-        raise self.error("this @comment is never closed", start)
-
-    def string_definition(self, closer: str) -> None:
-        self.skip_space()
-        match = _IDENT.match(self.text, self.pos)
-        if not match:
-            raise self.error(f"expected a macro name in @string, found {self.found()}")
-        name = match.group().lower()
-        self.pos = match.end()
-        self.expect("=", f"'=' after @string name {name!r}")
-        value = self.value(f"@string {name}")
-        self.expect(closer, f"'{closer}' to close @string {name}")
-        self.strings[name] = value
-        self.user_strings[name] = value
-
-    def regular_entry(self, kind: str, start: int, closer: str) -> None:
-        self.skip_space()
-        match = _KEY.match(self.text, self.pos)
-        if not match:
-            raise self.error(f"expected a citation key after @{kind}{{, found {self.found()}")
-        key = match.group()
-        self.pos = match.end()
-        fields: dict[str, str] = {}
-        line = self.line_of(start)
-        sep = self.expect(",}" if closer == "}" else ",)", f"',' after the key {key!r}")
-        while sep == ",":
-            self.skip_space()
-            if self.pos < len(self.text) and self.text[self.pos] == closer:
-                self.pos += 1
-                break
-            name_pos = self.pos
-            match = _IDENT.match(self.text, self.pos)
-            if not match:
-                raise self.error(
-                    f"expected a field name or '{closer}' in entry {key!r}, found {self.found()}"
+    def stray(self, block: Any) -> None:
+        """Text between entries is a comment, but ``@misc title`` is a broken entry."""
+        for offset, text in enumerate(str(block.comment).splitlines()):
+            match = re.match(r"\s*@\s*(\w+)", text)
+            if match and match.group(1).lower() != "comment":
+                self.problem(
+                    _line(block) + offset,
+                    "",
+                    f"@{match.group(1)} starts no entry: expected '{{' or '(' after it",
                 )
-            name = match.group().lower()
-            self.pos = match.end()
-            self.expect("=", f"'=' after field name {name!r} in entry {key!r}")
-            value_pos = self.pos
-            value = self.value(name)
-            sep = self.separator(closer, name, key, value_pos, value)
+
+    def failed(self, block: Any) -> None:
+        from bibtexparser import model
+
+        if isinstance(block, model.DuplicateBlockKeyBlock | model.DuplicateFieldKeyBlock):
+            inner = block.ignore_error_block
+            if isinstance(inner, model.Entry):
+                self.entry(inner, repeated_fields=isinstance(block, model.DuplicateFieldKeyBlock))
+                return
+        if isinstance(block, model.DuplicateBlockKeyBlock | model.DuplicateFieldKeyBlock):
+            return  # a repeated @string: the parser kept the first
+        reason = getattr(block.error, "abort_reason", "") or str(block.error)
+        self.problem(
+            _line(block),
+            _key_of(block.raw),
+            f"this entry cannot be read ({' '.join(reason.split())}); "
+            "a closing brace or quote is probably missing",
+        )
+
+    def entry(self, block: Any, *, repeated_fields: bool = False) -> None:
+        key, line = str(block.key).strip(), _line(block)
+        if not key:
+            self.problem(line, "", f"expected a citation key after @{block.entry_type}{{")
+            return
+        fields: dict[str, str] = {}
+        bad = False
+        for field in block.fields:
+            name = field.key.lower()
             if name in fields:
                 self.warnings.append(
-                    f"{self.source}, line {self.line_of(name_pos)}: entry {key!r} "
+                    f"{self.source}, line {field.start_line + 1}: entry {key!r} "
                     f"repeats field {name!r}; the first value is kept"
                 )
-            else:
-                fields[name] = " ".join(value.split())
-        for earlier in self.entries:
-            if earlier.key.lower() == key.lower():
-                raise self.error(
-                    f"citation key {key!r} is used again (first at line {earlier.line}); "
-                    "expected each entry to have its own key",
-                    start,
-                )
-        self.entries.append(BibEntry(kind, key, fields, line))
-
-    def separator(self, closer: str, name: str, key: str, value_pos: int, value: str) -> str:
-        """The ',' or closer after a value; a missing one is blamed on a swallowing value."""
-        try:
-            return self.expect(
-                "," + closer, f"',' or '{closer}' after the value of {name!r} in entry {key!r}"
-            )
-        except InputError:
-            swallowed = re.findall(r"\n\s*([A-Za-z][\w-]*)\s*=", value)
-            if not swallowed:
-                raise
-            raise self.error(
-                f"the value of {name!r} opened here runs on over {', '.join(swallowed)} "
-                f"to line {self.line_of(self.pos)}; a closing brace or quote is probably missing",
-                value_pos,
-            ) from None
-
-    # -- values --
-    def value(self, field: str) -> str:
-        parts = [self.piece(field)]
-        while True:
-            self.skip_space()
-            if self.pos < len(self.text) and self.text[self.pos] == "#":
-                self.pos += 1
-                parts.append(self.piece(field))
-            else:
-                return "".join(parts)
-
-    def piece(self, field: str) -> str:
-        self.skip_space()
-        text = self.text
-        if self.pos >= len(text):
-            raise self.error(f"expected a value for {field!r}, found the end of the file")
-        ch = text[self.pos]
-        if ch == "{":
-            return self.delimited(field, "}")
-        if ch == '"':
-            return self.delimited(field, '"')
-        match = _IDENT.match(text, self.pos)
-        if not match:
-            raise self.error(
-                f'expected a value for {field!r} ({{...}}, "...", a number or a macro), '
-                f"found {self.found()}"
-            )
-        word = match.group()
-        if word.isdigit():
-            self.pos = match.end()
-            return word
-        if word.lower() not in self.strings:
-            raise self.error(
-                f"{word!r} in {field!r} is not a defined @string macro; "
-                "put the value in braces or define it with @string"
-            )
-        self.pos = match.end()
-        return self.strings[word.lower()]
-
-    def delimited(self, field: str, closer: str) -> str:
-        start = self.pos
-        self.pos += 1
-        depth = 0
-        text = self.text
-        while self.pos < len(text):
-            ch = text[self.pos]
-            if ch == "\\" and self.pos + 1 < len(text):
-                self.pos += 2
                 continue
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                if depth == 0:
-                    if closer == "}":
-                        self.pos += 1
-                        return text[start + 1 : self.pos - 1]
-                    raise self.error(f"unbalanced '}}' in the value of {field!r}")
-                depth -= 1
-            elif ch == '"' and closer == '"' and depth == 0:
-                self.pos += 1
-                return text[start + 1 : self.pos - 1]
-            self.pos += 1
-        raise self.unclosed(field, start, closer)
+            raw = str(field.value)
+            value, problem, where = _expand(raw, self.strings)
+            if problem:
+                line = field.start_line + 1 + raw.count("\n", 0, where)
+                self.problem(line, key, f"field {name!r}: {problem}")
+                bad = True
+            fields[name] = " ".join(value.split())
+        if not bad:
+            self.keep(BibEntry(block.entry_type.lower(), key, fields, line))
 
-    def unclosed(self, field: str, start: int, closer: str) -> InputError:
-        hint = ""
-        inner = re.search(r"\n\s*@\w+\s*[{(]", self.text[start:])
-        if inner:
-            later = self.line_of(start + inner.start() + 1)
-            hint = f"; the entry at line {later} is swallowed by it"
-        return self.error(
-            f"the value of {field!r} opened here is never closed (missing '{closer}'){hint}",
-            start,
+    def keep(self, entry: BibEntry) -> None:
+        """Keep an entry; a repeated key merges (same content) or is renamed."""
+        first = self.by_key.get(entry.key.lower())
+        if first is None:
+            self.by_key[entry.key.lower()] = entry
+            self.entries.append(entry)
+            return
+        if first.fields == entry.fields and first.type == entry.type:
+            self.repeats.append(Repeat(entry.key, entry.line, first.line))
+            self.warnings.append(
+                f"{self.source}, line {entry.line}: citation key {entry.key!r} repeats the "
+                f"entry at line {first.line} word for word; merged into it"
+            )
+            return
+        n = 2
+        while f"{entry.key}-{n}".lower() in self.by_key:
+            n += 1
+        renamed = dataclasses.replace(entry, key=f"{entry.key}-{n}")
+        self.warnings.append(
+            f"{self.source}, line {entry.line}: citation key {entry.key!r} is used again "
+            f"(first at line {first.line}) for a different entry; kept as {renamed.key!r}"
         )
+        self.by_key[renamed.key.lower()] = renamed
+        self.entries.append(renamed)
+
+
+_NOT_INHERITED = {"crossref", "ids", "key", "title", "label"}
+
+
+def _inherit(entries: list[BibEntry], warnings: list[str], source: str) -> list[BibEntry]:
+    """Entries with the fields of their ``crossref`` parent filled in, as BibTeX does.
+
+    The parent's title becomes the child's ``booktitle`` when it has none; a parent
+    that is not in the file is a warning, never silent.
+    """
+    by_key = {e.key.lower(): e for e in entries}
+    result = []
+    for entry in entries:
+        target = entry.fields.get("crossref", "").strip()
+        if not target:
+            result.append(entry)
+            continue
+        parent = by_key.get(target.lower())
+        if parent is None:
+            warnings.append(
+                f"{source}, line {entry.line}: entry {entry.key!r} cross-references "
+                f"{target!r}, which is not in this file; its year and venue may be missing"
+            )
+            result.append(entry)
+            continue
+        fields = dict(entry.fields)
+        for name, value in parent.fields.items():
+            if name not in _NOT_INHERITED:
+                fields.setdefault(name, value)
+        if "title" in parent.fields:
+            fields.setdefault("booktitle", parent.fields["title"])
+        result.append(dataclasses.replace(entry, fields=fields))
+    return result
 
 
 def parse_bibtex(text: str, *, source: str = "<string>") -> BibFile:
-    """Parse BibTeX text; ``source`` names it in error messages."""
-    return _Parser(text, source).parse()
+    """Parse BibTeX text; every bad entry is a :class:`Problem` (nothing raises)."""
+    return _Reader(source).read(text)
 
 
 def load_bibtex(path: str | Path) -> BibFile:
@@ -340,66 +343,66 @@ def load_bibtex(path: str | Path) -> BibFile:
         text = file.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InputError(f"{file}: no such file; expected a BibTeX file") from None
+    except IsADirectoryError:
+        raise InputError(f"{file}: is a folder; expected a BibTeX file") from None
     except UnicodeDecodeError as exc:
         raise InputError(f"{file}: byte {exc.start} is not UTF-8; save the file as UTF-8") from None
     return parse_bibtex(text, source=str(file))
 
 
-# --- names ----------------------------------------------------------------------
+# --- LaTeX and names --------------------------------------------------------------
 
 
-def _split_top(text: str, pattern: re.Pattern[str]) -> list[str]:
-    """Split ``text`` on ``pattern`` only where it occurs outside braces."""
-    parts, depth, last = [], 0, 0
-    pos = 0
-    while pos < len(text):
-        ch = text[pos]
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth = max(depth - 1, 0)
-        elif depth == 0:
-            match = pattern.match(text, pos)
-            if match and match.end() > pos:
-                parts.append(text[last:pos])
-                last = pos = match.end()
-                continue
-        pos += 1
-    parts.append(text[last:])
-    return [p.strip() for p in parts]
+@cache
+def _converter() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    def unknown(node: Any, **_: Any) -> str:
+        # A macro defined in the user's document ({\MaxMinAntSystem}): keep its name.
+        return str(node.macroname) + str(node.macro_post_space or "")
+
+    context = get_default_latex_context_db()
+    context.set_unknown_macro_spec(MacroTextSpec("", simplify_repl=unknown))
+    return LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False)
 
 
-_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
-_COMMA = re.compile(r",")
-_SPACE = re.compile(r"\s+")
+def latex_to_text(text: str) -> str:
+    """Display text for a LaTeX-marked value, through pylatexenc.
 
-
-def _is_von(word: str) -> bool:
-    cleaned = clean_latex(word)
-    return bool(cleaned) and cleaned[0].islower() and not word.startswith("{")
+    Accents become Unicode, protective braces and ``\\-`` hyphenation points go,
+    math keeps its content (``$\\equiv$`` → ≡), ``\\hspace{0pt}`` leaves nothing, and
+    an unknown macro keeps its name. Whitespace is collapsed.
+    """
+    if not any(ch in text for ch in "\\{}$~%&_^"):
+        return " ".join(text.split())
+    plain = _converter().latex_to_text(text).replace("\xad", "")
+    return " ".join(plain.split())
 
 
 def parse_names(text: str) -> tuple[Author, ...]:
     """BibTeX names (``Last, First and First von Last and ...``) as authors.
 
-    ``others`` (as in ``and others``) is dropped; a braced name such as
-    ``{Google Research}`` is one family name.
+    Split and parsed by bibtexparser's name rules; ``others`` is dropped and a
+    braced name such as ``{Google Research}`` is one family name.
     """
+    from bibtexparser.middlewares.names import (
+        parse_single_name_into_parts,
+        split_multiple_persons_names,
+    )
+
     authors = []
-    for name in _split_top(" ".join(text.split()), _AND):
-        if not name or name.lower() == "others":
+    for name in split_multiple_persons_names(" ".join(text.split())):
+        if not name.strip() or name.strip().lower() == "others":
             continue
-        parts = _split_top(name, _COMMA)
-        if len(parts) == 1:
-            words = _split_top(name, _SPACE)
-            cut = len(words) - 1
-            while cut > 0 and _is_von(words[cut - 1]) and cut - 1 > 0:
-                cut -= 1
-            family, given = " ".join(words[cut:]), " ".join(words[:cut])
-        else:
-            family = parts[0]
-            given = parts[-1] if len(parts) == 2 else f"{parts[2]} {parts[1]}".strip()
-        authors.append(Author(clean_latex(family), clean_latex(given)))
+        try:
+            parts = parse_single_name_into_parts(name, strict=False)
+        except ValueError:
+            authors.append(Author(latex_to_text(name)))
+            continue
+        family = latex_to_text(" ".join(parts.von + parts.last))
+        given = latex_to_text(" ".join(parts.first + parts.jr))
+        if family or given:
+            authors.append(Author(family or given, given if family else ""))
     return tuple(authors)
 
 
@@ -431,8 +434,8 @@ _FIRST_YEAR = 1600
 _DATE = re.compile(r"(\d{4})(?:[-/][\d\-/T:.]*)?")
 
 
-def _year_from(fields: Mapping[str, str], where: str, key: str) -> int | None:
-    """The year, from ``year`` (``2022``, ``{2022}``, ``"2022"``) or a biblatex ``date``.
+def _year_from(fields: Mapping[str, str]) -> int | None:
+    """The year, from ``year`` (``2022``, ``{2022}``) or a biblatex ``date``.
 
     A year that is given but is no plausible year is an error, never dropped.
     """
@@ -447,8 +450,8 @@ def _year_from(fields: Mapping[str, str], where: str, key: str) -> int | None:
         if year is None or not _FIRST_YEAR <= year <= last:
             example = "2022" if name == "year" else "2022-03-01"
             raise InputError(
-                f"{where}: entry {key!r}: {name} {raw!r} is not a year; expected a "
-                f"four-digit year from {_FIRST_YEAR} to {last}, e.g. {name} = {{{example}}}"
+                f"{name} {raw!r} is not a year; expected a four-digit year from "
+                f"{_FIRST_YEAR} to {last}, e.g. {name} = {{{example}}}"
             )
         return year
     return None
@@ -461,61 +464,84 @@ def _url_from(text: str) -> str | None:
     return match.group().rstrip(".") if match else None
 
 
-def entry_to_paper(entry: BibEntry, *, source: str = "<string>") -> Paper:
-    """A :class:`Paper` from one entry; the title is cleaned and kept raw too."""
+def _venue(entry: BibEntry) -> str:
     fields = entry.fields
-    where = f"{source}, line {entry.line}"
+    names = ("journal", "journaltitle", "booktitle")
+    fallback = fields.get("publisher", "") if entry.type == "book" else ""
+    return next((fields[n] for n in names if fields.get(n)), fallback)
+
+
+def entry_to_paper(entry: BibEntry, *, source: str = "<string>") -> Paper:
+    """A :class:`Paper` from one entry; raises :class:`InputError` naming file, line, key."""
+    fields = entry.fields
+    where = f"{source}, line {entry.line}: entry {entry.key!r}"
     raw_title = fields.get("title", "").strip()
-    if not raw_title:
-        raise InputError(f"{where}: entry {entry.key!r} has no title; every paper needs one")
+    title = latex_to_text(raw_title)
+    if not title:
+        raise InputError(f"{source}, line {entry.line}: entry {entry.key!r} has no title")
     url = _url_from(fields.get("url", ""))
     code_url = _url_from(fields.get("code", "") or fields.get("codeurl", ""))
     if code_url is None and url and any(host in url for host in _CODE_HOSTS):
         code_url = url
-    venue = next(
-        (fields[n] for n in ("journal", "journaltitle", "booktitle") if fields.get(n)),
-        fields.get("publisher", "") if entry.type == "book" else "",
-    )
-    year = _year_from(fields, where, entry.key)
     try:
         return Paper(
-            title=clean_latex(raw_title),
+            title=title,
             raw_title=raw_title,
             authors=parse_names(fields.get("author") or fields.get("editor", "")),
-            year=year,
-            venue=clean_latex(venue),
+            year=_year_from(fields),
+            venue=latex_to_text(_venue(entry)),
             doi=fields.get("doi") or None,
             arxiv_id=_arxiv_from(fields),
             url=url,
             code_url=code_url,
-            abstract=clean_latex(fields.get("abstract", "")),
+            abstract=latex_to_text(fields.get("abstract", "")),
             key=entry.key,
             source="bibtex",
         )
     except InputError as exc:
-        raise InputError(f"{where}: entry {entry.key!r}: {exc}") from None
+        raise InputError(f"{where}: {exc}") from None
+
+
+def bibtex_file(bib: BibFile, *, key: str | None = None) -> PaperFile:
+    """Every entry of a parsed file as a record or a problem (or only the entry ``key``)."""
+    entries = bib.entries
+    if key is not None:
+        entries = tuple(e for e in bib.entries if e.key == key)
+        if not entries:
+            close = difflib.get_close_matches(key, [e.key for e in bib.entries], n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise NotFoundError(f"{bib.source}: no entry with key {key!r}{hint}")
+    elif not entries and not bib.problems:
+        raise InputError(
+            f"{bib.source}: no BibTeX entries found; expected entries such as "
+            "@article{key, title = {...}, ...}"
+        )
+    records, problems = [], list(bib.problems if key is None else ())
+    for entry in entries:
+        try:
+            records.append(Record(entry_to_paper(entry, source=bib.source), entry.line))
+        except InputError as exc:
+            message = str(exc).removeprefix(f"{bib.source}, line {entry.line}: ")
+            message = message.removeprefix(f"entry {entry.key!r}").lstrip(": ")
+            problems.append(Problem(bib.source, entry.line, f"entry {entry.key!r}", message))
+    problems.sort(key=lambda p: p.line or 0)
+    repeats = bib.repeats if key is None else ()
+    return PaperFile(bib.source, tuple(records), tuple(problems), repeats, bib.warnings)
+
+
+def read_bibtex(path: str | Path, *, key: str | None = None) -> PaperFile:
+    """Read a BibTeX file into records and problems (see :class:`PaperFile`)."""
+    return bibtex_file(load_bibtex(path), key=key)
 
 
 def bibtex_papers(bib: BibFile, *, key: str | None = None) -> list[Paper]:
     """The papers of a parsed file, duplicates merged; or only the entry ``key``.
 
-    Every entry is converted before anything is returned, so one bad entry fails
-    the whole import and nothing is half-imported.
+    Any bad entry raises one :class:`InputError` listing every problem.
     """
-    entries: Sequence[BibEntry] = bib.entries
-    if not entries:
-        raise InputError(
-            f"{bib.source}: no BibTeX entries found; expected entries such as "
-            "@article{key, title = {...}, ...}"
-        )
-    if key is not None:
-        entries = [e for e in bib.entries if e.key == key]
-        if not entries:
-            keys = [e.key for e in bib.entries]
-            close = difflib.get_close_matches(key, keys, n=3)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            raise NotFoundError(f"{bib.source}: no entry with key {key!r}{hint}")
-    return dedupe(entry_to_paper(e, source=bib.source) for e in entries)
+    file = bibtex_file(bib, key=key)
+    file.check()
+    return dedupe(file.papers)
 
 
 # --- writing --------------------------------------------------------------------
@@ -542,6 +568,38 @@ def _cite_key(paper: Paper, taken: set[str]) -> str:
     return key
 
 
+def _name(author: Author) -> str:
+    if not author.given:
+        return f"{{{_escape(author.family)}}}"
+    family = _escape(author.family)
+    # "de Matta": a lower-case particle stays with the family name, braced as one.
+    if " " in author.family:
+        family = f"{{{family}}}"
+    return f"{family}, {_escape(author.given)}"
+
+
+def _fields(paper: Paper) -> list[tuple[str, str]]:
+    title = paper.raw_title if paper.source == "bibtex" else _escape(paper.raw_title)
+    fields: list[tuple[str, str]] = [("title", title)]
+    if paper.authors:
+        fields.append(("author", " and ".join(_name(a) for a in paper.authors)))
+    if paper.year is not None:
+        fields.append(("year", str(paper.year)))
+    if paper.venue:
+        fields.append(("journal", _escape(paper.venue)))
+    if paper.doi:
+        fields.append(("doi", paper.doi))
+    if paper.arxiv_id:
+        fields += [("eprint", paper.arxiv_id), ("archiveprefix", "arXiv")]
+    if paper.url:
+        fields.append(("url", paper.url))
+    if paper.code_url and paper.code_url != paper.url:
+        fields.append(("code", paper.code_url))
+    if paper.abstract:
+        fields.append(("abstract", _escape(paper.abstract)))
+    return fields
+
+
 def write_bibtex(papers: Iterable[Paper]) -> str:
     """BibTeX text for ``papers``: ``@article`` with a venue, ``@misc`` without.
 
@@ -553,31 +611,6 @@ def write_bibtex(papers: Iterable[Paper]) -> str:
     for paper in papers:
         key = paper.key if paper.key and paper.key not in taken else _cite_key(paper, taken)
         taken.add(key)
-        title = paper.raw_title if paper.source == "bibtex" else _escape(paper.raw_title)
-        fields: list[tuple[str, str]] = [("title", title)]
-        if paper.authors:
-            names = [
-                f"{_escape(a.family)}, {_escape(a.given)}"
-                if a.given
-                else f"{{{_escape(a.family)}}}"
-                for a in paper.authors
-            ]
-            fields.append(("author", " and ".join(names)))
-        if paper.year is not None:
-            fields.append(("year", str(paper.year)))
-        if paper.venue:
-            fields.append(("journal", _escape(paper.venue)))
-        if paper.doi:
-            fields.append(("doi", paper.doi))
-        if paper.arxiv_id:
-            fields += [("eprint", paper.arxiv_id), ("archiveprefix", "arXiv")]
-        if paper.url:
-            fields.append(("url", paper.url))
-        if paper.code_url and paper.code_url != paper.url:
-            fields.append(("code", paper.code_url))
-        if paper.abstract:
-            fields.append(("abstract", _escape(paper.abstract)))
-        kind = "article" if paper.venue else "misc"
-        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-        chunks.append(f"@{kind}{{{key},\n{body}\n}}\n")
+        body = ",\n".join(f"  {name} = {{{value}}}" for name, value in _fields(paper))
+        chunks.append(f"@{'article' if paper.venue else 'misc'}{{{key},\n{body}\n}}\n")
     return "\n".join(chunks)

@@ -4,7 +4,12 @@ An item carries ``id``, ``type``, ``title``, ``author`` (``[{family, given}]`` o
 ``[{literal}]``), ``issued`` (``{"date-parts": [[2022, 5, 27]]}``, or ``raw`` /
 ``literal`` text), ``DOI``, ``URL``, ``container-title`` and ``abstract``. arXiv
 preprints carry their id in ``number`` (``arXiv:2205.14135``), ``URL`` or ``note``.
-A file holds a list of items, or one item.
+A file holds a list of items, or one item. Names keep their particles and suffix
+(``non-dropping-particle``, ``dropping-particle``, ``suffix``): ``Renato de Matta``.
+
+Every item is checked: :func:`read_csl_json` returns a
+:class:`~assay.formats.paper_records.PaperFile` with each bad item's line, id and
+problem, so one run reports them all.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
+from assay.formats.paper_records import PaperFile, Problem, Record
 from assay.pipeline.papers import Author, Paper, clean_latex, normalise_arxiv_id
 
-__all__ = ["load_csl_json", "parse_csl_json", "write_csl_json"]
+__all__ = ["csl_file", "load_csl_json", "parse_csl_json", "read_csl_json", "write_csl_json"]
 
 _ARXIV = re.compile(r"(?:arxiv[:\s]*|arxiv\.org/(?:abs|pdf)/)(\d{4}\.\d{4,5}(?:v\d+)?)", re.I)
 
@@ -42,8 +48,12 @@ def _authors(item: Mapping[str, Any], where: str) -> tuple[Author, ...]:
     for i, person in enumerate(people):
         if not isinstance(person, dict):
             raise InputError(f"{where}: author {i + 1} is not an object with family and given")
-        family = str(person.get("family") or person.get("literal") or "").strip()
-        given = str(person.get("given") or "").strip()
+        family = " ".join(
+            str(person.get(name) or "").strip()
+            for name in ("dropping-particle", "non-dropping-particle", "family")
+        ).strip()
+        family = " ".join(family.split()) or str(person.get("literal") or "").strip()
+        given = " ".join(f"{person.get('given') or ''} {person.get('suffix') or ''}".split())
         if family or given:
             authors.append(Author(family or given, given if family else ""))
     return tuple(authors)
@@ -98,33 +108,86 @@ def _item_to_paper(item: Any, where: str) -> Paper:
         raise InputError(f"{where}: {exc}") from None
 
 
-def parse_csl_json(text: str | bytes, *, source: str = "<CSL JSON>") -> list[Paper]:
-    """The papers in CSL JSON text (a list of items, or one item)."""
+def _items(text: str | bytes, source: str) -> list[tuple[Any, int]]:
+    """The items of a CSL JSON text with the line each starts on."""
+    raw = text.decode("utf-8-sig") if isinstance(text, bytes) else text
+    decoder = json.JSONDecoder()
     try:
-        data = json.loads(text)
+        data = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise InputError(
             f"{source}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
         ) from None
-    items = data if isinstance(data, list) else [data]
-    return [
-        _item_to_paper(item, f"{source}, item {i} ({_label(item)})")
-        for i, item in enumerate(items, 1)
-    ]
+    if not isinstance(data, list):
+        return [(data, raw[: len(raw) - len(raw.lstrip())].count("\n") + 1)]
+    items, pos = [], raw.index("[") + 1
+    for _ in data:
+        while raw[pos] in " \t\r\n,":
+            pos += 1
+        item, end = decoder.raw_decode(raw, pos)
+        items.append((item, raw.count("\n", 0, pos) + 1))
+        pos = end
+    return items
+
+
+def csl_file(text: str | bytes, *, source: str = "<CSL JSON>") -> PaperFile:
+    """Every item of a CSL JSON text as a record or a problem."""
+    records, problems = [], []
+    for i, (item, line) in enumerate(_items(text, source), 1):
+        label = _label(item)
+        try:
+            records.append(Record(_item_to_paper(item, ""), line))
+        except InputError as exc:
+            message = str(exc).removeprefix(": ")
+            problems.append(Problem(source, line, f"item {i} ({label})", message))
+    return PaperFile(source, tuple(records), tuple(problems))
+
+
+def parse_csl_json(text: str | bytes, *, source: str = "<CSL JSON>") -> list[Paper]:
+    """The papers in CSL JSON text (a list of items, or one item); any bad item raises."""
+    file = csl_file(text, source=source)
+    file.check()
+    return file.papers
 
 
 def _label(item: Any) -> str:
     return str(item.get("id", "no id")) if isinstance(item, dict) else "not an object"
 
 
-def load_csl_json(path: str | Path) -> list[Paper]:
-    """Read a CSL JSON file."""
+def read_csl_json(path: str | Path) -> PaperFile:
+    """Read a CSL JSON file into records and problems."""
     file = Path(path)
     try:
         data = file.read_bytes()
     except FileNotFoundError:
         raise InputError(f"{file}: no such file; expected a CSL JSON export") from None
-    return parse_csl_json(data, source=str(file))
+    except IsADirectoryError:
+        raise InputError(f"{file}: is a folder; expected a CSL JSON export") from None
+    try:
+        return csl_file(data, source=str(file))
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{file}: byte {exc.start} is not UTF-8; save it as UTF-8") from None
+
+
+def load_csl_json(path: str | Path) -> list[Paper]:
+    """Read a CSL JSON file; any bad item raises one error listing them all."""
+    file = read_csl_json(path)
+    file.check()
+    return file.papers
+
+
+def _person(author: Author) -> dict[str, str]:
+    """A CSL name; lower-case words leading the family name are its particle."""
+    if not author.given:
+        return {"literal": author.family}
+    words = author.family.split()
+    cut = 0
+    while cut < len(words) - 1 and words[cut][:1].islower():
+        cut += 1
+    person = {"family": " ".join(words[cut:]), "given": author.given}
+    if cut:
+        person["non-dropping-particle"] = " ".join(words[:cut])
+    return person
 
 
 def _item(paper: Paper, index: int) -> dict[str, Any]:
@@ -134,10 +197,7 @@ def _item(paper: Paper, index: int) -> dict[str, Any]:
         "title": paper.title,
     }
     if paper.authors:
-        item["author"] = [
-            {"family": a.family, "given": a.given} if a.given else {"literal": a.family}
-            for a in paper.authors
-        ]
+        item["author"] = [_person(a) for a in paper.authors]
     if paper.year is not None:
         item["issued"] = {"date-parts": [[paper.year]]}
     if paper.venue:

@@ -2,8 +2,8 @@
 
 A paper arrives from BibTeX, arXiv, CSL JSON or the command line, often more than
 once and spelled differently each time. Two records are the same paper when they
-share a DOI, an arXiv id, or a normalised title (see :func:`same_paper` for the one
-exception), and duplicates are merged rather than doubled (:func:`merge_papers`).
+share a DOI, an arXiv id, or a normalised title with the same year and first author
+(see :func:`same_paper`), and duplicates are merged rather than doubled (:func:`merge_papers`).
 
 Titles keep both forms: ``raw_title`` as the source wrote it (``Flash{A}ttention:
 ... with {IO}-Awareness``) and ``title`` cleaned for display (:func:`clean_latex`).
@@ -25,6 +25,7 @@ __all__ = [
     "clean_latex",
     "dedupe",
     "find_duplicate",
+    "first_author_key",
     "merge_papers",
     "normalise_arxiv_id",
     "normalise_doi",
@@ -185,6 +186,11 @@ def paper_keys(paper: Paper) -> tuple[str, ...]:
     return tuple(keys)
 
 
+def first_author_key(paper: Paper) -> str:
+    """The first author's family name reduced for matching ("" without authors)."""
+    return normalise_title(paper.authors[0].family) if paper.authors else ""
+
+
 def _is_arxiv_doi(doi: str | None) -> bool:
     return doi is not None and doi.startswith("10.48550/arxiv.")
 
@@ -193,8 +199,9 @@ def same_paper(a: Paper, b: Paper) -> str | None:
     """The key by which ``a`` and ``b`` are the same paper, or None when they are not.
 
     A shared DOI or arXiv id decides. A shared normalised title (accents, case,
-    punctuation and spaces ignored) decides too, unless
-    the two records carry conflicting identifiers of the same kind (two different
+    punctuation and spaces ignored) decides only with the same year and the same
+    first author (:func:`first_author_key`; both absent counts as the same), and
+    never when the two records carry conflicting identifiers of the same kind (two different
     publisher DOIs, or two different arXiv ids): those are different works that
     happen to share a title. arXiv's own DOIs count as arXiv ids here, so that a
     preprint and its published version still match by title.
@@ -206,6 +213,8 @@ def same_paper(a: Paper, b: Paper) -> str | None:
     title_a, title_b = _title_key(a), _title_key(b)
     if not title_a or title_a != title_b:
         return None
+    if a.year != b.year or first_author_key(a) != first_author_key(b):
+        return None  # same title, another work: a "possible duplicate" at most
     publisher_a = None if _is_arxiv_doi(a.doi) else a.doi
     publisher_b = None if _is_arxiv_doi(b.doi) else b.doi
     if publisher_a and publisher_b and publisher_a != publisher_b:

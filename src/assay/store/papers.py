@@ -1,9 +1,13 @@
 """Papers: adding (duplicates merged, never doubled), finding, listing, linking.
 
-A paper is found by its key, DOI, arXiv id, or a piece of its title. Adding a paper
-first looks for the same paper by :func:`assay.pipeline.papers.paper_keys` (DOI,
-arXiv id, normalised title) and, when one is stored, merges the newcomer into it
-with :func:`assay.pipeline.papers.merge_papers`.
+A paper is found by its key, DOI, arXiv id, or a piece of its title. Adding papers
+(:func:`add_many`) first looks for the same paper, by DOI, arXiv id, or normalised
+title with the same year and first author (:func:`assay.pipeline.papers.same_paper`),
+and, when one is stored, merges the newcomer into it with
+:func:`assay.pipeline.papers.merge_papers`. A paper with only the same title is
+kept, and listed as a possible duplicate. The lookup is an in-memory index read in
+one query per import, so an import is linear in its size (it used to ask the
+database about every paper, and to compare every pair in the file).
 
 Functions take an open session from :meth:`assay.store.Database.read` or ``.write``.
 """
@@ -17,9 +21,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from assay.errors import InputError, NotFoundError
+from assay.formats.paper_records import Problem
 from assay.pipeline.papers import (
     Author,
     Paper,
@@ -53,6 +58,7 @@ __all__ = [
     "PaperImport",
     "PaperRecord",
     "add",
+    "add_many",
     "all_rows",
     "find_row",
     "like",
@@ -65,25 +71,45 @@ __all__ = [
 _KEY_MAX = 200
 
 
+_WHY = {
+    "doi": "same DOI",
+    "arxiv": "same arXiv id",
+    "title": "same title, year and first author",
+}
+
+
 @dataclasses.dataclass(frozen=True)
 class Added:
     """A paper as stored after an add, and how it matched an earlier record.
 
     ``merged_by`` is the key it was recognised by (``doi:...``, ``arxiv:...``,
-    ``title:...``), or None when the paper is new. ``kept_out`` lists identifiers
-    the newcomer carried that another stored paper already holds.
+    ``title:...``, the last meaning the same title, year and first author), or None
+    when the paper is new. ``incoming_key`` is the key the record came with.
+    ``kept_out`` lists identifiers the newcomer carried that another stored paper
+    already holds; ``possible_duplicates`` the keys of papers with the same title but
+    another year or first author (kept apart, listed for a person to judge).
     """
 
     paper: Paper
     merged_by: str | None
     kept_out: tuple[str, ...] = ()
+    incoming_key: str = ""
+    possible_duplicates: tuple[str, ...] = ()
+
+    @property
+    def why(self) -> str:
+        """Why it was merged, in words ("" when new)."""
+        return _WHY.get((self.merged_by or "").partition(":")[0], "")
 
     def to_dict(self) -> dict[str, object]:
         return {
             "key": self.paper.key,
+            "incoming_key": self.incoming_key or self.paper.key,
             "title": self.paper.title,
             "merged_by": self.merged_by,
+            "why": self.why or None,
             "kept_out": list(self.kept_out),
+            "possible_duplicates": list(self.possible_duplicates),
         }
 
 
@@ -164,16 +190,45 @@ class PaperRecord:
 
 @dataclasses.dataclass(frozen=True)
 class PaperImport:
-    """What an import did, paper by paper, and the reader's warnings."""
+    """What an import did, record by record, and the reader's notes.
+
+    ``records`` counts the records in the file: always ``new + merged + skipped``,
+    where ``merged`` includes ``repeats`` (a key repeated word for word in the file)
+    and ``skipped`` lists the bad records left out by ``--skip-invalid``.
+    """
 
     added: tuple[Added, ...]
     warnings: tuple[str, ...] = ()
+    skipped: tuple[Problem, ...] = ()
+    repeats: int = 0
+    source: str = ""
+
+    @property
+    def new(self) -> int:
+        return sum(a.merged_by is None for a in self.added)
+
+    @property
+    def merged(self) -> int:
+        return sum(a.merged_by is not None for a in self.added) + self.repeats
+
+    @property
+    def records(self) -> int:
+        return len(self.added) + self.repeats + len(self.skipped)
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "source": self.source or None,
+            "records": self.records,
+            "new": self.new,
+            "merged": self.merged,
+            "skipped": len(self.skipped),
             "papers": [a.to_dict() for a in self.added],
-            "new": sum(a.merged_by is None for a in self.added),
-            "merged": sum(a.merged_by is not None for a in self.added),
+            "skipped_records": [p.to_dict() for p in self.skipped],
+            "possible_duplicates": [
+                {"key": a.paper.key, "same_title_as": list(a.possible_duplicates)}
+                for a in self.added
+                if a.possible_duplicates
+            ],
             "warnings": list(self.warnings),
         }
 
@@ -245,72 +300,125 @@ def _made_up_key(paper: Paper) -> str:
     return base[:_KEY_MAX] or "paper"
 
 
-def _free_key(session: Session, wanted: str) -> str:
-    key, n = wanted[: _KEY_MAX - 4], 1
-    while session.scalar(select(PaperRow.id).where(PaperRow.key == key)) is not None:
-        n += 1
-        key = f"{wanted[: _KEY_MAX - 4]}-{n}"
-    return key
+class _Index:
+    """Every stored paper's identifiers, read in one query, kept up to date as papers
+    are added: one dictionary look-up per paper instead of a query against all."""
 
-
-def _holder(
-    session: Session, column: InstrumentedAttribute[str | None], value: str | None, row_id: int
-) -> bool:
-    if value is None:
-        return False
-    found = session.scalar(select(PaperRow.id).where(column == value, PaperRow.id != row_id))
-    return found is not None
-
-
-def _match(session: Session, paper: Paper) -> tuple[PaperRow, str] | None:
-    conditions = [PaperRow.title_key == _title_key(paper)]
-    if paper.doi:
-        conditions.append(PaperRow.doi == paper.doi)
-    if paper.arxiv_id:
-        conditions.append(PaperRow.arxiv_id == paper.arxiv_id)
-    rows = session.scalars(select(PaperRow).where(or_(*conditions)).order_by(PaperRow.id)).all()
-    # Identifiers decide before titles: a DOI match beats an earlier title match.
-    matches = [(row, same_paper(to_value(row), paper)) for row in rows]
-    for prefix in ("doi:", "arxiv:", "title:"):
-        for row, key in matches:
-            if key is not None and key.startswith(prefix):
-                return row, key
-    return None
-
-
-def add(session: Session, paper: Paper, *, by: str, at: dt.datetime) -> Added:
-    """Store ``paper``, or merge it into the stored record of the same paper."""
-    found = _match(session, paper)
-    if found is None:
-        row = PaperRow(
-            key=_free_key(session, paper.key or paper.arxiv_id or _made_up_key(paper)),
-            source=paper.source,
-            by=by,
-            created_at=at,
-            updated_at=at,
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.keys: set[str] = set()
+        self.doi: dict[str, PaperRow | int] = {}
+        self.arxiv: dict[str, PaperRow | int] = {}
+        self.titles: dict[str, list[PaperRow | int]] = {}
+        query = select(
+            PaperRow.id, PaperRow.key, PaperRow.doi, PaperRow.arxiv_id, PaperRow.title_key
         )
-        _fill(row, paper)
-        session.add(row)
-        session.flush()
-        return Added(to_value(row), None)
-    row, matched_by = found
+        for row_id, key, doi, arxiv_id, title_key in session.execute(query):
+            self.keys.add(key)
+            if doi:
+                self.doi[doi] = row_id
+            if arxiv_id:
+                self.arxiv[arxiv_id] = row_id
+            self.titles.setdefault(title_key, []).append(row_id)
+
+    def row(self, handle: PaperRow | int) -> PaperRow:
+        if isinstance(handle, PaperRow):
+            return handle
+        row = self.session.get(PaperRow, handle)
+        assert row is not None
+        return row
+
+    def put(self, row: PaperRow, *, new: bool) -> None:
+        if new:
+            self.keys.add(row.key)
+            self.titles.setdefault(row.title_key, []).append(row)
+        if row.doi:
+            self.doi.setdefault(row.doi, row)
+        if row.arxiv_id:
+            self.arxiv.setdefault(row.arxiv_id, row)
+
+    def free_key(self, wanted: str) -> str:
+        key, n = wanted[: _KEY_MAX - 4], 1
+        while key in self.keys:
+            n += 1
+            key = f"{wanted[: _KEY_MAX - 4]}-{n}"
+        return key
+
+    def match(self, paper: Paper) -> tuple[PaperRow, str] | None:
+        """The stored paper that ``paper`` is, and the key it was recognised by."""
+        for table, value in ((self.doi, paper.doi), (self.arxiv, paper.arxiv_id)):
+            if value and value in table:
+                row = self.row(table[value])
+                key = same_paper(to_value(row), paper)
+                if key is not None:
+                    return row, key
+        for handle in self.titles.get(_title_key(paper), []):
+            row = self.row(handle)
+            key = same_paper(to_value(row), paper)
+            if key is not None:
+                return row, key
+        return None
+
+    def same_title(self, paper: Paper, row: PaperRow) -> tuple[str, ...]:
+        """Keys of other papers with the same normalised title: possible duplicates."""
+        handles = self.titles.get(_title_key(paper), [])
+        return tuple(k for k in (self.row(h).key for h in handles) if k != row.key)
+
+    def holder(self, table: dict[str, PaperRow | int], value: str | None, row: PaperRow) -> bool:
+        """Whether a paper other than ``row`` holds identifier ``value``."""
+        return value is not None and value in table and self.row(table[value]) is not row
+
+
+def _new_row(index: _Index, paper: Paper, by: str, at: dt.datetime) -> Added:
+    row = PaperRow(
+        key=index.free_key(paper.key or paper.arxiv_id or _made_up_key(paper)),
+        source=paper.source,
+        by=by,
+        created_at=at,
+        updated_at=at,
+    )
+    _fill(row, paper)
+    index.session.add(row)
+    index.put(row, new=True)
+    return Added(to_value(row), None, (), paper.key, index.same_title(paper, row))
+
+
+def _merge(index: _Index, row: PaperRow, paper: Paper, matched_by: str, at: dt.datetime) -> Added:
     kept = to_value(row)
     merged = merge_papers(kept, paper)
     kept_out = []
     # Another stored paper may hold an identifier the newcomer brings: keep it there.
-    if merged.doi != kept.doi and _holder(session, PaperRow.doi, merged.doi, row.id):
+    if merged.doi != kept.doi and index.holder(index.doi, merged.doi, row):
         kept_out.append(f"doi:{merged.doi}")
         merged = dataclasses.replace(merged, doi=kept.doi)
-    if merged.arxiv_id != kept.arxiv_id and _holder(
-        session, PaperRow.arxiv_id, merged.arxiv_id, row.id
-    ):
+    if merged.arxiv_id != kept.arxiv_id and index.holder(index.arxiv, merged.arxiv_id, row):
         kept_out.append(f"arxiv:{merged.arxiv_id}")
         merged = dataclasses.replace(merged, arxiv_id=kept.arxiv_id)
     if merged != kept:
         _fill(row, merged)
         row.updated_at = at
-        session.flush()
-    return Added(to_value(row), matched_by, tuple(kept_out))
+        index.put(row, new=False)
+    return Added(to_value(row), matched_by, tuple(kept_out), paper.key)
+
+
+def add_many(session: Session, papers: Sequence[Paper], *, by: str, at: dt.datetime) -> list[Added]:
+    """Store ``papers`` in order, each merged into the stored record of the same paper
+    (one added earlier in the same call included); linear in stored and new papers."""
+    index = _Index(session)
+    result = []
+    for paper in papers:
+        found = index.match(paper)
+        if found is None:
+            result.append(_new_row(index, paper, by, at))
+        else:
+            result.append(_merge(index, found[0], paper, found[1], at))
+    session.flush()
+    return result
+
+
+def add(session: Session, paper: Paper, *, by: str, at: dt.datetime) -> Added:
+    """Store ``paper``, or merge it into the stored record of the same paper."""
+    return add_many(session, [paper], by=by, at=at)[0]
 
 
 def _describe(rows: Sequence[PaperRow]) -> str:

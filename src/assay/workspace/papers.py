@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from assay.errors import InputError, NotFoundError
+from assay.formats.paper_records import PaperFile, Problem
 from assay.pipeline.papers import Paper
 from assay.pipeline.reading import (
     AdoptionFactors,
@@ -60,31 +61,76 @@ class Papers:
 
     # -- papers -------------------------------------------------------------------
 
-    def add(self, papers: Sequence[Paper], *, warnings: Sequence[str] = ()) -> PaperImport:
+    def add(
+        self,
+        papers: Sequence[Paper],
+        *,
+        warnings: Sequence[str] = (),
+        skipped: Sequence[Problem] = (),
+        repeats: int = 0,
+        source: str = "",
+    ) -> PaperImport:
         """Store papers in one transaction, merging each into a stored duplicate."""
         at = now()
         with self.ctx.write() as session:
-            added = tuple(paper_rows.add(session, p, by=self.ctx.user, at=at) for p in papers)
-        return PaperImport(added, tuple(warnings))
+            added = paper_rows.add_many(session, papers, by=self.ctx.user, at=at)
+        return PaperImport(tuple(added), tuple(warnings), tuple(skipped), repeats, source)
 
-    def import_bibtex(self, path: Path, *, key: str | None = None) -> PaperImport:
-        """Every entry of a BibTeX file (or the one ``key``); one bad entry imports nothing."""
+    def import_file(self, file: PaperFile, *, skip_invalid: bool = False) -> PaperImport:
+        """The good records of a file read by :mod:`assay.formats`.
+
+        With any bad record nothing is written and one :class:`InputError` lists them
+        all; with ``skip_invalid`` the good ones are imported and the bad listed.
+        """
+        file.check(skip_invalid=skip_invalid)
+        return self.add(
+            file.papers,
+            warnings=file.notes,
+            skipped=file.problems,
+            repeats=len(file.repeats),
+            source=file.source,
+        )
+
+    def import_bibtex(
+        self, path: Path, *, key: str | None = None, skip_invalid: bool = False
+    ) -> PaperImport:
+        """Every entry of a BibTeX file (or the one ``key``); see :meth:`import_file`."""
         from assay.formats import bibtex
 
-        parsed = bibtex.load_bibtex(path)
-        return self.add(bibtex.bibtex_papers(parsed, key=key), warnings=parsed.warnings)
+        return self.import_file(bibtex.read_bibtex(path, key=key), skip_invalid=skip_invalid)
 
     def import_atom(self, path: Path) -> PaperImport:
         """The papers of a saved arXiv API answer (Atom XML)."""
         from assay.formats import arxiv
 
-        return self.add(arxiv.load_arxiv_atom(path))
+        return self.add(arxiv.load_arxiv_atom(path), source=str(path))
 
-    def import_csl(self, path: Path) -> PaperImport:
-        """The papers of a CSL JSON export (Zotero)."""
+    def import_csl(self, path: Path, *, skip_invalid: bool = False) -> PaperImport:
+        """The papers of a CSL JSON export (Zotero); see :meth:`import_file`."""
         from assay.formats import csl
 
-        return self.add(csl.load_csl_json(path))
+        return self.import_file(csl.read_csl_json(path), skip_invalid=skip_invalid)
+
+    def import_ris(self, path: Path, *, skip_invalid: bool = False) -> PaperImport:
+        """The papers of a RIS export (Zotero, EndNote, Mendeley); see :meth:`import_file`."""
+        from assay.formats import ris
+
+        return self.import_file(ris.read_ris(path), skip_invalid=skip_invalid)
+
+    def export(self, format: str) -> str:
+        """Every paper as ``bibtex``, ``csl-json`` or ``ris`` text."""
+        from assay.formats import bibtex, csl, ris
+
+        writers = {
+            "bibtex": bibtex.write_bibtex,
+            "csl-json": csl.write_csl_json,
+            "ris": ris.write_ris,
+        }
+        if format not in writers:
+            raise InputError(f"format {format!r} is not known; expected {', '.join(writers)}")
+        with self.ctx.read() as session:
+            papers = [paper_rows.to_value(row) for row in paper_rows.all_rows(session)]
+        return writers[format](papers)
 
     def fetch_arxiv(self, arxiv_id: str, *, timeout: float = 10.0) -> PaperImport:
         """Fetch a paper's metadata from the arXiv API, then store it.
