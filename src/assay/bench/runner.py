@@ -33,7 +33,7 @@ from typing import Any
 
 from assay.bench.analysis import analyse
 from assay.bench.executor import Executor, make_executor
-from assay.bench.options import BenchOptions
+from assay.bench.options import BenchOptions, choose_interleave
 from assay.bench.plan import Block, Plan, TrialKey
 from assay.bench.result import BenchmarkResult
 from assay.bench.sink import MemorySink, RunHeader, RunSink
@@ -81,7 +81,7 @@ class Runner:
         environment: dict[str, Any] | None = None,
     ) -> None:
         self.spec = spec
-        self.options = (options or BenchOptions()).resolved()
+        self.options = choose_interleave((options or BenchOptions()).resolved(), spec)
         self.sink: RunSink = sink if sink is not None else MemorySink()
         self.progress = progress
         self.executor = executor if executor is not None else make_executor(spec, self.options)
@@ -116,7 +116,11 @@ class Runner:
             stopped = self._loop(header)
         finally:
             self.executor.close()
-        outcomes = self._rule.outcomes() if self._rule and self.options.until_decided else None
+        outcomes = None
+        if self._rule is not None and self.options.until_decided:
+            # designs still open make their final analysis; the stop reason says how each ended
+            outcomes = self._rule.conclude(list(self._done.values()))
+            stopped = f"{stopped}; {self._rule.summary()}"
         result = analyse(header, list(self._done.values()), stopped=stopped, sequential=outcomes)
         self.sink.finish(result)
         return result
@@ -184,6 +188,7 @@ class Runner:
             gpu_cache=options.gpu_cache,
             usd_per_hour=options.usd_per_hour,
             memory_limit=options.memory_limit,
+            cold=options.cold,
         )
 
     def _run_interleaved(

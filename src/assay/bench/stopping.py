@@ -23,6 +23,19 @@ design sees every complete pair so far. A comparison is decided when
 - pairs that are all exactly equal are EQUIVALENT at once; a constant non-zero
   difference (a deterministic memory peak, say) is BETTER or WORSE at once.
 
+The design's first analyses come early (5 and 10 pairs, or the first look
+after the pilot), so a large effect is decided after a handful of trials. No
+analysis is planned beyond ``max_trials``; with a ``budget``, each look
+estimates from the trials' wall times how many more rounds the budget allows
+and moves the design's last analysis to that point
+(:meth:`~assay.stats.SequentialDesign.reach`); a design cut short that way
+stops INCONCLUSIVE for *futility* once its conditional power at that point
+drops below 10%. When the run stops before a design has decided (budget
+spent), :meth:`StoppingRule.conclude` makes its final analysis at every pair
+so far, spending what is left of the false-verdict rate, so every primary
+comparison ends with a verdict and a valid interval; :meth:`StoppingRule.summary`
+says how they ended, for the run's stop reason.
+
 The run stops when every primary comparison is decided (or its budget or
 ``max_trials`` runs out). :meth:`StoppingRule.replay` repeats the looks over
 stored trials, block by block, so that re-analysing a run later reports the
@@ -38,7 +51,7 @@ width of the interval, not on where it lies, which leaves the error rate alone.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +70,8 @@ __all__ = ["SequentialOutcome", "StoppingRule"]
 
 _DEFAULT_EFFECT = 0.05
 _MIN_SPREAD = 1e-3
+ENDED = "the run stopped"
+"""What :meth:`StoppingRule.conclude` tells a design that had not decided."""
 Key = tuple[str, str, Params]
 
 
@@ -71,6 +86,8 @@ class SequentialOutcome:
     reason: str
     pairs: int
     scale: str
+    cause: str | None = None
+    """Why it stopped (:attr:`assay.stats.Decision.cause`); None while running."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able form."""
@@ -81,6 +98,7 @@ class SequentialOutcome:
             "reason": self.reason,
             "pairs": self.pairs,
             "scale": self.scale,
+            "cause": self.cause,
         }
 
 
@@ -91,9 +109,10 @@ def _log_scale(b: npt.NDArray[np.float64], c: npt.NDArray[np.float64]) -> bool:
 class _Tracker:
     """One primary comparison's design and latest outcome."""
 
-    def __init__(self, info: MetricInfo, confidence: float) -> None:
+    def __init__(self, info: MetricInfo, confidence: float, limit: int | None = None) -> None:
         self.info = info
         self.confidence = confidence
+        self.limit = limit
         self.design: Any = None
         self.outcome = SequentialOutcome(None, None, None, "waiting for the pilot", 0, "")
 
@@ -119,7 +138,9 @@ class _Tracker:
             verdict, reason = Verdict.EQUIVALENT, "every pair gave exactly the same value"
         else:
             verdict, reason = self._direction(shift), "every pair differs by the same amount"
-        self.outcome = SequentialOutcome(verdict, effect, (effect, effect), reason, b.size, scale)
+        self.outcome = SequentialOutcome(
+            verdict, effect, (effect, effect), reason, b.size, scale, "constant"
+        )
         return True
 
     def _create(self, b: npt.NDArray[np.float64], c: npt.NDArray[np.float64], scale: str) -> None:
@@ -141,6 +162,7 @@ class _Tracker:
             confidence=self.confidence,
             lower_is_better=self.info.lower_is_better,
             scale=scale,
+            limit=self.limit,
         )
 
     def _inside_margin(
@@ -149,29 +171,54 @@ class _Tracker:
         margin = self._margin() if scale == "log" else self._margin() * abs(float(np.mean(b)))
         return self.info.margin is not None and -margin < ci[0] and ci[1] < margin
 
-    def look(self, b: npt.NDArray[np.float64], c: npt.NDArray[np.float64]) -> None:
-        """Feed every complete pair so far."""
-        if self.decided or b.size < 2:
-            return
+    def _ready(self, b: npt.NDArray[np.float64], c: npt.NDArray[np.float64]) -> str | None:
+        """The scale, with the design created (None when the pilot settled it)."""
         scale = self.outcome.scale or ("log" if _log_scale(b, c) else "raw")
         if self.design is None:
             if self._settle(b, c, scale):
-                return
+                return None
             self._create(b, c, scale)
+        return scale
+
+    def look(
+        self,
+        b: npt.NDArray[np.float64],
+        c: npt.NDArray[np.float64],
+        reachable: int | None = None,
+        *,
+        final: bool = False,
+    ) -> None:
+        """Feed every complete pair so far; ``reachable``: the most pairs the budget
+        allows; ``final``: the run has stopped, make the design's final analysis."""
+        if self.decided or b.size < 2:
+            return
+        scale = self._ready(b, c)
+        if scale is None:
+            return
         try:
-            decision = self.design.look(b, c)
+            if reachable is not None:
+                self.design.reach(reachable)
+            decision = self.design.conclude(b, c, ENDED) if final else self.design.look(b, c)
         except AssayError as exc:  # values the design cannot take (a zero on a log scale)
-            outcome = SequentialOutcome(Verdict.INCONCLUSIVE, None, None, str(exc), b.size, scale)
+            outcome = SequentialOutcome(
+                Verdict.INCONCLUSIVE, None, None, str(exc), b.size, scale, "error"
+            )
             self.outcome = outcome
             return
         verdict = decision.verdict if decision.stop and decision.verdict else None
-        reason = decision.reason
+        reason, cause = decision.reason, decision.cause
         ci = decision.ci
         analysed = decision.analysis is not None and ci is not None
-        if verdict is None and analysed and self._inside_margin(ci, b, scale):
-            verdict = Verdict.EQUIVALENT
+        if (
+            verdict in (None, Verdict.INCONCLUSIVE)
+            and analysed
+            and self._inside_margin(ci, b, scale)
+        ):
+            verdict, cause = Verdict.EQUIVALENT, "equivalent"
             reason = f"the repeated {self.confidence:.0%} interval lies inside ± the margin"
-        self.outcome = SequentialOutcome(verdict, decision.effect, ci, reason, b.size, scale)
+        self.outcome = SequentialOutcome(
+            verdict, decision.effect, ci, reason, b.size, scale, cause if verdict else None
+        )
 
 
 def _points(header: RunHeader) -> int:
@@ -188,6 +235,8 @@ class StoppingRule:
         self.primary = [i for i in metric_infos(header) if i.primary]
         self.trackers: dict[Key, _Tracker] = {}
         self.looks = 0
+        limit = header.options.get("max_trials")
+        self.limit = int(limit) if limit is not None else None
 
     def _pairs(self, trials: list[TrialResult]) -> dict[Key, tuple[Any, Any, bool, MetricInfo]]:
         grouped = group_trials(trials)
@@ -202,20 +251,60 @@ class StoppingRule:
                     out[(candidate, info.name, params)] = (b, c, paired, info)
         return out
 
+    def rounds_left(self, trials: list[TrialResult]) -> int | None:
+        """Whole rounds the budget still allows at the trials' mean wall time (None
+        without a budget): the runner stops once the trials' wall times reach it."""
+        budget = self.header.options.get("budget")
+        if budget is None or not trials:
+            return None
+        spent = sum(t.wall_time for t in trials)
+        methods = 1 + len(self.header.spec["candidates"])
+        per_round = spent / len(trials) * methods * _points(self.header)
+        if per_round <= 0:
+            return None
+        return max(0, math.floor((float(budget) - spent) / per_round))
+
+    def _tracker(self, key: Key, info: MetricInfo) -> _Tracker:
+        return self.trackers.setdefault(key, _Tracker(info, self.confidence, self.limit))
+
     def decided(self, trials: list[TrialResult]) -> bool:
         """Feed the designs; True when every primary comparison is decided."""
         self.looks += 1
+        left = self.rounds_left(trials)
         all_decided = True
         for key, (b, c, paired, info) in self._pairs(trials).items():
-            tracker = self.trackers.setdefault(key, _Tracker(info, self.confidence))
+            tracker = self._tracker(key, info)
             if paired:
-                tracker.look(b, c)
+                tracker.look(b, c, None if left is None else int(b.size) + left)
             all_decided = all_decided and tracker.decided
         return all_decided and bool(self.trackers)
+
+    def conclude(self, trials: list[TrialResult]) -> dict[Key, SequentialOutcome]:
+        """The run has stopped: every design that has not decided makes its final
+        analysis at every pair so far. Returns :meth:`outcomes`."""
+        for key, (b, c, paired, info) in self._pairs(trials).items():
+            if paired:
+                self._tracker(key, info).look(b, c, final=True)
+        return self.outcomes()
 
     def outcomes(self) -> dict[Key, SequentialOutcome]:
         """Each primary comparison's latest outcome."""
         return {key: tracker.outcome for key, tracker in self.trackers.items()}
+
+    def summary(self) -> str:
+        """How the primary comparisons ended, for the run's stop reason:
+        ``"2 BETTER, 1 INCONCLUSIVE (futility: the budget cannot decide it)"``."""
+        counts: Counter[str] = Counter()
+        for outcome in self.outcomes().values():
+            verdict = outcome.verdict.name if outcome.verdict else "UNDECIDED"
+            counts[f"{verdict}{_CAUSES.get(outcome.cause or '', '')}"] += 1
+        if not counts:
+            return "no primary comparison had pairs to analyse"
+        parts = [f"{n} {what}" for what, n in sorted(counts.items())]
+        pairs = sorted({o.pairs for o in self.outcomes().values()})
+        at = f"{pairs[0]}" if len(pairs) == 1 else f"{pairs[0]}-{pairs[-1]}"
+        noun = "trial" if pairs[-1] == 1 else "trials"
+        return f"{', '.join(parts)} (after {at} {noun} per arm)"
 
     def precise(self, trials: list[TrialResult], precision: float) -> bool:
         """True when every primary interval (at the run's confidence) is within ± precision.
@@ -248,7 +337,8 @@ class StoppingRule:
 
     @classmethod
     def replay(cls, header: RunHeader, trials: list[TrialResult]) -> dict[Key, SequentialOutcome]:
-        """The looks of an until-decided run, repeated over its stored trials."""
+        """The looks of an until-decided run, repeated over its stored trials, and its
+        final analyses when it stopped undecided (as the runner did)."""
         rule = cls(header)
         minimum = int(header.options.get("trials", 2))
         points = _points(header)
@@ -259,5 +349,11 @@ class StoppingRule:
         for block in sorted(by_block):
             seen.extend(by_block[block])
             if block // points + 1 >= minimum and rule.decided(seen):
-                break
-        return rule.outcomes()
+                return rule.outcomes()
+        return rule.conclude(seen)
+
+
+_CAUSES = {
+    "futility": " for futility (the budget left could not decide it)",
+    "error": " (values the design cannot take)",
+}

@@ -56,6 +56,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 from assay.errors import InputError
 from assay.stats.boundary import SPENDING, inflation_factor
@@ -70,9 +71,14 @@ from assay.stats.validation import (
 )
 from assay.stats.verdict import Verdict
 
-__all__ = ["Decision", "SequentialDesign"]
+__all__ = ["Decision", "SequentialDesign", "conditional_power"]
 
 SCALES = ("raw", "log")
+EARLY_SHARE = 0.01
+"""Share of the false-verdict rate spent linearly in information, so that early
+analyses can stop on large effects (see :mod:`assay.stats.t_boundaries`)."""
+FUTILITY = 0.10
+"""Conditional power below which a design cut short by its budget stops."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,10 @@ class Decision:
     ci: tuple[float, float] | None = None
     next_analysis: int | None = None
     reason: str = ""
+    cause: str | None = None
+    """Why it stopped: ``"crossed"`` (a boundary), ``"maximum"`` (the last
+    analysis without a clear answer), ``"futility"`` (the reachable trials
+    cannot decide), or the reason :meth:`SequentialDesign.conclude` was given."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +124,7 @@ class Decision:
             "ci": list(self.ci) if self.ci else None,
             "next_analysis": self.next_analysis,
             "reason": self.reason,
+            "cause": self.cause,
         }
 
     def __str__(self) -> str:
@@ -121,38 +132,59 @@ class Decision:
         return f"{head}: {self.reason}"
 
 
-def _planned(max_trials: int, looks: int) -> tuple[int, ...]:
-    points = sorted({max(2, math.ceil(k * max_trials / looks)) for k in range(1, looks + 1)})
-    return tuple(points)
+def _planned(horizon: int, looks: int, first: int) -> tuple[int, ...]:
+    """``looks`` analyses up to ``horizon``: ``first`` and ``2 * first`` (so that a
+    large effect stops within ``2 * first`` trials per arm), then the rest evenly
+    spread past them, the last at ``horizon``."""
+    early = [p for p in (first, 2 * first) if 2 <= p < horizon][: max(looks - 1, 0)]
+    start = early[-1] if early else 0
+    rest = looks - len(early)
+    later = {start + math.ceil(k * (horizon - start) / rest) for k in range(1, rest + 1)}
+    return tuple(sorted(set(early) | {p for p in later if p >= 2} | {horizon}))
 
 
-def _fraction(n_b: int, n_c: int, paired: bool, max_trials: int) -> float:
+def _fraction(n_b: int, n_c: int, paired: bool, horizon: int) -> float:
     information = n_b if paired else 1.0 / (1.0 / n_b + 1.0 / n_c)
-    full = max_trials if paired else max_trials / 2.0
+    full = horizon if paired else horizon / 2.0
     return min(1.0, information / full)
 
 
+# looks, alpha, power, spending, first look, early share
+_Setting = tuple[int, float, float, str, int, float]
+
+
 @functools.lru_cache(maxsize=256)
-def _max_trials(
-    n_fixed: int,
-    drift: float,
-    paired: bool,
-    looks: int,
-    alpha: float,
-    power: float,
-    spending: str,
-) -> int:
+def _max_trials(n_fixed: int, drift: float, paired: bool, setting: _Setting) -> int:
     """Smallest maximum size whose simulated power reaches ``power``."""
+    looks, alpha, power, spending, first, early = setting
     n = max(n_fixed, math.ceil(inflation_factor(looks, alpha, power, spending) * n_fixed))
     for _ in range(200):
-        points = _planned(n, looks)
+        points = _planned(n, looks, first)
         schedule = tuple((p, p) for p in points)
         fractions = tuple(_fraction(p, p, paired, n) for p in points)
-        bounds = t_boundaries(schedule, fractions, paired, alpha, spending, PLANNING_PATHS)
+        bounds = t_boundaries(schedule, fractions, paired, alpha, spending, PLANNING_PATHS, early)
         if crossing_rate(schedule, bounds, paired, drift)[0] >= power:
             return n
         n += 1
     return n
+
+
+def conditional_power(statistic: float, fraction: float, critical: float) -> float:
+    """Chance that the final analysis crosses ``critical``, given the statistic at
+    information ``fraction``, if the effect stays at its current estimate.
+
+    The B-value form of stochastic curtailment (Lan, Simon & Halperin 1982,
+    *Commun. Statist. C* 1:207-219; Lan & Wittes 1988, *Biometrics* 44:579-585):
+    ``B(t) = Z(t) sqrt(t)``; under the current trend ``θ = B(t) / t``,
+    ``B(1) ~ N(B(t) + θ (1 − t), 1 − t)``. Both tails count (a two-sided test).
+    """
+    if not math.isfinite(statistic):
+        return 1.0
+    if fraction >= 1.0:
+        return 1.0 if abs(statistic) >= critical else 0.0
+    mean = abs(statistic) / math.sqrt(fraction)
+    sd = math.sqrt(1.0 - fraction)
+    return float(special.ndtr((mean - critical) / sd) + special.ndtr((-critical - mean) / sd))
 
 
 @dataclass
@@ -163,7 +195,12 @@ class SequentialDesign:
     trial-to-trial standard deviation, in the same units: data units on the
     raw scale; on ``scale="log"`` a relative change (0.05) and a coefficient
     of variation (0.10). When ``paired``, ``spread`` is that of the per-pair
-    differences.
+    differences. ``first_look`` is the first analysis (the second is at twice
+    it); ``limit`` the most trials per arm the runner allows (no analysis is
+    planned beyond it); ``early`` the linear share of the spending (see
+    :mod:`assay.stats.t_boundaries`); ``futility`` the conditional power below
+    which a design whose horizon was cut short (by ``limit`` or :meth:`reach`)
+    stops INCONCLUSIVE.
     """
 
     effect: float
@@ -175,35 +212,56 @@ class SequentialDesign:
     spending: str = "obrien-fleming"
     lower_is_better: bool = True
     scale: str = "raw"
+    first_look: int = 5
+    limit: int | None = None
+    early: float = EARLY_SHARE
+    futility: float = FUTILITY
     fixed_trials: int = field(init=False)
+    full_trials: int = field(init=False)
     max_trials: int = field(init=False)
+    horizon: int = field(init=False)
     planned: tuple[int, ...] = field(init=False)
     _schedule: Schedule = field(init=False, default=(), repr=False)
     _fractions: tuple[float, ...] = field(init=False, default=(), repr=False)
+    _last: Decision | None = field(init=False, default=None, repr=False)
     _final: Decision | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
+        self._check()
+        effect, spread = self._design_units()
+        self.fixed_trials = trials_needed(
+            effect, spread, paired=self.paired, confidence=self.confidence, power=self.power
+        )
+        setting = (
+            self.looks,
+            1 - self.confidence,
+            self.power,
+            self.spending,
+            self.first_look,
+            self.early,
+        )
+        self.full_trials = _max_trials(
+            self.fixed_trials, abs(effect) / spread, self.paired, setting
+        )
+        self.max_trials = min(self.full_trials, self.limit or self.full_trials)
+        self.horizon = self.max_trials
+        self.planned = _planned(self.horizon, self.looks, self.first_look)
+
+    def _check(self) -> None:
         check_choice(self.scale, SCALES, name="scale")
         check_choice(self.spending, tuple(SPENDING), name="spending function")
         self.confidence = check_confidence(self.confidence)
         self.power = check_probability(self.power, name="power")
         if not isinstance(self.looks, int) or not 1 <= self.looks <= 50:
             raise InputError(f"looks={self.looks!r} must be a whole number from 1 to 50")
-        effect, spread = self._design_units()
-        self.fixed_trials = trials_needed(
-            effect, spread, paired=self.paired, confidence=self.confidence, power=self.power
-        )
-        drift = abs(effect) / spread
-        self.max_trials = _max_trials(
-            self.fixed_trials,
-            drift,
-            self.paired,
-            self.looks,
-            1 - self.confidence,
-            self.power,
-            self.spending,
-        )
-        self.planned = _planned(self.max_trials, self.looks)
+        for name in ("first_look", "limit"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 2):
+                raise InputError(f"{name}={value!r} must be a whole number of at least 2")
+        if not 0.0 <= self.early < 1.0:
+            raise InputError(f"early={self.early!r} must be a share from 0 to below 1")
+        if not 0.0 <= self.futility < 1.0:
+            raise InputError(f"futility={self.futility!r} must be a probability below 1")
 
     def _design_units(self) -> tuple[float, float]:
         if not isinstance(self.effect, int | float) or self.effect == 0:
@@ -214,6 +272,18 @@ class SequentialDesign:
         if self.effect <= -1:
             raise InputError(f"effect={self.effect!r} must be above -1 (-100%) on the log scale")
         return math.log1p(abs(self.effect)), math.sqrt(math.log1p(spread**2))
+
+    def reach(self, trials: int) -> tuple[int, ...]:
+        """Say that the run can reach at most ``trials`` per arm (its budget at the
+        observed trial time): analyses beyond it are dropped and the last one moves
+        to it. A later call may move it again, never past :attr:`max_trials` nor
+        before the last analysis made. Returns the planned analyses."""
+        made = self._schedule[-1][0] if self._schedule else 0
+        horizon = max(min(int(trials), self.max_trials), made + 1, 2)
+        if horizon != self.horizon:
+            self.horizon = horizon
+            self.planned = _planned(horizon, self.looks, self.first_look)
+        return self.planned
 
     def _values(self, values: Any, arm: str) -> FloatArray:
         array = np.asarray(values, dtype=np.float64).ravel()
@@ -229,14 +299,7 @@ class SequentialDesign:
         later = [p for p in self.planned if p > n]
         return later[0] if later else None
 
-    def look(self, baseline: Any, candidate: Any) -> Decision:
-        """Decide after a block: all trials so far in, stop or continue out.
-
-        Values are checked (finite; positive on the log scale) at each analysis;
-        between analyses only the counts matter.
-        """
-        if self._final is not None:
-            return self._final
+    def _counts(self, baseline: Any, candidate: Any) -> tuple[int, int]:
         n_b, n_c = len(baseline), len(candidate)
         if self.paired and n_b != n_c:
             raise InputError(
@@ -247,20 +310,67 @@ class SequentialDesign:
             raise InputError(
                 "look() takes every trial so far; this call has fewer than the last analysis"
             )
+        return n_b, n_c
+
+    def look(self, baseline: Any, candidate: Any) -> Decision:
+        """Decide after a block: all trials so far in, stop or continue out.
+
+        Values are checked (finite; positive on the log scale) at each analysis;
+        between analyses only the counts matter, and the decision repeats the
+        last analysis's estimate and interval.
+        """
+        if self._final is not None:
+            return self._final
+        n_b, n_c = self._counts(baseline, candidate)
+        previous = self._schedule[-1] if self._schedule else (0, 0)
         due = self._next_point(previous[0] if self.paired else min(previous))
         if due is None or min(n_b, n_c) < due:
             reason = f"next analysis at {due} trials per arm"
-            return Decision(False, None, n_b, n_c, next_analysis=due, reason=reason)
+            last = self._last
+            return Decision(
+                False,
+                None,
+                n_b,
+                n_c,
+                effect=last.effect if last else None,
+                ci=last.ci if last else None,
+                next_analysis=due,
+                reason=reason,
+            )
         base, cand = self._values(baseline, "baseline"), self._values(candidate, "candidate")
         return self._analyse(base, cand)
 
-    def _analyse(self, base: FloatArray, cand: FloatArray) -> Decision:
+    def conclude(self, baseline: Any, candidate: Any, why: str = "the run stopped") -> Decision:
+        """The final analysis when the run stops before the design has (budget spent,
+        run ended): at every trial so far, spending whatever is left of the
+        false-verdict rate, so the verdict and interval are valid there."""
+        if self._final is not None:
+            return self._final
+        n_b, n_c = self._counts(baseline, candidate)
+        made = self._schedule[-1] if self._schedule else (0, 0)
+        if min(n_b, n_c) < 2 or (n_b, n_c) == made:
+            last = self._last or Decision(False, None, n_b, n_c)
+            reason = f"{why} before the design decided: {last.reason or 'no analysis yet'}"
+            self._final = replace(last, stop=True, verdict=Verdict.INCONCLUSIVE, reason=reason)
+            self._final = replace(self._final, cause="run ended")
+            return self._final
+        self.horizon = min(n_b, n_c) if not self.paired else n_b
+        base, cand = self._values(baseline, "baseline"), self._values(candidate, "candidate")
+        decision = self._analyse(base, cand, why=why)
+        return decision
+
+    def _fraction_now(self, n_b: int, n_c: int) -> float:
+        fraction = _fraction(n_b, n_c, self.paired, self.horizon)
+        return max(fraction, self._fractions[-1]) if self._fractions else fraction
+
+    def _analyse(self, base: FloatArray, cand: FloatArray, why: str = "") -> Decision:
         n_b, n_c = base.size, cand.size
-        fraction = _fraction(n_b, n_c, self.paired, self.max_trials)
+        fraction = self._fraction_now(n_b, n_c)
         self._schedule += ((n_b, n_c),)
         self._fractions += (fraction,)
+        alpha = 1 - self.confidence
         bounds = t_boundaries(
-            self._schedule, self._fractions, self.paired, 1 - self.confidence, self.spending
+            self._schedule, self._fractions, self.paired, alpha, self.spending, early=self.early
         )
         boundary = bounds[-1]
         estimate, se = _estimate(base, cand, self.paired)
@@ -271,34 +381,46 @@ class SequentialDesign:
         half = boundary * se if math.isfinite(boundary) else math.inf
         effect, ci = self._report(estimate, half)
         analysis = len(self._schedule)
-        made = Decision(
-            False,
-            None,
-            n_b,
-            n_c,
-            analysis,
-            statistic,
-            boundary,
-            effect,
-            ci,
-            reason=f"|t| = {abs(statistic):.2f} below the boundary {boundary:.2f}; continue",
+        made = Decision(False, None, n_b, n_c, analysis, statistic, boundary, effect, ci)
+        made = replace(
+            made, reason=f"|t| = {abs(statistic):.2f} below the boundary {boundary:.2f}; continue"
         )
+        self._last = made
         if math.isfinite(boundary) and abs(statistic) >= boundary:
             larger = statistic > 0
             verdict = Verdict.WORSE if larger == self.lower_is_better else Verdict.BETTER
             reason = (
                 f"|t| = {abs(statistic):.2f} crossed the boundary {boundary:.2f} "
-                f"at analysis {analysis}"
+                f"at analysis {analysis} ({n_b} trials per arm)"
             )
-            self._final = replace(made, stop=True, verdict=verdict, reason=reason)
-        elif fraction >= 1.0:
+            return self._stop(made, verdict, reason, "crossed")
+        if fraction >= 1.0:
+            return self._stop(
+                made, Verdict.INCONCLUSIVE, self._end_reason(why, boundary), why or "maximum"
+            )
+        power = conditional_power(statistic, fraction, float(special.ndtri(1 - alpha / 2)))
+        if self.horizon < self.full_trials and power < self.futility:
             reason = (
-                f"reached the maximum of {self.max_trials} trials per arm without a clear answer"
+                f"futility: at the last reachable analysis ({self.horizon} trials per arm) a "
+                f"verdict has a {power:.0%} chance if the effect stays at its estimate"
             )
-            self._final = replace(made, stop=True, verdict=Verdict.INCONCLUSIVE, reason=reason)
-        else:
-            due = self._next_point(n_b if self.paired else min(n_b, n_c))
-            return replace(made, next_analysis=due)
+            return self._stop(made, Verdict.INCONCLUSIVE, reason, "futility")
+        due = self._next_point(n_b if self.paired else min(n_b, n_c))
+        return replace(made, next_analysis=due)
+
+    def _end_reason(self, why: str, boundary: float) -> str:
+        if why:
+            return f"{why}; the final analysis found no clear answer (boundary {boundary:.2f})"
+        if self.horizon < self.full_trials:
+            return (
+                f"reached the last reachable analysis ({self.horizon} trials per arm; "
+                f"{self.full_trials} would give {self.power:.0%} power) without a clear answer"
+            )
+        return f"reached the maximum of {self.max_trials} trials per arm without a clear answer"
+
+    def _stop(self, made: Decision, verdict: Verdict, reason: str, cause: str) -> Decision:
+        self._final = replace(made, stop=True, verdict=verdict, reason=reason, cause=cause)
+        self._last = self._final
         return self._final
 
     def _report(self, estimate: float, half: float) -> tuple[float, tuple[float, float]]:

@@ -85,7 +85,9 @@ def test_a_fixed_run_reports_progress(spec: BenchmarkSpec) -> None:
 
 def test_until_decided_stops_once_decided(spec: BenchmarkSpec) -> None:
     result = runner(spec, until_decided=True, trials=3, max_trials=40).run()
-    assert result.stopped == "every primary comparison reached its sequential verdict"
+    assert result.stopped == (
+        "every primary comparison reached its sequential verdict; 1 WORSE (after 3 trials per arm)"
+    )
     assert result.planned is None
     assert result.completed == 2 * 3
 
@@ -124,7 +126,7 @@ def test_budget_stops_an_adaptive_run(spec: BenchmarkSpec) -> None:
         ).run()
     finally:
         slowdown(spec, 1.5)
-    assert out.stopped == "spent the budget of 1e-09 s"
+    assert out.stopped.startswith("spent the budget of 1e-09 s; ")
 
 
 def test_resume_runs_only_what_is_missing(spec: BenchmarkSpec) -> None:
