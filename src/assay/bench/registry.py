@@ -29,6 +29,14 @@ method called with each component as a keyword flag, ``fn(data, tiling=True,
 fusion=True)``; the run measures the full method under its own name and one
 variant per component turned off (``mine-without-tiling``), or every
 combination with ``ablation="factorial"``.
+
+State that must not leak between timed calls: ``@assay.candidate(setup=fn)``
+(or on the baseline) runs ``fn(data)`` before every timed call, outside the
+timed interval; what it returns is the call's argument (None: the trial's input
+as is), e.g. a fresh copy for a method that sorts in place, or
+``lambda data: tokenize.cache_clear()`` for a cache. ``assay bench run
+--cold`` does that for every method and also empties the cache of a method that
+is itself ``functools.lru_cache``'d (:meth:`Method.prepare`).
 """
 
 from __future__ import annotations
@@ -149,6 +157,7 @@ class Method:
     target: Callable[..., Any] | Command
     toggles: tuple[tuple[str, bool], ...] = ()
     family: str | None = None
+    setup: Callable[[Any], Any] | None = None
 
     @property
     def is_command(self) -> bool:
@@ -168,6 +177,31 @@ class Method:
             return target(data, **flags)
 
         return variant
+
+    def prepare(self, *, cold: bool = False) -> Callable[[Any], Any] | None:
+        """What runs, untimed, before each timed call: None when nothing does.
+
+        The method's ``setup`` gets the trial's input and returns the call's
+        argument (None: the input as it is). In a cold run (``--cold``) a method
+        whose callable has ``cache_clear`` (:func:`functools.lru_cache`,
+        :func:`functools.cache`) has its cache emptied first, and every method
+        gets a (possibly empty) preparation, so that all are timed one call per
+        sample alike.
+        """
+        setup = self.setup
+        clear = getattr(self.target, "cache_clear", None) if cold else None
+        if setup is None and not cold:
+            return None
+
+        def prepare(data: Any) -> Any:
+            if callable(clear):
+                clear()
+            if setup is None:
+                return data
+            fresh = setup(data)
+            return data if fresh is None else fresh
+
+        return prepare
 
 
 @dataclass(frozen=True)
@@ -321,11 +355,43 @@ def workload(
 # --------------------------------------------------------------------------- methods
 
 
+def _check_setup(setup: object) -> Callable[[Any], Any] | None:
+    """``setup=``: None, or a function of the trial's input."""
+    if setup is None:
+        return None
+    if not callable(setup):
+        raise InputError(
+            f"setup={setup!r} must be a function of the trial's input, e.g. "
+            "setup=lambda data: list(data) for a fresh copy before each call"
+        )
+    try:
+        inspect.signature(setup).bind(None)
+    except TypeError:
+        raise InputError(
+            f"setup {_default_name(setup)!r} must accept one argument (the trial's input); "
+            f"its signature is {_signature_text(setup)}"
+        ) from None
+    except ValueError:  # builtins without a signature: trust them
+        pass
+    return setup
+
+
 def _register_method(
-    target: Callable[..., Any] | Command, role: Role, name: str | None, **extra: Any
+    target: Callable[..., Any] | Command,
+    role: Role,
+    name: str | None,
+    *,
+    setup: Callable[[Any], Any] | None = None,
+    **extra: Any,
 ) -> None:
     label = _check_name(name or _default_name(target), role.value)
-    registry_for(_module_of(target)).methods.append(Method(label, role, target, **extra))
+    if setup is not None and isinstance(target, Command):
+        raise InputError(
+            f"setup= needs a Python function method; {label!r} is a command, which runs in "
+            "a process of its own for every call"
+        )
+    method = Method(label, role, target, setup=setup, **extra)
+    registry_for(_module_of(target)).methods.append(method)
 
 
 @overload
@@ -333,17 +399,28 @@ def baseline(target: F, /) -> F: ...
 @overload
 def baseline(target: Command, /, *, name: str | None = None) -> Command: ...
 @overload
-def baseline(*, name: str | None = None) -> Callable[[F], F]: ...
-def baseline(target: Any = None, /, *, name: str | None = None) -> Any:
+def baseline(
+    *, name: str | None = None, setup: Callable[[Any], Any] | None = None
+) -> Callable[[F], F]: ...
+def baseline(
+    target: Any = None,
+    /,
+    *,
+    name: str | None = None,
+    setup: Callable[[Any], Any] | None = None,
+) -> Any:
     """Declare the baseline: the method every candidate is compared against.
 
     Use as ``@assay.baseline``, ``@assay.baseline(name="numpy")`` or
     ``assay.baseline(assay.command("./serve {n}"), name="serve")``. A benchmark
-    has exactly one.
+    has exactly one. ``setup`` runs before every timed call, untimed: it gets
+    the trial's input and returns the call's argument (None: the input as is).
     """
+    checked_setup = _check_setup(setup)
 
     def register(func: Any) -> Any:
-        _register_method(_check_target(func, "baseline"), Role.BASELINE, name)
+        target = _check_target(func, "baseline")
+        _register_method(target, Role.BASELINE, name, setup=checked_setup)
         return func
 
     if target is not None:
@@ -389,7 +466,11 @@ def candidate(target: F, /) -> F: ...
 def candidate(target: Command, /, *, name: str | None = None) -> Command: ...
 @overload
 def candidate(
-    *, name: str | None = None, components: Sequence[str] = (), ablation: str = "leave-one-out"
+    *,
+    name: str | None = None,
+    components: Sequence[str] = (),
+    ablation: str = "leave-one-out",
+    setup: Callable[[Any], Any] | None = None,
 ) -> Callable[[F], F]: ...
 def candidate(
     target: Any = None,
@@ -398,24 +479,29 @@ def candidate(
     name: str | None = None,
     components: Sequence[str] = (),
     ablation: str = "leave-one-out",
+    setup: Callable[[Any], Any] | None = None,
 ) -> Any:
     """Declare a candidate, compared against the baseline; a benchmark may have several.
 
     With ``components``, the function takes each as a keyword flag and the run
-    measures its ablation variants (module docstring).
+    measures its ablation variants (module docstring). ``setup`` is as for
+    :func:`baseline`: run before every timed call, untimed.
     """
     comps = _check_components(components, ablation)
+    checked_setup = _check_setup(setup)
 
     def register(func: Any) -> Any:
         checked = _check_target(func, "candidate")
         if not comps:
-            _register_method(checked, Role.CANDIDATE, name)
+            _register_method(checked, Role.CANDIDATE, name, setup=checked_setup)
             return func
         if isinstance(checked, Command):
             raise InputError("components need a Python function, not assay.command(...)")
         family = _check_name(name or _default_name(checked), "candidate")
         for label, toggles in _variants(family, comps, ablation):
-            _register_method(checked, Role.CANDIDATE, label, toggles=toggles, family=family)
+            _register_method(
+                checked, Role.CANDIDATE, label, setup=checked_setup, toggles=toggles, family=family
+            )
         return func
 
     if target is not None:

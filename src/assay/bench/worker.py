@@ -1,8 +1,10 @@
 """One trial, run in the current process: the code every executor ends in.
 
 :func:`run_trial` makes the workload's input from the trial's seed, calls the
-method once (its output feeds the quality metrics; the call also warms up),
-times it (:class:`~assay.measure.timer.Timer`, or
+method once (its output feeds the quality metrics; the call also warms up, and
+is timed for :func:`~assay.bench.fresh.first_call_warning`), times it
+(:class:`~assay.measure.timer.Timer`, or :func:`~assay.bench.fresh.time_fresh`
+when the method has a setup or the run is cold, or
 :class:`~assay.measure.gpu.CudaTimer` when the method initialised CUDA, or
 :class:`~assay.measure.process.ProcessTimer` for a command), measures its memory
 in separate passes, and evaluates the metrics. It returns a plain, picklable
@@ -13,6 +15,7 @@ in separate passes, and evaluates the metrics. It returns a plain, picklable
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import traceback
 from collections.abc import Callable
@@ -22,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from assay.bench.fresh import FirstCall, first_call, first_call_warning, time_fresh
 from assay.bench.plan import TrialKey
 from assay.bench.registry import Command, Method, Metric
 from assay.bench.spec import BenchmarkSpec
@@ -45,6 +49,7 @@ class TrialRequest:
     gpu_cache: str = "warm"
     usd_per_hour: float | None = None
     memory_limit: int | None = None
+    cold: bool = False
 
 
 def failure_text(exc: BaseException) -> str:
@@ -117,35 +122,78 @@ def _failed(phase: str, exc: BaseException, request: TrialRequest) -> dict[str, 
     return {"status": "error", "reason": f"{phase} raised {text}"}
 
 
+def _first(fn: Callable[[Any], Any], prepare: Any, data: Any, clock: Clock) -> FirstCall:
+    """The trial's first call (after its preparation, if any), timed."""
+    arg = data if prepare is None else _phase("setup", prepare, data)
+    first: FirstCall = _phase("method", first_call, fn, arg, clock)
+    return first
+
+
 def _run_callable(
     spec: BenchmarkSpec, method: Method, request: TrialRequest, data: Any, clock: Clock
 ) -> dict[str, Any]:
     fn = method.bind()
-    output = _phase("method", fn, data)
+    prepare = method.prepare(cold=request.cold)
+    first = _first(fn, prepare, data, clock)
     cuda = cuda_in_use()
-    timer: Any
+    notes: list[str] = []
+    timing: Timing
     if cuda:
         from assay.measure.gpu import CudaTimer
 
         timer = CudaTimer(request.timer, cache=request.gpu_cache)
+        arg = data if prepare is None else _phase("setup", prepare, data)
+        if prepare is not None:
+            notes.append(
+                "a CUDA method's setup runs once per trial, not before every timed call "
+                "(the CUDA timer batches calls between events); use --gpu-cache cold for "
+                "the GPU's cache"
+            )
+        timing = _phase("method", timer.time, fn, arg)
+    elif prepare is not None:
+        timing = _phase("method", _time_fresh, fn, prepare, data, request, clock)
     else:
-        timer = Timer(request.timer, clock=clock)
-    timing: Timing = _phase("method", timer.time, fn, data)
-    return _finish(spec, request, fn, data, output, timing, cuda)
+        timing = _phase("method", Timer(request.timer, clock=clock).time, fn, data)
+    if notes:
+        timing = dataclasses.replace(timing, warnings=(*timing.warnings, *notes))
+    return _finish(spec, request, _Call(fn, prepare, data, first), timing, cuda)
+
+
+def _time_fresh(
+    fn: Callable[[Any], Any], prepare: Any, data: Any, request: TrialRequest, clock: Clock
+) -> Timing:
+    return time_fresh(fn, prepare, data, request.timer, clock=clock)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """How a trial calls its method: the callable, its preparation, input and first call."""
+
+    fn: Callable[[Any], Any]
+    prepare: Callable[[Any], Any] | None
+    data: Any
+    first: FirstCall
+
+    def fresh(self, data: Any) -> Any:
+        """One call with its preparation (what the memory passes run)."""
+        return self.fn(data if self.prepare is None else self.prepare(data))
 
 
 def _finish(
     spec: BenchmarkSpec,
     request: TrialRequest,
-    fn: Callable[[Any], Any],
-    data: Any,
-    output: Any,
+    call: _Call,
     timing: Timing,
     cuda: bool,
 ) -> dict[str, Any]:
     """Memory passes and metrics after timing; the trial's outcome."""
+    data, output = call.data, call.first.output
+    fn = call.fn if call.prepare is None else call.fresh
     peaks = _phase("method", measure_peaks, fn, data)
     warnings = list(timing.warnings)
+    slow_start = first_call_warning(call.first, timing)
+    if slow_start is not None:
+        warnings.append(slow_start)
     if not cuda and cuda_in_use():
         warnings.append(
             "the method started using CUDA after its first call, so its time is CPU wall "
@@ -155,7 +203,12 @@ def _finish(
     values.update(peaks.values())
     samples = {"time": timing.per_call}
     _metric_values(spec.metrics, output, data, values, samples)
-    details = {"timer": timing.details(), "memory_source": peaks.rss_source, "cuda": cuda}
+    details = {
+        "timer": timing.details(),
+        "memory_source": peaks.rss_source,
+        "cuda": cuda,
+        "first_call": {"seconds": call.first.seconds, "interrupted": call.first.interrupted},
+    }
     return {
         "status": "ok",
         "values": values,
@@ -169,18 +222,19 @@ def _finish(
 class _Prepared:
     index: int
     request: TrialRequest
-    fn: Callable[[Any], Any]
-    data: Any
-    output: Any
+    call: _Call
 
 
-def _prepare(spec: BenchmarkSpec, index: int, request: TrialRequest) -> _Prepared | dict[str, Any]:
+def _prepare(
+    spec: BenchmarkSpec, index: int, request: TrialRequest, clock: Clock
+) -> _Prepared | dict[str, Any]:
     """Input and first call of one trial of a block, or its failure outcome."""
     method = spec.method(request.key.method)
     try:
         data = _phase("workload", spec.workload.make, request.key.seed, request.key.params)
         fn = method.bind()
-        return _Prepared(index, request, fn, data, _phase("method", fn, data))
+        first = _phase("method", first_call, fn, data, clock)
+        return _Prepared(index, request, _Call(fn, None, data, first))
     except _PhaseError as failure:
         return _failed(failure.phase, failure.exc, request)
     except MemoryError as exc:
@@ -195,17 +249,20 @@ def run_block(
     Each trial gets its own input and first call; then
     :meth:`~assay.measure.timer.Timer.time_interleaved` takes their samples in
     turn, so drift in the machine's speed hits them alike; memory and metrics
-    follow per trial. Commands, CUDA methods, a block left with one Python
-    method, and a block where a method raises while being sampled are run
-    trial by trial instead (:func:`run_trial`). Never raises for user errors.
+    follow per trial. Commands, methods with a setup (or every method of a
+    cold run: each call needs its preparation), CUDA methods, a block left with
+    one Python method, and a block where a method raises while being sampled
+    are run trial by trial instead (:func:`run_trial`). Never raises for user
+    errors.
     """
     outcomes: list[dict[str, Any] | None] = [None] * len(requests)
     ready: list[_Prepared] = []
     for index, request in enumerate(requests):
-        if spec.method(request.key.method).is_command:
+        method = spec.method(request.key.method)
+        if method.is_command or method.prepare(cold=request.cold) is not None:
             outcomes[index] = run_trial(spec, request, clock=clock)
             continue
-        prepared = _prepare(spec, index, request)
+        prepared = _prepare(spec, index, request, clock)
         if isinstance(prepared, dict):
             outcomes[index] = prepared
         else:
@@ -214,7 +271,7 @@ def run_block(
     if len(ready) > 1 and not cuda_in_use():
         try:
             timings = Timer(requests[0].timer, clock=clock).time_interleaved(
-                [(p.fn, p.data) for p in ready]
+                [(p.call.fn, p.call.data) for p in ready]
             )
         except Exception:  # which method raised is unknown: time each alone below
             timings = None
@@ -223,10 +280,7 @@ def run_block(
             outcomes[prepared.index] = run_trial(spec, prepared.request, clock=clock)
             continue
         try:
-            outcome = _finish(
-                spec, prepared.request, prepared.fn, prepared.data, prepared.output,
-                timings[position], False,
-            )  # fmt: skip
+            outcome = _finish(spec, prepared.request, prepared.call, timings[position], False)
             outcome["details"]["interleaved_with"] = len(ready)
         except _PhaseError as failure:
             outcome = _failed(failure.phase, failure.exc, prepared.request)

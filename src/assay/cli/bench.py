@@ -79,6 +79,7 @@ class _Flags:
     threads: int | None
     gpu_cache: GpuCache
     seed: int | None
+    cold: bool = False
 
 
 def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
@@ -107,6 +108,7 @@ def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
         gpu_cache=flags.gpu_cache.value,
         plan_seed=flags.seed,
         usd_per_hour=usd_per_hour,
+        cold=flags.cold,
     )
 
 
@@ -233,6 +235,16 @@ def _fmt_bytes(value: float | None) -> str:
     return f"{value:.0f} B"
 
 
+def design_lines(options: dict[str, Any]) -> list[str]:
+    """How the run was timed, for people: the interleaving and why, and cold mode."""
+    lines = []
+    if options.get("interleave_reason"):
+        lines.append(f"interleave: {options.get('interleave')} ({options['interleave_reason']})")
+    if options.get("cold"):
+        lines.append("cold: each method's setup (and cache_clear) ran before every timed call")
+    return lines
+
+
 def _print_report(data: dict[str, Any]) -> None:
     trials = data["trials"]
     planned = trials["planned"] if trials["planned"] is not None else "until decided"
@@ -242,6 +254,8 @@ def _print_report(data: dict[str, Any]) -> None:
         f"{trials['completed']} trials of {planned}, {trials['failed']} failed"
         + (f"; stopped: {data['stopped']}" if data.get("stopped") else "")
     )
+    for line in design_lines(data.get("options", {})):
+        output.console.print(escape(line))
     if data.get("summaries"):
         output.console.print(_summary_table(data["summaries"]))
     if data["comparisons"]:
@@ -305,9 +319,20 @@ def run(
     interleave: Annotated[
         Interleave,
         typer.Option(
-            "--interleave", case_sensitive=False, help="trials, or samples within a trial."
+            "--interleave",
+            case_sensitive=False,
+            help="auto (chosen for the workload, and said), trials (a process each) or "
+            "samples (a block's methods sampled in turn in one process).",
         ),
-    ] = Interleave.TRIALS,
+    ] = Interleave.AUTO,
+    cold: Annotated[
+        bool,
+        typer.Option(
+            "--cold",
+            help="Before every timed call, run the method's setup and empty an lru_cache'd "
+            "method's cache (untimed).",
+        ),
+    ] = False,
     threads: Annotated[
         int | None, typer.Option("--threads", help="Intra-op threads of trial processes.")
     ] = None,
@@ -342,6 +367,7 @@ def run(
             threads,
             gpu_cache,
             seed,
+            cold,
         )
         options = _options(flags, ws.settings.cost.usd_per_hour)
         from assay.bench import load_benchmark

@@ -44,8 +44,10 @@ _T = TypeVar("_T")
 
 
 class Interleave(enum.StrEnum):
-    """``bench run --interleave``: one process per trial, or a block's samples in turn."""
+    """``bench run --interleave``: chosen for the workload, one process per trial, or a
+    block's samples in turn."""
 
+    AUTO = "auto"
     TRIALS = "trials"
     SAMPLES = "samples"
 
