@@ -158,6 +158,9 @@ def _parser_module() -> Any:
     return bibtexparser
 
 
+_COMMENTED = re.compile(r"^[ \t]*%[^\n]*", re.MULTILINE)
+
+
 def _key_of(raw: str | None) -> str:
     match = re.match(r"\s*@\s*\w+\s*[{(]\s*([^,\s{}()]+)", raw or "")
     return match.group(1) if match else ""
@@ -189,6 +192,9 @@ class _Reader:
     def read(self, text: str) -> BibFile:
         from bibtexparser import model
 
+        # A line starting with '%' is commented out (as biber and most editors read it);
+        # blanked, not removed, so that every line number stays right.
+        text = _COMMENTED.sub("", text)
         library = _parser_module().parse_string(text, parse_stack=[])
         for block in library.blocks:
             if isinstance(block, model.String):

@@ -103,6 +103,18 @@ def test_same_paper_by_doi_arxiv_or_title() -> None:
     assert same_paper(a, Paper(title="Something else")) is None
 
 
+def test_a_title_match_needs_the_same_year_and_first_author() -> None:
+    # issue 13: a 2004 book and two 2011 chapters, all "Ant Colony Optimization"
+    book = Paper(title="Ant Colony Optimization", year=2004, authors=(Author("Dorigo", "M."),))
+    blum = Paper(title="Ant Colony Optimization", year=2011, authors=(Author("Blum", "C."),))
+    dorigo = Paper(title="Ant colony optimization", year=2011, authors=(Author("Dorigo", "M"),))
+    assert same_paper(book, blum) is None
+    assert same_paper(book, dorigo) is None  # same first author, another year
+    assert same_paper(blum, dorigo) is None  # same year, another first author
+    again = Paper(title="ANT COLONY OPTIMIZATION.", year=2004, authors=(Author("Dorigo", "Marco"),))
+    assert same_paper(book, again) == "title:antcolonyoptimization"
+
+
 def test_conflicting_identifiers_keep_same_titled_works_apart() -> None:
     intro1 = Paper(title="Introduction", doi="10.1000/a")
     intro2 = Paper(title="Introduction", doi="10.1000/b")
@@ -149,6 +161,13 @@ def test_dedupe_merges_in_order_and_find_duplicate_says_why() -> None:
         Paper(title="C", arxiv_id="2101.00001", venue="ICML"),
     ]
     result = dedupe(papers)
-    assert [(p.title, p.year, p.venue) for p in result] == [("A", 2021, "ICML"), ("B", None, "")]
+    # "a!" (2021) has A's title but another year: a different work, kept (issue 13)
+    assert [(p.title, p.year, p.venue) for p in result] == [
+        ("A", None, "ICML"),
+        ("B", None, ""),
+        ("a!", 2021, ""),
+    ]
     assert find_duplicate(Paper(title="b"), result) == (1, "title:b")
+    assert find_duplicate(Paper(title="b", year=2020), result) is None
+    assert find_duplicate(Paper(title="a", year=2021), result) == (2, "title:a")
     assert find_duplicate(Paper(title="D"), result) is None
