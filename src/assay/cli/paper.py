@@ -61,7 +61,8 @@ def _report_import(result: PaperImport, json: bool) -> None:
         key, title = escape(added.paper.key), escape(added.paper.title)
         if added.merged_by:
             incoming = escape(added.incoming_key or "(no key)")
-            output.console.print(f"  [bold]{key}[/] ← {incoming}  ({escape(added.why)})")
+            how = escape(f"merged by {added.merged_by}: {added.why}")
+            output.console.print(f"  [bold]{key}[/] ← {incoming}  ({how})")
         else:
             output.console.print(f"  [bold]{key}[/]  {title}  (new)")
         for kept in added.kept_out:

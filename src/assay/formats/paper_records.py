@@ -81,6 +81,11 @@ class PaperFile:
         if not self.problems or skip_invalid:
             return
         n = len(self.problems)
+        if n == 1:
+            raise InputError(
+                f"{self.problems[0]}; nothing was imported: fix it, or give --skip-invalid "
+                f"to import the other {self.count - 1} record(s)"
+            )
         lines = "\n".join(f"  {p}" for p in self.problems)
         raise InputError(
             f"{self.source}: {n} of {self.count} record(s) cannot be imported, so nothing was "

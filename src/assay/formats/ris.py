@@ -1,11 +1,12 @@
 """RIS (what Zotero, EndNote and Mendeley export): read and write.
 
 A record is lines ``TAG  - value`` from ``TY  - TYPE`` to ``ER  -``. The tags read:
-``TI``/``T1`` (title), ``AU``/``A1`` (authors, ``Family, Given``; a name without a
-comma is kept whole, as an institution), ``PY``/``Y1``/``DA`` (the year: ``2004``,
-``2004/05/01/``), ``T2``/``JO``/``JF``/``BT``/``T3`` (the venue), ``DO`` (DOI),
-``UR`` (URLs; one on a code host is the code), ``AB``/``N2`` (abstract), ``ID`` (the
-key); an arXiv id is found in ``AN``, ``UR``, ``N1`` or ``M1``. A line without a tag
+``TI``/``T1`` (title; ``ST``, the short title, when there is no other), ``AU``/``A1``
+(authors, ``Family, Given``; a name without a comma is kept whole, as an
+institution), ``PY``/``Y1``/``DA`` (the year: ``2004``, ``2004/05/01/``),
+``T2``/``JO``/``JF``/``BT``/``T3`` (the venue), ``DO`` (DOI), ``UR`` (URLs, one a line
+or split by ``;``; one on a code host is the code), ``AB``/``N2`` (abstract), ``ID``
+(the key); an arXiv id is found in ``AN``, ``UR``, ``N1`` or ``M1``. A line without a tag
 continues the value before it, as some exporters wrap long abstracts.
 
 A small reader of our own rather than rispy: RIS is one tag a line, and reporting
@@ -66,10 +67,10 @@ def _arxiv(tags: Mapping[str, list[str]]) -> str | None:
 
 
 def _paper(tags: Mapping[str, list[str]]) -> Paper:
-    title = _first(tags, "TI", "T1", "CT")
+    title = _first(tags, "TI", "T1", "CT", "ST")
     if not title:
         raise InputError("has no title (TI); every paper needs one")
-    urls = [u.strip() for u in tags.get("UR", []) if u.strip()]
+    urls = [u.strip() for v in tags.get("UR", []) for u in v.split(";") if u.strip()]
     code = next((u for u in urls if any(h in u for h in _CODE_HOSTS)), None)
     url = next((u for u in urls if u != code), code)
     authors = tuple(_author(a) for a in tags.get("AU", []) + tags.get("A1", []) if a.strip())
@@ -88,12 +89,15 @@ def _paper(tags: Mapping[str, list[str]]) -> Paper:
     )
 
 
-def _records(
-    text: str, source: str
-) -> tuple[list[tuple[int, dict[str, list[str]]]], list[Problem]]:
-    """The records (their first line and tags) and the lines that belong to none."""
-    records: list[tuple[int, dict[str, list[str]]]] = []
+_Found = list[tuple[int, dict[str, list[str]]]]
+
+
+def _records(text: str, source: str) -> tuple[_Found, list[Problem], list[str]]:
+    """The records (their first line and tags), broken records, and notes on the text
+    outside records (some exporters number their records: ``1.``)."""
+    records: _Found = []
     problems: list[Problem] = []
+    notes: list[str] = []
     current: dict[str, list[str]] | None = None
     last = ""
     for number, line in enumerate(text.splitlines(), 1):
@@ -102,8 +106,8 @@ def _records(
             if current is not None and last and line.strip():
                 current[last][-1] += " " + line.strip()  # a wrapped value
             elif line.strip():
-                outside = f"{line.strip()[:30]!r} is outside any record; expected 'TY  - TYPE'"
-                problems.append(Problem(source, number, "", outside))
+                outside = f"{line.strip()[:30]!r} is outside any record; ignored"
+                notes.append(f"{source}, line {number}: {outside}")
             continue
         tag, value = match.group(1), match.group(2) or ""
         if tag == "TY":
@@ -120,12 +124,12 @@ def _records(
             last = tag
     if current is not None:
         problems.append(Problem(source, records[-1][0], "", "record has no 'ER  -' line"))
-    return records, problems
+    return records, problems, notes
 
 
 def ris_file(text: str, *, source: str = "<RIS>") -> PaperFile:
     """Every record of a RIS text as a record or a problem."""
-    found, problems = _records(text.lstrip("\ufeff"), source)
+    found, problems, notes = _records(text.lstrip("\ufeff"), source)
     unended = {p.line for p in problems if p.message.startswith("record has no")}
     records = []
     for i, (line, tags) in enumerate(found, 1):
@@ -142,10 +146,10 @@ def ris_file(text: str, *, source: str = "<RIS>") -> PaperFile:
     if not found and not problems:
         raise InputError(f"{source}: no RIS records found; expected records from 'TY  - JOUR'")
     problems.sort(key=lambda p: p.line or 0)
-    return PaperFile(source, tuple(records), tuple(problems))
+    return PaperFile(source, tuple(records), tuple(problems), notes=tuple(notes))
 
 
-def _label(found: list[tuple[int, dict[str, list[str]]]], line: int | None) -> str:
+def _label(found: _Found, line: int | None) -> str:
     for i, (start, _) in enumerate(found, 1):
         if start == line:
             return f"record {i}"
