@@ -26,6 +26,16 @@ best and worst ends ``s_best ≤ s_worst``:
 
 A point shortfall above 0.25 (a large gap) raises a reproducibility red flag on
 the paper automatically: high severity when not reproduced, medium otherwise.
+
+**The claim's unit.** A run's trial values are read as the claim speaks
+(:data:`READINGS`: a value, a ratio, "times smaller", a reduction or an increase);
+the comparison is made in the claim's unit (:func:`unit_scale`): a reduction of
+0.4 is 40 for a claim in ``%``, and a reading that cannot be in the claim's unit (a
+factor for a claim in ``%``, a fraction for a claim in ``x``) is refused.
+
+**The explanation says the real relation** between the measured value and the
+claim: "within 10% of the claim", "38.2x the claim" or "40% below the claim",
+then what the status rests on (:func:`explain`).
 """
 
 from __future__ import annotations
@@ -44,6 +54,7 @@ from assay.stats.intervals import mean_interval
 __all__ = [
     "LARGE_GAP",
     "PARTIAL_LIMIT",
+    "READINGS",
     "REPRODUCED_WITHIN",
     "Assessment",
     "Claim",
@@ -52,8 +63,10 @@ __all__ = [
     "ReproStatus",
     "Reproduction",
     "assess",
+    "explain",
     "gap_red_flag",
     "reproduction_from_trials",
+    "unit_scale",
 ]
 
 #: Point shortfall at or below which a claim counts as reproduced.
@@ -62,6 +75,14 @@ REPRODUCED_WITHIN = 0.10
 PARTIAL_LIMIT = 0.50
 #: Point shortfall above which the paper gets an automatic red flag.
 LARGE_GAP = 0.25
+#: How a reproduction's trial values were read from a run (see
+#: :mod:`assay.store.reproductions`): as is, method ÷ against, against ÷ method,
+#: 1 − method ÷ against, method ÷ against − 1.
+READINGS = ("value", "ratio", "times-smaller", "reduction", "increase")
+_FACTOR_UNITS = frozenset({"x", "×", "times", "fold"})
+_PERCENT_UNITS = frozenset({"%", "percent", "pct"})
+_FACTORS = ("ratio", "times-smaller")
+_FRACTIONS = ("reduction", "increase")
 
 
 class Direction(enum.StrEnum):
@@ -134,8 +155,12 @@ class Reproduction:
     high: float
     runs: tuple[str, ...] = ()
     confidence: float = 0.95
+    reading: str = "value"
+    """How the trial values were read from the runs (one of :data:`READINGS`)."""
 
     def __post_init__(self) -> None:
+        if self.reading not in READINGS:
+            raise InputError(f"reading {self.reading!r} is not one of {', '.join(READINGS)}")
         if not all(math.isfinite(v) for v in (self.value, self.low, self.high)):
             raise InputError(
                 f"reproduced value {self.value} [{self.low}, {self.high}] is not finite"
@@ -178,6 +203,7 @@ class Assessment:
                 "high": r.high,
                 "confidence": r.confidence,
                 "runs": list(r.runs),
+                "as": r.reading,
             },
             "gap": self.gap,
             "relative_gap": self.relative_gap,
@@ -207,6 +233,14 @@ def _interval_shortfalls(claim: Claim, r: Reproduction) -> tuple[float, float]:
     return best, worst
 
 
+def _status(s: float, best: float, worst: float) -> ReproStatus:
+    if s <= REPRODUCED_WITHIN and worst <= PARTIAL_LIMIT:
+        return ReproStatus.REPRODUCED
+    if best > PARTIAL_LIMIT:
+        return ReproStatus.NOT_REPRODUCED
+    return ReproStatus.PARTIALLY
+
+
 def assess(claim: Claim, reproduction: Reproduction | None) -> Assessment:
     """The gap between a claim and its reproduction, and the status it earns."""
     if reproduction is None:
@@ -217,24 +251,87 @@ def assess(claim: Claim, reproduction: Reproduction | None) -> Assessment:
     gap = r.value - claim.value
     s = _shortfall(claim, r.value)
     best, worst = _interval_shortfalls(claim, r)
-    level = f"{r.confidence:.0%}"
-    measured = f"measured {r.value:g} ({level} interval {r.low:g} to {r.high:g})"
-    if s <= REPRODUCED_WITHIN and worst <= PARTIAL_LIMIT:
-        status = ReproStatus.REPRODUCED
-        why = f"{measured} is within {REPRODUCED_WITHIN:.0%} of the claimed {claim.value:g}"
-    elif best > PARTIAL_LIMIT:
-        status = ReproStatus.NOT_REPRODUCED
-        why = (
-            f"{measured}: even the favourable end of the interval falls "
-            f"{best:.0%} short of the claimed {claim.value:g}"
-        )
-    else:
-        status = ReproStatus.PARTIALLY
-        if s <= REPRODUCED_WITHIN:
-            why = f"{measured} is close to the claim, but the interval is too wide to confirm it"
-        else:
-            why = f"{measured} falls {s:.0%} short of the claimed {claim.value:g}"
+    status = _status(s, best, worst)
+    why = explain(claim, r, status, best)
     return Assessment(claim, r, status, gap, gap / abs(claim.value), s, why)
+
+
+def _unit(claim: Claim, reading: str) -> str:
+    """The unit a number is written with: the claim's, or ``x`` for a factor."""
+    unit = claim.unit.strip()
+    if not unit:
+        return "x" if reading in _FACTORS else ""
+    if unit.lower() in _PERCENT_UNITS:
+        return "%"
+    return unit if unit.lower() in _FACTOR_UNITS else f" {unit}"
+
+
+def _amount(value: float, claim: Claim, reading: str) -> str:
+    """A value as the claim speaks: ``381.9x smaller``, ``40% lower``, ``12 ms``."""
+    text = f"{value:.4g}{_unit(claim, reading)}"
+    suffix = {"times-smaller": " smaller", "reduction": " lower", "increase": " higher"}
+    return text + suffix.get(reading, "")
+
+
+def _relation(measured: float, claimed: float) -> str:
+    """How the measured value stands to the claimed one, in numbers that say it:
+    ``within 10% of``, ``38.2x``, ``40% below``, ``25% above``."""
+    gap = (measured - claimed) / abs(claimed)
+    if abs(gap) <= REPRODUCED_WITHIN:
+        return f"within {REPRODUCED_WITHIN:.0%} of"
+    ratio = measured / claimed
+    if ratio >= 2:
+        return f"{ratio:.3g}x"
+    return f"{abs(gap):.0%} {'above' if gap > 0 else 'below'}"
+
+
+def explain(claim: Claim, r: Reproduction, status: ReproStatus, best: float) -> str:
+    """The sentence behind a status: what was measured, in the claim's unit, how it
+    stands to the claim (:func:`_relation`), and what the status rests on.
+
+    ``best`` is the shortfall of the interval's favourable end.
+    """
+    level = f"{r.confidence:.0%}"
+    unit = _unit(claim, r.reading)
+    head = (
+        f"measured {_amount(r.value, claim, r.reading)} "
+        f"({level} interval {r.low:.4g}{unit} to {r.high:.4g}{unit}) is "
+        f"{_relation(r.value, claim.value)} the claimed {_amount(claim.value, claim, r.reading)}"
+    )
+    s = _shortfall(claim, r.value)
+    if status is ReproStatus.REPRODUCED:
+        return head + ("" if s >= -REPRODUCED_WITHIN else ", better than claimed")
+    if status is ReproStatus.NOT_REPRODUCED:
+        return f"{head}; even the favourable end of the interval falls {best:.0%} short of it"
+    if s <= REPRODUCED_WITHIN:
+        return f"{head}, but the interval is too wide to confirm it"
+    return f"{head}: {s:.0%} short of it"
+
+
+def unit_scale(claim: Claim, reading: str) -> float:
+    """The factor that puts values read as ``reading`` into the claim's unit.
+
+    A reduction or an increase is a fraction (0.4 for 40%): times 100 for a claim in
+    ``%``. A factor (``ratio``, ``times-smaller``) cannot be compared with a claim in
+    ``%``, nor a fraction with a claim in ``x``: :class:`InputError` names the
+    reading that fits.
+    """
+    if reading not in READINGS:
+        raise InputError(f"--as {reading!r} is not one of {', '.join(READINGS)}")
+    unit = claim.unit.strip().lower()
+    if reading in _FACTORS and unit in _PERCENT_UNITS:
+        fits = "reduction" if reading == "times-smaller" else "increase"
+        raise InputError(
+            f"the claim is in %, and --as {reading} gives a factor (3 for '3x'); "
+            f"read the run with --as {fits}, or add the claim again in x"
+        )
+    if reading in _FRACTIONS and unit in _FACTOR_UNITS:
+        fits = "times-smaller" if reading == "reduction" else "ratio"
+        raise InputError(
+            f"the claim is in {claim.unit.strip()} (a factor), and --as {reading} gives a "
+            f"fraction (0.4 for 40%); read the run with --as {fits}"
+        )
+    return 100.0 if reading in _FRACTIONS and unit in _PERCENT_UNITS else 1.0
 
 
 def gap_red_flag(assessment: Assessment) -> RedFlag | None:
@@ -264,7 +361,11 @@ def gap_red_flag(assessment: Assessment) -> RedFlag | None:
 
 
 def reproduction_from_trials(
-    values: Sequence[float], *, runs: Sequence[str] = (), confidence: float = 0.95
+    values: Sequence[float],
+    *,
+    runs: Sequence[str] = (),
+    confidence: float = 0.95,
+    reading: str = "value",
 ) -> Reproduction:
     """A reproduction from per-trial values: their mean with a Student-t interval.
 
@@ -279,4 +380,4 @@ def reproduction_from_trials(
     if not all(math.isfinite(v) for v in values):
         raise InputError("a trial value is not finite (NaN or infinity); check the runs")
     mean, low, high = mean_interval(values, confidence)
-    return Reproduction(mean, low, high, tuple(runs), confidence)
+    return Reproduction(mean, low, high, tuple(runs), confidence, reading)

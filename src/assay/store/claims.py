@@ -34,6 +34,7 @@ from assay.pipeline.claims import (
     assess,
     gap_red_flag,
     reproduction_from_trials,
+    unit_scale,
 )
 from assay.store import reading_notes
 from assay.store.research_models import ClaimRow, ClaimRunRow, FindingRow, PaperRow
@@ -60,10 +61,12 @@ class LinkedRun:
     run: str
     values: tuple[float, ...] | None
     source: str = ""
+    reading: str = "value"
+    """How the values were read from the run (``value`` for given values)."""
 
     def to_dict(self) -> dict[str, Any]:
         values = None if self.values is None else list(self.values)
-        return {"run": self.run, "values": values, "source": self.source}
+        return {"run": self.run, "values": values, "source": self.source, "as": self.reading}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,13 +110,13 @@ def find_row(session: Session, claim_id: int) -> ClaimRow:
     return row
 
 
-def _stored(row: ClaimRunRow) -> tuple[tuple[float, ...] | None, str]:
+def _stored(row: ClaimRunRow) -> tuple[tuple[float, ...] | None, str, str]:
     data = row.trial_values
     if data is None:
-        return None, ""
+        return None, "", "value"
     if isinstance(data, list):  # the values alone
-        return tuple(data), "given"
-    return tuple(data["values"]), str(data.get("source", ""))
+        return tuple(data), "given", "value"
+    return tuple(data["values"]), str(data.get("source", "")), str(data.get("as", "value"))
 
 
 def _values(row: ClaimRunRow) -> tuple[float, ...] | None:
@@ -138,6 +141,9 @@ def _assessment(row: ClaimRow) -> Assessment:
     measured = [(r.run_id, _values(r)) for r in row.runs]
     measured = [(run, values) for run, values in measured if values]
     pooled = [v for _, values in measured for v in values or ()]
+    read = (_stored(r) for r in row.runs)
+    readings = {reading for values, source, reading in read if values and source != "given"}
+    reading = readings.pop() if len(readings) == 1 else "value"
     if not measured:
         return assess(claim, None)
     if len(pooled) < 2:
@@ -146,7 +152,8 @@ def _assessment(row: ClaimRow) -> Assessment:
             explanation=f"{len(pooled)} trial value cannot give an interval; "
             "link runs with at least 2 trial values in all",
         )
-    return assess(claim, reproduction_from_trials(pooled, runs=[run for run, _ in measured]))
+    runs = [run for run, _ in measured]
+    return assess(claim, reproduction_from_trials(pooled, runs=runs, reading=reading))
 
 
 def record(row: ClaimRow) -> ClaimRecord:
@@ -207,6 +214,7 @@ def link_run(
     by: str,
     at: dt.datetime,
     source: str = "given",
+    reading: str = "value",
 ) -> ClaimRecord:
     """Link a run to a claim (again: its values are replaced) and reassess the claim.
 
@@ -214,6 +222,10 @@ def link_run(
     ``values`` are given; an unknown run without values is an :class:`InputError`.
     ``source`` says where the values came from (``given``, or how a stored run
     was read); ``values`` None links a stored run without values for now.
+    ``reading`` says how a stored run's values were read (``ratio``,
+    ``times-smaller``...): they are stored in the claim's unit
+    (:func:`assay.pipeline.claims.unit_scale`), and every linked run must be read
+    the same way.
     """
     name = run.strip()
     if not name:
@@ -226,10 +238,13 @@ def link_run(
             f"run {name!r} is not in this workspace (see: assay bench list); "
             "for a run recorded elsewhere, give its trial values with --values"
         )
+    existing = next((r for r in row.runs if r.run_id == name), None)
     stored = None
     if values is not None:
-        stored = {"values": list(_check_values(values)), "source": source}
-    existing = next((r for r in row.runs if r.run_id == name), None)
+        scale = _check_reading(row, existing, reading, source)
+        checked = [v * scale for v in _check_values(values)]
+        note = "" if scale == 1 else f", x{scale:g} for the claim's {row.unit.strip()}"
+        stored = {"values": checked, "source": source + note, "as": reading}
     if existing is None:
         elsewhere = None if stored_run is not None else name
         link = ClaimRunRow(run=stored_run, elsewhere=elsewhere, trial_values=stored, by=by, at=at)
@@ -239,6 +254,27 @@ def link_run(
         existing.by, existing.at = by, at
     session.flush()
     return reassess(session, row, by=by, at=at)
+
+
+def _check_reading(row: ClaimRow, replaced: ClaimRunRow | None, reading: str, source: str) -> float:
+    """The factor into the claim's unit; :class:`InputError` when the claim's other
+    runs were read from their runs another way (their values are pooled with these;
+    given values are taken to be in the claim's unit and pool with any)."""
+    scale = unit_scale(_claim(row), reading)
+    if source == "given":
+        return scale
+    others = {
+        stored[2]
+        for stored in (_stored(r) for r in row.runs if r is not replaced)
+        if stored[0] and stored[1] != "given"
+    }
+    if others - {reading}:
+        was = ", ".join(sorted(others))
+        raise InputError(
+            f"claim {row.id}'s other runs were read as {was}; their values are pooled with "
+            f"these, so read this run the same way (--as {was})"
+        )
+    return scale
 
 
 def add_finding(session: Session, row: ClaimRow, finding: Finding) -> ClaimRecord:

@@ -66,18 +66,18 @@ class Claims:
                         "give the trial values or say how to read them from a stored run, not both"
                     )
                 return claim_rows.link_run(session, row, run, values, by=self.ctx.user, at=now())
+            spec = from_run or FromRun()
             try:
-                found, source = values_from_run(
-                    session, run.strip(), row.metric, from_run or FromRun()
-                )
+                found, source = values_from_run(session, run.strip(), row.metric, spec)
             except NotFoundError:
                 raise NotFoundError(
                     f"run {run.strip()!r} is not in this workspace (see: assay bench list); "
                     "for a run recorded elsewhere, give its trial values with --values"
                 ) from None
             return claim_rows.link_run(
-                session, row, run, found, by=self.ctx.user, at=now(), source=source
-            )
+                session, row, run, found, by=self.ctx.user, at=now(), source=source,
+                reading=spec.as_,
+            )  # fmt: skip
 
     def add_finding(self, claim_id: int, text: str) -> ClaimRecord:
         """Log implicit knowledge found while reproducing the claim."""

@@ -1,0 +1,166 @@
+"""Explanations that are right (issue 10, problem 9), through ``assay.cli.main`` on a
+real SQLite workspace: a claim's sentence, the repro diff's error column, a
+prototype's judging runs, and an override on the radar.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assay.bench.plan import TrialKey
+from assay.bench.sink import RunHeader
+from assay.bench.trial import TrialResult, TrialStatus
+from assay.store import runs as run_rows
+from assay.workspace import Workspace
+from support import run_main, table_digest
+
+BIBTEX = Path(__file__).parents[2] / "unit" / "formats" / "data" / "refs.bib"
+T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "team"
+    Workspace.init(home, user="tester").close()
+    monkeypatch.chdir(home)
+    monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
+    monkeypatch.setenv("ASSAY_USER", "tester")
+    monkeypatch.setenv("COLUMNS", "120")
+    return home
+
+
+class Cli:
+    """``assay ARGS`` in this process: (exit code, stdout, stderr)."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str]) -> None:
+        self.capsys = capsys
+
+    def __call__(self, *args: str | Path) -> tuple[int, str, str]:
+        return run_main([str(a) for a in args], self.capsys)
+
+    def ok(self, *args: str | Path) -> str:
+        code, out, err = self(*args)
+        assert code == 0, out + err
+        return out
+
+    def data(self, *args: str | Path) -> Any:
+        return json.loads(self.ok(*args, "--json"))
+
+    def refused(self, *args: str | Path) -> str:
+        code, out, err = self(*args)
+        assert code == 2, out + err
+        lines = err.strip().splitlines()
+        assert len(lines) == 1, lines
+        return lines[0]
+
+
+@pytest.fixture
+def cli(root: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(capsys)
+
+
+# -- claims ---------------------------------------------------------------------------------
+
+
+def _topk_run(root: Path, run_id: str = "run-topk") -> str:
+    """The user's top-k run: sorted() against argpartition at n=100000, 381.9x apart."""
+    header = RunHeader(
+        spec={"name": "topk", "baseline": "sorted", "candidates": ["argpartition"],
+              "fingerprint": "f"},
+        options={"trials": 4}, environment={}, planned=8,
+    )  # fmt: skip
+    with Workspace.open(root, user="tester") as ws, ws.db.write() as session:
+        run_id = run_rows.create_run(
+            session, name="topk", source="topk_bench.py", kind="bench", header=header,
+            by="tester", at=T0, run_id=run_id, state="finished",
+        )  # fmt: skip
+        for seed, ratio in enumerate((370.0, 381.9, 393.8, 381.9), start=1):
+            for method, time in (("sorted", 0.3819), ("argpartition", 0.3819 / ratio)):
+                key = TrialKey(method, (("n", 100000),), seed)
+                trial = TrialResult(key, TrialStatus.OK, block=seed, position=0,
+                                    values={"time": time})  # fmt: skip
+                run_rows.add_trial(session, run_id, trial)
+    return run_id
+
+
+def test_claim_link_as_times_smaller_says_38x_the_claim(cli: Cli, root: Path) -> None:
+    run_id = _topk_run(root)
+    cli.ok("paper", "add", "--bibtex", BIBTEX)
+    cli.ok("claim", "add", "dao2022", "--metric", "time", "--value", "10", "--unit", "x")
+    linked = cli.data("claim", "link", "1", run_id, "--as", "times-smaller")
+    assert linked["reproduced"]["value"] == pytest.approx(381.9)
+    assert linked["reproduced"]["as"] == "times-smaller"
+    assert linked["status"] == "reproduced"
+    why = linked["explanation"]
+    assert why.startswith("measured 381.9x smaller (95% interval ")
+    assert why.endswith(" is 38.2x the claimed 10x smaller, better than claimed")
+    assert "within 10%" not in cli.ok("claim", "show", "1")
+    # a claim in % compares a reduction in %: 1 - 1/381.9 is 99.74%
+    cli.ok("claim", "add", "dao2022", "--metric", "time", "--value", "99.5", "--unit", "%")
+    reduced = cli.data("claim", "link", "2", run_id, "--as", "reduction")
+    assert reduced["reproduced"]["value"] == pytest.approx(100 * (1 - 1 / 381.9), rel=1e-3)
+    assert reduced["explanation"].endswith("is within 10% of the claimed 99.5% lower")
+    assert reduced["runs"][0]["source"].endswith("x100 for the claim's %")
+
+
+def test_a_reading_that_cannot_be_in_the_claims_unit_is_refused(cli: Cli, root: Path) -> None:
+    run_id = _topk_run(root)
+    cli.ok("paper", "add", "--bibtex", BIBTEX)
+    cli.ok("claim", "add", "dao2022", "--metric", "time", "--value", "10", "--unit", "x")
+    before = table_digest(root)
+    line = cli.refused("claim", "link", "1", run_id, "--as", "reduction")
+    assert "read the run with --as times-smaller" in line
+    assert table_digest(root) == before
+    cli.ok("claim", "link", "1", run_id, "--as", "times-smaller")
+    cli.ok("claim", "link", "1", "elsewhere", "--values", "9,11")  # given: the claim's unit
+    second = _topk_run(root, "run-topk-2")
+    before = table_digest(root)
+    line = cli.refused("claim", "link", "1", second, "--as", "ratio")  # pooled with 381.9x
+    assert line.endswith("read this run the same way (--as times-smaller)")
+    assert table_digest(root) == before
+    both = cli.data("claim", "link", "1", second, "--as", "times-smaller")
+    assert [r["as"] for r in both["runs"]] == ["times-smaller", "value", "times-smaller"]
+
+
+# -- repro diff -----------------------------------------------------------------------------
+
+SIDES = """
+import numpy as np
+
+REF = np.linspace(1.0, 8.0, 512) * np.where(np.arange(512) % 2, 1.0, -1.0)
+
+
+def reference(x):
+    yield "fc", x * 2
+    yield "ln2", REF
+
+
+def candidate(x):
+    yield "fc", x * 2
+    yield "ln2", REF * (1 + 6e-6 * np.linspace(0.2, 1.0, 512))
+"""
+
+
+def test_repro_diff_shows_the_error_the_tolerance_check_used(cli: Cli, root: Path) -> None:
+    sides = root / "sides.py"
+    sides.write_text(SIDES, encoding="utf-8")
+    np.save(root / "x.npy", np.ones(3))
+    code, out, _ = cli("repro", "diff", f"{sides}:reference", f"{sides}:candidate",
+                       "--input", root / "x.npy")  # fmt: skip
+    assert code == 1
+    assert "Max rel err" not in out
+    assert "Worst vs allowed" in out
+    (row,) = [line for line in out.splitlines() if "│ ln2" in line]
+    assert "261/512" in row
+    error, allowed = (float(v) for v in row.split("│")[5].split(">"))
+    assert error > allowed  # the cell shows the break the Outside column counts
+    (fc,) = [line for line in out.splitlines() if "│ fc" in line]
+    assert "≤" in fc
+    assert "0/3" in fc
+    assert "worst element off by" in out
