@@ -91,9 +91,11 @@ def test_one_entry_by_key_and_a_helpful_miss(refs: bibtex.BibFile) -> None:
 def _problems(text: str) -> list[str]:
     """Every problem of a text, as the lines a user reads (the parse never raises)."""
     bib = bibtex.parse_bibtex(textwrap.dedent(text).removeprefix("\n"), source="bad.bib")
-    return [str(p) for p in bibtex.bibtex_file(bib).problems] if bib.entries else [
-        str(p) for p in bib.problems
-    ]
+    return (
+        [str(p) for p in bibtex.bibtex_file(bib).problems]
+        if bib.entries
+        else [str(p) for p in bib.problems]
+    )
 
 
 def test_a_missing_comma_is_reported_at_its_line() -> None:

@@ -68,3 +68,45 @@ def test_write_then_read_round_trips() -> None:
     text = csl.write_csl_json(papers)
     assert json.loads(text)[0]["issued"] == {"date-parts": [[2022]]}
     assert csl.parse_csl_json(text) == papers
+
+
+def test_name_particles_and_suffixes_are_kept() -> None:
+    text = json.dumps(
+        [
+            {
+                "id": "matta",
+                "title": "Lot sizing",
+                "author": [
+                    {"family": "Matta", "given": "Renato", "non-dropping-particle": "de"},
+                    {"family": "Beethoven", "given": "Ludwig", "dropping-particle": "van"},
+                    {"family": "Doe", "given": "John", "suffix": "Jr."},
+                ],
+            }
+        ]
+    )
+    (paper,) = csl.parse_csl_json(text)
+    assert paper.authors == (
+        Author("de Matta", "Renato"),
+        Author("van Beethoven", "Ludwig"),
+        Author("Doe", "John Jr."),
+    )
+    assert [a.display for a in paper.authors][0] == "Renato de Matta"
+    written = json.loads(csl.write_csl_json([paper]))[0]["author"][0]
+    assert written == {"family": "Matta", "given": "Renato", "non-dropping-particle": "de"}
+    assert csl.parse_csl_json(csl.write_csl_json([paper]))[0].authors == paper.authors
+
+
+def test_every_bad_item_is_reported_in_one_run_with_its_line() -> None:
+    text = (
+        '[\n  {"id": "untitled"},\n  {"id": "good", "title": "Good"},\n'
+        '  {"id": "html-doi", "title": "T",\n   "DOI": "<a href=x>10.1/x</a>"}\n]\n'
+    )
+    file = csl.csl_file(text, source="z.json")
+    assert (file.count, [p.key for p in file.papers]) == (3, ["good"])
+    assert [str(p) for p in file.problems] == [
+        "z.json, line 2: item 1 (untitled): has no title; every paper needs one",
+        "z.json, line 4: item 3 (html-doi): DOI '<a href=x>10.1/x</a>' is not a DOI; expected "
+        "10.<registrant>/<suffix>, for example 10.48550/arXiv.2205.14135",
+    ]
+    with pytest.raises(InputError, match=r"z\.json: 2 of 3 record\(s\) cannot be imported"):
+        csl.parse_csl_json(text, source="z.json")
