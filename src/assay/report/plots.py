@@ -9,11 +9,12 @@
 * :func:`ablation` -- each component's contribution with its interval.
 
 Matplotlib is imported inside the functions (``import assay.report`` stays
-light) and used without pyplot: a bare ``Figure`` on the Agg canvas, so no
+light) and used without pyplot: a bare ``Figure`` on the SVG canvas, so no
 window, no global state and no backend switch in the caller's process. Text is
 drawn as paths (``svg.fonttype = "path"``): the SVG needs no font and no
 network to look the same everywhere. Ids are salted with a fixed string so the
-same result gives the same SVG.
+same result gives the same SVG. Before saving, a figure grows until every text
+lies inside it (:func:`_fit`): labels are never cut off at its edge.
 """
 
 from __future__ import annotations
@@ -68,15 +69,44 @@ def _drawing() -> Iterator[None]:
 
 
 def _new_figure(width: float, height: float) -> Figure:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(width, height), layout="constrained")
-    FigureCanvasAgg(figure)
+    FigureCanvasSVG(figure)  # text measured as the SVG draws it, for the layout and _fit
     return figure
 
 
+def _svg(figure: Figure | None) -> str | None:
+    return None if figure is None else _to_svg(figure)
+
+
+_FIT_MARGIN = 3 / 72  # inches: what is left between any text and the figure's edge
+
+
+def _fit(figure: Figure) -> None:
+    """Grow ``figure`` until everything drawn on it, every text included, lies inside
+    it: a label longer than the axes are wide (a long baseline name on the forest
+    plot's axis) widens the figure instead of being cut off at its edge.
+
+    Laid out at 72 dpi, the SVG's own, so the layout measured is the one saved.
+    """
+    figure.set_dpi(72)
+    for _ in range(6):
+        figure.draw_without_rendering()
+        box = figure.get_tightbbox()
+        if box is None:
+            return
+        width, height = figure.get_size_inches()
+        wider = max(0.0, _FIT_MARGIN - box.x0) + max(0.0, box.x1 - width + _FIT_MARGIN)
+        taller = max(0.0, _FIT_MARGIN - box.y0) + max(0.0, box.y1 - height + _FIT_MARGIN)
+        if wider <= 1e-3 and taller <= 1e-3:
+            return
+        figure.set_size_inches(width + wider * 1.1, height + taller * 1.1)
+
+
 def _to_svg(figure: Figure) -> str:
+    _fit(figure)
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     return standalone_svg(buffer.getvalue())
@@ -119,20 +149,24 @@ def _panel_metrics(result: BenchmarkResult) -> list[str]:
 def distributions(result: BenchmarkResult) -> str | None:
     """Every successful trial's value, per method and sweep point, one panel per
     metric (time, peak memory, the benchmark's own metrics; four at most)."""
+    with _drawing():
+        return _svg(_distributions_figure(result))
+
+
+def _distributions_figure(result: BenchmarkResult) -> Figure | None:
     metrics = _panel_metrics(result)
     if not metrics:
         return None
     methods = _methods(result)
     points = sorted({t.key.params for t in result.trials}, key=_point_key)
-    with _drawing():
-        figure = _new_figure(7.5, 1.0 + 2.2 * len(metrics))
-        axes = figure.subplots(len(metrics), 1, squeeze=False)[:, 0]
-        for ax, metric in zip(axes, metrics, strict=True):
-            _distribution_panel(ax, result, metric, methods, points)
-        handles, labels = axes[0].get_legend_handles_labels()
-        if handles:
-            figure.legend(handles, labels, loc="outside upper center", ncols=len(methods))
-        return _to_svg(figure)
+    figure = _new_figure(7.5, 1.0 + 2.2 * len(metrics))
+    axes = figure.subplots(len(metrics), 1, squeeze=False)[:, 0]
+    for ax, metric in zip(axes, metrics, strict=True):
+        _distribution_panel(ax, result, metric, methods, points)
+    handles, labels = axes[0].get_legend_handles_labels()
+    if handles:
+        figure.legend(handles, labels, loc="outside upper center", ncols=len(methods))
+    return figure
 
 
 def _distribution_panel(
@@ -182,39 +216,43 @@ def _distribution_panel(
 def forest(rows: Sequence[ComparisonRow], *, baseline: str) -> str | None:
     """Each comparison's ratio to the baseline with its interval (log scale); ends
     beyond x100 or /100 are clipped and marked with an arrow."""
+    with _drawing():
+        return _svg(_forest_figure(rows, baseline=baseline))
+
+
+def _forest_figure(rows: Sequence[ComparisonRow], *, baseline: str) -> Figure | None:
     usable = [r for r in rows if r.effect is not None and r.ci is not None]
     if not usable:
         return None
     usable.sort(key=lambda r: (r.candidate, r.metric, _point_key(r.params)))
     several = len({r.candidate for r in usable}) > 1
     low_clip, high_clip = _CLIP
-    with _drawing():
-        figure = _new_figure(7.5, 1.3 + 0.26 * len(usable))
-        ax = figure.subplots()
-        labels = []
-        for y, row in enumerate(reversed(usable)):
-            assert row.effect is not None
-            assert row.ci is not None
-            colour = VERDICT_COLOURS[row.verdict_label]
-            ends = [_ratio(row.ci[0]), _ratio(row.ci[1])]
-            shown = [min(max(e, low_clip), high_clip) for e in ends]
-            ax.hlines(y, shown[0], shown[1], color=colour, linewidth=2)
-            ax.plot(min(max(_ratio(row.effect), low_clip), high_clip), y, "o", color=colour, ms=5)
-            for end, clipped, marker in ((ends[0], shown[0], "<"), (ends[1], shown[1], ">")):
-                if end != clipped:
-                    ax.plot(clipped, y, marker, color=colour, ms=6)
-            point = point_label(row.params)
-            label = metric_label(row.metric) + (f"  {point}" if point else "")
-            labels.append(f"{row.candidate}: {label}" if several else label)
-        ax.axvline(1.0, color="#57606a", linewidth=1)
-        ax.set_xscale("log")
-        ax.set_xlim(low_clip / 1.3, high_clip * 1.3)
-        ax.set_yticks(range(len(labels)), labels)
-        ax.set_ylim(-0.7, len(labels) - 0.3)
-        ax.set_xlabel(f"candidate / {baseline} (log scale): left of 1 is lower, right is higher")
-        ax.grid(axis="x", alpha=0.3)
-        _verdict_legend(ax, {r.verdict_label for r in usable})
-        return _to_svg(figure)
+    figure = _new_figure(7.5, 1.3 + 0.26 * len(usable))
+    ax = figure.subplots()
+    labels = []
+    for y, row in enumerate(reversed(usable)):
+        assert row.effect is not None
+        assert row.ci is not None
+        colour = VERDICT_COLOURS[row.verdict_label]
+        ends = [_ratio(row.ci[0]), _ratio(row.ci[1])]
+        shown = [min(max(e, low_clip), high_clip) for e in ends]
+        ax.hlines(y, shown[0], shown[1], color=colour, linewidth=2)
+        ax.plot(min(max(_ratio(row.effect), low_clip), high_clip), y, "o", color=colour, ms=5)
+        for end, clipped, marker in ((ends[0], shown[0], "<"), (ends[1], shown[1], ">")):
+            if end != clipped:
+                ax.plot(clipped, y, marker, color=colour, ms=6)
+        point = point_label(row.params)
+        label = metric_label(row.metric) + (f"  {point}" if point else "")
+        labels.append(f"{row.candidate}: {label}" if several else label)
+    ax.axvline(1.0, color="#57606a", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_xlim(low_clip / 1.3, high_clip * 1.3)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(-0.7, len(labels) - 0.3)
+    ax.set_xlabel(f"candidate / {baseline} (log scale)\nleft of 1 is lower, right is higher")
+    ax.grid(axis="x", alpha=0.3)
+    _verdict_legend(ax, {r.verdict_label for r in usable})
+    return figure
 
 
 def _ratio(effect: float) -> float:
@@ -245,54 +283,60 @@ def _verdict_legend(ax: Axes, verdicts: set[str]) -> None:
 def sweep(result: BenchmarkResult, parameter: str, *, metric: str = "time") -> str | None:
     """The median of ``metric`` per method along ``parameter`` (log-log), whiskers
     from the lowest to the highest trial, and the crossovers found on it."""
+    with _drawing():
+        return _svg(_sweep_figure(result, parameter, metric=metric))
+
+
+def _sweep_figure(
+    result: BenchmarkResult, parameter: str, *, metric: str = "time"
+) -> Figure | None:
     series = _series(result, parameter, metric)
     if not series:
         return None
     every = [v for by_x in series.values() for vs in by_x.values() for v in vs]
     factor, unit = _unit(metric, every)
     methods = _methods(result)
-    with _drawing():
-        figure = _new_figure(7.5, 3.8)
-        ax = figure.subplots()
-        for (method, fixed), by_x in sorted(series.items(), key=lambda kv: str(kv[0])):
-            xs = sorted(by_x)
-            medians = [_median(by_x[x]) * factor for x in xs]
-            lows = [m - min(by_x[x]) * factor for m, x in zip(medians, xs, strict=True)]
-            highs = [max(by_x[x]) * factor - m for m, x in zip(medians, xs, strict=True)]
-            index = methods.index(method) if method in methods else len(methods)
-            label = method + (f" [{point_label(fixed)}]" if fixed else "")
-            ax.errorbar(
-                xs,
-                medians,
-                yerr=[lows, highs],
-                marker="o",
-                ms=4,
-                capsize=3,
-                color=_METHOD_COLOURS[index % len(_METHOD_COLOURS)],
-                label=label,
+    figure = _new_figure(7.5, 3.8)
+    ax = figure.subplots()
+    for (method, fixed), by_x in sorted(series.items(), key=lambda kv: str(kv[0])):
+        xs = sorted(by_x)
+        medians = [_median(by_x[x]) * factor for x in xs]
+        lows = [m - min(by_x[x]) * factor for m, x in zip(medians, xs, strict=True)]
+        highs = [max(by_x[x]) * factor - m for m, x in zip(medians, xs, strict=True)]
+        index = methods.index(method) if method in methods else len(methods)
+        label = method + (f" [{point_label(fixed)}]" if fixed else "")
+        ax.errorbar(
+            xs,
+            medians,
+            yerr=[lows, highs],
+            marker="o",
+            ms=4,
+            capsize=3,
+            color=_METHOD_COLOURS[index % len(_METHOD_COLOURS)],
+            label=label,
+        )
+    for crossover in result.crossovers:
+        if crossover.parameter == parameter and crossover.metric == metric:
+            ax.axvline(crossover.at, color="#b42318", linestyle="--", linewidth=1)
+            ax.annotate(
+                f"crossover {parameter} ≈ {crossover.at:,.0f}",
+                (crossover.at, 1),
+                xycoords=("data", "axes fraction"),
+                xytext=(4, -12),
+                textcoords="offset points",
+                color="#b42318",
+                fontsize=8,
             )
-        for crossover in result.crossovers:
-            if crossover.parameter == parameter and crossover.metric == metric:
-                ax.axvline(crossover.at, color="#b42318", linestyle="--", linewidth=1)
-                ax.annotate(
-                    f"crossover {parameter} ≈ {crossover.at:,.0f}",
-                    (crossover.at, 1),
-                    xycoords=("data", "axes fraction"),
-                    xytext=(4, -12),
-                    textcoords="offset points",
-                    color="#b42318",
-                    fontsize=8,
-                )
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ticks = sorted({x for by_x in series.values() for x in by_x})
-        ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
-        ax.xaxis.set_minor_formatter("")
-        ax.set_xlabel(f"{parameter} (log scale)")
-        ax.set_ylabel(f"median {metric_label(metric)}" + (f" ({unit})" if unit else ""))
-        ax.grid(alpha=0.3)
-        ax.legend(frameon=False, fontsize=8)
-        return _to_svg(figure)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ticks = sorted({x for by_x in series.values() for x in by_x})
+    ax.set_xticks(ticks, [f"{x:g}" for x in ticks])
+    ax.xaxis.set_minor_formatter("")
+    ax.set_xlabel(f"{parameter} (log scale)")
+    ax.set_ylabel(f"median {metric_label(metric)}" + (f" ({unit})" if unit else ""))
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    return figure
 
 
 def _series(
@@ -320,29 +364,33 @@ def _median(values: list[float]) -> float:
 def ablation(rows: Sequence[AblationRow]) -> str | None:
     """Each component's contribution (the change turning it on makes, in %) with
     its interval, coloured by verdict."""
+    with _drawing():
+        return _svg(_ablation_figure(rows))
+
+
+def _ablation_figure(rows: Sequence[AblationRow]) -> Figure | None:
     usable = [r for r in rows if r.contribution is not None]
     if not usable:
         return None
-    with _drawing():
-        figure = _new_figure(7.5, 1.2 + 0.32 * len(usable))
-        ax = figure.subplots()
-        labels = []
-        for y, row in enumerate(reversed(usable)):
-            assert row.contribution is not None
-            colour = VERDICT_COLOURS.get(row.verdict, VERDICT_COLOURS["not compared"])
-            value = row.contribution * 100
-            error = None
-            if row.ci is not None and all(math.isfinite(e) for e in row.ci):
-                error = [[value - row.ci[0] * 100], [row.ci[1] * 100 - value]]
-            ax.barh(y, value, color=colour, alpha=0.8, xerr=error, capsize=3)
-            point = point_label(row.params)
-            labels.append(
-                f"{row.family}: {row.component}, {metric_label(row.metric)}"
-                + (f"  {point}" if point else "")
-            )
-        ax.axvline(0, color="#57606a", linewidth=1)
-        ax.set_yticks(range(len(labels)), labels)
-        ax.set_xlabel("change made by turning the component on (%)")
-        ax.grid(axis="x", alpha=0.3)
-        _verdict_legend(ax, {r.verdict for r in usable})
-        return _to_svg(figure)
+    figure = _new_figure(7.5, 1.2 + 0.32 * len(usable))
+    ax = figure.subplots()
+    labels = []
+    for y, row in enumerate(reversed(usable)):
+        assert row.contribution is not None
+        colour = VERDICT_COLOURS.get(row.verdict, VERDICT_COLOURS["not compared"])
+        value = row.contribution * 100
+        error = None
+        if row.ci is not None and all(math.isfinite(e) for e in row.ci):
+            error = [[value - row.ci[0] * 100], [row.ci[1] * 100 - value]]
+        ax.barh(y, value, color=colour, alpha=0.8, xerr=error, capsize=3)
+        point = point_label(row.params)
+        labels.append(
+            f"{row.family}: {row.component}, {metric_label(row.metric)}"
+            + (f"  {point}" if point else "")
+        )
+    ax.axvline(0, color="#57606a", linewidth=1)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_xlabel("change made by turning the component on (%)")
+    ax.grid(axis="x", alpha=0.3)
+    _verdict_legend(ax, {r.verdict for r in usable})
+    return figure
