@@ -90,7 +90,7 @@ def test_name_particles_and_suffixes_are_kept() -> None:
         Author("van Beethoven", "Ludwig"),
         Author("Doe", "John Jr."),
     )
-    assert [a.display for a in paper.authors][0] == "Renato de Matta"
+    assert paper.authors[0].display == "Renato de Matta"
     written = json.loads(csl.write_csl_json([paper]))[0]["author"][0]
     assert written == {"family": "Matta", "given": "Renato", "non-dropping-particle": "de"}
     assert csl.parse_csl_json(csl.write_csl_json([paper]))[0].authors == paper.authors

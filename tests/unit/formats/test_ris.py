@@ -27,13 +27,13 @@ DO  - 10.5555/3600270.3601459
 UR  - http://arxiv.org/abs/2205.14135
 UR  - https://github.com/Dao-AILab/flash-attention
 ID  - dao22
-ER  - 
+ER  -
 
 TY  - BOOK
 TI  - Ant Colony Optimization
 AU  - Dorigo, Marco
 PY  - 2004///
-ER  - 
+ER  -
 """
 
 
