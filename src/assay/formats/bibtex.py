@@ -303,14 +303,21 @@ class _Reader:
         self.entries.append(renamed)
 
 
-_NOT_INHERITED = {"crossref", "ids", "key", "title", "label"}
+# What identifies or describes the parent itself is not the child's: a chapter takes
+# its book's year and publisher, never the book's DOI, URL, ISBN or abstract.
+_NOT_INHERITED = {
+    "crossref", "ids", "key", "title", "label", "doi", "url", "eprint", "archiveprefix",
+    "eprinttype", "primaryclass", "isbn", "issn", "abstract", "pages", "note", "annote",
+    "file", "urldate", "keywords", "code", "codeurl", "howpublished", "pagination",
+}  # fmt: skip
 
 
 def _inherit(entries: list[BibEntry], warnings: list[str], source: str) -> list[BibEntry]:
     """Entries with the fields of their ``crossref`` parent filled in, as BibTeX does.
 
-    The parent's title becomes the child's ``booktitle`` when it has none; a parent
-    that is not in the file is a warning, never silent.
+    The parent's title becomes the child's ``booktitle`` when it has none; its
+    identifiers (DOI, URL, ISBN...) stay its own. A parent that is not in the file is a
+    warning, never silent.
     """
     by_key = {e.key.lower(): e for e in entries}
     result = []

@@ -77,3 +77,11 @@ def test_a_manubot_csl_json_slice_is_read_whole() -> None:
     for record in file.records:  # each record's line is where its item opens
         assert lines[record.line - 1].strip() == "{"
     assert [p.key for p in file.papers] == [item["id"] for item in items]
+
+
+def test_a_chapter_never_takes_its_books_doi() -> None:
+    papers = {p.key: p for p in bibtex.read_bibtex(IRIDIA).papers}
+    assert papers["Dagstuhl12041"].doi == "10.4230/dagrep.2.1.50"
+    chapter = papers["AugBroLop2012dagstuhl"]  # crossref = "Dagstuhl12041"
+    assert (chapter.doi, chapter.year) == (None, 2012)
+    assert len(dedupe(list(papers.values()))) == len(papers)  # nothing merged away
