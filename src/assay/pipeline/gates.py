@@ -51,7 +51,9 @@ __all__ = [
     "Answer",
     "Check",
     "CriterionReview",
+    "DecidedCriterion",
     "Decision",
+    "DecisionPin",
     "Recommendation",
     "Role",
     "StageFacts",
@@ -445,8 +447,13 @@ def decide(
     override: bool = False,
     advocates: Sequence[tuple[str, str]] = (),
     revisit_when: str = "",
+    amended: Recommendation | None = None,
 ) -> Decision:
     """Validate and build a decision; nothing is recorded when this raises.
+
+    ``recommendation`` is judged on the criteria as registered; ``amended``, when
+    amendments changed them, on the amended ones: an answer that follows only the
+    amendment goes against the registration and is an override.
 
     Raises :class:`PermissionDeniedError` unless ``role`` is approver or admin,
     and :class:`InputError` without a reason, or for an answer against the
@@ -459,9 +466,14 @@ def decide(
         raise InputError("a decision needs a reason (--why): say what it rests on")
     against = answer is not recommendation.answer
     if against and not override:
+        registered = " on the registered criteria" if amended is not None else ""
+        also = ""
+        if amended is not None and amended.answer is not recommendation.answer:
+            also = f" (on the criteria as amended after the freeze: {amended.answer.label})"
         raise InputError(
-            f"the recommendation is {recommendation.answer.label}; deciding {answer.label} "
-            "goes against it and needs an override (--override), which stays on the record"
+            f"the recommendation{registered} is {recommendation.answer.label}{also}; deciding "
+            f"{answer.label} goes against it and needs an override (--override), which stays "
+            "on the record"
         )
     return Decision(
         stage=recommendation.stage,
@@ -476,3 +488,60 @@ def decide(
         advocates=tuple(advocates),
         revisit_when=revisit_when.strip(),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class DecidedCriterion:
+    """One criterion as the decision saw it: its kind, text, outcome and why."""
+
+    kind: str
+    criterion: str
+    outcome: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-able dictionary."""
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class DecisionPin:
+    """The newest gate decision on a prototype with the runs it was decided on, and
+    the evidence that arrived since, judged on its own.
+
+    Attributes:
+        decision_id, stage, answer, at, by: the decision.
+        recommended: the recommendation it answered.
+        runs: the run ids it was decided on (pinned), newest first.
+        criteria: each criterion as the decision saw it, on those runs.
+        since_runs: runs that judge the prototype now and were not decided on.
+        since: the same criteria judged on ``since_runs`` alone (``None`` without any).
+    """
+
+    decision_id: int
+    stage: Stage
+    answer: Answer
+    recommended: Answer
+    at: dt.datetime
+    by: str
+    runs: tuple[str, ...]
+    criteria: tuple[DecidedCriterion, ...]
+    since_runs: tuple[str, ...] = ()
+    since: Recommendation | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "decision": self.decision_id,
+            "stage": self.stage.value,
+            "answer": self.answer.value,
+            "recommended": self.recommended.value,
+            "at": self.at.isoformat(),
+            "by": self.by,
+            "runs": list(self.runs),
+            "criteria": [c.to_dict() for c in self.criteria],
+            "since": {
+                "runs": list(self.since_runs),
+                "recommendation": None if self.since is None else self.since.to_dict(),
+            },
+        }

@@ -262,6 +262,32 @@ class Registration:
         """
         return hashlib.sha256(self.canonical_text().encode("utf-8")).hexdigest()
 
+    @classmethod
+    def from_canonical_text(cls, text: str) -> Registration:
+        """The registration whose :meth:`canonical_text` is ``text`` (a frozen one, to
+        judge the criteria as they were pre-registered); an :class:`InputError` for a
+        line that is not canonical."""
+        sections: dict[str, list[str]] = {}
+        for line in text.splitlines():
+            label, sep, value = line.partition(": ")
+            if not sep or label not in _CANONICAL_LABELS:
+                raise InputError(f"not a line of a frozen registration: {line!r}")
+            sections.setdefault(label, []).append(value)
+        end = sections.get("timebox ends")
+        return cls.build(
+            hypothesis=" ".join(sections.get("hypothesis", [])),
+            success=sections.get("success", []),
+            kill=sections.get("kill hard", []),
+            soft_kill=sections.get("kill soft", []),
+            requirements=sections.get("requirement", []),
+            timebox_end=None if not end else parse_date(end[0], field="timebox ends"),
+        )
+
+
+_CANONICAL_LABELS = frozenset(
+    {"hypothesis", "success", "kill hard", "kill soft", "requirement", "timebox ends"}
+)
+
 
 @dataclasses.dataclass(frozen=True)
 class Freeze:

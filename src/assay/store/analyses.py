@@ -104,7 +104,7 @@ def put(
     return _snapshot(row)
 
 
-SNAPSHOT_FORMAT = 1
+SNAPSHOT_FORMAT = 2  # 2: the frozen files and the newest decision's pins (issue 10)
 """The format of the evidence snapshots that :mod:`assay.workspace.analyses` writes; a
 snapshot in another format is recomputed (see :func:`missing`)."""
 

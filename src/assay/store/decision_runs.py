@@ -24,7 +24,8 @@ def pin(session: Session, decision_id: int, run_ids: Sequence[str]) -> None:
     wanted = list(dict.fromkeys(run_ids))
     if not wanted:
         return
-    found = dict(session.execute(select(RunRow.run_id, RunRow.id).where(RunRow.run_id.in_(wanted))))
+    query = select(RunRow.run_id, RunRow.id).where(RunRow.run_id.in_(wanted))
+    found: dict[str, int] = {run_id: pk for run_id, pk in session.execute(query)}
     missing = [run_id for run_id in wanted if run_id not in found]
     assert not missing, f"pinning runs that do not exist: {missing}"
     session.add_all(DecisionRunRow(decision_pk=decision_id, run_pk=found[r]) for r in wanted)

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING, Any
 from assay.criteria import Evaluation
 from assay.display import Displayable
 from assay.pipeline.cost import CostBenefit, CostInputs, MeasuredEffects
-from assay.pipeline.gates import CriterionReview, Decision, Recommendation, StageFacts
+from assay.pipeline.gates import (
+    CriterionReview,
+    Decision,
+    DecisionPin,
+    Recommendation,
+    StageFacts,
+)
 from assay.pipeline.prototype import Amendment, Freeze, Prototype, Registration, Stage
 from assay.pipeline.radar import Technique
 from assay.store.gates import DecisionRecord
@@ -48,6 +54,8 @@ class EvidenceRun:
     result: BenchmarkResult
     link: EvidenceLink | None
     after_amendment: bool = False
+    file_changed: bool = False
+    """It ran its benchmark file with content changed after the criteria froze."""
 
     @property
     def run_id(self) -> str:
@@ -72,6 +80,7 @@ class EvidenceRun:
             "linked": None if self.link is None else self.link.to_dict(),
             "online_ab": self.online_ab,
             "began_before_amendment": self.after_amendment,
+            "file_changed_after_freeze": self.file_changed,
         }
         if result:
             data["result"] = self.result.to_dict()
@@ -108,6 +117,15 @@ class GateReview(Displayable):
     frozen: bool
     warnings: tuple[str, ...]
     as_of: dt.date
+    amended: Recommendation | None = None
+    """The same gate judged on the amended criteria, when amendments changed the
+    registration (``recommendation`` is always judged on the registration)."""
+    decided: DecisionPin | None = None
+    """The newest decision with the runs it was decided on, and the evidence since."""
+    frozen_files: tuple[dict[str, Any], ...] = ()
+    """Each benchmark file as the criteria froze it (hash, git commit, run)."""
+    changed_files: tuple[str, ...] = ()
+    """The judging runs that ran a benchmark file changed after the freeze."""
 
     _display_facts = ("prototype", "technique", "stage", "answer", "as_of")
     _display_rows = "criteria"
@@ -143,6 +161,10 @@ class GateReview(Displayable):
             "facts": dataclasses.asdict(self.facts),
             "frozen": self.frozen,
             "warnings": list(self.warnings),
+            "amended": None if self.amended is None else self.amended.to_dict(),
+            "decided": None if self.decided is None else self.decided.to_dict(),
+            "frozen_files": list(self.frozen_files),
+            "runs_with_changed_file": list(self.changed_files),
         }
 
 

@@ -54,6 +54,8 @@ from assay.workspace.evidence_runs import (
     slices,
     stage_facts,
 )
+from assay.workspace.pinning import registered_prototype
+from assay.workspace.pins import snapshot_part
 
 __all__ = [
     "FORMAT",
@@ -95,6 +97,9 @@ def compute(session: Session, record: PrototypeRecord, found: Sequence[Judge]) -
     facts = stage_facts(record, runs, pieces)
     # The review asks the evidence its questions; its day only decides the time-box.
     gate_rules.review(record.prototype, evidence, today=dt.date.today(), facts=facts)
+    registered = registered_prototype(record)  # what decisions are compared with (issue 10)
+    if registered is not None:
+        gate_rules.review(registered, evidence, today=dt.date.today(), facts=facts)
     review_evidence = evidence.snapshot().to_dict()
     review_sources = dict(sorted(evidence.sources.items()))
     warnings += review_warnings(record, runs)
@@ -115,6 +120,7 @@ def compute(session: Session, record: PrototypeRecord, found: Sequence[Judge]) -
         "warnings": warnings,
         "facts": dataclasses.asdict(facts),
         "contradictions": {str(d.id): contradiction(record, d.at, runs) for d in decisions},
+        **snapshot_part(session, record, runs),  # frozen files, the decision's pins (issue 10)
     }
 
 

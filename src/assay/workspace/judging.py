@@ -15,6 +15,7 @@ The rules for which runs judge a prototype and for the effective freeze are in
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
@@ -36,6 +37,7 @@ from assay.workspace.evidence_runs import (
     stage_facts,
     technique_row,
 )
+from assay.workspace.pinning import decision_pin, file_warnings, registered_prototype
 
 __all__ = [
     "Judge",
@@ -44,6 +46,7 @@ __all__ = [
     "evidence_runs",
     "gate_review",
     "judges",
+    "marked",
     "slices",
     "stage_facts",
     "technique_row",
@@ -65,7 +68,14 @@ def build_review(
     without their trials) and the stored evidence the criteria were evaluated against."""
     found = judges(session, record)
     review, evidence = gate_review(session, record, today, found)
-    return review, load_evidence_runs(session, record, found, trials=False), evidence
+    runs = marked(review, load_evidence_runs(session, record, found, trials=False))
+    return review, runs, evidence
+
+
+def marked(review: GateReview, runs: Sequence[EvidenceRun]) -> list[EvidenceRun]:
+    """``runs``, each that ran a benchmark file changed after the freeze marked so."""
+    changed = set(review.changed_files)
+    return [dataclasses.replace(run, file_changed=run.run_id in changed) for run in runs]
 
 
 def gate_review(
@@ -84,7 +94,13 @@ def gate_review(
         InMemoryEvidence.from_dict(document["all_evidence"]), document["all_sources"]
     )
     facts = StageFacts(**document["facts"])
-    recommendation = gate_rules.review(record.prototype, evidence, today=today, facts=facts)
+    registered = registered_prototype(record)
+    judged = registered or record.prototype  # decisions are compared with the registration
+    recommendation = gate_rules.review(judged, evidence, today=today, facts=facts)
+    amended = None
+    if registered is not None:
+        amended = gate_rules.review(record.prototype, evidence, today=today, facts=facts)
+    files = document.get("files") or {"frozen": [], "changed": []}
     review = GateReview(
         prototype=record.name,
         technique=record.technique,
@@ -94,7 +110,11 @@ def gate_review(
         runs=tuple(judge.run_id for judge in found),
         facts=facts,
         frozen=record.freeze is not None,
-        warnings=tuple(document["warnings"]),
+        warnings=(*document["warnings"], *file_warnings(files["changed"])),
         as_of=today,
+        amended=amended,
+        decided=decision_pin(document, judged, today=today, facts=facts),
+        frozen_files=tuple(files["frozen"]),
+        changed_files=tuple(item["run"] for item in files["changed"]),
     )
     return review, evidence

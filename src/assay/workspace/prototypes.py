@@ -37,6 +37,7 @@ from assay.errors import InputError, NotFoundError
 from assay.pipeline import gates as gate_rules
 from assay.pipeline.gates import Answer, Role
 from assay.pipeline.prototype import Amendment, Prototype, Stage, amend
+from assay.store import decision_runs
 from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
 from assay.store import techniques as technique_rows
@@ -49,8 +50,15 @@ from assay.workspace.analyses import refresh_prototype
 from assay.workspace.context import Context, now
 from assay.workspace.costing import cost_report, merged_inputs
 from assay.workspace.evidence import RunEvidence
-from assay.workspace.judging import effective_record, evidence_runs, gate_review, technique_row
+from assay.workspace.judging import (
+    effective_record,
+    evidence_runs,
+    gate_review,
+    marked,
+    technique_row,
+)
 from assay.workspace.madr import madr_record
+from assay.workspace.pins import persist_file_freezes
 from assay.workspace.preregistration import PORTFOLIOS
 from assay.workspace.users import Users, quoted
 
@@ -96,6 +104,7 @@ def _persist_freeze(session: Session, name: str) -> PrototypeRecord:
     record = effective_record(session, name)
     if record.freeze is not None:
         prototype_rows.freeze(session, record.name, record.freeze)
+        persist_file_freezes(session, record)
     return record
 
 
@@ -384,6 +393,7 @@ class Prototypes:
                     f"{record.name} is {record.status}; there is no open gate to decide"
                 )
             review = gate_review(session, record, today or at.date())[0]
+            # Compared with the recommendation on the registered criteria (issue 10).
             decision = gate_rules.decide(
                 review.recommendation,
                 answer,
@@ -395,15 +405,20 @@ class Prototypes:
                 override=override,
                 advocates=advocates,
                 revisit_when=revisit_when,
+                amended=review.amended,
             )
+            recommendation = review.recommendation.to_dict()
+            if review.amended is not None:
+                recommendation["amended"] = review.amended.to_dict()
             stored = gate_rows.add_decision(
                 session,
                 prototype_rows.row(session, record.name),
                 decision,
                 registration_hash=record.registration.content_hash(),
-                recommendation=review.recommendation.to_dict(),
+                recommendation=recommendation,
                 runs=list(review.runs),
             )
+            decision_runs.pin(session, stored.id, review.runs)
             _advance(session, record, decision.answer, at)
             refresh_prototype(session, record.name)
             return stored
@@ -453,7 +468,7 @@ class Prototypes:
         with self.ctx.read() as session:
             record = effective_record(session, name)
             review = gate_review(session, record, day)[0]
-            runs = evidence_runs(session, record, trials=True)  # the reports plot every trial
+            runs = marked(review, evidence_runs(session, record, trials=True))  # plotted
             technique = technique_rows.get(session, record.technique)
             decisions = gate_rows.decisions_of(session, prototype_rows.row(session, name))
             costs = self._cost(session, record, {}) if record.cost_inputs else None

@@ -66,7 +66,7 @@ def upgrade() -> None:
 def _pin_existing_decisions() -> None:
     """Pin every stored decision to the runs it named, where they still exist."""
     conn = op.get_bind()
-    runs = dict(conn.execute(sa.text("SELECT run_id, id FROM runs")).all())
+    runs: dict[str, int] = {r: pk for r, pk in conn.execute(sa.text("SELECT run_id, id FROM runs"))}
     pins = []
     for decision_pk, named in conn.execute(sa.text("SELECT id, runs FROM gate_decisions")).all():
         ids = json.loads(named) if isinstance(named, str) else (named or [])
