@@ -354,6 +354,8 @@ class StoppingRule:
 
 
 _CAUSES = {
+    "ended": " at the final analysis",
+    "maximum": " at the design's maximum",
     "futility": " for futility (the budget left could not decide it)",
     "error": " (values the design cannot take)",
 }

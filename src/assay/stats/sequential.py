@@ -107,7 +107,8 @@ class Decision:
     cause: str | None = None
     """Why it stopped: ``"crossed"`` (a boundary), ``"maximum"`` (the last
     analysis without a clear answer), ``"futility"`` (the reachable trials
-    cannot decide), or the reason :meth:`SequentialDesign.conclude` was given."""
+    cannot decide) or ``"ended"`` (:meth:`SequentialDesign.conclude`: the run
+    stopped first)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -352,7 +353,7 @@ class SequentialDesign:
             last = self._last or Decision(False, None, n_b, n_c)
             reason = f"{why} before the design decided: {last.reason or 'no analysis yet'}"
             self._final = replace(last, stop=True, verdict=Verdict.INCONCLUSIVE, reason=reason)
-            self._final = replace(self._final, cause="run ended")
+            self._final = replace(self._final, cause="ended")
             return self._final
         self.horizon = min(n_b, n_c) if not self.paired else n_b
         base, cand = self._values(baseline, "baseline"), self._values(candidate, "candidate")
@@ -396,7 +397,10 @@ class SequentialDesign:
             return self._stop(made, verdict, reason, "crossed")
         if fraction >= 1.0:
             return self._stop(
-                made, Verdict.INCONCLUSIVE, self._end_reason(why, boundary), why or "maximum"
+                made,
+                Verdict.INCONCLUSIVE,
+                self._end_reason(why, boundary),
+                "ended" if why else "maximum",
             )
         power = conditional_power(statistic, fraction, float(special.ndtri(1 - alpha / 2)))
         if self.horizon < self.full_trials and power < self.futility:
