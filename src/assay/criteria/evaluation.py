@@ -69,7 +69,7 @@ from assay.criteria.units import (
     to_base,
 )
 from assay.errors import InputError
-from assay.stats.magnitude import effect_short, interval_short, signed_percent, uses_ratio
+from assay.stats.magnitude import evidence_text, signed_percent, uses_ratio
 from assay.stats.verdict import Verdict
 
 __all__ = ["evaluate_predicate"]
@@ -137,11 +137,9 @@ class _Side:
         trials = "" if e.n is None else f", {e.n} trials per arm"
         if self.label.startswith("effect(") and uses_ratio(self.value):  # 201x faster
             metric = self.label[len("effect(") : -1]
-            figure = effect_short(self.value, metric)
-            interval = interval_short(self.value, self.low, self.high, metric)
-            return (
-                f"{self.label} = {figure} ({self.show(self.value)}; {e.confidence:.0%} CI "
-                f"{interval}{trials})"
+            ends = (self.low, self.high)
+            return evidence_text(
+                self.label, self.value, ends, metric=metric, confidence=e.confidence, n=e.n
             )
         return (
             f"{self.label} = {self.show(self.value)} ({e.confidence:.0%} CI "

@@ -89,7 +89,10 @@ def describe_effect(effect: Effect, *, with_point: bool = True) -> str:
     low, high = row.ci
     if row.effect == low == high == 0:
         return f"{metric}{where} is the same as {effect.baseline} in every trial"
-    interval = say.change_interval(low, high, effect.confidence)
+    interval = say.change_interval(
+        low, high, effect.confidence, effect=row.effect, metric=row.metric
+    )
+    said = say.compared(row.effect, effect.baseline, row.metric)
     if row.verdict is Verdict.INCONCLUSIVE and (low > 0 or high < 0):
         control = [w for w in row.warnings if "false-discovery" in w]
         why = (
@@ -100,7 +103,7 @@ def describe_effect(effect: Effect, *, with_point: bool = True) -> str:
         )
         text = (
             f"{metric}{where} is inconclusive although its interval excludes no change: "
-            f"the estimate is {say.compared(row.effect, effect.baseline)} ({interval}), "
+            f"the estimate is {said} ({interval}), "
             f"but {why}"
         )
         if row.needed_trials:
@@ -110,13 +113,13 @@ def describe_effect(effect: Effect, *, with_point: bool = True) -> str:
         runs = interval.replace(": ", " runs ", 1)
         text = (
             f"{metric}{where} is inconclusive: the estimate is "
-            f"{say.compared(row.effect, effect.baseline)}, but the {runs}, so the "
+            f"{said}, but the {runs}, so the "
             "data cannot yet say which way it goes"
         )
         if row.needed_trials:
             text += f"; about {row.needed_trials:,} trials per arm would likely settle it"
         return text
-    text = f"{metric}{where} is {say.compared(row.effect, effect.baseline)} ({interval})"
+    text = f"{metric}{where} is {said} ({interval})"
     if row.verdict is Verdict.EQUIVALENT:
         text += ", no difference that matters (within the practical margin)"
     elif row.verdict in (Verdict.BETTER, Verdict.WORSE):
@@ -293,8 +296,11 @@ def headline_sentence(view: StudyView) -> str:
     run = view.main_run
     baseline = run.baseline if run else "the baseline"
     where = f" at {say.point_label(found.point)}" if found.point else ""
-    interval = say.change_interval(found.low, found.high, found.confidence)
-    measured = f"{say.metric_label(found.metric)} {say.compared(found.value, baseline)}{where}"
+    interval = say.change_interval(
+        found.low, found.high, found.confidence, effect=found.value, metric=found.metric
+    )
+    said = say.compared(found.value, baseline, found.metric)
+    measured = f"{say.metric_label(found.metric)} {said}{where}"
     undecided = found.verdict is Verdict.INCONCLUSIVE or found.outcome is Outcome.UNDETERMINED
     standing = found.standing
     if standing == "open":
@@ -478,7 +484,9 @@ def cost_sentence(view: StudyView) -> str:
         return "Its cost has not been estimated yet (assay cost PROTOTYPE)."
     weeks = ""
     if view.cost_inputs is not None and view.cost_inputs.engineer_weeks:
-        weeks = f" ({view.cost_inputs.engineer_weeks:g} engineer-weeks and infrastructure)"
+        count = view.cost_inputs.engineer_weeks
+        noun = "engineer-week" if count == 1 else "engineer-weeks"
+        weeks = f" ({count:g} {noun} and infrastructure)"
     b, p = cost.monthly_benefit, cost.payback_months
     text = (
         f"Adopting it costs about {say.money(cost.one_off_cost)} once{weeks}; the net monthly "
@@ -494,8 +502,12 @@ def cost_sentence(view: StudyView) -> str:
     return text + "."
 
 
-def recommendation_sentence(view: StudyView) -> str:
-    """The decision taken, or the recommendation awaiting one, with its main reason."""
+def recommendation_sentence(
+    view: StudyView, *, more_reasons: str = "in the engineering report"
+) -> str:
+    """The decision taken, or the recommendation awaiting one, with its main reason;
+    ``more_reasons`` says where the others are (the engineering report, or, in it,
+    its Gate section)."""
     rec, decided = view.recommendation, view.decision
     parts = []
     if decided is not None:
@@ -517,7 +529,7 @@ def recommendation_sentence(view: StudyView) -> str:
         others = len(rec.reasons) - 1
         more = ""
         if others:
-            more = f" ({others} more reason{'s' if others > 1 else ''} in the engineering report)"
+            more = f" ({others} more reason{'s' if others > 1 else ''} {more_reasons})"
         parts.append(
             f"The recommended answer at the {rec.stage.value} gate ({rec.question}) is "
             f"{rec.answer.label}: {reason}{more}; it awaits a decision by an approver."

@@ -4,9 +4,10 @@ Reports state a number only with what makes it defensible: its interval, and,
 when the interval is too wide or straddles no change, a sentence that says so.
 These helpers hold the wording so that the three audiences say the same thing.
 
-A relative change ``e`` is ``candidate / baseline - 1``: ``-0.3`` reads "30%
-lower", ``0.25`` "25% higher", ``1.5`` "2.5x as high" (a ratio reads better than
-"150% higher").
+A relative change ``e`` is ``candidate / baseline - 1``, shown by the one rule of
+:mod:`assay.stats.magnitude` that the CLI, the MADR records and the gate review
+share: ``-0.3`` reads "30% lower", ``0.25`` "25% higher", ``1.5`` "2.5x higher"
+and, for time, ``-0.995`` "201x faster" (a ratio from 1.5x either way).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import math
 from collections.abc import Sequence
 
 from assay.bench.registry import ParamValue
+from assay.stats import magnitude
 
 __all__ = [
     "WIDE_RATIO",
@@ -109,40 +111,22 @@ def signed_percent(fraction: float) -> str:
     return ("-" if fraction < 0 else "+") + percent(fraction)
 
 
-def change(effect: float) -> str:
-    """A relative change in words: ``30% lower``, ``25% higher``, ``2.5x as high``."""
+def change(effect: float, metric: str | None = None) -> str:
+    """A relative change in words, by the rule of :mod:`assay.stats.magnitude`:
+    ``30% lower``, ``8.9% faster`` (time), ``2.5x higher``, ``201x faster``."""
     if not math.isfinite(effect):
         return "unbounded"
     if effect == 0:
         return "unchanged"
-    if effect < 0:
-        return f"{percent(effect)} lower"
-    if effect < 1:
-        return f"{percent(effect)} higher"
-    return f"{_ratio(1 + effect)} as high"
+    return magnitude.effect_words(effect, engine_metric(metric) if metric else None)
 
 
-def compared(effect: float, baseline: str) -> str:
-    """A relative change against ``baseline``: ``30% lower than naive``, ``2.5x as
-    high as naive``, ``the same as naive``."""
+def compared(effect: float, baseline: str, metric: str | None = None) -> str:
+    """A relative change against ``baseline``: ``30% lower than naive``, ``201x faster
+    than naive``, ``3.2x more than naive``, ``the same as naive``."""
     if effect == 0:
         return f"the same as {baseline}"
-    if math.isfinite(effect) and effect >= 1:
-        return f"{change(effect)} as {baseline}"
-    return f"{change(effect)} than {baseline}"
-
-
-def _ratio(ratio: float) -> str:
-    if ratio >= 100:
-        return f"{ratio:,.0f}x"
-    return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:.0f}x"
-
-
-def _end(effect: float) -> str:
-    """One end of an interval of relative changes."""
-    if not math.isfinite(effect):
-        return "no bound" if effect > 0 else "no bound below"
-    return change(effect)
+    return f"{change(effect, metric)} than {baseline}"
 
 
 def is_wide(low: float, high: float) -> bool:
@@ -153,22 +137,35 @@ def is_wide(low: float, high: float) -> bool:
     return (1 + high) / (1 + low) > WIDE_RATIO
 
 
-def change_interval(low: float, high: float, confidence: float = 0.95) -> str:
-    """The interval of a relative change in words, with its confidence level.
+def _middle(low: float, high: float) -> float:
+    """A point inside the interval (its geometric middle as ratios) when no estimate
+    is given: it picks the unit the ends are shown in."""
+    if math.isfinite(low) and math.isfinite(high) and low > -1:
+        return math.sqrt((1 + low) * (1 + high)) - 1
+    return high if math.isfinite(high) else low
 
-    ``(-0.35, -0.25)`` -> ``95% confidence interval: between 25% and 35% lower``; an interval
+
+def change_interval(
+    low: float,
+    high: float,
+    confidence: float = 0.95,
+    *,
+    effect: float | None = None,
+    metric: str | None = None,
+) -> str:
+    """The interval of a relative change in words, with its confidence level, in the
+    unit of its estimate ``effect`` (:mod:`assay.stats.magnitude`).
+
+    ``(-0.35, -0.25)`` -> ``95% confidence interval: between 25% and 35% lower``;
+    a 200x speed-up of time -> ``...: between 180x and 225x faster``; an interval
     across zero names both directions; a zero-width one says it did not vary.
     """
     level = f"{confidence:.0%} confidence interval"
+    engine = engine_metric(metric) if metric else None
     if low == high:
-        return f"{level}: {_end(low)} in every trial alike"
-    if low < 0 < high:
-        return f"{level}: between {_end(low)} and {_end(high)}"
-    if high <= 0:
-        return f"{level}: between {percent(high)} and {percent(low)} lower"
-    if high < 1 and math.isfinite(high):
-        return f"{level}: between {percent(low)} and {percent(high)} higher"
-    return f"{level}: between {_end(low)} and {_end(high)}"
+        return f"{level}: {change(low, metric)} in every trial alike"
+    point = _middle(low, high) if effect is None else effect
+    return f"{level}: {magnitude.interval_words(point, low, high, engine)}"
 
 
 def number(value: float, unit: str | None = None) -> str:

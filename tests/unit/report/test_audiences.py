@@ -62,9 +62,10 @@ def test_exec_report_names_the_benefit_with_its_interval(
     assert row.effect is not None
     assert row.ci is not None
     text = rendered("exec", "md")
-    benefit = f"The expected benefit is peak heap memory {say.change(row.effect)} than naive"
+    said = say.change(row.effect, "peak_heap")
+    benefit = f"The expected benefit is peak heap memory {said} than naive"
     assert benefit in text
-    assert say.change_interval(*row.ci) in text
+    assert say.change_interval(*row.ci, effect=row.effect, metric="peak_heap") in text
     assert "at n=1024" in text
     assert "meets the pre-registered target" in text
 
@@ -99,30 +100,30 @@ def _with_time(
             "inconclusive",
             0.1,
             (-0.3, 0.6),
-            "The expected benefit is not established: the estimate is time per call 10% higher "
-            "than naive at n=1024, but the 95% confidence interval runs between 30% lower and "
-            "60% higher, so it may be no benefit at all, which does not yet settle the "
+            "The expected benefit is not established: the estimate is time per call 10% slower "
+            "than naive at n=1024, but the 95% confidence interval runs between 30% faster and "
+            "60% slower, so it may be no benefit at all, which does not yet settle the "
             "pre-registered target effect(time) <= -20%; about ",
         ),
         (
             "worse",
             0.4,
             (0.2, 0.6),
-            "The expected benefit did not materialise: time per call 40% higher than naive at "
-            "n=1024 (95% confidence interval: between 20% and 60% higher), which misses",
+            "The expected benefit did not materialise: time per call 40% slower than naive at "
+            "n=1024 (95% confidence interval: between 20% and 60% slower), which misses",
         ),
         (
             "inconclusive",
             0.5,
             (0.1, 1.2),
-            "The expected benefit did not materialise: time per call 50% higher than naive",
+            "The expected benefit did not materialise: time per call 1.5x slower than naive",
         ),
         (
             "better",
             -0.35,
             (-0.4, -0.3),
-            "The expected benefit is time per call 35% lower than naive at n=1024 (95% "
-            "confidence interval: between 30% and 40% lower), which meets the pre-registered",
+            "The expected benefit is time per call 1.5x faster than naive at n=1024 (95% "
+            "confidence interval: between 1.4x and 1.7x faster), which meets the pre-registered",
         ),
         (
             "inconclusive",
@@ -150,7 +151,7 @@ def test_the_benefit_is_said_as_the_evidence_allows(
     assert len(_markdown_paragraphs(text)) <= 2
     if expected == "the interval is wide":  # an open question is said so, wide or not
         assert "The expected benefit is not established" in text
-        assert "between 90% lower and 80% higher" in text
+        assert "between 10x faster and 1.8x slower" in text
     else:
         assert expected in text
     assert "awaits a decision by an approver" in text
@@ -282,13 +283,13 @@ def test_eng_report_says_inconclusive_and_wide_results_in_words(
     words = text.split("What these figures cannot say (inconclusive or wide):", 1)[1]
     words = words.split("###", 1)[0]
     assert (
-        "- tiled: time per call at n=1024 is inconclusive: the estimate is 10% higher than "
-        "naive, but the 95% confidence interval runs between 30% lower and 60% higher, so the "
+        "- tiled: time per call at n=1024 is inconclusive: the estimate is 10% slower than "
+        "naive, but the 95% confidence interval runs between 30% faster and 60% slower, so the "
         "data cannot yet say which way it goes; about 40 trials per arm would likely settle it"
     ) in words
     assert (
-        "- tiled: peak heap memory at n=256 is 50% lower than naive (95% confidence interval: "
-        "between 20% and 80% lower): better; the interval is wide, so the figure is rough"
+        "- tiled: peak heap memory at n=256 is 2.0x less than naive (95% confidence interval: "
+        "between 1.2x and 5.0x less): better; the interval is wide, so the figure is rough"
     ) in words
     assert (
         "- tiled: max abs error at n=256 is inconclusive although its interval excludes no "
@@ -318,5 +319,7 @@ def test_unknown_audience_or_format_is_an_input_error(demo_view: StudyView) -> N
 def test_no_number_is_printed_without_words_when_the_interval_is_wide() -> None:
     assert say.is_wide(-0.9, 0.5)
     assert not say.is_wide(-0.35, -0.25)
-    sentence = say.change_interval(-0.72, 3.5)
-    assert re.search(r"between 72% lower and 4\.5x as high", sentence)
+    sentence = say.change_interval(-0.72, 3.5)  # in the unit of its middle, +12%
+    assert re.search(r"between 72% lower and 350% higher", sentence)
+    sentence = say.change_interval(-0.72, 3.5, effect=1.0)  # in the unit of a 2x estimate
+    assert re.search(r"between 3\.6x lower and 4\.5x higher", sentence)

@@ -22,8 +22,9 @@ from assay.report.document import md_escape
         (0.25, "25% higher"),
         (0.045, "4.5% higher"),
         (-0.0012, "0.12% lower"),
-        (1.5, "2.5x as high"),
-        (99.0, "100x as high"),
+        (1.5, "2.5x higher"),
+        (99.0, "100x higher"),
+        (-0.6, "2.5x lower"),
         (0.0, "unchanged"),
         (math.inf, "unbounded"),
     ],
@@ -34,8 +35,21 @@ def test_change(effect: float, words: str) -> None:
 
 def test_compared_reads_as_english() -> None:
     assert say.compared(-0.3, "naive") == "30% lower than naive"
-    assert say.compared(2.0, "naive") == "3x as high as naive"
+    assert say.compared(2.0, "naive") == "3.0x higher than naive"
     assert say.compared(0.0, "naive") == "the same as naive"
+
+
+def test_the_words_follow_the_metric_as_criteria_name_it() -> None:
+    assert say.change(-0.99503, "latency") == "201x faster"
+    assert say.change(-0.089, "time") == "8.9% faster"
+    assert say.compared(2.2, "naive", "memory.peak_heap") == "3.2x more than naive"
+    assert say.compared(0.3, "naive", "throughput") == "30% higher than naive"
+
+
+def test_a_200x_speed_up_is_never_99_percent_lower() -> None:
+    sentence = say.change_interval(-0.99556, -0.99444, effect=-0.99503, metric="time")
+    assert sentence == "95% confidence interval: between 180x and 225x faster"
+    assert "99%" not in say.compared(-0.99503, "sorted", "time")
 
 
 def test_change_interval() -> None:
@@ -43,7 +57,8 @@ def test_change_interval() -> None:
     assert say.change_interval(-0.35, -0.25) == f"{level}: between 25% and 35% lower"
     assert say.change_interval(0.1, 0.2) == f"{level}: between 10% and 20% higher"
     assert say.change_interval(-0.2, 0.15) == f"{level}: between 20% lower and 15% higher"
-    assert say.change_interval(-0.5, -0.5) == f"{level}: 50% lower in every trial alike"
+    assert say.change_interval(-0.5, -0.5) == f"{level}: 2.0x lower in every trial alike"
+    assert say.change_interval(-0.2, -0.2) == f"{level}: 20% lower in every trial alike"
     assert say.change_interval(-0.2, math.inf, 0.9).startswith("90% confidence interval")
     assert "no bound" in say.change_interval(-0.2, math.inf)
 
