@@ -79,10 +79,50 @@ def print_review(review: GateReview) -> None:
     if review.sources:
         sources = sorted(set(review.sources.values()))
         console.print("evidence: " + escape("; ".join(sources)))
+    _print_pins(review)
     frozen = "frozen" if review.frozen else "not frozen yet"
     console.print(f"[dim]criteria {frozen}; runs judging: {', '.join(review.runs) or 'none'}[/]")
     for warning in review.warnings:
         output.warn(escape(warning))
+
+
+def _print_pins(review: GateReview) -> None:
+    """Beside the review (issue 10): the gate on the amended criteria, the newest
+    decision with the runs it was decided on, and the evidence that arrived since."""
+    console = output.console
+    amended = review.amended
+    if amended is not None:
+        console.print(
+            Text("as amended after the freeze: ", style="bold")
+            .append(amended.answer.label, ANSWER_STYLE[amended.answer])
+            .append(" (decisions are compared with the registered criteria above)")
+        )
+        registered = {item.criterion.canonical for item in review.criteria}
+        for item in amended.criteria:
+            if item.criterion.canonical not in registered:
+                console.print(f"  amended {item.kind}: {escape(item.evaluation.summary())}")
+    pin = review.decided
+    if pin is None:
+        return
+    runs = ", ".join(pin.runs) or "no run"
+    when = f" at the {pin.stage.value} gate on {pin.at:%Y-%m-%d} by {pin.by}"
+    console.print(
+        Text("decided: ", style="bold")
+        .append(pin.answer.label, ANSWER_STYLE[pin.answer])
+        .append(f"{when}, on run(s) {runs}")
+    )
+    for decided in pin.criteria:
+        console.print(f"  {decided.outcome} {escape(decided.criterion)}: {escape(decided.reason)}")
+    if pin.since is None:
+        console.print("no new evidence since the decision")
+        return
+    console.print(
+        Text(f"new evidence since the decision (run(s) {', '.join(pin.since_runs)}): ", "bold")
+        .append(pin.since.answer.label, ANSWER_STYLE[pin.since.answer])
+        .append(" on these runs alone")
+    )
+    for since in pin.since.criteria:
+        console.print(f"  {escape(since.evaluation.summary())}")
 
 
 @gate_app.command("review")
@@ -170,10 +210,21 @@ def check(
     name: Annotated[
         str | None, typer.Argument(help="One prototype; default: every active one.")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Also fail on a success criterion that FAILs, a stale TRIAL or ADOPT "
+            "technique and an amendment written after data, one line each.",
+        ),
+    ] = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Exit with 1 when any kill criterion fires (for CI); 0 otherwise."""
+    if strict:
+        _strict_check(name, db, json)
+        return
     with open_workspace(db) as ws:
         results = ws.prototypes.check(name)
     fired = [r for r in results if r.fired]
@@ -195,6 +246,25 @@ def check(
         if not results:
             output.console.print("No active prototypes to check.")
     if fired:
+        raise typer.Exit(1)
+
+
+def _strict_check(name: str | None, db: str | None, json: bool) -> None:
+    """``gate check --strict``: every problem on one line (the rules are in
+    :mod:`assay.workspace.gate_check`), exit 1 when there is any."""
+    with open_workspace(db) as ws:
+        report = ws.prototypes.strict_check(name)
+    if json:
+        output.emit_json(report.to_dict())
+    else:
+        for line in report.lines:
+            output.console.print(escape(line), style="bold red", soft_wrap=True)
+        for result in report.checks:
+            if not (result.fired or result.failing or result.amended_after_data):
+                output.console.print(f"[green]ok[/] {escape(result.prototype)}")
+        if not report.checks and not report.lines:
+            output.console.print("No active prototypes to check.")
+    if report.failed:
         raise typer.Exit(1)
 
 

@@ -45,11 +45,13 @@ from assay.store.gates import DecisionRecord
 from assay.store.prototypes import PrototypeRecord, RecordedFacts
 from assay.store.run_models import RunRow
 from assay.store.study import CostReport, EvidenceRun, GateReview, Study
+from assay.workspace import gate_check, judging
 from assay.workspace import preregistration as checks
 from assay.workspace.analyses import refresh_prototype
 from assay.workspace.context import Context, now
 from assay.workspace.costing import cost_report, merged_inputs
 from assay.workspace.evidence import RunEvidence
+from assay.workspace.gate_check import KillCheck, StrictCheck
 from assay.workspace.judging import (
     effective_record,
     evidence_runs,
@@ -72,31 +74,9 @@ __all__ = [
     "PrototypeRecord",
     "Prototypes",
     "RecordedFacts",
+    "StrictCheck",
     "Study",
 ]
-
-
-@dataclasses.dataclass(frozen=True)
-class KillCheck:
-    """A prototype's kill criteria against its evidence, for ``assay gate check``."""
-
-    prototype: str
-    technique: str
-    stage: Stage
-    fired: tuple[gate_rules.CriterionReview, ...]
-    timebox_expired: bool
-    runs: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dictionary."""
-        return {
-            "prototype": self.prototype,
-            "technique": self.technique,
-            "stage": self.stage.value,
-            "fired": [review.to_dict() for review in self.fired],
-            "timebox_expired": self.timebox_expired,
-            "runs": list(self.runs),
-        }
 
 
 def _persist_freeze(session: Session, name: str) -> PrototypeRecord:
@@ -341,7 +321,9 @@ class Prototypes:
     def check(
         self, name: str | None = None, *, today: dt.date | None = None
     ) -> builtins.list[KillCheck]:
-        """Kill criteria against the evidence, for one prototype or every active one."""
+        """Kill criteria against the evidence, for one prototype or every active one;
+        each check also carries the failing success criteria and the amendments written
+        after data, for :meth:`strict_check`."""
         day = today or dt.date.today()
         with self.ctx.read() as session:
             if name is not None:
@@ -351,19 +333,42 @@ class Prototypes:
             out = []
             for each in names:
                 record = effective_record(session, each)
-                review = gate_review(session, record, day)[0]
+                found = judging.judges(session, record)
+                review = gate_review(session, record, day, found)[0]
                 rec = review.recommendation
+                fired = {r.criterion.canonical: r for r in rec.fired}
+                for extra in review.amended.fired if review.amended else ():
+                    fired.setdefault(extra.criterion.canonical, extra)
+                started = [(judge.run_id, judge.started_at) for judge in found]
                 out.append(
                     KillCheck(
                         prototype=record.name,
                         technique=record.technique,
                         stage=record.stage,
-                        fired=rec.fired,
+                        fired=tuple(fired.values()),
                         timebox_expired=rec.timebox_expired,
                         runs=review.runs,
+                        failing=gate_check.failing_success(rec, review.amended),
+                        amended_after_data=gate_check.amended_after_data(
+                            record.amendments, started
+                        ),
                     )
                 )
             return out
+
+    def strict_check(self, name: str | None = None, *, today: dt.date | None = None) -> StrictCheck:
+        """``gate check --strict`` (see :mod:`assay.workspace.gate_check`): the checks of
+        :meth:`check`, the stale techniques in TRIAL or ADOPT (only the prototype's
+        technique when ``name`` is given), and one line per problem."""
+        from assay.workspace.radar import Radar  # lazily: the radar service's staleness
+
+        checks = self.check(name, today=today)
+        stale = Radar(self.ctx, self.users).stale(today=today)
+        if name is not None:
+            wanted = {check.technique for check in checks}
+            stale = [item for item in stale if item.technique in wanted]
+        lines = gate_check.strict_lines(checks, stale)
+        return StrictCheck(tuple(checks), tuple(stale), tuple(lines))
 
     # -- deciding -------------------------------------------------------------------
 
