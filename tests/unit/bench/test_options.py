@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import pytest
 
-from assay.bench.options import BenchOptions, Isolation
+from assay.bench.options import BenchOptions, Isolation, choose_interleave
+from assay.bench.spec import BenchmarkSpec
 from assay.errors import InputError
 from assay.measure.timer import TimerSettings
 
@@ -30,6 +32,7 @@ def test_trials_one_is_refused_with_the_reason() -> None:
         ({"confidence": 1.0}, "confidence"),
         ({"time_margin": 0.0}, "time_margin"),
         ({"max_trials": 3, "trials": 5}, "max_trials"),
+        ({"interleave": "blocks"}, r"interleave='blocks' \(--interleave\) must be 'auto'"),
     ],
 )
 def test_bad_options(kwargs: dict[str, object], message: str) -> None:
@@ -58,6 +61,9 @@ def test_json_round_trip() -> None:
         timer=TimerSettings(trial_time=0.2),
         primary=("time", "accuracy"),
         time_margin=None,
+        interleave="samples",
+        interleave_reason="asked for with --interleave samples",
+        cold=True,
     )
     data = json.loads(json.dumps(options.to_dict()))
     assert BenchOptions.from_dict(data) == options
@@ -89,3 +95,67 @@ def test_more_trials_than_the_default_cap_raise_the_cap() -> None:
 def test_option_errors_name_the_command_line_flag(kwargs: dict[str, object], flag: str) -> None:
     with pytest.raises(InputError, match=flag):
         BenchOptions(**kwargs)  # type: ignore[arg-type]
+
+
+PYTHON_BENCH = """
+import assay.bench as assay
+
+@assay.workload
+def data(seed):
+    return seed
+
+@assay.baseline
+def base(data):
+    return data
+
+@assay.candidate
+def cand(data):
+    return data
+"""
+
+
+@pytest.mark.parametrize(
+    ("source", "options", "chosen", "reason"),
+    [
+        (PYTHON_BENCH, {}, "samples", "Python methods: their samples taken in turn"),
+        (PYTHON_BENCH, {"isolation": "spawn"}, "trials", "spawn isolation starts a fresh"),
+        (PYTHON_BENCH, {"cold": True}, "trials", "--cold times one call per sample"),
+        (PYTHON_BENCH, {"gpu_cache": "cold"}, "trials", "--gpu-cache cold"),
+        (PYTHON_BENCH, {"memory_limit": 10**9}, "trials", "a memory limit holds for one"),
+        (PYTHON_BENCH, {"interleave": "trials"}, "trials", "asked for with --interleave trials"),
+        (
+            PYTHON_BENCH.replace("def base(data)", "def base(data, _=None)").replace(
+                "@assay.baseline", "@assay.baseline(setup=lambda data: data)"
+            ),
+            {},
+            "trials",
+            "a setup hook times one call per sample",
+        ),
+        (
+            "import types\ncupy = types.ModuleType('cupy')\n" + PYTHON_BENCH,
+            {},
+            "trials",
+            "the benchmark imports cupy: GPU state is kept apart",
+        ),
+        (
+            PYTHON_BENCH + "\nassay.candidate(assay.command('true'), name='shell')\n",
+            {},
+            "trials",
+            "shell is a command, timed in processes of its own",
+        ),
+    ],
+)
+def test_auto_interleaving_says_what_it_chose_and_why(
+    load_bench: Callable[..., BenchmarkSpec],
+    source: str,
+    options: dict[str, object],
+    chosen: str,
+    reason: str,
+) -> None:
+    spec = load_bench(source)
+    resolved = choose_interleave(BenchOptions(**options), spec)  # type: ignore[arg-type]
+    assert resolved.interleave == chosen
+    assert resolved.interleave_reason is not None
+    assert resolved.interleave_reason.startswith(reason)
+    assert choose_interleave(resolved, spec) is resolved  # a resumed run keeps its choice
+    assert BenchOptions().interleave == "auto"
