@@ -60,7 +60,9 @@ Isolation and failures
 By default each trial runs in a fresh process forked from a server that has
 imported assay and the benchmark once (:mod:`assay.bench.server`);
 ``interleave="samples"`` runs a block's Python methods in one forked process
-with their samples taken in turn (steadier ratios on a busy machine). A trial that
+with their samples taken in turn (steadier ratios on a busy machine); the
+default, ``"auto"``, chooses one or the other for the workload and says why
+(:func:`~assay.bench.options.choose_interleave`). A trial that
 raises, exits, dies by a signal, runs past ``timeout`` or past ``memory_limit``
 is recorded with ``status`` ``error``/``crash``/``timeout``/``memory`` and its
 reason, and the run goes on.
