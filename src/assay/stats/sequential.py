@@ -10,22 +10,36 @@ How it works:
 
 1. The design is sized for the smallest effect worth detecting. A fixed-size
    t-test would need ``fixed_trials`` per arm (:func:`assay.stats.trials_needed`);
-   the sequential design allows up to ``max_trials`` (a few percent more) and
-   plans ``looks`` analyses, evenly spread.
+   the sequential design allows up to ``max_trials`` (a few percent more; never
+   more than ``limit``, the runner's own cap) and plans ``looks`` analyses: the
+   first two early, at ``first_look`` and twice it (5 and 10 trials per arm),
+   the rest evenly spread up to ``max_trials``.
 2. The runner calls :meth:`SequentialDesign.look` after every block with all the
    trials so far. Between planned analyses it answers "continue" without
-   testing; at an analysis it computes the t-statistic (paired, or Welch's
-   form for independent arms) and compares it with a boundary.
+   testing (repeating the last analysis's estimate and interval); at an
+   analysis it computes the t-statistic (paired, or Welch's form for
+   independent arms) and compares it with a boundary.
 3. Boundaries spend the false-verdict rate with the O'Brien-Fleming-type
    function of Lan & DeMets by default (little early, so the last analysis is
    nearly the fixed test), or the Hwang-Shih-DeCani (γ = −2) or Pocock-type
    functions, at the information actually reached (see
-   :mod:`assay.stats.boundary`). Because the variance is *estimated*, they are
-   fitted to the exact null distribution of the sequence of t-statistics (see
+   :mod:`assay.stats.boundary`), with 1% of the rate (``early``) spent
+   linearly so that the early analyses can stop on a large effect: a 2x
+   change with a 10% spread decides at 5 or 10 trials per arm instead of never.
+   Because the variance is *estimated*, the boundaries are fitted to the exact
+   null distribution of the sequence of t-statistics (see
    :mod:`assay.stats.t_boundaries`); plugging the sample standard deviation
    into known-variance boundaries gives 5-16% false verdicts instead of 5%.
 4. ``max_trials`` is the smallest size whose simulated power reaches
-   ``power`` at the design effect.
+   ``power`` at the design effect (``full_trials``; ``limit`` may cut it).
+5. A run with a time budget calls :meth:`SequentialDesign.reach` with the
+   most trials per arm the budget allows: analyses beyond are dropped and the
+   last one moves there. A design so cut short stops INCONCLUSIVE for
+   futility once its conditional power at that last analysis, under the
+   current estimate, is below ``futility`` (10%); stopping early for futility
+   never adds a false verdict. When the run stops before the design decides,
+   :meth:`SequentialDesign.conclude` makes a final analysis at every trial so
+   far that spends what is left of the rate. ``Decision.cause`` says which.
 
 The runner-facing API::
 
