@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from assay.report import findings
 from assay.report.document import Document, Inline, Paragraph, Strong
+from assay.report.product import plain_risks
 from assay.report.view import StudyView
 
 __all__ = ["executive_report"]
@@ -48,8 +49,8 @@ def executive_report(view: StudyView) -> Document:
         findings.headline_sentence(view) + " ",
         findings.preregistration_sentence(view),
     )
-    risks = findings.risks(view)
-    risk = risks[0] if risks else "none recorded beyond the intervals above"
+    risks = plain_risks(view)
+    risk = risks[0].rstrip(".") if risks else "none recorded beyond the intervals above"
     answer = _answer(view)
     second_parts: list[Inline] = [
         findings.cost_sentence(view) + " ",

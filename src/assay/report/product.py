@@ -17,7 +17,7 @@ _GROUPS: dict[Verdict | None, str] = {
     Verdict.EQUIVALENT: "same",
 }
 
-__all__ = ["product_report", "product_risks"]
+__all__ = ["plain_risks", "product_report"]
 
 _MAX_ITEMS = 5
 
@@ -166,16 +166,17 @@ def _other_risks(view: StudyView) -> list[str]:
     return out
 
 
-def product_risks(view: StudyView) -> list[str]:
-    """What could go wrong, for a product manager: plain words, no statistics, one
-    line per concern, weightiest first."""
+def plain_risks(view: StudyView) -> list[str]:
+    """What could go wrong, for a product manager or an executive: plain words, no
+    statistics, one sentence per concern, weightiest first (the engineering report
+    keeps the statistical detail: :func:`assay.report.findings.risks`)."""
     return _criterion_risks(view, set()) + _other_risks(view)
 
 
 def product_report(view: StudyView) -> Document:
     """The product manager's one-page report of ``view``."""
     asks = findings.asks(view)
-    risks = product_risks(view)
+    risks = plain_risks(view)
     blocks: list[Block] = [
         *_what_it_does(view),
         *_noticeable(view),

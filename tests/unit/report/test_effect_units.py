@@ -12,7 +12,7 @@ from assay.bench import BenchmarkResult
 from assay.pipeline.cost import CostInputs
 from assay.pipeline.prototype import Registration
 from assay.report import StudyView, render_report
-from assay.report.product import product_risks
+from assay.report.product import plain_risks
 from assay.stats import Verdict
 
 TIME_ONLY = Registration.build(
@@ -91,7 +91,7 @@ def test_pm_risks_are_written_for_a_product_manager(
     demo_result: BenchmarkResult, record_builder: ModuleType
 ) -> None:
     view = _view(demo_result, record_builder, (0.4, 0.2, 0.6), registration=record_builder.AMENDED)
-    risks = product_risks(view)
+    risks = plain_risks(view)
     assert risks[0] == (
         "A goal set before the measurements is missed: tiled is 40% slower than naive in "
         "time per call."
@@ -102,3 +102,5 @@ def test_pm_risks_are_written_for_a_product_manager(
     section = render_report(view, "pm", "md").split("## Main risks", 1)[1]
     assert "effect(" not in section and "confidence" not in section
     assert risks[0] in section
+    executive = render_report(view, "exec", "md")  # the executive's key risk, in words too
+    assert f"**Key risk:** {risks[0]}" in executive
