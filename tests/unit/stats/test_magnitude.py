@@ -139,7 +139,7 @@ def _ends(text: str, metric: str) -> tuple[float, float] | None:
         return None
     first, second = text.split(" to ")
     words = words_for(metric)
-    if first.endswith("x"):  # one word for both ends: "180x to 225x faster"
+    if first.endswith(("x", "%")) and not second.endswith(("x", "%")):  # "180x to 225x faster"
         word = second.rsplit(" ", 1)[1]
         a, b = _implied(f"{first} {word}", metric), _implied(second, metric)
         return (a, b) if word == words.up else (b, a)
@@ -158,6 +158,11 @@ def test_the_interval_text_never_inverts(a: float, b: float, c: float, metric: s
         assert figures[0] <= figures[1], text
     words = interval_words(effect, low, high, metric)
     assert words.startswith(("between", "at least")), words
+    if words.startswith("between") and "no bound" not in words:
+        phrase = words.removeprefix("between ").replace(" and ", " to ", 1)
+        ends = _ends(phrase, metric) if "no change" not in phrase else None
+        if ends is not None:
+            assert ends[0] <= ends[1], words
 
 
 def test_tiny_percentages_have_no_exponent() -> None:
