@@ -133,6 +133,14 @@ def time_row(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_a_cached_method_warns_and_cold_runs_measure_it_honestly(ws: Path) -> None:
+    assert run_assay(ws, "technique", "add", "Token cache", "--area", "nlp").returncode == 0
+    made = run_assay(
+        ws, "prototype", "new", "Token cache", "token-cache",
+        "--hypothesis", "caching tokens makes tokenizing 20% faster",
+        "--success", "effect(time) <= -20%", "--evidence", "bench_it.py",
+        "--candidate", "tokenize",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
     warm = bench(ws, TOKENIZER, "--trials", "3")
     first_call = [w for w in warm["warnings"] if "first call" in w]
     assert first_call, warm["warnings"]
@@ -142,6 +150,11 @@ def test_a_cached_method_warns_and_cold_runs_measure_it_honestly(ws: Path) -> No
     assert "tokenize: first call" in shown
     assert "interleave: samples (Python methods" in shown
     assert time_row(warm)["effect"]["relative"] < -0.9  # the cache hit, as the user saw
+    report = run_assay(
+        ws, "report", "token-cache", "--audience", "eng", "--format", "html", "-o", "eng.html"
+    )
+    assert report.returncode == 0, report.stderr
+    assert "tokenize: first call" in (ws / "eng.html").read_text()
 
     cold = bench(ws, TOKENIZER, "--trials", "3", "--cold")
     assert cold["options"]["cold"] is True
