@@ -6,8 +6,9 @@ command's fixed start-up cost, at most 2x that at 1,000 (the old import grew wit
 square of the file: 0.8 / 2.8 / 10.4 / 43.7 s for 200 / 400 / 800 / 1,600 entries).
 Each size records its wall and CPU time and the load average: on a machine shared
 with other work the wall time follows that work, the CPU time does not. The
-reference, measured in the same run, is the parse alone (reading the file into records, :func:`assay.formats.bibtex.read_bibtex`), so the
-figures say how much the store adds on top of the parser.
+reference, measured in the same run, is the parse alone (reading the file into
+records, :func:`assay.formats.bibtex.read_bibtex`), so the figures say how much the
+store adds on top of the parser.
 
 The files are generated in the shape of real bibliographies (the IRIDIA repository's
 style): ``@string`` macros for authors and venues joined with ``#``, chapters that
