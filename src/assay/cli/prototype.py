@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Group
@@ -21,6 +22,9 @@ from assay.errors import InputError
 from assay.pipeline.prototype import Prototype, Registration, Stage, Strategy, TimeBox
 from assay.store.prototypes import PrototypeRecord
 from assay.workspace.evidence import parse_point
+
+if TYPE_CHECKING:
+    from assay.workspace.evidence_runs import Judge
 
 prototype_app = typer.Typer(
     help="Prototypes: a hypothesis, pre-registered success and kill criteria, a time-box.",
@@ -198,8 +202,11 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List every prototype with its stage, status, time-box and evidence."""
     with open_workspace(db) as ws:
         records = ws.prototypes.list()
+        runs = {r.name: ws.prototypes.judging_runs(r.name) for r in records}
     if json:
-        output.emit_json({"prototypes": [r.to_dict() for r in records]})
+        output.emit_json(
+            {"prototypes": [r.to_dict() | _runs_json(runs[r.name]) for r in records]}
+        )
         return
     if not records:
         output.console.print(
@@ -218,13 +225,48 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
             r.status,
             _timebox(r, today),
             r.freeze.at.date().isoformat() if r.freeze else "not yet",
-            str(len(r.links)),
+            str(len(runs[r.name])),
         )
     output.console.print(table)
 
 
-def prototype_panel(record: PrototypeRecord) -> Panel:
-    """The prototype for people: registration, freeze, amendments, evidence, facts."""
+def _counts_because(judge: Judge) -> str:
+    link = judge.link
+    if link is None:
+        return "ran a declared benchmark file"
+    online = " (online A/B)" if link.online_ab else ""
+    return f"linked by {link.by} ({link.kind}{online})"
+
+
+def _runs_json(runs: Sequence[Judge]) -> dict[str, Any]:
+    """The judging runs for ``--json``: what ``Runs`` counts and ``show`` lists."""
+    return {
+        "judging_runs": [
+            {
+                "run": j.run_id,
+                "began": j.started_at.isoformat(),
+                "linked": j.link is not None,
+                "counts_because": _counts_because(j),
+                "state": j.state,
+            }
+            for j in runs
+        ]
+    }
+
+
+def _runs_table(runs: Sequence[Judge]) -> Table:
+    table = Table(title=f"Runs that are evidence ({len(runs)})", title_justify="left")
+    for column in ("Run", "Began (UTC)", "Counts because", "State"):
+        table.add_column(column, overflow="fold")
+    for judge in runs:
+        began = f"{judge.started_at:%Y-%m-%d %H:%M}"
+        table.add_row(judge.run_id, began, escape(_counts_because(judge)), judge.state)
+    return table
+
+
+def prototype_panel(record: PrototypeRecord, runs: Sequence[Judge] = ()) -> Panel:
+    """The prototype for people: registration, freeze, amendments, evidence, facts,
+    and the runs that are its evidence (``runs``: linked, or of a declared file)."""
     today = dt.date.today()
     reg = record.registration
     facts = Table.grid(padding=(0, 2))
@@ -257,20 +299,11 @@ def prototype_panel(record: PrototypeRecord) -> Panel:
             parts.append(
                 Text(f"{a.at:%Y-%m-%d %H:%M} by {a.by}: {a.reason}\n  " + "\n  ".join(a.changes))
             )
-    if record.links:
-        runs = Table(title="Runs linked as evidence", title_justify="left")
-        for column in ("Run", "Benchmark", "Began (UTC)", "Kind", "Linked by"):
-            runs.add_column(column)
-        for link in record.links:
-            kind = link.kind + (" (online A/B)" if link.online_ab else "")
-            runs.add_row(
-                link.run_id,
-                escape(link.run_name),
-                f"{link.started_at:%Y-%m-%d %H:%M}",
-                kind,
-                link.by,
-            )
-        parts += [Text(""), runs]
+    if runs:
+        parts += [Text(""), _runs_table(runs)]
+    else:
+        hint = "No run is evidence yet: assay bench run FILE, or assay prototype evidence"
+        parts += [Text(""), Text(hint, style="dim")]
     return Panel(Group(*parts), title=escape(record.name), title_align="left")
 
 
@@ -286,10 +319,13 @@ def show(name: NameArgument, db: DbOption = None, json: JsonOption = False) -> N
     with open_workspace(db) as ws:
         record = ws.prototypes.get(name)
         decisions = ws.prototypes.decisions(name)
+        runs = ws.prototypes.judging_runs(name)
     if json:
-        output.emit_json(record.to_dict() | {"decisions": [d.to_dict() for d in decisions]})
+        output.emit_json(
+            record.to_dict() | _runs_json(runs) | {"decisions": [d.to_dict() for d in decisions]}
+        )
         return
-    output.console.print(prototype_panel(record))
+    output.console.print(prototype_panel(record, runs))
     for d in decisions:
         mark = " [bold red]OVERRIDE[/]" if d.decision.override else ""
         output.console.print(

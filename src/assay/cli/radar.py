@@ -83,14 +83,24 @@ def move(
     with open_workspace(db, by) as ws:
         moved = ws.radar.move(name, target, why=why, override=override)
         technique = ws.radar.get(name)
+        recorded = [
+            o
+            for o in ws.reports.overrides(technique.name)
+            if (o.at, o.to_ring) == (moved.at, moved.to_ring)
+        ]
+    made = recorded[-1] if recorded else None  # None: a YES gate stood behind it, or no rule
     if json:
-        output.emit_json(moved.to_dict() | {"name": technique.name, "override": override})
+        extra = {"name": technique.name, "override": made is not None}
+        extra["recommended"] = made.recommended.value if made else None
+        output.emit_json(moved.to_dict() | extra)
     else:
         source = moved.from_ring.value if moved.from_ring else "—"
+        how = f" ({made.describe()})" if made else ""
         output.console.print(
             f"Moved [bold]{escape(technique.name)}[/]: {source} → {moved.to_ring.value}"
+            + escape(how)
         )
-        if moved.why:
+        if moved.why and made is None:
             output.console.print(f"  because: {moved.why}", markup=False, highlight=False)
 
 

@@ -10,6 +10,7 @@ from rich.markup import escape
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
 from assay.cli.options import either, renamed
+from assay.pipeline.radar import RingMove
 from assay.workspace.rhythm import Agenda
 
 review_app = typer.Typer(
@@ -23,6 +24,18 @@ def _section(title: str, lines: list[str]) -> None:
         output.console.print(f"  - {line}", highlight=False)
 
 
+def _change(agenda: Agenda, name: str, move: RingMove) -> str:
+    """A radar change; a move made by override says so, with what was recommended."""
+    source = move.from_ring.value if move.from_ring else "new"
+    line = (
+        f"{move.at:%Y-%m-%d} {escape(name)}: {source} → {move.to_ring.value} by {escape(move.by)}"
+    )
+    made = [o for o in agenda.overrides if (o.technique, o.at) == (name, move.at)]
+    if made:
+        return f"{line} ([bold red]{escape(made[-1].describe())}[/])"
+    return line + (f": {escape(move.why)}" if move.why else "")
+
+
 def print_agenda(agenda: Agenda) -> None:
     """The agenda for people, one section per topic."""
     last = agenda.last_review
@@ -30,15 +43,7 @@ def print_agenda(agenda: Agenda) -> None:
     if last is not None:
         since += f" (last review held {last.held_on.isoformat()})"
     output.console.print(f"[bold]Research review agenda[/], {agenda.today.isoformat()}, {since}")
-    _section(
-        "Radar changes",
-        [
-            f"{move.at:%Y-%m-%d} {escape(name)}: "
-            f"{move.from_ring.value if move.from_ring else 'new'} → {move.to_ring.value} "
-            f"by {escape(move.by)}" + (f": {escape(move.why)}" if move.why else "")
-            for name, move in agenda.radar_changes
-        ],
-    )
+    _section("Radar changes", [_change(agenda, name, move) for name, move in agenda.radar_changes])
     _section(
         "Overdue next actions",
         [f"{escape(t.name)}: {escape(t.next_action or '')} (due {t.due})" for t in agenda.overdue],

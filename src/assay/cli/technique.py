@@ -77,13 +77,23 @@ def show(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Show a technique with its whole ring history."""
+    """Show a technique with its whole ring history, and the moves made by override."""
     with open_workspace(db) as ws:
         technique = ws.radar.get(name)
+        overrides = ws.reports.overrides(technique.name)
     if json:
-        output.emit_json(technique.to_dict())
-    else:
-        output.console.print(render.technique_panel(technique, dt.date.today()))
+        output.emit_json(technique.to_dict() | {"overrides": [o.to_dict() for o in overrides]})
+        return
+    output.console.print(render.technique_panel(technique, dt.date.today()))
+    if overrides:
+        output.console.print(f"[bold red]Moved by override[/] ({len(overrides)})")
+    for o in overrides:
+        source = o.from_ring.value if o.from_ring else "new"
+        output.console.print(
+            f"  {o.at:%Y-%m-%d} {source} → {o.to_ring.value} by {o.by} ({o.describe()})",
+            markup=False,
+            highlight=False,
+        )
 
 
 @technique_app.command("edit")

@@ -44,7 +44,6 @@ from assay.store import techniques as technique_rows
 from assay.store.gates import DecisionRecord
 from assay.store.prototypes import PrototypeRecord, RecordedFacts
 from assay.store.run_models import RunRow
-from assay.store.sql import Sql
 from assay.store.study import CostReport, EvidenceRun, GateReview, Study
 from assay.workspace import gate_check, judging
 from assay.workspace import preregistration as checks
@@ -52,6 +51,7 @@ from assay.workspace.analyses import refresh_prototype
 from assay.workspace.context import Context, now
 from assay.workspace.costing import cost_report, merged_inputs
 from assay.workspace.evidence import RunEvidence
+from assay.workspace.evidence_runs import Judge, judges
 from assay.workspace.gate_check import KillCheck, StrictCheck
 from assay.workspace.judging import (
     effective_record,
@@ -297,6 +297,13 @@ class Prototypes:
             names = [p.name for p in prototype_rows.all_records(session)]
             return [effective_record(session, name) for name in names]
 
+    def judging_runs(self, name: str) -> builtins.list[Judge]:
+        """The runs that are the prototype's evidence, newest first: those linked to it
+        and those of its declared benchmark files begun since its registration (the
+        runs its evidence snapshot is computed from; one query, no analysis)."""
+        with self.ctx.read() as session:
+            return judges(session, prototype_rows.get(session, name))
+
     def review(self, name: str, *, today: dt.date | None = None) -> GateReview:
         """Every criterion evaluated against the runs, the stage checks, and the
         recommended answer at the prototype's current gate."""
@@ -435,7 +442,7 @@ class Prototypes:
         wanted = stage if stage is None or isinstance(stage, Stage) else Stage.parse(stage)
         with self.ctx.read() as session:
             record = effective_record(session, name)
-            technique = technique_rows.get(Sql.of_session(session), record.technique)
+            technique = technique_rows.get(session, record.technique)
             taken = gate_rows.decisions_of(session, prototype_rows.row(session, record.name))
         chosen = [d for d in taken if wanted is None or d.decision.stage is wanted]
         if not chosen:
@@ -475,7 +482,7 @@ class Prototypes:
             record = effective_record(session, name)
             review = gate_review(session, record, day)[0]
             runs = marked(review, evidence_runs(session, record, trials=True))  # plotted
-            technique = technique_rows.get(Sql.of_session(session), record.technique)
+            technique = technique_rows.get(session, record.technique)
             decisions = gate_rows.decisions_of(session, prototype_rows.row(session, name))
             costs = self._cost(session, record, {}) if record.cost_inputs else None
         return Study(

@@ -24,13 +24,13 @@ from assay.store import prototypes as prototype_rows
 from assay.store import reviews as review_rows
 from assay.store import techniques as technique_rows
 from assay.store.reviews import ReviewMeeting
-from assay.store.sql import Sql
 from assay.workspace import rhythm
 from assay.workspace.context import Context, now
 from assay.workspace.evidence_runs import with_effective_freeze
 from assay.workspace.judging import gate_review, judges
 from assay.workspace.prototypes import Prototypes
 from assay.workspace.radar import Radar
+from assay.workspace.radar_overrides import RadarOverride, radar_overrides
 from assay.workspace.rhythm import Agenda, DeepDive, OpenPrototype, Portfolio, Status
 from assay.workspace.users import Users
 
@@ -67,7 +67,7 @@ class Reports:
             if since is None:
                 lookback = dt.timedelta(days=rhythm.DEFAULT_LOOKBACK_DAYS)
                 since = last.held_on if last else day - lookback
-            techniques = technique_rows.all_techniques(Sql.of_session(session))
+            techniques = technique_rows.all_techniques(session)
             changes = sorted(
                 (
                     (t.name, move)
@@ -90,7 +90,16 @@ class Reports:
                     f for f in (rhythm.flag(item) for item in items) if f.timebox_expired
                 ),
                 deep_dives=tuple(self._deep_dives(session, items, since, day)),
+                overrides=tuple(radar_overrides(session, since=since)),
             )
+
+    def overrides(
+        self, technique: str | None = None, *, since: dt.date | None = None
+    ) -> builtins.list[RadarOverride]:
+        """Ring moves made by override (no YES gate behind them), oldest first: of one
+        technique, and from ``since`` on, when given."""
+        with self.ctx.read() as session:
+            return radar_overrides(session, technique, since=since)
 
     def portfolio(self, *, today: dt.date | None = None) -> Portfolio:
         """Effort across core, adjacent and exploratory work against the guide."""
@@ -172,4 +181,8 @@ class Reports:
                         f"revisit when: {latest.decision.revisit_when}",
                     )
                 )
+        dives += [
+            DeepDive(o.technique, "radar move", f"to {o.to_ring.value} by {o.by}, {o.describe()}")
+            for o in radar_overrides(session, since=since)
+        ]
         return dives

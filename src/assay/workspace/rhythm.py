@@ -31,6 +31,7 @@ from assay.store.prototypes import PrototypeRecord
 from assay.store.reviews import ReviewMeeting
 from assay.store.study import GateReview
 from assay.workspace.evidence_runs import Judge
+from assay.workspace.radar_overrides import RadarOverride
 
 __all__ = [
     "GUIDE",
@@ -145,6 +146,8 @@ class Agenda:
     awaiting: tuple[AwaitingGate, ...]
     past_timebox: tuple[PrototypeFlag, ...]
     deep_dives: tuple[DeepDive, ...]
+    overrides: tuple[RadarOverride, ...] = ()
+    """Ring moves made by override since ``since`` (also deep-dive candidates)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -162,6 +165,7 @@ class Agenda:
             "awaiting_decision": [a.to_dict() for a in self.awaiting],
             "past_timebox": [p.to_dict() for p in self.past_timebox],
             "deep_dives": [d.to_dict() for d in self.deep_dives],
+            "overrides": [o.to_dict() for o in self.overrides],
         }
 
 

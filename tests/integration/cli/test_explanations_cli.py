@@ -164,3 +164,113 @@ def test_repro_diff_shows_the_error_the_tolerance_check_used(cli: Cli, root: Pat
     assert "≤" in fc
     assert "0/3" in fc
     assert "worst element off by" in out
+
+
+# -- prototypes: the runs that judge them ---------------------------------------------------
+
+
+TOPK_BENCH = """
+import assay
+import numpy as np
+
+
+@assay.workload(params={"n": [64]})
+def data(seed, n):
+    return np.random.default_rng(seed).random(n)
+
+
+@assay.baseline
+def sorted_top(data):
+    return sorted(data)[-8:]
+
+
+@assay.candidate
+def argpartition(data):
+    return data[np.argpartition(data, -8)[-8:]]
+"""
+
+
+def _judging_run(root: Path, source: Path, at: dt.datetime) -> str:
+    """A finished run of ``source`` begun at ``at``: baseline 0.1 s, candidate 0.07 s."""
+    header = RunHeader(
+        spec={"name": "topk", "baseline": "sorted", "candidates": ["argpartition"]},
+        options={"plan_seed": 1, "confidence": 0.95}, environment={}, planned=6,
+    )  # fmt: skip
+    with Workspace.open(root, user="tester") as ws, ws.db.write() as session:
+        run_id = run_rows.create_run(
+            session, name="topk", source=str(source), kind="bench", header=header, by="ana",
+            at=at,
+        )  # fmt: skip
+        for method, t in (("sorted", 0.1), ("argpartition", 0.07)):
+            for seed in range(3):
+                key = TrialKey(method, (("n", 64),), seed)
+                value = t * (1 + 0.01 * seed)
+                trial = TrialResult(key, TrialStatus.OK, seed, 0, values={"time": value})
+                run_rows.add_trial(session, run_id, trial)
+        run_rows.finish_run(session, run_id, {}, at)
+    return run_id
+
+
+def test_prototype_list_and_show_count_the_runs_of_its_benchmark_file(cli: Cli, root: Path) -> None:
+    bench = root / "topk_bench.py"
+    bench.write_text(TOPK_BENCH, encoding="utf-8")
+    cli.ok("technique", "add", "Top-k by argpartition", "--area", "algorithms")
+    cli.ok("prototype", "new", "Top-k by argpartition", "topk-argpartition",
+           "--hypothesis", "argpartition is 20% faster", "--success", "effect(time) <= -20%",
+           "--evidence", bench)  # fmt: skip
+    cli.ok("prototype", "new", "Top-k by argpartition", "topk-idle",
+           "--hypothesis", "nothing runs it", "--success", "effect(time) <= -20%")  # fmt: skip
+    start = dt.datetime.now(dt.UTC)
+    declared = [_judging_run(root, bench, start + dt.timedelta(minutes=i)) for i in range(4)]
+    elsewhere = _judging_run(root, root / "other.py", start + dt.timedelta(minutes=9))
+    cli.ok("prototype", "evidence", "topk-argpartition", elsewhere)
+    listed = {p["name"]: p for p in cli.data("prototype", "list")["prototypes"]}
+    runs = listed["topk-argpartition"]["judging_runs"]
+    assert [r["run"] for r in runs] == [elsewhere, *reversed(declared)]  # newest first
+    assert [r["linked"] for r in runs] == [True, False, False, False, False]
+    assert listed["topk-idle"]["judging_runs"] == []
+    table = cli.ok("prototype", "list")
+    (row,) = [line for line in table.splitlines() if "topk-argpartition" in line]
+    assert row.split("│")[-2].strip() == "5"  # the Runs column: 5, not the 1 linked run
+    (idle,) = [line for line in table.splitlines() if "topk-idle" in line]
+    assert idle.split("│")[-2].strip() == "0"
+    shown = cli.ok("prototype", "show", "topk-argpartition")
+    assert "Runs that are evidence (5)" in shown
+    for run_id in (*declared, elsewhere):
+        assert run_id in shown
+    assert shown.count("ran a declared benchmark file") == 4
+    assert "linked by tester" in shown
+    data = cli.data("prototype", "show", "topk-argpartition")
+    assert len(data["judging_runs"]) == 5
+    assert "No run is evidence yet" in cli.ok("prototype", "show", "topk-idle")
+
+
+# -- an override on the radar ---------------------------------------------------------------
+
+
+def test_an_override_on_radar_move_is_said_and_shown_where_it_is_read(cli: Cli) -> None:
+    cli.ok("technique", "add", "Top-k by argpartition", "--area", "algorithms")
+    cli.ok("technique", "add", "Heap sort", "--area", "algorithms")
+    moved = cli.ok("radar", "move", "top-k by argpartition", "trial", "--override",
+                   "--why", "the serving team needs it this quarter")  # fmt: skip
+    assert moved.splitlines()[0] == (
+        "Moved Top-k by argpartition: ASSESS → TRIAL (override: recommended ASSESS; "
+        "waived a YES gate decision; why: the serving team needs it this quarter)"
+    )
+    plain = cli.data("radar", "move", "Heap sort", "hold", "--why", "slower on our data")
+    assert (plain["override"], plain["recommended"]) == (False, None)  # no rule to override
+    shown = cli.ok("technique", "show", "Top-k by argpartition")
+    assert "Moved by override (1)" in shown
+    assert "ASSESS → TRIAL by tester (override: recommended ASSESS;" in shown
+    (override,) = cli.data("technique", "show", "Top-k by argpartition")["overrides"]
+    assert override["recommended"] == "ASSESS"
+    assert override["why"] == "the serving team needs it this quarter"
+    assert cli.data("technique", "show", "Heap sort")["overrides"] == []
+    assert "override" not in cli.ok("technique", "show", "Heap sort")
+    agenda = cli.ok("review", "agenda")
+    (change,) = [line for line in agenda.splitlines() if "→ TRIAL" in line]
+    assert "(override: recommended ASSESS; waived a YES gate decision; why: the serving" in change
+    assert "Top-k by argpartition (radar move): to TRIAL by tester, override:" in agenda
+    data = cli.data("review", "agenda")
+    assert [o["technique"] for o in data["overrides"]] == ["Top-k by argpartition"]
+    assert any(d["kind"] == "radar move" for d in data["deep_dives"])
