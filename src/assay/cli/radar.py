@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from assay.cli import output, render
+from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.types import Ring
 
@@ -44,6 +44,8 @@ def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> 
             "The radar is empty. Add a technique: assay technique add NAME --area AREA"
         )
     else:
+        from assay.cli import render  # tables for people: --json does not import them
+
         output.console.print(render.radar_table(techniques, dt.date.today(), stale=set(stale)))
         for name, entry in sorted(stale.items()):
             output.console.print(
@@ -123,6 +125,8 @@ def overdue(db: DbOption = None, json: JsonOption = False) -> None:
     elif not late:
         output.console.print("No overdue next actions.")
     else:
+        from assay.cli import render  # tables for people: --json does not import them
+
         output.console.print(render.technique_list(late, today))
 
 

@@ -1,48 +1,82 @@
 """Techniques and their ring history: reading and writing rows, returning values.
 
-Functions take an open :class:`~sqlalchemy.orm.Session` from
-:meth:`assay.store.Database.read` or ``.write`` and return the value objects of
-:mod:`assay.pipeline.radar`; callers never see rows.
+The reads and the next-action write are plain SQL over :class:`~assay.store.sql.Sql`
+(the radar and ``technique next`` must start without SQLAlchemy); adding, editing and
+moving write through the ORM :class:`~sqlalchemy.orm.Session` of a unit of work and
+read their result back over the same session's connection. Callers get the value
+objects of :mod:`assay.pipeline.radar`, :class:`TechniqueRef`, or (:func:`row`, for
+an ORM unit of work that links other rows to it) the ORM row.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from typing import TYPE_CHECKING
 
 from assay.errors import DuplicateError, NotFoundError
 from assay.pipeline.radar import RingMove, Technique
-from assay.store.models import RingMoveRow, TechniqueRow
+from assay.store.sql import Row, Sql
 from assay.types import Ring
 
-__all__ = ["add", "all_techniques", "edit", "get", "move", "ring_of", "row", "set_next"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from assay.store.models import TechniqueRow
+
+__all__ = [
+    "TechniqueRef",
+    "add",
+    "all_techniques",
+    "edit",
+    "get",
+    "move",
+    "ref",
+    "ring_of",
+    "row",
+    "set_next",
+]
+
+_RINGS = {ring.value: ring for ring in Ring}
+_COLUMNS = "id, name, area, ring, owner, summary, next_action, due"
+
+
+@dataclasses.dataclass(frozen=True)
+class TechniqueRef:
+    """A technique's id, stored name and current ring: what a caller needs to link
+    records to it or check a move."""
+
+    id: int
+    name: str
+    ring: Ring
 
 
 def _key(name: str) -> str:
     return name.casefold()
 
 
-def _row(session: Session, name: str, *, moves: bool = True) -> TechniqueRow:
-    query = select(TechniqueRow).where(TechniqueRow.key == _key(name))
-    if moves:
-        query = query.options(selectinload(TechniqueRow.moves))
-    found = session.scalar(query)
+def ref(sql: Sql, name: str) -> TechniqueRef:
+    """The technique ``name`` (any case; one query, its history not read), or
+    :class:`NotFoundError` with a "did you mean" hint."""
+    found = sql.one("SELECT id, name, ring FROM techniques WHERE key = :key", {"key": _key(name)})
     if found is None:
-        known = session.scalars(select(TechniqueRow.name).order_by(TechniqueRow.key)).all()
-        hint = _closest(name, list(known))
+        known = [k for (k,) in sql.rows("SELECT name FROM techniques ORDER BY key")]
+        hint = _closest(name, known)
         raise NotFoundError(
             f"unknown technique {name!r}"
             + (f"; did you mean {hint!r}?" if hint else "; see: assay technique list")
         )
-    return found
+    return TechniqueRef(found[0], found[1], _RINGS[found[2]])
 
 
 def row(session: Session, name: str) -> TechniqueRow:
-    """The technique's row (any case; one query, its ring moves not loaded), for a
-    caller that needs its id, or :class:`NotFoundError` with a "did you mean" hint."""
-    return _row(session, name, moves=False)
+    """The technique's ORM row (any case, its ring moves not loaded), for an ORM unit
+    of work that links other rows to it; :class:`NotFoundError` as :func:`ref`."""
+    from assay.store.models import TechniqueRow  # the ORM: only its callers pay for it
+
+    found = session.get(TechniqueRow, ref(Sql.of_session(session), name).id)
+    assert found is not None
+    return found
 
 
 def _closest(name: str, known: list[str]) -> str | None:
@@ -54,89 +88,55 @@ def _closest(name: str, known: list[str]) -> str | None:
     return next(k for k in known if k.casefold() == matches[0])
 
 
-def _value(row: TechniqueRow) -> Technique:
-    history = tuple(
-        RingMove(
-            from_ring=Ring(move.from_ring) if move.from_ring else None,
-            to_ring=Ring(move.to_ring),
-            at=move.at,
-            by=move.by,
-            why=move.why,
-        )
-        for move in row.moves
-    )
-    return Technique(
-        name=row.name,
-        area=row.area,
-        ring=Ring(row.ring),
-        owner=row.owner,
-        summary=row.summary,
-        next_action=row.next_action,
-        due=row.due,
-        history=history,
-    )
-
-
-def get(session: Session, name: str) -> Technique:
-    """The technique named ``name`` (any case), or :class:`NotFoundError`."""
-    return _value(_row(session, name))
-
-
-def all_techniques(session: Session) -> list[Technique]:
-    """Every technique, ordered by name.
-
-    Two plain queries (techniques, then every ring move in order) rather than ORM
-    objects, run on the session's connection (no ORM result processing, about half
-    the time per row): the radar of a large team reads thousands of rows on every
-    command.
-    """
-    connection = session.connection()
+def _moves(
+    sql: Sql, where: str = "", params: dict[str, object] | None = None
+) -> dict[int, list[RingMove]]:
+    """Ring moves by technique id, oldest first (one query; a large radar reads
+    every move, so the loop is kept tight)."""
     moves: dict[int, list[RingMove]] = {}
-    move_rows = connection.execute(
-        select(
-            RingMoveRow.technique_id,
-            RingMoveRow.from_ring,
-            RingMoveRow.to_ring,
-            RingMoveRow.at,
-            RingMoveRow.by,
-            RingMoveRow.why,
-        ).order_by(RingMoveRow.technique_id, RingMoveRow.id)
+    rows = sql.rows(
+        "SELECT technique_id, from_ring, to_ring, at, by, why FROM ring_moves"
+        f"{where} ORDER BY technique_id, id",
+        params,
     )
-    rings = {ring.value: ring for ring in Ring}
-    for technique_id, from_ring, to_ring, at, by, why in move_rows:
-        moves.setdefault(technique_id, []).append(
-            RingMove(
-                from_ring=rings[from_ring] if from_ring else None,
-                to_ring=rings[to_ring],
-                at=at,
-                by=by,
-                why=why,
-            )
+    when, rings, add = sql.datetimes(), _RINGS, moves.setdefault
+    for technique_id, from_ring, to_ring, at, by, why in rows:
+        add(technique_id, []).append(
+            RingMove(rings[from_ring] if from_ring else None, rings[to_ring], when(at), by, why)
         )
-    rows = connection.execute(
-        select(
-            TechniqueRow.id,
-            TechniqueRow.name,
-            TechniqueRow.area,
-            TechniqueRow.ring,
-            TechniqueRow.owner,
-            TechniqueRow.summary,
-            TechniqueRow.next_action,
-            TechniqueRow.due,
-        ).order_by(TechniqueRow.key)
+    return moves
+
+
+def _technique(found: Row, moves: dict[int, list[RingMove]]) -> Technique:
+    technique_id, name, area, ring, owner, summary, next_action, due = found
+    return Technique(
+        name=name,
+        area=area,
+        ring=_RINGS[ring],
+        owner=owner,
+        summary=summary,
+        next_action=next_action,
+        due=Sql.date(due),
+        history=tuple(moves.get(technique_id, ())),
     )
+
+
+def get(sql: Sql, name: str) -> Technique:
+    """The technique named ``name`` (any case) with its ring history, or
+    :class:`NotFoundError`."""
+    found = ref(sql, name)
+    technique = sql.one(f"SELECT {_COLUMNS} FROM techniques WHERE id = :id", {"id": found.id})
+    assert technique is not None
+    return _technique(technique, _moves(sql, " WHERE technique_id = :id", {"id": found.id}))
+
+
+def all_techniques(sql: Sql) -> list[Technique]:
+    """Every technique, ordered by name: two plain queries (techniques, then every
+    ring move in order), whatever the number of techniques."""
+    moves = _moves(sql)
     return [
-        Technique(
-            name=name,
-            area=area,
-            ring=rings[ring],
-            owner=owner,
-            summary=summary,
-            next_action=next_action,
-            due=due,
-            history=tuple(moves.get(technique_id, ())),
-        )
-        for technique_id, name, area, ring, owner, summary, next_action, due in rows
+        _technique(found, moves)
+        for found in sql.rows(f"SELECT {_COLUMNS} FROM techniques ORDER BY key")
     ]
 
 
@@ -153,6 +153,10 @@ def add(
     at: dt.datetime,
 ) -> Technique:
     """Add a technique with its first placement; a taken name is a :class:`DuplicateError`."""
+    from sqlalchemy import select
+
+    from assay.store.models import RingMoveRow, TechniqueRow
+
     existing = session.scalar(select(TechniqueRow.name).where(TechniqueRow.key == _key(name)))
     if existing is not None:
         raise DuplicateError(
@@ -171,8 +175,7 @@ def add(
     )
     row.moves.append(RingMoveRow(from_ring=None, to_ring=ring.value, at=at, by=by, why=why))
     session.add(row)
-    session.flush()
-    return _value(row)
+    return get(Sql.of_session(session), name)
 
 
 def edit(
@@ -186,48 +189,58 @@ def edit(
     at: dt.datetime,
 ) -> Technique:
     """Change the given fields of a technique; ``None`` leaves a field as it is."""
-    row = _row(session, name)
-    if new_name is not None and _key(new_name) != row.key:
+    from sqlalchemy import select
+
+    from assay.store.models import TechniqueRow
+
+    found = row(session, name)
+    if new_name is not None and _key(new_name) != found.key:
         taken = session.scalar(select(TechniqueRow.name).where(TechniqueRow.key == _key(new_name)))
         if taken is not None:
-            raise DuplicateError(f"cannot rename {row.name!r}: {taken!r} already exists")
+            raise DuplicateError(f"cannot rename {found.name!r}: {taken!r} already exists")
     if new_name is not None:
-        row.name, row.key = new_name, _key(new_name)
+        found.name, found.key = new_name, _key(new_name)
     if area is not None:
-        row.area = area
+        found.area = area
     if owner is not None:
-        row.owner = owner or None
+        found.owner = owner or None
     if summary is not None:
-        row.summary = summary or None
-    row.updated_at = at
-    session.flush()
-    return _value(row)
+        found.summary = summary or None
+    found.updated_at = at
+    return get(Sql.of_session(session), found.name)
 
 
 def move(session: Session, name: str, *, to: Ring, by: str, why: str, at: dt.datetime) -> RingMove:
     """Record a move to ring ``to``; the caller has checked the rules."""
-    row = _row(session, name)
-    record = RingMoveRow(from_ring=row.ring, to_ring=to.value, at=at, by=by, why=why)
-    row.moves.append(record)
-    row.ring = to.value
-    row.updated_at = at
+    from assay.store.models import RingMoveRow
+
+    found = row(session, name)
+    record = RingMoveRow(from_ring=found.ring, to_ring=to.value, at=at, by=by, why=why)
+    found.moves.append(record)
+    found.ring = to.value
+    found.updated_at = at
     session.flush()
     return RingMove(Ring(record.from_ring) if record.from_ring else None, to, at, by, why)
 
 
 def set_next(
-    session: Session, name: str, *, action: str, due: dt.date | None, at: dt.datetime
+    sql: Sql, name: str, *, action: str, due: dt.date | None, at: dt.datetime
 ) -> Technique:
     """Set (or, with an empty ``action``, clear) the next action and its due date."""
-    row = _row(session, name)
-    row.next_action = action or None
-    row.due = due if action else None
-    row.updated_at = at
-    session.flush()
-    return _value(row)
+    found = ref(sql, name)
+    sql.execute(
+        "UPDATE techniques SET next_action = :action, due = :due, updated_at = :at WHERE id = :id",
+        {
+            "action": action or None,
+            "due": sql.bind_date(due if action else None),
+            "at": sql.bind_datetime(at),
+            "id": found.id,
+        },
+    )
+    return get(sql, found.name)
 
 
-def ring_of(session: Session, name: str) -> tuple[str, Ring]:
+def ring_of(sql: Sql, name: str) -> tuple[str, Ring]:
     """The stored name and current ring of a technique."""
-    row = _row(session, name)
-    return row.name, Ring(row.ring)
+    found = ref(sql, name)
+    return found.name, found.ring
