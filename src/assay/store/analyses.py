@@ -4,7 +4,9 @@
 The snapshot's ``data`` is the JSON document :mod:`assay.workspace.analyses`
 writes and reads; this repository only stores it, with the columns the readers
 query (the format, the basis digest, whether every judging run had finished and
-when the newest began).
+when the newest began). The reads are plain SQL over :class:`~assay.store.sql.Sql`
+(they are on the radar's, status's and gate review's paths); :func:`put` writes
+through the ORM.
 """
 
 from __future__ import annotations
@@ -12,14 +14,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from assay.store.sql import Row, Sql
 
-from assay.store.analysis_models import PrototypeEvidenceRow
-from assay.store.decision_models import DecisionRow, PrototypeRow, RadarEvidenceRow
-from assay.store.models import RingMoveRow, TechniqueRow
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -49,33 +49,43 @@ class Snapshot:
     data: dict[str, Any]
 
 
-def _snapshot(row: PrototypeEvidenceRow) -> Snapshot:
+_SNAPSHOT_COLUMNS = "prototype_id, format, basis, finished, newest_run_at, computed_at, data"
+
+
+def _snapshot(row: Row) -> Snapshot:
+    prototype_id, format, basis, finished, newest_run_at, computed_at, data = row
+    computed = Sql.datetime(computed_at)
+    assert computed is not None
     return Snapshot(
-        prototype_id=row.prototype_id,
-        format=row.format,
-        basis=row.basis,
-        finished=row.finished,
-        newest_run_at=row.newest_run_at,
-        computed_at=row.computed_at,
-        data=dict(row.data),
+        prototype_id=prototype_id,
+        format=format,
+        basis=basis,
+        finished=bool(finished),
+        newest_run_at=Sql.datetime(newest_run_at),
+        computed_at=computed,
+        data=dict(Sql.json(data)),
     )
 
 
-def get(session: Session, prototype_id: int) -> Snapshot | None:
+def get(sql: Sql, prototype_id: int) -> Snapshot | None:
     """The stored snapshot of the prototype with this id, if there is one."""
-    row = session.get(PrototypeEvidenceRow, prototype_id)
+    row = sql.one(
+        f"SELECT {_SNAPSHOT_COLUMNS} FROM prototype_evidence WHERE prototype_id = :id",
+        {"id": prototype_id},
+    )
     return None if row is None else _snapshot(row)
 
 
-def get_many(session: Session, prototype_ids: Iterable[int]) -> dict[int, Snapshot]:
+def get_many(sql: Sql, prototype_ids: Iterable[int]) -> dict[int, Snapshot]:
     """The stored snapshots of these prototypes, by prototype id (one query)."""
     wanted = sorted(set(prototype_ids))
     if not wanted:
         return {}
-    rows = session.scalars(
-        select(PrototypeEvidenceRow).where(PrototypeEvidenceRow.prototype_id.in_(wanted))
+    rows = sql.rows(
+        f"SELECT {_SNAPSHOT_COLUMNS} FROM prototype_evidence WHERE prototype_id IN (:ids)",
+        {"ids": wanted},
     )
-    return {row.prototype_id: _snapshot(row) for row in rows}
+    return {row[0]: _snapshot(row) for row in rows}
 
 
 def put(
@@ -90,6 +100,8 @@ def put(
     at: dt.datetime,
 ) -> Snapshot:
     """Store (or replace) the prototype's snapshot in the caller's transaction."""
+    from assay.store.analysis_models import PrototypeEvidenceRow  # the ORM writes
+
     row = session.get(PrototypeEvidenceRow, prototype_id)
     if row is None:
         row = PrototypeEvidenceRow(prototype_id=prototype_id)
@@ -101,7 +113,7 @@ def put(
     row.computed_at = at
     row.data = data
     session.flush()
-    return _snapshot(row)
+    return Snapshot(prototype_id, format, basis, finished, newest_run_at, at, dict(data))
 
 
 SNAPSHOT_FORMAT = 2  # 2: the frozen files and the newest decision's pins (issue 10)
@@ -109,33 +121,31 @@ SNAPSHOT_FORMAT = 2  # 2: the frozen files and the newest decision's pins (issue
 snapshot in another format is recomputed (see :func:`missing`)."""
 
 
-def missing(session: Session, format: int) -> list[str]:
-    """The names of the prototypes without a snapshot in ``format``, by name."""
-    rows = session.scalars(
-        select(PrototypeRow.name)
-        .outerjoin(PrototypeEvidenceRow, PrototypeEvidenceRow.prototype_id == PrototypeRow.id)
-        .where(
-            (PrototypeEvidenceRow.prototype_id.is_(None)) | (PrototypeEvidenceRow.format != format)
+def missing(sql: Sql, format: int, *, limit: int | None = None) -> list[str]:
+    """The names of the prototypes without a snapshot in ``format``, by name (the
+    first ``limit`` of them, when given: opening a workspace asks whether any is)."""
+    return [
+        name
+        for (name,) in sql.rows(
+            "SELECT p.name FROM prototypes p"
+            " LEFT OUTER JOIN prototype_evidence e ON e.prototype_id = p.id"
+            " WHERE e.prototype_id IS NULL OR e.format != :format ORDER BY p.key"
+            + ("" if limit is None else f" LIMIT {int(limit)}"),
+            {"format": format},
         )
-        .order_by(PrototypeRow.key)
-    )
-    return list(rows)
+    ]
 
 
-def newest_by_technique(session: Session) -> dict[int, tuple[dt.datetime | None, int]]:
+def newest_by_technique(sql: Sql) -> dict[int, tuple[dt.datetime | None, int]]:
     """For each technique with prototypes: when the newest run that judges one of them
     began (from the stored snapshots), and how many of its prototypes have no snapshot
     (their runs are not counted here)."""
-    query = (
-        select(
-            PrototypeRow.technique_id,
-            func.max(PrototypeEvidenceRow.newest_run_at),
-            func.count(PrototypeRow.id) - func.count(PrototypeEvidenceRow.prototype_id),
-        )
-        .outerjoin(PrototypeEvidenceRow, PrototypeEvidenceRow.prototype_id == PrototypeRow.id)
-        .group_by(PrototypeRow.technique_id)
+    rows = sql.rows(
+        "SELECT p.technique_id, max(e.newest_run_at), count(p.id) - count(e.prototype_id)"
+        " FROM prototypes p LEFT OUTER JOIN prototype_evidence e ON e.prototype_id = p.id"
+        " GROUP BY p.technique_id"
     )
-    return {tid: (newest, int(unknown)) for tid, newest, unknown in session.execute(query)}
+    return {tid: (Sql.datetime(newest), int(unknown)) for tid, newest, unknown in rows}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -150,25 +160,20 @@ class Backing:
     decided_at: dt.datetime
 
 
-def backings(session: Session) -> dict[int, list[Backing]]:
+def backings(sql: Sql) -> dict[int, list[Backing]]:
     """Every ring move that rests on a gate decision, by technique, oldest first (one
     query: what the radar's staleness checks for contradicting runs)."""
-    rows = session.execute(
-        select(
-            RingMoveRow.technique_id,
-            RingMoveRow.to_ring,
-            DecisionRow.id,
-            DecisionRow.prototype_id,
-            DecisionRow.at,
-        )
-        .join(RadarEvidenceRow, RadarEvidenceRow.move_id == RingMoveRow.id)
-        .join(DecisionRow, DecisionRow.id == RadarEvidenceRow.decision_id)
-        .order_by(RingMoveRow.id)
+    rows = sql.rows(
+        "SELECT m.technique_id, m.to_ring, d.id, d.prototype_id, d.at FROM ring_moves m"
+        " JOIN ring_move_evidence r ON r.move_id = m.id"
+        " JOIN gate_decisions d ON d.id = r.decision_id ORDER BY m.id"
     )
     out: dict[int, list[Backing]] = {}
     for technique_id, ring, decision_id, prototype_id, at in rows:
+        decided = Sql.datetime(at)
+        assert decided is not None
         out.setdefault(technique_id, []).append(
-            Backing(technique_id, ring, decision_id, prototype_id, at)
+            Backing(technique_id, ring, decision_id, prototype_id, decided)
         )
     return out
 
@@ -184,26 +189,22 @@ class Placed:
     placed_at: dt.datetime | None
 
 
-def placed_in(session: Session, rings: Iterable[str]) -> list[Placed]:
+def placed_in(sql: Sql, rings: Iterable[str]) -> list[Placed]:
     """The techniques in ``rings``, by name, each with its newest move's time (two
     queries; the other techniques and the rest of their history are not read)."""
     wanted = sorted(set(rings))
-    rows = session.execute(
-        select(TechniqueRow.id, TechniqueRow.name, TechniqueRow.ring)
-        .where(TechniqueRow.ring.in_(wanted))
-        .order_by(TechniqueRow.key)
-    ).all()
+    rows = sql.rows(
+        "SELECT id, name, ring FROM techniques WHERE ring IN (:rings) ORDER BY key",
+        {"rings": wanted},
+    )
     if not rows:
         return []
-    newest = (
-        select(func.max(RingMoveRow.id))
-        .join(TechniqueRow, TechniqueRow.id == RingMoveRow.technique_id)
-        .where(TechniqueRow.ring.in_(wanted))
-        .group_by(RingMoveRow.technique_id)
+    moved: dict[int, Any] = dict(
+        sql.rows(
+            "SELECT technique_id, at FROM ring_moves WHERE id IN ("
+            " SELECT max(m.id) FROM ring_moves m JOIN techniques t ON t.id = m.technique_id"
+            " WHERE t.ring IN (:rings) GROUP BY m.technique_id)",
+            {"rings": wanted},
+        )
     )
-    moved = dict(
-        session.execute(
-            select(RingMoveRow.technique_id, RingMoveRow.at).where(RingMoveRow.id.in_(newest))
-        ).all()
-    )
-    return [Placed(tid, name, ring, moved.get(tid)) for tid, name, ring in rows]
+    return [Placed(tid, name, ring, Sql.datetime(moved.get(tid))) for tid, name, ring in rows]

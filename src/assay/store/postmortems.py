@@ -33,6 +33,7 @@ from assay.store import techniques as technique_rows
 from assay.store.decision_models import PrototypeRow
 from assay.store.models import TechniqueRow
 from assay.store.research_models import PostMortemActionRow, PostMortemRow
+from assay.store.sql import Sql
 
 __all__ = [
     "StoredAction",
@@ -206,7 +207,7 @@ def subject_of(session: Session, pm: PostMortem) -> tuple[PostMortem, TechniqueR
     technique = session.scalar(select(TechniqueRow).where(TechniqueRow.key == key))
     if technique is not None:
         if not pm.timeline:
-            history = technique_rows.get(session, technique.name).history
+            history = technique_rows.get(Sql.of_session(session), technique.name).history
             pm = dataclasses.replace(pm, timeline=_timeline(history))
         return dataclasses.replace(pm, subject=technique.name), technique
     prototype = session.scalar(select(PrototypeRow).where(PrototypeRow.key == key))

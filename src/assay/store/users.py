@@ -4,21 +4,24 @@ Roles are :class:`assay.pipeline.gates.Role` (viewer < contributor < approver <
 admin). Names are unique regardless of case. Who added a user is a user (adding
 needs the admin role) except for the first one, whom anyone may add; who last
 changed a role is always a user.
+
+The reads are plain SQL over :class:`~assay.store.sql.Sql` (every write that checks
+a role reads the acting user); adding a user and changing a role use the ORM.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from assay.errors import DuplicateError, NotFoundError
-from assay.pipeline.gates import Role
-from assay.store.actors import actor, user_row
-from assay.store.decision_models import UserRow
+from assay.store.sql import Row, Sql
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from assay.pipeline.gates import Role
 
 __all__ = ["User", "add", "all_users", "count", "find", "set_role"]
 
@@ -44,29 +47,48 @@ class User:
         }
 
 
-def _value(row: UserRow) -> User:
-    return User(row.name, Role(row.role), row.by, row.created_at, row.updated_at)
+# Who added a user: the adding user's name, or the name stored without a user.
+_SELECT = (
+    "SELECT u.name, u.role, coalesce(a.name, u.by), u.created_at, u.updated_at"
+    " FROM users u LEFT OUTER JOIN users a ON a.id = u.by_id"
+)
 
 
-def count(session: Session) -> int:
+def _value(found: Row) -> User:
+    # Imported here: the roles live with the gate rules, which load the criteria
+    # language; reading who acts must not.
+    from assay.pipeline.gates import Role
+
+    name, role, by, created_at, updated_at = found
+    created, updated = Sql.datetime(created_at), Sql.datetime(updated_at)
+    assert created is not None
+    assert updated is not None
+    assert by is not None
+    return User(name, Role(role), by, created, updated)
+
+
+def count(sql: Sql) -> int:
     """How many users are registered."""
-    return int(session.scalar(select(func.count(UserRow.id))) or 0)
+    return int(sql.scalar("SELECT count(*) FROM users") or 0)
 
 
-def find(session: Session, name: str) -> User | None:
+def find(sql: Sql, name: str) -> User | None:
     """The user ``name`` (any case), or ``None``."""
-    row = session.scalar(select(UserRow).where(UserRow.key == name.strip().casefold()))
-    return None if row is None else _value(row)
+    found = sql.one(f"{_SELECT} WHERE u.key = :key", {"key": name.strip().casefold()})
+    return None if found is None else _value(found)
 
 
-def all_users(session: Session) -> list[User]:
+def all_users(sql: Sql) -> list[User]:
     """Every user, by name."""
-    return [_value(row) for row in session.scalars(select(UserRow).order_by(UserRow.key))]
+    return [_value(found) for found in sql.rows(f"{_SELECT} ORDER BY u.key")]
 
 
 def add(session: Session, name: str, role: Role, *, by: str, at: dt.datetime) -> User:
     """Register a user; a taken name is a :class:`DuplicateError`."""
-    if find(session, name) is not None:
+    from assay.store.actors import actor
+    from assay.store.decision_models import UserRow
+
+    if find(Sql.of_session(session), name) is not None:
         raise DuplicateError(
             f"a user named {name!r} already exists; change their role with: "
             f"assay user set-role {name} ROLE"
@@ -84,7 +106,9 @@ def add(session: Session, name: str, role: Role, *, by: str, at: dt.datetime) ->
     if row.by_user is None and row.key == by.strip().casefold():
         row.by_user, row.by_name = row, None  # the first admin, who added themselves
         session.flush()
-    return _value(row)
+    found = find(Sql.of_session(session), name)
+    assert found is not None
+    return found
 
 
 def set_role(
@@ -92,6 +116,11 @@ def set_role(
 ) -> User:
     """Change a user's role; ``by``, when given, must be a registered user (the
     workspace checks they are an admin) and is kept as the one who changed it."""
+    from sqlalchemy import select
+
+    from assay.store.actors import user_row
+    from assay.store.decision_models import UserRow
+
     row = session.scalar(select(UserRow).where(UserRow.key == name.strip().casefold()))
     if row is None:
         raise NotFoundError(
@@ -101,5 +130,6 @@ def set_role(
         row.role_by = user_row(session, by, "changing a role")
     row.role = role.value
     row.updated_at = at
-    session.flush()
-    return _value(row)
+    found = find(Sql.of_session(session), row.name)
+    assert found is not None
+    return found

@@ -10,9 +10,12 @@ import subprocess
 
 def resolve_actor(explicit: str | None = None) -> str:
     """The name recorded as the author of a change."""
-    for candidate in (explicit, os.environ.get("ASSAY_USER"), _git_user()):
+    for candidate in (explicit, os.environ.get("ASSAY_USER")):
         if candidate and candidate.strip():
             return candidate.strip()
+    found = _git_user()  # a subprocess: asked only when no name was given
+    if found and found.strip():
+        return found.strip()
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry in some containers

@@ -40,6 +40,7 @@ from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
 from assay.store import runs as run_rows
 from assay.store.prototypes import PrototypeRecord
+from assay.store.sql import Sql
 from assay.workspace.evidence import RunEvidence
 from assay.workspace.evidence_runs import (
     Judge,
@@ -129,7 +130,7 @@ def evidence_document(
 ) -> dict[str, Any]:
     """The stored snapshot document of ``record`` when it is current (see the module
     docstring); otherwise one computed now, counted in ``replays["evidence"]``."""
-    stored = analysis_rows.get(session, prototype_rows.row(session, record.name).id)
+    stored = analysis_rows.get(Sql.of_session(session), prototype_rows.row(session, record.name).id)
     if (
         stored is not None
         and stored.format == FORMAT
@@ -176,10 +177,10 @@ def backfill(db: Database) -> list[str]:
     """Compute and store the snapshots that are missing (a workspace written before
     they existed) or in an older format: once, in one write. The prototypes' names."""
     with db.read() as session:
-        if not analysis_rows.missing(session, FORMAT):
+        if not analysis_rows.missing(Sql.of_session(session), FORMAT):
             return []
     with db.write() as session:
-        names = analysis_rows.missing(session, FORMAT)
+        names = analysis_rows.missing(Sql.of_session(session), FORMAT)
         for name in names:
             refresh_prototype(session, name)
         return names

@@ -15,17 +15,20 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from assay.errors import InputError, NoWorkspaceError, WorkspaceError
-from assay.store import Database, SchemaStatus, parse_url, sqlite_url
 from assay.store import analyses as analysis_rows
+from assay.store.migrations import HEAD
+from assay.store.sql import Sql, SqliteUnit, connect_sqlite
 from assay.workspace.actor import resolve_actor
 from assay.workspace.context import Context
 from assay.workspace.settings import Settings, default_toml, load_settings
 
 if TYPE_CHECKING:
+    from assay.store import Database, SchemaStatus
     from assay.workspace.claims import Claims
     from assay.workspace.papers import Papers
     from assay.workspace.postmortems import PostMortems
@@ -59,8 +62,8 @@ class Workspace:
     ``prototypes``, ``runs``, ``users`` and ``reports``.
     """
 
-    def __init__(self, db: Database, *, root: Path | None, settings: Settings, user: str) -> None:
-        self.ctx = Context(db, settings, user, root)
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
 
     # Each service is built on first use, and its module imported then (a documented
     # lazy import): a command that reads the radar does not pay for importing the
@@ -179,7 +182,7 @@ class Workspace:
         except BaseException:
             shutil.rmtree(home, ignore_errors=True)
             raise
-        return cls(database, root=target, settings=Settings(), user=resolve_actor(user))
+        return cls(Context(Settings(), resolve_actor(user), target, db=database))
 
     @classmethod
     def open(
@@ -203,11 +206,24 @@ class Workspace:
                 f"create one with `assay init`, or point at a database with --db URL or {ENV_URL}"
             )
         home = root / DIRNAME if root else None
-        if url is not None:
-            _check_sqlite_exists(url)
         if url is None and home is not None and not (home / "assay.db").exists():
             raise WorkspaceError(f"{home} has no assay.db; re-create it with: assay init")
         settings = load_settings(home / "assay.toml") if home else Settings()
+        fast = None
+        if url is None and home is not None and migrate:
+            fast = _open_fast(home / "assay.db")
+        if fast is not None:
+            return cls(
+                Context(
+                    settings,
+                    resolve_actor(user),
+                    root,
+                    connect=functools.partial(cls._database, home, url),
+                    fast=fast,
+                )
+            )
+        if url is not None:
+            _check_sqlite_exists(url)
         database = cls._database(home, url)
         try:
             if migrate:
@@ -218,10 +234,12 @@ class Workspace:
         except BaseException:
             database.close()
             raise
-        return cls(database, root=root, settings=settings, user=resolve_actor(user))
+        return cls(Context(settings, resolve_actor(user), root, db=database))
 
     @staticmethod
     def _database(home: Path | None, url: str | None) -> Database:
+        from assay.store import Database, parse_url, sqlite_url  # SQLAlchemy loads here
+
         if url is not None:
             parsed = parse_url(url)
             lock = None
@@ -233,7 +251,7 @@ class Workspace:
 
     def close(self) -> None:
         """Close the store's connections."""
-        self.db.close()
+        self.ctx.close()
 
     def __enter__(self) -> Workspace:
         return self
@@ -259,15 +277,41 @@ def _backfill(database: Database) -> None:
     something to compute.
     """
     with database.read() as session:
-        missing = analysis_rows.missing(session, analysis_rows.SNAPSHOT_FORMAT)
+        missing = analysis_rows.missing(Sql.of_session(session), analysis_rows.SNAPSHOT_FORMAT)
     if missing:
         from assay.workspace.analyses import backfill
 
         backfill(database)
 
 
+def _open_fast(path: Path) -> SqliteUnit | None:
+    """A bare connection to a workspace's SQLite file when nothing needs the ORM on
+    opening: its schema is :data:`~assay.store.migrations.HEAD` and every prototype
+    has its evidence snapshot (two queries). ``None`` otherwise, or when the file
+    cannot be read that way: the full path then migrates, backfills or explains."""
+    try:
+        connection = connect_sqlite(path)
+    except sqlite3.Error:
+        return None
+    unit = SqliteUnit(connection)
+    try:
+        with unit.read() as sql:
+            current = sql.scalar("SELECT version_num FROM alembic_version")
+            ready = current == HEAD and not analysis_rows.missing(
+                sql, analysis_rows.SNAPSHOT_FORMAT, limit=1
+            )
+    except sqlite3.Error:
+        ready = False
+    if not ready:
+        unit.close()
+        return None
+    return unit
+
+
 def _check_sqlite_exists(url: str) -> None:
     """Opening a SQLite URL never creates the file: a typo would start an empty record."""
+    from assay.store import parse_url
+
     parsed = parse_url(url)
     if parsed.drivername == "sqlite" and parsed.database and not Path(parsed.database).exists():
         raise WorkspaceError(

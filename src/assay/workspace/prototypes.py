@@ -44,6 +44,7 @@ from assay.store import techniques as technique_rows
 from assay.store.gates import DecisionRecord
 from assay.store.prototypes import PrototypeRecord, RecordedFacts
 from assay.store.run_models import RunRow
+from assay.store.sql import Sql
 from assay.store.study import CostReport, EvidenceRun, GateReview, Study
 from assay.workspace import gate_check, judging
 from assay.workspace import preregistration as checks
@@ -442,7 +443,7 @@ class Prototypes:
         wanted = stage if stage is None or isinstance(stage, Stage) else Stage.parse(stage)
         with self.ctx.read() as session:
             record = effective_record(session, name)
-            technique = technique_rows.get(session, record.technique)
+            technique = technique_rows.get(Sql.of_session(session), record.technique)
             taken = gate_rows.decisions_of(session, prototype_rows.row(session, record.name))
         chosen = [d for d in taken if wanted is None or d.decision.stage is wanted]
         if not chosen:
@@ -482,7 +483,7 @@ class Prototypes:
             record = effective_record(session, name)
             review = gate_review(session, record, day)[0]
             runs = marked(review, evidence_runs(session, record, trials=True))  # plotted
-            technique = technique_rows.get(session, record.technique)
+            technique = technique_rows.get(Sql.of_session(session), record.technique)
             decisions = gate_rows.decisions_of(session, prototype_rows.row(session, name))
             costs = self._cost(session, record, {}) if record.cost_inputs else None
         return Study(

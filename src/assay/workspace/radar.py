@@ -6,6 +6,11 @@ and why. A promotion into TRIAL or ADOPT needs a YES gate decision on one of the
 technique's prototypes (or an override with a reason, by an approver), and ADOPT
 the three artifacts (see :func:`assay.pipeline.radar.check_backing`); the check
 reads the decisions inside the transaction that moves.
+
+Listing the radar, its stale blips and a next action read and write over plain SQL
+(:meth:`~assay.workspace.context.Context.sql_read`); the evidence rules, the
+artifacts and the gate rules are imported by the methods that need them (a
+documented lazy import: the radar's everyday commands start without them).
 """
 
 from __future__ import annotations
@@ -14,21 +19,23 @@ import builtins
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from assay.errors import DuplicateError, InputError
 from assay.pipeline import radar as rules
-from assay.pipeline.gates import Role
 from assay.pipeline.radar import RingMove, Technique
-from assay.store import artifacts as artifact_rows
 from assay.store import techniques as technique_rows
-from assay.store.artifacts import Artifact
+from assay.store.sql import Sql
 from assay.types import Ring
-from assay.workspace import radar_evidence, staleness
+from assay.workspace import staleness
 from assay.workspace.context import Context, now
 from assay.workspace.staleness import Staleness
-from assay.workspace.users import Users
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from assay.store.artifacts import Artifact
+    from assay.workspace.users import Users
 
 __all__ = ["RADAR_FORMATS", "Radar", "Staleness"]
 
@@ -73,6 +80,8 @@ class Radar:
                 f"a new technique cannot enter ADOPT: add {name} in ASSESS or TRIAL, attach its "
                 "implementation document, decision record and runbook, then move it"
             )
+        from assay.workspace import radar_evidence  # see the module docstring
+
         with self.ctx.write() as session:
             added = technique_rows.add(
                 session,
@@ -113,13 +122,13 @@ class Radar:
 
     def get(self, name: str) -> Technique:
         """The technique ``name`` (any case), with its ring history."""
-        with self.ctx.read() as session:
-            return technique_rows.get(session, name)
+        with self.ctx.sql_read() as sql:
+            return technique_rows.get(sql, name)
 
     def list(self) -> builtins.list[Technique]:
         """Every technique on the radar."""
-        with self.ctx.read() as session:
-            return technique_rows.all_techniques(session)
+        with self.ctx.sql_read() as sql:
+            return technique_rows.all_techniques(sql)
 
     def move(
         self,
@@ -132,8 +141,10 @@ class Radar:
     ) -> RingMove:
         """Move a technique to another ring, recording who, when and why (see the
         module docstring for the evidence rule)."""
+        from assay.workspace import radar_evidence  # see the module docstring
+
         with self.ctx.write() as session:
-            stored, current = technique_rows.ring_of(session, name)
+            stored, current = technique_rows.ring_of(Sql.of_session(session), name)
             reason = rules.check_move(stored, current, ring, why)
             backing = radar_evidence.radar_backing(
                 self.users, session, stored, current, ring, why=reason, override=override
@@ -158,7 +169,9 @@ class Radar:
         A name already on the radar refuses the whole import.
         """
         with self.ctx.write() as session:
-            taken = {t.name.casefold() for t in technique_rows.all_techniques(session)}
+            taken = {
+                t.name.casefold() for t in technique_rows.all_techniques(Sql.of_session(session))
+            }
             clash = [t.name for t in techniques if t.name.casefold() in taken]
             if clash:
                 raise DuplicateError(
@@ -167,15 +180,16 @@ class Radar:
                 )
             for technique in techniques:
                 _import_one(session, technique)
-            return [technique_rows.get(session, t.name) for t in techniques]
+            sql = Sql.of_session(session)
+            return [technique_rows.get(sql, t.name) for t in techniques]
 
     def set_next(self, name: str, action: str, *, due: dt.date | None) -> Technique:
         """Set the technique's next action and due date (an empty action clears it)."""
         action = action.strip()
         if action and due is None:
             raise InputError("a next action needs --due YYYY-MM-DD: an action without a date slips")
-        with self.ctx.write() as session:
-            return technique_rows.set_next(session, name, action=action, due=due, at=now())
+        with self.ctx.sql_write() as sql:
+            return technique_rows.set_next(sql, name, action=action, due=due, at=now())
 
     def overdue(self, today: dt.date | None = None) -> builtins.list[Technique]:
         """Techniques whose next action is past its due date."""
@@ -184,12 +198,16 @@ class Radar:
     def stale(self, *, today: dt.date | None = None) -> builtins.list[Staleness]:
         """Techniques in TRIAL or ADOPT whose evidence is old or contradicted
         (see :mod:`assay.workspace.staleness`), by name."""
-        with self.ctx.read() as session:
-            return staleness.stale_techniques(
-                session,
-                stale_after_days=self.ctx.settings.radar.stale_after_days,
-                today=today or dt.date.today(),
-            )
+        days = self.ctx.settings.radar.stale_after_days
+        day = today or dt.date.today()
+        try:
+            with self.ctx.sql_read() as sql:
+                return staleness.stale_techniques(sql, stale_after_days=days, today=day)
+        except staleness.NeedsRuns:
+            with self.ctx.read() as session:
+                return staleness.stale_techniques(
+                    Sql.of_session(session), stale_after_days=days, today=day, session=session
+                )
 
     # -- radar files ----------------------------------------------------------------
 
@@ -224,6 +242,8 @@ class Radar:
         self, technique: str, kind: str, path: Path, *, at: dt.datetime | None = None
     ) -> Artifact:
         """Attach a knowledge-transfer document (its text is kept in the record)."""
+        from assay.workspace import radar_evidence  # see the module docstring
+
         content = radar_evidence.read_artifact(path)
         return self.attach_text(technique, kind, path.name, content, at=at)
 
@@ -238,12 +258,16 @@ class Radar:
     ) -> Artifact:
         """Attach a document given as text: ``implementation``, ``decision-record`` or
         ``runbook``."""
+        from assay.pipeline.gates import Role  # see the module docstring
+        from assay.store import artifacts as artifact_rows
+        from assay.workspace import radar_evidence
+
         kind = radar_evidence.check_kind(kind)
         if not content.strip():
             raise InputError(f"{filename} is empty; attach a document with something in it")
         with self.ctx.write() as session:
             self.users.require(Role.CONTRIBUTOR, "attaching an artifact")
-            found = technique_rows.row(session, technique)
+            found = technique_rows.ref(Sql.of_session(session), technique)
             return artifact_rows.attach(
                 session,
                 found.id,
@@ -257,8 +281,10 @@ class Radar:
 
     def artifacts(self, technique: str) -> dict[str, Artifact]:
         """The newest artifact of each kind attached to a technique."""
+        from assay.store import artifacts as artifact_rows
+
         with self.ctx.read() as session:
-            found = technique_rows.row(session, technique)
+            found = technique_rows.ref(Sql.of_session(session), technique)
             return artifact_rows.current(session, found.id, found.name)
 
 
@@ -282,7 +308,11 @@ def _import_one(session: Session, technique: Technique) -> None:
         technique_rows.move(session, name, to=move.to_ring, by=move.by, why=move.why, at=move.at)
     if technique.next_action:
         technique_rows.set_next(
-            session, name, action=technique.next_action, due=technique.due, at=first.at
+            Sql.of_session(session),
+            name,
+            action=technique.next_action,
+            due=technique.due,
+            at=first.at,
         )
 
 

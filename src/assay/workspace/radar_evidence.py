@@ -19,6 +19,7 @@ from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
 from assay.store import techniques as technique_rows
 from assay.store.gates import DecisionRecord
+from assay.store.sql import Sql
 from assay.types import Ring
 from assay.workspace.users import Users
 
@@ -53,7 +54,7 @@ def radar_backing(
     """Check a ring move against the evidence rules inside the caller's transaction
     (see :func:`assay.pipeline.radar.check_backing`); an override needs the approver
     role once users are registered."""
-    technique = technique_rows.row(session, name)
+    technique = technique_rows.ref(Sql.of_session(session), name)
     yes = _latest_yes(session, technique.id)
     summary = ""
     if yes is not None:
@@ -79,7 +80,7 @@ def radar_backing(
 
 def record_backing(session: Session, name: str, backing: MoveBacking) -> None:
     """Record what stood behind the move just made."""
-    technique = technique_rows.row(session, name)
+    technique = technique_rows.ref(Sql.of_session(session), name)
     gate_rows.record_move_evidence(
         session,
         technique.id,

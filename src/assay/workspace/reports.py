@@ -24,6 +24,7 @@ from assay.store import prototypes as prototype_rows
 from assay.store import reviews as review_rows
 from assay.store import techniques as technique_rows
 from assay.store.reviews import ReviewMeeting
+from assay.store.sql import Sql
 from assay.workspace import rhythm
 from assay.workspace.context import Context, now
 from assay.workspace.evidence_runs import with_effective_freeze
@@ -67,7 +68,7 @@ class Reports:
             if since is None:
                 lookback = dt.timedelta(days=rhythm.DEFAULT_LOOKBACK_DAYS)
                 since = last.held_on if last else day - lookback
-            techniques = technique_rows.all_techniques(session)
+            techniques = technique_rows.all_techniques(Sql.of_session(session))
             changes = sorted(
                 (
                     (t.name, move)

@@ -1,41 +1,143 @@
-"""``assay.toml``: a workspace's settings, validated when read."""
+"""``assay.toml``: a workspace's settings, validated when read.
+
+The checker is written by hand (no pydantic): every command reads the settings,
+and importing a validation library would cost more than a whole read command.
+Messages name the key (``radar.stale_after_days``) and what it should be.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from assay.errors import InputError
 
-__all__ = ["Settings", "default_toml", "load_settings"]
+__all__ = [
+    "CostSection",
+    "RadarSection",
+    "Settings",
+    "WorkspaceSection",
+    "default_toml",
+    "load_settings",
+]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+@dataclasses.dataclass(frozen=True)
+class WorkspaceSection:
+    """``[workspace]``: the workspace's name."""
 
-
-class WorkspaceSection(_Section):
     name: str = "assay workspace"
 
 
-class RadarSection(_Section):
-    stale_after_days: int = Field(default=180, ge=1)
+@dataclasses.dataclass(frozen=True)
+class RadarSection:
+    """``[radar]``: after how many days without new evidence a blip is stale."""
+
+    stale_after_days: int = 180
 
 
-class CostSection(_Section):
-    usd_per_hour: float | None = Field(default=None, ge=0)
+@dataclasses.dataclass(frozen=True)
+class CostSection:
+    """``[cost]``: the price of an hour of the benchmark machine, when known."""
+
+    usd_per_hour: float | None = None
 
 
-class Settings(_Section):
+@dataclasses.dataclass(frozen=True)
+class Settings:
     """Everything ``assay.toml`` may say; unknown keys are refused (they are typos)."""
 
     workspace: WorkspaceSection = WorkspaceSection()
     radar: RadarSection = RadarSection()
     cost: CostSection = CostSection()
     demo: bool = False
+
+
+class _Invalid(Exception):
+    """A value that does not fit: where it is and what was expected."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}")
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise _Invalid(where, "Input should be a valid string")
+    return value
+
+
+def _integer(value: Any, where: str, *, at_least: int) -> int:
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            raise _Invalid(
+                where, "Input should be a valid integer, unable to parse string as an integer"
+            ) from None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(where, "Input should be a valid integer")
+    if value < at_least:
+        raise _Invalid(where, f"Input should be greater than or equal to {at_least}")
+    return value
+
+
+def _number(value: Any, where: str, *, at_least: float) -> float:
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise _Invalid(
+                where, "Input should be a valid number, unable to parse string as a number"
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Invalid(where, "Input should be a valid number")
+    if value < at_least:
+        raise _Invalid(where, f"Input should be greater than or equal to {at_least:g}")
+    return float(value)
+
+
+def _boolean(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid(where, "Input should be a valid boolean")
+    return value
+
+
+def _section(
+    data: dict[str, Any], name: str, fields: dict[str, Callable[[Any, str], Any]]
+) -> dict[str, Any]:
+    """The checked keys of table ``name`` (absent keys keep their defaults)."""
+    table = data.get(name, {})
+    if not isinstance(table, dict):
+        raise _Invalid(name, "Input should be a valid dictionary (a [table])")
+    out = {}
+    for key, value in table.items():
+        check = fields.get(key)
+        if check is None:
+            raise _Invalid(f"{name}.{key}", "Extra inputs are not permitted")
+        out[key] = check(value, f"{name}.{key}")
+    return out
+
+
+def check_settings(data: dict[str, Any]) -> Settings:
+    """Settings from a decoded TOML document, or ``_Invalid`` naming the first key
+    that does not fit."""
+    for key in data:
+        if key not in ("workspace", "radar", "cost", "demo"):
+            raise _Invalid(key, "Extra inputs are not permitted")
+    workspace = _section(data, "workspace", {"name": _string})
+    radar = _section(data, "radar", {"stale_after_days": lambda v, w: _integer(v, w, at_least=1)})
+    cost = _section(data, "cost", {"usd_per_hour": lambda v, w: _number(v, w, at_least=0)})
+    return Settings(
+        workspace=WorkspaceSection(**workspace),
+        radar=RadarSection(**radar),
+        cost=CostSection(**cost),
+        demo=_boolean(data["demo"], "demo") if "demo" in data else False,
+    )
 
 
 def default_toml(name: str, *, demo: bool = False) -> str:
@@ -66,8 +168,6 @@ def load_settings(path: Path) -> Settings:
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text; expected a TOML file") from None
     try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InputError(f"{path}: {where}: {first['msg']}") from None
+        return check_settings(data)
+    except _Invalid as exc:
+        raise InputError(f"{path}: {exc}") from None

@@ -19,19 +19,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from assay.pipeline import radar
 from assay.pipeline.radar import Technique
 from assay.store import analyses as analysis_rows
-from assay.store import gates as gate_rows
-from assay.store import prototypes as prototype_rows
 from assay.store import techniques as technique_rows
+from assay.store.sql import Sql
 from assay.types import Ring
 
-__all__ = ["Staleness", "contradictions", "stale_techniques"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+__all__ = ["NeedsRuns", "Staleness", "contradictions", "stale_techniques"]
+
+
+class NeedsRuns(Exception):
+    """Raised by :func:`stale_techniques` without a session when a prototype has no
+    snapshot or a decision is unknown to its snapshot: the caller asks again inside
+    an ORM unit of work, which reads the runs."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,7 +62,11 @@ class Staleness:
 def contradictions(session: Session, technique: Technique) -> list[str]:
     """Sentences naming newer runs that contradict the YES the technique's current
     ring rests on (none when the ring was reached by override or needs no gate)."""
-    row = technique_rows.row(session, technique.name)
+    from assay.store import gates as gate_rows  # the ORM: only for this fallback
+    from assay.store import prototypes as prototype_rows
+
+    sql = Sql.of_session(session)
+    row = technique_rows.ref(sql, technique.name)
     backing = [
         e
         for e in gate_rows.move_evidence(session, row.id)
@@ -68,7 +78,7 @@ def contradictions(session: Session, technique: Technique) -> list[str]:
     if decision is None:
         return []
     prototype_id = prototype_rows.row(session, decision.prototype).id
-    stored = analysis_rows.get(session, prototype_id)
+    stored = analysis_rows.get(sql, prototype_id)
     if stored is not None and stored.format == analysis_rows.SNAPSHOT_FORMAT:
         known = stored.data.get("contradictions", {})
         if str(decision.id) in known:
@@ -92,7 +102,8 @@ def contradictions(session: Session, technique: Technique) -> list[str]:
 def _newest(session: Session, technique_id: int) -> dt.datetime | None:
     """When the newest run judging one of the technique's prototypes began, from the
     runs themselves (for prototypes without a snapshot)."""
-    from assay.workspace.evidence_runs import judges  # lazily: keeps start-up fast
+    from assay.store import prototypes as prototype_rows  # lazily: keeps start-up fast
+    from assay.workspace.evidence_runs import judges
 
     starts = [
         judge.started_at
@@ -117,25 +128,37 @@ def _stored(
     return None if found is None else [str(line) for line in found]
 
 
-def stale_techniques(session: Session, *, stale_after_days: int, today: dt.date) -> list[Staleness]:
+def stale_techniques(
+    sql: Sql, *, stale_after_days: int, today: dt.date, session: Session | None = None
+) -> list[Staleness]:
     """Every stale technique, by name (see the module docstring); a few queries
-    whatever the number of techniques and runs, reading only TRIAL and ADOPT."""
-    watched = analysis_rows.placed_in(session, (ring.value for ring in radar.EVIDENCE_RINGS))
-    newest = analysis_rows.newest_by_technique(session)
-    moves = analysis_rows.backings(session)
+    whatever the number of techniques and runs, reading only TRIAL and ADOPT.
+
+    Without ``session`` (a bare SQLite unit of work), a technique whose facts are not
+    all stored raises :class:`NeedsRuns`; with it, its runs are read.
+    """
+    watched = analysis_rows.placed_in(sql, (ring.value for ring in radar.EVIDENCE_RINGS))
+    newest = analysis_rows.newest_by_technique(sql)
+    moves = analysis_rows.backings(sql)
     chosen: dict[int, analysis_rows.Backing] = {}
     for placed in watched:
         matching = [b for b in moves.get(placed.technique_id, ()) if b.to_ring == placed.ring]
         if matching:
             chosen[placed.technique_id] = matching[-1]
-    snapshots = analysis_rows.get_many(session, (b.prototype_id for b in chosen.values()))
+    snapshots = analysis_rows.get_many(sql, (b.prototype_id for b in chosen.values()))
     out = []
     for placed in watched:
         stored_newest, unknown = newest.get(placed.technique_id, (None, 0))
-        latest = _newest(session, placed.technique_id) if unknown else stored_newest
         found = _stored(chosen.get(placed.technique_id), snapshots)
+        if (unknown or found is None) and session is None:
+            raise NeedsRuns(placed.name)
+        latest = stored_newest
+        if unknown:
+            assert session is not None
+            latest = _newest(session, placed.technique_id)
         if found is None:
-            found = contradictions(session, technique_rows.get(session, placed.name))
+            assert session is not None
+            found = contradictions(session, technique_rows.get(sql, placed.name))
         ring = Ring(placed.ring)
         reasons = radar.stale_reasons(
             ring,

@@ -5,20 +5,27 @@ registered, adding users needs admin and changing the record needs contributor; 
 radar override needs approver. The other services check roles through
 :meth:`Users.require`, given to them in their constructors, inside the unit of
 work that writes.
+
+:mod:`assay.pipeline.gates` (roles; it loads the criteria language) is imported
+when a role is checked, not when the service is built: the radar holds this
+service and most radar commands never check a role.
 """
 
 from __future__ import annotations
 
 import builtins
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from assay.errors import InputError, PermissionDeniedError
-from assay.pipeline import gates as gate_rules
 from assay.pipeline import radar
-from assay.pipeline.gates import Role
 from assay.store import users as user_rows
+from assay.store.sql import Sql
 from assay.store.users import User
 from assay.workspace.context import Context, now
+
+if TYPE_CHECKING:
+    from assay.pipeline.gates import Role
 
 __all__ = ["User", "Users", "quoted"]
 
@@ -36,8 +43,8 @@ class Users:
 
     def list(self) -> builtins.list[User]:
         """Every registered user, by name."""
-        with self.ctx.read() as session:
-            return user_rows.all_users(session)
+        with self.ctx.sql_read() as sql:
+            return user_rows.all_users(sql)
 
     def require(self, needed: Role, action: str, *, always: bool = False) -> Role:
         """The acting user's role, or :class:`PermissionDeniedError` when it is not
@@ -45,10 +52,12 @@ class Users:
 
         Called inside a service's unit of work, it reads in that transaction.
         """
+        from assay.pipeline.gates import Role, require_role  # see the module docstring
+
         who = self.ctx.user
-        with self.ctx.read() as session:
-            user = user_rows.find(session, who)
-            if user is None and not always and user_rows.count(session) == 0:
+        with self.ctx.sql_read() as sql:
+            user = user_rows.find(sql, who)
+            if user is None and not always and user_rows.count(sql) == 0:
                 return Role.ADMIN
         if user is None:
             raise PermissionDeniedError(
@@ -57,16 +66,18 @@ class Users:
                 + f"; {who} is not a registered user (act as another user with --by, "
                 f"or have an admin run: assay user add {quoted(who)} --role {needed.value})"
             )
-        gate_rules.require_role(user.name, user.role, needed, action)
+        require_role(user.name, user.role, needed, action)
         return user.role
 
     def add(self, name: str, role: Role | str, *, at: dt.datetime | None = None) -> User:
         """Register a user. The first user must be an admin; after that only an admin
         may add users."""
+        from assay.pipeline.gates import Role  # see the module docstring
+
         role = role if isinstance(role, Role) else Role.parse(role)
         name = radar.check_name(name, field="user name")
         with self.ctx.write() as session:
-            if user_rows.count(session) == 0:
+            if user_rows.count(Sql.of_session(session)) == 0:
                 if role is not Role.ADMIN:
                     raise InputError(
                         "the first user must be an admin, who can then add the others; "
@@ -78,6 +89,8 @@ class Users:
 
     def set_role(self, name: str, role: Role | str) -> User:
         """Change a user's role (admin only)."""
+        from assay.pipeline.gates import Role  # see the module docstring
+
         role = role if isinstance(role, Role) else Role.parse(role)
         with self.ctx.write() as session:
             self.require(Role.ADMIN, "changing a role", always=True)
