@@ -20,20 +20,20 @@ def status(db: DbOption = None, json: JsonOption = False) -> None:
     console = output.console
     console.print(f"[bold]{result.active}[/] active prototype(s), {result.today.isoformat()}")
     for flag in result.killed:
-        output.prose(f"[bold red]kill criteria fire[/] {escape(flag.prototype)}:")
+        console.print(f"[bold red]kill criteria fire[/] {escape(flag.prototype)}:")
         for text in flag.fired:
-            output.prose(escape(text), bullet="  ")
+            console.print(f"  {escape(text)}", highlight=False)
     for flag in result.expired:
-        output.prose(
+        console.print(
             f"[bold red]time-box expired[/] {escape(flag.prototype)} (ended {flag.timebox_end})"
         )
     for gate in result.awaiting:
-        output.prose(
+        console.print(
             f"[bold yellow]awaiting a decision[/] {escape(gate.prototype)}, {gate.stage.value} "
             f"gate: recommended {gate.recommended.label}"
         )
     for blip in stale:
-        output.prose(
+        console.print(
             f"[magenta]stale[/] {escape(blip.technique)} ({blip.ring.value}): "
             + escape("; ".join(blip.reasons))
         )

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.table import Table
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
@@ -57,13 +58,9 @@ def artifacts(
             }
         )
         return
-    table = output.table(
-        output.Column("Kind", output.Kind.LABEL),
-        output.Column("File"),
-        output.Column("Attached", output.Kind.DATE),
-        output.Column("By", output.Kind.ID),
-        output.Column("SHA-256", output.Kind.ID),
-    )
+    table = Table()
+    for column in ("Kind", "File", "Attached", "By", "SHA-256"):
+        table.add_column(column)
     for kind in ARTIFACT_KINDS:
         a = have.get(kind)
         if a is None:
