@@ -93,7 +93,10 @@ def test_bibtex_import_cleans_titles_keeps_raw_and_merges_the_duplicate(
     r: Workspace,
 ) -> None:
     result = r.papers.import_bibtex(DATA / "refs.bib")
-    assert [a.merged_by for a in result.added] == [None, None, None]
+    # the file's fourth entry is the first again (same arXiv id): reported as a merge
+    assert [a.merged_by for a in result.added] == [None, None, None, "arxiv:2205.14135"]
+    assert result.added[3].incoming_key == "DBLP:journals/corr/abs-2205-14135"
+    assert (result.records, result.new, result.merged) == (4, 3, 1)
     papers = {p.paper.key: p.paper for p in r.papers.list()}
     assert set(papers) == {"dao2022flashattention", "muller2021linear", "noyear"}
     flash = papers["dao2022flashattention"]
