@@ -181,7 +181,6 @@ def main() -> int:
                   f"{counts['merged']} merged, load {os.getloadavg()[0]:.1f}")  # fmt: skip
 
     growth, judged, missed = judge(rows)
-    largest = rows[-1]
     result = {
         "benchmark": "formats_bibtex",
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
