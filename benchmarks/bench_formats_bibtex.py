@@ -136,7 +136,7 @@ def time_import(path: Path, n: int) -> tuple[float, float, dict[str, Any]]:
 
 
 def _slope(a: dict[str, Any], b: dict[str, Any]) -> float:
-    return float(b["import_cpu_s"] - a["import_cpu_s"]) / (b["entries"] - a["entries"])
+    return float(b["import_cpu_s"] - a["import_cpu_s"]) / float(b["entries"] - a["entries"])
 
 
 def judge(rows: list[dict[str, Any]]) -> tuple[float, str, list[str]]:
