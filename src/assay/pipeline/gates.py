@@ -516,6 +516,8 @@ class DecisionPin:
         criteria: each criterion as the decision saw it, on those runs.
         since_runs: runs that judge the prototype now and were not decided on.
         since: the same criteria judged on ``since_runs`` alone (``None`` without any).
+        decided: the same criteria judged on ``runs`` alone, as of the review's day
+            (``None`` when the decision rested on no run).
     """
 
     decision_id: int
@@ -528,6 +530,7 @@ class DecisionPin:
     criteria: tuple[DecidedCriterion, ...]
     since_runs: tuple[str, ...] = ()
     since: Recommendation | None = None
+    decided: Recommendation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -540,8 +543,26 @@ class DecisionPin:
             "by": self.by,
             "runs": list(self.runs),
             "criteria": [c.to_dict() for c in self.criteria],
+            "on_these_runs": None if self.decided is None else self.decided.to_dict(),
             "since": {
                 "runs": list(self.since_runs),
                 "recommendation": None if self.since is None else self.since.to_dict(),
             },
         }
+
+    def since_line(self) -> str | None:
+        """One sentence for readers of reports: what the decision rested on, and the
+        verdict of the evidence that arrived since, on its own (``None`` without any)."""
+        if self.since is None:
+            return None
+        outcomes = "; ".join(
+            f"{r.criterion.canonical} {r.outcome.value}: {r.evaluation.reason}"
+            for r in self.since.criteria
+        )
+        detail = f" ({outcomes})" if outcomes else ""
+        return (
+            f"the {self.answer.label} of {self.at:%Y-%m-%d} rested on run(s) "
+            f"{', '.join(self.runs) or 'none'}; new evidence since the decision, run(s) "
+            f"{', '.join(self.since_runs)}, judged on its own recommends "
+            f"{self.since.answer.label}{detail}"
+        )

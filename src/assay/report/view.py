@@ -143,6 +143,8 @@ class StudyView:
         sources: where each estimate the criteria read came from
             (``"effect time"`` -> ``"run 20261126-ab12cd: tiled against naive at n=4096"``).
         as_of: the day the report speaks from (time-box days left); default today.
+        pinned_runs: the runs a final decision (the prototype stopped or complete)
+            rested on: the headline reads the newest of them, not a later run.
     """
 
     technique: Technique
@@ -162,6 +164,7 @@ class StudyView:
     warnings: tuple[str, ...] = ()
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     as_of: dt.date | None = None
+    pinned_runs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -186,7 +189,11 @@ class StudyView:
 
     @property
     def main_run(self) -> RunEvidence | None:
-        """The newest run (the last one given), which the headline figures come from."""
+        """The newest run (the last one given), which the headline figures come from;
+        after a final decision, the newest run it rested on (issue 10)."""
+        pinned = [run for run in self.runs if run.run_id in self.pinned_runs]
+        if pinned:
+            return pinned[-1]
         return self.runs[-1] if self.runs else None
 
     @property
@@ -221,7 +228,7 @@ class StudyView:
         values: dict[str, Any] = {
             "technique": study.technique,
             "prototype": study.prototype,
-            "evaluations": study.evaluations,
+            "evaluations": _decided_evaluations(study) or study.evaluations,
             "recommendation": study.recommendation,
             "decisions": study.decisions,
             "frozen": study.frozen,
@@ -233,7 +240,8 @@ class StudyView:
             "cost": study.cost,
             "cost_inputs": study.cost_inputs,
             "facts": study.facts,
-            "warnings": study.review.warnings,
+            "warnings": (*study.review.warnings, *_since_decision(study)),
+            "pinned_runs": _pinned_runs(study),
             "sources": dict(study.review.sources),
             "as_of": study.as_of,
         }
@@ -271,3 +279,24 @@ def _point_order(point: Point) -> tuple[float, ...]:
         else:
             numbers.append(0.0)
     return tuple(numbers)
+
+
+def _since_decision(study: Study) -> list[str]:
+    """The line on the evidence that arrived since the newest decision, if any."""
+    pin = study.review.decided
+    line = pin.since_line() if pin is not None else None
+    return [line] if line else []
+
+
+def _pinned_runs(study: Study) -> tuple[str, ...]:
+    """The runs of a final decision: the prototype is stopped or complete."""
+    pin = study.review.decided
+    return pin.runs if pin is not None and study.record.status != "active" else ()
+
+
+def _decided_evaluations(study: Study) -> tuple[CriterionReview, ...]:
+    """After a final decision, the criteria judged on the runs it rested on alone."""
+    pin = study.review.decided
+    if not _pinned_runs(study) or pin is None or pin.decided is None:
+        return ()
+    return pin.decided.criteria

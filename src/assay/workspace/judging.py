@@ -9,6 +9,12 @@ analysis, so neither the benchmark engine nor NumPy is imported);
 :func:`build_review` adds the judging runs with their stored analyses, whose
 trials are loaded only for a caller that asks (the reports' plots).
 
+The recommendation is judged on the criteria as registered (frozen); when amendments
+changed them, the amended criteria are judged beside it (``GateReview.amended``). The
+review also carries the newest decision with the runs it was decided on and the
+evidence since (``GateReview.decided``), and the runs that ran a benchmark file
+changed after the freeze (see :mod:`assay.workspace.pinning`).
+
 The rules for which runs judge a prototype and for the effective freeze are in
 :mod:`assay.workspace.evidence_runs`; their functions are re-exported here.
 """

@@ -74,19 +74,22 @@ def file_warnings(changed: Sequence[Mapping[str, Any]]) -> list[str]:
 def decision_pin(
     document: Mapping[str, Any], judged: Prototype, *, today: dt.date, facts: StageFacts
 ) -> DecisionPin | None:
-    """The newest decision as the snapshot ``document`` keeps it, with the runs since
-    judged on ``judged``'s criteria (the registration's, when it was amended)."""
+    """The newest decision as the snapshot ``document`` keeps it, with the runs it
+    rested on and the runs since, each judged on its own on ``judged``'s criteria
+    (the registration's, when it was amended)."""
     from assay.workspace.evidence import StoredEvidence  # lazily: keeps start-up fast
 
     stored = document.get("decision")
     if not stored:
         return None
-    since, since_runs = None, ()
-    if stored.get("since"):
-        part = stored["since"]
+
+    def judge(part: Mapping[str, Any] | None) -> gate_rules.Recommendation | None:
+        if not part:
+            return None
         evidence = StoredEvidence(InMemoryEvidence.from_dict(part["evidence"]), part["sources"])
-        since = gate_rules.review(judged, evidence, today=today, facts=facts)
-        since_runs = tuple(part["runs"])
+        return gate_rules.review(judged, evidence, today=today, facts=facts)
+
+    since = stored.get("since")
     return DecisionPin(
         decision_id=int(stored["id"]),
         stage=Stage(stored["stage"]),
@@ -96,6 +99,7 @@ def decision_pin(
         by=str(stored["by"]),
         runs=tuple(stored["runs"]),
         criteria=tuple(DecidedCriterion(*item) for item in stored["criteria"]),
-        since_runs=since_runs,
-        since=since,
+        since_runs=tuple(since["runs"]) if since else (),
+        since=judge(since),
+        decided=judge(stored.get("evidence")),
     )

@@ -102,14 +102,30 @@ def persist_file_freezes(session: Session, record: PrototypeRecord) -> None:
         freeze_rows.add(session, prototype_id, new)
 
 
+def _judged_alone(record: PrototypeRecord, runs: Sequence[EvidenceRun]) -> dict[str, Any] | None:
+    """The evidence of ``runs`` on their own, asked every question the prototype's
+    criteria (as registered and as amended) ask; ``None`` without runs."""
+    from assay.workspace.evidence import RunEvidence  # lazily: keeps start-up fast
+
+    if not runs:
+        return None
+    evidence = RunEvidence(slices(record, runs)[0])
+    for asked in (record.prototype, registered_prototype(record)):
+        if asked is not None:
+            gate_rules.review(asked, evidence, today=dt.date.today())
+    return {
+        "runs": [run.run_id for run in runs],
+        "evidence": evidence.snapshot().to_dict(),
+        "sources": dict(sorted(evidence.sources.items())),
+    }
+
+
 def snapshot_part(
     session: Session, record: PrototypeRecord, runs: Sequence[EvidenceRun]
 ) -> dict[str, Any]:
     """What the evidence snapshot keeps for this module: the frozen files and the runs
     that changed them, and the newest decision with its pinned runs and the evidence
-    of the runs since, on its own. ``runs`` are the judging runs with their trials."""
-    from assay.workspace.evidence import RunEvidence  # lazily: keeps start-up fast
-
+    of the runs since, each on its own. ``runs`` are the judging runs with their trials."""
     prototype = prototype_rows.row(session, record.name)
     frozen = frozen_files(freeze_rows.of(session, prototype.id), runs)
     changed = [
@@ -123,17 +139,7 @@ def snapshot_part(
     latest = decisions[-1]
     pinned = decision_runs.pinned(session, [latest.id]).get(latest.id, ())
     newer = [run for run in runs if run.run_id not in pinned]
-    since = None
-    if newer:
-        evidence = RunEvidence(slices(record, newer)[0])
-        for prototype_asked in (record.prototype, registered_prototype(record)):
-            if prototype_asked is not None:
-                gate_rules.review(prototype_asked, evidence, today=dt.date.today())
-        since = {
-            "runs": [run.run_id for run in newer],
-            "evidence": evidence.snapshot().to_dict(),
-            "sources": dict(sorted(evidence.sources.items())),
-        }
+    decided_on = [run for run in runs if run.run_id in pinned]
     criteria = [
         [c["kind"], c["criterion"], c["outcome"], c["evaluation"]["reason"]]
         for c in latest.recommendation.get("criteria", [])
@@ -148,6 +154,7 @@ def snapshot_part(
         "by": d.decided_by,
         "runs": list(pinned),
         "criteria": criteria,
-        "since": since,
+        "evidence": _judged_alone(record, decided_on),
+        "since": _judged_alone(record, newer),
     }
     return {"files": files, "decision": decided}

@@ -24,6 +24,8 @@ from assay.bench.trial import TrialResult, TrialStatus
 from assay.errors import InputError
 from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Prototype
+from assay.report.findings import headline_sentence
+from assay.report.view import StudyView
 from assay.store import runs as run_rows
 from assay.store.decision_models import DecisionRunRow, FileFreezeRow
 from assay.workspace import analyses
@@ -146,6 +148,12 @@ def test_a_decision_keeps_its_runs_and_later_runs_are_shown_apart(ws: Workspace)
     assert record.runs == (decided_on,)
     study = ws.prototypes.study("topk-argpartition", today=(T0 + 6 * DAY).date())
     assert study.review.decided == pin
+    # The reports' headline stays the decided one; the new evidence is said apart.
+    view = StudyView.from_study(study)
+    assert view.main_run is not None and view.main_run.run_id == decided_on
+    assert "8.9%" in headline_sentence(view) and "+1" not in headline_sentence(view)
+    (line,) = [w for w in view.warnings if "new evidence since the decision" in w]
+    assert decided_on in line and all(run in line for run in later) and "recommends NO" in line
 
 
 def test_a_decision_without_later_runs_has_no_new_evidence(ws: Workspace) -> None:
