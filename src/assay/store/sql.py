@@ -101,9 +101,10 @@ class Sql:
         """Every row the query returns."""
         cursor = self._cursor(text, params)
         try:
-            return [tuple(row) for row in cursor.fetchall()]
+            found: list[Row] = cursor.fetchall()  # tuples with both drivers' defaults
         finally:
             cursor.close()
+        return found
 
     def one(self, text: str, params: Mapping[str, Any] | None = None) -> Row | None:
         """The first row, or ``None`` when there is none."""
@@ -112,7 +113,7 @@ class Sql:
             row = cursor.fetchone()
         finally:
             cursor.close()
-        return None if row is None else tuple(row)
+        return None if row is None else tuple(row)  # a copy is cheap for one row
 
     def scalar(self, text: str, params: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row, or ``None``."""
