@@ -99,8 +99,14 @@ class BenchmarkSpec:
         return Path(file).parent if file else None
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-able summary, stored with a run."""
+        """A JSON-able summary, stored with a run (``setups`` only when a method has one)."""
+        setups = {
+            m.name: str(getattr(m.setup, "__name__", None) or repr(m.setup))
+            for m in self.methods
+            if m.setup is not None
+        }
         return {
+            **({"setups": setups} if setups else {}),
             "name": self.name,
             "source": self.source.to_dict(),
             "fingerprint": self.fingerprint,

@@ -183,6 +183,7 @@ def test_a_setup_gives_every_call_a_fresh_input(write_bench: Any) -> None:
     assert result.header.options["interleave"] == "trials"
     assert "a setup hook" in result.header.options["interleave_reason"]
     assert all(t.details["timer"]["loops"] == 1 for t in result.trials)
+    assert result.header.spec["setups"] == {"sort_in_place": "fresh", "sorted_copy": "fresh"}
     # without the setup the second call sees a sorted list and the method fails
     no_setup = IN_PLACE.replace("@assay.baseline(setup=fresh)", "@assay.baseline")
     broken = run(write_bench, no_setup, trials=2)
@@ -192,6 +193,7 @@ def test_a_setup_gives_every_call_a_fresh_input(write_bench: Any) -> None:
 
 def test_auto_interleaving_is_chosen_for_the_workload_and_said(write_bench: Any) -> None:
     python = run(write_bench, STEADY, trials=2)
+    assert "setups" not in python.header.spec
     assert python.header.options["interleave"] == "samples"
     assert python.header.options["interleave_reason"].startswith("Python methods")
     assert all(t.details.get("interleaved_with") == 2 for t in python.trials)
