@@ -4,6 +4,9 @@ frozen with the criteria (issue 10, problems 5 and 6), on SQLite and PostgreSQL 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
+import sqlite3
 import subprocess
 import textwrap
 from collections.abc import Iterator, Sequence
@@ -26,6 +29,7 @@ from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Prototype
 from assay.report.findings import headline_sentence
 from assay.report.view import StudyView
+from assay.store import decision_runs
 from assay.store import runs as run_rows
 from assay.store.decision_models import DecisionRunRow, FileFreezeRow
 from assay.workspace import analyses
@@ -299,3 +303,16 @@ def test_a_real_benchmark_file_in_git_is_frozen_and_its_edit_is_marked(
     assert frozen["source"] == str(bench) and len(frozen["sha256"]) == 64
     assert review.changed_files == (second,)
     assert any(second in w and commit[:12] in w for w in review.warnings)
+
+
+def test_an_old_store_pins_its_decisions_to_the_runs_they_named(tmp_path: Path) -> None:
+    copy = tmp_path / "old.db"
+    shutil.copyfile(Path(__file__).parents[2] / "data" / "workspace-0.1.db", copy)
+    with sqlite3.connect(copy) as conn:
+        named = conn.execute("SELECT id, runs FROM gate_decisions").fetchall()
+    assert named and all(runs != "[]" for _, runs in named)
+    with Workspace.open(tmp_path, url=f"sqlite:///{copy}", user="priya") as old:
+        for decision_id, runs in named:
+            with old.db.read() as session:
+                pins = decision_runs.pinned(session, [decision_id])[decision_id]
+            assert sorted(pins) == sorted(json.loads(runs))
