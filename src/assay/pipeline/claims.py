@@ -314,10 +314,17 @@ def unit_scale(claim: Claim, reading: str) -> float:
     A reduction or an increase is a fraction (0.4 for 40%): times 100 for a claim in
     ``%``. A factor (``ratio``, ``times-smaller``) cannot be compared with a claim in
     ``%``, nor a fraction with a claim in ``x``: :class:`InputError` names the
-    reading that fits.
+    reading that fits. ``times-smaller`` and ``reduction`` grow as the method gets
+    better, so a claim that says lower is better cannot be read that way.
     """
     if reading not in READINGS:
         raise InputError(f"--as {reading!r} is not one of {', '.join(READINGS)}")
+    if reading in ("times-smaller", "reduction") and claim.direction is Direction.LOWER:
+        raise InputError(
+            f"--as {reading} reads how much smaller the method is, where more is better, but "
+            "the claim says lower is better; add the claim with --direction higher, or read "
+            "the run with --as ratio (method ÷ against, lower is better)"
+        )
     unit = claim.unit.strip().lower()
     if reading in _FACTORS and unit in _PERCENT_UNITS:
         fits = "reduction" if reading == "times-smaller" else "increase"

@@ -120,6 +120,12 @@ def test_a_reading_that_cannot_be_in_the_claims_unit_is_refused(cli: Cli, root: 
     line = cli.refused("claim", "link", "1", run_id, "--as", "reduction")
     assert "read the run with --as times-smaller" in line
     assert table_digest(root) == before
+    cli.ok("claim", "add", "dao2022", "--metric", "time", "--value", "10", "--unit", "x",
+           "--direction", "lower")  # fmt: skip
+    before = table_digest(root)
+    line = cli.refused("claim", "link", "2", run_id, "--as", "times-smaller")
+    assert "the claim says lower is better" in line  # 381.9x would read as 3719% short
+    assert table_digest(root) == before
     cli.ok("claim", "link", "1", run_id, "--as", "times-smaller")
     cli.ok("claim", "link", "1", "elsewhere", "--values", "9,11")  # given: the claim's unit
     second = _topk_run(root, "run-topk-2")

@@ -70,6 +70,17 @@ def test_a_reading_in_another_unit_than_the_claim_is_refused(
         unit_scale(claim, reading)
 
 
+@pytest.mark.parametrize("reading", ["times-smaller", "reduction"])
+def test_a_reading_that_grows_with_the_gain_needs_a_claim_where_higher_is_better(
+    reading: str,
+) -> None:
+    lower = Claim("p", "time", 10.0, direction=Direction.LOWER)
+    with pytest.raises(InputError, match="the claim says lower is better"):
+        unit_scale(lower, reading)
+    assert unit_scale(lower, "ratio") == 1.0  # method ÷ against: lower is better
+    assert unit_scale(Claim("p", "time", 10.0), reading) == 1.0
+
+
 UNITS = {
     "value": ("", "ms", "x"),
     "ratio": ("x", ""),
