@@ -191,7 +191,9 @@ def _finish(
     fn = call.fn if call.prepare is None else call.fresh
     peaks = _phase("method", measure_peaks, fn, data)
     warnings = list(timing.warnings)
-    slow_start = first_call_warning(call.first, timing)
+    # A CUDA trial's first call creates the process's CUDA context (the fork
+    # server never does): slow every time, and not the method's doing.
+    slow_start = None if cuda else first_call_warning(call.first, timing)
     if slow_start is not None:
         warnings.append(slow_start)
     if not cuda and cuda_in_use():

@@ -173,6 +173,18 @@ def test_a_block_with_a_setup_method_runs_it_trial_by_trial(spec: BenchmarkSpec)
     assert sort["values"]["time"] == pytest.approx(2e-6)
 
 
+def test_a_cuda_trial_does_not_warn_for_its_first_call(spec: BenchmarkSpec) -> None:
+    from assay.bench import worker
+
+    request = TrialRequest(TrialKey("plain", (), 1), timer=FAST)
+    slow = FirstCall(1, 1.0, False)  # a second: what creating a CUDA context costs
+    call = worker._Call(len, None, (3, 1, 2), slow)
+    on_cpu = worker._finish(spec, request, call, timing(1e-6), False)
+    assert any(w.startswith("first call ") for w in on_cpu["warnings"])
+    on_gpu = worker._finish(spec, request, call, timing(1e-6), True)
+    assert not any(w.startswith("first call ") for w in on_gpu["warnings"])
+
+
 def timing(median: float) -> Timing:
     return Timing(np.full(5, median), 1, 0, 0.0, 0.0)
 
