@@ -48,10 +48,16 @@ def _reproduced(record: ClaimRecord) -> str:
 
 
 def _gap(record: ClaimRecord) -> str:
+    """Measured minus claimed, and relative to the claim as the explanation says it:
+    ``+372 (38.2x the claim)`` for a reproduction at least twice the claim, else
+    ``-0.02 (-5%)``."""
     a = record.assessment
-    if a.gap is None or a.relative_gap is None:
+    r = a.reproduction
+    if a.gap is None or a.relative_gap is None or r is None:
         return "—"
-    return f"{a.gap:+.3g} ({a.relative_gap:+.0%})"
+    ratio = r.value / a.claim.value
+    relative = f"{ratio:.3g}x the claim" if ratio >= 2 else f"{a.relative_gap:+.0%}"
+    return f"{a.gap:+.3g} ({relative})"
 
 
 def _shortfall(shortfall: float | None) -> str:

@@ -105,6 +105,8 @@ def test_claim_link_as_times_smaller_says_38x_the_claim(cli: Cli, root: Path) ->
     assert "within 10%" not in shown
     assert "none (beyond the claim)" in shown  # not a shortfall of -3719%
     assert "-3719%" not in shown
+    assert "+372 (38.2x the claim)" in shown  # the gap, as the explanation says it
+    assert "+3719%" not in shown
     # a claim in % compares a reduction in %: 1 - 1/381.9 is 99.74%
     cli.ok("claim", "add", "dao2022", "--metric", "time", "--value", "99.5", "--unit", "%")
     reduced = cli.data("claim", "link", "2", run_id, "--as", "reduction")
