@@ -1,8 +1,9 @@
 """Options shared by many commands, and opening the workspace they act on.
 
 This module stays light: every command imports it, and so does the help that lists
-them. The workspace (SQLAlchemy, Alembic, NumPy) is imported only when a command
-opens one, in :func:`open_workspace`.
+them. The workspace is imported only when a command opens one, in
+:func:`open_workspace`; on an up-to-date SQLite workspace that costs no SQLAlchemy
+until a service needs the ORM (see :mod:`assay.store.sql`).
 """
 
 from __future__ import annotations
