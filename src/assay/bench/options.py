@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,14 @@ from assay.measure.timer import TimerSettings
 if TYPE_CHECKING:
     from assay.bench.spec import BenchmarkSpec
 
-__all__ = ["INTERLEAVINGS", "BenchOptions", "Isolation", "choose_interleave"]
+__all__ = [
+    "INTERLEAVINGS",
+    "LONG_CALL",
+    "BenchOptions",
+    "Isolation",
+    "choose_interleave",
+    "keeps_interleaving",
+]
 
 
 class Isolation(StrEnum):
@@ -280,9 +288,9 @@ def choose_interleave(options: BenchOptions, spec: BenchmarkSpec) -> BenchOption
     samples cannot interleave (spawn isolation, a command, a setup hook or
     ``--cold``, GPU libraries or ``--gpu-cache cold``, a memory limit), and
     ``samples`` otherwise: for Python methods in one process, samples taken in
-    turn reach a given precision several times sooner (the efficiency
-    benchmark: ±2% in about 3 s against 20-30 s trial by trial on a busy
-    machine). An explicit choice is kept, with its reason.
+    turn reach a given precision sooner (the efficiency benchmark). Long calls
+    are only known once measured: :func:`keeps_interleaving` turns the rest of
+    such a run to trials. An explicit choice is kept, with its reason.
     """
     if options.interleave_reason is not None:
         return options  # resolved already (a resumed run)
@@ -292,8 +300,35 @@ def choose_interleave(options: BenchOptions, spec: BenchmarkSpec) -> BenchOption
     isolated = _trials_reason(spec, options)
     if isolated is not None:
         return dataclasses.replace(options, interleave="trials", interleave_reason=isolated)
-    why = (
-        "Python methods: their samples taken in turn in one process, so that drift hits "
-        "them alike and a precise verdict comes soonest"
-    )
-    return dataclasses.replace(options, interleave="samples", interleave_reason=why)
+    return dataclasses.replace(options, interleave="samples", interleave_reason=_AUTO_SAMPLES)
+
+
+LONG_CALL = 0.1
+"""Seconds per call from which an automatic ``samples`` run goes on trial by trial.
+
+A trial of a 100 ms call lasts about a second (first call, calibration, five
+samples, two memory passes); the 6 ms a forked trial process costs is then
+under 1% of it, so isolation between methods costs nothing worth saving, and
+drift over tens of milliseconds no longer separates samples taken in turn.
+"""
+
+_AUTO_SAMPLES = (
+    "Python methods: their samples taken in turn in one process, so that drift hits them "
+    f"alike and a precise verdict comes soonest; once a call takes {LONG_CALL:g} s or more, "
+    "the rest of the run goes trial by trial, each in its own process"
+)
+
+
+def keeps_interleaving(options: BenchOptions, trials: Iterable[Any]) -> bool:
+    """Whether the next block's samples are taken in turn (``interleave="samples"``).
+
+    A ``samples`` run chosen by ``auto`` gives way to trials, one process each,
+    once any finished trial's median call took :data:`LONG_CALL` seconds or
+    more (the reason stored with the run says so; a resumed run decides the
+    same from the same trials). An explicit ``--interleave samples`` is kept.
+    """
+    if options.interleave != "samples":
+        return False
+    if not (options.interleave_reason or "").startswith(_AUTO_SAMPLES.split(";")[0]):
+        return True
+    return not any(t.ok and t.values.get("time", 0.0) >= LONG_CALL for t in trials)

@@ -33,7 +33,7 @@ from typing import Any
 
 from assay.bench.analysis import analyse
 from assay.bench.executor import Executor, make_executor
-from assay.bench.options import BenchOptions, choose_interleave
+from assay.bench.options import BenchOptions, choose_interleave, keeps_interleaving
 from assay.bench.plan import Block, Plan, TrialKey
 from assay.bench.result import BenchmarkResult
 from assay.bench.sink import MemorySink, RunHeader, RunSink
@@ -170,7 +170,7 @@ class Runner:
     def _run_block(self, block: Block) -> None:
         missing = [(p, k) for p, k in enumerate(block.trial_keys()) if k not in self._done]
         results: Iterable[TrialResult]
-        if self.options.interleave == "samples" and len(missing) > 1:
+        if len(missing) > 1 and keeps_interleaving(self.options, self._done.values()):
             results = self._run_interleaved(block, missing)
         else:  # lazily: each trial is recorded before the next starts
             results = (self._run_trial(block, p, k) for p, k in missing)

@@ -209,3 +209,35 @@ def test_auto_interleaving_is_chosen_for_the_workload_and_said(write_bench: Any)
     assert asked.header.options["interleave"] == "trials"
     assert asked.header.options["interleave_reason"] == "asked for with --interleave trials"
     assert all("interleaved_with" not in t.details for t in asked.trials)
+
+
+LONG = """
+import time
+import assay
+
+@assay.workload
+def data(seed):
+    return seed
+
+@assay.baseline
+def quick(data):
+    return data + 1
+
+@assay.candidate
+def slow(data):
+    time.sleep(0.11)
+    return data + 1
+"""
+
+
+def test_long_calls_turn_an_automatic_samples_run_to_trials(write_bench: Any) -> None:
+    result = run(write_bench, LONG, trials=3)
+    assert result.header.options["interleave"] == "samples"
+    assert "once a call takes 0.1 s or more" in result.header.options["interleave_reason"]
+    first = [t for t in result.trials if t.block == 0]
+    later = [t for t in result.trials if t.block > 0]
+    assert all(t.details.get("interleaved_with") == 2 for t in first)
+    assert later and all("interleaved_with" not in t.details for t in later)
+
+    asked = run(write_bench, LONG, trials=2, interleave="samples")  # as asked, to the end
+    assert all(t.details.get("interleaved_with") == 2 for t in asked.trials)
