@@ -199,6 +199,16 @@ def decide(
         f"Recorded {d.stage.value} gate of [bold]{escape(record.prototype)}[/]: "
         f"[{ANSWER_STYLE[d.answer]}]{d.answer.label}[/]{mark} by {escape(d.decided_by)}."
     )
+    runs = ", ".join(record.runs) or "no run"
+    output.console.print(
+        f"Decided on run(s) {runs}; later runs are shown apart, as new evidence since."
+    )
+    amended = record.recommendation.get("amended")
+    if amended:
+        output.console.print(
+            f"Compared with the registered criteria (recommended {d.recommended.label}); "
+            f"as amended after the freeze they recommend {Answer(amended['answer']).label}."
+        )
     if after.status == "active" and after.stage is not d.stage:
         output.console.print(f"{escape(after.name)} moves to {after.stage.value}.")
     elif after.status != "active":

@@ -81,8 +81,13 @@ def show(
     with open_workspace(db) as ws:
         technique = ws.radar.get(name)
         overrides = ws.reports.overrides(technique.name)
+        decided = ws.prototypes.decided(technique.name)  # the runs behind each decision
     if json:
-        output.emit_json(technique.to_dict() | {"overrides": [o.to_dict() for o in overrides]})
+        output.emit_json(
+            technique.to_dict()
+            | {"overrides": [o.to_dict() for o in overrides]}
+            | {"decisions": [{"prototype": name, **pin.to_dict()} for name, pin in decided]}
+        )
         return
     output.console.print(render.technique_panel(technique, dt.date.today()))
     if overrides:
@@ -94,6 +99,15 @@ def show(
             markup=False,
             highlight=False,
         )
+    for prototype, pin in decided:
+        output.console.print(f"{prototype}: {pin.describe()}", markup=False, highlight=False)
+        if pin.since is not None:
+            output.console.print(
+                f"  new evidence since the decision, run(s) {', '.join(pin.since_runs)}: "
+                f"{pin.since.answer.label} on these runs alone",
+                markup=False,
+                highlight=False,
+            )
 
 
 @technique_app.command("edit")

@@ -550,6 +550,13 @@ class DecisionPin:
             },
         }
 
+    def describe(self) -> str:
+        """One line: the answer, the gate, when, who, and the runs it was decided on."""
+        return (
+            f"{self.answer.label} at the {self.stage.value} gate on {self.at:%Y-%m-%d} by "
+            f"{self.by}, decided on run(s) {', '.join(self.runs) or 'none'}"
+        )
+
     def since_line(self) -> str | None:
         """One sentence for readers of reports: what the decision rested on, and the
         verdict of the evidence that arrived since, on its own (``None`` without any)."""

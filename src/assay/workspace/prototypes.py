@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from assay.errors import InputError, NotFoundError
 from assay.pipeline import gates as gate_rules
-from assay.pipeline.gates import Answer, Role
+from assay.pipeline.gates import Answer, DecisionPin, Role
 from assay.pipeline.prototype import Amendment, Prototype, Stage, amend
 from assay.store import decision_runs
 from assay.store import gates as gate_rows
@@ -319,6 +319,23 @@ class Prototypes:
         with self.ctx.read() as session:
             record = effective_record(session, name)
             return gate_review(session, record, dt.date.today())[1]
+
+    def decided(
+        self, technique: str, *, today: dt.date | None = None
+    ) -> builtins.list[tuple[str, DecisionPin]]:
+        """The newest decision on each prototype of ``technique`` (by prototype name),
+        with the runs it was decided on and the new evidence since (issue 10)."""
+        day = today or dt.date.today()
+        key = technique.strip().casefold()
+        with self.ctx.read() as session:
+            out = []
+            for stored in prototype_rows.all_records(session):
+                if stored.technique.casefold() != key:
+                    continue
+                pin = gate_review(session, effective_record(session, stored.name), day)[0].decided
+                if pin is not None:
+                    out.append((stored.name, pin))
+            return out
 
     def decisions(self, name: str | None = None) -> builtins.list[DecisionRecord]:
         """The decisions on one prototype, or on all, oldest first."""

@@ -108,3 +108,33 @@ def test_gate_review_shows_the_decided_runs_the_new_evidence_and_the_amendment(c
     data = json.loads(out)
     assert data["decided"]["runs"] == [fast] and data["decided"]["since"]["runs"] == [slow]
     assert data["amended"]["criteria"][0]["criterion"] == "effect(time) <= -5%"
+    code, out, err = run("technique", "show", TECHNIQUE)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert f"{NAME}: YES at the discovery gate on {T0 + 2 * DAY:%Y-%m-%d}" in flat
+    assert f"decided on run(s) {fast}" in flat
+    assert f"new evidence since the decision, run(s) {slow}: NO on these runs alone" in flat
+    code, out, _ = run("technique", "show", TECHNIQUE, "--json")
+    (decided,) = json.loads(out)["decisions"]
+    assert decided["prototype"] == NAME and decided["runs"] == [fast]
+
+
+def test_deciding_the_registered_answer_after_an_amendment_is_no_override(cli) -> None:  # type: ignore[no-untyped-def]
+    ws, run = cli
+    recent = dt.datetime.now(dt.UTC) - 3 * DAY  # the time-box still runs
+    register(ws, at=recent)
+    decided_on = store_run(ws, at=recent + DAY, ratio=0.90)  # -10%: fails -30%, passes -5%
+    ws.prototypes.amend(
+        NAME, success=["effect(time) <= -5%"], why="after data", at=recent + 2 * DAY
+    )
+    code, _, err = run("gate", "decide", NAME, "yes", "--why", "the amended bar passes")
+    assert code == 2 and "registered criteria is NO" in err
+    code, out, err = run("gate", "decide", NAME, "no", "--why", "the registered bar was -30%")
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert "NO by priya" in flat and "override" not in flat
+    assert f"Decided on run(s) {decided_on};" in flat
+    assert "as amended after the freeze they recommend YES" in flat
+    code, out, _ = run("gate", "history", "--json")
+    (decision,) = json.loads(out)["decisions"]
+    assert decision["override"] is False and decision["runs"] == [decided_on]
