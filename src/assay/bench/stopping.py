@@ -190,7 +190,12 @@ class _Tracker:
     ) -> None:
         """Feed every complete pair so far; ``reachable``: the most pairs the budget
         allows; ``final``: the run has stopped, make the design's final analysis."""
-        if self.decided or b.size < 2:
+        if self.decided:
+            return
+        if b.size < 2:
+            if final:
+                why = f"{ENDED} with {b.size} complete pair(s): too few to analyse"
+                self.outcome = SequentialOutcome(None, None, None, why, int(b.size), "")
             return
         scale = self._ready(b, c)
         if scale is None:
