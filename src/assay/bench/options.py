@@ -313,9 +313,8 @@ drift over tens of milliseconds no longer separates samples taken in turn.
 """
 
 _AUTO_SAMPLES = (
-    "Python methods: their samples taken in turn in one process, so that drift hits them "
-    f"alike and a precise verdict comes soonest; once a call takes {LONG_CALL:g} s or more, "
-    "the rest of the run goes trial by trial, each in its own process"
+    "Python methods: their samples taken in turn in one process, so drift hits them alike; "
+    f"trial by trial once a call takes {LONG_CALL:g} s or more"
 )
 
 
