@@ -370,6 +370,11 @@ def load_bibtex(path: str | Path) -> BibFile:
 # --- LaTeX and names --------------------------------------------------------------
 
 
+_SWITCHES = ("bf", "it", "em", "rm", "sf", "tt", "sc", "sl", "up", "md", "normalfont",
+             "tiny", "scriptsize", "footnotesize", "small", "normalsize", "large", "Large",
+             "LARGE", "huge", "Huge", "relax", "protect")  # fmt: skip
+
+
 @cache
 def _converter() -> tuple[Any, Any]:
     """pylatexenc's converter and parsing context, built once (building them per value
@@ -382,6 +387,10 @@ def _converter() -> tuple[Any, Any]:
         return str(node.macroname) + str(node.macro_post_space or "")
 
     context = get_default_latex_context_db()
+    # Old font and size switches ({\\bf x}) show nothing; any other unknown macro
+    # keeps its name.
+    switches = [MacroTextSpec(name, discard=True) for name in _SWITCHES]
+    context.add_context_category("assay-switches", macros=switches, prepend=True)
     context.set_unknown_macro_spec(MacroTextSpec("", simplify_repl=unknown))
     converter = LatexNodes2Text(latex_context=context, math_mode="text", strict_latex_spaces=False)
     return converter, latexwalker.get_default_latex_context_db()

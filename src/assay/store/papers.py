@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from assay.errors import InputError, NotFoundError
@@ -300,6 +300,17 @@ def _made_up_key(paper: Paper) -> str:
     return base[:_KEY_MAX] or "paper"
 
 
+@dataclasses.dataclass
+class _Pending:
+    """A paper new in this import, inserted with the others at the end."""
+
+    paper: Paper
+    key: str
+
+
+_Handle = _Pending | int
+
+
 class _Index:
     """Every stored paper's identifiers, read in one query, kept up to date as papers
     are added: one dictionary look-up per paper instead of a query against all."""
@@ -307,9 +318,10 @@ class _Index:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.keys: set[str] = set()
-        self.doi: dict[str, PaperRow | int] = {}
-        self.arxiv: dict[str, PaperRow | int] = {}
-        self.titles: dict[str, list[PaperRow | int]] = {}
+        self.doi: dict[str, _Handle] = {}
+        self.arxiv: dict[str, _Handle] = {}
+        self.titles: dict[str, list[_Handle]] = {}
+        self.pending: list[_Pending] = []
         query = select(
             PaperRow.id, PaperRow.key, PaperRow.doi, PaperRow.arxiv_id, PaperRow.title_key
         )
@@ -321,21 +333,21 @@ class _Index:
                 self.arxiv[arxiv_id] = row_id
             self.titles.setdefault(title_key, []).append(row_id)
 
-    def row(self, handle: PaperRow | int) -> PaperRow:
-        if isinstance(handle, PaperRow):
-            return handle
+    def value(self, handle: _Handle) -> Paper:
+        if isinstance(handle, _Pending):
+            return handle.paper
         row = self.session.get(PaperRow, handle)
         assert row is not None
-        return row
+        return to_value(row)
 
-    def put(self, row: PaperRow, *, new: bool) -> None:
-        if new:
-            self.keys.add(row.key)
-            self.titles.setdefault(row.title_key, []).append(row)
-        if row.doi:
-            self.doi.setdefault(row.doi, row)
-        if row.arxiv_id:
-            self.arxiv.setdefault(row.arxiv_id, row)
+    def key(self, handle: _Handle) -> str:
+        return handle.key if isinstance(handle, _Pending) else self.value(handle).key
+
+    def put(self, handle: _Handle, paper: Paper) -> None:
+        if paper.doi:
+            self.doi.setdefault(paper.doi, handle)
+        if paper.arxiv_id:
+            self.arxiv.setdefault(paper.arxiv_id, handle)
 
     def free_key(self, wanted: str) -> str:
         key, n = wanted[: _KEY_MAX - 4], 1
@@ -344,61 +356,74 @@ class _Index:
             key = f"{wanted[: _KEY_MAX - 4]}-{n}"
         return key
 
-    def match(self, paper: Paper) -> tuple[PaperRow, str] | None:
-        """The stored paper that ``paper`` is, and the key it was recognised by."""
+    def match(self, paper: Paper, title_key: str) -> tuple[_Handle, str] | None:
+        """The stored (or pending) paper that ``paper`` is, and the key it matched by."""
         for table, value in ((self.doi, paper.doi), (self.arxiv, paper.arxiv_id)):
             if value and value in table:
-                row = self.row(table[value])
-                key = same_paper(to_value(row), paper)
+                key = same_paper(self.value(table[value]), paper)
                 if key is not None:
-                    return row, key
-        for handle in self.titles.get(_title_key(paper), []):
-            row = self.row(handle)
-            key = same_paper(to_value(row), paper)
+                    return table[value], key
+        for handle in self.titles.get(title_key, []):
+            key = same_paper(self.value(handle), paper)
             if key is not None:
-                return row, key
+                return handle, key
         return None
 
-    def same_title(self, paper: Paper, row: PaperRow) -> tuple[str, ...]:
-        """Keys of other papers with the same normalised title: possible duplicates."""
-        handles = self.titles.get(_title_key(paper), [])
-        return tuple(k for k in (self.row(h).key for h in handles) if k != row.key)
-
-    def holder(self, table: dict[str, PaperRow | int], value: str | None, row: PaperRow) -> bool:
-        """Whether a paper other than ``row`` holds identifier ``value``."""
-        return value is not None and value in table and self.row(table[value]) is not row
+    def holder(self, table: dict[str, _Handle], value: str | None, handle: _Handle) -> bool:
+        """Whether a paper other than ``handle`` holds identifier ``value``."""
+        return value is not None and value in table and table[value] is not handle
 
 
-def _new_row(index: _Index, paper: Paper, by: str, at: dt.datetime) -> Added:
-    row = PaperRow(
-        key=index.free_key(paper.key or paper.arxiv_id or _made_up_key(paper)),
-        source=paper.source,
-        by=by,
-        created_at=at,
-        updated_at=at,
-    )
-    _fill(row, paper)
-    index.session.add(row)
-    index.put(row, new=True)
-    return Added(to_value(row), None, (), paper.key, index.same_title(paper, row))
+def _new(index: _Index, paper: Paper, title_key: str) -> Added:
+    key = index.free_key(paper.key or paper.arxiv_id or _made_up_key(paper))
+    pending = _Pending(dataclasses.replace(paper, key=key), key)
+    same_title = tuple(index.key(h) for h in index.titles.get(title_key, []))
+    index.keys.add(key)
+    index.titles.setdefault(title_key, []).append(pending)
+    index.pending.append(pending)
+    index.put(pending, pending.paper)
+    return Added(pending.paper, None, (), paper.key, same_title)
 
 
-def _merge(index: _Index, row: PaperRow, paper: Paper, matched_by: str, at: dt.datetime) -> Added:
-    kept = to_value(row)
+def _merge(index: _Index, handle: _Handle, paper: Paper, matched_by: str, at: dt.datetime) -> Added:
+    kept = index.value(handle)
     merged = merge_papers(kept, paper)
     kept_out = []
     # Another stored paper may hold an identifier the newcomer brings: keep it there.
-    if merged.doi != kept.doi and index.holder(index.doi, merged.doi, row):
+    if merged.doi != kept.doi and index.holder(index.doi, merged.doi, handle):
         kept_out.append(f"doi:{merged.doi}")
         merged = dataclasses.replace(merged, doi=kept.doi)
-    if merged.arxiv_id != kept.arxiv_id and index.holder(index.arxiv, merged.arxiv_id, row):
+    if merged.arxiv_id != kept.arxiv_id and index.holder(index.arxiv, merged.arxiv_id, handle):
         kept_out.append(f"arxiv:{merged.arxiv_id}")
         merged = dataclasses.replace(merged, arxiv_id=kept.arxiv_id)
     if merged != kept:
-        _fill(row, merged)
-        row.updated_at = at
-        index.put(row, new=False)
-    return Added(to_value(row), matched_by, tuple(kept_out), paper.key)
+        if isinstance(handle, _Pending):
+            handle.paper = merged
+        else:
+            row = index.session.get(PaperRow, handle)
+            assert row is not None
+            _fill(row, merged)
+            row.updated_at = at
+        index.put(handle, merged)
+    return Added(merged, matched_by, tuple(kept_out), paper.key)
+
+
+def _insert(index: _Index, by: str, at: dt.datetime) -> None:
+    """The new papers in one multi-row insert (the ORM's unit of work took 1 ms a row)."""
+    if not index.pending:
+        return
+    rows = []
+    for pending in index.pending:
+        p = pending.paper
+        rows.append({
+            "key": pending.key, "title": p.title, "raw_title": p.raw_title,
+            "title_key": _title_key(p), "authors": [a.to_dict() for a in p.authors],
+            "year": p.year, "venue": p.venue, "doi": p.doi, "arxiv_id": p.arxiv_id,
+            "url": p.url, "code_url": p.code_url, "abstract": p.abstract,
+            "source": p.source, "code_checklist": None, "by": by,
+            "created_at": at, "updated_at": at,
+        })  # fmt: skip
+    index.session.execute(insert(PaperRow), rows)
 
 
 def add_many(session: Session, papers: Sequence[Paper], *, by: str, at: dt.datetime) -> list[Added]:
@@ -406,13 +431,16 @@ def add_many(session: Session, papers: Sequence[Paper], *, by: str, at: dt.datet
     (one added earlier in the same call included); linear in stored and new papers."""
     index = _Index(session)
     result = []
-    for paper in papers:
-        found = index.match(paper)
-        if found is None:
-            result.append(_new_row(index, paper, by, at))
-        else:
-            result.append(_merge(index, found[0], paper, found[1], at))
+    with session.no_autoflush:
+        for paper in papers:
+            title_key = _title_key(paper)
+            found = index.match(paper, title_key)
+            if found is None:
+                result.append(_new(index, paper, title_key))
+            else:
+                result.append(_merge(index, found[0], paper, found[1], at))
     session.flush()
+    _insert(index, by, at)
     return result
 
 

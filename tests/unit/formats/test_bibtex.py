@@ -317,3 +317,19 @@ def test_any_text_parses_or_fails_with_an_input_error(text: str) -> None:
         message = "<string>, line 0: parsed"
         assert all(isinstance(e.key, str) for e in bib.entries)
     assert message.startswith("<string>, line ")
+
+
+@pytest.mark.parametrize(
+    ("latex", "text"),
+    [
+        (r"De\-com\-po\-sition", "Decomposition"),
+        (r"location--\hspace{0pt}allocation", "location–allocation"),
+        (r"Cuckoo Search {$\equiv (\mu + \lambda$)}-ES", "Cuckoo Search ≡ (μ + λ)-ES"),
+        (r"On {\MaxMinAntSystem} and \MyMacro{} x", "On MaxMinAntSystem and MyMacro x"),
+        (r"{\bf Bold} and {\em em} \textit{it}", "Bold and em it"),
+        (r"M{\"u}ller, Caf\'e, {\o}resund, \v{S}ekerinski", "Müller, Café, øresund, Šekerinski"),
+        ("50% of A & B_1 -- raw", "50% of A & B_1 – raw"),  # a bare % is text here
+    ],
+)
+def test_latex_becomes_unicode_text(latex: str, text: str) -> None:
+    assert bibtex.latex_to_text(latex) == text
