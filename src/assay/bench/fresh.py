@@ -6,7 +6,9 @@ Two things keep a cache or a JIT from making a method look faster than it is:
   preparation (the method's ``setup``, and in a ``--cold`` run its
   ``cache_clear``; see :meth:`assay.bench.registry.Method.prepare`) run before
   every call, outside the timed interval. Each sample is
-  ``t1 - t0 - read_overhead`` around one call; samples interrupted by the
+  ``t1 - t0 - read_overhead`` around one call, its output released after the
+  second clock read (a cached method keeps its output, an uncached one would
+  otherwise pay for freeing it inside the interval); samples interrupted by the
   operating system are marked as :class:`~assay.measure.timer.Timer` marks them.
 - :func:`first_call` times the untimed first call that every trial makes (its
   output feeds the quality metrics), and :func:`first_call_warning` compares it
@@ -143,8 +145,9 @@ def time_fresh(
         arg = prepare(data)
         before = switches()
         t0 = clock()
-        fn(arg)
+        result = fn(arg)
         t1 = clock()
+        del result  # freeing the output is not the call: a cache would keep it
         hit = switches() != before
         raws.append(t1 - t0)
         flags.append(hit)
