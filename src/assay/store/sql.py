@@ -50,29 +50,37 @@ _NAME = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 class Sql:
     """Named-parameter SQL on one DB-API connection, in its open transaction.
 
-    ``dialect`` is ``"sqlite"`` or ``"postgresql"``; ``after_write``, when given, is
-    called after each :meth:`execute` (an ORM session expires what it had loaded).
+    ``dialect`` is ``"sqlite"`` or ``"postgresql"``; ``before``, when given, is called
+    before each statement (an ORM session flushes its pending changes) and
+    ``after_write`` after each :meth:`execute` (it expires what it had loaded).
     """
 
-    def __init__(self, connection: Any, dialect: str, *, after_write: Any | None = None) -> None:
+    def __init__(
+        self,
+        connection: Any,
+        dialect: str,
+        *,
+        before: Callable[[], object] | None = None,
+        after_write: Callable[[], object] | None = None,
+    ) -> None:
         if dialect not in ("sqlite", "postgresql"):
             raise ValueError(f"unsupported dialect {dialect!r}; expected sqlite or postgresql")
         self.connection = connection
         self.dialect = dialect
+        self._before = before
         self._after_write = after_write
 
     @classmethod
     def of_session(cls, session: Session) -> Sql:
         """The connection under an ORM session, in the session's transaction.
 
-        Pending ORM changes are flushed first, so the SQL sees them; a write through
-        the returned :class:`Sql` expires the session's loaded objects, so the ORM
-        reads it back.
+        Pending ORM changes are flushed before each statement, so the SQL sees them;
+        a write through the returned :class:`Sql` expires the session's loaded
+        objects, so the ORM reads it back.
         """
-        session.flush()
         raw = session.connection().connection.dbapi_connection
         dialect = session.get_bind().dialect.name
-        return cls(raw, dialect, after_write=session.expire_all)
+        return cls(raw, dialect, before=session.flush, after_write=session.expire_all)
 
     # -- queries ----------------------------------------------------------------
 
@@ -93,6 +101,8 @@ class Sql:
 
     def _cursor(self, text: str, params: Mapping[str, Any] | None) -> Any:
         query, values = self._prepare(text, params)
+        if self._before is not None:
+            self._before()
         cursor = self.connection.cursor()
         cursor.execute(query, values)
         return cursor

@@ -179,3 +179,16 @@ def test_the_fast_connection_reads_what_the_orm_reads(tmp_path: Path) -> None:
         assert techniques == _orm_techniques(ws)
         with ws.db.read() as session:
             assert analysis_rows.placed_in(Sql.of_session(session), ["ASSESS"]) == placed
+
+
+def test_sql_and_the_orm_see_each_others_changes_in_one_unit(ws: Workspace) -> None:
+    """A change the ORM has not flushed yet is seen by the SQL, and a write over SQL
+    is seen by an ORM object loaded before it."""
+    with ws.db.write() as session:
+        sql = Sql.of_session(session)
+        row = session.scalar(select(TechniqueRow).where(TechniqueRow.key == "heap sort"))
+        assert row is not None
+        row.area = "sorting"  # pending in the session, not flushed
+        assert technique_rows.get(sql, "Heap sort").area == "sorting"
+        technique_rows.set_next(sql, "Heap sort", action="again", due=dt.date(2027, 5, 1), at=T0)
+        assert (row.next_action, row.due) == ("again", dt.date(2027, 5, 1))
