@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 from rich.text import Text
 
 from assay.bench.options import Isolation
@@ -116,27 +115,24 @@ def _point(params: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in params.items()) or "—"
 
 
-def comparisons_table(rows: list[dict[str, Any]], title: str = "Comparisons") -> Table:
+def comparisons_table(rows: list[dict[str, Any]], title: str = "Comparisons") -> output.Sheet:
     """One row per candidate, metric and sweep point: the verdict, effect and interval."""
     swept = any(row.get("params") for row in rows)
-    table = Table(title=title, title_justify="left")
-    columns = ["Candidate", "Metric", *(["Point"] if swept else []), "Verdict", "Effect"]
-    for column in [*columns, "95% interval", "p (adj.)"]:
-        table.add_column(
-            column,
-            no_wrap=column != "Candidate",
-            overflow="fold",
-            min_width=9 if column == "Candidate" else None,
-        )
+    k = output.Kind
+    table = output.table(  # the metric under the candidate, so 80 columns hold them
+        output.Column("Candidate, metric", k.ID), *([output.Column("Point")] if swept else []),
+        output.Column("Verdict", k.LABEL), output.Column("Effect", ratio=2),
+        output.Column("95% interval", ratio=3), output.Column("p (adj.)", k.NUMBER),
+        title=title,
+    )  # fmt: skip
     for row in sorted(rows, key=_row_order):
         effect = row["effect"]["relative"]
         ci = row["effect"]["ci"]
         verdict = row["verdict"]
         p = row.get("p_adjusted") if row.get("p_adjusted") is not None else row.get("p_value")
         table.add_row(
-            row["candidate"],
-            row["metric"],
-            *([_point(row.get("params", {}))] if swept else []),
+            Text(f"{row['candidate']}\n{row['metric']}"),
+            *([Text(_point(row.get("params", {})))] if swept else []),
             Text(verdict.upper(), style=VERDICT_STYLE.get(verdict, "")),
             "—" if effect is None else effect_short(effect, row["metric"]),
             "—" if effect is None or not ci else _interval(effect, ci, row["metric"]),
@@ -174,8 +170,7 @@ def _summary_table(summaries: list[dict[str, Any]]) -> output.Sheet:
     baseline = next((s["method"] for s in summaries if s["role"] == "baseline"), None)
     number = output.Kind.NUMBER
     table = output.table(
-        output.Column("Method", output.Kind.ID),
-        *([output.Column("Point")] if swept else []),
+        output.Column("Method, point" if swept else "Method", output.Kind.ID),
         output.Column("Trials", number, justify="right"),
         *(output.Column(h, number, justify="right") for h in _METHODS_NUMBERS),
         title="Methods" + (f" (baseline: {escape(baseline)})" if baseline else ""),
@@ -193,8 +188,7 @@ def _summary_table(summaries: list[dict[str, Any]]) -> output.Sheet:
         rss = s["metrics"].get("peak_rss", {})
         failed = f" ({s['failed']} failed)" if s["failed"] else ""
         table.add_row(
-            Text(s["method"]),
-            *([Text(_point(s.get("params", {})))] if swept else []),
+            Text(s["method"] + (f"\n{_point(s.get('params', {}))}" if swept else "")),
             f"{s['trials']}{failed}",
             _fmt_time(time.get("compared", time.get("median"))),
             _fmt_time(time.get("per_call_p50")),
@@ -436,9 +430,11 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
     if not runs:
         output.console.print("No runs yet. Start one: assay bench run FILE")
         return
-    table = Table()
-    for column in ("Run", "Benchmark", "State", "Trials", "Started (UTC)"):
-        table.add_column(column, no_wrap=column != "Benchmark", overflow="fold")
+    k = output.Kind
+    table = output.table(
+        output.Column("Run", k.ID), output.Column("Benchmark"), output.Column("State", k.LABEL),
+        output.Column("Trials", k.NUMBER), output.Column("Started (UTC)", k.DATE),
+    )  # fmt: skip
     for r in runs:
         planned = "?" if r.planned is None else str(r.planned)
         failed = f", {r.failed} failed" if r.failed else ""

@@ -49,9 +49,12 @@ def print_cost(report: CostReport) -> None:
     figures.add_row("12-month ROI", _figure(r.roi_12_months, _ratio))
     console.print(figures)
     console.print(f"[bold]Recommendation:[/] {escape(r.reason)}")
-    table = Table(title="Sensitivity (one input varied, the others held)", title_justify="left")
-    for column in ("Input", "Change", "Value", "Monthly benefit", "Payback", "12-month ROI"):
-        table.add_column(column)
+    table = output.table(
+        output.Column("Input"),
+        *(output.Column(name, output.Kind.NUMBER, justify="right")
+          for name in ("Change", "Value", "Monthly benefit", "Payback", "12-month ROI")),
+        title="Sensitivity (one input varied, the others held)",
+    )  # fmt: skip
     for row in r.sensitivity:
         table.add_row(
             row.input,

@@ -15,7 +15,6 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, JustifyMethod, RenderableType, RenderResult
 from rich.markup import escape
 from rich.measure import Measurement
-from rich.table import Table
 from rich.text import Text
 
 from assay import encoding
@@ -56,6 +55,23 @@ def error(message: str) -> None:
         err_console.print(detail.rstrip(), style="dim", markup=False, highlight=False)
 
 
+def prose(markup: str | Text, *, bullet: str = "", highlight: bool = False) -> None:
+    """A sentence for people (Rich markup, or a ``Text``), wrapped at the terminal's
+    width between words (the console itself leaves long lines to the terminal, which
+    cuts anywhere); with a ``bullet`` (such as ``"  - "``) the lines after the first
+    align under the text."""
+    if not bullet:
+        console.print(markup, soft_wrap=False, highlight=highlight)
+        return
+    from rich.table import Table  # loaded on first use: `assay --version` stays light
+
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(bullet), Text.from_markup(markup) if isinstance(markup, str) else markup)
+    console.print(grid, soft_wrap=False, highlight=highlight)
+
+
 def warn(message: str) -> None:
     """A warning on stderr, in yellow; it never changes the exit code."""
     err_console.print(f"[yellow]warning:[/] {escape(message)}", markup=True, highlight=False)
@@ -65,13 +81,15 @@ class Kind(StrEnum):
     """What a table column holds, declared once per column; it decides how the column
     behaves when the terminal is narrow.
 
-    ``TEXT`` wraps at spaces (a word longer than the column is folded). Every other
-    kind is an atom: a number, a date, an identifier or a short label is never split
-    across lines; its column is as wide as its longest value, and the text columns
-    share what is left of the terminal's width.
+    ``TEXT`` wraps at spaces (a word longer than the column is folded). ``NAMES``
+    wraps at spaces too, but between words only: identifiers and names listed in a
+    cell, each kept whole. Every other kind is an atom: a number, a date, an
+    identifier or a short label is never split across lines; its column is as wide
+    as its longest value, and the text columns share what is left of the width.
     """
 
     TEXT = "text"
+    NAMES = "names"
     NUMBER = "number"
     DATE = "date"
     ID = "id"
@@ -91,6 +109,7 @@ class Column:
 
 
 Cell = RenderableType
+_WRAPS = (Kind.TEXT, Kind.NAMES)
 
 
 class Sheet:
@@ -103,7 +122,7 @@ class Sheet:
     the table wider than the terminal: an identifier is never cut to make room.
     """
 
-    _WORD = 10  # a text column keeps words up to this long whole, if the width allows
+    _WORD = 12  # a text column keeps words up to this long whole, if the width allows
 
     def __init__(
         self,
@@ -134,53 +153,86 @@ class Sheet:
         at most ``max_width`` wide, where the atoms allow it."""
         needs = [self._need(console, i) for i in range(len(self.columns))]
         room = max_width - 3 * len(self.columns) - 1  # one space each side, n + 1 rules
-        text = [i for i, c in enumerate(self.columns) if c.kind is Kind.TEXT]
+        text = [i for i, c in enumerate(self.columns) if c.kind in _WRAPS]
         widths = [max(least, most) for least, most in needs]
         left = room - sum(widths[i] for i in range(len(widths)) if i not in text)
         if not text:
             return widths
         if sum(widths[i] for i in text) > left or self.expand:
+            least = self._least(text, needs, left)
+            needs = [(least[i], most) if i in text else (word, most)
+                     for i, (word, most) in enumerate(needs)]  # fmt: skip
             for i, share in zip(text, self._shares(text, needs, left), strict=True):
                 widths[i] = share
         return widths
 
-    def _shares(self, text: list[int], needs: list[tuple[int, int]], left: int) -> list[int]:
-        """``left`` columns shared by the text columns in proportion to their ratios;
-        a column that needs less than its share keeps only what it needs (unless the
-        sheet expands), and one never gets less than its least."""
-        shares = {i: needs[i][0] for i in text}
-        open_ = set(text)
-        while open_:
-            spare = left - sum(shares[i] for i in text if i not in open_)
-            total = sum(self.columns[i].ratio for i in open_)
-            fair = {i: spare * self.columns[i].ratio // total for i in open_}
-            capped = {i for i in open_ if not self.expand and needs[i][1] <= fair[i]}
-            if not capped:
-                for i in open_:
-                    shares[i] = max(fair[i], needs[i][0])
+    def _least(self, text: list[int], needs: list[tuple[int, int]], left: int) -> dict[int, int]:
+        """The narrowest each text column may be: its longest word (``_WORD`` at most)
+        while the room allows; when it does not, the column with the largest ratio
+        (prose, most likely) gives way first, a column at a time, down to its header."""
+        least = {i: max(self._header(i), self._word(i, needs[i][0])) for i in text}
+        while sum(least.values()) > left:
+            shrinkable = [i for i in text if least[i] > self._header(i)]
+            shrinkable = [i for i in shrinkable if self.columns[i].kind is Kind.TEXT]
+            if not shrinkable:
                 break
-            for i in capped:
-                shares[i] = max(needs[i][1], needs[i][0])
-            open_ -= capped
+            widest = max(shrinkable, key=lambda i: (self.columns[i].ratio, least[i]))
+            least[widest] -= 1
+        return least
+
+    def _word(self, index: int, longest: int) -> int:
+        """The longest word a column keeps whole: every one for ``NAMES``."""
+        return longest if self.columns[index].kind is Kind.NAMES else min(longest, self._WORD)
+
+    def _header(self, index: int) -> int:
+        """The width of the longest word of a column's header: the least it may get."""
+        return max((len(w) for w in self.columns[index].header.split()), default=1)
+
+    def _shares(self, text: list[int], needs: list[tuple[int, int]], left: int) -> list[int]:
+        """``left`` columns shared by the text columns in proportion to their ratios:
+        one whose share is below its least gets its least, one that needs less than
+        its share keeps only what it needs, and the others share the rest (the
+        remainder of the division to the first); what nobody needs goes to the column
+        with the largest ratio when the sheet expands."""
+        shares: dict[int, int] = {}
+        open_ = list(text)
+        while open_:
+            spare = left - sum(shares.values())
+            total = sum(self.columns[i].ratio for i in open_)
+            fair = {i: max(spare, 0) * self.columns[i].ratio // total for i in open_}
+            pinned = {i: needs[i][0] for i in open_ if fair[i] < needs[i][0]}
+            pinned = pinned or {i: needs[i][1] for i in open_ if needs[i][1] <= fair[i]}
+            if not pinned:
+                fair[open_[0]] += spare - sum(fair.values())
+                shares.update(fair)
+                break
+            shares.update(pinned)
+            open_ = [i for i in open_ if i not in pinned]
+        spare = left - sum(shares.values())
+        if self.expand and spare > 0:
+            shares[max(text, key=lambda i: self.columns[i].ratio)] += spare
         return [shares[i] for i in text]
 
     def _need(self, console: Console, index: int) -> tuple[int, int]:
         """(least, most): the narrowest a column may be and the width of its widest line.
 
-        An atom column's least is its widest value; a text column's is its longest
-        word up to ``_WORD`` (a longer word is folded), and never less than the
-        longest word of its header.
+        An atom column's least is its widest value. A text column's is its longest
+        word; :meth:`widths` keeps words whole up to the longest length the room
+        allows (``_WORD`` at most; a longer word is folded), and never gives a text
+        column less than the longest word of its header.
         """
         column = self.columns[index]
-        header = max((len(w) for w in column.header.split()), default=0)
+        header = self._header(index)
         widths = [_widths(console, row[index]) for row in self.rows]
         widest = max((line for line, _ in widths), default=0)
-        if column.kind is not Kind.TEXT:
+        if column.kind not in _WRAPS:
             return max(header, widest), widest
         word = max((w for _, w in widths), default=0)
-        return max(header, min(word, self._WORD)), max(widest, len(column.header))
+        return word, max(widest, len(column.header))
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.table import Table  # loaded on first use: `assay --version` stays light
+
         widths = self.widths(console, options.max_width)
         table = Table(
             title=self.title,
@@ -200,7 +252,9 @@ class Sheet:
         for index, row in enumerate(self.rows):
             table.add_row(*row, end_section=index in self._sections)
         total = sum(widths) + 3 * len(widths) + 1
-        yield from console.render(table, options.update_width(max(total, options.max_width)))
+        width = max(total, options.max_width)
+        wrapped = options.update(width=width, no_wrap=False, overflow="fold")
+        yield from console.render(table, wrapped)  # the title and caption wrap, too
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         widths = self.widths(console, options.max_width)

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from assay.cli import output
@@ -215,20 +214,24 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
     if not records:
         output.console.print("No papers yet. Add some: assay paper add --bibtex refs.bib")
         return
-    table = Table(expand=True)
-    columns = (("Key", 2), ("Title", 5), ("Year", 0), ("Read", 0), ("Rel.", 0), ("Flags", 0),
-               ("Claims", 0), ("Techniques", 2))  # fmt: skip
-    for name, ratio in columns:
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    k = output.Kind
+    table = output.table(  # atoms stacked in a cell, one a line, so 80 columns hold them
+        output.Column("Key, year", k.ID), output.Column("Title, techniques"),
+        output.Column("Read, relevance", k.LABEL), output.Column("Flags, claims", k.LABEL),
+        expand=True,
+    )  # fmt: skip
     for record in records:
         s = record.summary()
         flags = Text(str(s["red_flags"]) if s["red_flags"] else "—")
         if s["worst_flag"]:
             flags.append(f" ({s['worst_flag']})", style=SEVERITY_STYLE[Severity(s["worst_flag"])])
+        flags.append(f"\n{s['claims'] or 0} claim" + ("" if s["claims"] == 1 else "s"))
+        title = Text(s["title"])
+        if s["techniques"]:
+            title.append("\n→ " + ", ".join(s["techniques"]), style="dim")
         table.add_row(*plain_cells(
-            s["key"], s["title"], str(s["year"] or "—"), s["status"],
-            str(s["relevance"] or "—"), flags, str(s["claims"] or "—"),
-            ", ".join(s["techniques"]) or "—",
+            f"{s['key']}\n{s['year'] or '—'}", title,
+            f"{s['status']}\nrel. {s['relevance'] or '—'}", flags,
         ))  # fmt: skip
     output.console.print(table)
 

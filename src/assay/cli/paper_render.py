@@ -9,6 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from assay.cli import output
 from assay.cli.claim import claims_table
 from assay.pipeline.reading import (
     PASS_QUESTIONS,
@@ -67,16 +68,18 @@ def _facts(record: PaperRecord) -> Table:
     )
 
 
-def _passes(record: PaperRecord) -> Table:
-    table = Table(title="Reading passes", title_justify="left", expand=True)
-    for name, ratio in (("Pass", 0), ("Answers", 4), ("Decision", 2), ("By, on", 1)):
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+def _passes(record: PaperRecord) -> output.Sheet:
+    table = output.table(
+        output.Column("Pass", output.Kind.NUMBER), output.Column("Answers", ratio=4),
+        output.Column("Decision", ratio=2), output.Column("By, on", output.Kind.ID),
+        title="Reading passes", expand=True,
+    )  # fmt: skip
     for p in record.passes:
         answers = "\n".join(f"{PASS_QUESTIONS[p.number][k]} {v}" for k, v in p.answers.items())
         style = "green" if p.decision is Decision.CONTINUE else "yellow"
         table.add_row(*plain_cells(
             str(p.number), answers, Text(f"{p.decision.value}: {p.reason}", style=style),
-            f"{p.by}, {p.on.isoformat()}",
+            f"{p.by}\n{p.on.isoformat()}",
         ))  # fmt: skip
     return table
 
@@ -98,10 +101,12 @@ def _note(record: PaperRecord) -> Table:
     )
 
 
-def _flags(record: PaperRecord) -> Table:
-    table = Table(title="Red flags", title_justify="left", expand=True)
-    for name, ratio in (("Flag", 2), ("Severity", 0), ("Evidence", 3), ("Raised by", 0)):
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+def _flags(record: PaperRecord) -> output.Sheet:
+    table = output.table(
+        output.Column("Flag", ratio=2), output.Column("Severity", output.Kind.LABEL),
+        output.Column("Evidence", ratio=3), output.Column("Raised by"),
+        title="Red flags", expand=True,
+    )  # fmt: skip
     for f in record.flags:
         evidence = "\n".join(str(e) for e in f.evidence) + (f"\n{f.note}" if f.note else "")
         table.add_row(*plain_cells(
@@ -113,10 +118,12 @@ def _flags(record: PaperRecord) -> Table:
 
 
 def _viability(record: PaperRecord) -> RenderableType:
-    table = Table(title="Production viability", title_justify="left", expand=True)
-    for name, ratio in (("Dimension", 0), ("Score", 0), ("Notes", 2), ("Red flags", 2),
-                        ("Green flags", 2)):  # fmt: skip
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    table = output.table(
+        output.Column("Dimension", output.Kind.LABEL),
+        output.Column("Score", output.Kind.NUMBER),
+        output.Column("Notes"), output.Column("Red flags"), output.Column("Green flags"),
+        title="Production viability", expand=True,
+    )  # fmt: skip
     for d, s in record.scores.items():
         table.add_row(*plain_cells(
             d.value, f"{s.score}/5", s.notes or "—", "\n".join(s.red_flags) or "—",

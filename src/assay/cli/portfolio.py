@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from assay.cli import output
@@ -20,9 +19,13 @@ def portfolio(db: DbOption = None, json: JsonOption = False) -> None:
     if json:
         output.emit_json(result.to_dict())
         return
-    table = Table(title="Portfolio (time-boxed days of active prototypes)", title_justify="left")
-    for column in ("Category", "Days", "Share", "Guide", "", "Prototypes"):
-        table.add_column(column, overflow="fold")
+    k = output.Kind
+    table = output.table(
+        output.Column("Category", k.LABEL), output.Column("Days", k.NUMBER, justify="right"),
+        output.Column("Share", k.NUMBER, justify="right"), output.Column("Guide", k.NUMBER),
+        output.Column("", k.LABEL), output.Column("Prototypes"),
+        title="Portfolio (time-boxed days of active prototypes)",
+    )  # fmt: skip
     for share in result.shares:
         table.add_row(
             share.category,

@@ -138,11 +138,13 @@ def new(
 
 def postmortem_panel(pm: PostMortem) -> Panel:
     parts: list[RenderableType] = []
-    timeline = Table(title="Timeline", title_justify="left", expand=True)
-    for name, ratio in (("On", 0), ("What", 0), ("", 4)):
-        timeline.add_column(
-            name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None
-        )
+    timeline = output.table(
+        output.Column("On", output.Kind.DATE),
+        output.Column("What", output.Kind.LABEL),
+        output.Column(""),
+        title="Timeline",
+        expand=True,
+    )
     for e in pm.timeline:
         timeline.add_row(e.on.isoformat(), e.kind.value, Text(e.text))
     parts.append(timeline)
@@ -212,16 +214,18 @@ def show(
         output.console.print(postmortem_panel(pm))
 
 
-def _actions_table(found: list[StoredAction], today: dt.date) -> Table:
-    table = Table(expand=True)
-    columns = (("ID", 0), ("Action", 4), ("Owner", 1), ("Due", 0),
-               ("From the post-mortem of", 2), ("Opens", 2))  # fmt: skip
-    for name, ratio in columns:
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+def _actions_table(found: list[StoredAction], today: dt.date) -> output.Sheet:
+    k = output.Kind
+    table = output.table(
+        output.Column("ID", k.ID), output.Column("Action", ratio=4),
+        output.Column("Owner", k.ID), output.Column("Due", k.DATE),
+        output.Column("From the post-mortem of", ratio=2), output.Column("Opens", ratio=2),
+        expand=True,
+    )  # fmt: skip
     for s in found:
         late = s.overdue(today)
         days = (today - s.action.due).days
-        due = Text(s.action.due.isoformat() + (f" ({days} d late)" if late else ""))
+        due = Text(s.action.due.isoformat() + (f"\n({days} d late)" if late else ""))
         due.stylize("bold red" if late else "")
         opens = s.technique or s.action.question or "—"
         cells = (s.action.text, s.action.owner, due, s.subject, opens)
@@ -296,9 +300,12 @@ def patterns(db: DbOption = None, json: JsonOption = False) -> None:
         output.emit_json(report.to_dict())
         return
     output.console.print(f"Across {report.total} post-mortem(s):")
-    table = Table(expand=True)
-    for name in ("Kind", "What", "Post-mortems"):
-        table.add_column(name)
+    table = output.table(
+        output.Column("Kind", output.Kind.LABEL),
+        output.Column("What"),
+        output.Column("Post-mortems", output.Kind.NUMBER, justify="right"),
+        expand=True,
+    )
     sections: list[tuple[str, dict[Any, int]]] = [
         ("failure pattern", report.patterns),
         ("problem category", report.categories),

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -186,11 +185,13 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         )
         return
     today = dt.date.today()
-    table = Table(expand=True)
-    columns = (("ID", 0), ("Question", 4), ("Forecasts", 2), ("Resolve by", 0),
-               ("Resolution", 2), ("Tags", 1))  # fmt: skip
-    for name, ratio in columns:
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    k = output.Kind
+    table = output.table(
+        output.Column("ID", k.ID), output.Column("Question", ratio=4),
+        output.Column("Forecasts", ratio=2), output.Column("Resolve by", k.DATE),
+        output.Column("Resolution", ratio=2), output.Column("Tags"),
+        expand=True,
+    )  # fmt: skip
     for p in predictions:
         r = p.resolution
         late = r is None and p.is_due(today)
@@ -201,7 +202,7 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
             p.id or "",
             question,
             Text(", ".join(f"{f.by} {f.p:.0%}" for f in p.forecasts)),
-            Text(p.resolve_by.isoformat() + (" OVERDUE" if late else ""),
+            Text(p.resolve_by.isoformat() + ("\nOVERDUE" if late else ""),
                  style="bold red" if late else ""),
             Text(f"{r.outcome.value} ({r.by}, {r.at.date()})" if r else "—"),
             Text(", ".join(p.tags) or "—"),
@@ -217,10 +218,12 @@ def _score_line(title: str, s: Score) -> str:
     return f"{title}: {s.count} forecasts, Brier {s.brier:.3f}, log score {s.log:.3f}"
 
 
-def _calibration(s: Score) -> Table:
-    table = Table(title="Calibration", title_justify="left")
-    for name in ("Forecast", "Count", "Mean forecast", "Observed yes"):
-        table.add_column(name, justify="right")
+def _calibration(s: Score) -> output.Sheet:
+    table = output.table(
+        *(output.Column(name, output.Kind.NUMBER, justify="right")
+          for name in ("Forecast", "Count", "Mean forecast", "Observed yes")),
+        title="Calibration",
+    )  # fmt: skip
     for b in s.calibration:
         table.add_row(
             f"{b.low:.0%}–{b.high:.0%}", str(b.count),

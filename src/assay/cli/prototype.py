@@ -197,6 +197,16 @@ def _timebox(record: PrototypeRecord, today: dt.date) -> Text:
     return Text(f"{box.end.isoformat()} ({box.days_left(today)} days left)")
 
 
+def _timebox_lines(record: PrototypeRecord, today: dt.date) -> Text:
+    """The time-box's end above its days left (or EXPIRED): a line each, for a table."""
+    box = record.prototype.timebox
+    if box is None:
+        return Text("—", style="dim")
+    if box.expired(today):
+        return Text(f"{box.end.isoformat()}\n").append("EXPIRED", style="bold red")
+    return Text(f"{box.end.isoformat()}\n{box.days_left(today)} days left")
+
+
 @prototype_app.command("list")
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List every prototype with its stage, status, time-box and evidence."""
@@ -204,9 +214,7 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         records = ws.prototypes.list()
         runs = {r.name: ws.prototypes.judging_runs(r.name) for r in records}
     if json:
-        output.emit_json(
-            {"prototypes": [r.to_dict() | _runs_json(runs[r.name]) for r in records]}
-        )
+        output.emit_json({"prototypes": [r.to_dict() | _runs_json(runs[r.name]) for r in records]})
         return
     if not records:
         output.console.print(
@@ -214,17 +222,21 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         )
         return
     today = dt.date.today()
-    table = Table(expand=True)
-    for column in ("Prototype", "Technique", "Stage", "Status", "Time-box ends", "Frozen", "Runs"):
-        table.add_column(column, overflow="fold")
+    table = output.table(  # atoms stacked in a cell, one a line, so 80 columns hold them
+        output.Column("Prototype", output.Kind.ID),
+        output.Column("Technique"),
+        output.Column("Stage, status", output.Kind.LABEL),
+        output.Column("Time-box ends, frozen", output.Kind.DATE),
+        output.Column("Runs", output.Kind.NUMBER, justify="right"),
+        expand=True,
+    )
     for r in records:
+        frozen = r.freeze.at.date().isoformat() if r.freeze else "not frozen"
         table.add_row(
-            escape(r.name),
-            escape(r.technique),
-            r.stage.value,
-            r.status,
-            _timebox(r, today),
-            r.freeze.at.date().isoformat() if r.freeze else "not yet",
+            Text(r.name),
+            Text(r.technique),
+            f"{r.stage.value}\n{r.status}",
+            _timebox_lines(r, today).append(f"\n{frozen}"),
             str(len(runs[r.name])),
         )
     output.console.print(table)
@@ -254,10 +266,14 @@ def _runs_json(runs: Sequence[Judge]) -> dict[str, Any]:
     }
 
 
-def _runs_table(runs: Sequence[Judge]) -> Table:
-    table = Table(title=f"Runs that are evidence ({len(runs)})", title_justify="left")
-    for column in ("Run", "Began (UTC)", "Counts because", "State"):
-        table.add_column(column, overflow="fold")
+def _runs_table(runs: Sequence[Judge]) -> output.Sheet:
+    table = output.table(
+        output.Column("Run", output.Kind.ID),
+        output.Column("Began (UTC)", output.Kind.DATE),
+        output.Column("Counts because"),
+        output.Column("State", output.Kind.LABEL),
+        title=f"Runs that are evidence ({len(runs)})",
+    )
     for judge in runs:
         began = f"{judge.started_at:%Y-%m-%d %H:%M}"
         table.add_row(judge.run_id, began, escape(_counts_because(judge)), judge.state)
@@ -328,7 +344,7 @@ def show(name: NameArgument, db: DbOption = None, json: JsonOption = False) -> N
     output.console.print(prototype_panel(record, runs))
     for d in decisions:
         mark = " [bold red]OVERRIDE[/]" if d.decision.override else ""
-        output.console.print(
+        output.prose(
             f"{d.decision.stage.value} gate: [bold]{d.answer.label}[/]{mark} by "
             f"{escape(d.decision.decided_by)} on {d.at:%Y-%m-%d}: {escape(d.decision.why)}"
         )

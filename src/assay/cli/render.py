@@ -10,6 +10,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from assay.cli import output
+from assay.cli.output import Column, Kind
 from assay.pipeline.radar import Technique, grouped
 from assay.types import Ring
 
@@ -57,22 +59,20 @@ def _since(technique: Technique) -> str:
     return technique.history[-1].at.date().isoformat() if technique.history else "—"
 
 
-def _columns(table: Table, *names: str) -> None:
-    widths = {"Next action": (3, 16), "Technique": (2, 16)}
-    for name in names:
-        if name in widths:
-            ratio, least = widths[name]
-            table.add_column(name, ratio=ratio, min_width=least, overflow="fold")
-        else:
-            table.add_column(name, no_wrap=True)
-
-
 def radar_table(
     techniques: Sequence[Technique], today: dt.date, *, stale: Collection[str] = ()
-) -> Table:
+) -> output.Sheet:
     """The radar grouped by ring (ADOPT first) and area; stale blips are marked."""
-    table = Table(title="Research radar", title_justify="left", expand=True)
-    _columns(table, "Ring", "Area", "Technique", "Owner", "Since", "Next due")
+    table = output.table(
+        Column("Ring", Kind.LABEL),
+        Column("Area"),
+        Column("Technique", ratio=2),
+        Column("Owner", Kind.ID),
+        Column("Since", Kind.DATE),
+        Column("Next due", Kind.DATE),
+        title="Research radar",
+        expand=True,
+    )
     for ring, areas in grouped(techniques).items():
         first_in_ring = True
         for area, members in areas.items():
@@ -90,9 +90,17 @@ def radar_table(
     return table
 
 
-def technique_list(techniques: Sequence[Technique], today: dt.date) -> Table:
-    table = Table(expand=True)
-    _columns(table, "Technique", "Area", "Ring", "Owner", "Next action", "Due")
+def technique_list(techniques: Sequence[Technique], today: dt.date) -> output.Sheet:
+    """One row per technique: where it sits, who owns it and what is next."""
+    table = output.table(
+        Column("Technique", ratio=2),
+        Column("Area"),
+        Column("Ring", Kind.LABEL),
+        Column("Owner", Kind.ID),
+        Column("Next action", ratio=3),
+        Column("Due", Kind.DATE),
+        expand=True,
+    )
     for technique in techniques:
         table.add_row(
             Text(technique.name),
@@ -115,9 +123,14 @@ def technique_panel(technique: Technique, today: dt.date) -> Panel:
     facts.add_row("Summary", shown(technique.summary or "—"))
     facts.add_row("Next action", _action(technique, today))
     facts.add_row("Due", _due(technique, today))
-    history = Table(title="Ring history", title_justify="left")
-    for column in ("When (UTC)", "From", "To", "By", "Why"):
-        history.add_column(column)
+    history = output.table(
+        Column("When (UTC)", Kind.DATE),
+        Column("From", Kind.LABEL),
+        Column("To", Kind.LABEL),
+        Column("By", Kind.ID),
+        Column("Why"),
+        title="Ring history",
+    )
     for move in technique.history:
         history.add_row(
             move.at.strftime("%Y-%m-%d %H:%M"),

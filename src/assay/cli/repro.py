@@ -21,7 +21,6 @@ from typing import Annotated, Any
 
 import numpy as np
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from assay.cli import output
@@ -140,12 +139,16 @@ def _worst(layer: LayerDiff) -> str:
     return f"{error:.3g} {'>' if outside else '≤'} {allowed:.3g}"
 
 
-def _table(report: DiffReport) -> Table:
+def _table(report: DiffReport) -> output.Sheet:
     first = report.first_break
-    table = Table(expand=True)
-    columns = ("Layer", "Reference", "Candidate", "Max abs err", "Worst vs allowed", "Outside")
-    for name in (*columns, ""):
-        table.add_column(name, overflow="fold")
+    k = output.Kind
+    table = output.table(
+        output.Column("Layer", k.ID), output.Column("Reference", k.LABEL),
+        output.Column("Candidate", k.LABEL), output.Column("Max abs err", k.NUMBER),
+        output.Column("Worst vs allowed"), output.Column("Outside", k.NUMBER),
+        output.Column(""),
+        expand=True,
+    )  # fmt: skip
     for layer in report.layers:
         if layer is first:
             mark = Text("← first break", style="bold red")

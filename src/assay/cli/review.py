@@ -21,7 +21,7 @@ review_app = typer.Typer(
 def _section(title: str, lines: list[str]) -> None:
     output.console.print(f"\n[bold]{title}[/] ({len(lines)})")
     for line in lines or ["nothing"]:
-        output.console.print(f"  - {line}", highlight=False)
+        output.prose(line, bullet="  - ")
 
 
 def _change(agenda: Agenda, name: str, move: RingMove) -> str:
@@ -42,7 +42,7 @@ def print_agenda(agenda: Agenda) -> None:
     since = f"since {agenda.since.isoformat()}"
     if last is not None:
         since += f" (last review held {last.held_on.isoformat()})"
-    output.console.print(f"[bold]Research review agenda[/], {agenda.today.isoformat()}, {since}")
+    output.prose(f"[bold]Research review agenda[/], {agenda.today.isoformat()}, {since}")
     _section("Radar changes", [_change(agenda, name, move) for name, move in agenda.radar_changes])
     _section(
         "Overdue next actions",

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from assay.cli import output
@@ -34,9 +33,13 @@ def search(
     if not hits:
         output.console.print(escape(f"Nothing in the record mentions {text!r}."))
         return
-    table = Table(expand=True)
-    for name, ratio in (("Kind", 0), ("Ref", 1), ("Where", 2), ("Match", 4)):
-        table.add_column(name, overflow="fold", ratio=ratio or None, min_width=8 if ratio else None)
+    table = output.table(
+        output.Column("Kind", output.Kind.LABEL),
+        output.Column("Ref", output.Kind.NAMES),
+        output.Column("Where", ratio=2),
+        output.Column("Match", ratio=4),
+        expand=True,
+    )
     for hit in hits:
         cells = (hit.kind, hit.ref, f"{hit.title} ({hit.field})", hit.snippet)
         table.add_row(*(Text(c) for c in cells))

@@ -20,20 +20,20 @@ def status(db: DbOption = None, json: JsonOption = False) -> None:
     console = output.console
     console.print(f"[bold]{result.active}[/] active prototype(s), {result.today.isoformat()}")
     for flag in result.killed:
-        console.print(f"[bold red]kill criteria fire[/] {escape(flag.prototype)}:")
+        output.prose(f"[bold red]kill criteria fire[/] {escape(flag.prototype)}:")
         for text in flag.fired:
-            console.print(f"  {escape(text)}", highlight=False)
+            output.prose(escape(text), bullet="  ")
     for flag in result.expired:
-        console.print(
+        output.prose(
             f"[bold red]time-box expired[/] {escape(flag.prototype)} (ended {flag.timebox_end})"
         )
     for gate in result.awaiting:
-        console.print(
+        output.prose(
             f"[bold yellow]awaiting a decision[/] {escape(gate.prototype)}, {gate.stage.value} "
             f"gate: recommended {gate.recommended.label}"
         )
     for blip in stale:
-        console.print(
+        output.prose(
             f"[magenta]stale[/] {escape(blip.technique)} ({blip.ring.value}): "
             + escape("; ".join(blip.reasons))
         )

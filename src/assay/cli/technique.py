@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.text import Text
 
 from assay.cli import output, render
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
@@ -94,19 +95,19 @@ def show(
         output.console.print(f"[bold red]Moved by override[/] ({len(overrides)})")
     for o in overrides:
         source = o.from_ring.value if o.from_ring else "new"
-        output.console.print(
-            f"  {o.at:%Y-%m-%d} {source} → {o.to_ring.value} by {o.by} ({o.describe()})",
-            markup=False,
-            highlight=False,
+        output.prose(
+            Text(f"{o.at:%Y-%m-%d} {source} → {o.to_ring.value} by {o.by} ({o.describe()})"),
+            bullet="  ",
         )
     for prototype, pin in decided:
-        output.console.print(f"{prototype}: {pin.describe()}", markup=False, highlight=False)
+        output.prose(Text(f"{prototype}: {pin.describe()}"), bullet=" ")
         if pin.since is not None:
-            output.console.print(
-                f"  new evidence since the decision, run(s) {', '.join(pin.since_runs)}: "
-                f"{pin.since.answer.label} on these runs alone",
-                markup=False,
-                highlight=False,
+            output.prose(
+                Text(
+                    f"new evidence since the decision, run(s) {', '.join(pin.since_runs)}: "
+                    f"{pin.since.answer.label} on these runs alone"
+                ),
+                bullet="  ",
             )
 
 

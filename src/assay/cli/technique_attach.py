@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
@@ -58,9 +57,13 @@ def artifacts(
             }
         )
         return
-    table = Table()
-    for column in ("Kind", "File", "Attached", "By", "SHA-256"):
-        table.add_column(column)
+    table = output.table(
+        output.Column("Kind", output.Kind.LABEL),
+        output.Column("File"),
+        output.Column("Attached", output.Kind.DATE),
+        output.Column("By", output.Kind.ID),
+        output.Column("SHA-256", output.Kind.ID),
+    )
     for kind in ARTIFACT_KINDS:
         a = have.get(kind)
         if a is None:

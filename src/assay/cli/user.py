@@ -6,7 +6,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
@@ -75,9 +74,12 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
             "Start with an admin: assay user add NAME --role admin"
         )
         return
-    table = Table()
-    for column in ("User", "Role", "Added by", "Since"):
-        table.add_column(column)
+    table = output.table(
+        output.Column("User", output.Kind.ID),
+        output.Column("Role", output.Kind.LABEL),
+        output.Column("Added by", output.Kind.ID),
+        output.Column("Since", output.Kind.DATE),
+    )
     for u in users:
         table.add_row(escape(u.name), u.role.value, escape(u.by), f"{u.created_at:%Y-%m-%d}")
     output.console.print(table)
