@@ -74,25 +74,24 @@ def status_text(record: ClaimRecord) -> Text:
     return Text(status.value, style=STATUS_STYLE[status])
 
 
-def claims_table(records: Sequence[ClaimRecord], *, with_paper: bool = True) -> Table:
+def claims_table(records: Sequence[ClaimRecord], *, with_paper: bool = True) -> output.Sheet:
     """Claims with their reproduced value and interval, gap and status."""
-    table = Table(expand=True)
-    table.add_column("ID", no_wrap=True)
-    if with_paper:
-        table.add_column("Paper", overflow="fold", ratio=1, min_width=8)
-    table.add_column("Metric", overflow="fold", ratio=1, min_width=10)
-    table.add_column("Setting", ratio=2, overflow="fold", min_width=10)
-    for name in ("Claimed", "Reproduced (95% CI)", "Gap", "Status"):
-        table.add_column(name, no_wrap=name != "Reproduced (95% CI)")
+    k = output.Kind
+    table = output.table(  # the paper's key under the id: 80 columns hold them
+        output.Column("ID, paper" if with_paper else "ID", k.ID),
+        output.Column("Claim, setting", ratio=3),
+        output.Column("Claimed", k.NUMBER),
+        output.Column("Reproduced (95% CI)", ratio=2),
+        output.Column("Gap"),
+        output.Column("Status", k.LABEL),
+        expand=True,
+    )
     for record in records:
         claim = record.claim
         unit = f" {claim.unit}" if claim.unit else ""
-        cells: list[str | Text] = [str(record.id)]
-        if with_paper:
-            cells.append(record.paper_key)
-        cells += [
-            f"{claim.metric} ({claim.direction.value} is better)",
-            claim.setting or "—",
+        cells: list[str | Text] = [
+            f"{record.id}\n{record.paper_key}" if with_paper else str(record.id),
+            f"{claim.metric} ({claim.direction.value} is better)\n{claim.setting or '—'}",
             f"{claim.value:.4g}{unit}",
             _reproduced(record),
             _gap(record),
@@ -124,11 +123,15 @@ def claim_panel(record: ClaimRecord) -> Panel:
     ]
     for name, value in rows:
         facts.add_row(name, Text(value) if isinstance(value, str) else value)
-    parts: list[Table | Text] = [facts]
+    parts: list[Table | Text | output.Sheet] = [facts]
     if a.claim.findings:
-        findings = Table(title="Findings while reproducing", title_justify="left", expand=True)
-        for column in ("When", "By", "Finding"):
-            findings.add_column(column, overflow="fold")
+        findings = output.table(
+            output.Column("When", output.Kind.DATE),
+            output.Column("By", output.Kind.ID),
+            output.Column("Finding"),
+            title="Findings while reproducing",
+            expand=True,
+        )
         for f in a.claim.findings:
             findings.add_row(f.at.date().isoformat(), Text(f.by), Text(f.text))
         parts += [Text(""), findings]

@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from assay.cli import output
@@ -31,12 +30,15 @@ ANSWER_STYLE = {Answer.YES: "bold green", Answer.NO: "bold red", Answer.NOT_YET:
 OUTCOME_STYLE = {"PASS": "green", "FAIL": "bold red", "UNDETERMINED": "yellow"}
 
 
-def _criteria_table(review: GateReview) -> Table:
-    table = Table(title="Criteria", title_justify="left", expand=True)
-    table.add_column("Kind", no_wrap=True)
-    table.add_column("Criterion", ratio=2, overflow="fold")
-    table.add_column("Outcome", no_wrap=True)
-    table.add_column("Evidence", ratio=4, overflow="fold")
+def _criteria_table(review: GateReview) -> output.Sheet:
+    table = output.table(
+        output.Column("Kind", output.Kind.LABEL),
+        output.Column("Criterion", ratio=2),
+        output.Column("Outcome", output.Kind.LABEL),
+        output.Column("Evidence", ratio=4),
+        title="Criteria",
+        expand=True,
+    )
     for item in review.criteria:
         evaluation = item.evaluation
         reason = _because(evaluation)
@@ -62,7 +64,7 @@ def print_review(review: GateReview) -> None:
     """The review for people: the answer, its reasons, every criterion, the checks."""
     rec = review.recommendation
     console = output.console
-    console.print(
+    output.prose(
         f"[bold]{escape(review.prototype)}[/] ({escape(review.technique)}), "
         f"{rec.stage.value} gate: {rec.question}"
     )
@@ -70,18 +72,18 @@ def print_review(review: GateReview) -> None:
         Text("recommended: ", style="bold").append(rec.answer.label, ANSWER_STYLE[rec.answer])
     )
     for reason in rec.reasons:
-        console.print(f"  - {escape(reason)}")
+        output.prose(escape(reason), bullet="  - ")
     if rec.criteria:
         console.print(_criteria_table(review))
     for check in rec.checks:
         state = "[green]met[/]" if check.passed else "[bold red]NOT met[/]"
-        console.print(f"stage check {state}: {escape(check.name)}: {escape(check.detail)}")
+        output.prose(f"stage check {state}: {escape(check.name)}: {escape(check.detail)}")
     if review.sources:
         sources = sorted(set(review.sources.values()))
-        console.print("evidence: " + escape("; ".join(sources)))
+        output.prose("evidence: " + escape("; ".join(sources)))
     _print_pins(review)
     frozen = "frozen" if review.frozen else "not frozen yet"
-    console.print(f"[dim]criteria {frozen}; runs judging: {', '.join(review.runs) or 'none'}[/]")
+    output.prose(f"[dim]criteria {frozen}; runs judging: {', '.join(review.runs) or 'none'}[/]")
     for warning in review.warnings:
         output.warn(escape(warning))
 
@@ -92,7 +94,7 @@ def _print_pins(review: GateReview) -> None:
     console = output.console
     amended = review.amended
     if amended is not None:
-        console.print(
+        output.prose(
             Text("as amended after the freeze: ", style="bold")
             .append(amended.answer.label, ANSWER_STYLE[amended.answer])
             .append(" (decisions are compared with the registered criteria above)")
@@ -100,29 +102,31 @@ def _print_pins(review: GateReview) -> None:
         registered = {item.criterion.canonical for item in review.criteria}
         for item in amended.criteria:
             if item.criterion.canonical not in registered:
-                console.print(f"  amended {item.kind}: {escape(item.evaluation.summary())}")
+                summary = escape(item.evaluation.summary())
+                output.prose(f"amended {item.kind}: {summary}", bullet="  ")
     pin = review.decided
     if pin is None:
         return
     runs = ", ".join(pin.runs) or "no run"
     when = f" at the {pin.stage.value} gate on {pin.at:%Y-%m-%d} by {pin.by}"
-    console.print(
+    output.prose(
         Text("decided: ", style="bold")
         .append(pin.answer.label, ANSWER_STYLE[pin.answer])
         .append(f"{when}, on run(s) {runs}")
     )
     for decided in pin.criteria:
-        console.print(f"  {decided.outcome} {escape(decided.criterion)}: {escape(decided.reason)}")
+        reason = f"{escape(decided.criterion)}: {escape(decided.reason)}"
+        output.prose(f"{decided.outcome} {reason}", bullet="  ")
     if pin.since is None:
         console.print("no new evidence since the decision")
         return
-    console.print(
+    output.prose(
         Text(f"new evidence since the decision (run(s) {', '.join(pin.since_runs)}): ", "bold")
         .append(pin.since.answer.label, ANSWER_STYLE[pin.since.answer])
         .append(" on these runs alone")
     )
     for since in pin.since.criteria:
-        console.print(f"  {escape(since.evaluation.summary())}")
+        output.prose(escape(since.evaluation.summary()), bullet="  ")
 
 
 @gate_app.command("review")
@@ -323,22 +327,24 @@ def history(
     if not records:
         output.console.print("No gate decisions yet.")
         return
-    table = Table(expand=True)
-    for column in ("When", "Prototype", "Gate", "Answer", "Recommended", "By", "Why"):
-        table.add_column(column, overflow="fold")
+    table = output.table(  # atoms stacked in a cell, one a line, so 80 columns hold them
+        output.Column("When, gate", output.Kind.DATE),
+        output.Column("Prototype, by", output.Kind.ID),
+        output.Column("Answer (recommended)"),
+        output.Column("Why", ratio=2),
+        expand=True,
+    )
     for r in records:
         d = r.decision
         answer = Text(d.answer.label, style=ANSWER_STYLE[d.answer])
         if d.override:
             answer.append(" OVERRIDE", style="bold red")
+        answer.append(f"\n({d.recommended.label})", style="dim")
         table.add_row(
-            f"{d.at:%Y-%m-%d}",
-            escape(r.prototype),
-            d.stage.value,
+            f"{d.at:%Y-%m-%d}\n{d.stage.value}",
+            Text(f"{r.prototype}\n{d.decided_by}"),
             answer,
-            d.recommended.label,
-            escape(d.decided_by),
-            escape(d.why),
+            Text(d.why),
         )
     output.console.print(table)
 
