@@ -28,23 +28,25 @@ SIGMA = math.sqrt(math.log1p(ARM_CV**2))  # log-scale sd of one arm's trials
 PAIR_CV = math.sqrt(math.expm1(2 * SIGMA**2))  # spread of the per-pair ratio
 
 
-def _design() -> SequentialDesign:
-    return SequentialDesign(0.05, PAIR_CV, paired=True, scale="log")
+def _design(early: float = 0.01) -> SequentialDesign:
+    return SequentialDesign(0.05, PAIR_CV, paired=True, scale="log", early=early)
 
 
 def _se(rate: float, runs: int) -> float:
     return math.sqrt(max(rate * (1 - rate), 0.05 * 0.95 / 4) / runs)
 
 
-def play(ratio: float, runs: int, seed: int) -> tuple[list[Verdict | None], list[int]]:
+def play(
+    ratio: float, runs: int, seed: int, early: float = 0.01
+) -> tuple[list[Verdict | None], list[int]]:
     """Feed fresh designs one pair at a time; the verdict and size each stops at."""
     rng = np.random.default_rng(seed)
-    size = _design().max_trials
+    size = _design(early).max_trials
     verdicts, sizes = [], []
     for _ in range(runs):
         base = rng.lognormal(np.log(0.2), SIGMA, size)
         cand = rng.lognormal(np.log(0.2 * ratio), SIGMA, size)
-        design = _design()
+        design = _design(early)
         for n in range(2, size + 1):
             decision = design.look(base[:n], cand[:n])
             if decision.stop:
@@ -66,6 +68,17 @@ def test_large_effects_decide_better_within_ten_trials_per_arm(speedup: int) -> 
         f"sizes {min(sizes)}-{max(sizes)}, mean {np.mean(sizes):.1f}"
     )
     assert within >= 0.999  # a 2x change misses at 10 pairs about 2 runs in 10,000
+
+
+def test_the_harness_catches_a_design_that_spends_nothing_early() -> None:
+    # Plain O'Brien-Fleming spending (the design before issue 10, less its infinite
+    # boundaries) stops a 2x change by 10 pairs only about 60% of the time.
+    verdicts, sizes = play(1 / 2, 200, seed=2, early=0.0)
+    within = np.mean(
+        [v is Verdict.BETTER and n <= 10 for v, n in zip(verdicts, sizes, strict=True)]
+    )
+    print(f"2x faster, no early spending: BETTER within 10 trials per arm in {within:.0%}")
+    assert within < 0.9
 
 
 def test_a_a_false_verdicts_stay_at_most_five_percent() -> None:

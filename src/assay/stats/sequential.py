@@ -364,15 +364,14 @@ class SequentialDesign:
         n_b, n_c = self._counts(baseline, candidate)
         made = self._schedule[-1] if self._schedule else (0, 0)
         if min(n_b, n_c) < 2 or (n_b, n_c) == made:
+            # nothing new since the last analysis: its interval stands (what it left unspent
+            # is simply not used, which is conservative)
             last = self._last or Decision(False, None, n_b, n_c)
             reason = f"{why} before the design decided: {last.reason or 'no analysis yet'}"
-            self._final = replace(last, stop=True, verdict=Verdict.INCONCLUSIVE, reason=reason)
-            self._final = replace(self._final, cause="ended")
-            return self._final
-        self.horizon = min(n_b, n_c) if not self.paired else n_b
+            return self._stop(last, Verdict.INCONCLUSIVE, reason, "ended")
+        self.horizon = n_b if self.paired else min(n_b, n_c)
         base, cand = self._values(baseline, "baseline"), self._values(candidate, "candidate")
-        decision = self._analyse(base, cand, why=why)
-        return decision
+        return self._analyse(base, cand, why=why)
 
     def _fraction_now(self, n_b: int, n_c: int) -> float:
         fraction = _fraction(n_b, n_c, self.paired, self.horizon)
