@@ -119,10 +119,12 @@ def comparisons_table(rows: list[dict[str, Any]], title: str = "Comparisons") ->
     """One row per candidate, metric and sweep point: the verdict, effect and interval."""
     swept = any(row.get("params") for row in rows)
     k = output.Kind
-    table = output.table(  # the metric under the candidate, so 80 columns hold them
-        output.Column("Candidate, metric", k.ID), *([output.Column("Point")] if swept else []),
-        output.Column("Verdict", k.LABEL), output.Column("Effect", ratio=2),
-        output.Column("95% interval", ratio=3), output.Column("p (adj.)", k.NUMBER),
+    table = output.table(  # the metric under the candidate, so 80 columns hold them;
+        # points, effects and intervals wrap between words only: no figure is ever split
+        output.Column("Candidate, metric", k.ID),
+        *([output.Column("Point", k.NAMES)] if swept else []),
+        output.Column("Verdict", k.LABEL), output.Column("Effect", k.NAMES, ratio=2),
+        output.Column("95% interval", k.NAMES, ratio=3), output.Column("p (adj.)", k.NUMBER),
         title=title,
     )  # fmt: skip
     for row in sorted(rows, key=_row_order):

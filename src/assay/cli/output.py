@@ -234,6 +234,9 @@ class Sheet:
         from rich.table import Table  # loaded on first use: `assay --version` stays light
 
         widths = self.widths(console, options.max_width)
+        if sum(widths) + 3 * len(widths) + 1 > options.max_width:
+            yield from self._records(options)  # the console would crop what overflows
+            return
         table = Table(
             title=self.title,
             caption=self.caption,
@@ -256,9 +259,33 @@ class Sheet:
         wrapped = options.update(width=width, no_wrap=False, overflow="fold")
         yield from console.render(table, wrapped)  # the title and caption wrap, too
 
+    def _records(self, options: ConsoleOptions) -> RenderResult:
+        """The rows one below the other, a ``header  value`` line per column: when the
+        atoms alone are wider than the terminal. A table wider than the terminal is
+        cropped by the console, so the last columns would vanish and identifiers be
+        cut; as records every value is whole (only a single value longer than a line
+        folds)."""
+        from rich.table import Table  # loaded on first use: `assay --version` stays light
+
+        if self.title:
+            yield Text(self.title, style="bold")
+        for index, row in enumerate(self.rows):
+            grid = Table.grid(padding=(0, 2))
+            grid.add_column(style="bold", max_width=max(options.max_width // 3, 8))
+            grid.add_column(overflow="fold")
+            for column, cell in zip(self.columns, row, strict=True):
+                grid.add_row(column.header, cell)
+            if index:
+                yield Text("")
+            yield grid
+        if self.caption:
+            yield Text(self.caption, style="dim")
+
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
         widths = self.widths(console, options.max_width)
         total = sum(widths) + 3 * len(widths) + 1
+        if total > options.max_width:
+            return Measurement(options.max_width, options.max_width)
         return Measurement(total, total)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from pathlib import Path
@@ -69,3 +70,21 @@ def test_compare_shows_a_200x_speed_up_as_a_ratio(
     effect = json.loads(out)["effect"]
     assert 1 / effect["ratio"] == pytest.approx(201, rel=0.05)
     assert effect["ratio_low"] <= effect["ratio"] <= effect["ratio_high"]
+
+
+def test_at_80_columns_no_point_effect_or_interval_is_split() -> None:
+    # the user's table cut "n=100000" to "n=10000" / "0" when 80 columns were tight
+    rows = [_row(-0.99503, -0.99556, -0.99444), _row(-0.089, -0.12, -0.051)]
+    rows = [
+        dataclasses.replace(
+            r, candidate="argpartition-long", params=(("n", 100000), ("dtype", "f32"))
+        )
+        for r in rows
+    ]
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    console.print(comparisons_table([row.to_dict() for row in rows]))
+    text = console.file.getvalue()  # type: ignore[attr-defined]
+    words = text.replace("│", " ").split()
+    for atom in ("n=100000,", "dtype=f32", "201x", "faster", "180x", "225x", "-8.9%", "-12%"):
+        assert atom in words, f"{atom!r} split or missing in:\n{text}"
+    assert max(len(line) for line in text.splitlines()) <= 80, text
