@@ -49,6 +49,10 @@ def print_agenda(agenda: Agenda) -> None:
         [f"{escape(t.name)}: {escape(t.next_action or '')} (due {t.due})" for t in agenda.overdue],
     )
     _section(
+        "Overdue post-mortem actions and predictions",
+        [escape(o.describe(agenda.today)) for o in agenda.overdue_other],
+    )
+    _section(
         "Gates awaiting a decision",
         [
             f"{escape(a.prototype)} ({a.stage.value}): recommended {a.recommended.label}: "

@@ -10,7 +10,8 @@ from assay.cli.common import DbOption, JsonOption, open_workspace
 
 
 def status(db: DbOption = None, json: JsonOption = False) -> None:
-    """Kill criteria that fire, expired time-boxes, gates awaiting a decision, stale blips."""
+    """Kill criteria that fire, expired time-boxes, gates awaiting a decision, everything
+    overdue (next actions, post-mortem actions, predictions), stale blips."""
     with open_workspace(db) as ws:
         result = ws.reports.status()
         stale = ws.radar.stale(today=result.today)
@@ -32,12 +33,14 @@ def status(db: DbOption = None, json: JsonOption = False) -> None:
             f"[bold yellow]awaiting a decision[/] {escape(gate.prototype)}, {gate.stage.value} "
             f"gate: recommended {gate.recommended.label}"
         )
+    for late in result.overdue:
+        output.prose(f"[bold red]overdue[/] {escape(late.describe(result.today))}")
     for blip in stale:
         output.prose(
             f"[magenta]stale[/] {escape(blip.technique)} ({blip.ring.value}): "
             + escape("; ".join(blip.reasons))
         )
-    if not (result.killed or result.expired or result.awaiting or stale):
+    if not (result.needs_attention or stale):
         console.print("[green]Nothing needs attention.[/]")
 
 

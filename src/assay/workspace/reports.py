@@ -23,6 +23,7 @@ from assay.store import gates as gate_rows
 from assay.store import prototypes as prototype_rows
 from assay.store import reviews as review_rows
 from assay.store import techniques as technique_rows
+from assay.store.overdue import overdue
 from assay.store.reviews import ReviewMeeting
 from assay.store.sql import Sql
 from assay.workspace import rhythm
@@ -58,7 +59,8 @@ class Reports:
         decision."""
         day = today or dt.date.today()
         with self.ctx.read() as session:
-            return rhythm.status(self._open(session, day), day)
+            late = overdue(Sql.of_session(session), day)
+            return rhythm.status(self._open(session, day), day, late)
 
     def agenda(self, *, since: dt.date | None = None, today: dt.date | None = None) -> Agenda:
         """The research review's agenda, since ``since`` or the last recorded review."""
@@ -92,6 +94,7 @@ class Reports:
                 ),
                 deep_dives=tuple(self._deep_dives(session, items, since, day)),
                 overrides=tuple(radar_overrides(session, since=since)),
+                overdue_other=rhythm.not_next_actions(overdue(Sql.of_session(session), day)),
             )
 
     def overrides(

@@ -3,11 +3,13 @@ the portfolio show, and the pure rules that build them from prototypes' reviews
 (the reports service, :class:`assay.workspace.reports.Reports`, reads those).
 
 * :class:`Status` -- active prototypes whose kill criteria fire or whose time-box
-  has expired, and gates awaiting a decision.
+  has expired, gates awaiting a decision, and everything else past its date
+  (next actions, post-mortem actions, predictions: :mod:`assay.store.overdue`).
 * :class:`Agenda` -- for the research review: radar changes since the last
-  review, overdue next actions, gates awaiting a decision, prototypes past their
-  time-box, and deep-dive candidates (stale blips, decisions taken against the
-  recommendation, decisions with a "revisit when" condition).
+  review, overdue next actions, overdue post-mortem actions and predictions, gates
+  awaiting a decision, prototypes past their time-box, and deep-dive candidates
+  (stale blips, decisions taken against the recommendation, decisions with a
+  "revisit when" condition).
 * :class:`Portfolio` -- effort across core, adjacent and exploratory work, from
   the active prototypes' time-boxes, against the 60-70 / 20-30 / 5-10 % guide.
 
@@ -27,6 +29,7 @@ from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Stage
 from assay.pipeline.radar import RingMove, Technique
 from assay.store.gates import DecisionRecord
+from assay.store.overdue import Overdue, OverdueKind
 from assay.store.prototypes import PrototypeRecord
 from assay.store.reviews import ReviewMeeting
 from assay.store.study import GateReview
@@ -45,6 +48,7 @@ __all__ = [
     "Status",
     "awaiting",
     "flag",
+    "not_next_actions",
     "portfolio",
     "status",
 ]
@@ -109,6 +113,13 @@ class Status:
     expired: tuple[PrototypeFlag, ...]
     awaiting: tuple[AwaitingGate, ...]
     active: int
+    overdue: tuple[Overdue, ...] = ()
+    """Next actions, open post-mortem actions and unresolved predictions past their date."""
+
+    @property
+    def needs_attention(self) -> bool:
+        """Whether anything at all is listed (stale blips are the command's to add)."""
+        return bool(self.killed or self.expired or self.awaiting or self.overdue)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -118,6 +129,7 @@ class Status:
             "kill_criteria_fired": [f.to_dict() for f in self.killed],
             "timebox_expired": [f.to_dict() for f in self.expired],
             "awaiting_decision": [a.to_dict() for a in self.awaiting],
+            "overdue": [o.to_dict(self.today) for o in self.overdue],
         }
 
 
@@ -148,6 +160,9 @@ class Agenda:
     deep_dives: tuple[DeepDive, ...]
     overrides: tuple[RadarOverride, ...] = ()
     """Ring moves made by override since ``since`` (also deep-dive candidates)."""
+    overdue_other: tuple[Overdue, ...] = ()
+    """Open post-mortem actions and unresolved predictions past their date (the
+    overdue next actions are ``overdue``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -166,6 +181,7 @@ class Agenda:
             "past_timebox": [p.to_dict() for p in self.past_timebox],
             "deep_dives": [d.to_dict() for d in self.deep_dives],
             "overrides": [o.to_dict() for o in self.overrides],
+            "overdue_other": [o.to_dict(self.today) for o in self.overdue_other],
         }
 
 
@@ -256,7 +272,9 @@ def flag(item: OpenPrototype) -> PrototypeFlag:
     )
 
 
-def status(items: Sequence[OpenPrototype], today: dt.date) -> Status:
+def status(
+    items: Sequence[OpenPrototype], today: dt.date, overdue: Sequence[Overdue] = ()
+) -> Status:
     """What needs attention now (see the module docstring)."""
     flags = [flag(item) for item in items]
     return Status(
@@ -265,7 +283,14 @@ def status(items: Sequence[OpenPrototype], today: dt.date) -> Status:
         expired=tuple(f for f in flags if f.timebox_expired),
         awaiting=tuple(a for a in (awaiting(item) for item in items) if a is not None),
         active=len(items),
+        overdue=tuple(overdue),
     )
+
+
+def not_next_actions(found: Sequence[Overdue]) -> tuple[Overdue, ...]:
+    """The overdue post-mortem actions and predictions: what the agenda lists beside
+    its overdue next actions."""
+    return tuple(o for o in found if o.kind is not OverdueKind.NEXT_ACTION)
 
 
 def portfolio(records: Sequence[PrototypeRecord], today: dt.date) -> Portfolio:
