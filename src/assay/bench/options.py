@@ -54,6 +54,13 @@ INTERLEAVINGS = ("auto", "trials", "samples")
 DEFAULT_MAX_TRIALS = 200
 """The rounds an until-decided or precision run may spend unless told otherwise."""
 
+FIXED_TRIALS = 10
+"""The trials of a fixed run unless told otherwise."""
+
+FIRST_LOOK = 5
+"""An until-decided run's trials before its first analysis unless told otherwise: a
+large effect decides at the first look (see :mod:`assay.stats.sequential`)."""
+
 _FLAGS = {
     "trials": "--trials",
     "precision": "--precision",
@@ -85,8 +92,9 @@ def _positive(name: str, value: float | None, *, allow_none: bool = True) -> Non
 class BenchOptions:
     """How to run a benchmark. Times are in seconds, sizes in bytes.
 
-    - ``trials``: trials per method and sweep point (rounds) of a fixed run; with
-      ``until_decided`` the minimum before the run may stop.
+    - ``trials``: trials per method and sweep point (rounds) of a fixed run
+      (:data:`FIXED_TRIALS` when not given); with ``until_decided`` the minimum
+      before the run may stop (:data:`FIRST_LOOK` when not given).
     - ``until_decided``: after every block, ask the sequential design whether
       every primary comparison is decided; stop then, or when ``budget`` seconds
       of trials or ``max_trials`` rounds are spent.
@@ -122,7 +130,9 @@ class BenchOptions:
       ``time`` and any metric declared ``primary=True``).
     """
 
-    trials: int = 10
+    # None (not given) becomes FIXED_TRIALS, or FIRST_LOOK when until_decided, in
+    # __post_init__: every BenchOptions holds an int.
+    trials: int = None  # type: ignore[assignment]
     until_decided: bool = False
     precision: float | None = None
     budget: float | None = None
@@ -145,6 +155,8 @@ class BenchOptions:
     threads: int | None = None
 
     def __post_init__(self) -> None:
+        if self.trials is None:
+            object.__setattr__(self, "trials", FIRST_LOOK if self.until_decided else FIXED_TRIALS)
         if not isinstance(self.trials, int) or self.trials < 2:
             raise InputError(
                 f"{_named('trials', self.trials)} must be at least 2; a verdict needs a spread"

@@ -66,7 +66,7 @@ def _seconds(text: str | None, field: str) -> float | None:
 
 @dataclasses.dataclass(frozen=True)
 class _Flags:
-    trials: int
+    trials: int | None
     until_decided: bool
     precision: str | None
     budget: str | None
@@ -94,8 +94,7 @@ def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
         isolation = Isolation.IN_PROCESS
     precision = fraction(flags.precision, field="--precision", what="a precision", example=0.02)
     limit = flags.memory_limit
-    return BenchOptions(
-        trials=flags.trials,
+    options = BenchOptions(  # without --trials: 5 before an until-decided run's first look, else 10
         until_decided=flags.until_decided,
         precision=precision,
         budget=_seconds(flags.budget, "--budget"),
@@ -109,6 +108,9 @@ def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
         usd_per_hour=usd_per_hour,
         cold=flags.cold,
     )
+    if flags.trials is None:
+        return options
+    return dataclasses.replace(options, trials=flags.trials)
 
 
 def _point(params: dict[str, Any]) -> str:
@@ -280,7 +282,15 @@ def _print_report(data: dict[str, Any]) -> None:
 @bench_app.command("run")
 def run(
     file: Annotated[Path, typer.Argument(help="A benchmark file (ordinary Python).")],
-    trials: Annotated[int, typer.Option("--trials", help="Trials per method and point.")] = 10,
+    trials: Annotated[
+        int | None,
+        typer.Option(
+            "--trials",
+            help="Trials per method and point (default 10); with --until-decided the trials "
+            "before the first analysis (default 5).",
+            show_default=False,
+        ),
+    ] = None,
     until_decided: Annotated[
         bool,
         typer.Option("--until-decided", help="Stop as soon as every primary verdict is decided."),

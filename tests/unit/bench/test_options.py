@@ -159,3 +159,13 @@ def test_auto_interleaving_says_what_it_chose_and_why(
     assert resolved.interleave_reason.startswith(reason)
     assert choose_interleave(resolved, spec) is resolved  # a resumed run keeps its choice
     assert BenchOptions().interleave == "auto"
+
+
+def test_trials_default_to_ten_fixed_and_five_before_the_first_look() -> None:
+    # issue 10: the first look comes early, so a large effect decides at 5 trials per arm
+    assert BenchOptions().trials == 10
+    assert BenchOptions(until_decided=True).trials == 5
+    assert BenchOptions(until_decided=True, trials=8).trials == 8
+    assert BenchOptions(precision=0.02).trials == 10
+    with pytest.raises(InputError, match="must be at least 2"):
+        BenchOptions(until_decided=True, trials=0)
