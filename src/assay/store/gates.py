@@ -5,6 +5,9 @@ of the registration it judged and the runs it rested on, so it can be explained
 later even after criteria are amended or runs are added. A radar move to TRIAL
 or ADOPT records the YES decision behind it, or that it was an override and what
 the override waived.
+
+:class:`DecisionRecord` and the read of a prototype's decisions are in
+:mod:`assay.store.gate_reads` (plain SQL), re-exported here.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from sqlalchemy.orm import Session
 
 from assay.pipeline.gates import Answer, Decision, Role
 from assay.pipeline.prototype import Stage
+from assay.store import gate_reads
 from assay.store.actors import user_row
 from assay.store.decision_models import DecisionRow, PrototypeRow, RadarEvidenceRow
+from assay.store.gate_reads import DecisionRecord
 from assay.store.models import RingMoveRow
+from assay.store.sql import Sql
 
 __all__ = [
     "DecisionRecord",
@@ -33,53 +39,6 @@ __all__ = [
     "move_evidence",
     "record_move_evidence",
 ]
-
-
-@dataclasses.dataclass(frozen=True)
-class DecisionRecord:
-    """A stored gate decision.
-
-    Attributes:
-        id: its number in the store.
-        prototype: the prototype's name.
-        technique: the technique's name.
-        decision: stage, answer, recommendation, reason, who, role, when, override,
-            conditions, advocates, revisit-when.
-        registration_hash: the content hash of the criteria it judged.
-        recommendation: the recommendation it answered, as
-            :meth:`assay.pipeline.gates.Recommendation.to_dict` gave it then.
-        runs: the ids of the runs the recommendation rested on.
-    """
-
-    id: int
-    prototype: str
-    technique: str
-    decision: Decision
-    registration_hash: str
-    recommendation: dict[str, Any]
-    runs: tuple[str, ...]
-
-    @property
-    def answer(self) -> Answer:
-        """The answer given."""
-        return self.decision.answer
-
-    @property
-    def at(self) -> dt.datetime:
-        """When it was decided."""
-        return self.decision.at
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dictionary."""
-        return {
-            "id": self.id,
-            "prototype": self.prototype,
-            "technique": self.technique,
-            **self.decision.to_dict(),
-            "registration_hash": self.registration_hash,
-            "recommendation": self.recommendation,
-            "runs": list(self.runs),
-        }
 
 
 def _record(found: DecisionRow, prototype: PrototypeRow) -> DecisionRecord:
@@ -144,11 +103,9 @@ def add_decision(
 
 
 def decisions_of(session: Session, prototype: PrototypeRow) -> list[DecisionRecord]:
-    """The decisions on one prototype, oldest first."""
-    rows = session.scalars(
-        select(DecisionRow).where(DecisionRow.prototype_id == prototype.id).order_by(DecisionRow.id)
-    )
-    return [_record(found, prototype) for found in rows]
+    """The decisions on one prototype, oldest first
+    (:func:`assay.store.gate_reads.decisions_of` in the session's transaction)."""
+    return gate_reads.decisions_of(Sql.of_session(session), prototype.id)
 
 
 def all_decisions(session: Session, *, since: dt.datetime | None = None) -> list[DecisionRecord]:

@@ -5,11 +5,14 @@ Functions take an open session and return :class:`PrototypeRecord` values built
 on :class:`assay.pipeline.prototype.Prototype`; callers never see rows. The rules
 (when to freeze, what an amendment is) live in :mod:`assay.pipeline.prototype` and
 are applied by the workspace; this module stores what it is given.
+
+The values and the reads are in :mod:`assay.store.prototype_reads` (plain SQL, no
+SQLAlchemy), re-exported here; :func:`get` and :func:`all_records` run them on the
+session's connection, so a record reads the same on either path.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -18,20 +21,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from assay.errors import DuplicateError, NotFoundError
-from assay.pipeline.prototype import (
-    Amendment,
-    Freeze,
-    KillCriterion,
-    Prototype,
-    Registration,
-    Severity,
-    Stage,
-    Strategy,
-    TimeBox,
-)
+from assay.pipeline.prototype import Amendment, Freeze, Prototype, Registration, Stage, TimeBox
+from assay.store import prototype_reads
 from assay.store.actors import actor, set_actor
 from assay.store.decision_models import AmendmentRow, PrototypeRow, PrototypeRunRow
+from assay.store.prototype_reads import (
+    STATUSES,
+    EvidenceLink,
+    PrototypeRecord,
+    RecordedFacts,
+    registration_from_dict,
+    registration_to_dict,
+)
 from assay.store.run_models import RunRow
+from assay.store.sql import Sql
 
 __all__ = [
     "STATUSES",
@@ -46,227 +49,14 @@ __all__ = [
     "freeze",
     "get",
     "link_run",
-    "record",
+    "registration_from_dict",
+    "registration_to_dict",
     "row",
     "set_cost_inputs",
     "set_facts",
     "set_stage",
     "set_status",
 ]
-
-STATUSES = ("active", "stopped", "complete")
-"""active: gathering evidence or awaiting a gate; stopped: a NO ended it; complete: YES
-at the integration gate."""
-
-
-@dataclasses.dataclass(frozen=True)
-class RecordedFacts:
-    """What people recorded for the stage checks (the runs supply the rest).
-
-    Attributes:
-        declared_scale: the largest scale that matters in production (tokens,
-            batch size, requests per second...).
-        scale_unit: its unit, for messages.
-        scale_param: the benchmark's sweep parameter that measures the scale
-            (``n``); runs at a point of that parameter count as tested there.
-        production_representative: the evaluation data is marked as such.
-        baseline_strongest: the baseline is recorded as the strongest available.
-        baseline_justification: why it is the strongest.
-        rollout_plan: the rollout plan (integration stage).
-        by, at: who recorded the facts last, and when.
-    """
-
-    declared_scale: float | None = None
-    scale_unit: str = ""
-    scale_param: str | None = None
-    production_representative: bool = False
-    baseline_strongest: bool = False
-    baseline_justification: str = ""
-    rollout_plan: str = ""
-    by: str = ""
-    at: dt.datetime | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dictionary; :meth:`from_dict` reads it back."""
-        data = dataclasses.asdict(self)
-        data["at"] = self.at.isoformat() if self.at else None
-        return data
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> RecordedFacts:
-        """Facts from their stored dictionary."""
-        at = data.get("at")
-        known = {field.name for field in dataclasses.fields(cls)}
-        values = {k: v for k, v in data.items() if k in known and k != "at"}
-        return cls(**values, at=dt.datetime.fromisoformat(at) if at else None)
-
-
-@dataclasses.dataclass(frozen=True)
-class EvidenceLink:
-    """A run linked to a prototype as evidence.
-
-    ``started_at`` is when the run began (what pre-registration is measured
-    against); ``online_ab`` marks an online A/B comparison; ``scale`` the scale the
-    run was made at, when its benchmark does not sweep one.
-    """
-
-    run_id: str
-    run_name: str
-    source: str
-    kind: str
-    started_at: dt.datetime
-    online_ab: bool
-    scale: float | None
-    by: str
-    at: dt.datetime
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dictionary."""
-        return {
-            "run_id": self.run_id,
-            "run_name": self.run_name,
-            "source": self.source,
-            "kind": self.kind,
-            "started_at": self.started_at.isoformat(),
-            "online_ab": self.online_ab,
-            "scale": self.scale,
-            "by": self.by,
-            "at": self.at.isoformat(),
-        }
-
-
-@dataclasses.dataclass(frozen=True)
-class PrototypeRecord:
-    """A prototype as stored: the pipeline value and everything recorded around it.
-
-    Attributes:
-        prototype: name, technique, registration, stage, strategy, time-box,
-            evidence (declared benchmark files or modules, then linked run ids).
-        status: ``active``, ``stopped`` (a NO ended it) or ``complete``.
-        portfolio: ``core``, ``adjacent`` or ``exploratory``, when categorised.
-        candidate: the benchmark method that is the technique, when a run has
-            several candidates.
-        point: the sweep point at which the criteria are judged (``{"n": 4096}``);
-            ``None`` means the largest point of each run.
-        evidence_files: benchmark files (absolute paths) or modules whose runs count.
-        facts: what people recorded for the stage checks.
-        cost_inputs: :class:`assay.pipeline.cost.CostInputs` fields, when given.
-        registered_at: when the pre-registered content was written (creation or the
-            last edit before the freeze); runs that began earlier cannot judge it.
-        freeze: hash, text and time of the freeze, once the first judging run began.
-        amendments: changes since the freeze, oldest first.
-        links: runs linked as evidence, in the order they were linked.
-    """
-
-    prototype: Prototype
-    status: str
-    portfolio: str | None
-    candidate: str | None
-    point: dict[str, Any] | None
-    evidence_files: tuple[str, ...]
-    facts: RecordedFacts
-    cost_inputs: dict[str, float] | None
-    registered_at: dt.datetime
-    created_by: str
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    freeze: Freeze | None = None
-    amendments: tuple[Amendment, ...] = ()
-    links: tuple[EvidenceLink, ...] = ()
-
-    @property
-    def name(self) -> str:
-        """The prototype's name."""
-        return self.prototype.name
-
-    @property
-    def technique(self) -> str:
-        """The technique it tests."""
-        return self.prototype.technique
-
-    @property
-    def stage(self) -> Stage:
-        """The stage it is in."""
-        return self.prototype.stage
-
-    @property
-    def registration(self) -> Registration:
-        """The pre-registered content as it stands (after any amendment)."""
-        return self.prototype.registration
-
-    @property
-    def active(self) -> bool:
-        """Whether it is still going (not stopped by a NO, not complete)."""
-        return self.status == "active"
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-able dictionary: everything above, criteria in canonical text."""
-        p = self.prototype
-        registration = registration_to_dict(p.registration)
-        return {
-            "name": p.name,
-            "technique": p.technique,
-            "stage": p.stage.value,
-            "question": p.stage.question,
-            "status": self.status,
-            "strategy": p.strategy.value if p.strategy else None,
-            "portfolio": self.portfolio,
-            "timebox": None
-            if p.timebox is None
-            else {"start": p.timebox.start.isoformat(), "end": p.timebox.end.isoformat()},
-            "registration": registration,
-            "content_hash": p.registration.content_hash(),
-            "registered_at": self.registered_at.isoformat(),
-            "frozen": None
-            if self.freeze is None
-            else {
-                "hash": self.freeze.content_hash,
-                "at": self.freeze.at.isoformat(),
-                "text": self.freeze.canonical_text,
-            },
-            "amendments": [a.to_dict() for a in self.amendments],
-            "candidate": self.candidate,
-            "point": self.point,
-            "evidence_files": list(self.evidence_files),
-            "runs": [link.to_dict() for link in self.links],
-            "facts": self.facts.to_dict(),
-            "cost_inputs": self.cost_inputs,
-            "created_by": self.created_by,
-            "created_at": self.created_at.isoformat(),
-        }
-
-
-# -- registration as JSON ---------------------------------------------------------------
-
-
-def registration_to_dict(registration: Registration) -> dict[str, Any]:
-    """The registration as stored: criteria in canonical text."""
-    return {
-        "hypothesis": registration.hypothesis,
-        "success": [c.canonical for c in registration.success],
-        "kill": [
-            {"criterion": k.criterion.canonical, "severity": k.severity.value}
-            for k in registration.kill
-        ],
-        "requirements": list(registration.requirements),
-        "timebox_end": registration.timebox_end.isoformat() if registration.timebox_end else None,
-    }
-
-
-def registration_from_dict(data: Mapping[str, Any]) -> Registration:
-    """The registration from its stored form (criteria are parsed again)."""
-    end = data.get("timebox_end")
-    return Registration.build(
-        hypothesis=data["hypothesis"],
-        success=data.get("success", []),
-        kill=[
-            KillCriterion.parse(item["criterion"], Severity(item["severity"]))
-            for item in data.get("kill", [])
-        ],
-        requirements=data.get("requirements", []),
-        timebox_end=dt.date.fromisoformat(end) if end else None,
-    )
-
 
 # -- rows ----------------------------------------------------------------------------------
 
@@ -296,98 +86,20 @@ def row(session: Session, name: str) -> PrototypeRow:
     return found
 
 
-def _link(link: PrototypeRunRow) -> EvidenceLink:
-    run = link.run
-    return EvidenceLink(
-        run_id=run.run_id,
-        run_name=run.name,
-        source=run.source,
-        kind=run.kind,
-        started_at=run.created_at,
-        online_ab=link.online_ab,
-        scale=link.scale,
-        by=link.by,
-        at=link.at,
-    )
-
-
-def record(found: PrototypeRow) -> PrototypeRecord:
-    """The stored prototype as a value."""
-    registration = registration_from_dict(found.registration)
-    timebox = None
-    if found.timebox_start is not None and found.timebox_end is not None:
-        timebox = TimeBox(found.timebox_start, found.timebox_end)
-    links = tuple(_link(link) for link in found.links)
-    files = tuple(found.evidence_files)
-    prototype = Prototype(
-        name=found.name,
-        technique=found.technique.name,
-        registration=registration,
-        stage=Stage(found.stage),
-        strategy=Strategy(found.strategy) if found.strategy else None,
-        timebox=timebox,
-        evidence=(*files, *(link.run_id for link in links)),
-    )
-    freeze_value = None
-    if found.frozen_hash and found.frozen_at is not None:
-        freeze_value = Freeze(found.frozen_hash, found.frozen_text or "", found.frozen_at)
-    amendments = tuple(
-        Amendment(
-            at=a.at,
-            by=a.by,
-            reason=a.reason,
-            old_hash=a.old_hash,
-            new_hash=a.new_hash,
-            changes=tuple(a.changes),
-        )
-        for a in found.amendments
-    )
-    return PrototypeRecord(
-        prototype=prototype,
-        status=found.status,
-        portfolio=found.portfolio,
-        candidate=found.candidate,
-        point=dict(found.point) if found.point else None,
-        evidence_files=files,
-        facts=RecordedFacts.from_dict(found.facts),
-        cost_inputs=dict(found.cost_inputs) if found.cost_inputs else None,
-        registered_at=found.registered_at,
-        created_by=found.by,
-        created_at=found.created_at,
-        updated_at=found.updated_at,
-        freeze=freeze_value,
-        amendments=amendments,
-        links=links,
-    )
-
-
 def get(session: Session, name: str) -> PrototypeRecord:
-    """The prototype ``name`` (any case), or :class:`NotFoundError`."""
-    return record(row(session, name))
-
-
-def _all_rows(session: Session) -> list[PrototypeRow]:
-    return list(
-        session.scalars(
-            select(PrototypeRow)
-            .options(
-                selectinload(PrototypeRow.amendments),
-                selectinload(PrototypeRow.links).selectinload(PrototypeRunRow.run),
-                selectinload(PrototypeRow.technique),
-            )
-            .order_by(PrototypeRow.key)
-        )
-    )
+    """The prototype ``name`` (any case), or :class:`NotFoundError`
+    (:func:`assay.store.prototype_reads.get` in the session's transaction)."""
+    return prototype_reads.get(Sql.of_session(session), name)
 
 
 def all_records(session: Session) -> list[PrototypeRecord]:
     """Every prototype, by name."""
-    return [record(found) for found in _all_rows(session)]
+    return prototype_reads.all_records(Sql.of_session(session))
 
 
 def by_technique(session: Session, technique_id: int) -> list[PrototypeRecord]:
     """The prototypes of one technique, by name."""
-    return [record(found) for found in _all_rows(session) if found.technique_id == technique_id]
+    return prototype_reads.by_technique(Sql.of_session(session), technique_id)
 
 
 def add(
@@ -463,7 +175,7 @@ def edit_registration(
     found.registered_at = at
     found.updated_at = at
     session.flush()
-    return record(found)
+    return get(session, found.name)
 
 
 def add_amendment(
@@ -491,7 +203,7 @@ def add_amendment(
     )
     found.updated_at = amendment.at
     session.flush()
-    return record(found)
+    return get(session, found.name)
 
 
 def freeze(session: Session, name: str, frozen: Freeze) -> None:
@@ -536,7 +248,7 @@ def link_run(
         set_actor(session, existing, by)
     found.updated_at = at
     session.flush()
-    return record(found)
+    return get(session, found.name)
 
 
 def set_facts(session: Session, name: str, facts: RecordedFacts) -> PrototypeRecord:
@@ -546,7 +258,7 @@ def set_facts(session: Session, name: str, facts: RecordedFacts) -> PrototypeRec
     if facts.at is not None:
         found.updated_at = facts.at
     session.flush()
-    return record(found)
+    return get(session, found.name)
 
 
 def set_cost_inputs(
@@ -557,7 +269,7 @@ def set_cost_inputs(
     found.cost_inputs = dict(inputs) if inputs else None
     found.updated_at = at
     session.flush()
-    return record(found)
+    return get(session, found.name)
 
 
 def set_stage(session: Session, name: str, stage: Stage, *, at: dt.datetime) -> None:
@@ -600,4 +312,4 @@ def set_details(
         found.evidence_files = list(evidence_files)
     found.updated_at = at
     session.flush()
-    return record(found)
+    return get(session, found.name)

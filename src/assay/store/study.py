@@ -30,12 +30,12 @@ from assay.pipeline.gates import (
 )
 from assay.pipeline.prototype import Amendment, Freeze, Prototype, Registration, Stage
 from assay.pipeline.radar import Technique
-from assay.store.gates import DecisionRecord
-from assay.store.prototypes import EvidenceLink, PrototypeRecord
-from assay.store.runs import RunInfo
+from assay.store.gate_reads import DecisionRecord
+from assay.store.prototype_reads import EvidenceLink, PrototypeRecord
 
-if TYPE_CHECKING:  # an annotation only: reading a study's values needs no engine import
+if TYPE_CHECKING:  # annotations only: reading a study's values needs no engine, no ORM
     from assay.bench.result import BenchmarkResult
+    from assay.store.runs import RunInfo
 
 __all__ = ["CostReport", "EvidenceRun", "GateReview", "Study"]
 

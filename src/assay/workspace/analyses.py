@@ -29,17 +29,12 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from assay.pipeline import gates as gate_rules
-from assay.store import Database
 from assay.store import analyses as analysis_rows
-from assay.store import gates as gate_rows
-from assay.store import prototypes as prototype_rows
-from assay.store import runs as run_rows
-from assay.store.prototypes import PrototypeRecord
+from assay.store import gate_reads, prototype_reads
+from assay.store.prototype_reads import PrototypeRecord
 from assay.store.sql import Sql
 from assay.workspace.evidence import RunEvidence
 from assay.workspace.evidence_runs import (
@@ -56,7 +51,13 @@ from assay.workspace.evidence_runs import (
     stage_facts,
 )
 from assay.workspace.pinning import registered_prototype
-from assay.workspace.pins import snapshot_part
+
+# The write side (computing a snapshot) uses the ORM, imported inside its functions:
+# reading a stored snapshot (status, gate review) is plain SQL.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from assay.store import Database
 
 __all__ = [
     "FORMAT",
@@ -66,6 +67,7 @@ __all__ = [
     "evidence_document",
     "refresh_prototype",
     "refresh_run",
+    "stored_document",
 ]
 
 FORMAT = analysis_rows.SNAPSHOT_FORMAT
@@ -92,6 +94,8 @@ def basis(record: PrototypeRecord, found: Sequence[Judge]) -> str:
 def compute(session: Session, record: PrototypeRecord, found: Sequence[Judge]) -> dict[str, Any]:
     """The snapshot document of ``record`` from its judging runs ``found``: the runs'
     stored analyses with their trials (this is the write side; it reads every trial)."""
+    from assay.workspace.pins import snapshot_part  # the ORM: the write side only
+
     runs = load_evidence_runs(session, record, found, trials=True)
     pieces, warnings = slices(record, runs)
     evidence = RunEvidence(pieces)
@@ -110,7 +114,8 @@ def compute(session: Session, record: PrototypeRecord, found: Sequence[Judge]) -
     evidence.statistic("baseline", "time")
     evidence.effect("time")
     evidence.effect("memory.peak_rss")
-    decisions = gate_rows.decisions_of(session, prototype_rows.row(session, record.name))
+    sql = Sql.of_session(session)
+    decisions = gate_reads.decisions_of(sql, prototype_reads.prototype_id(sql, record.name))
     return {
         "format": FORMAT,
         "runs": [judge.run_id for judge in found],
@@ -125,12 +130,12 @@ def compute(session: Session, record: PrototypeRecord, found: Sequence[Judge]) -
     }
 
 
-def evidence_document(
-    session: Session, record: PrototypeRecord, found: Sequence[Judge]
-) -> dict[str, Any]:
+def stored_document(
+    sql: Sql, record: PrototypeRecord, found: Sequence[Judge]
+) -> dict[str, Any] | None:
     """The stored snapshot document of ``record`` when it is current (see the module
-    docstring); otherwise one computed now, counted in ``replays["evidence"]``."""
-    stored = analysis_rows.get(Sql.of_session(session), prototype_rows.row(session, record.name).id)
+    docstring), else ``None``: plain SQL, what a fast read uses."""
+    stored = analysis_rows.get(sql, prototype_reads.prototype_id(sql, record.name))
     if (
         stored is not None
         and stored.format == FORMAT
@@ -138,6 +143,17 @@ def evidence_document(
         and stored.basis == basis(record, found)
     ):
         return stored.data
+    return None
+
+
+def evidence_document(
+    session: Session, record: PrototypeRecord, found: Sequence[Judge]
+) -> dict[str, Any]:
+    """The stored snapshot document of ``record`` when it is current (see the module
+    docstring); otherwise one computed now, counted in ``replays["evidence"]``."""
+    stored = stored_document(Sql.of_session(session), record, found)
+    if stored is not None:
+        return stored
     replays["evidence"] += 1
     return compute(session, record, found)
 
@@ -149,7 +165,7 @@ def refresh_prototype(session: Session, name: str) -> None:
     found = judges(session, record)
     analysis_rows.put(
         session,
-        prototype_rows.row(session, record.name).id,
+        prototype_reads.prototype_id(Sql.of_session(session), record.name),
         format=FORMAT,
         basis=basis(record, found),
         finished=all(judge.state == "finished" for judge in found),
@@ -162,9 +178,11 @@ def refresh_prototype(session: Session, name: str) -> None:
 def refresh_run(session: Session, run_id: str) -> list[str]:
     """Refresh every prototype the run judges (linked to it, or declaring its benchmark
     and registered before it began), in the caller's write transaction; their names."""
+    from assay.store import runs as run_rows  # the ORM: the write side only
+
     info = run_rows.get_run(session, run_id)
     names = []
-    for record in prototype_rows.all_records(session):
+    for record in prototype_reads.all_records(Sql.of_session(session)):
         linked = any(link.run_id == run_id for link in record.links)
         declared = info.source in record.evidence_files and info.created_at >= record.registered_at
         if linked or declared:

@@ -130,7 +130,7 @@ class Workspace:
         """Status, review agenda, portfolio, review meetings."""
         from assay.workspace.reports import Reports
 
-        return Reports(self.ctx, self.users, self.radar, self.prototypes)
+        return Reports(self.ctx, self.users, self.radar, lambda: self.prototypes)
 
     @property
     def db(self) -> Database:

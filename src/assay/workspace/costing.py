@@ -15,7 +15,7 @@ from typing import Any
 
 from assay.errors import InputError
 from assay.pipeline.cost import CostInputs, MeasuredEffects, cost_benefit
-from assay.store.prototypes import PrototypeRecord
+from assay.store.prototype_reads import PrototypeRecord
 from assay.store.study import CostReport
 from assay.workspace.evidence import RunEvidence
 from assay.workspace.preregistration import check_cost_inputs

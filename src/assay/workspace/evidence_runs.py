@@ -24,27 +24,26 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, and_, or_, select
-from sqlalchemy.orm import Session
-
 from assay.criteria import Outcome
 from assay.errors import InputError
 from assay.pipeline.gates import StageFacts
 from assay.pipeline.prototype import Freeze, Severity
-from assay.store import prototypes as prototype_rows
-from assay.store import runs as run_rows
-from assay.store.prototypes import EvidenceLink, PrototypeRecord
-from assay.store.run_models import RunRow
-from assay.store.runs import RunInfo
+from assay.store import prototype_reads
+from assay.store.prototype_reads import EvidenceLink, PrototypeRecord
+from assay.store.sql import Sql
 from assay.store.study import EvidenceRun
 from assay.store.techniques import row as technique_row
 
 # The benchmark engine (and NumPy with it) is imported inside the functions that
 # analyse or slice runs, to keep start-up fast: finding the judging runs and
 # reading their stored analyses (status, staleness, gate review) needs neither.
+# So is the ORM (store.runs): finding the judging runs is plain SQL.
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from assay.bench.result import BenchmarkResult
     from assay.bench.trial import TrialResult
+    from assay.store.runs import RunInfo
     from assay.workspace.evidence import RunEvidence, RunSlice
 
 __all__ = [
@@ -52,9 +51,11 @@ __all__ = [
     "Judge",
     "comparison_warnings",
     "contradiction",
+    "effective_freeze",
     "effective_record",
     "failure_warnings",
     "judges",
+    "judges_of",
     "load_evidence_runs",
     "replays",
     "review_warnings",
@@ -85,42 +86,56 @@ class Judge:
     finished_at: dt.datetime | None = None
 
 
-def judges(session: Session, record: PrototypeRecord) -> list[Judge]:
+_JUDGES = """
+SELECT run_id, created_at, state, finished_at FROM runs
+WHERE run_id IN (:links) OR (source IN (:files) AND created_at >= :registered)
+"""
+
+
+def judges_of(sql: Sql, record: PrototypeRecord) -> list[Judge]:
     """The runs that judge the prototype, newest first (one query)."""
     links = {link.run_id: link for link in record.links}
-    wanted: ColumnElement[bool] = RunRow.run_id.in_(list(links))
-    if record.evidence_files:
-        declared = and_(
-            RunRow.source.in_(record.evidence_files), RunRow.created_at >= record.registered_at
-        )
-        wanted = or_(wanted, declared)
-    rows = session.execute(
-        select(RunRow.run_id, RunRow.created_at, RunRow.state, RunRow.finished_at).where(wanted)
-    )
+    params = {
+        "links": list(links),
+        "files": list(record.evidence_files),  # none: IN (NULL) matches nothing
+        "registered": sql.bind_datetime(record.registered_at),
+    }
     found = []
-    for run_id, started, state, finished in rows:
+    for run_id, started, state, finished in sql.rows(_JUDGES, params):
         link = links.get(run_id)
-        at = link.started_at if link is not None else started
-        found.append(Judge(run_id, at, link, state, finished))
+        at = link.started_at if link is not None else sql.datetime(started)
+        assert at is not None  # runs.created_at is NOT NULL
+        found.append(Judge(run_id, at, link, state, sql.datetime(finished)))
     return sorted(found, key=lambda j: (j.started_at, j.run_id), reverse=True)
 
 
-def effective_record(session: Session, name: str) -> PrototypeRecord:
-    """The stored prototype with its effective freeze (see the module docstring)."""
-    return with_effective_freeze(session, prototype_rows.get(session, name))
+def judges(session: Session, record: PrototypeRecord) -> list[Judge]:
+    """:func:`judges_of` in an ORM unit of work."""
+    return judges_of(Sql.of_session(session), record)
 
 
-def with_effective_freeze(session: Session, record: PrototypeRecord) -> PrototypeRecord:
-    """``record``, as just read from the store, with its effective freeze (for a
-    caller that has read many prototypes at once)."""
+def effective_freeze(sql: Sql, record: PrototypeRecord) -> PrototypeRecord:
+    """``record``, as just read from the store, with its effective freeze (see the
+    module docstring)."""
     if record.freeze is None:
-        found = judges(session, record)
+        found = judges_of(sql, record)
         if found:
             first = min(j.started_at for j in found)
             reg = record.registration
             frozen = Freeze(reg.content_hash(), reg.canonical_text(), first)
             record = dataclasses.replace(record, freeze=frozen)
     return record
+
+
+def effective_record(session: Session, name: str) -> PrototypeRecord:
+    """The stored prototype with its effective freeze (see the module docstring)."""
+    sql = Sql.of_session(session)
+    return effective_freeze(sql, prototype_reads.get(sql, name))
+
+
+def with_effective_freeze(session: Session, record: PrototypeRecord) -> PrototypeRecord:
+    """:func:`effective_freeze` in an ORM unit of work."""
+    return effective_freeze(Sql.of_session(session), record)
 
 
 def run_result(info: RunInfo, trials: Iterable[TrialResult] = ()) -> BenchmarkResult:
@@ -144,6 +159,8 @@ def load_evidence_runs(
 ) -> list[EvidenceRun]:
     """The judging runs ``found``, in that order, each with its analysed result;
     ``trials`` loads their trials too (a run that has not finished always needs them)."""
+    from assay.store import runs as run_rows  # the ORM: loaded by the readers of runs
+
     last_amendment = record.amendments[-1].at if record.amendments else None
     out = []
     for judge in found:

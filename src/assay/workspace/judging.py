@@ -24,26 +24,30 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from assay.criteria import InMemoryEvidence
 from assay.pipeline import gates as gate_rules
 from assay.pipeline.gates import StageFacts
-from assay.store.prototypes import PrototypeRecord
+from assay.store.prototype_reads import PrototypeRecord
+from assay.store.sql import Sql
 from assay.store.study import EvidenceRun, GateReview
-from assay.workspace.analyses import evidence_document
+from assay.workspace.analyses import evidence_document, stored_document
 from assay.workspace.evidence import StoredEvidence
 from assay.workspace.evidence_runs import (
     Judge,
     effective_record,
     judges,
+    judges_of,
     load_evidence_runs,
     slices,
     stage_facts,
     technique_row,
 )
 from assay.workspace.pinning import decision_pin, file_warnings, registered_prototype
+
+if TYPE_CHECKING:  # the ORM is for the callers that compute; a stored review is plain SQL
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "Judge",
@@ -53,8 +57,10 @@ __all__ = [
     "gate_review",
     "judges",
     "marked",
+    "review_of",
     "slices",
     "stage_facts",
+    "stored_review",
     "technique_row",
 ]
 
@@ -95,7 +101,25 @@ def gate_review(
     judging runs' analyses (``found``: the judging runs, when the caller has them)."""
     if found is None:
         found = judges(session, record)
-    document = evidence_document(session, record, found)
+    return review_of(record, today, found, evidence_document(session, record, found))
+
+
+def stored_review(
+    sql: Sql, record: PrototypeRecord, today: dt.date, found: Sequence[Judge] | None = None
+) -> tuple[GateReview, StoredEvidence] | None:
+    """:func:`gate_review` from the stored snapshot alone, over plain SQL; ``None`` when
+    the snapshot is not current (a caller then computes it in an ORM unit of work)."""
+    if found is None:
+        found = judges_of(sql, record)
+    document = stored_document(sql, record, found)
+    return None if document is None else review_of(record, today, found, document)
+
+
+def review_of(
+    record: PrototypeRecord, today: dt.date, found: Sequence[Judge], document: dict[str, Any]
+) -> tuple[GateReview, StoredEvidence]:
+    """The gate review of ``record`` as of ``today`` from its evidence ``document``
+    (:mod:`assay.workspace.analyses`) and its judging runs ``found``."""
     evidence = StoredEvidence(
         InMemoryEvidence.from_dict(document["all_evidence"]), document["all_sources"]
     )

@@ -21,8 +21,8 @@ from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Stage
 from assay.pipeline.radar import Technique
 from assay.stats.magnitude import evidence_text, uses_ratio
-from assay.store.gates import DecisionRecord
-from assay.store.prototypes import PrototypeRecord
+from assay.store.gate_reads import DecisionRecord
+from assay.store.prototype_reads import PrototypeRecord
 
 __all__ = ["madr_record"]
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from assay.errors import InputError
 from assay.pipeline.prototype import Registration, TimeBox
-from assay.store.prototypes import PrototypeRecord, RecordedFacts
+from assay.store.prototype_reads import PrototypeRecord, RecordedFacts
 from assay.workspace.evidence import resolve_metric
 
 __all__ = [

@@ -28,22 +28,16 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from assay.errors import InputError, NotFoundError
 from assay.pipeline import gates as gate_rules
 from assay.pipeline.gates import Answer, DecisionPin, Role
 from assay.pipeline.prototype import Amendment, Prototype, Stage, amend
-from assay.store import decision_runs
-from assay.store import gates as gate_rows
-from assay.store import prototypes as prototype_rows
+from assay.store import prototype_reads
 from assay.store import techniques as technique_rows
-from assay.store.gates import DecisionRecord
-from assay.store.prototypes import PrototypeRecord, RecordedFacts
-from assay.store.run_models import RunRow
+from assay.store.gate_reads import DecisionRecord
+from assay.store.prototype_reads import PrototypeRecord, RecordedFacts
 from assay.store.sql import Sql
 from assay.store.study import CostReport, EvidenceRun, GateReview, Study
 from assay.workspace import gate_check, judging
@@ -52,7 +46,7 @@ from assay.workspace.analyses import refresh_prototype
 from assay.workspace.context import Context, now
 from assay.workspace.costing import cost_report, merged_inputs
 from assay.workspace.evidence import RunEvidence
-from assay.workspace.evidence_runs import Judge, judges
+from assay.workspace.evidence_runs import Judge, effective_freeze, judges_of
 from assay.workspace.gate_check import KillCheck, StrictCheck
 from assay.workspace.judging import (
     effective_record,
@@ -62,9 +56,13 @@ from assay.workspace.judging import (
     technique_row,
 )
 from assay.workspace.madr import madr_record
-from assay.workspace.pins import persist_file_freezes
 from assay.workspace.preregistration import PORTFOLIOS
 from assay.workspace.users import Users, quoted
+
+# The store's ORM (SQLAlchemy) is imported inside the methods that write or compute:
+# reading a stored gate review (``assay gate review``) is plain SQL.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 __all__ = [
     "PORTFOLIOS",
@@ -83,6 +81,9 @@ __all__ = [
 
 def _persist_freeze(session: Session, name: str) -> PrototypeRecord:
     """The prototype's effective record, its freeze stored (see :mod:`.judging`)."""
+    from assay.store import prototypes as prototype_rows
+    from assay.workspace.pins import persist_file_freezes
+
     record = effective_record(session, name)
     if record.freeze is not None:
         prototype_rows.freeze(session, record.name, record.freeze)
@@ -115,6 +116,8 @@ class Prototypes:
         for imports and the demo). ``prototype.evidence`` lists benchmark files
         (resolved against ``base``, default the current directory) or modules whose
         runs count; ``candidate`` and ``point`` say where its criteria are judged."""
+        from assay.store import prototypes as prototype_rows
+
         checks.check_portfolio(portfolio)
         files = [checks.evidence_entry(e, base or Path.cwd()) for e in prototype.evidence]
         for entry in files:
@@ -157,6 +160,8 @@ class Prototypes:
         """Change the pre-registered content. Before the freeze this is an edit;
         after it, an :class:`Amendment` that needs ``why`` and is kept for good.
         A section not given (``None``) stays as it is; a given one is replaced."""
+        from assay.store import prototypes as prototype_rows
+
         changes = {
             "hypothesis": hypothesis,
             "success": success,
@@ -198,6 +203,11 @@ class Prototypes:
         """Link a run as evidence; ``online_ab`` marks an online A/B comparison and
         ``scale`` the scale it ran at. A run that began before the criteria were
         registered is refused. The first judging run freezes the criteria at its start."""
+        from sqlalchemy import select
+
+        from assay.store import prototypes as prototype_rows
+        from assay.store.run_models import RunRow
+
         if scale is not None and not scale > 0:
             raise InputError(f"--scale {scale} must be a positive number")
         with self.ctx.write() as session:
@@ -228,6 +238,8 @@ class Prototypes:
 
     def set_facts(self, name: str, **changes: Any) -> PrototypeRecord:
         """Record stage facts (fields of :class:`RecordedFacts`; ``None`` keeps one)."""
+        from assay.store import prototypes as prototype_rows
+
         updates = checks.check_facts(changes)
         with self.ctx.write() as session:
             self.users.require(Role.CONTRIBUTOR, "recording stage facts")
@@ -249,6 +261,8 @@ class Prototypes:
     ) -> PrototypeRecord:
         """Change what is not pre-registered: portfolio, the declared benchmark files or
         modules, and (before the freeze) candidate and sweep point; ``None`` keeps each."""
+        from assay.store import prototypes as prototype_rows
+
         checks.check_portfolio(portfolio or None)
         files = None
         if evidence is not None:
@@ -276,6 +290,8 @@ class Prototypes:
 
     def set_cost_inputs(self, name: str, inputs: Mapping[str, float] | None) -> PrototypeRecord:
         """Store the cost inputs on the prototype (``None`` clears them)."""
+        from assay.store import prototypes as prototype_rows
+
         if inputs:
             checks.check_cost_inputs(inputs)
         with self.ctx.write() as session:
@@ -289,29 +305,34 @@ class Prototypes:
 
     def get(self, name: str) -> PrototypeRecord:
         """The prototype ``name`` with its effective freeze (see the module docstring)."""
-        with self.ctx.read() as session:
-            return effective_record(session, name)
+        with self.ctx.sql_read() as sql:
+            return effective_freeze(sql, prototype_reads.get(sql, name))
 
     def list(self) -> builtins.list[PrototypeRecord]:
         """Every prototype, by name."""
-        with self.ctx.read() as session:
-            names = [p.name for p in prototype_rows.all_records(session)]
-            return [effective_record(session, name) for name in names]
+        with self.ctx.sql_read() as sql:
+            return [effective_freeze(sql, p) for p in prototype_reads.all_records(sql)]
 
     def judging_runs(self, name: str) -> builtins.list[Judge]:
         """The runs that are the prototype's evidence, newest first: those linked to it
         and those of its declared benchmark files begun since its registration (the
         runs its evidence snapshot is computed from; one query, no analysis)."""
-        with self.ctx.read() as session:
-            return judges(session, prototype_rows.get(session, name))
+        with self.ctx.sql_read() as sql:
+            return judges_of(sql, prototype_reads.get(sql, name))
 
     def review(self, name: str, *, today: dt.date | None = None) -> GateReview:
         """Every criterion evaluated against the runs, the stage checks, and the
-        recommended answer at the prototype's current gate."""
+        recommended answer at the prototype's current gate. Read over plain SQL from
+        the stored snapshot; when it is not current, computed in an ORM unit of work."""
+        day = today or dt.date.today()
+        with self.ctx.sql_read() as sql:
+            stored = judging.stored_review(
+                sql, effective_freeze(sql, prototype_reads.get(sql, name)), day
+            )
+        if stored is not None:
+            return stored[0]
         with self.ctx.read() as session:
-            record = effective_record(session, name)
-            day = today or dt.date.today()
-            return gate_review(session, record, day)[0]
+            return gate_review(session, effective_record(session, name), day)[0]
 
     def evidence(self, name: str) -> RunEvidence:
         """The evidence the prototype's criteria are evaluated against (as stored
@@ -325,6 +346,8 @@ class Prototypes:
     ) -> builtins.list[tuple[str, DecisionPin]]:
         """The newest decision on each prototype of ``technique`` (by prototype name),
         with the runs it was decided on and the new evidence since (issue 10)."""
+        from assay.store import prototypes as prototype_rows
+
         day = today or dt.date.today()
         key = technique.strip().casefold()
         with self.ctx.read() as session:
@@ -339,6 +362,9 @@ class Prototypes:
 
     def decisions(self, name: str | None = None) -> builtins.list[DecisionRecord]:
         """The decisions on one prototype, or on all, oldest first."""
+        from assay.store import gates as gate_rows
+        from assay.store import prototypes as prototype_rows
+
         with self.ctx.read() as session:
             if name is None:
                 return gate_rows.all_decisions(session)
@@ -350,6 +376,8 @@ class Prototypes:
         """Kill criteria against the evidence, for one prototype or every active one;
         each check also carries the failing success criteria and the amendments written
         after data, for :meth:`strict_check`."""
+        from assay.store import prototypes as prototype_rows
+
         day = today or dt.date.today()
         with self.ctx.read() as session:
             if name is not None:
@@ -415,6 +443,10 @@ class Prototypes:
         answer against the recommendation needs ``override``. A YES moves the
         prototype to the next stage (or completes it); a NO stops it. The review it
         answers is read inside the transaction that decides."""
+        from assay.store import decision_runs
+        from assay.store import gates as gate_rows
+        from assay.store import prototypes as prototype_rows
+
         at = at or now()
         with self.ctx.write() as session:
             role = self.users.require(Role.APPROVER, "deciding a gate", always=True)
@@ -457,6 +489,9 @@ class Prototypes:
     def madr(self, name: str, *, stage: Stage | str | None = None) -> str:
         """The newest decision on the prototype (at ``stage``, when given) as a MADR 4
         decision record in Markdown (see :mod:`assay.workspace.madr`)."""
+        from assay.store import gates as gate_rows
+        from assay.store import prototypes as prototype_rows
+
         wanted = stage if stage is None or isinstance(stage, Stage) else Stage.parse(stage)
         with self.ctx.read() as session:
             record = effective_record(session, name)
@@ -495,6 +530,9 @@ class Prototypes:
 
     def study(self, name: str, *, today: dt.date | None = None) -> Study:
         """Everything the record holds about a prototype, for the reports."""
+        from assay.store import gates as gate_rows
+        from assay.store import prototypes as prototype_rows
+
         day = today or dt.date.today()
         with self.ctx.read() as session:
             record = effective_record(session, name)
@@ -516,6 +554,8 @@ class Prototypes:
 
 def _advance(session: Session, record: PrototypeRecord, answer: Answer, at: dt.datetime) -> None:
     """After a decision: a YES moves to the next stage (or completes), a NO stops."""
+    from assay.store import prototypes as prototype_rows
+
     if answer is Answer.YES:
         following = record.stage.next
         if following is None:

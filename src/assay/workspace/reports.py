@@ -12,31 +12,44 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Sequence
-
-from sqlalchemy.orm import Session
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from assay.errors import InputError
 from assay.pipeline import radar as radar_rules
 from assay.pipeline.gates import Role
-from assay.store import gates as gate_rows
-from assay.store import prototypes as prototype_rows
-from assay.store import reviews as review_rows
+from assay.store import gate_reads, prototype_reads
 from assay.store import techniques as technique_rows
 from assay.store.overdue import overdue
-from assay.store.reviews import ReviewMeeting
+from assay.store.prototype_reads import PrototypeRecord
 from assay.store.sql import Sql
 from assay.workspace import rhythm
 from assay.workspace.context import Context, now
-from assay.workspace.evidence_runs import with_effective_freeze
-from assay.workspace.judging import gate_review, judges
-from assay.workspace.prototypes import Prototypes
+from assay.workspace.evidence_runs import Judge, effective_freeze, judges_of
+from assay.workspace.judging import review_of
 from assay.workspace.radar import Radar
-from assay.workspace.radar_overrides import RadarOverride, radar_overrides
 from assay.workspace.rhythm import Agenda, DeepDive, OpenPrototype, Portfolio, Status
 from assay.workspace.users import Users
 
-__all__ = ["Agenda", "Portfolio", "Reports", "ReviewMeeting", "Status"]
+# ``status`` reads over plain SQL (no SQLAlchemy on an up-to-date SQLite workspace);
+# the agenda, the review meetings and a snapshot that must be computed use the ORM,
+# imported in the methods that need it.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from assay.store.reviews import ReviewMeeting
+    from assay.workspace.prototypes import Prototypes
+    from assay.workspace.radar_overrides import RadarOverride
+
+__all__ = ["Agenda", "Portfolio", "Reports", "Status"]
+
+Document = Callable[[PrototypeRecord, Sequence[Judge]], "dict[str, Any] | None"]
+"""Where a prototype's evidence document comes from: the stored snapshot (``None``
+when it is not current), or one computed in an ORM unit of work."""
+
+
+class _NotStored(Exception):
+    """A prototype's stored evidence snapshot is not current: read in the ORM."""
 
 
 class Reports:
@@ -47,23 +60,37 @@ class Reports:
         ctx: Context,
         users: Users,
         radar: Radar,
-        prototypes: Prototypes,
+        prototypes: Callable[[], Prototypes],
     ) -> None:
         self.ctx = ctx
         self.users = users
         self.radar = radar
-        self.prototypes = prototypes
+        self._prototypes = prototypes  # built on first use: status needs no ORM
+
+    @property
+    def prototypes(self) -> Prototypes:
+        """The prototypes service (the portfolio reads it)."""
+        return self._prototypes()
 
     def status(self, *, today: dt.date | None = None) -> Status:
         """Prototypes whose kill criteria fire or time-box expired; gates awaiting a
-        decision."""
+        decision; everything overdue. Read over plain SQL from the stored snapshots;
+        when one is not current, in an ORM unit of work that computes it."""
         day = today or dt.date.today()
+        try:
+            with self.ctx.sql_read() as sql:
+                return rhythm.status(_open(sql, day, _stored(sql)), day, overdue(sql, day))
+        except _NotStored:
+            pass
         with self.ctx.read() as session:
-            late = overdue(Sql.of_session(session), day)
-            return rhythm.status(self._open(session, day), day, late)
+            sql = Sql.of_session(session)
+            return rhythm.status(_open(sql, day, _computed(session)), day, overdue(sql, day))
 
     def agenda(self, *, since: dt.date | None = None, today: dt.date | None = None) -> Agenda:
         """The research review's agenda, since ``since`` or the last recorded review."""
+        from assay.store import reviews as review_rows
+        from assay.workspace.radar_overrides import radar_overrides
+
         day = today or dt.date.today()
         with self.ctx.read() as session:
             last = review_rows.latest(session)
@@ -80,7 +107,7 @@ class Reports:
                 ),
                 key=lambda pair: pair[1].at,
             )
-            items = self._open(session, day)
+            items = _open(Sql.of_session(session), day, _computed(session))
             awaiting = (rhythm.awaiting(item) for item in items)
             return Agenda(
                 today=day,
@@ -102,6 +129,8 @@ class Reports:
     ) -> builtins.list[RadarOverride]:
         """Ring moves made by override (no YES gate behind them), oldest first: of one
         technique, and from ``since`` on, when given."""
+        from assay.workspace.radar_overrides import radar_overrides
+
         with self.ctx.read() as session:
             return radar_overrides(session, technique, since=since)
 
@@ -122,6 +151,8 @@ class Reports:
         taken = [d.strip() for d in decisions if d.strip()]
         if not taken and not notes.strip():
             raise InputError("a review needs at least one --decision or --notes: what was decided")
+        from assay.store import reviews as review_rows
+
         with self.ctx.write() as session:
             self.users.require(Role.CONTRIBUTOR, "recording a review")
             return review_rows.add(
@@ -136,21 +167,10 @@ class Reports:
 
     def reviews(self) -> builtins.list[ReviewMeeting]:
         """Every recorded review meeting, oldest first."""
+        from assay.store import reviews as review_rows
+
         with self.ctx.read() as session:
             return review_rows.all_meetings(session)
-
-    def _open(self, session: Session, today: dt.date) -> builtins.list[OpenPrototype]:
-        """Every active prototype with its review, runs and decisions."""
-        out = []
-        for stored in prototype_rows.all_records(session):
-            if not stored.active:
-                continue
-            record = with_effective_freeze(session, stored)
-            found = judges(session, record)  # when each began: the runs are not loaded
-            review = gate_review(session, record, today, found)[0]
-            taken = gate_rows.decisions_of(session, prototype_rows.row(session, record.name))
-            out.append(OpenPrototype(record, review, tuple(found), tuple(taken)))
-        return out
 
     def _deep_dives(
         self,
@@ -159,6 +179,9 @@ class Reports:
         since: dt.date,
         today: dt.date,
     ) -> builtins.list[DeepDive]:
+        from assay.store import gates as gate_rows
+        from assay.workspace.radar_overrides import radar_overrides
+
         dives = [
             DeepDive(stale.technique, "technique", "stale: " + "; ".join(stale.reasons))
             for stale in self.radar.stale(today=today)
@@ -190,3 +213,35 @@ class Reports:
             for o in radar_overrides(session, since=since)
         ]
         return dives
+
+
+def _stored(sql: Sql) -> Document:
+    """The stored snapshots, over plain SQL."""
+    from assay.workspace.analyses import stored_document
+
+    return lambda record, found: stored_document(sql, record, found)
+
+
+def _computed(session: Session) -> Document:
+    """The stored snapshots, or ones computed now, in an ORM unit of work."""
+    from assay.workspace.analyses import evidence_document
+
+    return lambda record, found: evidence_document(session, record, found)
+
+
+def _open(sql: Sql, today: dt.date, document: Document) -> list[OpenPrototype]:
+    """Every active prototype with its review, runs and decisions; :class:`_NotStored`
+    when ``document`` has no current snapshot for one."""
+    out = []
+    for stored in prototype_reads.all_records(sql):
+        if not stored.active:
+            continue
+        record = effective_freeze(sql, stored)
+        found = judges_of(sql, record)  # when each began: the runs are not loaded
+        evidence = document(record, found)
+        if evidence is None:
+            raise _NotStored(record.name)
+        review = review_of(record, today, found, evidence)[0]
+        taken = gate_reads.decisions_of(sql, prototype_reads.prototype_id(sql, record.name))
+        out.append(OpenPrototype(record, review, tuple(found), tuple(taken)))
+    return out

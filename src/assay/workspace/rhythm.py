@@ -23,18 +23,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Stage
 from assay.pipeline.radar import RingMove, Technique
-from assay.store.gates import DecisionRecord
+from assay.store.gate_reads import DecisionRecord
 from assay.store.overdue import Overdue, OverdueKind
-from assay.store.prototypes import PrototypeRecord
-from assay.store.reviews import ReviewMeeting
+from assay.store.prototype_reads import PrototypeRecord
 from assay.store.study import GateReview
 from assay.workspace.evidence_runs import Judge
-from assay.workspace.radar_overrides import RadarOverride
+
+if TYPE_CHECKING:  # annotations only: status reads no review meeting, no radar override
+    from assay.store.reviews import ReviewMeeting
+    from assay.workspace.radar_overrides import RadarOverride
 
 __all__ = [
     "GUIDE",
