@@ -98,7 +98,8 @@ COMMANDS: dict[str, Entry] = {
     ),
     "status": _entry(
         "status",
-        "Kill criteria that fire, expired time-boxes, gates awaiting a decision, stale blips.",
+        "Kill criteria that fire, expired time-boxes, gates awaiting a decision, everything "
+        "overdue (next actions, post-mortem actions, predictions), stale blips.",
         _DECISIONS,
     ),
     "review": _entry(
