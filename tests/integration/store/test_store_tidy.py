@@ -25,6 +25,7 @@ from assay.store import runs as run_rows
 from assay.store.database import Database
 from assay.store.decision_models import ReviewMeetingRow
 from assay.store.run_models import RunRow
+from assay.store.sql import Sql
 from assay.store.url import parse_url
 
 AT = dt.datetime(2026, 12, 6, 8, 0, tzinfo=dt.UTC)
@@ -206,7 +207,7 @@ def test_a_registered_actor_is_a_user_and_a_stranger_a_name(db: Database) -> Non
         assert [m.by for m in reviews.all_meetings(session)] == ["Priya", "guest"]
         rows = session.scalars(sa.select(ReviewMeetingRow).order_by(ReviewMeetingRow.id)).all()
         assert [(r.by_id is not None, r.by_name) for r in rows] == [(True, None), (False, "guest")]
-        added = users.find(session, "priya")
+        added = users.find(Sql.of_session(session), "priya")
     assert added is not None and added.by == "Priya"  # the first admin added themselves
 
 
