@@ -226,28 +226,50 @@ def generate(size: Size) -> Path:
 # -- timing ----------------------------------------------------------------------------
 
 
-def median_wall(argv: list[str], cwd: Path, repeats: int) -> float:
-    """Median seconds of ``argv`` as a subprocess, after one warm-up run."""
-    walls = []
+def _wall(argv: list[str], cwd: Path) -> float:
+    """Seconds of ``argv`` as a subprocess; stop the benchmark if it fails."""
+    t0 = time.perf_counter()
+    done = subprocess.run(argv, cwd=cwd, env=_env(), capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
+    return wall
+
+
+def interleaved(runs: dict[str, tuple[list[str], Path]], repeats: int) -> dict[str, float]:
+    """Median seconds of each named ``(argv, cwd)``, after one warm-up round.
+
+    The runs alternate, round by round (the reference among them), in an order that
+    rotates every round: on a shared machine a burst of load then slows every
+    command and the reference alike, instead of whichever happened to be timed in it.
+    """
+    names = list(runs)
+    walls: dict[str, list[float]] = {name: [] for name in names}
     for index in range(repeats + 1):
-        t0 = time.perf_counter()
-        done = subprocess.run(argv, cwd=cwd, env=_env(), capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if done.returncode != 0:
-            sys.exit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
-        if index:
-            walls.append(wall)
-    return statistics.median(walls)
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            wall = _wall(*runs[name])
+            if index:
+                walls[name].append(wall)
+    return {name: statistics.median(found) for name, found in walls.items()}
 
 
-def time_commands(ws: Path, repeats: int) -> dict[str, float]:
-    """Median wall time of every command of :data:`COMMANDS` in ``ws``."""
+def time_commands(
+    workspaces: dict[str, Path], repeats: int
+) -> tuple[float, dict[str, dict[str, float]]]:
+    """The reference's median and every command's of :data:`COMMANDS` in each
+    workspace, all interleaved."""
     due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
-    out = {}
-    for name, (args, _) in COMMANDS.items():
-        argv = [assay_executable(), *(due if a == "DUE" else a for a in args)]
-        out[name] = median_wall(argv, ws, repeats)
-    return out
+    runs: dict[str, tuple[list[str], Path]] = {
+        "reference": ([sys.executable, "-c", "import numpy"], HERE)
+    }
+    for size, ws in workspaces.items():
+        for name, (args, _) in COMMANDS.items():
+            argv = [assay_executable(), *(due if a == "DUE" else a for a in args)]
+            runs[f"{size}/{name}"] = (argv, ws)
+    medians = interleaved(runs, repeats)
+    timed = {size: {name: medians[f"{size}/{name}"] for name in COMMANDS} for size in workspaces}
+    return medians["reference"], timed
 
 
 def main() -> int:
@@ -256,8 +278,7 @@ def main() -> int:
     args = parser.parse_args()
     repeats = 3 if args.quick else 7
     workspaces = {size.name: generate(size) for size in SIZES}
-    reference = median_wall([sys.executable, "-c", "import numpy"], HERE, repeats)
-    timed = {name: time_commands(ws, repeats) for name, ws in workspaces.items()}
+    reference, timed = time_commands(workspaces, repeats)
     big, small = timed[SIZES[-1].name], timed[SIZES[0].name]
     commands, missed = {}, []
     for name, (argv, target) in COMMANDS.items():

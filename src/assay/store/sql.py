@@ -164,6 +164,22 @@ class Sql:
             return lambda value: parse(value).replace(tzinfo=utc)
         return lambda value: value.astimezone(dt.UTC)
 
+    def isotimes(self) -> Callable[[Any], str]:
+        """For a column that is never NULL: the text ``isoformat()`` gives the value
+        :meth:`datetimes` reads (``2026-12-06T10:33:19.123456+00:00``, no fraction when
+        it is zero), without building the datetime on SQLite, whose value is the ORM's
+        ``YYYY-MM-DD HH:MM:SS.ffffff`` text: for documents of thousands of rows."""
+        if self.dialect != "sqlite":
+            return lambda value: value.astimezone(dt.UTC).isoformat()
+
+        def text(value: str) -> str:
+            if len(value) != 26 or value[10] != " " or value[19] != ".":
+                return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC).isoformat()
+            fraction = value[19:]
+            return f"{value[:10]}T{value[11:19]}{'' if fraction == '.000000' else fraction}+00:00"
+
+        return text
+
     @staticmethod
     def date(value: Any) -> dt.date | None:
         """A stored date (``YYYY-MM-DD`` text on SQLite)."""

@@ -19,7 +19,7 @@ import builtins
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assay.errors import DuplicateError, InputError
 from assay.pipeline import radar as rules
@@ -129,6 +129,12 @@ class Radar:
         """Every technique on the radar."""
         with self.ctx.sql_read() as sql:
             return technique_rows.all_techniques(sql)
+
+    def documents(self) -> builtins.list[dict[str, Any]]:
+        """Every technique on the radar as ``Technique.to_dict`` writes it, read
+        straight into dictionaries (for JSON: no value objects built)."""
+        with self.ctx.sql_read() as sql:
+            return technique_rows.documents(sql)
 
     def move(
         self,

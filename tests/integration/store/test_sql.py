@@ -83,6 +83,28 @@ def test_technique_reads_equal_the_orms(ws: Workspace) -> None:
     assert flash.history[0].at.tzinfo is dt.UTC
 
 
+def test_technique_documents_equal_the_values_to_dict(ws: Workspace) -> None:
+    # radar --json builds its documents straight from the rows: they must stay what
+    # Technique.to_dict writes, a move at a whole second (no fraction) included
+    ws.radar.move("FlashAttention", Ring.HOLD, why="wait", at=T0.replace(microsecond=0))
+    expected = [t.to_dict() for t in ws.radar.list()]
+    assert ws.radar.documents() == expected
+    times = [m["at"] for d in expected for m in d["history"]]
+    assert "2026-01-05T09:00:00+00:00" in times and "2026-01-05T09:00:00.123456+00:00" in times
+
+
+def test_isotimes_is_isoformat_of_the_datetime(ws: Workspace) -> None:
+    with ws.db.read() as session:
+        sql = Sql.of_session(session)
+        stored = sql.rows("SELECT at FROM ring_moves ORDER BY id")
+        read, text = sql.datetimes(), sql.isotimes()
+        assert [text(at) for (at,) in stored] == [read(at).isoformat() for (at,) in stored]
+    plain = Sql(None, "sqlite").isotimes()
+    assert plain("2026-01-05 09:00:00.000000") == "2026-01-05T09:00:00+00:00"
+    assert plain("2026-01-05 09:00:00") == "2026-01-05T09:00:00+00:00"  # any other shape
+    assert plain("2026-01-05 09:00:00.5") == "2026-01-05T09:00:00.500000+00:00"
+
+
 def test_unknown_technique_says_did_you_mean(ws: Workspace) -> None:
     with ws.db.read() as session, pytest.raises(NotFoundError, match="did you mean 'Heap sort'"):
         technique_rows.ref(Sql.of_session(session), "Heap srot")
