@@ -90,7 +90,12 @@ def assay_executable() -> str:
 
 
 def _env() -> dict[str, str]:
+    """The commands' environment: no ASSAY_ settings but the bench user, and bytecode
+    cached as on a user's machine. With PYTHONDONTWRITEBYTECODE set (some shells and CI
+    images set it) an editable install recompiles every assay module on every command,
+    0.1-0.2 s that no installed copy pays; the warm-up round writes the cache."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env.update({"ASSAY_USER": USER, "COLUMNS": "120"})
     return env
 
