@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -11,6 +12,10 @@ from rich.markup import escape
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.types import Ring
+
+if TYPE_CHECKING:
+    from assay.pipeline.gates import DecisionPin
+    from assay.pipeline.radar import Technique
 
 radar_app = typer.Typer(
     help="The research radar: print it, move techniques between rings, list overdue actions.",
@@ -35,6 +40,8 @@ def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> 
     with open_workspace(db) as ws:
         techniques = ws.radar.list()
         stale = {s.technique: s for s in ws.radar.stale()}
+        backed = [t.name for t in techniques if t.ring in (Ring.TRIAL, Ring.ADOPT)]
+        decided = ws.prototypes.decided_all(backed) if backed else {}
     if not techniques:
         output.console.print(
             "The radar is empty. Add a technique: assay technique add NAME --area AREA"
@@ -47,6 +54,28 @@ def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> 
             output.console.print(
                 f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(entry.reasons))}"
             )
+        _print_decided(techniques, decided)
+
+
+def _print_decided(
+    techniques: Sequence[Technique], decided: Mapping[str, Sequence[tuple[str, DecisionPin]]]
+) -> None:
+    """Under the radar: for each technique with decisions (those in TRIAL or ADOPT
+    are asked), its prototypes' newest decisions, the runs each rested on and any
+    evidence since."""
+    from rich.text import Text
+
+    for technique in techniques:
+        for prototype, pin in decided.get(technique.name, ()):
+            output.prose(Text(f"decided: {technique.name} ({prototype}): {pin.describe()}"))
+            if pin.since is not None:
+                output.prose(
+                    Text(
+                        f"new evidence since the decision, run(s) {', '.join(pin.since_runs)}: "
+                        f"{pin.since.answer.label} on these runs alone"
+                    ),
+                    bullet="  ",
+                )
 
 
 @radar_app.command("move")

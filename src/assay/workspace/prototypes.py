@@ -26,7 +26,7 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -346,19 +346,35 @@ class Prototypes:
     ) -> builtins.list[tuple[str, DecisionPin]]:
         """The newest decision on each prototype of ``technique`` (by prototype name),
         with the runs it was decided on and the new evidence since (issue 10)."""
-        from assay.store import prototypes as prototype_rows
+        found = self.decided_all([technique], today=today)
+        return next(iter(found.values()), [])
 
+    def decided_all(
+        self, techniques: Iterable[str], *, today: dt.date | None = None
+    ) -> dict[str, builtins.list[tuple[str, DecisionPin]]]:
+        """:meth:`decided` for several techniques at once (any case), by technique name
+        as stored: one pass over the prototypes (the radar asks it of those in TRIAL
+        and ADOPT)."""
+        keys = {name.strip().casefold() for name in techniques}
         day = today or dt.date.today()
-        key = technique.strip().casefold()
-        with self.ctx.read() as session:
-            out = []
-            for stored in prototype_rows.all_records(session):
-                if stored.technique.casefold() != key:
-                    continue
-                pin = gate_review(session, effective_record(session, stored.name), day)[0].decided
-                if pin is not None:
-                    out.append((stored.name, pin))
+        out: dict[str, builtins.list[tuple[str, DecisionPin]]] = {}
+        if not keys:
             return out
+        stale: builtins.list[str] = []  # snapshots not current: computed below
+        with self.ctx.sql_read() as sql:
+            for stored in prototype_reads.all_records(sql):
+                if stored.technique.casefold() not in keys:
+                    continue
+                review = judging.stored_review(sql, effective_freeze(sql, stored), day)
+                if review is None:
+                    stale.append(stored.name)
+                elif review[0].decided is not None:
+                    out.setdefault(stored.technique, []).append((stored.name, review[0].decided))
+        for name in stale:
+            computed = self.review(name, today=day)
+            if computed.decided is not None:
+                out.setdefault(computed.technique, []).append((name, computed.decided))
+        return out
 
     def decisions(self, name: str | None = None) -> builtins.list[DecisionRecord]:
         """The decisions on one prototype, or on all, oldest first."""

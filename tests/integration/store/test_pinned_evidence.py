@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from assay import Workspace
+from assay import Ring, Workspace
 from assay.bench import BenchOptions
 from assay.bench import analysis as bench_analysis
 from assay.bench.options import Isolation
@@ -33,6 +33,7 @@ from assay.store import decision_runs
 from assay.store import runs as run_rows
 from assay.store.decision_models import DecisionRunRow, FileFreezeRow
 from assay.workspace import analyses
+from support import run_main
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
@@ -166,6 +167,32 @@ def test_a_decision_without_later_runs_has_no_new_evidence(ws: Workspace) -> Non
     ws.prototypes.decide("topk-argpartition", "yes", why="twice as fast", at=T0 + 2 * DAY)
     pin = ws.prototypes.review("topk-argpartition", today=(T0 + 2 * DAY).date()).decided
     assert pin is not None and pin.runs == (run,) and pin.since_runs == () and pin.since is None
+
+
+def test_the_radar_shows_what_a_decision_rested_on_and_the_evidence_since(
+    ws: Workspace, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    register(ws)
+    decided_on = store_run(ws, at=T0 + DAY, ratio=0.5)
+    ws.prototypes.decide("topk-argpartition", "yes", why="twice as fast", at=T0 + 2 * DAY)
+    ws.radar.move("Top-k by argpartition", Ring.TRIAL, why="YES at discovery")
+    later = store_run(ws, at=T0 + 3 * DAY, ratio=1.01)
+    found = ws.prototypes.decided_all(["TOP-K BY ARGPARTITION", "unknown"])
+    ((prototype, pin),) = found["Top-k by argpartition"]
+    assert prototype == "topk-argpartition" and pin.runs == (decided_on,)
+    assert pin.since_runs == (later,) and pin.since is not None
+    assert ws.prototypes.decided_all([]) == {}
+    code, out, err = run_main(["radar", "--db", database_url], capsys)
+    assert code == 0, err
+    flat = " ".join(out.split())
+    assert (
+        f"decided: Top-k by argpartition (topk-argpartition): YES at the discovery gate on "
+        f"2026-03-04 by priya, decided on run(s) {decided_on}"
+    ) in flat
+    assert (
+        f"new evidence since the decision, run(s) {later}: {pin.since.answer.label} "
+        "on these runs alone"
+    ) in flat
 
 
 # -- problem 6: judged on the registration, the amendment shown beside it --------------------
