@@ -51,9 +51,7 @@ def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> 
 
         output.console.print(render.radar_table(techniques, dt.date.today(), stale=set(stale)))
         for name, entry in sorted(stale.items()):
-            output.console.print(
-                f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(entry.reasons))}"
-            )
+            output.prose(f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(entry.reasons))}")
         _print_decided(techniques, decided)
 
 
