@@ -33,7 +33,7 @@ OUTCOME_STYLE = {"PASS": "green", "FAIL": "bold red", "UNDETERMINED": "yellow"}
 def _criteria_table(review: GateReview) -> output.Sheet:
     table = output.table(
         output.Column("Kind", output.Kind.LABEL),
-        output.Column("Criterion", ratio=2),
+        output.Column("Criterion", output.Kind.NAMES, ratio=2),  # expressions stay whole
         output.Column("Outcome", output.Kind.LABEL),
         output.Column("Evidence", ratio=4),
         title="Criteria",
