@@ -246,14 +246,14 @@ def design_lines(options: dict[str, Any]) -> list[str]:
 def _print_report(data: dict[str, Any]) -> None:
     trials = data["trials"]
     planned = trials["planned"] if trials["planned"] is not None else "until decided"
-    output.console.print(
+    output.prose(
         f"Run [bold]{escape(str(data['run_id']))}[/] "
         f"({escape(str(data.get('benchmark') or data.get('name')))}): "
         f"{trials['completed']} trials of {planned}, {trials['failed']} failed"
-        + (f"; stopped: {data['stopped']}" if data.get("stopped") else "")
+        + (f"; stopped: {escape(str(data['stopped']))}" if data.get("stopped") else "")
     )
     for line in design_lines(data.get("options", {})):
-        output.console.print(escape(line))
+        output.prose(escape(line))
     if data.get("summaries"):
         output.console.print(_summary_table(data["summaries"]))
     if data["comparisons"]:
@@ -261,14 +261,14 @@ def _print_report(data: dict[str, Any]) -> None:
     for method, rate in sorted(data.get("failure_rates", {}).items()):
         if rate > 0:
             first = data["failures"][method][0]
-            output.console.print(
-                f"[red]{method} failed {rate:.0%} of its trials[/] — first: "
-                f"{first['status']}: {first['reason']}"
+            output.prose(
+                f"[red]{escape(method)} failed {rate:.0%} of its trials[/] — first: "
+                f"{escape(str(first['status']))}: {escape(str(first['reason']))}"
             )
     for line in scaling_lines(data.get("scaling", [])):
-        output.console.print(line)
+        output.prose(escape(line))
     for crossover in data.get("crossovers", []):
-        output.console.print(f"[bold]crossover:[/] {escape(str(crossover['sentence']))}")
+        output.prose(f"[bold]crossover:[/] {escape(str(crossover['sentence']))}")
     for warning in data.get("warnings", []):
         output.warn(warning)
     counts: dict[str, int] = {}
