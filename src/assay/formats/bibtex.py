@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError, NotFoundError
-from assay.formats.paper_records import PaperFile, Problem, Record, Repeat
+from assay.formats.paper_records import PaperFile, Problem, Record, Repeat, read_text
 from assay.pipeline.papers import Author, Paper, dedupe, normalise_arxiv_id
 
 __all__ = [
@@ -356,15 +356,7 @@ def parse_bibtex(text: str, *, source: str = "<string>") -> BibFile:
 def load_bibtex(path: str | Path) -> BibFile:
     """Read and parse a BibTeX file (UTF-8; a byte-order mark is accepted)."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file; expected a BibTeX file") from None
-    except IsADirectoryError:
-        raise InputError(f"{file}: is a folder; expected a BibTeX file") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{file}: byte {exc.start} is not UTF-8; save the file as UTF-8") from None
-    return parse_bibtex(text, source=str(file))
+    return parse_bibtex(read_text(file, "a BibTeX file"), source=str(file))
 
 
 # --- LaTeX and names --------------------------------------------------------------

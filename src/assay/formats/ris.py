@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from assay.errors import InputError
-from assay.formats.paper_records import PaperFile, Problem, Record
+from assay.formats.paper_records import PaperFile, Problem, Record, read_text
 from assay.pipeline.papers import Author, Paper, normalise_arxiv_id
 
 __all__ = ["read_ris", "ris_file", "write_ris"]
@@ -159,15 +159,7 @@ def _label(found: _Found, line: int | None) -> str:
 def read_ris(path: str | Path) -> PaperFile:
     """Read a RIS file (UTF-8, a byte-order mark accepted) into records and problems."""
     file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file; expected a RIS export") from None
-    except IsADirectoryError:
-        raise InputError(f"{file}: is a folder; expected a RIS export") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{file}: byte {exc.start} is not UTF-8; save it as UTF-8") from None
-    return ris_file(text, source=str(file))
+    return ris_file(read_text(file, "a RIS export"), source=str(file))
 
 
 def _lines(paper: Paper) -> list[tuple[str, str]]:

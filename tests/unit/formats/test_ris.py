@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from assay.errors import InputError
 from assay.formats import ris
+from assay.formats.bibtex import load_bibtex
+from assay.formats.ris import read_ris
 from assay.pipeline.papers import Author, Paper
 
 RIS_DATA = Path(__file__).parents[2] / "data" / "ris"
@@ -139,3 +142,20 @@ def test_real_ris_details() -> None:
     assert utf.venue == "Gynecology, Obstetrics and Perinatology"
     urls = ris.read_ris(RIS_DATA / "rispy-example_urls.ris").papers
     assert {p.url for p in urls} == {"http://example.com"}  # "a; b" and "a;b" split
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [(read_ris, "a RIS export"), (load_bibtex, "a BibTeX file")],
+)
+def test_a_missing_folder_or_non_utf8_file_is_one_clear_error(
+    tmp_path: Path, read: Callable[[Path], object], expected: str
+) -> None:
+    with pytest.raises(InputError, match=f"no such file; expected {expected}$"):
+        read(tmp_path / "absent")
+    with pytest.raises(InputError, match=f"is a folder; expected {expected}$"):
+        read(tmp_path)
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes("TY  - JOUR\nTI  - Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"latin1\.txt: byte 20 is not UTF-8; save it as UTF-8"):
+        read(latin)
