@@ -215,18 +215,26 @@ def _side(low: float, high: float) -> int:
     return 0
 
 
+def _one_side(low: float, high: float, metric: str | None) -> tuple[str, float, float] | None:
+    """For an interval on one side of no change: its direction word and its ends,
+    nearer to no change first; ``None`` when it crosses no change."""
+    side = _side(low, high)
+    if side == 0:
+        return None
+    words = words_for(metric)
+    return (words.up, low, high) if side > 0 else (words.down, high, low)
+
+
 def interval_short(effect: float, low: float, high: float, metric: str | None = None) -> str:
     """An interval for a table, in its estimate's unit: ``-12% to -5.1%``,
     ``180x to 225x faster``, ``1.1x faster to 4.0x slower``."""
     ratio = uses_ratio(effect)
     if not ratio:
         return f"{signed_percent(low)} to {signed_percent(high)}"
-    side = _side(low, high)
-    if side == 0:
+    oriented = _one_side(low, high, metric)
+    if oriented is None:
         return f"{_end(low, True, metric)} to {_end(high, True, metric)}"
-    words = words_for(metric)
-    word = words.up if side > 0 else words.down
-    near, far = (low, high) if side > 0 else (high, low)
+    word, near, far = oriented
     if _bare(far, True) == "no bound":
         return f"at least {_bare(near, True)} {word}"
     return f"{_bare(near, True)} to {_bare(far, True)} {word}"
@@ -237,12 +245,10 @@ def interval_words(effect: float, low: float, high: float, metric: str | None = 
     faster``, ``between 180x and 225x faster``, ``between 1.1x faster and 4.0x slower``;
     ``at least 5.1% faster`` when the far end is unbounded."""
     ratio = uses_ratio(effect)
-    side = _side(low, high)
-    if side == 0:
+    oriented = _one_side(low, high, metric)
+    if oriented is None:
         return f"between {_end(low, ratio, metric)} and {_end(high, ratio, metric)}"
-    words = words_for(metric)
-    word = words.up if side > 0 else words.down
-    near, far = (low, high) if side > 0 else (high, low)
+    word, near, far = oriented
     if _bare(far, ratio) == "no bound":
         return f"at least {_bare(near, ratio)} {word}, with no bound beyond"
     return f"between {_bare(near, ratio)} and {_bare(far, ratio)} {word}"
