@@ -10,7 +10,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["run_assay", "run_main", "table_digest"]
+__all__ = ["new_team", "run_assay", "run_main", "table_digest"]
+
+
+def new_team(
+    tmp_path: Path, monkeypatch: Any, *, user: str | None = None, columns: int | None = None
+) -> Path:
+    """A fresh workspace ``tmp_path/team``, made the current directory, with no database
+    URL from the outer environment; ``user`` and ``columns`` set ``ASSAY_USER`` and
+    ``COLUMNS`` when given (``monkeypatch`` is pytest's fixture, which undoes it all)."""
+    from assay.workspace import Workspace
+
+    home = tmp_path / "team"
+    Workspace.init(home, user="tester").close()
+    monkeypatch.chdir(home)
+    monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
+    if user is not None:
+        monkeypatch.setenv("ASSAY_USER", user)
+    if columns is not None:
+        monkeypatch.setenv("COLUMNS", str(columns))
+    return home
 
 
 def run_assay(

@@ -19,7 +19,7 @@ from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult, TrialStatus
 from assay.store import runs as run_rows
 from assay.workspace import Workspace
-from support import run_main, table_digest
+from support import new_team, run_main, table_digest
 
 BIBTEX = Path(__file__).parents[2] / "unit" / "formats" / "data" / "refs.bib"
 T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
@@ -27,13 +27,7 @@ T0 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "team"
-    Workspace.init(home, user="tester").close()
-    monkeypatch.chdir(home)
-    monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
-    monkeypatch.setenv("ASSAY_USER", "tester")
-    monkeypatch.setenv("COLUMNS", "120")
-    return home
+    return new_team(tmp_path, monkeypatch, user="tester", columns=120)
 
 
 class Cli:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from assay.workspace import Workspace
-from support import run_main, table_digest
+from support import new_team, run_main, table_digest
 
 DATA = Path(__file__).parents[2] / "data"
 IRIDIA = DATA / "bibtex" / "iridia-slice.bib"
@@ -22,13 +22,7 @@ Run = Callable[..., tuple[int, str, str]]
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "team"
-    Workspace.init(home, user="tester").close()
-    monkeypatch.chdir(home)
-    monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
-    monkeypatch.setenv("ASSAY_USER", "tester")
-    monkeypatch.setenv("COLUMNS", "200")
-    return home
+    return new_team(tmp_path, monkeypatch, user="tester", columns=200)
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from assay.cli import (
 )
 from assay.errors import AssayError
 from assay.workspace import Workspace
-from support import table_digest
+from support import new_team, table_digest
 
 DATA = Path(__file__).parents[2] / "unit" / "formats" / "data"
 MODULES = (workspace, technique, radar, paper, claim, predict, postmortem, repro, search, radar_io)
@@ -74,11 +74,7 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "team"
-    Workspace.init(home, user="tester").close()
-    monkeypatch.chdir(home)
-    monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
-    return home
+    return new_team(tmp_path, monkeypatch)
 
 
 @pytest.fixture
