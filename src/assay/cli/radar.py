@@ -61,19 +61,11 @@ def _print_decided(
     """Under the radar: for each technique with decisions (those in TRIAL or ADOPT
     are asked), its prototypes' newest decisions, the runs each rested on and any
     evidence since."""
-    from rich.text import Text
+    from assay.cli import render
 
     for technique in techniques:
         for prototype, pin in decided.get(technique.name, ()):
-            output.prose(Text(f"decided: {technique.name} ({prototype}): {pin.describe()}"))
-            if pin.since is not None:
-                output.prose(
-                    Text(
-                        f"new evidence since the decision, run(s) {', '.join(pin.since_runs)}: "
-                        f"{pin.since.answer.label} on these runs alone"
-                    ),
-                    bullet="  ",
-                )
+            render.print_decision(f"decided: {technique.name} ({prototype})", pin)
 
 
 @radar_app.command("move")

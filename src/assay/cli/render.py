@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 from rich.console import Group
 from rich.panel import Panel
@@ -14,6 +15,9 @@ from assay.cli import output
 from assay.cli.output import Column, Kind
 from assay.pipeline.radar import Technique, grouped
 from assay.types import Ring
+
+if TYPE_CHECKING:
+    from assay.pipeline.gates import DecisionPin
 
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F) if code != 0x0A}
 
@@ -141,3 +145,12 @@ def technique_panel(technique: Technique, today: dt.date) -> Panel:
         )
     title = Text(technique.name)
     return Panel(Group(facts, Text(""), history), title=title, title_align="left")
+
+
+def print_decision(label: str, pin: DecisionPin, *, bullet: str = "") -> None:
+    """A decision as ``technique show`` and the radar print it: ``LABEL: YES at the
+    discovery gate ... decided on run(s) A``, then the new evidence since, if any."""
+    output.prose(Text(f"{label}: {pin.describe()}"), bullet=bullet)
+    since = pin.since_short()
+    if since is not None:
+        output.prose(Text(since), bullet="  ")

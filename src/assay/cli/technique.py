@@ -100,15 +100,7 @@ def show(
             bullet="  ",
         )
     for prototype, pin in decided:
-        output.prose(Text(f"{prototype}: {pin.describe()}"), bullet=" ")
-        if pin.since is not None:
-            output.prose(
-                Text(
-                    f"new evidence since the decision, run(s) {', '.join(pin.since_runs)}: "
-                    f"{pin.since.answer.label} on these runs alone"
-                ),
-                bullet="  ",
-            )
+        render.print_decision(prototype, pin, bullet=" ")
 
 
 @technique_app.command("edit")

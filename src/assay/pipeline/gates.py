@@ -557,6 +557,16 @@ class DecisionPin:
             f"{self.by}, decided on run(s) {', '.join(self.runs) or 'none'}"
         )
 
+    def since_short(self) -> str | None:
+        """One line for the CLI: ``new evidence since the decision, run(s) C: NO on these
+        runs alone`` (``None`` without any)."""
+        if self.since is None:
+            return None
+        return (
+            f"new evidence since the decision, run(s) {', '.join(self.since_runs)}: "
+            f"{self.since.answer.label} on these runs alone"
+        )
+
     def since_line(self) -> str | None:
         """One sentence for readers of reports: what the decision rested on, and the
         verdict of the evidence that arrived since, on its own (``None`` without any)."""
