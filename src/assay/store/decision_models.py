@@ -30,6 +30,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -54,6 +55,11 @@ class UserRow(Base):
     role_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # The database login that proves who this user is (PostgreSQL session_user).
+    db_role: Mapped[str | None] = mapped_column(String(120), unique=True)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    retired_by: Mapped[str | None] = mapped_column(String(120))
+    retired_why: Mapped[str | None] = mapped_column(Text)
 
     # post_update: the first admin adds themselves, a row that refers to itself.
     by_user: Mapped[UserRow | None] = relationship(
@@ -237,6 +243,8 @@ class RadarEvidenceRow(Base):
         ForeignKey("gate_decisions.id", ondelete="SET NULL")
     )
     override: Mapped[bool] = mapped_column(Boolean)
+    # Placed by an imported radar: no evidence on record until a gate decision backs it.
+    imported: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
     waived: Mapped[list[str]] = mapped_column(JSONValue)  # [what the override waived]
 
 

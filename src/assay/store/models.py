@@ -65,6 +65,9 @@ class TechniqueRow(Base):
     due: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    retired_by: Mapped[str | None] = mapped_column(String(120))
+    retired_why: Mapped[str | None] = mapped_column(Text)
 
     moves: Mapped[list[RingMoveRow]] = relationship(
         back_populates="technique", order_by="RingMoveRow.id", cascade="all, delete-orphan"

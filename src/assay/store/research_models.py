@@ -75,6 +75,9 @@ class PaperRow(Base):
     by: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    retired_by: Mapped[str | None] = mapped_column(String(120))
+    retired_why: Mapped[str | None] = mapped_column(Text)
 
     passes: Mapped[list[PassRow]] = relationship(order_by="PassRow.number", cascade=_CASCADE)
     note: Mapped[NoteRow | None] = relationship(cascade=_CASCADE)

@@ -38,6 +38,9 @@ class RunRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    retired_by: Mapped[str | None] = mapped_column(String(120))
+    retired_why: Mapped[str | None] = mapped_column(Text)
 
     trials: Mapped[list[TrialRow]] = relationship(
         back_populates="run", order_by="TrialRow.id", cascade="all, delete-orphan"
