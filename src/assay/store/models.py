@@ -65,6 +65,8 @@ class TechniqueRow(Base):
     due: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    # What an imported radar said beyond assay's columns (kept for export).
+    fields: Mapped[dict[str, Any] | None] = mapped_column(JSONValue)
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     retired_by: Mapped[str | None] = mapped_column(String(120))
     retired_why: Mapped[str | None] = mapped_column(Text)
@@ -87,3 +89,13 @@ class RingMoveRow(Base):
     why: Mapped[str] = mapped_column(Text, default="")
 
     technique: Mapped[TechniqueRow] = relationship(back_populates="moves")
+
+
+class RadarMetaRow(Base):
+    """The radar's own layout as an imported file gave it (ring descriptions, the
+    quadrants' order), kept so that an export gives it back."""
+
+    __tablename__ = "radar_meta"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSONValue)

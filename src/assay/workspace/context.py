@@ -78,6 +78,11 @@ class Context:
             raise ValueError("a Context needs a Database or a way to connect one")
         self.settings = settings
         self.user = user
+        # For the audit trail: the command or endpoint that writes ("assay radar move"),
+        # and the user an admin acts for, if any. Every ORM session of a write carries
+        # this context in ``session.info["assay.context"]``.
+        self.via = ""
+        self.on_behalf_of: str | None = None
         self.root = root
         self._db = db
         self._connect = connect
@@ -133,6 +138,7 @@ class Context:
             yield session
             return
         with self.db.write() as session, self._enter((session, None, True)):
+            session.info["assay.context"] = self
             yield session
 
     @contextlib.contextmanager

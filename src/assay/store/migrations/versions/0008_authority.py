@@ -10,6 +10,10 @@
   a retired record leaves views and evidence and stays in the audit log.
 - ``ring_move_evidence.imported``: a ring placement taken from an imported radar,
   with no evidence on record until a gate decision backs it.
+- ``techniques.fields``: what an imported radar said of a technique beyond assay's
+  own columns (extra CSV columns, Backstage ids, links, timeline text), kept so that
+  an export gives them back; ``radar_meta``: the radar's own layout (ring
+  descriptions, quadrant order) as read from an imported file.
 
 Revision ID: 0008
 Revises: 0007
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
 
 from assay.store.models import UTCDateTime
 
@@ -29,6 +34,10 @@ branch_labels = None
 depends_on = None
 
 _RETIRABLE = ("techniques", "papers", "runs")
+
+
+def _json() -> sa.JSON:
+    return sa.JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 def _retired_columns() -> list[sa.Column[object]]:
@@ -49,6 +58,13 @@ def upgrade() -> None:
         with op.batch_alter_table(name) as batch:
             for column in _retired_columns():
                 batch.add_column(column)
+    with op.batch_alter_table("techniques") as batch:
+        batch.add_column(sa.Column("fields", _json(), nullable=True))
+    op.create_table(
+        "radar_meta",
+        sa.Column("key", sa.String(80), primary_key=True),
+        sa.Column("value", _json(), nullable=False),
+    )
     with op.batch_alter_table("ring_move_evidence") as batch:
         batch.add_column(
             sa.Column("imported", sa.Boolean(), nullable=False, server_default=sa.false())
@@ -112,6 +128,9 @@ def downgrade() -> None:
     op.drop_table("api_tokens")
     with op.batch_alter_table("ring_move_evidence") as batch:
         batch.drop_column("imported")
+    op.drop_table("radar_meta")
+    with op.batch_alter_table("techniques") as batch:
+        batch.drop_column("fields")
     for name in _RETIRABLE:
         with op.batch_alter_table(name) as batch:
             for column in ("retired_why", "retired_by", "retired_at"):
