@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from assay.errors import InputError
+from assay.formats import csv_safe
 from assay.pipeline.predictions import Forecast, Outcome, Prediction, Resolution
 
 __all__ = [
@@ -102,7 +103,7 @@ def _read_row(
     row: Mapping[str, str], where: str, questions: dict[tuple[str, ...], _Question]
 ) -> None:
     def cell(name: str) -> str:
-        return (row.get(name) or "").strip()
+        return csv_safe.uncell((row.get(name) or "").strip())
 
     title = cell("Question title")
     if not title:
@@ -210,7 +211,7 @@ def write_fatebook_csv(predictions: Iterable[Prediction]) -> str:
             ", ".join(p.tags),
         ]
         if not p.forecasts:
-            writer.writerow([*question, "", "", "", *tail])
+            writer.writerow(csv_safe.row([*question, "", "", "", *tail]))
         for f in p.forecasts:
-            writer.writerow([*question, f.by, repr(f.p), _fmt(f.at), *tail])
+            writer.writerow(csv_safe.row([*question, f.by, repr(f.p), _fmt(f.at), *tail]))
     return out.getvalue()

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
+from assay.formats import csv_safe
 from assay.pipeline.radar import RingMove, Technique
 from assay.types import Ring
 
@@ -116,8 +117,9 @@ def write_byor_csv(
         ring, description = _tag(t.ring, t.summary or "")
         entered = _entered(t)
         is_new = entered is not None and as_of - entered <= new_within
+        is_new_text = "TRUE" if is_new else "FALSE"
         writer.writerow(
-            [t.name, ring.value.capitalize(), t.area, "TRUE" if is_new else "FALSE", description]
+            csv_safe.row([t.name, ring.value.capitalize(), t.area, is_new_text, description])
         )
     return out.getvalue()
 
@@ -159,17 +161,18 @@ def parse_byor_csv(
         for row in reader:
             where = f"{source}, line {line}"
             current, line = line, reader.line_num + 1
-            name = (row.get("name") or "").strip()
+            name = csv_safe.uncell((row.get("name") or "").strip())
             if not name:
                 raise InputError(f"{where}: 'name' is empty")
             if name.lower() in lines:
                 raise InputError(f"{where}: {name!r} already appears at line {lines[name.lower()]}")
             lines[name.lower()] = current
-            area = (row.get("quadrant") or "").strip()
+            area = csv_safe.uncell((row.get("quadrant") or "").strip())
             if not area:
                 raise InputError(f"{where}: 'quadrant' is empty for {name!r}")
             ring, summary = _untag(
-                _byor_ring(row.get("ring") or "", where), (row.get("description") or "").strip()
+                _byor_ring(row.get("ring") or "", where),
+                csv_safe.uncell((row.get("description") or "").strip()),
             )
             move = RingMove(None, ring, at, by, f"imported from {source}")
             techniques.append(Technique(name, area, ring, summary=summary or None, history=(move,)))
