@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from assay.errors import InputError, NetworkUnavailableError, NotFoundError
+from assay.formats import files
 from assay.pipeline.papers import Author, Paper, clean_latex, normalise_arxiv_id
 
 # NetworkUnavailableError lives in assay.errors; it is re-exported here for callers
@@ -121,10 +122,7 @@ def parse_arxiv_atom(text: str | bytes, *, source: str = "<arXiv answer>") -> li
 def load_arxiv_atom(path: str | Path) -> list[Paper]:
     """Read a saved arXiv API answer from a file."""
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file; expected saved arXiv API XML") from None
+    data = files.read_bytes(file, "saved arXiv API XML")
     return parse_arxiv_atom(data, source=str(file))
 
 

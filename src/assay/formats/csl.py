@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
+from assay.formats import files
 from assay.formats.paper_records import PaperFile, Problem, Record
 from assay.pipeline.papers import Author, Paper, clean_latex, normalise_arxiv_id
 
@@ -157,12 +158,7 @@ def _label(item: Any) -> str:
 def read_csl_json(path: str | Path) -> PaperFile:
     """Read a CSL JSON file into records and problems."""
     file = Path(path)
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file; expected a CSL JSON export") from None
-    except IsADirectoryError:
-        raise InputError(f"{file}: is a folder; expected a CSL JSON export") from None
+    data = files.read_bytes(file, "a CSL JSON export")
     try:
         return csl_file(data, source=str(file))
     except UnicodeDecodeError as exc:

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from assay.errors import InputError
-from assay.formats import csv_safe
+from assay.formats import csv_safe, files
 from assay.pipeline.predictions import Forecast, Outcome, Prediction, Resolution
 
 __all__ = [
@@ -182,12 +182,8 @@ def parse_fatebook_csv(text: str, *, source: str = "<Fatebook CSV>") -> Fatebook
 
 def load_fatebook_csv(path: str | Path) -> FatebookImport:
     """Read a Fatebook CSV export."""
-    file = Path(path)
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file; expected a Fatebook CSV export") from None
-    return parse_fatebook_csv(text, source=str(file))
+    text = files.read_text(path, "a Fatebook CSV export")
+    return parse_fatebook_csv(text, source=str(path))
 
 
 def _fmt(at: dt.datetime) -> str:

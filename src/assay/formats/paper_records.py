@@ -19,6 +19,7 @@ import dataclasses
 from pathlib import Path
 
 from assay.errors import InputError
+from assay.formats import files
 from assay.pipeline.papers import Paper
 
 __all__ = ["PaperFile", "Problem", "Record", "Repeat", "read_text"]
@@ -27,14 +28,7 @@ __all__ = ["PaperFile", "Problem", "Record", "Repeat", "read_text"]
 def read_text(file: Path, expected: str) -> str:
     """A bibliography file's text (UTF-8, a byte-order mark accepted), or an
     :class:`InputError` naming the file and what was ``expected`` ("a RIS export")."""
-    try:
-        return file.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file; expected {expected}") from None
-    except IsADirectoryError:
-        raise InputError(f"{file}: is a folder; expected {expected}") from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{file}: byte {exc.start} is not UTF-8; save it as UTF-8") from None
+    return files.read_text(file, expected)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -41,6 +41,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from assay.errors import InputError
+from assay.formats import files
 from assay.pipeline.postmortem import (
     ActionItem,
     EventKind,
@@ -134,15 +135,9 @@ def _check_openings(path: Path, file: PostMortemFile) -> None:
 def load_postmortem(path: Path) -> PostMortemFile:
     """Read and check a post-mortem TOML file (see the module docstring)."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file; expected a post-mortem TOML file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder; expected a post-mortem TOML file") from None
+        data = tomllib.loads(files.read_text(path, "a post-mortem TOML file", encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: {exc}; expected TOML") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; expected a TOML file") from None
+        raise InputError(f"{files.shown(path)}: {exc}; expected TOML") from None
     try:
         file = PostMortemFile.model_validate(data)
     except ValidationError as exc:

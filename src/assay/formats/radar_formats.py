@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
-from assay.formats import csv_safe
+from assay.formats import csv_safe, files
 from assay.pipeline.radar import RingMove, Technique
 from assay.types import Ring
 
@@ -63,11 +63,7 @@ _BYOR_RINGS = (Ring.ADOPT, Ring.TRIAL, Ring.ASSESS, Ring.HOLD)
 
 
 def _read(path: str | Path, what: str) -> tuple[str, str]:
-    file = Path(path)
-    try:
-        return file.read_text(encoding="utf-8-sig"), str(file)
-    except FileNotFoundError:
-        raise InputError(f"{file}: no such file; expected {what}") from None
+    return files.read_text(path, what), str(path)
 
 
 def _tag(ring: Ring, text: str) -> tuple[Ring, str]:

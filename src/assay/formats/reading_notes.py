@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
+from assay.formats import files
 from assay.pipeline.reading import PASS_QUESTIONS, Decision
 
 __all__ = ["ReadEntry", "load_notes", "parse_decision"]
@@ -44,13 +45,9 @@ def parse_decision(text: str, where: str) -> Decision:
 
 def _toml(path: Path) -> dict[str, Any]:
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        return tomllib.loads(files.read_text(path, "a TOML file", encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: {exc}; expected TOML") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; expected a TOML file") from None
+        raise InputError(f"{files.shown(path)}: {exc}; expected TOML") from None
 
 
 def _text(value: Any, where: str) -> str:

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
+from assay.formats import files
 
 __all__ = ["Sample", "read_sample"]
 
@@ -74,7 +75,7 @@ def _is_number(cell: str) -> bool:
 
 
 def _csv_rows(path: Path) -> list[tuple[int, list[str]]]:
-    text = path.read_text(encoding="utf-8-sig")
+    text = files.read_text(path, "CSV trial values")
     rows = []
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#"):
@@ -239,7 +240,7 @@ def _read_pytest_benchmark(path: Path, data: dict[str, Any], name: str | None) -
 def read_json(path: Path, name: str | None = None) -> Sample:
     """A JSON list of numbers, or one benchmark of a pyperf or pytest-benchmark file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(files.read_text(path, "JSON trial values", encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise InputError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg})") from None
     if isinstance(data, list):

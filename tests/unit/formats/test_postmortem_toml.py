@@ -97,7 +97,7 @@ def test_a_missing_or_unreadable_file(tmp_path: Path) -> None:
         load_postmortem(tmp_path / "nope.toml")
     binary = tmp_path / "pm.toml"
     binary.write_bytes(b"\xff\xfe")
-    with pytest.raises(InputError, match="not UTF-8 text"):
+    with pytest.raises(InputError, match="byte 0 is not UTF-8; save it as UTF-8"):
         load_postmortem(binary)
     with pytest.raises(InputError, match="is a folder"):
         load_postmortem(tmp_path)

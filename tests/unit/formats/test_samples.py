@@ -89,7 +89,7 @@ BAD = [
     ("list.json", "[1, 2]", ":x", "list.json: a plain JSON list has no benchmark 'x'"),
     ("odd.json", '{"a": 1}', "", "odd.json: expected a JSON list of numbers, or a pyperf"),
     ("none.json", '{"benchmarks": []}', "", "none.json: holds no benchmarks"),
-    ("binary.csv", "\udcff", "", "binary.csv: not a text file"),
+    ("binary.csv", "\udcff", "", "binary.csv: byte 0 is not UTF-8; save it as UTF-8"),
 ]
 
 
