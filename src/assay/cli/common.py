@@ -54,7 +54,18 @@ def open_workspace(db: str | None, by: str | None = None) -> Workspace:
     """The workspace this command acts on."""
     from assay.workspace import Workspace  # deferred: the heavy layers load here
 
-    return Workspace.open(Path.cwd(), url=db, user=by)
+    ws = Workspace.open(Path.cwd(), url=db, user=by)
+    ws.ctx.via = command_path()  # the audit trail records which command wrote
+    return ws
+
+
+def command_path() -> str:
+    """The command being run, as typed without its arguments: ``assay radar move``."""
+    # Typer 0.28 vendors click; its current-context helper lives in typer._click.
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    return str(ctx.command_path) if ctx is not None else "assay"
 
 
 def date_option(value: str | None, *, field: str) -> dt.date | None:

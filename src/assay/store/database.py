@@ -37,6 +37,7 @@ from sqlalchemy.pool import NullPool
 
 from assay import encoding
 from assay.errors import DatabaseUnreachableError, SchemaTooNewError, WorkspaceError
+from assay.store import audit_capture
 from assay.store.migrations import HEAD
 from assay.store.url import describe
 from assay.version import __version__
@@ -75,6 +76,11 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(assay_write=True), expire_on_commit=False
         )
+        # Every write session's changes go on the audit trail (issue 11); each write
+        # session's ``info`` starts as ``session_info`` (the workspace's context: who
+        # acts, and through what).
+        audit_capture.install(self._write)
+        self.session_info: dict[str, Any] = {}
 
     @property
     def dialect(self) -> str:
@@ -89,6 +95,7 @@ class Database:
     def write(self) -> Iterator[Session]:
         """One write transaction: committed when the block ends, rolled back on error."""
         with self._translate(), self._write.begin() as session:
+            session.info.update(self.session_info)
             yield session
 
     @contextlib.contextmanager
