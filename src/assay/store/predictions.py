@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from assay.display import Displayable
 from assay.errors import InputError, NotFoundError
+from assay.formats.paper_records import Problem
 from assay.pipeline.predictions import (
     Forecast,
     Outcome,
@@ -73,13 +74,45 @@ class ScoreReport(Displayable):
 
 @dataclasses.dataclass(frozen=True)
 class FatebookResult:
+    """What a Fatebook import did. Questions: ``new`` and ``merged`` (already here).
+    Rows: ``rows == rows_added + rows_merged + rows_skipped``, always, where a row is
+    added when its forecast (or, without one, its question) is new here, merged when
+    what it says is already here, and skipped when it is bad (``--skip-invalid``,
+    listed in ``problems``) or a multiple-choice row (``skipped`` names the questions).
+    """
+
     new: int
     merged: int
     forecasts_added: int
     skipped: tuple[str, ...]
+    source: str = ""
+    kind: str = ""
+    rows: int = 0
+    rows_added: int = 0
+    rows_merged: int = 0
+    choice_rows: int = 0
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def rows_skipped(self) -> int:
+        return self.choice_rows + len(self.problems)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self) | {"skipped": list(self.skipped)}
+        return {
+            "source": self.source or None,
+            "kind": self.kind,
+            "rows": self.rows,
+            "rows_added": self.rows_added,
+            "rows_merged": self.rows_merged,
+            "rows_skipped": self.rows_skipped,
+            "new": self.new,
+            "merged": self.merged,
+            "forecasts_added": self.forecasts_added,
+            "skipped": list(self.skipped),
+            "skipped_rows": [p.to_dict() for p in self.problems],
+            "notes": list(self.notes),
+        }
 
 
 @dataclasses.dataclass(frozen=True)

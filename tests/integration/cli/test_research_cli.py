@@ -431,7 +431,9 @@ def test_fatebook_import_export_and_evidence_check(cli: Run, root: Path) -> None
     assert "multiple-choice" in ok(cli("predict", "import", DATA / "fatebook.csv")).stderr
     out = root / "export.csv"
     ok(cli("predict", "export", "-o", out))
-    assert out.read_text(encoding="utf-8").startswith("Question title,Forecast created by")
+    assert out.read_text(encoding="utf-8").startswith(
+        "Question title,Your forecast (as a number between 0% and 100%),"
+    )
     before = digest(root)
     bad = write(root / "bad.csv", "Question title,Question resolve by\nQ,2026-01-01\n")
     refused(cli("predict", "import", bad), "bad.csv, line 1", "missing column")

@@ -67,5 +67,5 @@ def test_fatebook_export_writes_no_formula_and_reads_it_back() -> None:
     )
     text = fatebook.write_fatebook_csv([prediction])
     cells = _cells(text)
-    assert {"'@SUM(A1) ships", "'=ana", "'-2+3", "0.5"} <= set(cells)
+    assert {"'@SUM(A1) ships", "'=ana", "'-2+3", "50%"} <= set(cells)
     assert fatebook.parse_fatebook_csv(text).predictions == (prediction,)
