@@ -49,8 +49,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from assay.errors import InputError
-from assay.formats import csv_safe
-from assay.formats.paper_records import Problem, read_text
+from assay.formats import csv_safe, files
+from assay.formats.paper_records import Problem
 from assay.pipeline.predictions import Forecast, Outcome, Prediction, Resolution
 
 __all__ = [
@@ -417,8 +417,8 @@ def _gather(
 
 def load_fatebook_csv(path: str | Path) -> FatebookFile:
     """Read a Fatebook CSV export (see :func:`parse_fatebook_csv`)."""
-    file = Path(path)
-    return parse_fatebook_csv(read_text(file, "a Fatebook CSV export"), source=str(file))
+    text = files.read_text(path, "a Fatebook CSV export")
+    return parse_fatebook_csv(text, source=str(path))
 
 
 def _order(f: Forecast) -> tuple[dt.datetime, str, float]:
