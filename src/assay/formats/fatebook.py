@@ -142,7 +142,7 @@ class FatebookFile:
 
     def __post_init__(self) -> None:
         counted = sum(e.rows for e in self.entries) + len(self.problems) + len(self.choices)
-        if counted != self.rows:  # pragma: no cover - a bug in the reader, not in a file
+        if counted != self.rows:  # a bug in the reader, never a fault of the file
             raise AssertionError(f"{self.source}: {self.rows} rows but {counted} accounted for")
 
     @property

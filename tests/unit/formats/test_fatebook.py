@@ -139,6 +139,13 @@ def test_every_bad_row_is_listed_in_one_run() -> None:
     assert "--skip-invalid to import the other 2" in message
 
 
+def test_rows_that_do_not_add_up_are_a_bug_caught_at_once() -> None:
+    entry = fatebook.Entry(_unforecast(), rows=1, first_line=2)
+    assert fatebook.FatebookFile("f.csv", "Fatebook export", 1, (entry,)).rows == 1
+    with pytest.raises(AssertionError, match=r"f\.csv: 3 rows but 1 accounted for"):
+        fatebook.FatebookFile("f.csv", "Fatebook export", 3, (entry,))
+
+
 def test_a_file_without_fatebook_columns() -> None:
     with pytest.raises(InputError, match=r"f\.csv, line 1: missing column\(s\) 'Question title'"):
         fatebook.parse_fatebook_csv("title,p\nx,0.5\n", source="f.csv")
