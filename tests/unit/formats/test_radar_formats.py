@@ -104,13 +104,13 @@ def test_byor_reads_other_tools_files() -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("X,Skip,Q,false,d\n", "line 2: ring 'Skip' is not a BYOR ring"),
-        ("X,Later,Q,false,d\n", "line 2: ring 'Later'"),
+        ("X,Skip,Q,false,d\n", "line 2: X: ring 'Skip' is not a BYOR ring"),
+        ("X,Later,Q,false,d\n", "line 2: X: ring 'Later'.*\n.*--ring-map \"Later=RING\""),
         (",Adopt,Q,false,d\n", "line 2: 'name' is empty"),
-        ("X,Adopt,,false,d\n", "line 2: 'quadrant' is empty for 'X'"),
+        ("X,Adopt,,false,d\n", "line 2: X: 'quadrant' is empty"),
         (
             'X,Adopt,Q,false,"two\nlines"\nx,Trial,Q,false,d\n',
-            "line 4: 'x' already appears at line 2",
+            "line 4: x: repeats the name at line 2 with other name, ring, description",
         ),
     ],
 )
@@ -200,7 +200,13 @@ def test_backstage_reads_the_plugin_sample_shape() -> None:
         (lambda d: d["entries"][0].update(timeline=[]), "'timeline' is empty"),
         (lambda d: d["entries"][0]["timeline"][0].update(ringId="x"), r"timeline\[0\]: ringId"),
         (lambda d: d["entries"][0]["timeline"][0].update(date="soon"), "date 'soon' is not"),
-        (lambda d: d["rings"].append({"id": "x", "name": "Later"}), "'later'; expected adopt"),
+        (
+            lambda d: (
+                d["rings"].append({"id": "x", "name": "Later"})
+                or d["entries"][0]["timeline"][0].update(ringId="x")
+            ),
+            "ring 'x' is not one of assay's rings",
+        ),
         (lambda d: d.pop("entries"), "'entries' is missing"),
     ],
 )
