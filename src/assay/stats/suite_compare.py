@@ -96,6 +96,8 @@ class BenchmarkComparison:
     is its best-supported claim's p-value and ``p_adjusted`` that after adjustment
     (both ``None`` when it could not be compared: ``reason`` says why). ``units``
     is ``"repetitions"`` (each repetition's mean is a trial) or ``"values"``.
+    ``notes`` are about the suite comparison (a claim lost to the adjustment, values
+    standing in for trials); ``warnings`` are :func:`assay.stats.compare`'s.
     """
 
     name: str
@@ -113,6 +115,7 @@ class BenchmarkComparison:
     head: float | None
     scale: str = ""
     reason: str = ""
+    notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
     @property
@@ -140,6 +143,7 @@ class BenchmarkComparison:
             "head": self.head,
             "scale": self.scale,
             "reason": self.reason or None,
+            "notes": list(self.notes),
             "warnings": list(self.warnings),
         }
 
@@ -294,6 +298,14 @@ def _one(
         base.name, base.unit, Verdict.INCONCLUSIVE, Verdict.INCONCLUSIVE, None, None,
         None, None, units, int(b.size), int(h.size), None, None,
     )  # fmt: skip
+    for side, values in (("BASE", b), ("HEAD", h)):
+        if values.size < 2:
+            reason = (
+                f"{side} holds {values.size} value{'s' if values.size != 1 else ''}; a verdict "
+                "needs at least 2 trials on each side: keep each repetition's values (asv: "
+                "--record-samples) or run more repetitions"
+            )
+            return _replace(empty, reason=reason), None
     try:
         result = compare(b, h, lower_is_better=True, margin=margin, confidence=confidence)
     except InputError as exc:
@@ -312,7 +324,8 @@ def _one(
         base=_location(b, result.scale),
         head=_location(h, result.scale),
         scale=result.scale,
-        warnings=(*(n for n in notes if n), *result.warnings),
+        notes=tuple(n for n in notes if n),
+        warnings=result.warnings,
     )
     return row, _flip(claim, lower_is_better)
 
@@ -335,7 +348,7 @@ def _controlled(
     for i, p in zip(family, adjusted, strict=True):
         row, claim = rows[i]
         verdict = claim if (claim is not None and p <= alpha) else Verdict.INCONCLUSIVE
-        notes = row.warnings
+        notes = row.notes
         if verdict is Verdict.INCONCLUSIVE and row.verdict_alone is not Verdict.INCONCLUSIVE:
             notes = (
                 f"{row.verdict_alone.name} on its own (p = {row.p_value:.3g}) but not after "
@@ -343,7 +356,7 @@ def _controlled(
                 f"(adjusted p = {p:.3g})",
                 *notes,
             )
-        out[i] = _replace(row, verdict=verdict, p_adjusted=float(p), warnings=notes)
+        out[i] = _replace(row, verdict=verdict, p_adjusted=float(p), notes=notes)
     return out
 
 

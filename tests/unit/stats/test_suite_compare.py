@@ -102,7 +102,7 @@ def test_a_claim_that_passes_alone_but_not_after_holm_is_inconclusive() -> None:
     assert row.verdict_alone is Verdict.WORSE
     assert row.verdict is Verdict.INCONCLUSIVE
     assert row.p_adjusted is not None and row.p_adjusted > 0.05
-    assert "WORSE on its own" in row.warnings[0] and "Holm" in row.warnings[0]
+    assert "WORSE on its own" in row.notes[0] and "Holm" in row.notes[0]
 
 
 def test_claims_match_compare_with_a_margin() -> None:
@@ -173,12 +173,12 @@ def test_few_repetitions_use_the_values_and_say_so() -> None:
     row = compare_suites(base, head).benchmarks[0]
     assert row.units == "values"
     assert (row.n_base, row.n_head) == (30, 90)
-    assert any("BASE holds 1 repetition of 30 values" in w for w in row.warnings)
+    assert any("BASE holds 1 repetition of 30 values" in w for w in row.notes)
     # one value per repetition (Google Benchmark repetitions, hyperfine runs): trials
     single = [Bench("b", "second", tuple((1.0 + 0.01 * i,) for i in range(2)))]
     row = compare_suites(single, single).benchmarks[0]
     assert row.units == "repetitions"
-    assert not any("repetition of" in w for w in row.warnings)
+    assert not row.notes
 
 
 def test_names_on_one_side_are_listed_and_a_benchmark_too_small_is_not_compared() -> None:
@@ -190,7 +190,7 @@ def test_names_on_one_side_are_listed_and_a_benchmark_too_small_is_not_compared(
     assert result.only_head == ("c",)
     tiny = result.benchmarks[1]
     assert tiny.name == "tiny" and tiny.p_value is None and tiny.verdict is Verdict.INCONCLUSIVE
-    assert "at least 2" in tiny.reason
+    assert "HEAD holds 1 value" in tiny.reason
     assert result.family == 1
     data = result.to_dict()
     assert data["counts"]["inconclusive"] == 2
