@@ -306,6 +306,11 @@ def prototype_panel(record: PrototypeRecord, runs: Sequence[Judge] = ()) -> Pane
     frozen = "not yet (freezes when the first run that judges it starts)"
     if record.freeze:
         frozen = f"{record.freeze.at:%Y-%m-%d %H:%M} UTC, hash {record.freeze.content_hash[:16]}"
+        from assay.workspace.audit import criteria_problem  # issue 11: tampering shown
+
+        problem = criteria_problem(record)
+        if problem is not None:
+            frozen = f"[bold red]TAMPERED[/]: {escape(problem)}"
     facts.add_row("Frozen", frozen)
     facts.add_row("Evidence", escape(", ".join(record.evidence_files)) or "—")
     parts: list[Any] = [facts]

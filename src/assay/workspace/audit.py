@@ -112,12 +112,6 @@ class Audit:
         with self.ctx.sql_read() as sql:
             return audit_rows.verify(sql, extra=_criteria_problems(sql))
 
-    def genesis(self) -> int:
-        """Take the records of a store that has none on the log yet (see
-        :func:`assay.store.audit.genesis`); the number of entries appended."""
-        with self.ctx.sql_write() as sql:
-            return audit_rows.genesis(sql, dt.datetime.now(dt.UTC))
-
 
 def _criteria_problems(sql: Sql) -> Sequence[Problem]:
     problems = []

@@ -33,6 +33,7 @@ from assay.store.prototype_reads import PrototypeRecord
 from assay.store.sql import Sql
 from assay.store.study import EvidenceRun, GateReview
 from assay.workspace.analyses import evidence_document, stored_document
+from assay.workspace.audit import criteria_problem
 from assay.workspace.evidence import StoredEvidence
 from assay.workspace.evidence_runs import (
     Judge,
@@ -140,7 +141,11 @@ def review_of(
         runs=tuple(judge.run_id for judge in found),
         facts=facts,
         frozen=record.freeze is not None,
-        warnings=(*document["warnings"], *file_warnings(files["changed"])),
+        warnings=(
+            *_tampered(record),  # checked on every read, never stored (issue 11)
+            *document["warnings"],
+            *file_warnings(files["changed"]),
+        ),
         as_of=today,
         amended=amended,
         decided=decision_pin(document, judged, today=today, facts=facts),
@@ -148,3 +153,11 @@ def review_of(
         changed_files=tuple(item["run"] for item in files["changed"]),
     )
     return review, evidence
+
+
+def _tampered(record: PrototypeRecord) -> tuple[str, ...]:
+    """A warning when the stored criteria no longer match the hash they were frozen
+    with (edited in the database, or an amendment deleted): see
+    :func:`assay.workspace.audit.criteria_problem`."""
+    found = criteria_problem(record)
+    return () if found is None else (found,)
