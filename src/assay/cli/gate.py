@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 
-from assay.cli import output
+from assay.cli import files, output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.cli.options import LENIENT_CHOICES
 from assay.criteria import Evaluation
@@ -295,20 +295,20 @@ def export(
             "--stage", case_sensitive=False, help="The gate to export; default: the newest."
         ),
     ] = None,
+    force: files.ForceOption = False,
     db: DbOption = None,
 ) -> None:
     """Export the newest gate decision as a decision record (MADR 4 Markdown)."""
     if not madr:
         raise InputError("choose the format of the record: --madr (MADR 4 Markdown)")
+    if out is not None:
+        files.check_output(out, force=force, db=db)
     with open_workspace(db) as ws:
         text = ws.prototypes.madr(name, stage=stage)
     if out is None:
         output.console.print(text, markup=False, highlight=False, emoji=False, soft_wrap=True)
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot write {out}: {exc.strerror}") from None
+    files.write_text(out, text)
     output.console.print(f"Wrote the decision record to {escape(str(out))}.")
 
 

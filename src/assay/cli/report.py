@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from assay.cli import output
+from assay.cli import files, output
 from assay.cli.common import DbOption, open_workspace
 from assay.cli.options import Audience, ReportFormat
 from assay.errors import InputError
@@ -33,6 +33,7 @@ def report(
     out: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to FILE instead of stdout.")
     ] = None,
+    force: files.ForceOption = False,
     db: DbOption = None,
 ) -> None:
     """Write a report built only from the record: criteria, evidence, decisions, cost."""
@@ -49,6 +50,8 @@ def report(
         )
     if out is not None and out.parent != Path() and not out.parent.is_dir():
         raise InputError(f"-o {out}: the folder {out.parent} does not exist; create it first")
+    if out is not None:
+        files.check_output(out, force=force, db=db)
     with open_workspace(db) as ws:
         view = StudyView.from_study(ws.prototypes.study(prototype))
     if out is None:
