@@ -13,6 +13,8 @@ is built from are public too:
 - effect sizes: :func:`relative_change`, :func:`hedges_g`,
   :func:`cliffs_delta`, :func:`prob_superiority`;
 - many questions: :func:`adjust_pvalues` (Holm, Benjamini-Hochberg);
+- two whole benchmark suites: :func:`compare_suites` (a verdict per benchmark,
+  Holm across the suite);
 - planning: :func:`trials_needed`, :class:`SequentialDesign`;
 - many methods on many datasets: :func:`friedman`, :func:`nemenyi`,
   :func:`pairwise_wilcoxon`, :func:`critical_difference_diagram`;
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
         welch_test,
         wilcoxon_test,
     )
+    from assay.stats.suite_compare import SuiteComparison, compare_suites
     from assay.stats.summary import QuantileEstimate, Summary, summarize
     from assay.stats.verdict import Comparison, Verdict
 
@@ -103,6 +106,8 @@ _MODULES = {
     "tost": "significance",
     "welch_test": "significance",
     "wilcoxon_test": "significance",
+    "SuiteComparison": "suite_compare",
+    "compare_suites": "suite_compare",
     "QuantileEstimate": "summary",
     "Summary": "summary",
     "summarize": "summary",
@@ -123,6 +128,7 @@ __all__ = [
     "QuantileEstimate",
     "SequentialDesign",
     "SignificanceResult",
+    "SuiteComparison",
     "Summary",
     "Verdict",
     "ablation",
@@ -133,6 +139,7 @@ __all__ = [
     "cliffs_delta",
     "cluster_bootstrap_ci",
     "compare",
+    "compare_suites",
     "critical_difference_diagram",
     "friedman",
     "hedges_g",
