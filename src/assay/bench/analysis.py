@@ -165,9 +165,11 @@ def _summary(method: str, role: str, params: Params, trials: list[TrialResult]) 
 
 
 def summaries(header: RunHeader, grouped: Grouped) -> list[MethodSummary]:
-    """One summary per method and sweep point."""
-    roles = {header.spec["baseline"]: "baseline"}
+    """One summary per method and sweep point (an imported suite's benchmarks, which
+    have no baseline, with the role ``benchmark``)."""
+    roles = {} if header.spec["baseline"] is None else {header.spec["baseline"]: "baseline"}
     roles.update({c: "candidate" for c in header.spec["candidates"]})
+    roles.update({b: "benchmark" for b in header.spec.get("benchmarks", [])})
     out = []
     for params, methods in grouped.items():
         for method, role in roles.items():
