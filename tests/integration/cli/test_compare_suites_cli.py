@@ -290,3 +290,29 @@ def test_two_runs_compare_as_suites(
     assert f"run {unfinished} is" in err and "compare finished runs" in err
     code, out, err = run_main(["compare", base, "20260101-abcdef"], capsys)
     assert code == 2 and out == "" and "unknown run '20260101-abcdef'" in err
+
+
+def _pytest_benchmark(path: Path, shift: float) -> str:
+    """A pytest-benchmark save with its rounds (--benchmark-save-data): one process."""
+    benchmarks = []
+    for name in ("test_parse[a|b]", "test_render"):
+        data = [1e-3 * (1 + shift * (name == "test_render") + 0.001 * (i % 7)) for i in range(40)]
+        benchmarks.append(
+            {"name": name, "fullname": f"tests/test_x.py::{name}", "stats": {"data": data}}
+        )
+    path.write_text(json.dumps({"machine_info": {}, "benchmarks": benchmarks, "version": "4.0.0"}))
+    return str(path)
+
+
+def test_pytest_benchmark_rounds_are_values_of_one_process_and_markdown_escapes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = _pytest_benchmark(tmp_path / "0001_base.json", 0.0)
+    head = _pytest_benchmark(tmp_path / "0002_head.json", 0.2)
+    code, out, err = run_main(["compare", base, head, "--format", "markdown"], capsys)
+    assert code == 0, err
+    assert "| `tests/test_x.py::test_parse[a\\|b]` |" in out  # the pipe cannot end the cell
+    assert "one value in 2" in out
+    assert "BASE holds 1 repetition of 40 values" in out  # the interval may be too narrow
+    render = next(line for line in out.splitlines() if "test_render" in line)
+    assert render.endswith("| **WORSE** |")
