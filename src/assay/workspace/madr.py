@@ -14,6 +14,7 @@ record says what the decider saw, whatever happened since.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -45,8 +46,26 @@ _MEANING = {
 }
 
 
+def _md(value: object) -> str:
+    """User text as Markdown that renders as the same text, never as HTML: ``&``, ``<``
+    and ``>`` become entities (no tag, comment or autolink survives) and a backtick is
+    escaped, so the text cannot open or close a code span around them."""
+    text = str(value).replace("\\", "\\\\").replace("`", "\\`")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _code(value: object) -> str:
+    """A code span holding ``value`` literally, its fence longer than any backtick run in it."""
+    text = " ".join(str(value).split("\n"))
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def _yaml(value: str) -> str:
     text = value.replace("\\", "\\\\").replace('"', '\\"')
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
     return f'"{text}"'
 
 
@@ -92,12 +111,12 @@ def _drivers(snapshot: Mapping[str, Any]) -> list[str]:
     for item in snapshot.get("criteria", []):
         evaluation = item.get("evaluation", {})
         lines.append(
-            f"* **{item['kind']}**: `{item['criterion']}` — {item['outcome']}: "
-            f"{_reason(evaluation)}"
+            f"* **{item['kind']}**: {_code(item['criterion'])} — {item['outcome']}: "
+            f"{_md(_reason(evaluation))}"
         )
     for check in snapshot.get("checks", []):
         state = "met" if check.get("passed") else "NOT met"
-        lines.append(f"* **stage check** {check['name']} — {state}: {check['detail']}")
+        lines.append(f"* **stage check** {_md(check['name'])} — {state}: {_md(check['detail'])}")
     if not lines:
         lines.append("* no criteria were registered")
     return lines
@@ -106,7 +125,7 @@ def _drivers(snapshot: Mapping[str, Any]) -> list[str]:
 def _consequences(snapshot: Mapping[str, Any], decision: DecisionRecord) -> list[str]:
     lines = []
     for item in snapshot.get("criteria", []):
-        text = f"`{item['criterion']}` ({item['kind']})"
+        text = f"{_code(item['criterion'])} ({item['kind']})"
         if item["outcome"] == "PASS":
             lines.append(f"* Good, because {text} passes on the evidence")
         elif item["outcome"] == "FAIL":
@@ -115,15 +134,16 @@ def _consequences(snapshot: Mapping[str, Any], decision: DecisionRecord) -> list
             lines.append(f"* Neutral, because {text} is still undetermined")
     for check in snapshot.get("checks", []):
         if not check.get("passed"):
-            lines.append(f"* Bad, because the stage check {check['name']} is not met")
+            lines.append(f"* Bad, because the stage check {_md(check['name'])} is not met")
     if decision.decision.conditions:
-        lines.append(f"* Neutral, because it holds on conditions: {decision.decision.conditions}")
+        conditions = _md(decision.decision.conditions)
+        lines.append(f"* Neutral, because it holds on conditions: {conditions}")
     return lines or ["* Neutral, because no criterion was evaluated"]
 
 
 def _confirmation(record: PrototypeRecord, decision: DecisionRecord, stale_days: int) -> list[str]:
     name = record.name if " " not in record.name else f'"{record.name}"'
-    sources = ", ".join(f"`{f}`" for f in record.evidence_files) or "its benchmark"
+    sources = ", ".join(_code(f) for f in record.evidence_files) or "its benchmark"
     lines = [
         f"Re-check it with `assay gate review {name}` (every criterion against the newest "
         f"runs) and, in CI, `assay gate check {name}`, which exits with 1 when a kill "
@@ -133,11 +153,11 @@ def _confirmation(record: PrototypeRecord, decision: DecisionRecord, stale_days:
         f"(`assay prototype evidence {name} RUN_ID`): it is judged by the same criteria, "
         f"content hash `{decision.registration_hash[:16]}`.",
         "",
-        f"`assay radar` marks {record.technique} stale when a newer run contradicts this "
+        f"`assay radar` marks {_md(record.technique)} stale when a newer run contradicts this "
         f"decision or its newest evidence is older than {stale_days} days.",
     ]
     if decision.decision.revisit_when:
-        lines += ["", f"Revisit when: {decision.decision.revisit_when}."]
+        lines += ["", f"Revisit when: {_md(decision.decision.revisit_when)}."]
     return lines
 
 
@@ -151,10 +171,10 @@ def _more(record: PrototypeRecord, decision: DecisionRecord) -> list[str]:
     for amendment in record.amendments:
         if amendment.at <= decision.at:
             lines.append(
-                f"* Amended {amendment.at:%Y-%m-%d} by {amendment.by}: {amendment.reason} "
-                f"({'; '.join(amendment.changes)})."
+                f"* Amended {amendment.at:%Y-%m-%d} by {_md(amendment.by)}: "
+                f"{_md(amendment.reason)} ({_md('; '.join(amendment.changes))})."
             )
-    runs = ", ".join(f"`{run}`" for run in decision.runs) or "none"
+    runs = ", ".join(_code(run) for run in decision.runs) or "none"
     lines.append(f"* Evidence runs: {runs}.")
     return lines
 
@@ -180,20 +200,25 @@ def madr_record(
         f"informed: {_names([n for n in informed if n != d.decided_by])}",
         "---",
         "",
-        f"# {d.stage.value.capitalize()} gate of {record.name}: {chosen} for {technique.name}",
+        f"# {d.stage.value.capitalize()} gate of {_md(record.name)}: {chosen} for "
+        f"{_md(technique.name)}",
         "",
         "## Context and Problem Statement",
         "",
-        f"{d.stage.question} The team prototyped **{technique.name}** ({technique.area}"
-        + (f": {technique.summary}" if technique.summary else "")
-        + f") as **{record.name}**, with the hypothesis: {record.registration.hypothesis}",
+        f"{d.stage.question} The team prototyped **{_md(technique.name)}** "
+        f"({_md(technique.area)}"
+        + (f": {_md(technique.summary)}" if technique.summary else "")
+        + f") as **{_md(record.name)}**, with the hypothesis: "
+        f"{_md(record.registration.hypothesis)}",
     ]
     if record.prototype.strategy is not None:
         lines += ["", f"Implementation strategy: {record.prototype.strategy.value}."]
     if record.registration.requirements:
         lines += [
             "",
-            "Qualitative requirements: " + "; ".join(record.registration.requirements) + ".",
+            "Qualitative requirements: "
+            + "; ".join(_md(r) for r in record.registration.requirements)
+            + ".",
         ]
     lines += ["", "## Decision Drivers", "", *_drivers(snapshot), "", "## Considered Options", ""]
     lines += [f"* {answer.label} — {_MEANING[d.stage][answer]}" for answer in Answer]
@@ -201,7 +226,7 @@ def madr_record(
         "",
         "## Decision Outcome",
         "",
-        f'Chosen option: "{chosen}", because {d.why}',
+        f'Chosen option: "{chosen}", because {_md(d.why)}',
         "",
         f"The evidence recommended {d.recommended.label}"
         + (
@@ -212,11 +237,12 @@ def madr_record(
     ]
     reasons = snapshot.get("reasons", [])
     if reasons:
-        lines += ["", "The recommendation's reasons:", "", *[f"* {r}" for r in reasons]]
+        lines += ["", "The recommendation's reasons:", "", *[f"* {_md(r)}" for r in reasons]]
     if d.conditions:
-        lines += ["", f"Conditions: {d.conditions}"]
+        lines += ["", f"Conditions: {_md(d.conditions)}"]
     if d.advocates:
-        lines += ["", "Positions argued:", "", *[f"* {who}: {what}" for who, what in d.advocates]]
+        argued = [f"* {_md(who)}: {_md(what)}" for who, what in d.advocates]
+        lines += ["", "Positions argued:", "", *argued]
     lines += ["", "### Consequences", "", *_consequences(snapshot, decision)]
     lines += ["", "### Confirmation", "", *_confirmation(record, decision, stale_days)]
     lines += ["", "## More Information", "", *_more(record, decision), ""]
