@@ -216,3 +216,40 @@ def test_backstage_errors_say_where(mutate: object, message: str) -> None:
     mutate(data)
     with pytest.raises(InputError, match=message):
         rf.parse_backstage_json(json.dumps(data), by="me", source="radar.json")
+
+
+def test_backstage_repeats_merge_when_identical_and_are_listed_when_not() -> None:
+    data = json.loads(rf.write_backstage_json(RADAR[:2], as_of=NOW))
+    data["entries"] += [dict(data["entries"][0]), dict(data["entries"][1], description="other")]
+    text = json.dumps(data, indent=2)
+    file = rf.read_backstage_json(text, by="me", source="radar.json")
+    assert file.count == 4 == len(file.records) + len(file.repeats) + len(file.problems)
+    # each entry's "{" is two lines above its "key" (counted here on the text itself)
+    lines = text.splitlines()
+    opening = [i - 1 for i, line in enumerate(lines) if line.startswith('      "key": ')]
+    assert [(r.name, r.line, r.first_line) for r in file.repeats] == [
+        ("FlashAttention-2", opening[2], opening[0])
+    ]
+    (problem,) = file.problems
+    assert (problem.key, problem.line) == ("Linformer projection", opening[3])
+    assert f"repeats the title at line {opening[1]} with other content" in str(problem)
+    with pytest.raises(InputError, match="Linformer projection: repeats the title"):
+        rf.parse_backstage_json(text, by="me")
+
+
+def test_byor_json_lists_every_bad_object_with_its_line() -> None:
+    text = json.dumps(
+        [
+            {"name": "A", "ring": "adopt", "quadrant": "Q"},
+            "not an object",
+            {"name": "B", "ring": "later", "quadrant": "Q"},
+            {"name": "", "ring": "hold", "quadrant": "Q"},
+        ],
+        indent=2,
+    )
+    file = rf.read_byor_json(text, at=NOW, by="me", source="b.json")
+    assert [(p.line, p.key) for p in file.problems] == [(7, "[1]"), (8, "B"), (13, "")]
+    with pytest.raises(InputError, match=r"b.json: 3 of 4 record\(s\) cannot be imported"):
+        file.check()
+    with pytest.raises(InputError, match="expected an array"):
+        rf.read_byor_json("{}", at=NOW, by="me")
