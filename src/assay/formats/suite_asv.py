@@ -1,4 +1,4 @@
-"""The asv (airspeed velocity) results file as a :class:`~assay.formats.suites.Suite`.
+"""The asv (airspeed velocity) results file as a :class:`~assay.formats.suite_model.Suite`.
 
 asv writes one file per commit and environment, ``results/<machine>/<commit>-<env>.json``,
 beside the machine's ``machine.json``. Format 2 (asv 0.5 and later) lists
@@ -28,8 +28,8 @@ from typing import Any
 
 from assay.errors import InputError
 from assay.formats import files
+from assay.formats.suite_model import Suite, SuiteBenchmark
 from assay.formats.suite_readers import number
-from assay.formats.suites import Suite, SuiteBenchmark
 
 __all__ = ["read_asv", "unit_of"]
 
@@ -65,12 +65,23 @@ def _rows(data: Any, source: str) -> dict[str, dict[str, Any]]:
                 "result": row.get("result"),
                 "params": row.get("params") or [],
                 "samples": row.get("samples"),
-                **{f"stats_{k}": [s.get(k) if isinstance(s, dict) else None for s in stats]
-                   for k in _STATS},
+                **{f"stats_{k}": [_stat(s, k) for s in stats] for k in _STATS},
             }  # fmt: skip
         else:  # format 1, one value
             out[name] = {"result": None if row is None else [row], "params": []}
     return out
+
+
+def _stat(stats: Any, key: str) -> Any:
+    """One of format 1's stats (its ``ci_99`` pair is format 2's ``ci_99_a``/``_b``)."""
+    if not isinstance(stats, dict):
+        return None
+    if key.startswith("ci_99_"):
+        pair = stats.get("ci_99")
+        if not (isinstance(pair, list) and len(pair) == 2):
+            return None
+        return pair[1] if key == "ci_99_b" else pair[0]
+    return stats.get(key)
 
 
 def _missing(value: Any) -> bool:

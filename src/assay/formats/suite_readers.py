@@ -2,7 +2,7 @@
 
 Each takes the parsed JSON, the file it came from and the metric (``real`` or
 ``cpu``, which only Google Benchmark has) and returns a
-:class:`~assay.formats.suites.Suite` whose ``groups`` are the tool's independent
+:class:`~assay.formats.suite_model.Suite` whose ``groups`` are the tool's independent
 repetitions; ``meta["group_details"]`` holds what the tool said about each group.
 
 - **pyperf** (format 1.0, ``.json`` or ``.json.gz``): a benchmark per entry of
@@ -35,7 +35,7 @@ from typing import Any
 
 from assay.errors import InputError
 from assay.formats import files
-from assay.formats.suites import Suite, SuiteBenchmark
+from assay.formats.suite_model import Suite, SuiteBenchmark
 
 __all__ = [
     "TIME_UNITS",

@@ -25,12 +25,12 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assay.errors import InputError
-from assay.formats import files
+from assay.formats import files, suite_asv, suite_readers
+from assay.formats.suite_model import Suite, SuiteBenchmark
 
 __all__ = [
     "SUITE_FORMATS",
@@ -51,42 +51,8 @@ EXPECTED = (
 )
 
 
-@dataclass(frozen=True)
-class SuiteBenchmark:
-    """One named benchmark of a suite.
-
-    ``groups`` are the values per independent repetition (a pyperf worker process,
-    a Google Benchmark repetition, a hyperfine run...), each value one call's
-    measurement in ``unit`` (``"second"`` for time, ``"byte"`` for memory); tools that
-    give one group give one. ``meta`` keeps what the tool said about it.
-    """
-
-    name: str
-    unit: str
-    groups: tuple[tuple[float, ...], ...]
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def values(self) -> tuple[float, ...]:
-        """Every value, group after group."""
-        return tuple(v for group in self.groups for v in group)
-
-
-@dataclass(frozen=True)
-class Suite:
-    """A suite file read: its benchmarks in file order, and the tool that wrote it."""
-
-    source: str
-    tool: str  # pyperf, pytest-benchmark, asv, google-benchmark, hyperfine, assay
-    benchmarks: tuple[SuiteBenchmark, ...]
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def by_name(self) -> dict[str, SuiteBenchmark]:
-        """The benchmarks by name."""
-        return {b.name: b for b in self.benchmarks}
-
-
 Reader = Callable[[Any, str, str], Suite]
+"""A reader: the parsed JSON, its source and the metric in; the suite out."""
 
 
 def load_json(path: str | os.PathLike[str], expected: str = EXPECTED) -> Any:
@@ -145,8 +111,6 @@ def _has(item: Any, key: str) -> bool:
 
 
 def _readers() -> dict[str, Reader]:
-    from assay.formats import suite_asv, suite_readers  # they import this module
-
     return {
         "pyperf": suite_readers.read_pyperf,
         "pytest-benchmark": suite_readers.read_pytest_benchmark,
