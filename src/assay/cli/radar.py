@@ -24,24 +24,42 @@ radar_app = typer.Typer(
 
 
 @radar_app.callback()
-def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> None:
-    """Print the radar grouped by ring and area (or --json)."""
+def radar(
+    ctx: typer.Context,
+    db: DbOption = None,
+    json: JsonOption = False,
+    include_retired: Annotated[
+        bool, typer.Option("--include-retired", help="Show retired techniques too, marked so.")
+    ] = False,
+) -> None:
+    """Print the radar grouped by ring and area (or --json). A technique placed by
+    override or by an imported radar, with no YES gate since, is marked so."""
     if ctx.invoked_subcommand is not None:
         return
     if json:  # documents straight from the store: a radar of 10,000 answers in a blink
         with open_workspace(db) as ws:
-            documents = ws.radar.documents()
+            documents = ws.radar.documents(include_retired=include_retired)
             reasons = {s.technique: list(s.reasons) for s in ws.radar.stale()}
+            marks = ws.radar.placements()
+            retired = ws.radar.retired() if include_retired else {}
         for document in documents:
-            document["stale"] = document["name"] in reasons
-            document["stale_reasons"] = reasons.get(document["name"], [])
+            name = document["name"]
+            document["stale"] = name in reasons
+            document["stale_reasons"] = reasons.get(name, [])
+            placement = marks.get(name)
+            document["override"] = placement.override_dict() if placement else None
+            document["imported"] = placement is not None and placement.kind == "imported"
+            if include_retired:
+                document["retired"] = name in retired
         output.emit_json({"techniques": documents})
         return
     with open_workspace(db) as ws:
-        techniques = ws.radar.list()
+        techniques = ws.radar.list(include_retired=include_retired)
         stale = {s.technique: s for s in ws.radar.stale()}
         backed = [t.name for t in techniques if t.ring in (Ring.TRIAL, Ring.ADOPT)]
         decided = ws.prototypes.decided_all(backed) if backed else {}
+        marks = ws.radar.placements()
+        retired = ws.radar.retired() if include_retired else {}
     if not techniques:
         output.console.print(
             "The radar is empty. Add a technique: assay technique add NAME --area AREA"
@@ -49,9 +67,18 @@ def radar(ctx: typer.Context, db: DbOption = None, json: JsonOption = False) -> 
     else:
         from assay.cli import render  # tables for people: --json does not import them
 
-        output.console.print(render.radar_table(techniques, dt.date.today(), stale=set(stale)))
+        output.console.print(
+            render.radar_table(techniques, dt.date.today(), stale=set(stale), marks=marks)
+        )
         for name, entry in sorted(stale.items()):
             output.prose(f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(entry.reasons))}")
+        for name, placement in marks.items():
+            output.prose(
+                f"[bold red]{placement.mark}:[/] {escape(name)}: {escape(placement.describe())}"
+            )
+        for name, when in retired.items():
+            words = escape(render.retired_words(when))
+            output.prose(f"[bold red]retired:[/] {escape(name)}: {words}")
         _print_decided(techniques, decided)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rich.console import Group
@@ -18,6 +18,7 @@ from assay.types import Ring
 
 if TYPE_CHECKING:
     from assay.pipeline.gates import DecisionPin
+    from assay.store.placements import Placement
 
 _CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F) if code != 0x0A}
 
@@ -52,11 +53,44 @@ def _due(technique: Technique, today: dt.date) -> Text:
     return Text(technique.due.isoformat(), style=style)
 
 
-def _name(technique: Technique, stale: Collection[str]) -> Text:
+def _name(
+    technique: Technique, stale: Collection[str], marks: Mapping[str, Placement] | None = None
+) -> Text:
     text = Text(technique.name)
     if technique.name in stale:
         text.append(" (stale)", style="yellow")
+    placement = (marks or {}).get(technique.name)
+    if placement is not None:
+        text.append(f" ({placement.mark})", style="bold red")
     return text
+
+
+def placement_label(placement: Placement) -> str:
+    """``override`` or ``imported``: how the legend under the radar names the mark."""
+    return placement.mark
+
+
+def placement_fields(placement: Placement | None) -> dict[str, object]:
+    """What ``radar --json`` and ``technique show --json`` add to a technique:
+    ``override`` (who, when, why, what was waived) or null, and ``imported``."""
+    return {
+        "override": placement.override_dict() if placement is not None else None,
+        "imported": placement is not None and placement.kind == "imported",
+    }
+
+
+def retired_words(retired: tuple[dt.datetime, str, str]) -> str:
+    """``2026-12-06 by priya: entered twice``."""
+    at, by, why = retired
+    return f"{at:%Y-%m-%d} by {by}: {why}"
+
+
+def retired_dict(retired: tuple[dt.datetime, str, str] | None) -> dict[str, str] | None:
+    """A retirement for JSON (``None``: not retired)."""
+    if retired is None:
+        return None
+    at, by, why = retired
+    return {"at": at.isoformat(), "by": by, "why": why}
 
 
 def _since(technique: Technique) -> str:
@@ -64,9 +98,14 @@ def _since(technique: Technique) -> str:
 
 
 def radar_table(
-    techniques: Sequence[Technique], today: dt.date, *, stale: Collection[str] = ()
+    techniques: Sequence[Technique],
+    today: dt.date,
+    *,
+    stale: Collection[str] = (),
+    marks: Mapping[str, Placement] | None = None,
 ) -> output.Sheet:
-    """The radar grouped by ring (ADOPT first) and area; stale blips are marked."""
+    """The radar grouped by ring (ADOPT first) and area; stale blips are marked, and
+    so are placements by override or import with no evidence behind them (``marks``)."""
     table = output.table(
         Column("Ring", Kind.LABEL),
         Column("Area"),
@@ -84,7 +123,7 @@ def radar_table(
                 table.add_row(
                     Text(ring.value, style=RING_STYLE[ring]) if first_in_ring else "",
                     Text(area) if index == 0 else "",
-                    _name(technique, stale),
+                    _name(technique, stale, marks),
                     Text(technique.owner or "—"),
                     _since(technique),
                     _due(technique, today),
@@ -94,8 +133,11 @@ def radar_table(
     return table
 
 
-def technique_list(techniques: Sequence[Technique], today: dt.date) -> output.Sheet:
-    """One row per technique: where it sits, who owns it and what is next."""
+def technique_list(
+    techniques: Sequence[Technique], today: dt.date, *, retired: Collection[str] = ()
+) -> output.Sheet:
+    """One row per technique: where it sits, who owns it and what is next; those in
+    ``retired`` are marked so."""
     table = output.table(
         Column("Technique", ratio=2),
         Column("Area"),
@@ -106,8 +148,11 @@ def technique_list(techniques: Sequence[Technique], today: dt.date) -> output.Sh
         expand=True,
     )
     for technique in techniques:
+        name = Text(technique.name)
+        if technique.name in retired:
+            name.append(" (retired)", style="bold red")
         table.add_row(
-            Text(technique.name),
+            name,
             Text(technique.area),
             Text(technique.ring.value, style=RING_STYLE[technique.ring]),
             Text(technique.owner or "—"),

@@ -13,7 +13,13 @@ from assay.cli import output, render
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
 from assay.types import Ring
 
-technique_app = typer.Typer(help="Add, list, show and edit techniques.", no_args_is_help=True)
+technique_app = typer.Typer(
+    help="Add, list, show, edit, rename and retire techniques.", no_args_is_help=True
+)
+
+IncludeRetired = Annotated[
+    bool, typer.Option("--include-retired", help="List retired techniques too, marked so.")
+]
 
 
 @technique_app.command("add")
@@ -60,16 +66,26 @@ def add(
 
 
 @technique_app.command("list")
-def list_(db: DbOption = None, json: JsonOption = False) -> None:
+def list_(
+    db: DbOption = None, json: JsonOption = False, include_retired: IncludeRetired = False
+) -> None:
     """List every technique with its ring, owner and next action."""
     with open_workspace(db) as ws:
-        techniques = ws.radar.list()
+        techniques = ws.radar.list(include_retired=include_retired)
+        retired = set(ws.radar.retired()) if include_retired else set()
     if json:
-        output.emit_json({"techniques": [t.to_dict() for t in techniques]})
+        output.emit_json(
+            {
+                "techniques": [
+                    t.to_dict() | ({"retired": t.name in retired} if include_retired else {})
+                    for t in techniques
+                ]
+            }
+        )
     elif not techniques:
         output.console.print("No techniques yet. Add one: assay technique add NAME --area AREA")
     else:
-        output.console.print(render.technique_list(techniques, dt.date.today()))
+        output.console.print(render.technique_list(techniques, dt.date.today(), retired=retired))
 
 
 @technique_app.command("show")
@@ -80,17 +96,25 @@ def show(
 ) -> None:
     """Show a technique with its whole ring history, and the moves made by override."""
     with open_workspace(db) as ws:
-        technique = ws.radar.get(name)
+        technique = ws.radar.get(name, retired=True)  # a retired one is shown, marked
         overrides = ws.reports.overrides(technique.name)
         decided = ws.prototypes.decided(technique.name)  # the runs behind each decision
+        placement = ws.radar.placements().get(technique.name)
+        retired = ws.radar.retired().get(technique.name)
     if json:
         output.emit_json(
             technique.to_dict()
             | {"overrides": [o.to_dict() for o in overrides]}
             | {"decisions": [{"prototype": name, **pin.to_dict()} for name, pin in decided]}
+            | render.placement_fields(placement)
+            | {"retired": render.retired_dict(retired)}
         )
         return
     output.console.print(render.technique_panel(technique, dt.date.today()))
+    if retired is not None:
+        output.prose(Text(f"Retired: {render.retired_words(retired)}", style="bold red"))
+    if placement is not None:
+        output.prose(Text(f"{render.placement_label(placement)}: {placement.describe()}"))
     if overrides:
         output.console.print(f"[bold red]Moved by override[/] ({len(overrides)})")
     for o in overrides:

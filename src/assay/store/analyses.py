@@ -194,7 +194,8 @@ def placed_in(sql: Sql, rings: Iterable[str]) -> list[Placed]:
     queries; the other techniques and the rest of their history are not read)."""
     wanted = sorted(set(rings))
     rows = sql.rows(
-        "SELECT id, name, ring FROM techniques WHERE ring IN (:rings) ORDER BY key",
+        "SELECT id, name, ring FROM techniques WHERE ring IN (:rings)"
+        " AND retired_at IS NULL ORDER BY key",
         {"rings": wanted},
     )
     if not rows:

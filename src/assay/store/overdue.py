@@ -83,7 +83,7 @@ class Overdue:
 
 _NEXT_ACTIONS = """
 SELECT name, next_action, owner, due FROM techniques
-WHERE due IS NOT NULL AND due < :today AND next_action IS NOT NULL
+WHERE due IS NOT NULL AND due < :today AND next_action IS NOT NULL AND retired_at IS NULL
 """
 
 _POSTMORTEM_ACTIONS = """

@@ -177,9 +177,12 @@ def get_run(session: Session, run_id: str) -> RunInfo:
     return _info(session, _row(session, run_id))
 
 
-def list_runs(session: Session) -> list[RunInfo]:
-    """Every run, newest first."""
-    rows = session.scalars(select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc()))
+def list_runs(session: Session, *, include_retired: bool = False) -> list[RunInfo]:
+    """Every run not retired (all with ``include_retired``), newest first."""
+    query = select(RunRow).order_by(RunRow.created_at.desc(), RunRow.id.desc())
+    if not include_retired:
+        query = query.where(RunRow.retired_at.is_(None))
+    rows = session.scalars(query)
     return [_info(session, row) for row in rows]
 
 

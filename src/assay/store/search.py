@@ -253,6 +253,8 @@ def search(session: Session, text: str, *, limit: int | None = None) -> list[Hit
         order = list(source.model.__table__.primary_key)
         rows = session.scalars(select(source.model).where(condition).order_by(*order)).all()
         for row in rows:
+            if getattr(row, "retired_at", None) is not None:
+                continue  # a retired paper or technique leaves the search (issue 11)
             for name in source.fields:
                 found = pattern.search(content := _text(row, name, name in source.json_fields))
                 if found:

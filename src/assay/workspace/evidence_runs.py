@@ -88,8 +88,10 @@ class Judge:
 
 _JUDGES = """
 SELECT run_id, created_at, state, finished_at FROM runs
-WHERE run_id IN (:links) OR (source IN (:files) AND created_at >= :registered)
+WHERE (run_id IN (:links) OR (source IN (:files) AND created_at >= :registered))
+  AND retired_at IS NULL
 """
+"""A retired run judges nothing (``assay bench retire``, issue 11)."""
 
 
 def judges_of(sql: Sql, record: PrototypeRecord) -> list[Judge]:

@@ -63,8 +63,9 @@ def test_move_and_radar_json(workspace: Path) -> None:
     assert done.returncode == 0, done.stderr
     (entry,) = json.loads(done.stdout)["techniques"]
     spec = {"name", "area", "ring", "owner", "summary", "next_action", "due", "history"}
-    assert set(entry) == spec | {"stale", "stale_reasons"}
+    assert set(entry) == spec | {"stale", "stale_reasons", "override", "imported"}
     assert entry["stale"] is False
+    assert entry["override"]["by"] == "Priya" and entry["imported"] is False
     assert entry["ring"] == "TRIAL"
     first, second = entry["history"]
     assert set(first) == {"from", "to", "at", "by", "why"}
