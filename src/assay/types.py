@@ -9,7 +9,15 @@ import re
 
 from assay.errors import InputError
 
-__all__ = ["Ring", "parse_date", "parse_duration", "parse_fraction"]
+__all__ = [
+    "MAX_DURATION",
+    "MAX_ID",
+    "Ring",
+    "check_id",
+    "parse_date",
+    "parse_duration",
+    "parse_fraction",
+]
 
 
 class Ring(enum.StrEnum):
@@ -47,6 +55,8 @@ def parse_date(text: str, *, field: str = "date") -> dt.date:
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)?\s*$")
+MAX_DURATION = dt.timedelta(days=3650)
+"""The longest duration assay takes (a time-box, a timeout, a budget): ten years."""
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
 
 
@@ -59,7 +69,26 @@ def parse_duration(text: str, *, field: str = "duration") -> dt.timedelta:
             "(ms, s, m, h, d, w), for example 5m"
         )
     value, unit = float(match.group(1)), match.group(2) or "s"
-    return dt.timedelta(seconds=value * _SECONDS[unit])
+    seconds = value * _SECONDS[unit]
+    if not seconds <= MAX_DURATION.total_seconds():  # also inf and NaN
+        raise InputError(
+            f"{field} {text!r} is too long; expected at most {MAX_DURATION.days}d (10 years)"
+        )
+    return dt.timedelta(seconds=seconds)
+
+
+MAX_ID = 2**63 - 1
+"""The largest record id a database stores (a signed 64-bit integer)."""
+
+
+def check_id(number: int, *, noun: str, see: str = "") -> int:
+    """``number`` when it can be a record id (1 to :data:`MAX_ID`), else an
+    :class:`InputError` giving the range; ``see`` names the command that lists them."""
+    if not 1 <= number <= MAX_ID:
+        shown = str(number) if len(str(number)) <= 30 else f"{str(number)[:27]}..."
+        hint = f" (see: {see})" if see else ""
+        raise InputError(f"{noun} {shown} does not exist; ids run from 1 to {MAX_ID}{hint}")
+    return number
 
 
 def parse_fraction(

@@ -81,6 +81,21 @@ def _named(name: str, value: object) -> str:
     return f"{name}={value!r}" + (f" ({flag})" if flag else "")
 
 
+_MOST_TRIALS = 1_000_000
+_MOST_THREADS = 4096
+
+
+def _short(value: object) -> object:
+    """A huge number as its first digits, so that an error stays one readable line."""
+    text = str(value)
+    return value if len(text) <= 30 else f"{text[:27]}..."
+
+
+def _at_most(name: str, value: int | None, most: int) -> None:
+    if value is not None and value > most:
+        raise InputError(f"{_named(name, _short(value))} must be at most {most}")
+
+
 def _positive(name: str, value: float | None, *, allow_none: bool = True) -> None:
     if value is None and allow_none:
         return
@@ -161,6 +176,7 @@ class BenchOptions:
             raise InputError(
                 f"{_named('trials', self.trials)} must be at least 2; a verdict needs a spread"
             )
+        _at_most("trials", self.trials, _MOST_TRIALS)
         if self.max_trials == DEFAULT_MAX_TRIALS and self.trials > DEFAULT_MAX_TRIALS:
             # The cap only bounds until-decided and precision runs; a fixed run of
             # more trials than the default cap simply raises it.
@@ -186,6 +202,11 @@ class BenchOptions:
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise InputError(
                 f"{_named('threads', self.threads)} must be a positive integer or None"
+            )
+        _at_most("threads", self.threads, _MOST_THREADS)
+        if self.plan_seed is not None and not 0 <= self.plan_seed <= 2**63 - 1:
+            raise InputError(
+                f"{_named('plan_seed', _short(self.plan_seed))} must be from 0 to {2**63 - 1}"
             )
         if self.threads is not None and self.isolation is Isolation.IN_PROCESS:
             raise InputError(

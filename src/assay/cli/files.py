@@ -28,7 +28,7 @@ import typer
 
 from assay.errors import InputError
 
-__all__ = ["ForceOption", "atomic_path", "check_output", "write_text"]
+__all__ = ["ForceOption", "atomic_path", "check_output", "check_sources", "write_text"]
 
 ForceOption = Annotated[
     bool,
@@ -125,3 +125,32 @@ def write_text(out: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``out`` atomically; check it first with :func:`check_output`."""
     with atomic_path(out) as temp:
         temp.write_text(text, encoding="utf-8")
+
+
+def check_sources(values: list[str], option: str) -> None:
+    """Refuse a benchmark file named on the command line (``--evidence``, ``--file``)
+    that does not exist or is not a file: a typo would otherwise be registered, and
+    frozen with the criteria. Module names (``pkg.bench``) pass; a ``prototype.toml``
+    may still declare a benchmark that is not written yet."""
+    for value in values:
+        text = value.strip()
+        if not (text.endswith(".py") or "/" in text or "\\" in text):
+            continue
+        path = Path(text).expanduser()
+        try:
+            is_file = path.is_file()
+        except (OSError, ValueError):
+            is_file = False
+        if not is_file:
+            reason = "is a folder" if _is_dir(path) else "no such file"
+            raise InputError(
+                f"{option} {_shown(value)}: {reason}; give an existing benchmark file (.py) "
+                "or a module name"
+            )
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False

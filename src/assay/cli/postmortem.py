@@ -31,6 +31,7 @@ from assay.pipeline.postmortem import (
 )
 from assay.pipeline.reading import RedFlagKind
 from assay.store.postmortems import StoredAction, parse_action_id
+from assay.types import check_id
 
 postmortem_app = typer.Typer(
     help="Post-mortems of failed techniques and prototypes, their actions and patterns.",
@@ -205,7 +206,7 @@ def show(
             f"post-mortem {postmortem!r} is not an id; expected a number "
             "(see: assay postmortem list)"
         )
-    ident = int(digits)
+    ident = check_id(int(digits), noun="post-mortem", see="assay postmortem list")
     with open_workspace(db) as ws:
         pm = ws.postmortems.get(ident)
     if json:

@@ -14,7 +14,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from assay.cli import output
+from assay.cli import files, output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.cli.options import LENIENT_CHOICES, Portfolio
 from assay.criteria import CriteriaSyntaxError, parse
@@ -66,6 +66,7 @@ def _from_flags(
 ) -> Prototype:
     if technique is None or name is None:
         raise InputError("give TECHNIQUE and NAME, or a file with --from prototype.toml")
+    files.check_sources(evidence or [], "--evidence")
     if hypothesis is None or not hypothesis.strip():
         raise InputError(
             "a prototype needs --hypothesis, in words, before the data exists: "
@@ -446,6 +447,7 @@ def evidence(
     """Link a run as evidence (it freezes the criteria), or declare files whose runs count."""
     if run_id is None and not file:
         raise InputError("give a RUN_ID to link, or --file FILE whose runs count")
+    files.check_sources(file or [], "--file")
     with open_workspace(db, by) as ws:
         if file:
             current = ws.prototypes.get(name).evidence_files

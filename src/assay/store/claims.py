@@ -39,6 +39,7 @@ from assay.pipeline.claims import (
 from assay.store import reading_notes
 from assay.store.research_models import ClaimRow, ClaimRunRow, FindingRow, PaperRow
 from assay.store.run_models import RunRow
+from assay.types import check_id
 
 __all__ = [
     "ClaimRecord",
@@ -100,7 +101,7 @@ def parse_claim_id(text: str) -> int:
     match = _CLAIM_ID.match(text)
     if not match:
         raise InputError(f"claim {text!r} is not a claim id; expected a number such as 3")
-    return int(match.group(1))
+    return check_id(int(match.group(1)), noun="claim", see="assay claim list")
 
 
 def find_row(session: Session, claim_id: int) -> ClaimRow:

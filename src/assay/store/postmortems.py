@@ -34,6 +34,7 @@ from assay.store.decision_models import PrototypeRow
 from assay.store.models import TechniqueRow
 from assay.store.research_models import PostMortemActionRow, PostMortemRow
 from assay.store.sql import Sql
+from assay.types import check_id
 
 __all__ = [
     "StoredAction",
@@ -88,7 +89,7 @@ def parse_action_id(text: str) -> int:
             f"action {text!r} is not an action id; expected a number "
             "(see: assay postmortem actions)"
         )
-    return int(match.group(1))
+    return check_id(int(match.group(1)), noun="action", see="assay postmortem actions")
 
 
 def _dump(value: list[Any]) -> list[Any]:

@@ -27,6 +27,7 @@ from assay.pipeline.predictions import (
     resolve_from_evidence,
 )
 from assay.store.research_models import ForecastRow, PredictionRow
+from assay.types import check_id
 
 if TYPE_CHECKING:
     from assay.criteria import Evidence
@@ -144,7 +145,7 @@ def parse_prediction_id(text: str) -> int:
             f"prediction {text!r} is not a prediction id; expected a number such as 7 "
             "(see: assay predict list)"
         )
-    return int(match.group(1))
+    return check_id(int(match.group(1)), noun="prediction", see="assay predict list")
 
 
 def to_value(row: PredictionRow) -> Prediction:

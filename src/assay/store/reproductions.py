@@ -61,6 +61,10 @@ class FromRun:
     where: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        named = (("--metric", self.metric), ("--method", self.method), ("--against", self.against))
+        for option, value in named:
+            if value is not None and not value.strip():
+                raise InputError(f"{option} is empty; name one (see: assay bench show RUN_ID)")
         if self.as_ not in TRANSFORMS:
             raise InputError(f"--as {self.as_!r} is not one of {', '.join(TRANSFORMS)}")
         if self.as_ == "value" and self.against is not None:
