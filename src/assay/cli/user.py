@@ -21,10 +21,20 @@ RoleOption = Annotated[
 ]
 
 
+DbRoleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db-role",
+        help="The PostgreSQL login that proves who this user is (see docs/permissions.md).",
+    ),
+]
+
+
 @user_app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="The user's name, as --by or ASSAY_USER gives it.")],
     role: RoleOption,
+    db_role: DbRoleOption = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -32,7 +42,7 @@ def add(
     """Register a user with a role (the first must be an admin; then admins add users)."""
     parsed = role
     with open_workspace(db, by) as ws:
-        user = ws.users.add(name, parsed)
+        user = ws.users.add(name, parsed, db_role=db_role)
     if json:
         output.emit_json(user.to_dict())
     else:
@@ -60,6 +70,48 @@ def set_role(
         output.console.print(f"[bold]{escape(user.name)}[/] is now {user.role.value}.")
 
 
+@user_app.command("set-db-role")
+def set_db_role(
+    name: Annotated[str, typer.Argument(help="The user.")],
+    login: Annotated[
+        str,
+        typer.Argument(help="Their PostgreSQL login; '' to unmap.", show_default=False),
+    ],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Map a user to the PostgreSQL login that proves who they are (admin only)."""
+    with open_workspace(db, by) as ws:
+        user = ws.users.set_db_role(name, login)
+    if json:
+        output.emit_json(user.to_dict())
+    elif user.db_role is None:
+        output.console.print(f"[bold]{escape(user.name)}[/] is mapped to no database login.")
+    else:
+        output.console.print(
+            f"[bold]{escape(user.name)}[/] is proven by the database login "
+            f"{escape(user.db_role)}."
+        )
+
+
+@user_app.command("retire")
+def retire(
+    name: Annotated[str, typer.Argument(help="The user.")],
+    why: Annotated[str, typer.Option("--why", help="Why they no longer act.")],
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Retire a user (admin only): they can no longer act, and stay in the history."""
+    with open_workspace(db, by) as ws:
+        user = ws.users.retire(name, why=why)
+    if json:
+        output.emit_json(user.to_dict())
+    else:
+        output.console.print(f"Retired [bold]{escape(user.name)}[/]; they can no longer act.")
+
+
 @user_app.command("list")
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List the users and their roles."""
@@ -79,9 +131,18 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         output.Column("Role", output.Kind.LABEL),
         output.Column("Added by", output.Kind.ID),
         output.Column("Since", output.Kind.DATE),
+        output.Column("Login", output.Kind.ID),
+        output.Column("Retired", output.Kind.DATE),
     )
     for u in users:
-        table.add_row(escape(u.name), u.role.value, escape(u.by), f"{u.created_at:%Y-%m-%d}")
+        table.add_row(
+            escape(u.name),
+            u.role.value,
+            escape(u.by),
+            f"{u.created_at:%Y-%m-%d}",
+            escape(u.db_role or ""),
+            "" if u.retired_at is None else f"{u.retired_at:%Y-%m-%d}",
+        )
     output.console.print(table)
 
 

@@ -44,8 +44,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from assay.criteria import Criterion, Evaluation, Evidence, Outcome
-from assay.errors import InputError, PermissionDeniedError
+from assay.errors import InputError
 from assay.pipeline.prototype import Prototype, Severity, Stage
+from assay.pipeline.roles import Role, require_role
 
 __all__ = [
     "Answer",
@@ -91,46 +92,6 @@ class Answer(enum.StrEnum):
             if member.value == key:
                 return member
         raise InputError(f"unknown answer {text!r}; expected yes, no or not-yet")
-
-
-class Role(enum.StrEnum):
-    """What a user may do, from least to most: each role includes the ones before it."""
-
-    VIEWER = "viewer"
-    CONTRIBUTOR = "contributor"
-    APPROVER = "approver"
-    ADMIN = "admin"
-
-    @property
-    def rank(self) -> int:
-        """0 for viewer up to 3 for admin."""
-        return list(Role).index(self)
-
-    def includes(self, other: Role) -> bool:
-        """Whether this role may do what ``other`` may."""
-        return self.rank >= other.rank
-
-    @classmethod
-    def parse(cls, text: str) -> Role:
-        """The role named by ``text``, in any case."""
-        key = str(text).strip().lower()
-        for member in cls:
-            if member.value == key:
-                return member
-        names = ", ".join(member.value for member in cls)
-        raise InputError(f"unknown role {text!r}; expected one of {names}")
-
-
-def require_role(user: str, role: Role, needed: Role, action: str) -> None:
-    """Raise :class:`PermissionDeniedError` unless ``role`` includes ``needed``.
-
-    The message names the action, the role needed and the role held.
-    """
-    if not role.includes(needed):
-        also = " (or admin)" if needed is not Role.ADMIN else ""
-        raise PermissionDeniedError(
-            f"{action} needs the {needed.value} role{also}; {user} has the {role.value} role"
-        )
 
 
 @dataclasses.dataclass(frozen=True)

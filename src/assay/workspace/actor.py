@@ -1,4 +1,7 @@
-"""Who is acting: ``--by``, then ``ASSAY_USER``, then git's user name, then the OS user."""
+"""Who is acting: ``--by``, then ``ASSAY_USER``, then git's user name, then the OS user.
+
+This is the name typed or guessed; :func:`assay.workspace.users.identify` proves it
+where it can (an API token, a PostgreSQL login)."""
 
 from __future__ import annotations
 
@@ -33,3 +36,13 @@ def _git_user() -> str | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def named_actor(explicit: str | None = None) -> str | None:
+    """The name the user gave (``--by``, then ``ASSAY_USER``), or ``None`` when they
+    gave none and the name comes from git or the OS: a name given explicitly is
+    checked against a proven identity, a guessed one is replaced by it."""
+    for candidate in (explicit, os.environ.get("ASSAY_USER")):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    return None

@@ -19,6 +19,7 @@ from assay.store.claims import ClaimRecord
 from assay.store.reproductions import FromRun, values_from_run
 from assay.workspace.context import Context, now
 from assay.workspace.papers import clean
+from assay.workspace.users import authorize
 
 __all__ = ["ClaimRecord", "Claims", "FromRun"]
 
@@ -41,6 +42,7 @@ class Claims:
     ) -> ClaimRecord:
         """Record a claim of the paper ``ref``."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "claim.add")
             row = paper_rows.find_row(session, ref)
             claim = Claim(row.key, metric, value, clean(setting), direction, clean(unit))
             return claim_rows.add(session, row, claim, by=self.ctx.user, at=now())
@@ -59,6 +61,7 @@ class Claims:
         the stored run as ``from_run`` says, in the same transaction.
         """
         with self.ctx.write() as session:
+            authorize(self.ctx, "claim.link")
             row = claim_rows.find_row(session, claim_id)
             if values is not None:
                 if from_run is not None:
@@ -83,6 +86,7 @@ class Claims:
         """Log implicit knowledge found while reproducing the claim."""
         finding = Finding(clean(text), self.ctx.user, now())
         with self.ctx.write() as session:
+            authorize(self.ctx, "claim.finding")
             return claim_rows.add_finding(session, claim_rows.find_row(session, claim_id), finding)
 
     def get(self, claim_id: int) -> ClaimRecord:

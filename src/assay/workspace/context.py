@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from assay.store import Database
 
-__all__ = ["Context", "now"]
+__all__ = ["Context", "UncheckedWriteError", "now"]
 
 
 def now() -> dt.datetime:
@@ -50,9 +50,42 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-# An open unit of work: the ORM session (or None for a bare SQLite one), the Sql
-# it reads through (None until asked for), and whether it may write.
-_Unit = tuple["Session | None", "Sql | None", bool]
+class _Unit:
+    """An open unit of work: the ORM session (or None for a bare SQLite one), the Sql
+    it reads through (None until asked for), whether it may write, and the action an
+    authorization check allowed in it (None until one did)."""
+
+    __slots__ = ("checked", "session", "sql", "writable")
+
+    def __init__(self, session: Session | None, sql: Sql | None, writable: bool) -> None:
+        self.session = session
+        self.sql = sql
+        self.writable = writable
+        self.checked: str | None = None
+
+
+class UncheckedWriteError(RuntimeError):
+    """A unit of work changed rows without an authorization check: a bug in assay (a
+    write method that forgot :func:`assay.workspace.users.authorize`)."""
+
+
+def _sqlite_changes(connection: object) -> int:
+    """Rows changed on a bare SQLite connection since it was opened."""
+    return int(getattr(connection, "total_changes", 0))
+
+
+def _orm_changes(session: Session) -> int:
+    """Rows changed so far on the session's connection: since it opened on SQLite,
+    in this transaction on PostgreSQL (``pg_stat_xact_user_tables``)."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        query = "SELECT total_changes()"
+    else:
+        query = (
+            "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)"
+            " FROM pg_stat_xact_user_tables"
+        )
+    return int(connection.exec_driver_sql(query).scalar() or 0)
 
 
 class Context:
@@ -73,6 +106,7 @@ class Context:
         db: Database | None = None,
         connect: Callable[[], Database] | None = None,
         fast: SqliteUnit | None = None,
+        named: str | None = None,
     ) -> None:
         if db is None and connect is None:
             raise ValueError("a Context needs a Database or a way to connect one")
@@ -83,6 +117,14 @@ class Context:
         # this context in ``session.info["assay.context"]``.
         self.via = ""
         self.on_behalf_of: str | None = None
+        # Who acts, as the surface was told (--by, ASSAY_USER; None: not named, the
+        # name came from git or the OS), the API token given (None: ASSAY_TOKEN, if
+        # set), and the user a token or database login proved, once identified (see
+        # assay.workspace.users.identify).
+        self.named = named
+        self.token: str | None = None
+        self.proven: str | None = None
+        self.identified = False
         self.root = root
         self._db = db
         self._connect = connect
@@ -100,6 +142,9 @@ class Context:
         if self._db is None:
             assert self._connect is not None
             self._db = self._connect()
+        # Every write session of the store, even one opened without this context's
+        # units of work (a benchmark's sink), is audited as this context's user.
+        self._db.session_info["assay.context"] = self
         return self._db
 
     def close(self) -> None:
@@ -122,24 +167,48 @@ class Context:
         current = self._unit.get()
         if current is None:
             return None
-        session, _, writable = current
-        if session is None:
+        if current.session is None:
             raise RuntimeError("an ORM unit of work was started inside a bare SQLite one")
-        if write and not writable:
+        if write and not current.writable:
             raise RuntimeError("a write was started inside a read-only unit of work")
-        return session
+        return current.session
+
+    def checked(self, action: str) -> None:
+        """Note that ``action`` was authorized in the open write unit, which may then
+        change rows (see :meth:`write`). Outside a write unit it does nothing: a check
+        made before a write that bypasses the context (a benchmark's trials)."""
+        current = self._unit.get()
+        if current is not None and current.writable:
+            current.checked = action
+
+    @staticmethod
+    def _guard(unit: _Unit, changed: int) -> None:
+        if changed and unit.checked is None:
+            raise UncheckedWriteError(
+                f"a write changed {changed} row(s) without an authorization check; every "
+                "write method must call assay.workspace.users.authorize in its unit of work"
+            )
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
         """One unit of work that writes: committed when the block ends, rolled back on
-        error. Inside another write of this context, it joins that one."""
+        error. Inside another write of this context, it joins that one.
+
+        A unit that changed rows without an authorization check (:meth:`checked`,
+        called by :func:`assay.workspace.users.authorize`) is rolled back with
+        :class:`UncheckedWriteError`: a write method cannot forget the check."""
         session = self._current_session(write=True)
         if session is not None:
             yield session
             return
-        with self.db.write() as session, self._enter((session, None, True)):
+        unit = _Unit(None, None, True)
+        with self.db.write() as session, self._enter(unit):
+            unit.session = session
             session.info["assay.context"] = self
+            before = _orm_changes(session) if self.db.dialect == "sqlite" else 0
             yield session
+            session.flush()
+            self._guard(unit, _orm_changes(session) - before)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -149,7 +218,7 @@ class Context:
         if session is not None:
             yield session
             return
-        with self.db.read() as session, self._enter((session, None, False)):
+        with self.db.read() as session, self._enter(_Unit(session, None, False)):
             yield session
 
     @contextlib.contextmanager
@@ -169,15 +238,24 @@ class Context:
     def _sql(self, *, write: bool) -> Iterator[Sql]:
         current = self._unit.get()
         if current is not None:
-            session, sql, writable = current
-            if write and not writable:
+            if write and not current.writable:
                 raise RuntimeError("a write was started inside a read-only unit of work")
-            yield sql if sql is not None else Sql.of_session(session)  # type: ignore[arg-type]
+            if current.sql is not None:
+                yield current.sql
+            else:
+                assert current.session is not None
+                yield Sql.of_session(current.session)
             return
         if self._fast is not None:
             begin = self._fast.write if write else self._fast.read
-            with begin() as sql, self._enter((None, sql, write)):
-                yield sql
+            connection = self._fast.connection
+            with begin() as sql:
+                unit = _Unit(None, sql, write)
+                before = _sqlite_changes(connection)
+                with self._enter(unit):
+                    yield sql
+                if write:
+                    self._guard(unit, _sqlite_changes(connection) - before)
             return
         orm = self.write if write else self.read
         with orm() as session:

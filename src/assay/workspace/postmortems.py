@@ -27,6 +27,7 @@ from assay.workspace.context import Context, now
 from assay.workspace.judging import technique_row
 from assay.workspace.papers import clean
 from assay.workspace.radar import Radar
+from assay.workspace.users import authorize
 
 __all__ = ["PostMortems", "StoredAction"]
 
@@ -52,6 +53,7 @@ class PostMortems:
         at = now()
         pm = dataclasses.replace(pm, author=pm.author or self.ctx.user)
         with self.ctx.write() as session:
+            authorize(self.ctx, "postmortem.add")
             pm, technique = pm_rows.subject_of(session, pm)
             for ref in pm.wrong_predictions:
                 prediction_rows.find_row(session, prediction_rows.parse_prediction_id(ref))
@@ -96,6 +98,7 @@ class PostMortems:
     def close_action(self, action_id: int, on: dt.date | None = None) -> StoredAction:
         """Mark an action done (today, or ``on``)."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "postmortem.done")
             row = pm_rows.action_row(session, action_id)
             if row.done_on is not None:
                 raise InputError(f"action {action_id} was already done on {row.done_on}")
@@ -106,6 +109,7 @@ class PostMortems:
     def open_question(self, action_id: int, name: str, area: str) -> Technique:
         """Put an action's research question on the radar as a technique in ASSESS."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "postmortem.open-question")
             row = pm_rows.action_row(session, action_id)
             if not row.question:
                 raise InputError(

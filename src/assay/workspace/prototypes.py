@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay.errors import InputError, NotFoundError
 from assay.pipeline import gates as gate_rules
-from assay.pipeline.gates import Answer, DecisionPin, Role
+from assay.pipeline.gates import Answer, DecisionPin
 from assay.pipeline.prototype import Amendment, Prototype, Stage, amend
 from assay.store import prototype_reads
 from assay.store import techniques as technique_rows
@@ -125,7 +125,7 @@ class Prototypes:
         if cost_inputs:
             checks.check_cost_inputs(cost_inputs)
         with self.ctx.write() as session:
-            self.users.require(Role.CONTRIBUTOR, "registering a prototype")
+            self.users.authorize("prototype.new")
             technique = technique_row(session, prototype.technique)
             stored = dataclasses.replace(prototype, technique=technique.name, evidence=())
             record = prototype_rows.add(
@@ -172,7 +172,7 @@ class Prototypes:
         }
         at = at or now()
         with self.ctx.write() as session:
-            self.users.require(Role.CONTRIBUTOR, "changing a prototype's criteria")
+            self.users.authorize("prototype.amend")
             record = _persist_freeze(session, name)
             if not record.active:
                 raise InputError(f"{record.name} is {record.status}; its criteria no longer change")
@@ -211,7 +211,7 @@ class Prototypes:
         if scale is not None and not scale > 0:
             raise InputError(f"--scale {scale} must be a positive number")
         with self.ctx.write() as session:
-            self.users.require(Role.CONTRIBUTOR, "linking evidence")
+            self.users.authorize("prototype.evidence")
             record = _persist_freeze(session, name)
             run = session.scalar(select(RunRow).where(RunRow.run_id == run_id))
             if run is None:
@@ -242,7 +242,7 @@ class Prototypes:
 
         updates = checks.check_facts(changes)
         with self.ctx.write() as session:
-            self.users.require(Role.CONTRIBUTOR, "recording stage facts")
+            self.users.authorize("prototype.facts")
             record = _persist_freeze(session, name)
             facts = dataclasses.replace(record.facts, **updates, by=self.ctx.user, at=now())
             stored = prototype_rows.set_facts(session, record.name, facts)
@@ -268,7 +268,7 @@ class Prototypes:
         if evidence is not None:
             files = [checks.evidence_entry(e, base or Path.cwd()) for e in evidence]
         with self.ctx.write() as session:
-            self.users.require(Role.CONTRIBUTOR, "changing a prototype")
+            self.users.authorize("prototype.set")
             record = _persist_freeze(session, name)
             if record.freeze is not None and (candidate is not None or point is not None):
                 raise InputError(
@@ -295,7 +295,7 @@ class Prototypes:
         if inputs:
             checks.check_cost_inputs(inputs)
         with self.ctx.write() as session:
-            self.users.require(Role.CONTRIBUTOR, "storing cost inputs")
+            self.users.authorize("prototype.cost")
             record = _persist_freeze(session, name)
             prototype_rows.set_cost_inputs(session, record.name, inputs, at=now())
             refresh_prototype(session, record.name)
@@ -465,7 +465,7 @@ class Prototypes:
 
         at = at or now()
         with self.ctx.write() as session:
-            role = self.users.require(Role.APPROVER, "deciding a gate", always=True)
+            role = self.users.authorize("gate.decide")
             record = _persist_freeze(session, name)
             if not record.active:
                 raise InputError(

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from assay.errors import InputError
 from assay.pipeline import radar
-from assay.pipeline.gates import Answer, Role
+from assay.pipeline.gates import Answer
 from assay.pipeline.radar import MoveBacking
 from assay.store import artifacts as artifact_rows
 from assay.store import gates as gate_rows
@@ -74,7 +74,7 @@ def radar_backing(
         decision_summary=summary,
     )
     if backing is not None and backing.override:
-        users.require(Role.APPROVER, "overriding the evidence rule of the radar")
+        users.authorize("radar.override")
     return backing
 
 
