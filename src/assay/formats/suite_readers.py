@@ -9,7 +9,8 @@ repetitions; ``meta["group_details"]`` holds what the tool said about each group
   ``benchmarks``, named by its metadata ``name`` (the file's common metadata
   otherwise); each worker *run* with values is a group (calibration runs, which hold
   warmups only, are skipped), its values per call (pyperf divides by the loops
-  itself); ``unit`` from the metadata (``second`` when absent).
+  itself); ``unit`` from the metadata (``second`` when absent). The benchmark's own
+  metadata is its ``meta["metadata"]``, the file's common metadata the suite's.
 - **pytest-benchmark** (a ``--benchmark-save``/``--benchmark-json`` file): a
   benchmark per entry, named by ``fullname``; one group (the tool ran every round in
   one process) of ``stats.data`` when saved with ``--benchmark-save-data``, else of
@@ -100,8 +101,8 @@ def read_pyperf(data: Any, source: str, metric: str = "real") -> Suite:
         bench = _object(item, f"{_where(source)}: benchmark {position}")
         own = bench.get("metadata")
         own = own if isinstance(own, dict) else {}
-        meta = {**common, **own}
-        name = str(meta.get("name") or f"benchmark-{position}")
+        merged = {**common, **own}  # the file's common metadata is the suite's
+        name = str(merged.get("name") or f"benchmark-{position}")
         where = f"{_where(source)}: benchmark {name!r}"
         runs = bench.get("runs", [])
         if not isinstance(runs, list):
@@ -113,8 +114,8 @@ def read_pyperf(data: Any, source: str, metric: str = "real") -> Suite:
                 continue  # a calibration run: warmups only
             groups.append(_numbers(run["values"], f"{where} run {index} values"))
             details.append({"metadata": run.get("metadata", {}), "warmups": run.get("warmups", [])})
-        meta["group_details"] = details
-        out.append(SuiteBenchmark(name, str(meta.get("unit", "second")), tuple(groups), meta))
+        meta = {"metadata": own, "group_details": details}
+        out.append(SuiteBenchmark(name, str(merged.get("unit", "second")), tuple(groups), meta))
     suite_meta = {"version": data.get("version"), "metadata": common}
     return Suite(source, "pyperf", tuple(out), suite_meta)
 
