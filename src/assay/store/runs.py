@@ -17,6 +17,7 @@ import os
 import socket
 import uuid
 import zlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, select
@@ -245,6 +246,21 @@ def create_run(
 def add_trial(session: Session, run_id: str, result: TrialResult) -> None:
     """Store one trial with its samples (the caller's transaction commits it)."""
     row = _row(session, run_id)
+    session.add(_trial_row(row, result))
+    row.updated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+
+
+def add_trials(session: Session, run_id: str, results: Iterable[TrialResult]) -> None:
+    """Store many trials at once, in one flush (an import: nothing runs between them)."""
+    row = _row(session, run_id)
+    session.add_all([_trial_row(row, result) for result in results])
+    row.updated_at = dt.datetime.now(dt.UTC)
+    session.flush()
+
+
+def _trial_row(row: RunRow, result: TrialResult) -> TrialRow:
+    """The row of one trial of the run ``row``, with its samples."""
     started = (
         dt.datetime.fromtimestamp(result.started_at, dt.UTC) if result.started_at > 0 else None
     )
@@ -272,9 +288,7 @@ def add_trial(session: Session, run_id: str, result: TrialResult) -> None:
                 **summary,
             )
         )
-    session.add(trial)
-    row.updated_at = dt.datetime.now(dt.UTC)
-    session.flush()
+    return trial
 
 
 def _summary(samples: npt.NDArray[np.float64]) -> dict[str, float | None]:
