@@ -53,7 +53,9 @@ def report(
     if out is not None:
         files.check_output(out, force=force, db=db)
     with open_workspace(db) as ws:
-        view = StudyView.from_study(ws.prototypes.study(prototype))
+        study = ws.prototypes.study(prototype)
+        placed = ws.radar.placements().get(study.technique.name)  # override/import, marked
+        view = StudyView.from_study(study, placement=placed)
     if out is None:
         output.emit_text(render_report(view, audience, fmt))
         return

@@ -45,6 +45,10 @@ def print_agenda(agenda: Agenda) -> None:
     output.prose(f"[bold]Research review agenda[/], {agenda.today.isoformat()}, {since}")
     _section("Radar changes", [_change(agenda, name, move) for name, move in agenda.radar_changes])
     _section(
+        "Placed by override or import, no YES gate since",
+        [f"{escape(p.technique)}: [bold red]{escape(p.describe())}[/]" for p in agenda.unbacked],
+    )
+    _section(
         "Overdue next actions",
         [f"{escape(t.name)}: {escape(t.next_action or '')} (due {t.due})" for t in agenda.overdue],
     )

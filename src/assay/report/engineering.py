@@ -419,6 +419,12 @@ def _cost(view: StudyView) -> list[Block]:
     return blocks
 
 
+def _placement(view: StudyView) -> list[Block]:
+    """The ring resting on an override or an imported radar, marked (issue 11)."""
+    placed = findings.placement_sentence(view)
+    return [] if placed is None else [Paragraph.of(Strong(placed))]
+
+
 def engineering_report(view: StudyView) -> Document:
     """The engineering report of ``view``, figures included."""
     blocks: list[Block] = [
@@ -430,6 +436,7 @@ def engineering_report(view: StudyView) -> Document:
             + (f", strategy {view.prototype.strategy.value}" if view.prototype.strategy else "")
             + "."
         ),
+        *_placement(view),
         Paragraph.of(findings.assessment(view), " ", findings.headline_sentence(view)),
         Paragraph.of(findings.recommendation_sentence(view, more_reasons="under Gate below")),
         *_preregistration(view),

@@ -60,5 +60,8 @@ def executive_report(view: StudyView) -> Document:
     if answer is not None:
         second_parts += [Strong(f"Recommendation: {answer}."), " "]
     second_parts.append(findings.recommendation_sentence(view))
+    placed = findings.placement_sentence(view)
+    if placed is not None:  # an override or an imported placement, marked (issue 11)
+        second_parts += [" ", Strong(placed)]
     title = f"{view.prototype.name} ({view.technique.name}): executive summary"
     return Document(title, (first, Paragraph(tuple(second_parts))))

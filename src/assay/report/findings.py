@@ -34,6 +34,7 @@ __all__ = [
     "headline",
     "headline_sentence",
     "kind_label",
+    "placement_sentence",
     "preregistration_sentence",
     "quoted",
     "recommendation_sentence",
@@ -544,3 +545,23 @@ def quoted(text: str) -> str:
     body = " ".join(text.split())
     end = "." if body.endswith(".") else ""
     return f"“{body.rstrip('.')}”{end}"
+
+
+def placement_sentence(view: StudyView) -> str | None:
+    """What every report says when the technique's ring rests on an override or an
+    imported radar with no YES gate since; ``None`` otherwise."""
+    placed = view.placement
+    if placed is None:
+        return None
+    name, ring, when = view.technique.name, placed.ring.value, f"{placed.at:%Y-%m-%d}"
+    if placed.kind == "imported":
+        return (
+            f"Radar placement: {name} sits in {ring} as imported from another radar "
+            f"({placed.by}, {when}): imported, no evidence on record; no gate decision backs it."
+        )
+    waived = f"; it waived {', '.join(placed.waived)}" if placed.waived else ""
+    return (
+        f"Radar placement: {name} sits in {ring} by override, approved by {placed.by} on "
+        f"{when} against the recommended {placed.recommended.value}{waived}; why: {placed.why}"
+        + ("" if placed.why.endswith(".") else ".")
+    )

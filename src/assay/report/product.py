@@ -28,6 +28,11 @@ def _what_it_does(view: StudyView) -> list[Block]:
     blocks: list[Block] = [
         Heading(2, "What it does"),
         Paragraph.of(f"{technique.name}: {summary}"),
+    ]
+    placed = findings.placement_sentence(view)
+    if placed is not None:  # an override or an imported placement, marked (issue 11)
+        blocks.append(Paragraph.of(Strong(placed)))
+    blocks += [
         Paragraph.of(
             "What the team set out to show, stated before any data: ",
             findings.quoted(prototype.registration.hypothesis),

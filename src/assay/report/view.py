@@ -34,6 +34,7 @@ from assay.pipeline.prototype import Amendment, Freeze, Prototype
 from assay.pipeline.radar import Technique
 
 if TYPE_CHECKING:  # the store (SQLAlchemy) is not imported to build a report
+    from assay.store.placements import Placement
     from assay.store.study import Study
 
 __all__ = ["RunEvidence", "StudyView"]
@@ -145,6 +146,9 @@ class StudyView:
         as_of: the day the report speaks from (time-box days left); default today.
         pinned_runs: the runs a final decision (the prototype stopped or complete)
             rested on: the headline reads the newest of them, not a later run.
+        placement: the technique's ring when it rests on an override or an imported
+            radar with no YES gate since (``ws.radar.placements()``); every report
+            says so.
     """
 
     technique: Technique
@@ -165,6 +169,7 @@ class StudyView:
     sources: Mapping[str, str] = dataclasses.field(default_factory=dict)
     as_of: dt.date | None = None
     pinned_runs: tuple[str, ...] = ()
+    placement: Placement | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -35,6 +35,7 @@ from assay.store.study import GateReview
 from assay.workspace.evidence_runs import Judge
 
 if TYPE_CHECKING:  # annotations only: status reads no review meeting, no radar override
+    from assay.store.placements import Placement
     from assay.store.reviews import ReviewMeeting
     from assay.workspace.radar_overrides import RadarOverride
 
@@ -165,6 +166,9 @@ class Agenda:
     overdue_other: tuple[Overdue, ...] = ()
     """Open post-mortem actions and unresolved predictions past their date (the
     overdue next actions are ``overdue``)."""
+    unbacked: tuple[Placement, ...] = ()
+    """Techniques whose ring rests on an override or an imported radar, with no YES
+    gate decision since (see :mod:`assay.store.placements`), whenever they moved."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -184,6 +188,7 @@ class Agenda:
             "deep_dives": [d.to_dict() for d in self.deep_dives],
             "overrides": [o.to_dict() for o in self.overrides],
             "overdue_other": [o.to_dict(self.today) for o in self.overdue_other],
+            "without_evidence": [p.to_dict() for p in self.unbacked],
         }
 
 
