@@ -21,6 +21,12 @@ and gets:
   or :class:`~assay.errors.MissingDependencyError` naming
   ``pip install 'assay[pandas]'`` when pandas is not installed.
 
+Every string a person sees passes :func:`safe_text` on its way to the screen (the
+command line's consoles apply it to all they print; :func:`_cell` here applies the
+stricter :func:`_printable`): terminal escapes (ESC, CSI, OSC, the C0 and C1 control
+characters other than newline and tab) in a name, an owner, a summary or a why are
+shown as ``\x1b``, never obeyed, whenever they were stored and whoever typed them.
+
 Without ``_display_rows`` the object itself is the one row. For a plain list of
 results (the radar's techniques, a list of predictions) :func:`table` wraps it in
 a :class:`Table` that renders the same way. Values go through
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import html
 import importlib
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -38,12 +45,23 @@ from typing import Any, ClassVar
 from assay.encoding import JSONValue, to_jsonable
 from assay.errors import MissingDependencyError
 
-__all__ = ["REPR_LIMIT", "Displayable", "Table", "View", "cell_value", "flatten", "table"]
+__all__ = [
+    "REPR_LIMIT",
+    "Displayable",
+    "Table",
+    "View",
+    "cell_value",
+    "flatten",
+    "safe_text",
+    "table",
+]
 
 REPR_LIMIT = 1000
 """The most characters a result's ``repr`` holds, whatever its size."""
 
 _LINE_LIMIT = 160
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""The characters a terminal obeys rather than shows: C0 but newline and tab, DEL, C1."""
 _CELL_LIMIT = 120
 _HTML_ROWS = 200
 _REPR_COLUMNS = 5
@@ -317,6 +335,18 @@ def _cell(value: JSONValue) -> str:
     else:
         text = str(value)
     return _clip(_printable(text), _CELL_LIMIT)
+
+
+def safe_text(text: str) -> str:
+    """``text`` as a terminal shows it without obeying it: every control character but
+    newline and tab (ESC, and so CSI and OSC sequences; BEL, backspace, CR; DEL; the C1
+    range, U+0080 to U+009F) written as its escape (``\\x1b``, ``\\r``, ``\\x9b``).
+
+    Text without one is returned as it is, so the common case costs one regex search.
+    """
+    if _CONTROL.search(text) is None:
+        return text
+    return _CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 def _printable(text: str) -> str:

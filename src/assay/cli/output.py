@@ -2,11 +2,20 @@
 
 People get Rich tables and panels on stdout; machines get plain JSON (no colour
 codes when stdout is not a terminal). Errors are one red line on stderr.
+
+User text is shown, never obeyed: both consoles are :class:`SafeConsole`, which
+passes every string it prints (before layout, so tables keep their widths) and every
+segment it renders (a last net for ``Text`` built from user values) through
+:func:`assay.display.safe_text`, so a terminal escape stored in an owner, a summary,
+a why, a hypothesis or a title is printed as ``\x1b[31m``. Names are also checked
+when they are given; free text is not refused at input, because an old record or a
+record written by another surface must be just as safe to print.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -15,12 +24,36 @@ from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, JustifyMethod, RenderableType, RenderResult
 from rich.markup import escape
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
 
 from assay import encoding
+from assay.display import safe_text
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+
+class SafeConsole(Console):
+    """A Rich console that shows control characters in what it prints as escapes."""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """As Rich's, the text made safe first (so widths are measured on what shows)."""
+        return super().render_str(safe_text(text), **kwargs)
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterator[Segment]:
+        """As Rich's, each text segment made safe (control segments, Rich's own cursor
+        moves, pass as they are)."""
+        for segment in super().render(renderable, options):
+            text = segment.text
+            if segment.control is None and not text.isprintable():
+                safe = safe_text(text)
+                if safe is not text:
+                    segment = Segment(safe, segment.style)
+            yield segment
+
+
+console = SafeConsole(soft_wrap=True)
+err_console = SafeConsole(stderr=True, soft_wrap=True)
 
 
 def emit_json(data: Any) -> None:
@@ -37,7 +70,10 @@ def emit_json(data: Any) -> None:
 
 
 def emit_text(text: str) -> None:
-    """Write a document (Markdown, HTML, CSV...) to stdout exactly as given."""
+    """Write a document (Markdown, HTML, CSV...) to stdout exactly as given; at a
+    terminal, its control characters are shown as escapes (see :func:`safe_text`)."""
+    if sys.stdout.isatty():
+        text = safe_text(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
     sys.stdout.flush()
 
@@ -294,7 +330,7 @@ def _widths(console: Console, cell: Cell) -> tuple[int, int]:
     if isinstance(cell, str):
         cell = Text.from_markup(cell)
     if isinstance(cell, Text):
-        lines = cell.plain.split("\n")
+        lines = safe_text(cell.plain).split("\n")  # measured as it will show
         words = [w for line in lines for w in line.split()]
         return max(map(cell_len, lines), default=0), max(map(cell_len, words), default=0)
     most = Measurement.get(console, console.options, cell).maximum
