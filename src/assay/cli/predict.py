@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.text import Text
 from typer.core import TyperGroup
 
-from assay.cli import output
+from assay.cli import files, output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
 from assay.cli.options import either, renamed
 from assay.errors import InputError
@@ -273,10 +273,8 @@ def write_plot(s: Score, path: Path) -> None:
     axes.set(xlim=(0, 1), ylim=(0, 1), xlabel="forecast", ylabel="observed frequency of yes")
     axes.set_title(f"Calibration ({s.count} forecasts)")
     axes.legend(loc="upper left")
-    try:
-        figure.savefig(path)
-    except OSError as exc:
-        raise InputError(f"--plot {path}: cannot write it ({exc.strerror})") from None
+    with files.atomic_path(path) as temp:
+        figure.savefig(temp, format=path.suffix.lower()[1:])
 
 
 @predict_app.command("score")
@@ -292,11 +290,14 @@ def score(
     plot: Annotated[
         Path | None, typer.Option("--plot", help="Write a calibration plot (FILE.svg).")
     ] = None,
+    force: files.ForceOption = False,
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
     """Brier and log scores and a calibration table, overall, per person and per tag."""
     day = date_option(as_of, field="--as-of")
+    if plot is not None:
+        files.check_output(plot, force=force, db=db, option="--plot")
     with open_workspace(db) as ws:
         report = ws.predictions.score(day, person=person, tag=tag)
     if plot is not None:
@@ -328,11 +329,10 @@ def check(
 ) -> None:
     """Evaluate open predictions' criteria against evidence; decided ones resolve themselves."""
     from assay.criteria import InMemoryEvidence
+    from assay.formats.files import read_text
 
     try:
-        data = jsonlib.loads(evidence.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{evidence}: no such file") from None
+        data = jsonlib.loads(read_text(evidence, "evidence as JSON", encoding="utf-8"))
     except jsonlib.JSONDecodeError as exc:
         raise InputError(f"{evidence}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
@@ -354,32 +354,49 @@ def check(
 @predict_app.command("import")
 def import_(
     path: Annotated[Path, typer.Argument(help="A Fatebook CSV export.")],
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the good rows and list the bad ones (default: import nothing "
+            "when any row is bad).",
+        ),
+    ] = False,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Import Fatebook's CSV (all of it or nothing); questions already here are merged."""
+    """Import a Fatebook CSV export (current, older or tournament); questions already
+    here are merged. Every bad row is listed, and nothing is imported when any row is
+    bad, unless --skip-invalid."""
     with open_workspace(db, by) as ws:
-        result = ws.predictions.import_fatebook(path)
+        result = ws.predictions.import_fatebook(path, skip_invalid=skip_invalid)
     for title in result.skipped:
-        output.warn(
-            escape(f"skipped the multiple-choice question {title!r}: assay predicts yes/no")
-        )
+        output.warn(f"skipped the multiple-choice question {title!r}: assay predicts yes/no")
+    for problem in result.problems:
+        output.warn(f"skipped {problem}")
+    for note in result.notes:
+        output.warn(note)
     if json:
         output.emit_json(result.to_dict())
-    else:
-        output.console.print(
-            f"Imported {result.new} new prediction(s), merged {result.merged} already here "
-            f"({result.forecasts_added} forecast(s) added)."
-        )
+        return
+    output.console.print(
+        f"{escape(result.source)} ({result.kind}): {result.rows} row(s): "
+        f"{result.rows_added} added, {result.rows_merged} already here, "
+        f"{result.rows_skipped} skipped. Imported {result.new} new prediction(s), merged "
+        f"{result.merged} already here ({result.forecasts_added} forecast(s) added)."
+    )
 
 
 @predict_app.command("export")
 def export(
     out: Annotated[Path, typer.Option("-o", "--output", help="The CSV file to write.")],
+    force: files.ForceOption = False,
     db: DbOption = None,
 ) -> None:
-    """Export every prediction as Fatebook CSV."""
+    """Export every prediction as CSV that Fatebook's spreadsheet importer reads
+    (its column names, forecasts as percentages); assay reads it back unchanged."""
+    files.check_output(out, force=force, db=db)
     with open_workspace(db) as ws:
         text = ws.predictions.export_fatebook()
     _write(out, text)
@@ -387,10 +404,7 @@ def export(
 
 
 def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot write it ({exc.strerror})") from None
+    files.write_text(path, text)
 
 
 def register(app: typer.Typer) -> None:

@@ -20,9 +20,11 @@ from assay.store import predictions as prediction_rows
 from assay.store.predictions import EvidenceCheck, FatebookResult, ScoreReport
 from assay.workspace.context import Context, now
 from assay.workspace.papers import clean
+from assay.workspace.users import authorize
 
 if TYPE_CHECKING:
     from assay.criteria import Evidence as CriteriaEvidence
+    from assay.formats.fatebook import Entry
 
 __all__ = ["EvidenceCheck", "FatebookResult", "Predictions", "ScoreReport"]
 
@@ -67,6 +69,7 @@ class Predictions:
             clean(notes), canonical,
         )  # fmt: skip
         with self.ctx.write() as session:
+            authorize(self.ctx, "prediction.add")
             return prediction_rows.add(session, prediction, by=self.ctx.user)
 
     def forecast(
@@ -75,6 +78,7 @@ class Predictions:
         """Another forecast on a prediction, by the acting user."""
         forecast = Forecast(p, self.ctx.user, at or now())
         with self.ctx.write() as session:
+            authorize(self.ctx, "prediction.forecast")
             row = prediction_rows.find_row(session, prediction_id)
             return prediction_rows.add_forecast(session, row, forecast)
 
@@ -83,6 +87,7 @@ class Predictions:
     ) -> Prediction:
         """Resolve a prediction (yes, no or ambiguous)."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "prediction.resolve")
             row = prediction_rows.find_row(session, prediction_id)
             return prediction_rows.resolve(session, row, outcome, by=self.ctx.user, at=at or now())
 
@@ -116,24 +121,45 @@ class Predictions:
             overdue=tuple(overdue(everything, day)),
         )
 
-    def import_fatebook(self, path: Path) -> FatebookResult:
-        """Fatebook CSV, in one transaction; questions already here gain what they lack."""
+    def import_fatebook(self, path: Path, *, skip_invalid: bool = False) -> FatebookResult:
+        """Fatebook CSV, in one transaction; questions already here gain what they lack.
+
+        The whole file is checked first: with any bad row nothing is written and one
+        :class:`InputError` lists them all; with ``skip_invalid`` the good rows are
+        imported and the bad ones listed in the result.
+        """
         from assay.formats import fatebook
 
         read = fatebook.load_fatebook_csv(path)
+        read.check(skip_invalid=skip_invalid)
+        notes = list(read.notes)
+        added = 0
         with self.ctx.write() as session:
+            authorize(self.ctx, "prediction.import")
             merged = [
                 prediction_rows.import_one(session, p, by=self.ctx.user) for p in read.predictions
             ]
+        for entry, m in zip(read.entries, merged, strict=True):
+            added += m.forecasts_added + (m.new and not entry.prediction.forecasts)
+            notes.extend(_kept_resolution(read.source, entry, m.prediction))
         return FatebookResult(
             new=sum(m.new for m in merged),
             merged=sum(not m.new for m in merged),
             forecasts_added=sum(m.forecasts_added for m in merged),
             skipped=read.skipped,
+            source=read.source,
+            kind=read.kind,
+            rows=read.rows,
+            rows_added=added,
+            rows_merged=sum(e.rows for e in read.entries) - added,
+            choice_rows=len(read.choices),
+            problems=read.problems,
+            notes=tuple(notes),
         )
 
     def export_fatebook(self) -> str:
-        """Every prediction as Fatebook CSV text."""
+        """Every prediction as CSV that Fatebook's spreadsheet importer reads
+        (:func:`assay.formats.fatebook.write_fatebook_csv`)."""
         from assay.formats import fatebook
 
         return fatebook.write_fatebook_csv(self.list())
@@ -146,4 +172,17 @@ class Predictions:
         ``ids`` limits the check to those predictions, each of which needs a criterion.
         """
         with self.ctx.write() as session:
+            authorize(self.ctx, "prediction.resolve")
             return prediction_rows.check(session, evidence, ids, at=now())
+
+
+def _kept_resolution(source: str, entry: Entry, here: Prediction) -> list[str]:
+    """A note when the file resolves a question otherwise than it is resolved here."""
+    theirs, ours = entry.prediction.resolution, here.resolution
+    if theirs is None or ours is None or theirs.outcome == ours.outcome:
+        return []
+    return [
+        f"{source}, line {entry.first_line}: {here.question!r} is resolved "
+        f"{ours.outcome.value.upper()} here and {theirs.outcome.value.upper()} in the file; "
+        "kept the resolution here"
+    ]
