@@ -31,12 +31,23 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import inspect as schema_of
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    DatabaseError,
+    DBAPIError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from assay import encoding
-from assay.errors import DatabaseUnreachableError, SchemaTooNewError, WorkspaceError
+from assay.errors import (
+    DatabaseUnreachableError,
+    DuplicateError,
+    SchemaTooNewError,
+    WorkspaceError,
+)
 from assay.store import audit_capture
 from assay.store.migrations import HEAD
 from assay.store.url import describe
@@ -115,6 +126,10 @@ class Database:
             if _is_connection_error(exc):
                 raise self._unreachable(exc) from None
             raise
+        except IntegrityError as exc:
+            if not _is_unique_violation(exc):
+                raise  # a NOT NULL or foreign key failure is a bug in assay: keep it loud
+            raise _raced(exc) from None
         except DatabaseError as exc:
             if "file is not a database" in str(exc.orig).lower():
                 raise WorkspaceError(
@@ -350,3 +365,22 @@ def _require_psycopg() -> None:
         from assay.errors import MissingDependencyError
 
         raise MissingDependencyError("psycopg", "postgres") from None
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether the database refused a row because a unique key is taken."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":  # PostgreSQL's unique_violation
+        return True
+    return "UNIQUE constraint failed" in str(exc.orig)
+
+
+def _raced(exc: IntegrityError) -> DuplicateError:
+    """A unique key taken between a write's checks and its commit: by another process
+    writing the same record at the same moment (two `technique add` of one name, two
+    `bench resume` of one run). The checks before a write catch every other case, with
+    their own messages; this one says what happened and that nothing was written."""
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else "a unique key"
+    return DuplicateError(
+        f"another process saved the same record at the same moment ({detail}); nothing "
+        "of this change was written: run the command again, it will see the other change"
+    )
