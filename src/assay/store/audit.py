@@ -27,10 +27,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import decimal
 import hashlib
 import json
-import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -222,7 +220,7 @@ def _value(kind: str, value: Any) -> Any:
         return bool(value)
     if kind == "blob" or isinstance(value, bytes | memoryview):
         return {"sha256": hashlib.sha256(bytes(value)).hexdigest()}
-    if isinstance(value, decimal.Decimal):
+    if type(value).__name__ == "Decimal":  # PostgreSQL NUMERIC; decimal is not imported
         return float(value)
     return value
 
@@ -361,6 +359,8 @@ def append(sql: Sql, who: Who, changes: Sequence[Change], at: dt.datetime) -> in
     appended. Locks the chain's head (``audit_head``) and moves it."""
     if not changes:
         return 0
+    import uuid  # here: it costs start-up time, and the hot reads never append
+
     last_id, prev, count = _head(sql)
     txn = str(uuid.uuid4())
     moment = at.astimezone(dt.UTC)

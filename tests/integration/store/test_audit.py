@@ -212,3 +212,31 @@ def test_sql_images_agree_with_what_the_capture_stored(ws: Workspace) -> None:
     assert newest.after == image
     data = json.loads(image)
     assert data["frozen_at"].endswith("+00:00")  # ISO times
+
+
+def test_concurrent_writers_keep_one_chain(
+    ws: Workspace, database_url: str, tmp_path: Path
+) -> None:
+    """Two workspaces writing at once (threads, own connections): the head's lock makes
+    their appends serial, and the chain stays whole."""
+    import threading
+
+    failures: list[BaseException] = []
+
+    def writer(who: str) -> None:
+        try:
+            with Workspace.open(tmp_path, url=database_url, user="priya") as mine:
+                for i in range(6):
+                    mine.radar.add(f"{who} {i}", area="load")
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in ("left", "right")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    result = ws.audit.verify()
+    assert result.ok, result.problems
+    assert len(ws.audit.log(record="left 5")) == 1
