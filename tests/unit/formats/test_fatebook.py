@@ -321,6 +321,9 @@ def fatebook_import(text: str) -> tuple[dict[str, dict[str, Any]], list[dict[str
                                             {"forecasts": [], "tags": set()})  # fmt: skip
             question.update(
                 title=row["questionTitle"],
+                # `row.resolution !== null`: true for an empty cell too (react-csv-importer
+                # passes "" for it), so Fatebook flags every imported question resolved.
+                resolved=res is not None,
                 createdAt=created,
                 resolution=(outcome.upper() if outcome in ("yes", "no") else "AMBIGUOUS")
                 if res
