@@ -168,7 +168,7 @@ def import_runs(ws: Path, files: list[Path]) -> list[str]:
     from assay import Workspace
 
     with Workspace.open(ws, user=USER) as workspace:
-        return [workspace.runs.import_file(path).run_id for path in files]
+        return [workspace.runs.import_file(path, baseline="baseline").run_id for path in files]
 
 
 def register_prototypes(ws: Path) -> None:

@@ -102,8 +102,8 @@ _LAZY: dict[str, str] = {
     "metric": "assay.bench",
     "pairwise_wilcoxon": "assay.stats",
     "radar_svg": "assay.report",
-    "read_pyperf": "assay.bench",
-    "read_pytest_benchmark": "assay.bench",
+    "read_pyperf": "assay.workspace.runs",
+    "read_pytest_benchmark": "assay.workspace.runs",
     "render_report": "assay.report",
     "run_benchmark": "assay.bench",
     "summarize": "assay.stats",
@@ -231,8 +231,6 @@ if _TYPE_CHECKING:
         load_benchmark,
         load_module,
         metric,
-        read_pyperf,
-        read_pytest_benchmark,
         run_benchmark,
         workload,
     )
@@ -328,6 +326,7 @@ if _TYPE_CHECKING:
     from assay.workspace import (
         Workspace,
     )
+    from assay.workspace.runs import read_pyperf, read_pytest_benchmark
 
 
 def __getattr__(name: str) -> _Any:

@@ -67,14 +67,14 @@ raises, exits, dies by a signal, runs past ``timeout`` or past ``memory_limit``
 is recorded with ``status`` ``error``/``crash``/``timeout``/``memory`` and its
 reason, and the run goes on.
 
-Evidence from elsewhere: :func:`read_pyperf` and :func:`read_pytest_benchmark`
-turn those tools' JSON files into a header and trials (``assay bench import``).
+Evidence from elsewhere: :func:`~assay.bench.importers.suite_run` turns another
+tool's suite (pyperf, pytest-benchmark, asv, Google Benchmark, hyperfine; read by
+:mod:`assay.formats.suites`) into a header and trials (``assay bench import``).
 """
 
 from __future__ import annotations
 
 from assay.bench.analysis import analyse
-from assay.bench.importers import read_pyperf, read_pytest_benchmark
 from assay.bench.options import BenchOptions, Isolation
 from assay.bench.plan import Block, Plan, TrialKey
 from assay.bench.registry import (
@@ -139,8 +139,6 @@ __all__ = [
     "load_module",
     "metric",
     "parse_size",
-    "read_pyperf",
-    "read_pytest_benchmark",
     "run_benchmark",
     "workload",
 ]

@@ -1,42 +1,80 @@
-"""Evidence from elsewhere: pyperf and pytest-benchmark JSON as assay runs.
+"""Evidence from elsewhere: another tool's benchmark suite as an assay run.
 
-Both readers return an :class:`ImportedRun` — a :class:`RunHeader` and
-:class:`TrialResult` list, exactly what a sink stores — keeping every raw value
-and the tools' metadata (in the header's environment and each trial's details).
-Imported trials are never paired (the tools did not interleave or share seeds),
-so their comparisons are unpaired (``options["pairing"] == "none"``).
+:func:`suite_run` turns a suite read by :func:`assay.formats.suites.read_suite`
+(pyperf, pytest-benchmark, asv, Google Benchmark, hyperfine) into an
+:class:`ImportedRun` — a :class:`RunHeader` and :class:`TrialResult` list, exactly
+what a sink stores — keeping every raw value and the tool's metadata (in the
+header's environment and each trial's details). It takes any object shaped like a
+suite (:class:`SuiteLike`), so this execution layer needs no file format.
 
-- **pyperf** (format 1.0): each benchmark becomes a method; each worker *run*
-  with values becomes a trial (``seed`` = the run's index), its values the
-  per-call samples (already divided by the loop count in pyperf) and their
-  median the trial's value. Calibration runs (warmups only) are skipped.
-  Unit ``second`` maps to ``time``, ``byte`` to ``peak_rss``.
-- **pytest-benchmark**: each benchmark becomes a method with **one** trial (the
-  tool ran everything in one process), from ``stats.data`` when saved with
-  ``--benchmark-save-data`` and otherwise from the summary (median only). One
-  trial per method cannot give a verdict; the header warns so.
+**Trials.** Each of a benchmark's groups — the tool's independent repetitions (a
+pyperf worker process, a Google Benchmark repetition, a hyperfine run) — becomes a
+trial (``seed`` = the group's index), its values the per-call samples and their
+median the trial's value. Unit ``second`` maps to the metric ``time``, ``byte``
+to ``peak_rss``; any other unit is the metric's name. Imported trials are never
+paired (the tools did not interleave or share seeds).
 
-The baseline is the benchmark named ``baseline``, else the first one.
+**Separate benchmarks** (the default): a suite's benchmarks are different pieces
+of code, not competitors. The header's spec has ``kind: "suite"``, the names under
+``benchmarks``, no baseline and no candidates, so :func:`analyse_imported` gives
+no comparison and no verdict: it summarises each benchmark on its own, with the
+geometric mean of its trial values and that mean's 95% Student-t interval on the
+log scale (the arithmetic mean's when a value is not positive), and how many
+values it holds. One trial gives no interval; the header warns which benchmarks.
+
+**Competitors** (``baseline=NAME``): as a study, the named benchmark the
+baseline and every other one a candidate, compared unpaired
+(``options["pairing"] == "none"``).
 """
 
 from __future__ import annotations
 
-import json
-import os
+import dataclasses
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
+from assay.bench.analysis import analyse
 from assay.bench.header import RunHeader
 from assay.bench.plan import TrialKey
+from assay.bench.result import BenchmarkResult, MethodSummary
 from assay.bench.trial import TrialResult, TrialStatus
 from assay.errors import InputError
+from assay.stats.intervals import mean_interval
 
-__all__ = ["ImportedRun", "read_pyperf", "read_pytest_benchmark"]
+__all__ = ["ImportedRun", "SuiteLike", "analyse_imported", "metric_of", "suite_run"]
 
 _UNITS = {"second": "time", "byte": "peak_rss"}
+
+
+class BenchmarkLike(Protocol):
+    """What :func:`suite_run` reads of a benchmark (``formats.suites.SuiteBenchmark``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def groups(self) -> tuple[tuple[float, ...], ...]: ...
+    @property
+    def meta(self) -> dict[str, Any]: ...
+
+
+class SuiteLike(Protocol):
+    """What :func:`suite_run` reads of a suite (``formats.suites.Suite``)."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def tool(self) -> str: ...
+    @property
+    def benchmarks(self) -> Sequence[BenchmarkLike]: ...
+    @property
+    def meta(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -46,52 +84,21 @@ class ImportedRun:
     header: RunHeader
     trials: list[TrialResult]
 
-
-def _load(path: str | os.PathLike[str], tool: str) -> dict[str, Any]:
-    file = Path(path)
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {str(path)!r}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{file.name} is not JSON (line {exc.lineno}): {exc.msg}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
-        raise InputError(f"{file.name} is not a {tool} JSON file: no 'benchmarks' list")
-    return data
+    @property
+    def is_suite(self) -> bool:
+        """True when the benchmarks are kept apart (no baseline; see the module)."""
+        return self.header.spec.get("kind") == "suite"
 
 
-def _header(
-    path: str | os.PathLike[str],
-    tool: str,
-    names: list[str],
-    baseline: str | None,
-    environment: dict[str, Any],
-    metrics: set[str],
-    warnings: list[str],
-) -> RunHeader:
-    if not names:
-        raise InputError(f"{Path(path).name} holds no benchmarks")
-    if baseline is not None and baseline not in names:
-        raise InputError(f"no benchmark named {baseline!r} in {Path(path).name}; it has {names}")
-    base = baseline or names[0]
-    spec = {
-        "name": Path(path).name,
-        "source": {"kind": tool, "ref": str(Path(path).resolve())},
-        "fingerprint": "",
-        "workload": {"name": "imported", "params": {}},
-        "baseline": base,
-        "candidates": [n for n in names if n != base],
-        "variants": {},
-        "metrics": [],
-        "imported_metrics": sorted(metrics),
-    }
-    options = {"confidence": 0.95, "time_margin": 0.02, "memory_margin": 0.01, "pairing": "none"}
-    return RunHeader(spec, options, environment, warnings, None)
+def metric_of(unit: str) -> str:
+    """The assay metric a tool's unit measures: ``time``, ``peak_rss`` or the unit."""
+    return _UNITS.get(unit, unit)
 
 
 def _trial(
-    method: str, seed: int, metric: str, values: list[float], position: int, details: dict[str, Any]
-) -> TrialResult:
+    method: str, seed: int, metric: str, values: tuple[float, ...], position: int,
+    details: dict[str, Any],
+) -> TrialResult:  # fmt: skip
     samples = np.asarray(values, dtype=np.float64)
     return TrialResult(
         key=TrialKey(method, (), seed),
@@ -104,69 +111,124 @@ def _trial(
     )
 
 
-def read_pyperf(path: str | os.PathLike[str], *, baseline: str | None = None) -> ImportedRun:
-    """Read a pyperf JSON file (see the module docstring)."""
-    data = _load(path, "pyperf")
-    common = dict(data.get("metadata", {}))
-    names: list[str] = []
-    trials: list[TrialResult] = []
-    metrics: set[str] = set()
-    for position, bench in enumerate(data["benchmarks"]):
-        meta = {**common, **bench.get("metadata", {})}
-        name = str(meta.get("name") or f"benchmark-{position}")
-        metric = _UNITS.get(str(meta.get("unit", "second")), str(meta.get("unit")))
-        metrics.add(metric)
-        names.append(name)
-        measured = [run for run in bench.get("runs", []) if run.get("values")]
-        for index, run in enumerate(measured):
-            details = {"metadata": run.get("metadata", {}), "warmups": run.get("warmups", [])}
-            trials.append(_trial(name, index, metric, run["values"], position, details))
-    env = {"tool": "pyperf", "version": data.get("version"), "metadata": common}
-    header = _header(path, "pyperf", names, baseline, env, metrics, [])
-    return ImportedRun(header, trials)
+def _trials(suite: SuiteLike) -> list[TrialResult]:
+    trials = []
+    for position, bench in enumerate(suite.benchmarks):
+        shared = {k: v for k, v in bench.meta.items() if k != "group_details"}
+        per_group = bench.meta.get("group_details") or []
+        for seed, group in enumerate(bench.groups):
+            own = per_group[seed] if seed < len(per_group) else {}
+            details = {**shared, **own}
+            trials.append(_trial(bench.name, seed, metric_of(bench.unit), group, position, details))
+    return trials
 
 
-def read_pytest_benchmark(
-    path: str | os.PathLike[str], *, baseline: str | None = None
-) -> ImportedRun:
-    """Read a pytest-benchmark JSON file (see the module docstring)."""
-    data = _load(path, "pytest-benchmark")
-    names: list[str] = []
-    trials: list[TrialResult] = []
-    summarised = []
-    for position, bench in enumerate(data["benchmarks"]):
-        name = str(bench.get("fullname") or bench.get("name") or f"benchmark-{position}")
-        stats = bench.get("stats", {})
-        values = stats.get("data")
-        if not values:
-            if "median" not in stats:
-                raise InputError(f"benchmark {name!r} in {Path(path).name} has no stats.median")
-            values = [stats["median"]]
-            summarised.append(name)
-        names.append(name)
-        details = {
-            "stats": {k: v for k, v in stats.items() if k != "data"},
-            "params": bench.get("params"),
-            "group": bench.get("group"),
-            "extra_info": bench.get("extra_info", {}),
-            "options": bench.get("options", {}),
-        }
-        trials.append(_trial(name, 0, "time", values, position, details))
-    warnings = [
-        "pytest-benchmark ran each benchmark once, in one process: one trial per method "
-        "cannot give a verdict; measure with assay bench run for trials"
-    ]
-    if summarised:
-        warnings.append(
+def _names(items: list[str]) -> str:
+    shown = ", ".join(items[:3])
+    return shown + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+
+
+def _warnings(suite: SuiteLike, competing: bool) -> list[str]:
+    """What the user should know about the evidence these files can give."""
+    out = []
+    single = [b.name for b in suite.benchmarks if len(b.groups) == 1]
+    if competing and suite.tool == "pytest-benchmark":
+        out.append(
+            "pytest-benchmark ran each benchmark once, in one process: one trial per method "
+            "cannot give a verdict; measure with assay bench run for trials"
+        )
+    elif competing and single:
+        out.append(
+            f"{len(single)} benchmark(s) hold one group of values ({_names(single)}): "
+            "one trial per method cannot give a verdict"
+        )
+    elif single:
+        out.append(
+            f"{len(single)} of {len(suite.benchmarks)} benchmarks hold one group of values, "
+            f"measured in one process or repetition ({_names(single)}): no interval for them; "
+            "repeat them (pyperf workers, --benchmark_repetitions, hyperfine --runs) for one"
+        )
+    empty = [b.name for b in suite.benchmarks if not b.groups]
+    if empty:
+        out.append(f"{len(empty)} benchmark(s) hold no values ({_names(empty)})")
+    summarised = [b.name for b in suite.benchmarks if b.meta.get("summarised")]
+    if summarised and suite.tool == "pytest-benchmark":
+        out.append(
             f"{len(summarised)} benchmark(s) carry no raw data (only the median); save "
             "raw values with pytest --benchmark-save-data"
         )
-    env = {
-        "tool": "pytest-benchmark",
-        "version": data.get("version"),
-        "machine_info": data.get("machine_info", {}),
-        "commit_info": data.get("commit_info", {}),
-        "datetime": data.get("datetime"),
+    elif summarised:
+        out.append(
+            f"{len(summarised)} benchmark(s) carry {suite.tool}'s summary value alone, not "
+            "its samples (asv: record them with asv run --record-samples)"
+        )
+    for key, what in (
+        ("not_measured", "failed or were skipped"),
+        ("error_rows", "reported an error"),
+    ):
+        left = [str(n) for n in suite.meta.get(key) or []]
+        if left:
+            out.append(f"{len(left)} benchmark(s) {what} and are not imported ({_names(left)})")
+    return out
+
+
+def suite_run(suite: SuiteLike, *, baseline: str | None = None) -> ImportedRun:
+    """The run a suite imports as: separate benchmarks, or competitors when
+    ``baseline`` names one of them (module docstring). An unknown ``baseline`` is an
+    :class:`InputError` listing the names."""
+    names = [b.name for b in suite.benchmarks]
+    file = Path(suite.source).name
+    if not names:
+        raise InputError(f"{file} holds no benchmarks")
+    if baseline is not None and baseline not in names:
+        raise InputError(f"no benchmark named {baseline!r} in {file}; it has {names}")
+    spec: dict[str, Any] = {
+        "name": file,
+        "source": {"kind": suite.tool, "ref": str(Path(suite.source).resolve())},
+        "fingerprint": "",
+        "workload": {"name": "imported", "params": {}},
+        "baseline": baseline,
+        "candidates": [n for n in names if n != baseline] if baseline is not None else [],
+        "variants": {},
+        "metrics": [],
+        "imported_metrics": sorted({metric_of(b.unit) for b in suite.benchmarks}),
     }
-    header = _header(path, "pytest-benchmark", names, baseline, env, {"time"}, warnings)
-    return ImportedRun(header, trials)
+    if baseline is None:
+        spec.update(kind="suite", benchmarks=names)
+    options = {"confidence": 0.95, "time_margin": 0.02, "memory_margin": 0.01, "pairing": "none"}
+    environment = {"tool": suite.tool, **suite.meta}
+    warnings = _warnings(suite, competing=baseline is not None)
+    return ImportedRun(RunHeader(spec, options, environment, warnings, None), _trials(suite))
+
+
+def _with_interval(summary: MethodSummary, trials: list[TrialResult]) -> MethodSummary:
+    """``summary`` with each metric's value count and, from two trials on, the 95%
+    interval of its compared location (geometric mean, else mean)."""
+    metrics = {name: dict(figures) for name, figures in summary.metrics.items()}
+    for name, figures in metrics.items():
+        ok = [t for t in trials if t.ok and name in t.values]
+        figures["values"] = float(sum(t.samples[name].size for t in ok if name in t.samples))
+        values = np.array([t.values[name] for t in ok])
+        if values.size < 2:
+            continue
+        if bool(np.all(values > 0)):
+            _, low, high = mean_interval(np.log(values))
+            low, high = math.exp(low), math.exp(high)
+        else:
+            _, low, high = mean_interval(values)
+        if math.isfinite(low) and math.isfinite(high):
+            figures["ci_low"], figures["ci_high"] = low, high
+    return dataclasses.replace(summary, metrics=metrics)
+
+
+def analyse_imported(run: ImportedRun) -> BenchmarkResult:
+    """The stored analysis of an imported run: :func:`analyse`, and for a suite each
+    benchmark's interval and value count (module docstring)."""
+    result = analyse(run.header, run.trials)
+    if not run.is_suite:
+        return result
+    by_method: dict[str, list[TrialResult]] = {}
+    for trial in run.trials:
+        by_method.setdefault(trial.key.method, []).append(trial)
+    summaries = [_with_interval(s, by_method.get(s.method, [])) for s in result.summaries]
+    return dataclasses.replace(result, summaries=summaries)

@@ -15,7 +15,14 @@ from rich.text import Text
 from assay.bench.options import Isolation
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
-from assay.cli.options import BenchFormat, GpuCache, Interleave, fraction, renamed
+from assay.cli.options import (
+    BenchFormat,
+    GpuCache,
+    Interleave,
+    TimeMetric,
+    fraction,
+    renamed,
+)
 from assay.errors import InputError
 from assay.stats.magnitude import effect_short, interval_short
 from assay.types import parse_duration
@@ -243,18 +250,35 @@ def design_lines(options: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _print_report(data: dict[str, Any]) -> None:
+def _run_line(data: dict[str, Any]) -> str:
+    """``Run ID (name): 10 trials of 10, 0 failed``, or what an imported suite holds."""
     trials = data["trials"]
-    planned = trials["planned"] if trials["planned"] is not None else "until decided"
-    output.prose(
+    head = (
         f"Run [bold]{escape(str(data['run_id']))}[/] "
         f"({escape(str(data.get('benchmark') or data.get('name')))}): "
-        f"{trials['completed']} trials of {planned}, {trials['failed']} failed"
+    )
+    spec = data.get("spec", {})
+    if spec.get("kind") == "suite":
+        from assay.cli.bench_suite import suite_line
+
+        return head + suite_line(spec, trials["completed"])
+    planned = trials["planned"] if trials["planned"] is not None else "until decided"
+    return (
+        head
+        + f"{trials['completed']} trials of {planned}, {trials['failed']} failed"
         + (f"; stopped: {escape(str(data['stopped']))}" if data.get("stopped") else "")
     )
+
+
+def _print_report(data: dict[str, Any]) -> None:
+    output.prose(_run_line(data))
     for line in design_lines(data.get("options", {})):
         output.prose(escape(line))
-    if data.get("summaries"):
+    if any(s["role"] == "benchmark" for s in data.get("summaries", [])):
+        from assay.cli.bench_suite import suite_table  # an imported suite's benchmarks
+
+        output.console.print(suite_table(data["summaries"]))
+    elif data.get("summaries"):
         output.console.print(_summary_table(data["summaries"]))
     if data["comparisons"]:
         output.console.print(comparisons_table(data["comparisons"]))
@@ -379,6 +403,7 @@ def run(
         from assay.bench import load_benchmark
 
         spec = load_benchmark(file)
+        ws.users.authorize("run.start")  # refuse before drawing a progress bar
         run_id = ws.runs.new_run_id()
         try:
             with _Bar(spec.name) as bar:
@@ -423,6 +448,7 @@ def resume(
     """Finish an interrupted run without repeating or duplicating a finished trial."""
     with open_workspace(db, by) as ws:
         info = ws.runs.resumable(run_id)  # refuse before drawing a progress bar
+        ws.users.authorize("run.start")
         with _Bar(info.name) as bar:
             ws.runs.resume(run_id, progress=bar)
         report = ws.runs.report(run_id)
@@ -432,12 +458,23 @@ def resume(
 
 
 @bench_app.command("list")
-def list_(db: DbOption = None, json: JsonOption = False) -> None:
+def list_(
+    db: DbOption = None,
+    json: JsonOption = False,
+    include_retired: Annotated[
+        bool, typer.Option("--include-retired", help="List retired runs too, marked so.")
+    ] = False,
+) -> None:
     """List runs, newest first, with their state and trial counts."""
     with open_workspace(db) as ws:
-        runs = ws.runs.list()
+        runs = ws.runs.list(include_retired=include_retired)
+        retired = ws.corrections.retired("run") if include_retired else {}
     if json:
-        output.emit_json({"runs": [r.to_dict() for r in runs]})
+        marked = [
+            r.to_dict() | ({"retired": r.run_id in retired} if include_retired else {})
+            for r in runs
+        ]
+        output.emit_json({"runs": marked})
         return
     if not runs:
         output.console.print("No runs yet. Start one: assay bench run FILE")
@@ -454,7 +491,8 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
         table.add_row(
             r.run_id,
             Text(r.name + kind),
-            Text(r.state, style="red" if r.state == "interrupted" else ""),
+            Text(r.state, style="red" if r.state == "interrupted" else "")
+            + Text(" (retired)" if r.run_id in retired else "", style="bold red"),
             f"{r.completed}/{planned}{failed}",
             r.created_at.strftime("%Y-%m-%d %H:%M"),
         )
@@ -501,26 +539,52 @@ def compare(
 
 @bench_app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(help="A pyperf or pytest-benchmark JSON file.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A results file (pyperf .json or .json.gz, pytest-benchmark, asv, Google "
+            "Benchmark, hyperfine), or a .benchmarks or asv results folder (each save a run)."
+        ),
+    ],
     fmt: Annotated[
         BenchFormat | None,
         typer.Option(
-            "--format", case_sensitive=False, help="The tool that wrote it; default: sniffed."
+            "--format", case_sensitive=False, help="The tool that wrote it; default: read from it."
         ),
     ] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            metavar="NAME",
+            help="The benchmarks compete: compare each with NAME. Default: each benchmark "
+            "kept on its own, no verdict between them.",
+        ),
+    ] = None,
+    metric: Annotated[
+        TimeMetric,
+        typer.Option(
+            "--metric", case_sensitive=False, help="Google Benchmark: real (wall) or cpu time."
+        ),
+    ] = TimeMetric.REAL,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Record another tool's results as a run, keeping raw values and metadata."""
+    """Record another tool's results as runs, keeping raw values and metadata."""
     with open_workspace(db, by) as ws:
-        info = ws.runs.import_file(file, fmt=fmt)
+        infos = ws.runs.import_all(file, fmt=fmt, baseline=baseline, metric=metric.value)
     if json:
-        output.emit_json(info.to_dict())
-    else:
+        runs = [info.to_dict() for info in infos]
+        output.emit_json(runs[0] if len(runs) == 1 and not file.is_dir() else {"runs": runs})
+        return
+    for info in infos:
+        count = len(info.header.get("spec", {}).get("benchmarks", []))
+        what = f"{info.completed} trial{'s' * (info.completed != 1)}"
+        what = f"{count} benchmark{'s' * (count != 1)} ({what})" if count else what
         output.console.print(
-            f"Imported {info.completed} trials from {escape(str(file))} "
-            f"as run [bold]{escape(info.run_id)}[/] ({escape(info.kind)})."
+            f"Imported {what} from {escape(info.source)} as run [bold]{escape(info.run_id)}[/] "
+            f"({escape(info.kind)}); see it with: assay bench show {escape(info.run_id)}"
         )
 
 

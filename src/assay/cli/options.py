@@ -35,6 +35,7 @@ __all__ = [
     "Reading",
     "ReportFormat",
     "StatTest",
+    "TimeMetric",
     "either",
     "fraction",
     "renamed",
@@ -64,6 +65,16 @@ class BenchFormat(enum.StrEnum):
 
     PYPERF = "pyperf"
     PYTEST_BENCHMARK = "pytest-benchmark"
+    ASV = "asv"
+    GOOGLE_BENCHMARK = "google-benchmark"
+    HYPERFINE = "hyperfine"
+
+
+class TimeMetric(enum.StrEnum):
+    """``bench import --metric``: Google Benchmark's wall-clock or CPU time."""
+
+    REAL = "real"
+    CPU = "cpu"
 
 
 class StatTest(enum.StrEnum):
@@ -90,6 +101,7 @@ class RadarFormat(enum.StrEnum):
 
     BYOR_CSV = "byor-csv"
     BACKSTAGE_JSON = "backstage-json"
+    BYOR_JSON = "byor-json"
 
 
 class ArtifactKind(enum.StrEnum):

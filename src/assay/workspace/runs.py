@@ -10,8 +10,10 @@ snapshot of every prototype it judges is refreshed in the same write (see
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import datetime as dt
+import os
 from pathlib import Path
 
 from assay.bench import (
@@ -19,24 +21,31 @@ from assay.bench import (
     BenchOptions,
     RunHeader,
     load_benchmark,
-    read_pyperf,
-    read_pytest_benchmark,
     run_benchmark,
 )
-from assay.bench import analysis as bench_analysis
+from assay.bench.importers import ImportedRun, analyse_imported, suite_run
 from assay.bench.runner import ProgressCallback
 from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
 from assay.display import Displayable
 from assay.errors import InputError
+from assay.formats.suites import SUITE_FORMATS, read_suite, read_suites
 from assay.store import runs as run_rows
 from assay.store.runs import RunInfo, StoreSink
 from assay.workspace.analyses import refresh_run
 from assay.workspace.context import Context
 from assay.workspace.evidence_runs import run_result
+from assay.workspace.users import authorize
 
-__all__ = ["IMPORT_FORMATS", "AnalysingSink", "RunBook", "RunReport"]
+__all__ = [
+    "IMPORT_FORMATS",
+    "AnalysingSink",
+    "RunBook",
+    "RunReport",
+    "read_pyperf",
+    "read_pytest_benchmark",
+]
 
-IMPORT_FORMATS = ("pyperf", "pytest-benchmark")
+IMPORT_FORMATS = SUITE_FORMATS
 
 
 @dataclasses.dataclass(frozen=True, repr=False)  # repr, _repr_html_, to_pandas(): Displayable
@@ -102,6 +111,7 @@ class RunBook:
             spec = load_benchmark(path)
         resolved = options.resolved()
         run_id = run_id or self.new_run_id()
+        authorize(self.ctx, "run.start")  # once: the trials are then written as they end
         sink = AnalysingSink(
             self.ctx.db, name=spec.name, source=spec.source.ref, by=self.ctx.user, run_id=run_id
         )
@@ -126,6 +136,7 @@ class RunBook:
                 "two versions of the benchmark. Start a new run: assay bench run FILE"
             )
         options = BenchOptions.from_dict(header.options)
+        authorize(self.ctx, "run.start")  # once: the trials are then written as they end
         sink = AnalysingSink(
             self.ctx.db, name=info.name, source=info.source, by=self.ctx.user, run_id=run_id
         )
@@ -148,10 +159,11 @@ class RunBook:
         with self.ctx.read() as session:
             return run_rows.get_run(session, run_id)
 
-    def list(self) -> list[RunInfo]:
-        """Every run, newest first, with its state (running, interrupted, finished)."""
+    def list(self, *, include_retired: bool = False) -> list[RunInfo]:
+        """Every run, newest first, with its state (running, interrupted, finished);
+        retired runs only with ``include_retired``."""
         with self.ctx.read() as session:
-            return run_rows.list_runs(session)
+            return run_rows.list_runs(session, include_retired=include_retired)
 
     def report(self, run_id: str, *, trials: bool = False) -> RunReport:
         """A run with its stored analysis (never replayed); ``trials=True`` attaches
@@ -163,49 +175,70 @@ class RunBook:
                 loaded = run_rows.load_trials(session, run_id)
         return RunReport(info=info, result=run_result(info, loaded))
 
-    def import_file(self, path: Path, *, fmt: str | None = None) -> RunInfo:
-        """Record a pyperf or pytest-benchmark JSON file as a finished run."""
-        fmt = fmt or _sniff(path)
-        if fmt == "pyperf":
-            imported = read_pyperf(path)
-        elif fmt == "pytest-benchmark":
-            imported = read_pytest_benchmark(path)
-        else:
-            raise InputError(f"unknown import format {fmt!r}; expected one of {IMPORT_FORMATS}")
+    def import_file(
+        self, path: Path, *, fmt: str | None = None, baseline: str | None = None,
+        metric: str = "real",
+    ) -> RunInfo:  # fmt: skip
+        """Record another tool's results file as a finished run (see :meth:`import_all`;
+        for a folder, the run of its newest file)."""
+        return self.import_all(path, fmt=fmt, baseline=baseline, metric=metric)[-1]
+
+    def import_all(
+        self, path: Path, *, fmt: str | None = None, baseline: str | None = None,
+        metric: str = "real",
+    ) -> builtins.list[RunInfo]:  # fmt: skip
+        """Record each suite at ``path`` (:func:`assay.formats.suites.read_suites`: a
+        file, or every save of a ``.benchmarks`` or asv results folder, oldest first)
+        as a finished run, in one write: its benchmarks kept apart (kind ``suite``), or
+        competing when ``baseline`` names one (kind: the tool). ``fmt`` forces the tool;
+        ``metric`` is Google Benchmark's ``real`` or ``cpu`` time. Every file is read
+        and checked before anything is written."""
+        suites = read_suites(path, fmt=fmt, metric=metric)
+        imported = [suite_run(suite, baseline=baseline) for suite in suites]
+        results = [analyse_imported(run) for run in imported]
         now = dt.datetime.now(dt.UTC)
-        result = bench_analysis.analyse(imported.header, imported.trials)
+        infos: builtins.list[RunInfo] = []
         with self.ctx.write() as session:
-            run_id = run_rows.create_run(
-                session,
-                name=path.stem,
-                source=str(path.resolve()),
-                kind=fmt,
-                header=imported.header,
-                by=self.ctx.user,
-                at=now,
-                state="finished",
-            )
-            for trial in imported.trials:
-                run_rows.add_trial(session, run_id, trial)
-            run_rows.finish_run(session, run_id, result.to_dict(), now)
-            refresh_run(session, run_id)
-            return run_rows.get_run(session, run_id)
+            authorize(self.ctx, "run.import")
+            for suite, run, result in zip(suites, imported, results, strict=True):
+                run_id = run_rows.create_run(
+                    session,
+                    name=_stem(Path(suite.source)),
+                    source=str(Path(suite.source).resolve()),
+                    kind="suite" if run.is_suite else suite.tool,
+                    header=run.header,
+                    by=self.ctx.user,
+                    at=now,
+                    state="finished",
+                )
+                run_rows.add_trials(session, run_id, run.trials)
+                run_rows.finish_run(session, run_id, result.to_dict(), now)
+                refresh_run(session, run_id)
+                infos.append(run_rows.get_run(session, run_id))
+        return infos
 
 
-def _sniff(path: Path) -> str:
-    import json
+def _stem(path: Path) -> str:
+    """``x`` for ``x.json`` and ``x.json.gz``."""
+    name = path.name
+    for suffix in (".gz", ".json"):
+        name = name.removesuffix(suffix)
+    return name or path.name
 
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} is not JSON (line {exc.lineno}): {exc.msg}") from None
-    if isinstance(data, dict) and "machine_info" in data:
-        return "pytest-benchmark"
-    if isinstance(data, dict) and "version" in data and "benchmarks" in data:
-        return "pyperf"
-    raise InputError(
-        f"{path} is neither a pyperf nor a pytest-benchmark JSON file; "
-        "say which with --format pyperf|pytest-benchmark"
-    )
+
+def read_pyperf(path: str | os.PathLike[str], *, baseline: str | None = None) -> ImportedRun:
+    """A pyperf JSON file (``.json`` or ``.json.gz``) as a study whose benchmarks
+    compete, ``baseline`` (default: the first) against the others; for separate
+    benchmarks use :func:`assay.bench.importers.suite_run` on
+    :func:`~assay.formats.suites.read_suite`."""
+    suite = read_suite(path, fmt="pyperf")
+    return suite_run(suite, baseline=baseline or suite.benchmarks[0].name)
+
+
+def read_pytest_benchmark(
+    path: str | os.PathLike[str], *, baseline: str | None = None
+) -> ImportedRun:
+    """A pytest-benchmark JSON file as a study whose benchmarks compete (see
+    :func:`read_pyperf`)."""
+    suite = read_suite(path, fmt="pytest-benchmark")
+    return suite_run(suite, baseline=baseline or suite.benchmarks[0].name)

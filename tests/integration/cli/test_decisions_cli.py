@@ -373,7 +373,7 @@ def test_cost_portfolio_review_and_users_read_as_json(cli: Cli, team: str) -> No
 
 
 def test_an_imported_run_is_the_online_ab_comparison(cli: Cli, team: str) -> None:
-    imported = cli("bench", "import", str(PYPERF), "--json")
+    imported = cli("bench", "import", str(PYPERF), "--baseline", "sorted", "--json")
     assert imported.code == 0, imported.stderr
     run_id = imported.json()["run_id"]
     assert cli("prototype", "evidence", "tiling-p1", run_id).code == 0

@@ -67,7 +67,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "prototype", "new", "tiling", "proto-0", "--hypothesis", "tiling is faster",
             "--success", "effect(time) <= +100%", "--timebox", "60d",
         )  # fmt: skip
-        _run("bench", "import", str(PYPERF))
+        _run("bench", "import", str(PYPERF), "--baseline", "sorted")
         with Workspace.open(root) as ws:
             (run,) = ws.runs.list()
         _run("prototype", "evidence", "proto-0", run.run_id)

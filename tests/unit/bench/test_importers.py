@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from assay.bench.analysis import analyse
-from assay.bench.importers import read_pyperf, read_pytest_benchmark
+from assay.bench.importers import analyse_imported, suite_run
 from assay.errors import InputError
+from assay.formats.suites import Suite, SuiteBenchmark
+from assay.workspace.runs import read_pyperf, read_pytest_benchmark
 
 DATA = Path(__file__).parent / "data"
 PYPERF = DATA / "pyperf-2.11-two-benchmarks.json"
@@ -81,7 +83,49 @@ def test_bad_files(tmp_path: Path, content: str, message: str) -> None:
 
 
 def test_missing_file_and_unknown_baseline(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read"):
+    with pytest.raises(InputError, match=r"missing\.json: no such file"):
         read_pyperf(tmp_path / "missing.json")
     with pytest.raises(InputError, match="no benchmark named 'nope'"):
         read_pyperf(PYPERF, baseline="nope")
+
+
+def _suite() -> Suite:
+    return Suite(
+        "suite.json",
+        "hyperfine",
+        (
+            SuiteBenchmark("a", "second", ((1.0,), (1.2,), (1.1,))),
+            SuiteBenchmark("b", "byte", ((2048.0, 4096.0),), {"summarised": True}),
+        ),
+    )
+
+
+def test_a_suite_keeps_its_benchmarks_apart() -> None:
+    run = suite_run(_suite())
+    assert run.is_suite and run.header.spec["baseline"] is None
+    assert run.header.spec["benchmarks"] == ["a", "b"]
+    assert [(t.key.method, t.key.seed) for t in run.trials] == [
+        ("a", 0), ("a", 1), ("a", 2), ("b", 0),
+    ]  # fmt: skip
+    assert run.trials[3].values == {"peak_rss": 3072.0}
+    result = analyse_imported(run)
+    assert result.comparisons == []  # no verdict between different pieces of code
+    a, b = result.summaries
+    assert (a.role, b.role) == ("benchmark", "benchmark")
+    low, high = a.metrics["time"]["ci_low"], a.metrics["time"]["ci_high"]
+    logs = np.log([1.0, 1.2, 1.1])
+    half = 4.302652729911275 * logs.std(ddof=1) / np.sqrt(3)  # t(0.975, 2)
+    assert (low, high) == pytest.approx(np.exp([logs.mean() - half, logs.mean() + half]))
+    assert a.metrics["time"]["values"] == 3
+    assert "ci_low" not in b.metrics["peak_rss"]  # one run: no interval
+    assert any("1 of 2 benchmarks hold one group" in w for w in run.header.warnings)
+
+
+def test_a_suite_with_a_baseline_competes() -> None:
+    run = suite_run(_suite(), baseline="b")
+    assert not run.is_suite
+    assert (run.header.spec["baseline"], run.header.spec["candidates"]) == ("b", ["a"])
+    with pytest.raises(
+        InputError, match=r"no benchmark named 'c' in suite.json; it has \['a', 'b'\]"
+    ):
+        suite_run(_suite(), baseline="c")
