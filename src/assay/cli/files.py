@@ -82,6 +82,11 @@ def check_output(out: Path, *, force: bool, db: str | None = None, option: str =
         )
     if is_dir:
         raise InputError(f"{option} {name}: is a folder; give a file name inside it")
+    if exists and not out.is_file():  # a device, a pipe, a socket: never replaced
+        raise InputError(
+            f"{option} {name}: not a regular file; give a file name (or leave out {option} "
+            "where the command can print to stdout)"
+        )
     if not parent_ok:
         raise InputError(f"{option} {name}: the folder {_shown(out.parent)} does not exist")
     if exists and not force:

@@ -77,14 +77,19 @@ def test_an_existing_file_needs_force(root: Path, capsys: pytest.CaptureFixture[
 
 @pytest.mark.parametrize(
     ("target", "message"),
-    [("sub", "is a folder"), ("missing/x.csv", "does not exist"), ("f.txt/x.csv", "")],
+    [
+        ("sub", "is a folder"),
+        ("missing/x.csv", "does not exist"),
+        ("f.txt/x.csv", ""),
+        ("/dev/null", "not a regular file"),  # with --force, os.replace would swap the device
+    ],
 )
 def test_folders_and_missing_folders_are_refused(
     root: Path, capsys: pytest.CaptureFixture[str], target: str, message: str
 ) -> None:
     (root / "sub").mkdir()
     (root / "f.txt").write_text("x", encoding="utf-8")
-    _refused(["predict", "export", "-o", target], capsys, message)
+    _refused(["predict", "export", "-o", target, "--force"], capsys, message)
 
 
 def test_a_new_file_is_written_whole(root: Path, capsys: pytest.CaptureFixture[str]) -> None:
