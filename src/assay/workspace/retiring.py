@@ -3,8 +3,9 @@
 - **Rename** a technique (:meth:`Corrections.rename_technique`): its ring history,
   prototypes, decisions, papers' links, artifacts and post-mortem actions point at
   it by id and follow at once; the few places that keep its *name* as text are
-  rewritten in the same transaction: a post-mortem's subject (a post-mortem of the
-  technique) and the predictions' tags that were its name.
+  rewritten in the same transaction (:func:`assay.store.techniques.edit`): a
+  post-mortem's subject (a post-mortem of the technique) and the predictions' tags
+  that were its name.
 - **Retire** a technique, a paper or a run (:meth:`Corrections.retire`) with a
   reason: the record stays, with who retired it, when and why, and leaves the
   views (radar, lists, search, export) and the evidence (a retired run no longer
@@ -107,7 +108,6 @@ class Corrections:
                 raise InputError(f"{row.name!r} already has that name; give a different one")
             former = row.name
             technique_rows.edit(session, former, new_name=new, at=now())
-            _rename_texts(session, row.id, former, new)
             return technique_rows.get(Sql.of_session(session), new)
 
     def retire(self, kind: str, ref: str, *, why: str) -> Retirement:
@@ -249,24 +249,3 @@ def _refresh_judged(session: Session, run_id: str) -> None:
         linked = any(link.run_id == run_id for link in record.links)
         if linked or source in record.evidence_files:
             refresh_prototype(session, record.name)
-
-
-def _rename_texts(session: Session, technique_id: int, former: str, new: str) -> None:
-    """Rewrite where the technique's name is kept as text: its post-mortems' subject,
-    and the predictions' tags that were its name (tags are lower case)."""
-    from sqlalchemy import select
-
-    from assay.store.research_models import PostMortemRow, PredictionRow
-
-    key = former.casefold()
-    for pm in session.scalars(
-        select(PostMortemRow).where(PostMortemRow.technique_id == technique_id)
-    ):
-        if pm.subject.casefold() == key:
-            pm.subject = new
-    old_tag, new_tag = former.strip().lower(), new.strip().lower()
-    for prediction in session.scalars(select(PredictionRow)):
-        if old_tag in prediction.tags:
-            tags = [new_tag if t == old_tag else t for t in prediction.tags]
-            prediction.tags = list(dict.fromkeys(tags))
-    session.flush()

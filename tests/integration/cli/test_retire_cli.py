@@ -170,6 +170,12 @@ def test_rename_keeps_history_links_and_every_view(cli: Run, team: str, database
     assert "already exists" in refused(
         cli, database_url, "technique", "rename", "Tiling", "loop TILING"
     )
+    # A rename through `technique edit --name` rewrites the same texts.
+    ok(cli, "technique", "edit", "Loop tiling", "--name", "Tiled loops")
+    (pm,) = as_json(cli, "postmortem", "list")["postmortems"]
+    assert pm["subject"] == "Tiled loops"
+    (prediction,) = as_json(cli, "predict", "list")["predictions"]
+    assert prediction["tags"] == ["tiled loops", "perf"]
 
 
 def test_a_retired_run_leaves_the_evidence_and_undo_brings_it_back(cli: Run, team: str) -> None:
