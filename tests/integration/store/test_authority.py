@@ -1,0 +1,151 @@
+"""The service layer's authority (issue 11): the guard that refuses a write unit
+changing rows without an authorization check (injected here on every path: an ORM
+unit, a plain-SQL unit on the bare SQLite connection, and on PostgreSQL), API tokens
+(created once, stored as a hash, acting with their user's role, refused when
+unknown, expired or revoked), and retired users."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from assay import Workspace
+from assay.errors import InputError, NotFoundError, PermissionDeniedError
+from assay.workspace.context import UncheckedWriteError
+from assay.workspace.users import authorize
+
+
+@pytest.fixture
+def ws(database_url: str, tmp_path: Path) -> Iterator[Workspace]:
+    workspace = Workspace.open(tmp_path, url=database_url, user="ada")
+    workspace.users.add("ada", "admin")
+    workspace.users.add("cora", "contributor")
+    workspace.users.add("vic", "viewer")
+    workspace.radar.add("Tiling", area="inference")
+    yield workspace
+    workspace.close()
+
+
+def _names(ws: Workspace) -> list[str]:
+    with ws.db.read() as session:
+        return list(session.execute(text("SELECT name FROM techniques ORDER BY name")).scalars())
+
+
+def test_an_unchecked_orm_write_is_rolled_back(ws: Workspace) -> None:
+    unchecked = pytest.raises(UncheckedWriteError, match="without an authorization check")
+    with unchecked, ws.ctx.write() as session:
+        session.execute(text("UPDATE techniques SET summary = 'sneaked in'"))
+    with ws.db.read() as session:
+        assert session.execute(text("SELECT summary FROM techniques")).scalar() != "sneaked in"
+    # The same write with its check goes through; a unit that only reads needs none.
+    with ws.ctx.write() as session:
+        authorize(ws.ctx, "technique.edit")
+        session.execute(text("UPDATE techniques SET summary = 'checked'"))
+    with ws.ctx.write() as session:
+        session.execute(text("SELECT count(*) FROM techniques"))
+
+
+def test_an_unchecked_plain_sql_write_is_rolled_back(tmp_path: Path) -> None:
+    """On the fast path (a bare SQLite connection, no ORM) too."""
+    Workspace.init(tmp_path, user="ada").close()
+    with Workspace.open(tmp_path, user="ada") as ws:
+        ws.radar.add("Tiling", area="inference")
+    with Workspace.open(tmp_path, user="ada") as ws:
+        assert ws.ctx._fast is not None  # the bare connection, as `technique next` uses
+        with pytest.raises(UncheckedWriteError), ws.ctx.sql_write() as sql:
+            sql.execute("UPDATE techniques SET summary = 'sneaked in'")
+        with ws.ctx.sql_read() as sql:
+            assert sql.scalar("SELECT summary FROM techniques") != "sneaked in"
+        ws.radar.set_next("Tiling", "measure", due=dt.date(2030, 1, 1))  # checked: fine
+
+
+def test_a_token_is_shown_once_and_stored_as_a_hash(ws: Workspace) -> None:
+    token, secret = ws.tokens.create("cora", expires=dt.timedelta(days=90), label="ci")
+    assert secret.startswith("assay_") and len(secret) >= 6 + 43
+    assert token.prefix == secret[:12] and token.user == "cora" and token.by == "ada"
+    with ws.db.read() as session:
+        stored = session.execute(text("SELECT * FROM api_tokens")).mappings().one()
+    assert stored["sha256"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in {str(v) for v in stored.values()}
+    assert [t.to_dict(dt.datetime.now(dt.UTC))["state"] for t in ws.tokens.list()] == ["active"]
+
+
+def _as_token(ws: Workspace, secret: str, named: str | None = None) -> Workspace:
+    other = Workspace.open(ws.root, url=str(ws.db.url.render_as_string(hide_password=False)))
+    other.ctx.token = secret
+    other.ctx.named = named
+    return other
+
+
+def test_a_token_acts_as_its_user_with_their_role(ws: Workspace) -> None:
+    _, cora = ws.tokens.create("cora", expires=None)
+    _, vic = ws.tokens.create("vic", expires=None)
+    with _as_token(ws, cora) as as_cora:
+        as_cora.radar.add("Paged attention", area="inference")
+        assert as_cora.radar.get("Paged attention").history[0].by == "cora"
+    with _as_token(ws, vic) as as_vic, pytest.raises(PermissionDeniedError, match="vic"):
+        as_vic.radar.add("Viewer added", area="inference")
+    # A token's user naming someone else: only an admin may act on their behalf.
+    with (
+        _as_token(ws, cora, named="ada") as typed,
+        pytest.raises(PermissionDeniedError, match="only an admin may act on behalf"),
+    ):
+        typed.radar.add("Impostor", area="inference")
+    assert "Viewer added" not in _names(ws) and "Impostor" not in _names(ws)
+
+
+def test_unknown_expired_and_revoked_tokens_are_refused(ws: Workspace) -> None:
+    _, expired = ws.tokens.create("cora", expires=dt.timedelta(minutes=1))
+    with ws.db.write() as session:  # behind the service's back: a token past its time
+        session.execute(text("UPDATE api_tokens SET expires_at = created_at"))
+    revoked_token, revoked = ws.tokens.create("cora", expires=None)
+    ws.tokens.revoke(revoked_token.id)
+    cases = {
+        "assay_" + "x" * 43: "is not known",
+        expired: "expired on",
+        revoked: "was revoked on",
+    }
+    for secret, words in cases.items():
+        with _as_token(ws, secret) as other, pytest.raises(PermissionDeniedError, match=words):
+            other.radar.add("Never", area="inference")
+    assert "Never" not in _names(ws)
+
+
+def test_tokens_of_others_need_an_admin(ws: Workspace) -> None:
+    mine, _ = ws.tokens.create("cora", expires=None)
+    ws.user = "cora"
+    own, _ = ws.tokens.create(expires=None, label="laptop")  # her own: contributor is enough
+    assert own.user == "cora"
+    with pytest.raises(PermissionDeniedError, match="creating a token for another user"):
+        ws.tokens.create("vic", expires=None)
+    ws.user = "vic"
+    with pytest.raises(PermissionDeniedError, match="revoking another user's token"):
+        ws.tokens.revoke(mine.id)
+    with pytest.raises(NotFoundError, match="no token #999"):
+        ws.tokens.revoke(999)
+
+
+def test_a_retired_user_can_no_longer_act(ws: Workspace) -> None:
+    retired = ws.users.retire("cora", why="left the team")
+    assert retired.retired and retired.retired_by == "ada"
+    ws.user = "cora"
+    with pytest.raises(PermissionDeniedError, match="cora was retired on"):
+        ws.radar.add("Late", area="inference")
+    ws.user = "ada"
+    with pytest.raises(InputError, match="already retired"):
+        ws.users.retire("cora", why="again")
+    with pytest.raises(InputError, match="cannot retire yourself"):
+        ws.users.retire("ada", why="tired")
+    assert [u.name for u in ws.users.list()] == ["ada", "cora", "vic"]  # kept in history
+
+
+def test_unregistered_names_are_refused_once_users_exist(ws: Workspace) -> None:
+    ws.user = "nobody"
+    with pytest.raises(PermissionDeniedError, match="nobody is not a registered user"):
+        ws.radar.add("Unregistered", area="inference")
+    assert "Unregistered" not in _names(ws)
