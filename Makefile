@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: demo test lint typecheck unit bench clean help
+.PHONY: demo test lint typecheck unit bench fuzz clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,6 +43,16 @@ bench: $(DEV)  ## run the benchmarks; results as JSON under benchmarks/results/
 	@missed=""; for f in benchmarks/bench_*.py; do echo "== $$f"; \
 		$(BIN)/python $$f || missed="$$missed $$f"; done; \
 	if [ -n "$$missed" ]; then echo "targets missed in:$$missed"; exit 1; fi
+
+FUZZ_EXAMPLES ?= 2000
+FUZZ_REPORT   ?= fuzz-report.json
+
+fuzz: $(DEV)  ## the CLI fuzz test, larger and random (FUZZ_EXAMPLES=2000); summary in fuzz-report.json
+	ASSAY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) ASSAY_FUZZ_RANDOM=1 ASSAY_FUZZ_REPORT=$(FUZZ_REPORT) \
+		$(BIN)/pytest tests/fuzz -q -p no:cacheprovider -k every_command; status=$$?; \
+	$(BIN)/python -c "import json; d = json.load(open('$(FUZZ_REPORT)')); \
+		print(d['invocations'], 'invocations of', d['commands'], 'commands:', d['outcomes'])"; \
+	exit $$status
 
 clean:  ## remove the virtual environment, caches and the demo workspace
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache assay-demo
