@@ -20,8 +20,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, event, inspect
+from sqlalchemy.orm import Mapper, Session, object_session, sessionmaker
 
 from assay.store import audit
 from assay.store.sql import Sql
@@ -40,6 +40,10 @@ def install(factory: sessionmaker[Session]) -> None:
     event.listen(factory, "after_flush", _after_flush)
     event.listen(factory, "before_commit", _before_commit)
     event.listen(factory, "after_soft_rollback", _forget)
+    if not event.contains(Mapper, "before_delete", _before_delete):
+        # A child removed from its parent's collection (delete-orphan) is deleted by
+        # the flush without ever being in ``session.deleted``: catch every DELETE.
+        event.listen(Mapper, "before_delete", _before_delete)
 
 
 def _sql(session: Session) -> Sql:
@@ -100,6 +104,18 @@ def _after_flush(session: Session, context: Any) -> None:
         table, pk = _table_pk(obj)
         if pk is not None and table in audit.TABLES:
             noted.setdefault((table, pk), None)
+
+
+def _before_delete(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+    session = object_session(target)
+    table = mapper.persist_selectable.name
+    if session is None or table not in audit.TABLES:
+        return
+    pk = tuple(mapper.primary_key_from_instance(target))
+    noted = _noted(session)
+    if (table, pk) not in noted:
+        sql = Sql(connection.connection.dbapi_connection, connection.dialect.name)
+        noted[(table, pk)] = audit.image(sql, table, pk)
 
 
 def _before_commit(session: Session) -> None:

@@ -174,3 +174,27 @@ def test_the_demo_workspace_verifies(
     code, out, err = run("audit", "verify")
     assert code == 0, err
     assert "The audit trail is whole" in out
+
+
+def test_a_flag_withdrawn_is_a_delete_on_the_log(
+    shared: Workspace, run: Run, tmp_path: Path
+) -> None:
+    bib = tmp_path / "refs.bib"
+    bib.write_text(
+        "@article{dao2022,\n  title = {FlashAttention},\n  author = {Dao, Tri},\n"
+        "  year = {2022}\n}\n",
+        encoding="utf-8",
+    )
+    assert run("paper", "add", "--bibtex", str(bib))[0] == 0
+    code, _, err = run(
+        "paper", "flag", "dao2022", "weak_baselines", "--severity", "medium", "--evidence", "T1"
+    )
+    assert code == 0, err
+    code, _, err = run("paper", "unflag", "dao2022", "weak_baselines")
+    assert code == 0, err
+    code, out, _ = run("audit", "log", "--limit", "1", "--json")
+    (entry,) = json.loads(out)
+    assert (entry["action"], entry["record_table"], entry["after"]) == ("delete", "red_flags", None)
+    assert entry["before"]["kind"] == "weak-baselines"
+    code, _, err = run("audit", "verify")
+    assert code == 0, err
