@@ -107,10 +107,7 @@ class Repeat:
     first_line: int | None
 
     def __str__(self) -> str:
-        return (
-            f"{self.name!r} at line {self.line} repeats line {self.first_line} word for word; "
-            "merged"
-        )
+        return f"{self.name!r} repeats line {self.first_line} word for word; merged"
 
 
 @dataclasses.dataclass(frozen=True)
