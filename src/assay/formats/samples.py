@@ -238,11 +238,17 @@ def _read_pytest_benchmark(path: Path, data: dict[str, Any], name: str | None) -
 
 
 def read_json(path: Path, name: str | None = None) -> Sample:
-    """A JSON list of numbers, or one benchmark of a pyperf or pytest-benchmark file."""
-    try:
-        data = json.loads(files.read_text(path, "JSON trial values", encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    """A JSON list of numbers, or one benchmark of a pyperf or pytest-benchmark file
+    (gzipped too: pyperf writes ``.json.gz`` itself)."""
+    if path.name.lower().endswith(".gz"):
+        from assay.formats.suites import load_json  # gunzips by the file's bytes
+
+        data = load_json(path, "JSON trial values")
+    else:
+        try:
+            data = json.loads(files.read_text(path, "JSON trial values", encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path} line {exc.lineno}: not valid JSON ({exc.msg})") from None
     if isinstance(data, list):
         if name is not None:
             raise InputError(f"{path}: a plain JSON list has no benchmark {name!r}")
@@ -265,7 +271,7 @@ def read_sample(argument: str, *, metric: str | None = None) -> Sample:
     """
     path, name = _split(argument)
     try:
-        if path.suffix.lower() == ".json":
+        if path.name.lower().endswith((".json", ".json.gz")):
             sample = read_json(path, name)
         else:
             sample = read_csv(path, name, metric)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from assay.formats.samples import read_sample
 from assay.formats.suites import Suite, read_suite, read_suites
 
 SUITES = Path(__file__).parents[2] / "data" / "suites"
@@ -208,3 +209,11 @@ def test_hyperfine_each_command_a_benchmark_each_run_a_group() -> None:
     assert _values(suite) == sum(len(r["times"]) for r in raw["results"]) == 6
     assert suite.benchmarks[0].meta["group_details"] == [{"exit_code": 0}] * 3
     assert suite.benchmarks[0].meta["mean"] == raw["results"][0]["mean"]
+
+
+def test_compare_reads_a_gzipped_one_benchmark_pyperf_file(tmp_path: Path) -> None:
+    zipped = tmp_path / "telco.json.gz"
+    zipped.write_bytes(gzip.compress((PYPERF / "telco.json").read_bytes()))
+    plain = read_sample(str(PYPERF / "telco.json"))
+    again = read_sample(str(zipped))
+    assert again.values == plain.values and len(plain.values) == 40  # one per worker run
