@@ -208,7 +208,8 @@ def subject_of(session: Session, pm: PostMortem) -> tuple[PostMortem, TechniqueR
     technique = session.scalar(select(TechniqueRow).where(TechniqueRow.key == key))
     if technique is not None:
         if not pm.timeline:
-            history = technique_rows.get(Sql.of_session(session), technique.name).history
+            sql = Sql.of_session(session)
+            history = technique_rows.get(sql, technique.name, retired=True).history
             pm = dataclasses.replace(pm, timeline=_timeline(history))
         return dataclasses.replace(pm, subject=technique.name), technique
     prototype = session.scalar(select(PrototypeRow).where(PrototypeRow.key == key))

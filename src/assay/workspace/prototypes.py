@@ -511,7 +511,8 @@ class Prototypes:
         wanted = stage if stage is None or isinstance(stage, Stage) else Stage.parse(stage)
         with self.ctx.read() as session:
             record = effective_record(session, name)
-            technique = technique_rows.get(Sql.of_session(session), record.technique)
+            sql = Sql.of_session(session)
+            technique = technique_rows.get(sql, record.technique, retired=True)  # history
             taken = gate_rows.decisions_of(session, prototype_rows.row(session, record.name))
         chosen = [d for d in taken if wanted is None or d.decision.stage is wanted]
         if not chosen:
@@ -554,7 +555,8 @@ class Prototypes:
             record = effective_record(session, name)
             review = gate_review(session, record, day)[0]
             runs = marked(review, evidence_runs(session, record, trials=True))  # plotted
-            technique = technique_rows.get(Sql.of_session(session), record.technique)
+            sql = Sql.of_session(session)
+            technique = technique_rows.get(sql, record.technique, retired=True)  # history
             decisions = gate_rows.decisions_of(session, prototype_rows.row(session, name))
             costs = self._cost(session, record, {}) if record.cost_inputs else None
         return Study(

@@ -142,7 +142,8 @@ def import_radar(
     if override and not reason:
         raise InputError("--override needs --why: say why the placements go ahead")
     with ctx.write() as session:
-        taken = {t.name.casefold() for t in technique_rows.all_techniques(Sql.of_session(session))}
+        every = technique_rows.all_techniques(Sql.of_session(session), include_retired=True)
+        taken = {t.name.casefold() for t in every}  # a retired name is taken too
         good, placed, problems, clashes = _sort(users, file, taken, override=override)
         if problems and not skip_invalid and clashes == len(problems):
             raise DuplicateError(

@@ -260,3 +260,20 @@ def test_refusals_are_one_line_exit_2_and_write_nothing(
     assert "already has that name" in refused(
         cli, database_url, "technique", "rename", "Tiling", "Tiling"
     )
+
+
+def test_a_retired_technique_stays_readable_and_its_name_taken(
+    cli: Run, team: str, database_url: str, tmp_path: Path
+) -> None:
+    ok(cli, "gate", "decide", "tiling-p1", "no", "--why", "folded into another", "--override")
+    ok(cli, "technique", "retire", "Tiling", "--why", "merged into Loop tiling")
+    assert "Tiling" in ok(cli, "report", "tiling-p1", "--audience", "exec")
+    assert as_json(cli, "prototype", "show", "tiling-p1")["technique"] == "Tiling"
+    ok(cli, "postmortem", "new", "Tiling", "--outcome", "merged", "--lesson", "search first")
+    (pm,) = as_json(cli, "postmortem", "list")["postmortems"]
+    assert pm["subject"] == "Tiling"
+    radar = tmp_path / "radar.csv"
+    radar.write_text("name,ring,quadrant,isNew,description\ntiling,Assess,inference,FALSE,x\n")
+    assert "already on the radar: tiling" in refused(
+        cli, database_url, "radar", "import", str(radar)
+    )
