@@ -22,13 +22,15 @@ import io
 import json
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from assay import Workspace
 from assay.cli.app import main, root_group
-from assay.workspace.permissions import ACTIONS, rank
+from assay.workspace.permissions import ACTIONS, markdown, rank
 
 DATA = Path(__file__).parents[2] / "unit" / "formats" / "data"
 PYPERF = Path(__file__).parents[2] / "unit" / "bench" / "data" / "pyperf-2.11-two-benchmarks.json"
@@ -170,6 +172,13 @@ def test_every_action_has_a_command_in_the_matrix() -> None:
         assert any(typed.startswith(c.split(" --")[0]) for c in action.commands), name
 
 
+def test_the_docs_show_the_table() -> None:
+    """docs/permissions.md holds the table as the code generates it."""
+    docs = (Path(__file__).parents[3] / "docs" / "permissions.md").read_text("utf-8")
+    shown = docs.split("<!-- permissions:begin -->\n")[1].split("<!-- permissions:end -->")[0]
+    assert shown == markdown(), "regenerate it: python -m assay.workspace.permissions"
+
+
 def test_every_write_command_is_in_the_table() -> None:
     """A leaf command is a read, or reached by an action: a new write cannot hide."""
     written = {c.split(" --")[0] for a in ACTIONS.values() for c in a.commands}
@@ -183,11 +192,14 @@ def test_every_write_command_is_in_the_table() -> None:
 class Cli:
     """``assay ARGS`` in this process, as ``assay.cli.app.main`` runs it, as ``user``."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, url: str | None = None) -> None:
         self.monkeypatch = monkeypatch
+        self.url = url
 
     def __call__(self, *args: str, user: str) -> tuple[int, str, str]:
         self.monkeypatch.setenv("ASSAY_USER", user)
+        if self.url is not None:
+            self.monkeypatch.setenv("ASSAY_DATABASE_URL", self.url)
         out, err = io.StringIO(), io.StringIO()
         with (
             contextlib.redirect_stdout(out),
@@ -206,7 +218,7 @@ def _ok(result: tuple[int, str, str]) -> str:
 
 def build(root: Path, cli: Cli) -> dict[str, str]:
     """The workspace: users, records and tokens every command can act on."""
-    Workspace.init(root, user="ada").close()
+    Workspace.init(root, url=cli.url, user="ada").close()
     (root / "refs.bib").write_text(BIB, "utf-8")
     (root / "pm.toml").write_text(PM, "utf-8")
     (root / "runbook.md").write_text("# Runbook\nRoll back with the flag.\n", "utf-8")
@@ -308,3 +320,75 @@ def test_matrix_on_sqlite(
             monkeypatch.chdir(refused_root)
             check_refused(cli(*_args(action, user, paths), user=user), action, user)
             assert digest(refused_root) == before, (action, user)
+
+
+# -- PostgreSQL: a representative subset -----------------------------------------------
+
+# One action of each role level and of each kind of write: ORM writes, the plain-SQL
+# `technique next`, a benchmark import, an override, a gate decision, users, tokens.
+PG_ACTIONS = (
+    "technique.add", "technique.next", "paper.flag", "prototype.new", "run.import",
+    "radar.override", "gate.decide", "user.add", "user.set-role", "token.create-other",
+)  # fmt: skip
+
+
+def pg_rows(url: str) -> dict[str, list[str]]:
+    """Every row of every table, as text, in order."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        tables = list(
+            conn.execute(
+                sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1")
+            ).scalars()
+        )
+        dump = {
+            table: [
+                str(row[0])
+                for row in conn.execute(sa.text(f'SELECT t::text FROM "{table}" t ORDER BY 1'))
+            ]
+            for table in tables
+        }
+    engine.dispose()
+    return dump
+
+
+@pytest.fixture(scope="module")
+def pg_base(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: Any
+) -> tuple[Any, str, Path, dict[str, str]]:
+    root = tmp_path_factory.mktemp("matrix-pg") / "team"
+    root.mkdir()
+    name = postgres_server.create_database()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.delenv("ASSAY_TOKEN", raising=False)
+        places = build(root, Cli(mp, postgres_server.url(name)))
+    return postgres_server, name, root, places
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("action", PG_ACTIONS)
+def test_matrix_on_postgresql(
+    action: str, pg_base: tuple[Any, str, Path, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, template, root, places = pg_base
+    monkeypatch.chdir(root)
+    monkeypatch.delenv("ASSAY_TOKEN", raising=False)
+
+    def fresh() -> str:
+        name = f"{template}_{uuid.uuid4().hex[:8]}"
+        server.admin(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        return str(server.url(name))
+
+    refused_url = fresh()
+    before = pg_rows(refused_url)
+    for user in IDENTITIES:
+        if _allowed(action, user):
+            code, _out, err = Cli(monkeypatch, fresh())(*_args(action, user, places), user=user)
+            assert code == 0, (action, user, err)
+        else:
+            result = Cli(monkeypatch, refused_url)(*_args(action, user, places), user=user)
+            check_refused(result, action, user)
+            assert pg_rows(refused_url) == before, (action, user)
