@@ -139,6 +139,11 @@ def suite_from_data(
     if metric != "real" and tool != "google-benchmark":
         raise InputError(f"--metric {metric} applies to Google Benchmark files; {name} is {tool}")
     suite = _readers()[tool](data, source, metric)
+    if not suite.benchmarks and suite.meta.get("aggregate_rows"):
+        raise InputError(
+            f"{name} holds only aggregate rows (mean, median, stddev...), no repetitions; "
+            "run the benchmarks again without --benchmark_report_aggregates_only"
+        )
     if not suite.benchmarks:
         raise InputError(f"{name} holds no benchmarks")
     return _unique(suite)

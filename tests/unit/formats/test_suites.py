@@ -157,6 +157,23 @@ BAD = [
         "has no stats.median",
     ),
     (json.dumps({"machine_info": {}, "benchmarks": [7]}), "benchmark 0: expected a JSON object"),
+    (
+        json.dumps(
+            {
+                "context": {},
+                "benchmarks": [
+                    {
+                        "name": "a_mean",
+                        "run_name": "a",
+                        "run_type": "aggregate",
+                        "aggregate_name": "mean",
+                        "real_time": 1,
+                    }
+                ],
+            }
+        ),
+        "r.json holds only aggregate rows .* without --benchmark_report_aggregates_only",
+    ),
 ]
 
 
