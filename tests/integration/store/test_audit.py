@@ -240,3 +240,23 @@ def test_concurrent_writers_keep_one_chain(
     result = ws.audit.verify()
     assert result.ok, result.problems
     assert len(ws.audit.log(record="left 5")) == 1
+
+
+def test_upgrading_a_workspace_from_0_1_puts_its_records_on_the_log(tmp_path: Path) -> None:
+    """Migration 0008 gives an older workspace's records a genesis: verify covers them."""
+    import shutil
+
+    from tests.integration.store.test_store_upgrade_0_1 import FIXTURE
+
+    home = tmp_path / "team" / ".assay"
+    home.mkdir(parents=True)
+    shutil.copy(FIXTURE, home / "assay.db")
+    with Workspace.open(tmp_path / "team", user="priya") as old:
+        result = old.audit.verify()
+        assert result.ok, result.problems
+        assert result.entries == result.records > 10
+        assert {e.via for e in old.audit.log(limit=None)} == {audit.GENESIS_VIA}
+        with old.ctx.sql_read() as sql:
+            prototypes = sql.scalar("SELECT count(*) FROM prototypes")
+        taken = [e for e in old.audit.log(limit=None) if e.record_table == "prototypes"]
+        assert prototypes and len(taken) == prototypes
