@@ -139,10 +139,11 @@ def _claim(row: ClaimRow) -> Claim:
 
 def _assessment(row: ClaimRow) -> Assessment:
     claim = _claim(row)
-    measured = [(r.run_id, _values(r)) for r in row.runs]
+    counted = [r for r in row.runs if r.run is None or r.run.retired_at is None]  # issue 11
+    measured = [(r.run_id, _values(r)) for r in counted]
     measured = [(run, values) for run, values in measured if values]
     pooled = [v for _, values in measured for v in values or ()]
-    read = (_stored(r) for r in row.runs)
+    read = (_stored(r) for r in counted)
     readings = {reading for values, source, reading in read if values and source != "given"}
     reading = readings.pop() if len(readings) == 1 else "value"
     if not measured:

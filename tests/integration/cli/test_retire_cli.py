@@ -277,3 +277,16 @@ def test_a_retired_technique_stays_readable_and_its_name_taken(
     assert "already on the radar: tiling" in refused(
         cli, database_url, "radar", "import", str(radar)
     )
+
+
+def test_a_retired_run_no_longer_reproduces_a_claim(cli: Run, team: str) -> None:
+    ok(cli, "paper", "add", "--title", "Tiling for speed", "--year", "2024")
+    claim = as_json(cli, "claim", "add", "Tiling for speed", "--metric", "latency",
+                    "--value", "0.07", "--direction", "lower", "--unit", "s")  # fmt: skip
+    ok(cli, "claim", "link", str(claim["id"]), team, "--metric", "latency")
+    linked = as_json(cli, "claim", "show", str(claim["id"]))
+    assert linked["reproduced"]["runs"] == [team]
+    ok(cli, "bench", "retire", team, "--why", "a throttled machine")
+    retired = as_json(cli, "claim", "show", str(claim["id"]))
+    assert retired["reproduced"] is None
+    assert [r["run"] for r in retired["runs"]] == [team]  # the link stays on the record
