@@ -119,11 +119,9 @@ def _before_delete(mapper: Mapper[Any], connection: Connection, target: Any) -> 
 
 
 def _before_commit(session: Session) -> None:
-    if not session.info.get(_NOTED):
-        session.flush()
+    session.flush()  # what is still pending is noted by the flush's own events
     if not session.info.get(_NOTED):
         return
-    session.flush()
     noted: _Noted = session.info.pop(_NOTED)
     by_table: dict[str, dict[audit.PK, tuple[str, str] | None]] = {}
     for (table, pk), before in noted.items():
