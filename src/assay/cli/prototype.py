@@ -343,9 +343,12 @@ def show(name: NameArgument, db: DbOption = None, json: JsonOption = False) -> N
         decisions = ws.prototypes.decisions(name)
         runs = ws.prototypes.judging_runs(name)
     if json:
-        output.emit_json(
-            record.to_dict() | _runs_json(runs) | {"decisions": [d.to_dict() for d in decisions]}
-        )
+        from assay.workspace.audit import criteria_problem  # issue 11: tampering shown
+
+        data = record.to_dict() | _runs_json(runs)
+        if record.freeze is not None:
+            data["frozen"] = dict(data["frozen"]) | {"tampered": criteria_problem(record)}
+        output.emit_json(data | {"decisions": [d.to_dict() for d in decisions]})
         return
     output.console.print(prototype_panel(record, runs))
     for d in decisions:

@@ -115,6 +115,8 @@ def test_verify_passes_then_names_an_edited_criterion_and_show_stops_vouching(
     assert "The audit trail is whole" in out
     code, out, _ = run("prototype", "show", NAME)
     assert "TAMPERED" not in out
+    code, out, _ = run("prototype", "show", NAME, "--json")
+    assert json.loads(out)["frozen"]["tampered"] is None
     cast, back = ("::text", "::jsonb") if shared.db.dialect == "postgresql" else ("", "")
     tamper(
         shared,
@@ -132,6 +134,8 @@ def test_verify_passes_then_names_an_edited_criterion_and_show_stops_vouching(
     assert code == 0 and "no longer match their frozen hash" in " ".join(err.split() + out.split())
     code, out, _ = run("prototype", "show", NAME)
     assert "TAMPERED" in out
+    code, out, _ = run("prototype", "show", NAME, "--json")
+    assert "no longer match their frozen hash" in json.loads(out)["frozen"]["tampered"]
 
 
 def test_verify_names_a_deleted_audit_entry(shared: Workspace, run: Run) -> None:
