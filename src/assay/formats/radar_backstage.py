@@ -92,9 +92,9 @@ def _history(
     points = []
     for j, item in enumerate(items):
         at_where = f"{where}.timeline[{j}]"
-        if not isinstance(item, dict) or item.get("ringId") not in rings:
+        if not isinstance(item, dict) or str(item.get("ringId")) not in rings:
             raise InputError(f"{at_where}: ringId is missing or not one of {', '.join(rings)}")
-        ring = rings[item["ringId"]]
+        ring = rings[str(item["ringId"])]
         if ring is None:
             raise LookupError(item["ringId"])
         at = _time(item.get("date"), at_where)
@@ -178,6 +178,8 @@ def read_backstage_json(
         raise InputError(
             f"{source}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
         ) from None
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a radar") from None
     if not isinstance(data, dict):
         raise InputError(f"{source}: expected an object with quadrants, rings and entries")
     quadrants = {

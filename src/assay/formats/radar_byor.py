@@ -221,6 +221,8 @@ def read_byor_json(
         raise InputError(
             f"{source}, line {exc.lineno}, column {exc.colno}: not valid JSON ({exc.msg})"
         ) from None
+    except RecursionError:
+        raise InputError(f"{source}: nested too deeply to be a radar") from None
     if not isinstance(data, list):
         raise InputError(f"{source}: expected an array of objects with name, ring and quadrant")
     lines = element_lines(text, text.find("["))

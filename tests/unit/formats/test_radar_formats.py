@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from typing import Any
 
 import pytest
 
@@ -253,3 +254,23 @@ def test_byor_json_lists_every_bad_object_with_its_line() -> None:
         file.check()
     with pytest.raises(InputError, match="expected an array"):
         rf.read_byor_json("{}", at=NOW, by="me")
+
+
+@pytest.mark.parametrize(
+    ("read", "text", "message"),
+    [
+        (rf.read_byor_json, "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+        (rf.read_backstage_json, "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_hostile_json_is_one_clear_error(read: Any, text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        read(text, at=NOW, by="me") if read is rf.read_byor_json else read(text, by="me")
+
+
+def test_a_ring_id_that_is_not_text_is_a_problem_not_a_crash() -> None:
+    data = json.loads(rf.write_backstage_json(RADAR[:1], as_of=NOW))
+    data["entries"][0]["timeline"][0]["ringId"] = ["adopt"]
+    file = rf.read_backstage_json(json.dumps(data), by="me", source="r.json")
+    (problem,) = file.problems
+    assert "ringId is missing or not one of adopt, trial, assess, hold" in problem.message
