@@ -21,6 +21,14 @@ session's connection. A write inside a read-only unit of work is a bug and raise
 and so does an ORM unit of work inside a bare SQLite one (it would be a second
 transaction).
 
+Every write is authorized: a write unit (ORM or plain SQL) that changed rows without
+an authorization check (:meth:`Context.checked`, which
+:func:`assay.workspace.users.authorize` calls) is rolled back with
+:class:`UncheckedWriteError` when it ends, so that a new write method cannot forget
+the check. The rows changed are counted by the database (SQLite's
+``total_changes()``, PostgreSQL's ``pg_stat_xact_user_tables``), so a write through
+raw SQL is seen as well as one through the ORM.
+
 Services never hold the :class:`~assay.workspace.Workspace`: a service that needs
 another one receives it in its constructor, so the import graph stays acyclic.
 """
