@@ -292,6 +292,11 @@ def _core(
             "description": description}  # fmt: skip
 
 
+def _any_skip(techniques: Sequence[Technique]) -> bool:
+    """Whether any technique is in SKIP (written as a tagged HOLD description)."""
+    return any(t.ring is Ring.SKIP for t in techniques)
+
+
 def _rows(
     techniques: Sequence[Technique],
     fields: Mapping[str, Mapping[str, Any]],
@@ -303,7 +308,11 @@ def _rows(
     rings = layout.get("rings") or {}
     names = list(columns) or list(BYOR_COLUMNS)
     known = {_CORE.get(n.strip().lower(), n) for n in names}
-    names += [c for c in BYOR_COLUMNS if c not in known]
+    # a file without isNew (or without descriptions) is written back without them
+    wanted = ["name", "ring", "quadrant"]
+    if any(t.summary for t in techniques) or _any_skip(techniques):
+        wanted.append("description")
+    names += [c for c in wanted if c not in known]
     rows = []
     for t in in_file_order(list(techniques), fields, "byor"):
         kept = _byor(fields, t)

@@ -274,3 +274,13 @@ def test_a_ring_id_that_is_not_text_is_a_problem_not_a_crash() -> None:
     file = rf.read_backstage_json(json.dumps(data), by="me", source="r.json")
     (problem,) = file.problems
     assert "ringId is missing or not one of adopt, trial, assess, hold" in problem.message
+
+
+def test_a_file_without_is_new_or_descriptions_comes_back_without_them() -> None:
+    text = "Name,Ring,Quadrant\nRust,adopt,Languages\nPerl,Hold,Languages\n"
+    file = rf.read_byor_csv(text, at=NOW, by="me")
+    fields = {r.technique.name.casefold(): r.fields for r in file.records}
+    assert rf.write_byor_csv(file.techniques, as_of=NOW, fields=fields, layout=file.layout) == text
+    skip = [Technique("Perl", "Languages", Ring.SKIP, history=(_move(None, Ring.SKIP, 1, "x"),))]
+    written = rf.write_byor_csv(skip, as_of=NOW, layout=file.layout)
+    assert written == "Name,Ring,Quadrant,description\nPerl,Hold,Languages,[SKIP]\n"
