@@ -210,3 +210,11 @@ def test_extra_columns_and_is_new_survive_and_cells_stay_safe() -> None:
 def test_a_bad_ring_map_is_one_clear_error(spec: str, message: str) -> None:
     with pytest.raises(InputError, match=message):
         RingMap.parse(spec)
+
+
+def test_byor_json_comes_back_without_the_repeats() -> None:
+    data = json.loads(_text("byor-data.json"))
+    kept = [d for i, d in enumerate(data) if i not in (12, 29)]  # the second Delta Lake, Overwatch
+    assert [data[12]["name"], data[29]["name"]] == ["Delta Lake", "Databricks Overwatch"]
+    file = _read("byor-data.json", "byor-json")
+    assert _write(file) == json.dumps(kept, indent=2, ensure_ascii=False) + "\n"
