@@ -110,6 +110,10 @@ class Audit:
         """Check the chain, every record against its last audited image, and the
         prototypes' frozen criteria (see the module docstring)."""
         with self.ctx.sql_read() as sql:
+            if sql.dialect == "postgresql":
+                # One snapshot for the chain and the records: a write committed while
+                # they are read must not look like a record changed behind assay's back.
+                sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             return audit_rows.verify(sql, extra=_criteria_problems(sql))
 
 
