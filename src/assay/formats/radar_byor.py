@@ -81,6 +81,8 @@ class _Reader:
 
     def __init__(self, source: str, fmt: str, ring_map: RingMap, at: dt.datetime, by: str):
         self.source, self.fmt, self.ring_map, self.at, self.by = source, fmt, ring_map, at, by
+        # a value kept as the file gave it: CSV cells without csv_safe's quote, JSON as is
+        self.keep: Any = _cell if fmt == "byor-csv" else (lambda value: value)
         self.records: list[RadarRecord] = []
         self.repeats: list[Repeat] = []
         self.problems: list[Problem] = []
@@ -131,10 +133,10 @@ class _Reader:
         }  # fmt: skip
         ring, summary = untag(ring, raw.strip())
         if "isNew" in values:
-            byor["isNew"] = values["isNew"]
+            byor["isNew"] = self.keep(values["isNew"])
         if raw != raw.strip():
             byor["description"] = raw
-        extra = [[k, v] for k, v in cells if _CORE.get(k.strip().lower()) is None]
+        extra = [[k, self.keep(v)] for k, v in cells if _CORE.get(k.strip().lower()) is None]
         if extra:
             byor["columns"] = extra
         move = RingMove(None, ring, self.at, self.by, f"imported from {self.source}")

@@ -197,6 +197,14 @@ def test_extra_columns_and_is_new_survive_and_cells_stay_safe() -> None:
     assert written.splitlines()[2] == "Rust,1,Languages,true,fast,new,"
     again = rf.read_byor_csv(written, at=NOW, by="me", ring_map=RingMap.parse("1=trial"))
     assert again.techniques[0].name == "=cmd()" and again.techniques[0].summary == "@SUM(1)"
+    assert _write(again) == written  # an extra column's formula stays quoted once
+
+
+def test_an_extra_column_that_looks_like_a_formula_is_quoted_once() -> None:
+    text = "name,ring,quadrant,isNew,description,owner\nX,Adopt,Q,FALSE,d,'=team()\n"
+    file = rf.read_byor_csv(text, at=NOW, by="me")
+    assert file.records[0].fields["byor"]["columns"] == [["owner", "=team()"]]
+    assert _write(file) == text
 
 
 @pytest.mark.parametrize(
