@@ -508,6 +508,13 @@ def show(
     """Show a run: per-method summaries and every comparison with its verdict."""
     with open_workspace(db) as ws:
         report = ws.runs.report(run_id)
+        retired = ws.corrections.retirement("run", report.info.run_id)
+    if json:
+        marked = retired.to_dict() if retired.retired else None
+        output.emit_json(report.to_dict() | {"retired": marked})
+        return
+    if retired.retired:  # it judges nothing any more (assay bench retire)
+        output.prose(f"[bold red]Retired:[/] {escape(retired.describe())}")
     _emit(report.to_dict(), json)
 
 

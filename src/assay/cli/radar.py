@@ -68,7 +68,9 @@ def radar(
         from assay.cli import render  # tables for people: --json does not import them
 
         output.console.print(
-            render.radar_table(techniques, dt.date.today(), stale=set(stale), marks=marks)
+            render.radar_table(
+                techniques, dt.date.today(), stale=set(stale), marks=marks, retired=set(retired)
+            )
         )
         for name, entry in sorted(stale.items()):
             output.prose(f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(entry.reasons))}")

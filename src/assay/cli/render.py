@@ -54,7 +54,10 @@ def _due(technique: Technique, today: dt.date) -> Text:
 
 
 def _name(
-    technique: Technique, stale: Collection[str], marks: Mapping[str, Placement] | None = None
+    technique: Technique,
+    stale: Collection[str],
+    marks: Mapping[str, Placement] | None = None,
+    retired: Collection[str] = (),
 ) -> Text:
     text = Text(technique.name)
     if technique.name in stale:
@@ -62,6 +65,8 @@ def _name(
     placement = (marks or {}).get(technique.name)
     if placement is not None:
         text.append(f" ({placement.mark})", style="bold red")
+    if technique.name in retired:
+        text.append(" (retired)", style="bold red")
     return text
 
 
@@ -103,9 +108,11 @@ def radar_table(
     *,
     stale: Collection[str] = (),
     marks: Mapping[str, Placement] | None = None,
+    retired: Collection[str] = (),
 ) -> output.Sheet:
     """The radar grouped by ring (ADOPT first) and area; stale blips are marked, and
-    so are placements by override or import with no evidence behind them (``marks``)."""
+    so are placements by override or import with no evidence behind them (``marks``)
+    and retired techniques (shown with ``--include-retired``)."""
     table = output.table(
         Column("Ring", Kind.LABEL),
         Column("Area"),
@@ -123,7 +130,7 @@ def radar_table(
                 table.add_row(
                     Text(ring.value, style=RING_STYLE[ring]) if first_in_ring else "",
                     Text(area) if index == 0 else "",
-                    _name(technique, stale, marks),
+                    _name(technique, stale, marks, retired),
                     Text(technique.owner or "—"),
                     _since(technique),
                     _due(technique, today),

@@ -46,6 +46,7 @@ def cli(
 ) -> Run:
     monkeypatch.setenv("ASSAY_DATABASE_URL", database_url)
     monkeypatch.setenv("ASSAY_USER", "priya")
+    monkeypatch.setenv("COLUMNS", "200")
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str) -> tuple[int, str, str]:
@@ -189,7 +190,13 @@ def test_a_retired_run_leaves_the_evidence_and_undo_brings_it_back(cli: Run, tea
     listed = as_json(cli, "bench", "list", "--include-retired")["runs"]
     assert [(r["run_id"], r["retired"]) for r in listed] == [(team, True)]
     assert team not in json.dumps(as_json(cli, "status"))
+    assert (
+        as_json(cli, "bench", "show", team)["retired"]["retired_why"]
+        == "measured on a throttled laptop"
+    )
+    assert "Retired: " in ok(cli, "bench", "show", team)
     ok(cli, "bench", "retire", team, "--undo")
+    assert as_json(cli, "bench", "show", team)["retired"] is None
     assert as_json(cli, "gate", "review", "tiling-p1")["criteria"] == before["criteria"]
 
 
@@ -208,6 +215,9 @@ def test_a_retired_technique_leaves_the_radar_and_keeps_its_name(
     assert [(t["name"], t["retired"]) for t in listed] == [("Tiling", False), ("Tilling", True)]
     radar = as_json(cli, "radar", "--include-retired")["techniques"]
     assert [(t["name"], t["retired"]) for t in radar] == [("Tiling", False), ("Tilling", True)]
+    shown = " ".join(ok(cli, "radar", "--include-retired").split())
+    assert "Tilling (retired)" in shown and "retired: Tilling: " in shown
+    assert "Tilling" not in ok(cli, "radar")
     shown = as_json(cli, "technique", "show", "Tilling")
     assert shown["retired"]["why"] == "a typo of Tiling"
     assert "retired" in refused(cli, database_url, "technique", "add", "tilling", "--area", "x")
