@@ -11,7 +11,8 @@ from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import DbOption, JsonOption, date_option, open_workspace
-from assay.store.audit import Entry, Verification
+from assay.store.audit import Entry
+from assay.store.audit_verify import Verification
 
 audit_app = typer.Typer(
     help="The audit trail: who changed which record, when and how; verify nothing was "

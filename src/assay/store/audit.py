@@ -17,7 +17,7 @@ serial already), never the chain, so appending costs the same however long the l
 
 A workspace made before the audit trail existed gets a *genesis*
 (:func:`genesis`): one ``insert`` entry per record it holds, so that verification
-covers them too.
+covers them too. :mod:`assay.store.audit_verify` checks the chain and the records.
 
 This module imports only the standard library and :mod:`assay.store.sql`: the hot
 write paths (``technique next``) append over a bare SQLite connection.
@@ -36,22 +36,24 @@ from assay.store.sql import Sql
 
 __all__ = [
     "DERIVED",
+    "GENESIS_VIA",
+    "PK",
     "TABLES",
     "Change",
     "Entry",
-    "Problem",
     "Spec",
-    "Verification",
     "Who",
     "append",
     "canonical",
+    "chain",
     "changes_since",
+    "columns",
     "entries",
     "entry_hash",
     "genesis",
     "image",
     "images",
-    "verify",
+    "pk_of",
 ]
 
 GENESIS_VIA = "genesis"
@@ -246,7 +248,8 @@ def _key_of(spec: Spec, data: Mapping[str, Any]) -> str:
     return "/".join(str(data.get(column)) for column in spec.key_columns)
 
 
-def _pk_of(spec: Spec, data: Mapping[str, Any]) -> PK:
+def pk_of(spec: Spec, data: Mapping[str, Any]) -> PK:
+    """A record's primary key, from its image."""
     return tuple(data.get(column) for column in spec.pk)
 
 
@@ -270,7 +273,7 @@ def images(sql: Sql, table: str, pks: Iterable[PK] | None = None) -> dict[PK, tu
             query, params = _where(select, spec.pk, chunk)
         for row in sql.rows(query, params):
             data = _image(spec, names, row)
-            found[_pk_of(spec, data)] = (_key_of(spec, data), canonical(data))
+            found[pk_of(spec, data)] = (_key_of(spec, data), canonical(data))
     return found
 
 
@@ -477,173 +480,7 @@ def entries(
     return [_entry(row) for row in rows]
 
 
-def _chain(sql: Sql) -> Iterator[Entry]:
+def chain(sql: Sql) -> Iterator[Entry]:
+    """Every entry, oldest first."""
     for row in sql.rows(f"{_SELECT} ORDER BY id"):
         yield _entry(row)
-
-
-# -- verification -------------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Problem:
-    """One sign of tampering: what is wrong and where (an entry id, or a record)."""
-
-    kind: str  # entry, head, record, criteria
-    message: str
-    entry: int | None = None
-    record: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """For ``--json``."""
-        return dataclasses.asdict(self)
-
-
-@dataclasses.dataclass(frozen=True)
-class Verification:
-    """What :func:`verify` found: the entries checked, the head's hash and count, and
-    every problem (the chain's first, then the records', then the criteria's)."""
-
-    entries: int
-    records: int
-    head_hash: str
-    problems: tuple[Problem, ...]
-
-    @property
-    def ok(self) -> bool:
-        """Whether the chain is whole and every record matches its last image."""
-        return not self.problems
-
-    def to_dict(self) -> dict[str, Any]:
-        """For ``--json``."""
-        return {
-            "ok": self.ok,
-            "entries": self.entries,
-            "records": self.records,
-            "head_hash": self.head_hash,
-            "problems": [p.to_dict() for p in self.problems],
-        }
-
-
-def _check_chain(sql: Sql) -> tuple[list[Entry], Problem | None]:
-    chain, prev, broken = [], "", None
-    for entry in _chain(sql):
-        chain.append(entry)
-        if broken is not None:
-            continue
-        if entry.prev_hash != prev:
-            broken = Problem(
-                "entry",
-                f"audit entry #{entry.id} does not follow the entry before it (its previous "
-                "hash differs): an entry before it was deleted, inserted or edited",
-                entry=entry.id,
-            )
-        elif entry_hash(entry.fields()) != entry.hash:
-            broken = Problem(
-                "entry",
-                f"audit entry #{entry.id} ({entry.action} {entry.record_table}:"
-                f"{entry.record_key}) was edited: its hash does not match its content",
-                entry=entry.id,
-            )
-        prev = entry.hash
-    return chain, broken
-
-
-def _check_head(sql: Sql, chain: Sequence[Entry]) -> Problem | None:
-    row = sql.one("SELECT entry_id, hash, count FROM audit_head WHERE id = 1")
-    last = chain[-1] if chain else None
-    stored = (None, "", 0) if row is None else (row[0], row[1] or "", int(row[2] or 0))
-    expected = (last.id if last else None, last.hash if last else "", len(chain))
-    if stored == expected:
-        return None
-    return Problem(
-        "head",
-        f"the audit log holds {expected[2]} entries up to #{expected[0]}, but its head says "
-        f"{stored[2]} up to #{stored[0]}: entries were deleted or added behind assay's back",
-        entry=stored[0],
-    )
-
-
-def _check_records(sql: Sql, chain: Sequence[Entry]) -> tuple[int, list[Problem]]:
-    audited: dict[tuple[str, PK], tuple[int, str, str | None]] = {}
-    for entry in chain:
-        spec = TABLES.get(entry.record_table)
-        if spec is None:
-            continue
-        data = json.loads(entry.after or entry.before or "{}")
-        audited[(entry.record_table, _pk_of(spec, data))] = (
-            entry.id,
-            entry.record_key,
-            entry.after,
-        )
-    problems, count = [], 0
-    for table in TABLES:
-        current = images(sql, table)
-        count += len(current)
-        for pk, (key, data) in current.items():
-            last = audited.pop((table, pk), None)
-            if last is None or last[2] is None:
-                problems.append(
-                    Problem(
-                        "record",
-                        f"{table}:{key} has no audit entry: it was inserted behind assay's back",
-                        record=f"{table}:{key}",
-                    )
-                )
-            elif not _same(last[2], data):
-                problems.append(
-                    Problem(
-                        "record",
-                        f"{table}:{key} differs from its last audited image (entry #{last[0]})"
-                        f": it was edited behind assay's back ({_diff(last[2], data)})",
-                        entry=last[0],
-                        record=f"{table}:{key}",
-                    )
-                )
-    for (table, _), (entry_id, key, after) in audited.items():
-        if after is not None:
-            problems.append(
-                Problem(
-                    "record",
-                    f"{table}:{key} is missing (last audited in entry #{entry_id}): it was "
-                    "deleted behind assay's back",
-                    entry=entry_id,
-                    record=f"{table}:{key}",
-                )
-            )
-    return count, problems
-
-
-def _same(audited: str, current: str) -> bool:
-    """A record matches its audited image; a column the image lacks (added by a later
-    migration) is compared from the record's next write on."""
-    if audited == current:
-        return True
-    then, now = json.loads(audited), json.loads(current)
-    return all(now.get(name) == value for name, value in then.items()) and set(then) <= set(now)
-
-
-def _diff(audited: str, current: str) -> str:
-    then, now = json.loads(audited), json.loads(current)
-    changed = sorted(name for name in set(then) | set(now) if then.get(name) != now.get(name))
-    return "changed: " + ", ".join(changed[:5]) + ("..." if len(changed) > 5 else "")
-
-
-def verify(sql: Sql, *, extra: Iterable[Problem] = ()) -> Verification:
-    """Check the chain (each entry's hash and link), its head, and every record of
-    :data:`TABLES` against its last audited image; ``extra`` problems found by the
-    caller (the prototypes' frozen criteria) are added last."""
-    chain, broken = _check_chain(sql)
-    problems = [broken] if broken else []
-    head = _check_head(sql, chain)
-    if head is not None:
-        problems.append(head)
-    count, record_problems = _check_records(sql, chain)
-    problems += record_problems
-    problems += list(extra)
-    return Verification(
-        entries=len(chain),
-        records=count,
-        head_hash=chain[-1].hash if chain else "",
-        problems=tuple(problems),
-    )

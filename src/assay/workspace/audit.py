@@ -19,8 +19,9 @@ from collections.abc import Sequence
 
 from assay.errors import InputError
 from assay.store import audit as audit_rows
-from assay.store import prototype_reads
-from assay.store.audit import Entry, Problem, Verification
+from assay.store import audit_verify, prototype_reads
+from assay.store.audit import Entry
+from assay.store.audit_verify import Problem, Verification
 from assay.store.prototype_reads import PrototypeRecord
 from assay.store.sql import Sql
 from assay.workspace.context import Context
@@ -114,7 +115,7 @@ class Audit:
                 # One snapshot for the chain and the records: a write committed while
                 # they are read must not look like a record changed behind assay's back.
                 sql.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            return audit_rows.verify(sql, extra=_criteria_problems(sql))
+            return audit_verify.verify(sql, extra=_criteria_problems(sql))
 
 
 def _criteria_problems(sql: Sql) -> Sequence[Problem]:
