@@ -12,6 +12,7 @@ modules really build, so the two cannot drift.
 from __future__ import annotations
 
 import difflib
+import errno
 import importlib
 import sys
 from collections.abc import Sequence
@@ -65,7 +66,9 @@ COMMANDS: dict[str, Entry] = {
         _WS,
     ),
     "technique": _entry(
-        "technique technique_attach", "Add, list, show and edit techniques.", _RADAR
+        "technique technique_attach retire",
+        "Add, list, show, edit, rename and retire techniques.",
+        _RADAR,
     ),
     "radar": _entry(
         "radar radar_io",
@@ -73,7 +76,7 @@ COMMANDS: dict[str, Entry] = {
         _RADAR,
     ),
     "bench": _entry(
-        "bench", "Benchmark a baseline against candidates on your workload.", _EVIDENCE
+        "bench retire", "Benchmark a baseline against candidates on your workload.", _EVIDENCE
     ),
     "compare": _entry(
         "compare",
@@ -121,8 +124,17 @@ COMMANDS: dict[str, Entry] = {
         _DECISIONS,
     ),
     "user": _entry("user", "Users and roles: viewer < contributor < approver < admin.", _DECISIONS),
+    "audit": _entry(
+        "audit",
+        "The audit trail: who changed which record, when and how; verify nothing was changed "
+        "behind assay's back.",
+        _DECISIONS,
+    ),
+    "token": _entry(
+        "token", "API tokens for automation, each acting with its user's role.", _DECISIONS
+    ),
     "paper": _entry(
-        "paper",
+        "paper retire",
         "Papers: add them, read them in passes, flag them, score their viability.",
         _RESEARCH,
     ),
@@ -154,7 +166,9 @@ def load(name: str) -> Any:
         importlib.import_module(module).register(holder)
     command: Any = typer.main.get_group(holder).commands[name]
     command.rich_help_panel = entry.panel
-    return command
+    from assay.cli.numbers import finite_floats  # every float option refuses inf and nan
+
+    return finite_floats(command)
 
 
 class LazyGroup(TyperGroup):
@@ -315,4 +329,11 @@ def main(argv: list[str] | None = None) -> None:
     except typer.Abort:
         output.error("aborted")
         sys.exit(1)
+    except OSError as exc:
+        if exc.errno != errno.ENAMETOOLONG:
+            raise  # anything else is a bug in assay: keep its traceback
+        from assay.formats.files import shown
+
+        output.error(f"{shown(exc.filename or '')}: the path is too long for this system")
+        sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.text import Text
 
-from assay.cli import output
+from assay.cli import files, output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
 from assay.cli.options import LENIENT_CHOICES, either, renamed
 from assay.cli.paper_render import SEVERITY_STYLE, paper_panel, plain_cells
@@ -183,20 +183,18 @@ def export(
     out: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to this file (default: stdout).")
     ] = None,
+    force: files.ForceOption = False,
     db: DbOption = None,
 ) -> None:
     """Write every paper as BibTeX, CSL JSON or RIS; importing it again gives the same papers."""
+    if out is not None:
+        files.check_output(out, force=force, db=db)
     with open_workspace(db) as ws:
         text = ws.papers.export(format.value)
     if out is None:
         output.emit_text(text)
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(
-            f"{out}: cannot be written ({exc.strerror}); give a writable path"
-        ) from None
+    files.write_text(out, text)
     output.console.print(f"Wrote {escape(str(out))} ({format.value}).")
 
 
@@ -204,12 +202,26 @@ def export(
 
 
 @paper_app.command("list")
-def list_(db: DbOption = None, json: JsonOption = False) -> None:
+def list_(
+    db: DbOption = None,
+    json: JsonOption = False,
+    include_retired: Annotated[
+        bool, typer.Option("--include-retired", help="List retired papers too, marked so.")
+    ] = False,
+) -> None:
     """List papers with their reading status, relevance, flags and claims."""
     with open_workspace(db) as ws:
-        records = ws.papers.list()
+        records = ws.papers.list(include_retired=include_retired)
+        retired = ws.corrections.retired("paper") if include_retired else {}
     if json:
-        output.emit_json({"papers": [r.summary() for r in records]})
+        output.emit_json(
+            {
+                "papers": [
+                    r.summary() | ({"retired": r.paper.key in retired} if include_retired else {})
+                    for r in records
+                ]
+            }
+        )
         return
     if not records:
         output.console.print("No papers yet. Add some: assay paper add --bibtex refs.bib")
@@ -227,6 +239,8 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
             flags.append(f" ({s['worst_flag']})", style=SEVERITY_STYLE[Severity(s["worst_flag"])])
         flags.append(f"\n{s['claims'] or 0} claim" + ("" if s["claims"] == 1 else "s"))
         title = Text(s["title"])
+        if s["key"] in retired:
+            title.append(f" (retired: {retired[s['key']].describe()})", style="bold red")
         if s["techniques"]:
             title.append("\n→ " + ", ".join(s["techniques"]), style="dim")
         table.add_row(*plain_cells(
@@ -241,9 +255,13 @@ def show(paper: PaperArgument, db: DbOption = None, json: JsonOption = False) ->
     """Show a paper: metadata, reading passes, note, flags, checklist, viability, claims."""
     with open_workspace(db) as ws:
         record = ws.papers.get(paper)
+        retired = ws.corrections.retirement("paper", record.paper.key)
     if json:
-        output.emit_json(record.to_dict())
+        marked = retired.to_dict() if retired.retired else None
+        output.emit_json(record.to_dict() | {"retired": marked})
     else:
+        if retired.retired:  # out of lists, search and exports (assay paper retire)
+            output.prose(f"[bold red]Retired:[/] {escape(retired.describe())}")
         output.console.print(paper_panel(record))
 
 

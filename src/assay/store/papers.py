@@ -424,6 +424,12 @@ def _insert(index: _Index, by: str, at: dt.datetime) -> None:
             "created_at": at, "updated_at": at,
         })  # fmt: skip
     index.session.execute(insert(PaperRow), rows)
+    # A bulk insert bypasses the unit of work: note the new papers for the audit trail.
+    from assay.store import audit_capture
+
+    keys = [row["key"] for row in rows]
+    ids = index.session.scalars(select(PaperRow.id).where(PaperRow.key.in_(keys)))
+    audit_capture.inserted(index.session, "papers", [(pk,) for pk in ids])
 
 
 def add_many(session: Session, papers: Sequence[Paper], *, by: str, at: dt.datetime) -> list[Added]:
@@ -512,13 +518,13 @@ def find_row(session: Session, ref: str) -> PaperRow:
     )
 
 
-def all_rows(session: Session) -> list[PaperRow]:
-    """Every paper, newest year first, then by key."""
-    return list(
-        session.scalars(
-            select(PaperRow).order_by(PaperRow.year.desc().nulls_last(), PaperRow.key)
-        ).all()
-    )
+def all_rows(session: Session, *, include_retired: bool = False) -> list[PaperRow]:
+    """Every paper not retired (all with ``include_retired``), newest year first,
+    then by key."""
+    query = select(PaperRow).order_by(PaperRow.year.desc().nulls_last(), PaperRow.key)
+    if not include_retired:
+        query = query.where(PaperRow.retired_at.is_(None))
+    return list(session.scalars(query).all())
 
 
 def technique_names(session: Session, row: PaperRow) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from assay.errors import DuplicateError, NotFoundError
+from assay.errors import DuplicateError, InputError, NotFoundError
 from assay.pipeline.radar import RingMove, Technique
 from assay.store.sql import Row, Sql
 from assay.types import Ring
@@ -22,6 +22,7 @@ from assay.types import Ring
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from assay.store import audit
     from assay.store.models import TechniqueRow
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "get",
     "move",
     "ref",
+    "retired",
     "ring_of",
     "row",
     "set_next",
@@ -56,10 +58,18 @@ def _key(name: str) -> str:
     return name.casefold()
 
 
-def ref(sql: Sql, name: str) -> TechniqueRef:
+def ref(sql: Sql, name: str, *, retired: bool = False) -> TechniqueRef:
     """The technique ``name`` (any case; one query, its history not read), or
-    :class:`NotFoundError` with a "did you mean" hint."""
-    found = sql.one("SELECT id, name, ring FROM techniques WHERE key = :key", {"key": _key(name)})
+    :class:`NotFoundError` with a "did you mean" hint. A retired technique is not
+    found (an :class:`InputError` says so) unless ``retired`` is True."""
+    found = sql.one(
+        "SELECT id, name, ring, retired_at FROM techniques WHERE key = :key", {"key": _key(name)}
+    )
+    if found is not None and found[3] is not None and not retired:
+        raise InputError(
+            f"technique {found[1]!r} is retired; unretire it first: "
+            f"assay technique retire {found[1]!r} --undo"
+        )
     if found is None:
         known = [k for (k,) in sql.rows("SELECT name FROM techniques ORDER BY key")]
         hint = _closest(name, known)
@@ -122,28 +132,33 @@ def _technique(found: Row, moves: dict[int, list[RingMove]]) -> Technique:
     )
 
 
-def get(sql: Sql, name: str) -> Technique:
+def get(sql: Sql, name: str, *, retired: bool = False) -> Technique:
     """The technique named ``name`` (any case) with its ring history, or
-    :class:`NotFoundError`."""
-    found = ref(sql, name)
+    :class:`NotFoundError` (a retired one only when ``retired``: see :func:`ref`)."""
+    found = ref(sql, name, retired=retired)
     technique = sql.one(f"SELECT {_COLUMNS} FROM techniques WHERE id = :id", {"id": found.id})
     assert technique is not None
     return _technique(technique, _moves(sql, " WHERE technique_id = :id", {"id": found.id}))
 
 
-def all_techniques(sql: Sql) -> list[Technique]:
-    """Every technique, ordered by name: two plain queries (techniques, then every
-    ring move in order), whatever the number of techniques."""
+def _listed(include_retired: bool) -> str:
+    """The techniques a list shows: those not retired, unless ``include_retired``."""
+    where = "" if include_retired else " WHERE retired_at IS NULL"
+    return f"SELECT {_COLUMNS} FROM techniques{where} ORDER BY key"
+
+
+def all_techniques(sql: Sql, *, include_retired: bool = False) -> list[Technique]:
+    """Every technique not retired (all with ``include_retired``), ordered by name:
+    two plain queries (techniques, then every ring move in order), whatever the
+    number of techniques."""
     moves = _moves(sql)
-    return [
-        _technique(found, moves)
-        for found in sql.rows(f"SELECT {_COLUMNS} FROM techniques ORDER BY key")
-    ]
+    return [_technique(found, moves) for found in sql.rows(_listed(include_retired))]
 
 
-def documents(sql: Sql) -> list[dict[str, Any]]:
-    """Every technique, ordered by name, as :meth:`Technique.to_dict
-    <assay.pipeline.radar.Technique.to_dict>` writes it, built straight from the rows:
+def documents(sql: Sql, *, include_retired: bool = False) -> list[dict[str, Any]]:
+    """Every technique not retired (all with ``include_retired``), ordered by name,
+    as :meth:`Technique.to_dict <assay.pipeline.radar.Technique.to_dict>` writes it,
+    built straight from the rows:
     ``radar --json`` on 10,000 techniques would otherwise spend most of its time
     building values only to turn them back into dictionaries. A test keeps the two
     equal."""
@@ -170,7 +185,7 @@ def documents(sql: Sql) -> list[dict[str, Any]]:
             "history": history.get(technique_id, []),
         }
         for technique_id, name, area, ring, owner, summary, next_action, due in sql.rows(
-            f"SELECT {_COLUMNS} FROM techniques ORDER BY key"
+            _listed(include_retired)
         )
     ]
 
@@ -192,10 +207,17 @@ def add(
 
     from assay.store.models import RingMoveRow, TechniqueRow
 
-    existing = session.scalar(select(TechniqueRow.name).where(TechniqueRow.key == _key(name)))
+    existing = session.execute(
+        select(TechniqueRow.name, TechniqueRow.retired_at).where(TechniqueRow.key == _key(name))
+    ).first()
+    if existing is not None and existing[1] is not None:
+        raise DuplicateError(
+            f"a retired technique is named {existing[0]!r}; choose another name, or unretire "
+            f"it: assay technique retire {existing[0]!r} --undo"
+        )
     if existing is not None:
         raise DuplicateError(
-            f"a technique named {existing!r} already exists; "
+            f"a technique named {existing[0]!r} already exists; "
             "pick another name or change it with: assay technique edit"
         )
     row = TechniqueRow(
@@ -233,8 +255,10 @@ def edit(
         taken = session.scalar(select(TechniqueRow.name).where(TechniqueRow.key == _key(new_name)))
         if taken is not None:
             raise DuplicateError(f"cannot rename {found.name!r}: {taken!r} already exists")
-    if new_name is not None:
+    if new_name is not None and new_name != found.name:
+        former = found.name
         found.name, found.key = new_name, _key(new_name)
+        _rename_texts(session, found.id, former, new_name)
     if area is not None:
         found.area = area
     if owner is not None:
@@ -259,10 +283,23 @@ def move(session: Session, name: str, *, to: Ring, by: str, why: str, at: dt.dat
 
 
 def set_next(
-    sql: Sql, name: str, *, action: str, due: dt.date | None, at: dt.datetime
+    sql: Sql,
+    name: str,
+    *,
+    action: str,
+    due: dt.date | None,
+    at: dt.datetime,
+    who: audit.Who | None = None,
 ) -> Technique:
-    """Set (or, with an empty ``action``, clear) the next action and its due date."""
+    """Set (or, with an empty ``action``, clear) the next action and its due date.
+
+    Plain SQL, so the audit entry is appended here, as ``who`` (``None``: inside an
+    ORM write that took the technique on its audit trail already, as an import does).
+    """
+    from assay.store import audit  # here: the radar's reads never need it
+
     found = ref(sql, name)
+    before = {(found.id,): audit.image(sql, "techniques", (found.id,))} if who else {}
     sql.execute(
         "UPDATE techniques SET next_action = :action, due = :due, updated_at = :at WHERE id = :id",
         {
@@ -272,6 +309,8 @@ def set_next(
             "id": found.id,
         },
     )
+    if who is not None:
+        audit.append(sql, who, audit.changes_since(sql, "techniques", before), at)
     return get(sql, found.name)
 
 
@@ -279,3 +318,37 @@ def ring_of(sql: Sql, name: str) -> tuple[str, Ring]:
     """The stored name and current ring of a technique."""
     found = ref(sql, name)
     return found.name, found.ring
+
+
+def retired(sql: Sql) -> dict[str, tuple[dt.datetime, str, str]]:
+    """The retired techniques: name -> (when, by whom, why), by name."""
+    found = {}
+    for name, at, by, why in sql.rows(
+        "SELECT name, retired_at, retired_by, retired_why FROM techniques"
+        " WHERE retired_at IS NOT NULL ORDER BY key"
+    ):
+        when = sql.datetime(at)
+        assert when is not None
+        found[name] = (when, by or "", why or "")
+    return found
+
+
+def _rename_texts(session: Session, technique_id: int, former: str, new: str) -> None:
+    """Rewrite where a renamed technique's name is kept as text (everything else
+    points at it by id): its post-mortems' subject, and the predictions' tags that
+    were its name (tags are lower case)."""
+    from sqlalchemy import select
+
+    from assay.store.research_models import PostMortemRow, PredictionRow
+
+    key = former.casefold()
+    subjects = select(PostMortemRow).where(PostMortemRow.technique_id == technique_id)
+    for pm in session.scalars(subjects):
+        if pm.subject.casefold() == key:
+            pm.subject = new
+    old_tag, new_tag = former.strip().lower(), new.strip().lower()
+    for prediction in session.scalars(select(PredictionRow)):
+        if old_tag in prediction.tags:
+            tags = [new_tag if t == old_tag else t for t in prediction.tags]
+            prediction.tags = list(dict.fromkeys(tags))
+    session.flush()

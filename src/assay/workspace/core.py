@@ -23,12 +23,13 @@ from assay.errors import InputError, NoWorkspaceError, WorkspaceError
 from assay.store import analyses as analysis_rows
 from assay.store.migrations import HEAD
 from assay.store.sql import Sql, SqliteUnit, connect_sqlite
-from assay.workspace.actor import resolve_actor
+from assay.workspace.actor import named_actor, resolve_actor
 from assay.workspace.context import Context
 from assay.workspace.settings import Settings, default_toml, load_settings
 
 if TYPE_CHECKING:
     from assay.store import Database, SchemaStatus
+    from assay.workspace.audit import Audit
     from assay.workspace.claims import Claims
     from assay.workspace.papers import Papers
     from assay.workspace.postmortems import PostMortems
@@ -36,7 +37,9 @@ if TYPE_CHECKING:
     from assay.workspace.prototypes import Prototypes
     from assay.workspace.radar import Radar
     from assay.workspace.reports import Reports
+    from assay.workspace.retiring import Corrections
     from assay.workspace.runs import RunBook
+    from assay.workspace.tokens import Tokens
     from assay.workspace.users import Users
 
 __all__ = ["DIRNAME", "ENV_URL", "Workspace", "find_root"]
@@ -59,7 +62,7 @@ class Workspace:
 
     It only assembles the services, each built on one :class:`Context`:
     ``radar``, ``papers``, ``claims``, ``predictions``, ``postmortems``,
-    ``prototypes``, ``runs``, ``users`` and ``reports``.
+    ``prototypes``, ``runs``, ``users``, ``reports`` and ``corrections``.
     """
 
     def __init__(self, ctx: Context) -> None:
@@ -75,6 +78,13 @@ class Workspace:
         from assay.workspace.users import Users
 
         return Users(self.ctx)
+
+    @functools.cached_property
+    def tokens(self) -> Tokens:
+        """API tokens: create, list, revoke."""
+        from assay.workspace.tokens import Tokens
+
+        return Tokens(self.ctx)
 
     @functools.cached_property
     def runs(self) -> RunBook:
@@ -126,6 +136,20 @@ class Workspace:
         return Prototypes(self.ctx, self.users)
 
     @functools.cached_property
+    def audit(self) -> Audit:
+        """The audit trail: read it, verify that nothing was changed behind assay's back."""
+        from assay.workspace.audit import Audit
+
+        return Audit(self.ctx)
+
+    @functools.cached_property
+    def corrections(self) -> Corrections:
+        """Renaming a technique; retiring (and unretiring) techniques, papers, runs."""
+        from assay.workspace.retiring import Corrections
+
+        return Corrections(self.ctx, self.users)
+
+    @functools.cached_property
     def reports(self) -> Reports:
         """Status, review agenda, portfolio, review meetings."""
         from assay.workspace.reports import Reports
@@ -172,7 +196,13 @@ class Workspace:
         if url is not None:
             database = cls._database(None, url)
             database.migrate()  # a bad URL fails here, before anything is written on disk
-        home.mkdir(parents=True)
+        try:
+            home.mkdir(parents=True)
+        except OSError as exc:
+            from assay.formats.files import shown
+
+            reason = "a part of the path is a file" if exc.errno == 20 else exc.strerror
+            raise InputError(f"{shown(target)}: cannot make a workspace there ({reason})") from None
         try:
             (home / "assay.toml").write_text(default_toml(target.name, demo=demo), "utf-8")
             (home / ".gitignore").write_text("assay.db*\n*.lock\n", encoding="utf-8")
@@ -182,7 +212,8 @@ class Workspace:
         except BaseException:
             shutil.rmtree(home, ignore_errors=True)
             raise
-        return cls(Context(Settings(), resolve_actor(user), target, db=database))
+        ctx = Context(Settings(), resolve_actor(user), target, db=database, named=named_actor(user))
+        return cls(ctx)
 
     @classmethod
     def open(
@@ -220,6 +251,7 @@ class Workspace:
                     root,
                     connect=functools.partial(cls._database, home, url),
                     fast=fast,
+                    named=named_actor(user),
                 )
             )
         if url is not None:
@@ -234,7 +266,9 @@ class Workspace:
         except BaseException:
             database.close()
             raise
-        return cls(Context(settings, resolve_actor(user), root, db=database))
+        return cls(
+            Context(settings, resolve_actor(user), root, db=database, named=named_actor(user))
+        )
 
     @staticmethod
     def _database(home: Path | None, url: str | None) -> Database:

@@ -41,6 +41,7 @@ from assay.store.research_models import PaperRow
 from assay.store.search import Hit, search
 from assay.workspace.context import Context, now
 from assay.workspace.judging import technique_row
+from assay.workspace.users import authorize
 
 __all__ = ["Added", "Hit", "PaperImport", "PaperRecord", "Papers", "ReadingPass"]
 
@@ -73,6 +74,7 @@ class Papers:
         """Store papers in one transaction, merging each into a stored duplicate."""
         at = now()
         with self.ctx.write() as session:
+            authorize(self.ctx, "paper.add")
             added = paper_rows.add_many(session, papers, by=self.ctx.user, at=at)
         return PaperImport(tuple(added), tuple(warnings), tuple(skipped), repeats, source)
 
@@ -142,10 +144,11 @@ class Papers:
 
         return self.add([arxiv.fetch_arxiv(arxiv_id, timeout=timeout)])
 
-    def list(self) -> builtins.list[PaperRecord]:
-        """Every paper."""
+    def list(self, *, include_retired: bool = False) -> builtins.list[PaperRecord]:
+        """Every paper (retired ones too with ``include_retired``)."""
         with self.ctx.read() as session:
-            return [paper_rows.record(session, row) for row in paper_rows.all_rows(session)]
+            rows = paper_rows.all_rows(session, include_retired=include_retired)
+            return [paper_rows.record(session, row) for row in rows]
 
     def get(self, ref: str) -> PaperRecord:
         """The paper named by key, DOI, arXiv id or a piece of its title."""
@@ -155,6 +158,7 @@ class Papers:
     def link(self, ref: str, technique: str) -> tuple[PaperRecord, bool]:
         """Link a paper to a technique on the radar; False when already linked."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "paper.link")
             row = paper_rows.find_row(session, ref)
             new = paper_rows.link_technique(
                 session, row, technique_row(session, technique), by=self.ctx.user, at=now()
@@ -173,6 +177,7 @@ class Papers:
         """Record reading passes ``(number, answers, decision, reason, on)`` in order,
         and optionally the structured note, as one transaction."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "paper.read")
             row = paper_rows.find_row(session, ref)
             for number, answers, decision, reason, on in passes:
                 pass_note = PassNote(
@@ -205,6 +210,7 @@ class Papers:
     def note(self, ref: str, **changes: Any) -> PaperRecord:
         """Write the structured note; fields not given keep their earlier values."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "paper.note")
             row = paper_rows.find_row(session, ref)
             self._write_note(session, row, changes)
             return paper_rows.record(session, row)
@@ -228,6 +234,7 @@ class Papers:
             pieces.append(Evidence(where.strip(), what.strip()))
         red_flag = RedFlag(kind, severity, tuple(pieces), clean(note))
         with self.ctx.write() as session:
+            authorize(self.ctx, "paper.flag")
             row = paper_rows.find_row(session, ref)
             note_rows.set_flag(session, row, red_flag, by=self.ctx.user, at=now())
             return paper_rows.record(session, row)
@@ -235,6 +242,7 @@ class Papers:
     def unflag(self, ref: str, kind: RedFlagKind) -> PaperRecord:
         """Withdraw the red flag of that kind raised by a reader."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "paper.flag")
             row = paper_rows.find_row(session, ref)
             if not note_rows.remove_flag(session, row, kind=kind):
                 raise NotFoundError(f"{row.key} carries no {kind.value} flag raised by a reader")
@@ -243,6 +251,7 @@ class Papers:
     def checklist(self, ref: str, changes: Mapping[str, bool]) -> PaperRecord:
         """Tick (True) or untick (False) items of the ML Code Completeness checklist."""
         with self.ctx.write() as session:
+            authorize(self.ctx, "paper.checklist")
             row = paper_rows.find_row(session, ref)
             note_rows.set_checklist(session, row, changes, at=now())
             return paper_rows.record(session, row)
@@ -263,6 +272,7 @@ class Papers:
         :class:`AdoptionFactors`; all five must be known once any is given.
         """
         with self.ctx.write() as session:
+            authorize(self.ctx, "paper.viability")
             row = paper_rows.find_row(session, ref)
             at = now()
             stored = note_rows.scores(row)

@@ -30,17 +30,18 @@ from assay.types import Ring
 from assay.workspace import staleness
 from assay.workspace.context import Context, now
 from assay.workspace.staleness import Staleness
+from assay.workspace.users import authorize
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from assay.store.artifacts import Artifact
+    from assay.store.placements import Placement
+    from assay.workspace.radar_files import RadarImport
     from assay.workspace.users import Users
 
 __all__ = ["RADAR_FORMATS", "Radar", "Staleness"]
 
 #: Radar interchange formats, by name, with the file extension each is guessed from.
-RADAR_FORMATS = {"byor-csv": ".csv", "backstage-json": ".json"}
+RADAR_FORMATS = {"byor-csv": ".csv", "backstage-json": ".json", "byor-json": ".json"}
 
 
 class Radar:
@@ -83,6 +84,7 @@ class Radar:
         from assay.workspace import radar_evidence  # see the module docstring
 
         with self.ctx.write() as session:
+            authorize(self.ctx, "technique.add")
             added = technique_rows.add(
                 session,
                 name=name,
@@ -116,25 +118,40 @@ class Radar:
         if area is not None:
             area = rules.check_name(area, field="area")
         with self.ctx.write() as session:
+            authorize(self.ctx, "technique.edit")
             return technique_rows.edit(
                 session, name, new_name=new_name, area=area, owner=owner, summary=summary, at=now()
             )
 
-    def get(self, name: str) -> Technique:
-        """The technique ``name`` (any case), with its ring history."""
+    def get(self, name: str, *, retired: bool = False) -> Technique:
+        """The technique ``name`` (any case), with its ring history; a retired one
+        only with ``retired`` (see ``workspace.corrections``)."""
         with self.ctx.sql_read() as sql:
-            return technique_rows.get(sql, name)
+            return technique_rows.get(sql, name, retired=retired)
 
-    def list(self) -> builtins.list[Technique]:
-        """Every technique on the radar."""
+    def list(self, *, include_retired: bool = False) -> builtins.list[Technique]:
+        """Every technique on the radar (and the retired ones with ``include_retired``)."""
         with self.ctx.sql_read() as sql:
-            return technique_rows.all_techniques(sql)
+            return technique_rows.all_techniques(sql, include_retired=include_retired)
 
-    def documents(self) -> builtins.list[dict[str, Any]]:
+    def documents(self, *, include_retired: bool = False) -> builtins.list[dict[str, Any]]:
         """Every technique on the radar as ``Technique.to_dict`` writes it, read
         straight into dictionaries (for JSON: no value objects built)."""
         with self.ctx.sql_read() as sql:
-            return technique_rows.documents(sql)
+            return technique_rows.documents(sql, include_retired=include_retired)
+
+    def retired(self) -> dict[str, tuple[dt.datetime, str, str]]:
+        """The retired techniques: name -> (when, by whom, why)."""
+        with self.ctx.sql_read() as sql:
+            return technique_rows.retired(sql)
+
+    def placements(self) -> dict[str, Placement]:
+        """The techniques whose ring rests on an override or an imported radar, with
+        no YES gate decision since, by name (see :mod:`assay.store.placements`)."""
+        from assay.store import placements  # plain SQL: the radar's hot path
+
+        with self.ctx.sql_read() as sql:
+            return placements.unbacked(sql)
 
     def move(
         self,
@@ -150,6 +167,7 @@ class Radar:
         from assay.workspace import radar_evidence  # see the module docstring
 
         with self.ctx.write() as session:
+            authorize(self.ctx, "radar.move")
             stored, current = technique_rows.ring_of(Sql.of_session(session), name)
             reason = rules.check_move(stored, current, ring, why)
             backing = radar_evidence.radar_backing(
@@ -175,17 +193,19 @@ class Radar:
         A name already on the radar refuses the whole import.
         """
         with self.ctx.write() as session:
-            taken = {
-                t.name.casefold() for t in technique_rows.all_techniques(Sql.of_session(session))
-            }
+            authorize(self.ctx, "radar.import")
+            every = technique_rows.all_techniques(Sql.of_session(session), include_retired=True)
+            taken = {t.name.casefold() for t in every}  # a retired name is taken too
             clash = [t.name for t in techniques if t.name.casefold() in taken]
             if clash:
                 raise DuplicateError(
                     f"{source}: already on the radar: {', '.join(clash)}; nothing imported "
                     "(import into a workspace without them, or rename them in the file)"
                 )
+            from assay.workspace.radar_files import import_one
+
             for technique in techniques:
-                _import_one(session, technique)
+                import_one(session, technique)
             sql = Sql.of_session(session)
             return [technique_rows.get(sql, t.name) for t in techniques]
 
@@ -194,8 +214,13 @@ class Radar:
         action = action.strip()
         if action and due is None:
             raise InputError("a next action needs --due YYYY-MM-DD: an action without a date slips")
+        from assay.store.audit import Who  # a plain-SQL write appends its audit entry
+
         with self.ctx.sql_write() as sql:
-            return technique_rows.set_next(sql, name, action=action, due=due, at=now())
+            authorize(self.ctx, "technique.next")
+            return technique_rows.set_next(
+                sql, name, action=action, due=due, at=now(), who=Who.of(self.ctx)
+            )
 
     def overdue(self, today: dt.date | None = None) -> builtins.list[Technique]:
         """Techniques whose next action is past its due date."""
@@ -218,29 +243,45 @@ class Radar:
     # -- radar files ----------------------------------------------------------------
 
     def export(self, fmt: str) -> str:
-        """The radar as BYOR CSV or Backstage JSON text."""
-        from assay.formats import radar_formats
+        """The radar as BYOR CSV, BYOR JSON or Backstage JSON text, with what imported
+        files said beyond assay's columns (see :mod:`assay.workspace.radar_files`)."""
+        from assay.workspace import radar_files
 
-        techniques = self.list()
-        if fmt == "byor-csv":
-            return radar_formats.write_byor_csv(techniques, as_of=now())
-        if fmt == "backstage-json":
-            title = self.ctx.settings.workspace.name
-            return radar_formats.write_backstage_json(techniques, as_of=now(), title=title)
-        raise InputError(f"unknown radar format {fmt!r}; expected {', '.join(RADAR_FORMATS)}")
+        if fmt not in RADAR_FORMATS:
+            raise InputError(f"unknown radar format {fmt!r}; expected {', '.join(RADAR_FORMATS)}")
+        return radar_files.export_radar(self.ctx, self.list(), fmt, at=now())
+
+    def import_radar(
+        self,
+        path: Path,
+        fmt: str | None = None,
+        *,
+        ring_map: str | None = None,
+        skip_invalid: bool = False,
+        override: bool = False,
+        why: str | None = None,
+    ) -> RadarImport:
+        """The techniques of a radar file (from Backstage, with their ring history), in
+        one transaction; ``fmt`` ``None``: told from the extension and content.
+
+        The file is checked whole: with any bad record, name already here, or placement
+        the acting user may not make, nothing is written and one error lists them all,
+        unless ``skip_invalid``. TRIAL and ADOPT placements follow the evidence rule (see
+        :mod:`assay.workspace.radar_files`); ``ring_map`` reads a team's own ring names
+        (``"1=adopt,2=trial,3=assess,4=hold"``).
+        """
+        from assay.workspace import radar_files
+
+        if fmt is not None and fmt not in RADAR_FORMATS:
+            raise InputError(f"unknown radar format {fmt!r}; expected {', '.join(RADAR_FORMATS)}")
+        file = radar_files.read(path, fmt, at=now(), by=self.ctx.user, ring_map=ring_map)
+        return radar_files.import_radar(
+            self.ctx, self.users, file, skip_invalid=skip_invalid, override=override, why=why
+        )
 
     def import_file(self, path: Path, fmt: str) -> builtins.list[Technique]:
-        """Techniques (and, from Backstage, their ring history) from a file, in one
-        transaction; a name already on the radar refuses the whole import."""
-        from assay.formats import radar_formats
-
-        if fmt == "byor-csv":
-            read = radar_formats.load_byor_csv(path, at=now(), by=self.ctx.user)
-        elif fmt == "backstage-json":
-            read = radar_formats.load_backstage_json(path, by=self.ctx.user)
-        else:
-            raise InputError(f"unknown radar format {fmt!r}; expected {', '.join(RADAR_FORMATS)}")
-        return self.import_techniques(read, source=str(path))
+        """The techniques :meth:`import_radar` added from a file in ``fmt``."""
+        return builtins.list(self.import_radar(path, fmt).added)
 
     # -- knowledge-transfer artifacts -------------------------------------------------
 
@@ -264,7 +305,6 @@ class Radar:
     ) -> Artifact:
         """Attach a document given as text: ``implementation``, ``decision-record`` or
         ``runbook``."""
-        from assay.pipeline.gates import Role  # see the module docstring
         from assay.store import artifacts as artifact_rows
         from assay.workspace import radar_evidence
 
@@ -272,7 +312,7 @@ class Radar:
         if not content.strip():
             raise InputError(f"{filename} is empty; attach a document with something in it")
         with self.ctx.write() as session:
-            self.users.require(Role.CONTRIBUTOR, "attaching an artifact")
+            authorize(self.ctx, "technique.attach")
             found = technique_rows.ref(Sql.of_session(session), technique)
             return artifact_rows.attach(
                 session,
@@ -292,34 +332,6 @@ class Radar:
         with self.ctx.read() as session:
             found = technique_rows.ref(Sql.of_session(session), technique)
             return artifact_rows.current(session, found.id, found.name)
-
-
-def _import_one(session: Session, technique: Technique) -> None:
-    if not technique.history:
-        raise InputError(f"{technique.name}: no placement on the radar to import")
-    first, *later = technique.history
-    name = rules.check_name(technique.name)
-    technique_rows.add(
-        session,
-        name=name,
-        area=rules.check_name(technique.area, field="area"),
-        ring=first.to_ring,
-        owner=technique.owner,
-        summary=technique.summary,
-        by=first.by,
-        why=first.why,
-        at=first.at,
-    )
-    for move in later:
-        technique_rows.move(session, name, to=move.to_ring, by=move.by, why=move.why, at=move.at)
-    if technique.next_action:
-        technique_rows.set_next(
-            Sql.of_session(session),
-            name,
-            action=technique.next_action,
-            due=technique.due,
-            at=first.at,
-        )
 
 
 def _clean(text: str | None) -> str | None:

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 from assay.errors import InputError
 from assay.pipeline import radar as radar_rules
-from assay.pipeline.gates import Role
 from assay.store import gate_reads, prototype_reads
 from assay.store import techniques as technique_rows
 from assay.store.overdue import overdue
@@ -88,6 +87,7 @@ class Reports:
 
     def agenda(self, *, since: dt.date | None = None, today: dt.date | None = None) -> Agenda:
         """The research review's agenda, since ``since`` or the last recorded review."""
+        from assay.store import placements
         from assay.store import reviews as review_rows
         from assay.workspace.radar_overrides import radar_overrides
 
@@ -122,6 +122,7 @@ class Reports:
                 deep_dives=tuple(self._deep_dives(session, items, since, day)),
                 overrides=tuple(radar_overrides(session, since=since)),
                 overdue_other=rhythm.not_next_actions(overdue(Sql.of_session(session), day)),
+                unbacked=tuple(placements.unbacked(Sql.of_session(session)).values()),
             )
 
     def overrides(
@@ -154,7 +155,7 @@ class Reports:
         from assay.store import reviews as review_rows
 
         with self.ctx.write() as session:
-            self.users.require(Role.CONTRIBUTOR, "recording a review")
+            self.users.authorize("review.record")
             return review_rows.add(
                 session,
                 held_on=held_on or dt.date.today(),
