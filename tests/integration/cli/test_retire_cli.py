@@ -236,6 +236,9 @@ def test_a_retired_paper_leaves_lists_search_and_export(cli: Run, team: str) -> 
     assert {(p["key"], p["retired"]) for p in listed} >= {(key, True)}
     assert key not in json.dumps(as_json(cli, "search", "tiling"))
     assert "Mistaken" not in ok(cli, "paper", "export", "--format", "bibtex")
+    assert as_json(cli, "paper", "show", key)["retired"]["retired_why"] == "not the paper we meant"
+    assert "Retired: " in ok(cli, "paper", "show", key)
+    assert as_json(cli, "paper", "show", "Kept paper")["retired"] is None
 
 
 def test_refusals_are_one_line_exit_2_and_write_nothing(
