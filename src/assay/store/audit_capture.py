@@ -106,7 +106,7 @@ def _after_flush(session: Session, context: Any) -> None:
             noted.setdefault((table, pk), None)
 
 
-def _before_delete(mapper: Mapper[Any], connection: Connection, target: Any) -> None:
+def _before_delete(mapper: Any, connection: Connection, target: Any) -> None:
     session = object_session(target)
     table = mapper.persist_selectable.name
     if session is None or table not in audit.TABLES:
