@@ -7,16 +7,19 @@ These register on the ``radar`` command group of :mod:`assay.cli.radar`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from assay.cli import output
+from assay.cli import files, output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.cli.options import RadarFormat
 from assay.cli.radar import radar_app
 from assay.errors import InputError
+
+if TYPE_CHECKING:
+    from assay.workspace.radar_files import RadarImport
 
 FormatOption = Annotated[
     RadarFormat | None,
@@ -47,36 +50,96 @@ def _format(fmt: RadarFormat | None, path: Path) -> str:
 def export(
     out: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")],
     fmt: FormatOption = None,
+    force: files.ForceOption = False,
     db: DbOption = None,
 ) -> None:
     """Write the radar as BYOR CSV or Backstage JSON (SKIP is written as a tagged HOLD)."""
+    files.check_output(out, force=force, db=db)
     name = _format(fmt, out)
     with open_workspace(db) as ws:
         text = ws.radar.export(name)
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{out}: cannot write it ({exc.strerror})") from None
+    files.write_text(out, text)
     output.console.print(escape(f"Wrote the radar to {out} ({name})."))
 
 
+RingMapOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ring-map",
+        help='The file\'s own ring names, as "1=adopt,2=trial,3=assess,4=hold" (any names, '
+        "any case; rings: adopt, trial, assess, hold, skip).",
+    ),
+]
+
+
 def import_(
-    path: Annotated[Path, typer.Argument(help="A BYOR CSV or Backstage JSON file.")],
+    path: Annotated[Path, typer.Argument(help="A BYOR CSV or JSON, or Backstage JSON file.")],
     fmt: FormatOption = None,
+    ring_map: RingMapOption = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option(
+            "--skip-invalid",
+            help="Import the good records of a file and list the bad ones (default: import "
+            "nothing when any record is bad).",
+        ),
+    ] = False,
+    override: Annotated[
+        bool,
+        typer.Option(
+            "--override",
+            help="Place TRIAL records without a YES gate, recorded as overrides (approver).",
+        ),
+    ] = False,
+    why: Annotated[str | None, typer.Option("--why", help="Why the override.")] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Add the techniques of a radar file (with their history, from Backstage), all or none."""
-    name = _format(fmt, path)
+    """Add the techniques of a radar file (with their history, from Backstage).
+
+    The whole file is checked first: with any bad record, a name already on the radar,
+    or a TRIAL/ADOPT placement you may not make, nothing is imported and every one is
+    listed, unless --skip-invalid. A record repeating an earlier one word for word is
+    merged. TRIAL and ADOPT need a YES gate: an admin imports them marked "imported, no
+    evidence on record"; an approver may place TRIAL with --override --why.
+    """
     with open_workspace(db, by) as ws:
-        techniques = ws.radar.import_file(path, name)
-    if json:
-        output.emit_json({"imported": [t.to_dict() for t in techniques]})
-    else:
-        output.console.print(
-            escape(f"Imported {len(techniques)} technique(s) from {path} ({name}).")
+        result = ws.radar.import_radar(
+            path,
+            None if fmt is None else fmt.value,
+            ring_map=ring_map,
+            skip_invalid=skip_invalid,
+            override=override,
+            why=why,
         )
+    if json:
+        output.emit_json(result.to_dict())
+        return
+    _report(result)
+
+
+def _report(result: RadarImport) -> None:
+    from assay.workspace.radar_files import IMPORTED, OVERRIDE  # `assay radar` starts without it
+
+    for repeat in result.merged:
+        output.warn(f"{result.source}, line {repeat.line}: {repeat}")
+    for problem in result.skipped:
+        output.warn(f"skipped {problem}")
+    output.console.print(
+        escape(
+            f"Read {result.records} record(s) from {result.source} ({result.format}): "
+            f"{len(result.added)} added, {len(result.merged)} merged (repeated word for "
+            f"word), {len(result.skipped)} skipped."
+        )
+    )
+    for kind in (IMPORTED, OVERRIDE):
+        names = [name for name, placed in result.placed.items() if placed == kind]
+        if names:
+            what = "placed by override" if kind == OVERRIDE else kind
+            output.console.print(
+                escape(f"{len(names)} TRIAL/ADOPT placement(s) {what}: {', '.join(names)}")
+            )
 
 
 def register(app: typer.Typer) -> None:
