@@ -243,6 +243,7 @@ def test_status_and_review_compute_a_snapshot_that_is_not_current(tmp_path: Path
         expected = ws.prototypes.review(NAME, today=day)
         newest = ws.prototypes.judging_runs(NAME)[0].run_id
         with ws.ctx.sql_write() as sql:
+            ws.ctx.checked("the test's own write")  # no service writes this: the guard
             sql.execute("UPDATE runs SET state = 'running' WHERE run_id = :id", {"id": newest})
     with Workspace.open(tmp_path, user="priya") as ws:
         before = replays["evidence"]
