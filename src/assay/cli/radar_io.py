@@ -1,5 +1,6 @@
 """``assay radar export`` and ``assay radar import``: the radar in the formats other
-tools draw, ThoughtWorks build-your-own-radar CSV and Backstage tech-radar JSON.
+tools draw, ThoughtWorks build-your-own-radar CSV and JSON and Backstage tech-radar JSON
+(see docs/radar-files.md).
 
 These register on the ``radar`` command group of :mod:`assay.cli.radar`.
 """
@@ -53,7 +54,12 @@ def export(
     force: files.ForceOption = False,
     db: DbOption = None,
 ) -> None:
-    """Write the radar as BYOR CSV or Backstage JSON (SKIP is written as a tagged HOLD)."""
+    """Write the radar as BYOR CSV, BYOR JSON or Backstage JSON (.json: Backstage).
+
+    What an imported file said beyond assay's columns (isNew, extra columns, links,
+    timeline text, ring names, quadrant order) is written back; SKIP is written as a
+    tagged HOLD.
+    """
     files.check_output(out, force=force, db=db)
     name = _format(fmt, out)
     with open_workspace(db) as ws:
