@@ -260,3 +260,17 @@ def test_upgrading_a_workspace_from_0_1_puts_its_records_on_the_log(tmp_path: Pa
             prototypes = sql.scalar("SELECT count(*) FROM prototypes")
         taken = [e for e in old.audit.log(limit=None) if e.record_table == "prototypes"]
         assert prototypes and len(taken) == prototypes
+
+
+def test_a_deleted_head_is_rebuilt_from_the_newest_entry(ws: Workspace) -> None:
+    behind_the_back(ws, "DELETE FROM audit_head")
+    ws.radar.add("After the head", area="numpy")
+    result = ws.audit.verify()
+    assert result.ok, result.problems
+
+
+def test_a_nul_in_a_filter_is_refused(ws: Workspace) -> None:
+    from assay.errors import InputError
+
+    with pytest.raises(InputError, match="NUL"):
+        ws.audit.log(who="pri\x00ya")
