@@ -282,6 +282,9 @@ def test_a_retired_technique_stays_readable_and_its_name_taken(
     ok(cli, "technique", "retire", "Tiling", "--why", "merged into Loop tiling")
     assert "Tiling" in ok(cli, "report", "tiling-p1", "--audience", "exec")
     assert as_json(cli, "prototype", "show", "tiling-p1")["technique"] == "Tiling"
+    shown = as_json(cli, "technique", "show", "Tiling")
+    assert shown["retired"]["why"] == "merged into Loop tiling"
+    assert [d["answer"] for d in shown["decisions"]] == ["no"]
     ok(cli, "postmortem", "new", "Tiling", "--outcome", "merged", "--lesson", "search first")
     (pm,) = as_json(cli, "postmortem", "list")["postmortems"]
     assert pm["subject"] == "Tiling"
