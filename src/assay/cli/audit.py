@@ -28,7 +28,7 @@ def log(
     ] = None,
     who: Annotated[
         str | None,
-        typer.Option("--who", metavar="NAME", help="Entries by this user, or for them."),
+        typer.Option("--user", metavar="NAME", help="Entries by this user, or for them."),
     ] = None,
     record: Annotated[
         str | None,

@@ -102,7 +102,7 @@ class Audit:
         if limit is not None and limit < 1:
             raise InputError(f"--limit {limit} must be at least 1")
         if any("\x00" in text for text in (who or "", record or "")):
-            raise InputError("--who and --record cannot hold a NUL character")
+            raise InputError("--user and --record cannot hold a NUL character")
         table, keys = parse_record(record) if record is not None else (None, [])
         with self.ctx.sql_read() as sql:
             return audit_rows.entries(

@@ -80,7 +80,7 @@ def test_the_log_names_who_what_and_through_which_command(shared: Workspace, run
         "assay technique add",
         "insert",
     )
-    code, out, _ = run("audit", "log", "--who", "MARCO", "--json")
+    code, out, _ = run("audit", "log", "--user", "MARCO", "--json")
     assert {e["actor"] for e in json.loads(out)} == {"marco"}
     code, out, _ = run("audit", "log", "--limit", "1", "--json")
     assert len(json.loads(out)) == 1
