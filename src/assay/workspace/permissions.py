@@ -116,7 +116,7 @@ ACTIONS: dict[str, Action] = _table(
     ("user.retire", _A, "retiring a user", "user retire"),
     ("token.create-other", _A, "creating a token for another user", "token create --user"),
     ("token.revoke-other", _A, "revoking another user's token", "token revoke"),
-    ("technique.rename", _A, "renaming a technique", "technique rename"),
+    ("technique.rename", _A, "renaming a technique", "technique rename, technique edit --name"),
     ("technique.retire", _A, "retiring a technique", "technique retire, technique retire --undo"),
     ("paper.retire", _A, "retiring a paper", "paper retire, paper retire --undo"),
     ("run.retire", _A, "retiring a run", "bench retire, bench retire --undo"),

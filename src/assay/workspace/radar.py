@@ -119,6 +119,8 @@ class Radar:
             area = rules.check_name(area, field="area")
         with self.ctx.write() as session:
             authorize(self.ctx, "technique.edit")
+            if new_name is not None:  # a rename, as `technique rename` (issue 11)
+                authorize(self.ctx, "technique.rename")
             return technique_rows.edit(
                 session, name, new_name=new_name, area=area, owner=owner, summary=summary, at=now()
             )

@@ -269,6 +269,9 @@ def test_refusals_are_one_line_exit_2_and_write_nothing(
     assert "admin" in refused(
         cli, database_url, "paper", "retire", "A paper", "--why", "x", "--by", "marco"
     )
+    assert "renaming a technique needs the admin role" in refused(
+        cli, database_url, "technique", "edit", "Tiling", "--name", "Tiles", "--by", "marco"
+    )
     assert "unknown technique" in refused(cli, database_url, "technique", "rename", "Nope", "Other")
     assert "already has that name" in refused(
         cli, database_url, "technique", "rename", "Tiling", "Tiling"
