@@ -124,7 +124,3 @@ def unbacked(sql: Sql) -> dict[str, Placement]:
         )
     return found
 
-
-def of(sql: Sql, name: str) -> Placement | None:
-    """The unbacked placement of one technique (by its stored name), or ``None``."""
-    return unbacked(sql).get(name)
