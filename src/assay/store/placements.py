@@ -123,4 +123,3 @@ def unbacked(sql: Sql) -> dict[str, Placement]:
             waived=tuple(str(w) for w in sql.json(waived) or ()),
         )
     return found
-
