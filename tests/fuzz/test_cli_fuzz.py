@@ -40,6 +40,7 @@ from fuzz.cli_strategies import EXIT_1, Hostile, Invocation, invocations, leaf_c
 EXAMPLES = int(os.environ.get("ASSAY_FUZZ_EXAMPLES", "250"))
 REPORT = os.environ.get("ASSAY_FUZZ_REPORT", "")
 DATA = Path(__file__).parents[1] / "unit" / "formats" / "data"
+BENCH_DATA = Path(__file__).parents[1] / "unit" / "bench" / "data"
 NEXT_YEAR = (dt.date.today() + dt.timedelta(days=365)).isoformat()
 NAMES = ("flash-attn", "flash-proto", "dao2022flashattention", "Inference", "1", "2", "tester")
 
@@ -71,9 +72,10 @@ def run_main(argv: list[str]) -> Outcome:
     return Outcome(code, out.getvalue(), err.getvalue(), escaped)
 
 
-def _seed(workspace: Path) -> None:
-    """A technique, papers, a prediction, a prototype and a claim, so commands that look
-    records up by name get past "no such ..." often enough to reach deeper code."""
+def _seed() -> tuple[str, ...]:
+    """A technique, papers, a prediction, a prototype, a claim, a post-mortem and an
+    imported run, so commands that look records up by name get past "no such ..." often
+    enough to reach deeper code; returns the names to draw from (the run's id too)."""
     seeds = [
         ["technique", "add", "flash-attn", "--area", "Inference", "--summary", "IO-aware"],
         ["paper", "add", "--bibtex", str(DATA / "refs.bib")],
@@ -81,9 +83,15 @@ def _seed(workspace: Path) -> None:
         ["prototype", "new", "flash-attn", "flash-proto", "--hypothesis", "faster",
          "--success", "effect(time) <= -10%", "--kill", "effect(time) >= 0%"],
         ["claim", "add", "dao2022flashattention", "--metric", "time", "--value", "0.5"],
+        ["postmortem", "new", "flash-attn", "--outcome", "dropped", "--action", "re-run",
+         "--owner", "ana", "--due", NEXT_YEAR],
+        ["bench", "import", str(BENCH_DATA / "pyperf-2.11-two-benchmarks.json")],
     ]  # fmt: skip
     for argv in seeds:
-        run_main(argv)
+        outcome = run_main(argv)
+        assert outcome.code == 0, (argv, outcome.err)
+    listed = json.loads(run_main(["bench", "list", "--json"]).out)
+    return (*NAMES, *(run["run_id"] for run in listed["runs"]))
 
 
 @dataclasses.dataclass
@@ -140,10 +148,10 @@ def arena(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Arena]:
         mp.delenv("ASSAY_DATABASE_URL", raising=False)
         mp.setenv("ASSAY_USER", "tester")
         mp.setenv("COLUMNS", "100")
-        _seed(workspace)
+        names = _seed()
         pristine = root / "pristine"
         shutil.copytree(workspace / ".assay", pristine)
-        hostile = Hostile(workspace, root / "scratch", NAMES)
+        hostile = Hostile(workspace, root / "scratch", names)
         arena = Arena(root, hostile, pristine)
         yield arena
         if REPORT:
