@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assay.errors import DuplicateError, InputError
+from assay.errors import DuplicateError, InputError, PermissionDeniedError
 from assay.pipeline import radar as rules
 from assay.pipeline.radar import RingMove, Technique
 from assay.store import techniques as technique_rows
@@ -191,11 +191,23 @@ class Radar:
 
         For bringing in a radar kept before assay (another tool, a spreadsheet): the
         history is written as it happened, each move with its own author, time and
-        reason. The evidence rules bind moves made in assay, not history brought in.
-        A name already on the radar refuses the whole import.
+        reason. A name already on the radar refuses the whole import. A technique
+        that ends in TRIAL or ADOPT follows the rule of ``radar import``
+        (:mod:`assay.workspace.radar_files`): only an admin (or the single local user
+        of a workspace without users) may bring it in, and it is marked *imported, no
+        evidence on record* until a gate decision backs it.
         """
+        from assay.pipeline.gates import Role  # see the module docstring
+
         with self.ctx.write() as session:
-            authorize(self.ctx, "radar.import")
+            role = authorize(self.ctx, "radar.import")
+            placed = [t.name for t in techniques if t.ring in rules.EVIDENCE_RINGS]
+            if placed and role is not Role.ADMIN:
+                raise PermissionDeniedError(
+                    f"{source}: {', '.join(placed)} would enter TRIAL or ADOPT without "
+                    "evidence; only an admin may import such placements (they are marked "
+                    "imported until a gate decision backs them)"
+                )
             every = technique_rows.all_techniques(Sql.of_session(session), include_retired=True)
             taken = {t.name.casefold() for t in every}  # a retired name is taken too
             clash = [t.name for t in techniques if t.name.casefold() in taken]
@@ -204,10 +216,12 @@ class Radar:
                     f"{source}: already on the radar: {', '.join(clash)}; nothing imported "
                     "(import into a workspace without them, or rename them in the file)"
                 )
-            from assay.workspace.radar_files import import_one
+            from assay.workspace.radar_files import import_one, mark_imported
 
             for technique in techniques:
                 import_one(session, technique)
+                if technique.name in placed:
+                    mark_imported(session, technique.name)
             sql = Sql.of_session(session)
             return [technique_rows.get(sql, t.name) for t in techniques]
 

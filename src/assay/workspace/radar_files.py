@@ -173,7 +173,6 @@ def _order(problem: Problem) -> tuple[int, str]:
 
 
 def _import_record(session: Session, record: RadarRecord, placed: str | None, reason: str) -> None:
-    from assay.store.decision_models import RadarEvidenceRow
     from assay.workspace import radar_evidence
 
     technique = record.technique
@@ -189,16 +188,25 @@ def _import_record(session: Session, record: RadarRecord, placed: str | None, re
         backing = MoveBacking(None, True, ("a YES gate decision",))
         radar_evidence.record_backing(session, technique.name, backing)
     elif placed == IMPORTED:
-        session.add(
-            RadarEvidenceRow(
-                move_id=_newest_move(session, row.id),
-                decision_id=None,
-                override=False,
-                imported=True,
-                waived=[],
-            )
+        mark_imported(session, technique.name)
+
+
+def mark_imported(session: Session, name: str) -> None:
+    """Mark the technique's newest move as an imported placement, with no evidence on
+    record until a gate decision backs it."""
+    from assay.store.decision_models import RadarEvidenceRow
+
+    row = technique_rows.row(session, name)
+    session.add(
+        RadarEvidenceRow(
+            move_id=_newest_move(session, row.id),
+            decision_id=None,
+            override=False,
+            imported=True,
+            waived=[],
         )
-        session.flush()
+    )
+    session.flush()
 
 
 def _newest_move(session: Session, technique_id: int) -> int:
