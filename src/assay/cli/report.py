@@ -59,7 +59,11 @@ def report(
     if out is None:
         output.emit_text(render_report(view, audience, fmt))
         return
-    written = write_report(view, audience, fmt, out)
+    if fmt == "html":  # one file: written whole or not at all
+        files.write_text(out, render_report(view, audience, fmt))
+        written = [out]
+    else:  # Markdown, with its figures beside it
+        written = write_report(view, audience, fmt, out)
     for path in written:
         output.console.print(f"wrote {escape(str(path))}")
 
