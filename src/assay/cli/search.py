@@ -15,7 +15,8 @@ from assay.cli.common import DbOption, JsonOption, open_workspace
 def search(
     text: Annotated[str, typer.Argument(help="Words to look for (case-insensitive).")],
     limit: Annotated[
-        int | None, typer.Option("--limit", min=1, help="Show at most this many hits.")
+        int | None,
+        typer.Option("--limit", min=1, max=1_000_000, help="Show at most this many hits."),
     ] = None,
     db: DbOption = None,
     json: JsonOption = False,

@@ -62,6 +62,7 @@ def _refused(root: Path, capsys: pytest.CaptureFixture[str], argv: list[str], *p
         (["predict", "forecast", HUGE, "--p", "50%"], ("ids run from 1 to",)),
         (["predict", "resolve", HUGE, "yes"], ("ids run from 1 to",)),
         (["claim", "show", HUGE], ("ids run from 1 to",)),
+        (["search", "flash", "--limit", HUGE], ("1<=x<=1000000",)),
         (["prototype", "facts", "flash-proto", "--declared-scale", "inf"], ("not a finite",)),
         (["prototype", "facts", "flash-proto", "--declared-scale", "nan"], ("not a finite",)),
         (["cost", "flash-proto", "--engineer-weeks", "-inf"], ("not a finite",)),
