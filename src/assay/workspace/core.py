@@ -188,6 +188,13 @@ class Workspace:
     ) -> Workspace:
         """Create ``PATH/.assay/`` with its settings and a migrated database."""
         target = path.expanduser().resolve()
+        if DIRNAME in target.parts:  # e.g. .assay/assay.db-wal: the workspace would break
+            from assay.formats.files import shown
+
+            raise InputError(
+                f"{shown(target)} is inside a workspace's {DIRNAME}/ folder; "
+                "make the new workspace elsewhere"
+            )
         if target.exists() and not target.is_dir():
             raise InputError(f"{target} is a file; expected a directory for the workspace")
         home = target / DIRNAME

@@ -149,6 +149,16 @@ def test_init_under_a_file_or_too_long_a_path(
     assert code == 2 and "too long for this system" in err and len(err) < 400, err
 
 
+def test_init_inside_a_workspaces_own_folder_is_refused(
+    root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = sorted(p.name for p in (root / ".assay").iterdir())
+    _refused(root, capsys, ["init", ".assay/assay.db-wal"], "inside a workspace's .assay/")
+    assert sorted(p.name for p in (root / ".assay").iterdir()) == before
+    code, _, err = run_main(["technique", "list"], capsys)
+    assert code == 0, err  # the workspace still opens
+
+
 def test_an_empty_method_is_refused_before_the_run_is_read() -> None:
     from assay.store.reproductions import FromRun
 
