@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
 
-from assay.errors import DuplicateError, InputError
+from assay.errors import DuplicateError, InputError, NotFoundError
 from assay.pipeline.postmortem import PatternReport, PostMortem, recurring_patterns
 from assay.pipeline.radar import Technique
 from assay.store import postmortems as pm_rows
@@ -54,7 +54,14 @@ class PostMortems:
         pm = dataclasses.replace(pm, author=pm.author or self.ctx.user)
         with self.ctx.write() as session:
             authorize(self.ctx, "postmortem.add")
+            subject = pm.subject
             pm, technique = pm_rows.subject_of(session, pm)
+            if technique is None:
+                raise NotFoundError(
+                    f"no technique or prototype named {subject!r}: a post-mortem is of one "
+                    "on the record (see: assay radar, assay prototype list; add it first with "
+                    "assay technique add)"
+                )
             for ref in pm.wrong_predictions:
                 prediction_rows.find_row(session, prediction_rows.parse_prediction_id(ref))
             opened = {}

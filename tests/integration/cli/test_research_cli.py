@@ -510,6 +510,9 @@ def test_postmortem_new_actions_done_and_patterns(cli: Run, root: Path) -> None:
     ok(cli("postmortem", "done", "1", "--on", "2026-01-02"))
     assert [a["id"] for a in data(cli("postmortem", "actions", "--json"))["actions"]] == [2]
     refused(cli("postmortem", "done", "1"), "already done")
+    refused(cli("postmortem", "new", "proto-kv", "--outcome", "killed"),
+            "no technique or prototype named 'proto-kv'")  # fmt: skip
+    ok(cli("technique", "add", "proto-kv", "--area", "serving"))
     simple = data(cli("postmortem", "new", "proto-kv", "--first-seen", "2026-01-01",
                       "--outcome", "killed at the gate", "--outcome-on", "2026-03-01",
                       "--problem", "integration: the KV layout differs", "--missed-flag",

@@ -107,6 +107,7 @@ def record(
         "--setting", "GPT-2 medium, sequence length 1024, A100", "--unit", "x")  # fmt: skip
     run("predict", "Tiled attention cuts our P99 latency by a fifth on the replay",
         "--p", "0.7", "--resolve-by", LATER)  # fmt: skip
+    run("technique", "add", "Linformer-style projection attention", "--area", "architecture")
     run("postmortem", "new", "Linformer-style projection attention",
         "--first-seen", "2026-01-05", "--outcome", "dropped: quality fell at 32k tokens",
         "--action", "re-run the long-context evaluation with the new tokenizer",

@@ -641,7 +641,10 @@ def test_a_postmortem_takes_its_timeline_from_the_radar_and_opens_a_question(
 
 def test_a_failing_postmortem_writes_nothing(ws: Workspace, r: Workspace) -> None:
     ws.radar.add("Taken", area="architecture")
+    ws.radar.add("proto-x", area="architecture")
     before = digest(ws)
+    with pytest.raises(NotFoundError, match="no technique or prototype named 'nowhere'"):
+        r.postmortems.add(_postmortem("nowhere"))
     with pytest.raises(NotFoundError, match="no prediction 77"):
         r.postmortems.add(_postmortem("proto-x", wrong_predictions=("77",)))
     with pytest.raises(DuplicateError, match="already exists"):  # the question's technique
@@ -663,6 +666,8 @@ def test_patterns_count_postmortems_not_mentions(r: Workspace) -> None:
     gap = FailurePattern.BENCHMARK_PRODUCTION_GAP
     twice = (WhyChain("a", ("Nobody asked what prod runs.",), gap),
              WhyChain("b", ("nobody asked what prod runs",), gap))  # fmt: skip
+    for subject in ("proto-1", "proto-2", "proto-3"):
+        r.radar.add(subject, area="architecture")
     r.postmortems.add(_postmortem("proto-1", why_chains=twice))
     r.postmortems.add(_postmortem("proto-2"))
     r.postmortems.add(_postmortem("proto-3", why_chains=(), missed_red_flags=()))
