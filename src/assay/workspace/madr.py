@@ -48,9 +48,11 @@ _MEANING = {
 
 def _md(value: object) -> str:
     """User text as Markdown that renders as the same text, never as HTML: ``&``, ``<``
-    and ``>`` become entities (no tag, comment or autolink survives) and a backtick is
-    escaped, so the text cannot open or close a code span around them."""
+    and ``>`` become entities (no tag, comment or autolink survives), a backtick is
+    escaped, so the text cannot open or close a code span around them, and so are
+    brackets, so it cannot make a link or an image (``[x](javascript:...)``)."""
     text = str(value).replace("\\", "\\\\").replace("`", "\\`")
+    text = text.replace("[", "\\[").replace("]", "\\]")
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

@@ -26,6 +26,10 @@ HOSTILE = [
     "<!-- hidden --><iframe src=//evil>",
     "<https://evil.example>",
     "\\<svg onload=alert(3)>",
+    "[click](javascript:alert(4))",
+    "[log in again](https://evil.example/phish)",
+    "![x](https://evil.example/pixel.png)",
+    "[ref]\n\n[ref]: javascript:alert(5)",
 ]
 
 
