@@ -134,6 +134,7 @@ def time_row(data: dict[str, Any]) -> dict[str, Any]:
 
 def test_a_cached_method_warns_and_cold_runs_measure_it_honestly(ws: Path) -> None:
     assert run_assay(ws, "technique", "add", "Token cache", "--area", "nlp").returncode == 0
+    (ws / "bench_it.py").write_text(textwrap.dedent(TOKENIZER))  # the evidence must exist
     made = run_assay(
         ws, "prototype", "new", "Token cache", "token-cache",
         "--hypothesis", "caching tokens makes tokenizing 20% faster",

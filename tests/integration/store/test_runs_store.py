@@ -8,13 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy.exc import IntegrityError
 
 from assay import Workspace
 from assay.bench.plan import TrialKey
 from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult, TrialStatus
-from assay.errors import InputError, NotFoundError
+from assay.errors import DuplicateError, InputError, NotFoundError
 from assay.store import runs as run_rows
 from assay.store.runs import StoreSink, decode_samples, encode_samples
 
@@ -75,7 +74,7 @@ def test_a_trial_cannot_be_stored_twice(ws: Workspace) -> None:
     sink = StoreSink(ws.db, name="b", source="/x/b.py", by="tester", run_id="r2")
     sink.begin(HEADER)
     sink.record(trial("base", 1))
-    with pytest.raises(IntegrityError):
+    with pytest.raises(DuplicateError, match="same record"):
         sink.record(dataclasses.replace(trial("base", 1), block=99))
     assert len(sink.completed()) == 1
 
