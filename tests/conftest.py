@@ -106,6 +106,15 @@ def postgres_server() -> Iterator[PostgresServer]:
         subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=120)
 
     run(str(bindir / "initdb"), "-D", str(data), "-U", user, "--auth=trust", "-E", "UTF8")
+    # The test superuser is trusted; every other login must give its password (SCRAM),
+    # as on a team's server, so that a test can prove one login cannot pass for another.
+    hba = data / "pg_hba.conf"
+    hba.write_text(
+        f"local all {user} trust\nhost all {user} 127.0.0.1/32 trust\n"
+        "local all all scram-sha-256\nhost all all 127.0.0.1/32 scram-sha-256\n"
+    )
+    if as_root:
+        shutil.chown(hba, "postgres")
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off"
     run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start")
     try:

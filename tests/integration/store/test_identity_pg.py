@@ -170,3 +170,18 @@ def test_a_retired_users_login_can_no_longer_act(team: Team) -> None:
     assert team.rows() == before
     listed = ok(cli(team.url("alice"), "user", "list", "--json"))
     assert '"retired_why": "left the team"' in listed
+
+
+def test_the_server_checks_each_logins_password(team: Team) -> None:
+    """Bob, knowing his own password, cannot log in as alice: the server checks it
+    (SCRAM, as docs/permissions.md asks of a team's server), and assay says so on one
+    line without touching anything."""
+    alice, bob = team.logins["alice"], team.logins["bob"]
+    host = f"{team.server.host}:{team.server.port}/{team.dbname}"
+    before = team.rows()
+    posing = f"postgresql+psycopg://{alice}:pw-{bob}@{host}"
+    refused(team, cli(posing, "radar", "move", "Tiling", "hold", "--why", "x"),
+            alice, "password authentication failed")  # fmt: skip
+    without = f"postgresql+psycopg://{alice}@{host}"
+    refused(team, cli(without, "radar", "move", "Tiling", "hold", "--why", "x"), alice)
+    assert team.rows() == before
