@@ -734,6 +734,7 @@ def test_search_finds_every_kind_of_record_case_insensitively(ws: Workspace, r: 
     claim = r.claims.add("dao2022", metric="speed-up", value=3, setting="fused kernel off")
     r.claims.add_finding(claim.id, "fp32 takes the slow kernel path")
     r.predictions.add("The fused kernel ships", 0.7, dt.date(2026, 6, 1), at=T0)
+    ws.radar.add("proto", area="architecture")
     r.postmortems.add(_postmortem("proto", lessons=("Compare with the fused kernel.",)))
     r.papers.read("noyear", [(1, {"relevance": "no fused kernel here"}, Decision.STOP, "no", None)])
     r.papers.flag("dao2022", RedFlagKind.WEAK_BASELINES, severity=Severity.LOW,
