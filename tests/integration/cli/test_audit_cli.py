@@ -17,7 +17,6 @@ from tests.integration.store.test_pinned_evidence import DAY, T0, register, stor
 from tests.support import run_main
 
 from assay import Workspace
-from assay.demo.build import build_demo
 
 NAME = "topk-argpartition"
 TECHNIQUE = "Top-k by argpartition"
@@ -167,17 +166,8 @@ def test_technique_next_on_the_fast_path_is_audited(
     assert code == 1 and "techniques:heap sort differs" in err and "changed: due" in err
 
 
-@pytest.mark.slow
-def test_the_demo_workspace_verifies(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Run
-) -> None:
-    ws, _ = build_demo(tmp_path / "demo", quick=True)
-    ws.close()
-    monkeypatch.chdir(tmp_path / "demo")
-    monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
-    code, out, err = run("audit", "verify")
-    assert code == 0, err
-    assert "The audit trail is whole" in out
+# The demo workspace's trail verifies: see test_demo_builds_and_rebuilds in
+# test_radar_cli.py, which builds the demo anyway.
 
 
 def test_a_flag_withdrawn_is_a_delete_on_the_log(

@@ -235,6 +235,10 @@ def test_demo_builds_and_rebuilds(tmp_path: Path) -> None:
     assert sum(len(t["history"]) > 1 for t in data) >= 5
     late = json.loads(assay(tmp_path / "d", "radar", "overdue", "--json").stdout)["overdue"]
     assert late
+    # Every write of the demo is on the audit trail, and the trail verifies (issue 11).
+    verified = assay(tmp_path / "d", "audit", "verify", "--json")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert json.loads(verified.stdout)["ok"] is True
 
 
 def test_demo_refuses_to_replace_a_real_workspace(workspace: Path) -> None:
