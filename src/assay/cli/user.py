@@ -90,8 +90,7 @@ def set_db_role(
         output.console.print(f"[bold]{escape(user.name)}[/] is mapped to no database login.")
     else:
         output.console.print(
-            f"[bold]{escape(user.name)}[/] is proven by the database login "
-            f"{escape(user.db_role)}."
+            f"[bold]{escape(user.name)}[/] is proven by the database login {escape(user.db_role)}."
         )
 
 
