@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["new_team", "run_assay", "run_main", "table_digest"]
+__all__ = ["Run", "json_ok", "main_runner", "new_team", "run_assay", "run_main", "table_digest"]
+
+# ``assay ARGS`` in this process: (exit code, stdout, stderr).
+Run = Callable[..., tuple[int, str, str]]
 
 
 def new_team(
@@ -67,6 +72,22 @@ def run_main(argv: list[str], capsys: Any) -> tuple[int, str, str]:
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def main_runner(capsys: Any) -> Run:
+    """A :data:`Run` over :func:`run_main` that takes paths as well as strings."""
+
+    def run(*args: str | Path) -> tuple[int, str, str]:
+        return run_main([str(a) for a in args], capsys)
+
+    return run
+
+
+def json_ok(result: tuple[int, str, str]) -> Any:
+    """The JSON a command printed, after checking it exited 0 (else its stderr)."""
+    code, out, err = result
+    assert code == 0, err
+    return json.loads(out)
 
 
 def table_digest(root: Path) -> str:

@@ -5,16 +5,13 @@ a bad file or name is one line, exit 2, nothing written (issue 13)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from support import new_team, run_main, table_digest
+from support import Run, json_ok, main_runner, new_team, run_main, table_digest
 
 SUITES = Path(__file__).parents[2] / "data" / "suites"
-Run = Callable[..., tuple[int, str, str]]
 
 # benchmarks, runs (the tool's independent repetitions: trials), values; counted from
 # the raw files in tests/unit/formats/test_real_suites.py
@@ -37,16 +34,10 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def cli(root: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        return run_main([str(a) for a in args], capsys)
-
-    return run
+    return main_runner(capsys)
 
 
-def _json(result: tuple[int, str, str]) -> Any:
-    code, out, err = result
-    assert code == 0, err
-    return json.loads(out)
+_json = json_ok
 
 
 @pytest.mark.parametrize(("name", "benchmarks", "runs", "values"), REAL)

@@ -4,20 +4,18 @@ and export then import gives the same papers (issue 13)."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assay.workspace import Workspace
-from support import new_team, run_main, table_digest
+from support import Run, json_ok, main_runner, new_team, table_digest
 
 DATA = Path(__file__).parents[2] / "data"
 IRIDIA = DATA / "bibtex" / "iridia-slice.bib"
-Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
@@ -27,16 +25,10 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def cli(root: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        return run_main([str(a) for a in args], capsys)
-
-    return run
+    return main_runner(capsys)
 
 
-def _json(result: tuple[int, str, str]) -> Any:
-    code, out, err = result
-    assert code == 0, err
-    return json.loads(out)
+_json = json_ok
 
 
 def _papers(cli: Run) -> list[dict[str, Any]]:

@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from assay.workspace import Workspace
-from support import new_team, run_main, table_digest
+from support import Run, json_ok, main_runner, new_team, table_digest
 
 DATA = Path(__file__).parents[2] / "data" / "fatebook"
 FILES = ("fatebook-export.csv", "fatebook-export-2024-03.csv", "fatebook-tournament.csv")
-Run = Callable[..., tuple[int, str, str]]
 
 
 @pytest.fixture
@@ -28,16 +26,10 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def cli(root: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*args: str | Path) -> tuple[int, str, str]:
-        return run_main([str(a) for a in args], capsys)
-
-    return run
+    return main_runner(capsys)
 
 
-def _json(result: tuple[int, str, str]) -> Any:
-    code, out, err = result
-    assert code == 0, err
-    return json.loads(out)
+_json = json_ok
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
