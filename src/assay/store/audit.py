@@ -80,8 +80,9 @@ class Spec:
 _PLAIN = Spec()
 
 TABLES: dict[str, Spec] = {
-    "users": Spec(natural=("key",)),
+    "users": Spec(natural=("key",), skip=frozenset({"password_hash"})),
     "api_tokens": Spec(skip=frozenset({"last_used_at"})),
+    "web_sessions": Spec(skip=frozenset({"secret_hash", "csrf", "last_seen_at"})),
     "techniques": Spec(natural=("key",)),
     "ring_moves": _PLAIN,
     "ring_move_evidence": _PLAIN,
@@ -121,6 +122,7 @@ DERIVED: dict[str, str] = {
     "samples": "bulk measurements; the run's result digest covers what they gave",
     "prototype_evidence": "a cache, recomputed from the record",
     "audit_entries": "the audit trail itself",
+    "login_attempts": "the login rate limit's counts, pruned after a day",
     "audit_head": "the head of the audit trail",
     "alembic_version": "the schema's revision",
 }
@@ -258,6 +260,8 @@ def images(sql: Sql, table: str, pks: Iterable[PK] | None = None) -> dict[PK, tu
     ``{pk: (key, image)}``, the image being canonical JSON."""
     spec = TABLES[table]
     names = columns(sql, table)
+    if not names:  # not created yet: a migration's genesis runs before later tables
+        return {}
     select = f"SELECT {', '.join(_quoted(name) for name, _ in names)} FROM {table}"
     found: dict[PK, tuple[str, str]] = {}
     if pks is None:

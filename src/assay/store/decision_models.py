@@ -60,6 +60,9 @@ class UserRow(Base):
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     retired_by: Mapped[str | None] = mapped_column(String(120))
     retired_why: Mapped[str | None] = mapped_column(Text)
+    # The web app's password (argon2id; None: cannot log in) and when it was set.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_set_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     # post_update: the first admin adds themselves, a row that refers to itself.
     by_user: Mapped[UserRow | None] = relationship(
