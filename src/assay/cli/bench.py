@@ -26,6 +26,7 @@ from assay.cli.options import (
 from assay.errors import InputError
 from assay.stats.magnitude import effect_short, interval_short
 from assay.types import parse_duration
+from assay.workspace import documents
 
 bench_app = typer.Typer(
     help="Benchmark a baseline against candidates on your workload.", no_args_is_help=True
@@ -466,16 +467,14 @@ def list_(
     ] = False,
 ) -> None:
     """List runs, newest first, with their state and trial counts."""
+    if json:
+        with open_workspace(db) as ws:
+            document = documents.runs(ws, include_retired=include_retired)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         runs = ws.runs.list(include_retired=include_retired)
         retired = ws.corrections.retired("run") if include_retired else {}
-    if json:
-        marked = [
-            r.to_dict() | ({"retired": r.run_id in retired} if include_retired else {})
-            for r in runs
-        ]
-        output.emit_json({"runs": marked})
-        return
     if not runs:
         output.console.print("No runs yet. Start one: assay bench run FILE")
         return
@@ -506,13 +505,14 @@ def show(
     json: JsonOption = False,
 ) -> None:
     """Show a run: per-method summaries and every comparison with its verdict."""
+    if json:
+        with open_workspace(db) as ws:
+            document = documents.run(ws, run_id)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         report = ws.runs.report(run_id)
         retired = ws.corrections.retirement("run", report.info.run_id)
-    if json:
-        marked = retired.to_dict() if retired.retired else None
-        output.emit_json(report.to_dict() | {"retired": marked})
-        return
     if retired.retired:  # it judges nothing any more (assay bench retire)
         output.prose(f"[bold red]Retired:[/] {escape(retired.describe())}")
     _emit(report.to_dict(), json)

@@ -17,6 +17,7 @@ from assay.errors import InputError
 from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Stage
 from assay.store.study import GateReview
+from assay.workspace import documents
 
 gate_app = typer.Typer(
     help="Gates: the recommended answer from the evidence, decisions, CI checks, MADR export.",
@@ -132,12 +133,14 @@ def _print_pins(review: GateReview) -> None:
 @gate_app.command("review")
 def review(name: NameArgument, db: DbOption = None, json: JsonOption = False) -> None:
     """Every criterion with its evaluation and the evidence behind it, and a recommended answer."""
+    if json:
+        with open_workspace(db) as ws:
+            document = documents.gate_review(ws, name)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         result = ws.prototypes.review(name)
-    if json:
-        output.emit_json(result.to_dict())
-    else:
-        print_review(result)
+    print_review(result)
 
 
 def _advocates(texts: list[str] | None) -> list[tuple[str, str]]:

@@ -32,6 +32,7 @@ from assay.pipeline.postmortem import (
 from assay.pipeline.reading import RedFlagKind
 from assay.store.postmortems import StoredAction, parse_action_id
 from assay.types import check_id
+from assay.workspace import documents
 
 postmortem_app = typer.Typer(
     help="Post-mortems of failed techniques and prototypes, their actions and patterns.",
@@ -179,11 +180,13 @@ def postmortem_panel(pm: PostMortem) -> Panel:
 @postmortem_app.command("list")
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List post-mortems."""
+    if json:  # with the open action items, as on the web
+        with open_workspace(db) as ws:
+            document = documents.postmortems(ws)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         found = ws.postmortems.list()
-    if json:
-        output.emit_json({"postmortems": [pm.to_dict() for pm in found]})
-        return
     if not found:
         output.console.print("No post-mortems yet: assay postmortem new SUBJECT --from pm.toml")
     for pm in found:

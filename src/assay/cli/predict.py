@@ -26,6 +26,7 @@ from assay.errors import InputError
 from assay.pipeline.predictions import Outcome, Prediction, Score
 from assay.store.predictions import ScoreReport, parse_prediction_id
 from assay.types import parse_date, parse_fraction
+from assay.workspace import documents
 
 
 class _AddByDefault(TyperGroup):
@@ -174,11 +175,13 @@ def resolve(
 @predict_app.command("list")
 def list_(db: DbOption = None, json: JsonOption = False) -> None:
     """List predictions with their ids, forecasts and resolutions."""
+    if json:
+        with open_workspace(db) as ws:
+            document = documents.predictions(ws)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         predictions = ws.predictions.list()
-    if json:
-        output.emit_json({"predictions": [p.to_dict() for p in predictions]})
-        return
     if not predictions:
         output.console.print(
             'No predictions yet: assay predict "QUESTION" --p 70% --resolve-by DATE'
@@ -300,10 +303,11 @@ def score(
         files.check_output(plot, force=force, db=db, option="--plot")
     with open_workspace(db) as ws:
         report = ws.predictions.score(day, person=person, tag=tag)
+        document = documents.calibration(ws, person, as_of=day, tag=tag) if json else None
     if plot is not None:
         write_plot(report.overall, plot)
-    if json:
-        output.emit_json(report.to_dict() | {"plot": str(plot) if plot else None})
+    if document is not None:
+        output.emit_json(document | {"plot": str(plot) if plot else None})
     else:
         _print_report(report)
         if plot is not None:

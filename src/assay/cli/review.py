@@ -11,6 +11,7 @@ from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
 from assay.cli.options import either, renamed
 from assay.pipeline.radar import RingMove
+from assay.workspace import documents
 from assay.workspace.rhythm import Agenda
 
 review_app = typer.Typer(
@@ -87,12 +88,14 @@ def agenda(
 ) -> None:
     """Radar changes, overdue actions, gates awaiting a decision, expired time-boxes, deep dives."""
     start = date_option(since, field="--since")
+    if json:
+        with open_workspace(db) as ws:
+            document = documents.review_agenda(ws, since=start)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         result = ws.reports.agenda(since=start)
-    if json:
-        output.emit_json(result.to_dict())
-    else:
-        print_agenda(result)
+    print_agenda(result)
 
 
 @review_app.command("record")

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from assay.cli import output
 from assay.cli.common import DbOption, JsonOption, open_workspace
+from assay.workspace import documents
 
 
 def search(
@@ -26,11 +27,13 @@ def search(
     Failed experiments are included: post-mortems and the reasons techniques went to
     HOLD or SKIP are searched like everything else.
     """
+    if json:
+        with open_workspace(db) as ws:
+            document = documents.search(ws, text, limit=limit)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         hits = ws.papers.search(text, limit=limit)
-    if json:
-        output.emit_json({"query": text, "hits": [h.to_dict() for h in hits]})
-        return
     if not hits:
         output.console.print(escape(f"Nothing in the record mentions {text!r}."))
         return

@@ -7,17 +7,20 @@ from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import DbOption, JsonOption, open_workspace
+from assay.workspace import documents
 
 
 def status(db: DbOption = None, json: JsonOption = False) -> None:
     """Kill criteria that fire, expired time-boxes, gates awaiting a decision, everything
     overdue (next actions, post-mortem actions, predictions), stale blips."""
+    if json:
+        with open_workspace(db) as ws:
+            document = documents.status(ws)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         result = ws.reports.status()
         stale = ws.radar.stale(today=result.today)
-    if json:
-        output.emit_json(result.to_dict() | {"stale": [s.to_dict() for s in stale]})
-        return
     console = output.console
     console.print(f"[bold]{result.active}[/] active prototype(s), {result.today.isoformat()}")
     for flag in result.killed:

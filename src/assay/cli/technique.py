@@ -12,6 +12,7 @@ from rich.text import Text
 from assay.cli import output, render
 from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
 from assay.types import Ring
+from assay.workspace import documents
 
 technique_app = typer.Typer(
     help="Add, list, show, edit, rename and retire techniques.", no_args_is_help=True
@@ -94,22 +95,20 @@ def show(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Show a technique with its whole ring history, and the moves made by override."""
+    """Show a technique with its whole ring history, and the moves made by override;
+    --json adds everything its web page shows (papers, claims, prototypes, runs, gate
+    decisions, predictions, post-mortems, artifacts)."""
+    if json:  # everything about it: the same document as its web page
+        with open_workspace(db) as ws:
+            document = documents.technique(ws, name)
+        output.emit_json(document)
+        return
     with open_workspace(db) as ws:
         technique = ws.radar.get(name, retired=True)  # a retired one is shown, marked
         overrides = ws.reports.overrides(technique.name)
         decided = ws.prototypes.decided(technique.name)  # the runs behind each decision
         placement = ws.radar.placements().get(technique.name)
         retired = ws.radar.retired().get(technique.name)
-    if json:
-        output.emit_json(
-            technique.to_dict()
-            | {"overrides": [o.to_dict() for o in overrides]}
-            | {"decisions": [{"prototype": name, **pin.to_dict()} for name, pin in decided]}
-            | render.placement_fields(placement)
-            | {"retired": render.retired_dict(retired)}
-        )
-        return
     output.console.print(render.technique_panel(technique, dt.date.today()))
     if retired is not None:
         output.prose(Text(f"Retired: {render.retired_words(retired)}", style="bold red"))

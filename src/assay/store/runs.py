@@ -208,6 +208,17 @@ def load_trials(session: Session, run_id: str) -> list[TrialResult]:
     return out
 
 
+def trial_records(session: Session, run_id: str) -> list[dict[str, Any]]:
+    """Every stored trial of a run as :meth:`TrialResult.to_dict` wrote it without its
+    samples (key, status, block, position, values, reason...), in the order they
+    finished: one query, no samples decoded."""
+    row = _row(session, run_id)
+    records = session.scalars(
+        select(TrialRow.record).where(TrialRow.run_pk == row.id).order_by(TrialRow.id)
+    )
+    return [dict(record) for record in records]
+
+
 def create_run(
     session: Session,
     *,

@@ -15,6 +15,7 @@ import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
+from typing import Any
 
 from assay.bench import (
     BenchmarkResult,
@@ -175,6 +176,12 @@ class RunBook:
                 loaded = run_rows.load_trials(session, run_id)
         return RunReport(info=info, result=run_result(info, loaded))
 
+    def trial_records(self, run_id: str) -> builtins.list[dict[str, Any]]:
+        """The run's trials as stored, without their raw samples, in the order they
+        finished (see :func:`assay.store.runs.trial_records`)."""
+        with self.ctx.read() as session:
+            return run_rows.trial_records(session, run_id)
+
     def import_file(
         self, path: Path, *, fmt: str | None = None, baseline: str | None = None,
         metric: str = "real",
@@ -216,6 +223,53 @@ class RunBook:
                 refresh_run(session, run_id)
                 infos.append(run_rows.get_run(session, run_id))
         return infos
+
+    def import_result(self, document: Any, *, source: str = "upload") -> RunInfo:
+        """Record what ``assay bench run --json`` printed elsewhere (CI uploads it to
+        the web app's ``POST /api/runs``) as a finished run with that analysis, read
+        back and checked (:meth:`BenchmarkResult.from_dict`), not re-analysed; the
+        JSON holds no trials, so none are stored. Authorized as ``run.import``."""
+        result = _uploaded_result(document)
+        name = str(result.header.spec.get("name") or "uploaded")
+        given = document.get("run_id")
+        if isinstance(given, str) and given.strip():
+            source = f"{source} of run {given.strip()[:100]}"
+        now = dt.datetime.now(dt.UTC)
+        with self.ctx.write() as session:
+            authorize(self.ctx, "run.import")
+            run_id = run_rows.create_run(
+                session,
+                name=name[:200],
+                source=source,
+                kind="upload",
+                header=result.header,
+                by=self.ctx.user,
+                at=now,
+                state="finished",
+            )
+            run_rows.finish_run(session, run_id, result.to_dict(), now)
+            refresh_run(session, run_id)
+            return run_rows.get_run(session, run_id)
+
+
+def _uploaded_result(document: Any) -> BenchmarkResult:
+    """The result in a ``bench run --json`` document, or :class:`InputError` saying
+    what is wrong with it."""
+    what = "the result is not a `bench run --json` document"
+    if not isinstance(document, dict):
+        raise InputError(f"{what}: expected a JSON object")
+    missing = [k for k in ("format_version", "summaries", "comparisons") if k not in document]
+    if missing:
+        raise InputError(f"{what}: it has no {', '.join(missing)}")
+    try:
+        result = BenchmarkResult.from_dict(document)
+    except InputError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InputError(f"{what}: {type(exc).__name__} {exc}") from None
+    if not result.summaries:
+        raise InputError(f"{what}: it has no method summaries")
+    return result
 
 
 def _stem(path: Path) -> str:
