@@ -15,6 +15,7 @@ escapes is a bug in assay and keeps its traceback.
     │   └── SchemaTooNewError              made by a newer assay
     ├── NetworkUnavailableError (ConnectionError)  a remote service cannot be reached
     ├── PermissionDeniedError              the acting user lacks the role
+    │   └── RateLimitedError               too many failed log-ins; retry later
     └── MissingDependencyError (ImportError)  an optional extra is not installed
 
 Messages say what was given, what was expected and, where it helps, what to do.
@@ -33,6 +34,7 @@ __all__ = [
     "NoWorkspaceError",
     "NotFoundError",
     "PermissionDeniedError",
+    "RateLimitedError",
     "SchemaTooNewError",
     "WorkspaceError",
 ]
@@ -81,6 +83,15 @@ class NetworkUnavailableError(AssayError, ConnectionError):
 
 class PermissionDeniedError(AssayError):
     """The acting user does not hold the role an action needs."""
+
+
+class RateLimitedError(PermissionDeniedError):
+    """Too many failed attempts to log in, for one name or from one client; the web
+    app answers 429 with ``Retry-After: retry_after_s``."""
+
+    def __init__(self, message: str, *, retry_after_s: int) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
 
 
 class MissingDependencyError(AssayError, ImportError):

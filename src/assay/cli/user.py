@@ -146,4 +146,8 @@ def list_(db: DbOption = None, json: JsonOption = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
+    from assay.cli import user_password
+
+    if not any(c.name == "password" for c in user_app.registered_commands):
+        user_password.register(user_app)
     app.add_typer(user_app, name="user")

@@ -131,6 +131,8 @@ class Context:
         # assay.workspace.users.identify).
         self.named = named
         self.token: str | None = None
+        # The web app's session cookie (its secret), which proves its user first.
+        self.web_session: str | None = None
         self.proven: str | None = None
         self.identified = False
         self.root = root

@@ -6,7 +6,8 @@ unit of work (the :class:`~assay.workspace.context.Context` refuses a write unit
 that changed rows without such a check); ``docs/permissions.md`` is generated from
 it (``python -m assay.workspace.permissions``) and a test keeps the two equal.
 
-Roles, from least to most (each includes the ones before it): a **viewer** reads; a
+Roles, from least to most (each includes the ones before it): a **viewer** reads
+(and manages their own password and web sessions); a
 **contributor** writes the record; an **approver** decides gates and approves
 overrides; an **admin** manages users, roles and other people's tokens, and renames
 and retires records.
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 
-__all__ = ["ACTIONS", "ROLES", "Action", "action", "markdown", "rank"]
+__all__ = ["ACTIONS", "ROLES", "Action", "action", "markdown", "rank", "web_only"]
 
 ROLES = ("viewer", "contributor", "approver", "admin")
 
@@ -55,10 +56,15 @@ def _table(*rows: tuple[str, str, str, str]) -> dict[str, Action]:
     return table
 
 
-_C, _P, _A = "contributor", "approver", "admin"
+_V, _C, _P, _A = "viewer", "contributor", "approver", "admin"
 
-# name, role ("!": checked even without users), description, commands ("assay " omitted)
+# name, role ("!": checked even without users), description, commands ("assay " omitted;
+# "web METHOD /route": an action the web app alone reaches)
 ACTIONS: dict[str, Action] = _table(
+    ("user.password", _V, "setting your own password", "user password"),
+    ("session.login", _V, "logging in to the web app", "web POST /login"),
+    ("session.logout", _V, "logging out of the web app", "web POST /logout"),
+    ("session.revoke", _V, "ending your own web sessions", "user logout"),
     ("technique.add", _C, "adding a technique", "technique add"),
     ("technique.edit", _C, "editing a technique", "technique edit"),
     ("technique.next", _C, "setting a next action", "technique next"),
@@ -116,6 +122,8 @@ ACTIONS: dict[str, Action] = _table(
     ("user.retire", _A, "retiring a user", "user retire"),
     ("token.create-other", _A, "creating a token for another user", "token create --user"),
     ("token.revoke-other", _A, "revoking another user's token", "token revoke"),
+    ("user.password-other", _A, "setting another user's password", "user password"),
+    ("session.revoke-other", _A, "ending another user's web sessions", "user logout"),
     ("technique.rename", _A, "renaming a technique", "technique rename, technique edit --name"),
     ("technique.retire", _A, "retiring a technique", "technique retire, technique retire --undo"),
     ("paper.retire", _A, "retiring a paper", "paper retire, paper retire --undo"),
@@ -128,6 +136,17 @@ def action(name: str) -> Action:
     return ACTIONS[name]
 
 
+def web_only(act: Action) -> bool:
+    """Whether only the web app reaches ``act`` (its commands are ``web`` routes)."""
+    return all(c.startswith("web ") for c in act.commands)
+
+
+def _command(command: str) -> str:
+    if command.startswith("web "):
+        return f"`{command.removeprefix('web ')}` (web)"
+    return f"`assay {command}`"
+
+
 def markdown() -> str:
     """The table as ``docs/permissions.md`` shows it, between its markers."""
     lines = [
@@ -136,7 +155,7 @@ def markdown() -> str:
     ]
     for act in sorted(ACTIONS.values(), key=lambda a: (rank(a.role), a.name)):
         needs = act.role + (" (always)" if act.always else "")
-        commands = ", ".join(f"`assay {c}`" for c in act.commands)
+        commands = ", ".join(_command(c) for c in act.commands)
         lines.append(f"| `{act.name}` | {act.description} | {needs} | {commands} |")
     return "\n".join(lines) + "\n"
 

@@ -7,6 +7,8 @@ that changed rows without it.
 
 Who acts (:func:`identify`, once per context, at the first check):
 
+- a web session (``ctx.web_session``, the web app's cookie) proves its user; an
+  unknown, revoked or expired one is refused ("your session has expired");
 - an API token (``ASSAY_TOKEN``) proves its user, on any store;
 - on PostgreSQL, once any user is mapped to a database login (``--db-role``), the
   login (``session_user``) proves its user, and a login mapped to no one is refused;
@@ -14,11 +16,11 @@ Who acts (:func:`identify`, once per context, at the first check):
   or ``ASSAY_USER`` acts: the file's permissions are the boundary there, and roles
   guard against mistakes, not attacks.
 
-A proven user naming someone else (``--by``, ``ASSAY_USER``) is refused unless they
-are an admin, who then acts on behalf of that user (``ctx.on_behalf_of``, kept in
-the audit trail). A workspace with no users is open to its single local user,
-except for the actions marked ``always``; once users exist, an unregistered or
-retired name is refused.
+A proven user (by a session, a token or a login) naming someone else (``--by``,
+``ASSAY_USER``) is refused unless they are an admin, who then acts on behalf of that
+user (``ctx.on_behalf_of``, kept in the audit trail). A workspace with no users is
+open to its single local user, except for the actions marked ``always``; once users
+exist, an unregistered or retired name is refused.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import os
 from assay.errors import InputError, PermissionDeniedError
 from assay.pipeline import radar
 from assay.pipeline.roles import Role, require_role
+from assay.store import sessions as session_rows
 from assay.store import tokens as token_rows
 from assay.store import users as user_rows
 from assay.store.sql import Sql
@@ -37,9 +40,10 @@ from assay.store.users import User
 from assay.workspace import permissions
 from assay.workspace.context import Context, now
 
-__all__ = ["ENV_TOKEN", "User", "Users", "authorize", "identify", "quoted"]
+__all__ = ["ENV_TOKEN", "SESSION_EXPIRED", "User", "Users", "authorize", "identify", "quoted"]
 
 ENV_TOKEN = "ASSAY_TOKEN"
+SESSION_EXPIRED = "your session has expired; log in again"
 
 
 def quoted(name: str) -> str:
@@ -119,7 +123,10 @@ def identify(ctx: Context, sql: Sql) -> None:
 
 
 def _proven(ctx: Context, sql: Sql) -> tuple[User | None, str]:
-    """The user a token or the database login proves, and how, or ``(None, "")``."""
+    """The user a web session, a token or the database login proves, and how, or
+    ``(None, "")``."""
+    if ctx.web_session is not None:
+        return _session_user(sql, ctx.web_session), "the web session"
     secret = ctx.token or os.environ.get(ENV_TOKEN) or ""
     if secret.strip():
         return _token_user(sql, secret), "the API token"
@@ -133,6 +140,17 @@ def _proven(ctx: Context, sql: Sql) -> tuple[User | None, str]:
             f"with: assay user set-db-role NAME {login}"
         )
     return user, f"the database login {login}"
+
+
+def _session_user(sql: Sql, secret: str) -> User:
+    """The user of the live web session ``secret``; a retired user is refused by the
+    caller, with its own message."""
+    stored = session_rows.by_secret(sql, secret) if secret else None
+    if stored is None or stored.revoked_at is not None or stored.ends_at() <= now():
+        raise PermissionDeniedError(SESSION_EXPIRED)
+    user = user_rows.find(sql, stored.user)
+    assert user is not None  # a session belongs to a user (a foreign key)
+    return user
 
 
 def _token_user(sql: Sql, secret: str) -> User:
@@ -238,7 +256,10 @@ class Users:
             authorize(self.ctx, "user.retire")
             if name.strip().casefold() == self.ctx.user.strip().casefold():
                 raise InputError("you cannot retire yourself; ask another admin")
-            return user_rows.retire(session, name, by=self.ctx.user, why=why, at=now())
+            at = now()
+            retired = user_rows.retire(session, name, by=self.ctx.user, why=why, at=at)
+            session_rows.revoke_all(session, retired.name, at=at)  # their web sessions end
+            return retired
 
 
 def _login(db_role: str | None) -> str | None:
