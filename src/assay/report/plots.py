@@ -7,6 +7,8 @@
 * :func:`sweep` -- the median per method along a sweep parameter (log-log), the
   trials' range as whiskers, and each crossover marked where it was found.
 * :func:`ablation` -- each component's contribution with its interval.
+* :func:`calibration` -- forecasters' calibration: each bucket's mean forecast
+  against how often its predictions came true.
 
 Matplotlib is imported inside the functions (``import assay.report`` stays
 light) and used without pyplot: a bare ``Figure`` on the SVG canvas, so no
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from assay.bench.registry import Params
 from assay.bench.result import AblationRow, BenchmarkResult, ComparisonRow
+from assay.pipeline.predictions import Bucket
 from assay.report.phrasing import metric_label, point_label
 from assay.report.svgtools import standalone_svg
 
@@ -35,7 +38,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["VERDICT_COLOURS", "ablation", "distributions", "forest", "sweep"]
+__all__ = ["VERDICT_COLOURS", "ablation", "calibration", "distributions", "forest", "sweep"]
 
 VERDICT_COLOURS = {
     "better": "#1a7f37",
@@ -393,4 +396,50 @@ def _ablation_figure(rows: Sequence[AblationRow]) -> Figure | None:
     ax.set_xlabel("change made by turning the component on (%)")
     ax.grid(axis="x", alpha=0.3)
     _verdict_legend(ax, {r.verdict for r in usable})
+    return figure
+
+
+def calibration(buckets: Sequence[Bucket], *, title: str) -> str | None:
+    """Forecasters' calibration: each bucket's mean forecast against how often its
+    predictions came true, sized by its count, beside the diagonal of perfect
+    calibration; ``None`` when no bucket holds a forecast."""
+    with _drawing():
+        return _svg(_calibration_figure(buckets, title=title))
+
+
+def _calibration_figure(buckets: Sequence[Bucket], *, title: str) -> Figure | None:
+    shown = [
+        (b.mean_forecast, b.observed, b.count)
+        for b in buckets
+        if b.mean_forecast is not None and b.observed is not None
+    ]
+    if not shown:
+        return None
+    figure = _new_figure(4.6, 4.4)
+    ax = figure.subplots()
+    ax.plot([0, 1], [0, 1], linestyle="--", color="#8c959f", linewidth=1, label="perfect")
+    ax.scatter(
+        [x for x, _, _ in shown],
+        [y for _, y, _ in shown],
+        s=[30 + 20 * n for _, _, n in shown],
+        color=_METHOD_COLOURS[1],
+        alpha=0.8,
+        linewidths=0,
+        label="buckets (size: forecasts)",
+    )
+    for x, y, count in shown:
+        ax.annotate(
+            str(count), (x, y), xytext=(6, -3), textcoords="offset points",
+            fontsize=8, color="#57606a",
+        )  # fmt: skip
+    ticks = [i / 5 for i in range(6)]
+    labels = [f"{t:.0%}" for t in ticks]
+    ax.set(xlim=(-0.03, 1.03), ylim=(-0.03, 1.03))
+    ax.set_xticks(ticks, labels)
+    ax.set_yticks(ticks, labels)
+    ax.set_xlabel("forecast (bucket mean)")
+    ax.set_ylabel("came true")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", frameon=False, fontsize=8)
     return figure

@@ -1,0 +1,28 @@
+"""``GET /postmortems``: every post-mortem, and the open action items across them.
+
+The document is ``assay postmortem list --json`` with the open actions beside it
+(overdue first, each saying whether it is overdue today), as
+:func:`assay.workspace.documents.postmortems` builds it.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from assay.web.deps import RequestState, viewer
+from assay.web.render import respond
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/postmortems", summary="Post-mortems with their open actions, overdue first")
+def postmortems_page(request: Request, state: RequestState = viewer) -> Response:
+    """Open actions (overdue first), then each post-mortem: timeline, problems,
+    why-chains, lessons and actions."""
+    from assay.workspace import documents
+
+    document = documents.postmortems(state.ws)
+    return respond(request, state, "postmortems.html", document)
