@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from assay.cli import output
-from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
-from assay.types import Ring
+from assay.cli.common import ByOption, DbOption, JsonOption, date_option, open_workspace
+from assay.types import Ring, parse_date
 
 if TYPE_CHECKING:
     from assay.pipeline.gates import DecisionPin
@@ -31,57 +31,97 @@ def radar(
     include_retired: Annotated[
         bool, typer.Option("--include-retired", help="Show retired techniques too, marked so.")
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", metavar="DATE", help="The radar as it stood at the end of DATE (UTC)."
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="DATE",
+            help="Mark movement since DATE (default: the last review, else 30 days ago).",
+        ),
+    ] = None,
+    area: Annotated[str | None, typer.Option("--area", help="Only this area.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Only this owner's.")] = None,
+    tag: Annotated[str | None, typer.Option("--tag", help="Only techniques with this tag.")] = None,
 ) -> None:
     """Print the radar grouped by ring and area (or --json). A technique placed by
-    override or by an imported radar, with no YES gate since, is marked so."""
+    override or by an imported radar, with no YES gate since, is marked so; new and
+    moved techniques since --since are listed under it."""
     if ctx.invoked_subcommand is not None:
         return
+    options = {
+        "include_retired": include_retired,
+        "as_of": date_option(as_of, field="--as-of"),
+        "since": date_option(since, field="--since"),
+        "area": area,
+        "owner": owner,
+        "tag": tag,
+    }
     if json:  # documents straight from the store: a radar of 10,000 answers in a blink
         with open_workspace(db) as ws:
-            documents = ws.radar.documents(include_retired=include_retired)
-            reasons = {s.technique: list(s.reasons) for s in ws.radar.stale()}
-            marks = ws.radar.placements()
-            retired = ws.radar.retired() if include_retired else {}
-        for document in documents:
-            name = document["name"]
-            document["stale"] = name in reasons
-            document["stale_reasons"] = reasons.get(name, [])
-            placement = marks.get(name)
-            document["override"] = placement.override_dict() if placement else None
-            document["imported"] = placement is not None and placement.kind == "imported"
-            if include_retired:
-                document["retired"] = name in retired
-        output.emit_json({"techniques": documents})
+            output.emit_json(ws.radar.document(**options))
         return
+    _print_radar(db, options)
+
+
+def _print_radar(db: str | None, options: dict[str, Any]) -> None:
+    """The radar for people: the table, its marks, and the decisions under it."""
+    from assay.workspace.radar_history import techniques_of
+
     with open_workspace(db) as ws:
-        techniques = ws.radar.list(include_retired=include_retired)
-        stale = {s.technique: s for s in ws.radar.stale()}
+        document = ws.radar.document(**options)
+        techniques = techniques_of(document["techniques"])
+        names = {t.name for t in techniques}
         backed = [t.name for t in techniques if t.ring in (Ring.TRIAL, Ring.ADOPT)]
         decided = ws.prototypes.decided_all(backed) if backed else {}
-        marks = ws.radar.placements()
-        retired = ws.radar.retired() if include_retired else {}
+        marked = {d["name"] for d in document["techniques"] if d["override"] or d["imported"]}
+        marks = {n: p for n, p in ws.radar.placements().items() if n in marked}
+        gone = {d["name"] for d in document["techniques"] if d.get("retired")}
+        retired = {n: w for n, w in ws.radar.retired().items() if n in gone} if gone else {}
+    if document["as_of"]:
+        output.console.print(f"The radar as of the end of {document['as_of']} (UTC)")
     if not techniques:
-        output.console.print(
-            "The radar is empty. Add a technique: assay technique add NAME --area AREA"
-        )
-    else:
-        from assay.cli import render  # tables for people: --json does not import them
+        output.console.print(_empty(options))
+        return
+    from assay.cli import render  # tables for people: --json does not import them
 
-        output.console.print(
-            render.radar_table(
-                techniques, dt.date.today(), stale=set(stale), marks=marks, retired=set(retired)
-            )
+    stale = {d["name"]: d["stale_reasons"] for d in document["techniques"] if d["stale"]}
+    today = dt.date.fromisoformat(document["as_of"] or document["today"])
+    output.console.print(
+        render.radar_table(techniques, today, stale=set(stale), marks=marks, retired=set(retired))
+    )
+    for name, reasons in sorted(stale.items()):
+        output.prose(f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(reasons))}")
+    for name, placement in marks.items():
+        output.prose(
+            f"[bold red]{placement.mark}:[/] {escape(name)}: {escape(placement.describe())}"
         )
-        for name, entry in sorted(stale.items()):
-            output.prose(f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(entry.reasons))}")
-        for name, placement in marks.items():
-            output.prose(
-                f"[bold red]{placement.mark}:[/] {escape(name)}: {escape(placement.describe())}"
-            )
-        for name, when in retired.items():
-            words = escape(render.retired_words(when))
-            output.prose(f"[bold red]retired:[/] {escape(name)}: {words}")
+    for name, when in retired.items():
+        output.prose(f"[bold red]retired:[/] {escape(name)}: {escape(render.retired_words(when))}")
+    _print_movement(document)
+    if names:
         _print_decided(techniques, decided)
+
+
+def _empty(options: Mapping[str, Any]) -> str:
+    """What an empty radar says: filtered to nothing, or nothing on it yet."""
+    if options["as_of"] or any(options[k] for k in ("area", "owner", "tag")):
+        return "No techniques on the radar match (try without --as-of, --area, --owner, --tag)."
+    return "The radar is empty. Add a technique: assay technique add NAME --area AREA"
+
+
+def _print_movement(document: Mapping[str, Any]) -> None:
+    """One line per kind of movement since the document's ``since`` day."""
+    words = {"new": "new", "moved_in": "moved in", "moved_out": "moved out"}
+    for kind, word in words.items():
+        found = [d["name"] for d in document["techniques"] if d["movement"] == kind]
+        if found:
+            output.prose(f"[cyan]{word} since {document['since']}:[/] {escape(', '.join(found))}")
 
 
 def _print_decided(
@@ -172,6 +212,37 @@ def overdue(db: DbOption = None, json: JsonOption = False) -> None:
         from assay.cli import render  # tables for people: --json does not import them
 
         output.console.print(render.technique_list(late, today))
+
+
+@radar_app.command("diff")
+def diff(
+    start: Annotated[str, typer.Argument(metavar="FROM", help="The earlier date, YYYY-MM-DD.")],
+    end: Annotated[str, typer.Argument(metavar="TO", help="The later date, YYYY-MM-DD.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """How the radar changed from the end of FROM to the end of TO (UTC): techniques
+    added, removed (retired) and moved, each move with its rings, when and why."""
+    first = parse_date(start, field="FROM")
+    last = parse_date(end, field="TO")
+    with open_workspace(db) as ws:
+        changes = ws.radar.diff(first, last)
+    if json:
+        output.emit_json(changes.to_dict())
+        return
+    output.console.print(f"The radar from {first.isoformat()} to {last.isoformat()}:")
+    if not (changes.added or changes.removed or changes.moved):
+        output.console.print("  no change")
+    for t in changes.added:
+        output.prose(f"  [green]added:[/] {escape(t.name)} in {t.ring.value} ({escape(t.area)})")
+    for t in changes.removed:
+        output.prose(f"  [red]removed:[/] {escape(t.name)} (was {t.ring.value})")
+    for m in changes.moved:
+        output.prose(
+            f"  [cyan]moved:[/] {escape(m.name)}: {m.from_ring.value} → {m.to_ring.value}"
+            f" on {m.at.date().isoformat()} by {escape(m.by)}"
+            + (f": {escape(m.why)}" if m.why else "")
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -3,131 +3,92 @@
 Rings ADOPT (centre) to SKIP (outside) are concentric bands; each area is a
 sector, however many areas there are. Every technique is a numbered blip in
 its ring and area, and the list beside the picture names each number, grouped
-by area, so the picture stays readable however crowded it gets.
+by area, so the picture stays readable however crowded it gets. Where each blip
+goes is :mod:`assay.report.radar_layout`'s deterministic layout: blips never
+overlap, a technique added later moves no other, and a cell too crowded for the
+largest radar shows one "+N" blip for the rest, linking to the list of that cell.
+The strip along the first sector line stays free of blips and carries the ring
+names.
 
-Blips never overlap: each ring-and-area cell is filled row by row with slots at
-least one blip-spacing apart (measured as chords, not arcs), kept half a spacing
-from the cell's edges, so blips in neighbouring cells are a spacing apart too;
-when a cell has fewer slots than techniques the whole radar grows until every
-cell fits. The strip along the first sector line stays free of blips and
-carries the ring names.
+Marks (:class:`BlipMark`): a technique new since the movement date wears a ring
+around its blip, one that moved in a triangle pointing to the centre, one that
+moved out a triangle pointing away; a stale blip has a dashed amber outline, an
+overdue one a red dot, one placed by override (or by an imported radar) with no
+YES gate since a thick dark-red outline. A key in the corner explains the marks
+the picture shows.
+
+Each blip is a link when ``href`` is given (only relative, ``http`` and
+``https`` addresses: anything else, such as ``javascript:``, is left unlinked)
+and carries a ``<title>`` tooltip; all user text is escaped. The picture is
+``role="img"`` with an ``aria-label``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
+from urllib.parse import urlencode
 from xml.sax.saxutils import escape, quoteattr
 
 from assay.pipeline.radar import Technique
+from assay.report.radar_layout import BLIP_RADIUS, BOUNDS, Group, Layout, Placed, layout
 from assay.report.svgtools import text_width
 from assay.types import Ring
 
-__all__ = ["BLIP_RADIUS", "radar_svg"]
+__all__ = ["BLIP_RADIUS", "BlipMark", "radar_svg", "safe_href"]
 
-BLIP_RADIUS = 9.0
-"""Radius of a blip in pixels."""
-_GAP = 4.0
-_SPACING = 2 * BLIP_RADIUS + _GAP
-_BOUNDS = (0.0, 0.3, 0.5, 0.67, 0.84, 1.0)  # ring edges as fractions of the radius
 _RING_FILL = ("#dbe9f6", "#e4eef8", "#edf3fa", "#f3f6fa", "#f8f9fb")
 _AREA_COLOURS = ("#0969da", "#bf3989", "#1a7f37", "#bc4c00", "#8250df", "#1b7c83", "#9a6700")
 _MARGIN = 60.0
 _LINE = 15.0
-_LABEL_STRIP = 7.0  # extra room beside the first sector line, where the ring names are
+_MOVEMENTS = ("new", "moved_in", "moved_out")
+_ORDER = {ring: ring.order for ring in Ring}
+_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*)\s*:")
 
 
 @dataclasses.dataclass(frozen=True)
-class _Blip:
-    number: int
-    technique: Technique
-    area_index: int
-    x: float
-    y: float
+class BlipMark:
+    """What the picture marks on a technique's blip (see the module docstring):
+    ``movement`` is ``"new"``, ``"moved_in"``, ``"moved_out"`` or ``None``."""
+
+    movement: str | None = None
+    stale: bool = False
+    overdue: bool = False
+    override: bool = False
+
+    def __post_init__(self) -> None:
+        if self.movement is not None and self.movement not in _MOVEMENTS:
+            raise ValueError(f"movement {self.movement!r}; expected one of {_MOVEMENTS} or None")
+
+    def words(self) -> list[str]:
+        """The marks in words, for the blip's tooltip."""
+        said = [self.movement.replace("_", " ")] if self.movement else []
+        flags = (("stale", self.stale), ("overdue", self.overdue), ("override", self.override))
+        return said + [word for word, on in flags if on]
 
 
-def _cell_slots(
-    r0: float, r1: float, a0: float, a1: float, *, strip: tuple[bool, bool] = (False, False)
-) -> list[tuple[float, float]]:
-    """Polar slots (r, angle) in a ring-and-area cell, kept ``_SPACING / 2`` from its
-    edges (and clear of the ring names' strip on the sides flagged in ``strip``)
-    and ``_SPACING`` apart from each other."""
-    half = _SPACING / 2
-    slots = []
-    r = max(r0 + half, _SPACING)
-    while r <= r1 - half + 1e-9:
-        pads = [math.asin(min(1.0, (half + (_LABEL_STRIP if s else 0)) / r)) for s in strip]
-        step = 2 * math.asin(min(1.0, half / r))
-        usable = (a1 - a0) - sum(pads)
-        if usable >= 0:
-            count = int(usable / step + 1e-9) + 1
-            offset = (usable - (count - 1) * step) / 2
-            slots += [(r, a0 + pads[0] + offset + k * step) for k in range(count)]
-        r += _SPACING
-    return slots
+_NO_MARK = BlipMark()
 
 
-def _spread(slots: list[tuple[float, float]], n: int) -> list[tuple[float, float]]:
-    """``n`` of ``slots`` spread evenly over the list."""
-    total = len(slots)
-    return [slots[int((k + 0.5) * total / n)] for k in range(n)]
-
-
-def _layout(
-    cells: dict[tuple[int, int], list[Technique]], areas: int
-) -> tuple[float, dict[tuple[int, int], list[tuple[float, float]]]]:
-    """The smallest radius (from 240 px, growing 10% at a time) at which every cell
-    has a slot for each of its techniques, and the chosen slots."""
-    radius = 240.0
-    sector = 2 * math.pi / max(areas, 1)
-    while True:
-        chosen = {}
-        for (ring, area), members in cells.items():
-            a0 = -math.pi / 2 + area * sector
-            strip = (area == 0, area == areas - 1)
-            r0, r1 = _BOUNDS[ring] * radius, _BOUNDS[ring + 1] * radius
-            slots = _cell_slots(r0, r1, a0, a0 + sector, strip=strip)
-            if len(slots) < len(members):
-                break
-            chosen[(ring, area)] = _spread(slots, len(members))
-        else:
-            return radius, chosen
-        radius *= 1.1
-
-
-def _ordered(techniques: Sequence[Technique]) -> tuple[list[str], list[Technique]]:
-    areas = sorted({t.area for t in techniques}, key=str.lower)
-    ordered = sorted(
-        techniques, key=lambda t: (areas.index(t.area), t.ring.order, t.name.lower(), t.name)
-    )
-    return areas, ordered
-
-
-def _blips(techniques: Sequence[Technique]) -> tuple[float, list[str], list[_Blip]]:
-    areas, ordered = _ordered(techniques)
-    cells: dict[tuple[int, int], list[Technique]] = {}
-    for t in ordered:
-        cells.setdefault((t.ring.order, areas.index(t.area)), []).append(t)
-    radius, slots = _layout(cells, len(areas))
-    centre = radius + _MARGIN
-    numbers = {id(t): i for i, t in enumerate(ordered, 1)}
-    blips = []
-    for (_, area), members in cells.items():
-        for t, (r, angle) in zip(members, slots[(_, area)], strict=True):
-            x, y = centre + r * math.cos(angle), centre + r * math.sin(angle)
-            blips.append(_Blip(numbers[id(t)], t, area, x, y))
-    return radius, areas, sorted(blips, key=lambda b: b.number)
+def safe_href(url: str) -> str | None:
+    """``url`` when it is safe to link: relative, ``http`` or ``https`` (anything
+    else, ``javascript:`` above all, is ``None``: not linked)."""
+    found = _SCHEME.match(url.replace("\t", "").replace("\n", "").replace("\r", ""))
+    if found is None or found.group(1).lower() in ("http", "https"):
+        return url
+    return None
 
 
 def _f(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _rings(centre: float, radius: float, areas: list[str]) -> list[str]:
+def _rings(centre: float, radius: float, areas: Sequence[str]) -> list[str]:
     out = []
     for ring in reversed(Ring):
-        r = _BOUNDS[ring.order + 1] * radius
+        r = BOUNDS[ring.order + 1] * radius
         out.append(
             f'<circle class="ring" cx="{_f(centre)}" cy="{_f(centre)}" r="{_f(r)}" '
             f'fill="{_RING_FILL[ring.order]}" stroke="#b6c2d2" stroke-width="1"/>'
@@ -141,7 +102,7 @@ def _rings(centre: float, radius: float, areas: list[str]) -> list[str]:
                 'stroke="#b6c2d2" stroke-width="1.5"/>'
             )
     for ring in Ring:  # ring names along the blip-free strip above the centre
-        middle = (_BOUNDS[ring.order] + _BOUNDS[ring.order + 1]) / 2 * radius
+        middle = (BOUNDS[ring.order] + BOUNDS[ring.order + 1]) / 2 * radius
         x, y = centre, centre - middle
         out.append(
             f'<text class="ring-label" x="{_f(x)}" y="{_f(y)}" transform="rotate(-90 {_f(x)} '
@@ -157,7 +118,9 @@ _LEGEND_SIZE = 11.0
 _PAD = 6.0  # between a label's estimated extent and the picture's edge
 
 
-def _area_labels(centre: float, radius: float, areas: list[str]) -> tuple[list[str], float, float]:
+def _area_labels(
+    centre: float, radius: float, areas: Sequence[str]
+) -> tuple[list[str], float, float]:
     """The area names outside the circle; returns the SVG lines and how far the
     widest reach left of 0 and right of the circle's square (never less than 0)."""
     out, left, right = [], 0.0, 2 * centre
@@ -179,22 +142,125 @@ def _area_labels(centre: float, radius: float, areas: list[str]) -> tuple[list[s
     return out, -left, right - 2 * centre
 
 
-def _blip(blip: _Blip) -> str:
+def _link(body: str, href: str | None) -> str:
+    """``body`` inside an ``<a href>`` when ``href`` is safe to link."""
+    safe = None if href is None else safe_href(href)
+    return body if safe is None else f"<a href={quoteattr(safe)}>{body}</a>"
+
+
+def _triangle(x: float, y: float, centre: float, inwards: bool) -> str:
+    """A small triangle beside the blip at (x, y) on its radial line, pointing to
+    the centre (``inwards``) or away from it."""
+    dx, dy = x - centre, y - centre
+    length = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / length, dy / length  # outwards
+    side = -1.0 if inwards else 1.0
+    base = BLIP_RADIUS + 1
+    bx, by = x + side * ux * base, y + side * uy * base  # the base's middle
+    tx, ty = x + side * ux * (base + 5), y + side * uy * (base + 5)  # the tip
+    px, py = -uy * 3.5, ux * 3.5
+    points = f"{_f(bx + px)},{_f(by + py)} {_f(bx - px)},{_f(by - py)} {_f(tx)},{_f(ty)}"
+    kind = "moved-in" if inwards else "moved-out"
+    return f'<polygon class="mark-{kind}" points="{points}" fill="#1d2430"/>'
+
+
+def _marks(mark: BlipMark, x: float, y: float, centre: float, colour: str) -> list[str]:
+    """The SVG of a blip's marks, drawn around the circle at (x, y)."""
+    out = []
+    if mark.movement == "new":
+        out.append(
+            f'<circle class="mark-new" cx="{_f(x)}" cy="{_f(y)}" r="{BLIP_RADIUS + 2.5:g}" '
+            f'fill="none" stroke="{colour}" stroke-width="1.5"/>'
+        )
+    elif mark.movement in ("moved_in", "moved_out"):
+        out.append(_triangle(x, y, centre, inwards=mark.movement == "moved_in"))
+    if mark.stale:
+        out.append(
+            f'<circle class="mark-stale" cx="{_f(x)}" cy="{_f(y)}" r="{BLIP_RADIUS + 1:g}" '
+            'fill="none" stroke="#9a6700" stroke-width="2" stroke-dasharray="3 2"/>'
+        )
+    if mark.overdue:
+        ox, oy = x + BLIP_RADIUS * 0.75, y - BLIP_RADIUS * 0.75
+        out.append(
+            f'<circle class="mark-overdue" cx="{_f(ox)}" cy="{_f(oy)}" r="3.5" '
+            'fill="#cf222e" stroke="#fff" stroke-width="1"/>'
+        )
+    return out
+
+
+def _blip(number: int, blip: Placed, centre: float, mark: BlipMark, href: str | None) -> str:
     colour = _AREA_COLOURS[blip.area_index % len(_AREA_COLOURS)]
     t = blip.technique
-    tip = escape(f"{blip.number}. {t.name}: {t.ring.value} ({t.area})")
-    return (
-        f'<g class="blip" data-name={quoteattr(t.name)} data-ring="{t.ring.value}">'
-        f"<title>{tip}</title>"
-        f'<circle cx="{_f(blip.x)}" cy="{_f(blip.y)}" r="{BLIP_RADIUS:g}" fill="{colour}"/>'
-        f'<text x="{_f(blip.x)}" y="{_f(blip.y)}" text-anchor="middle" '
-        f'dominant-baseline="central" font-size="9" font-weight="700" fill="#fff">'
-        f"{blip.number}</text></g>"
+    x, y = centre + blip.x, centre + blip.y
+    words = mark.words()
+    tip = f"{number}. {t.name}: {t.ring.value} ({t.area})" + (
+        f" — {', '.join(words)}" if words else ""
     )
+    outline = ' stroke="#82071e" stroke-width="3"' if mark.override else ""
+    body = (
+        f'<g class="blip" data-name={quoteattr(t.name)} data-ring="{t.ring.value}">'
+        f"<title>{escape(tip)}</title>"
+        f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{BLIP_RADIUS:g}" fill="{colour}"{outline}/>'
+        + "".join(_marks(mark, x, y, centre, colour))
+        + f'<text x="{_f(x)}" y="{_f(y)}" text-anchor="middle" '
+        f'dominant-baseline="central" font-size="9" font-weight="700" fill="#fff">'
+        f"{number}</text></g>"
+    )
+    return _link(body, href)
+
+
+def _group(group: Group, areas: Sequence[str], centre: float, href: str | None) -> str:
+    """The "+N" blip of a crowded cell."""
+    ring, area = tuple(Ring)[group.ring_order], areas[group.area_index]
+    x, y = centre + group.x, centre + group.y
+    count = len(group.hidden)
+    tip = f"{count} more in {area}, {ring.value}"
+    body = (
+        f'<g class="blip-group" data-area={quoteattr(area)} data-ring="{ring.value}" '
+        f'data-count="{count}"><title>{escape(tip)}</title>'
+        f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{BLIP_RADIUS:g}" fill="#57606a"/>'
+        f'<text x="{_f(x)}" y="{_f(y)}" text-anchor="middle" dominant-baseline="central" '
+        f'font-size="{7 if count < 100 else 5.5:g}" font-weight="700" fill="#fff">'
+        f"+{count}</text></g>"
+    )
+    return _link(body, href)
+
+
+def _cell_href(area: str, ring: Ring) -> str:
+    """The default link of a "+N" blip: the page it sits on, filtered to its cell."""
+    return "?" + urlencode({"area": area, "ring": ring.value.lower()})
+
+
+_KEY = (
+    ("new", "new since the movement date (ring)"),
+    ("moved_in", "moved in (triangle to the centre)"),
+    ("moved_out", "moved out (triangle outwards)"),
+    ("stale", "stale evidence (dashed outline)"),
+    ("overdue", "next action overdue (red dot)"),
+    ("override", "override or import, no YES gate (dark outline)"),
+    ("group", "+N: more techniques in that cell"),
+)
+
+
+def _key(shown: set[str], side: float) -> list[str]:
+    """The key to the marks the picture shows, in its bottom-left corner."""
+    lines = [text for kind, text in _KEY if kind in shown]
+    out = []
+    for row, text in enumerate(reversed(lines)):
+        y = side - 10 - row * 13
+        out.append(
+            f'<text class="key" x="6" y="{_f(y)}" font-size="10" fill="#57606a">'
+            f"{escape(text)}</text>"
+        )
+    return out
 
 
 def _legend(
-    blips: list[_Blip], areas: list[str], left: float, height: float
+    numbered: Sequence[tuple[int, Placed]],
+    groups: Sequence[Group],
+    areas: Sequence[str],
+    left: float,
+    height: float,
 ) -> tuple[list[str], float, float]:
     """The numbered list, grouped by area, in as many columns as the height needs;
     returns the SVG lines, its width and its height."""
@@ -204,9 +270,14 @@ def _legend(
             lines.append(("gap", "", index))
         lines.append(("area", area, index))
         lines += [
-            ("item", f"{b.number}. {b.technique.name} ({b.technique.ring.value})", index)
-            for b in blips
+            ("item", f"{n}. {b.technique.name} ({b.technique.ring.value})", index)
+            for n, b in numbered
             if b.area_index == index
+        ]
+        lines += [
+            ("item", f"+{len(g.hidden)} more ({tuple(Ring)[g.ring_order].value})", index)
+            for g in groups
+            if g.area_index == index
         ]
     per_column = max(int(height // _LINE), 8)
     columns = [lines[i : i + per_column] for i in range(0, len(lines), per_column)] or [[]]
@@ -232,26 +303,90 @@ def _legend_width(kind: str, text: str) -> float:
     return text_width(text, _LEGEND_SIZE, bold=kind == "area")
 
 
-def radar_svg(techniques: Sequence[Technique], *, title: str = "Research radar") -> str:
+def _numbered(found: Layout) -> list[tuple[int, Placed]]:
+    """The blips numbered in the legend's order: by area, ring, then name."""
+    index, order = {area: i for i, area in enumerate(found.areas)}, _ORDER
+    ordered = sorted(
+        found.placed,
+        key=lambda b: (index[b.technique.area], order[b.technique.ring],
+                       b.technique.name.lower(), b.technique.name),
+    )  # fmt: skip
+    return list(enumerate(ordered, 1))
+
+
+def radar_svg(
+    techniques: Sequence[Technique],
+    *,
+    title: str = "Research radar",
+    marks: Mapping[str, BlipMark] | None = None,
+    href: Callable[[str], str] | None = None,
+    cell_href: Callable[[str, Ring], str] | None = None,
+    positions: Mapping[str, tuple[float, float]] | None = None,
+    legend: bool = True,
+) -> str:
     """The radar of ``techniques`` as a standalone SVG document (see the module
-    docstring); user text is escaped."""
-    radius, areas, blips = _blips(techniques)
+    docstring); user text is escaped.
+
+    ``marks``: each technique's :class:`BlipMark`, by name. ``href(name)``: the
+    address a blip links to (none: no links). ``cell_href(area, ring)``: where a
+    crowded cell's "+N" blip links (default ``?area=A&ring=R`` on the same page).
+    ``positions``: coordinates a caller keeps, by name, as fractions of the radius
+    from the centre (see :mod:`assay.report.radar_layout`). ``legend``: the numbered
+    list beside the picture (a page with its own table may leave it out).
+    """
+    found = layout(techniques, positions)
+    radius, areas, marks = found.radius, found.areas, marks or {}
     centre = radius + _MARGIN
     side = 2 * centre
     labels, left, right = _area_labels(centre, radius, areas)
+    numbered = _numbered(found)
     body = [*_rings(centre, radius, areas), *labels]
-    body += [_blip(b) for b in blips]
-    if not blips:
+    links = cell_href or _cell_href
+    body += [
+        _blip(n, b, centre, marks.get(b.technique.name, _NO_MARK),
+              href(b.technique.name) if href else None)
+        for n, b in numbered
+    ]  # fmt: skip
+    drawn = [g for g in found.groups if math.isfinite(g.x)]
+    body += [
+        _group(g, areas, centre, links(areas[g.area_index], tuple(Ring)[g.ring_order]))
+        for g in drawn
+    ]
+    if not numbered and not drawn:
         body.append(
             f'<text x="{_f(centre)}" y="{_f(centre)}" text-anchor="middle" font-size="13" '
             'fill="#57606a">no techniques on the radar yet</text>'
         )
-    legend_left = side + right + 10
-    legend, legend_width, legend_height = _legend(blips, areas, legend_left, side - _MARGIN)
-    width, height = legend_left + legend_width + 10 + left, max(side, legend_height)
+    body += _key(_shown_marks(numbered, marks, drawn), side)
+    lines: list[str] = []
+    width, height = side + right + left, side
+    if legend:
+        legend_left = side + right + 10
+        lines, legend_width, legend_height = _legend(
+            numbered, found.groups, areas, legend_left, side - _MARGIN
+        )
+        width, height = legend_left + legend_width + 10 + left, max(side, legend_height)
+    shown = len(numbered) + sum(len(g.hidden) for g in found.groups)
+    label = f"{title}: {shown} technique{'s' if shown != 1 else ''} in {len(areas)} areas"
     return (  # the viewBox starts left of 0 when a left-hand area name reaches past it
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{_f(height)}" '
         f'viewBox="{_f(-left)} 0 {_f(width)} {_f(height)}" role="img" '
+        f"aria-label={quoteattr(label)} "
         f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">'
-        f"<title>{escape(title)}</title>" + "".join(body) + "".join(legend) + "</svg>\n"
+        f"<title>{escape(title)}</title>" + "".join(body) + "".join(lines) + "</svg>\n"
     )
+
+
+def _shown_marks(
+    numbered: Sequence[tuple[int, Placed]], marks: Mapping[str, BlipMark], groups: Sequence[Group]
+) -> set[str]:
+    """Which kinds of mark the picture shows (for its key)."""
+    shown = {"group"} if groups else set()
+    for _, b in numbered:
+        mark = marks.get(b.technique.name)
+        if mark is None:
+            continue
+        if mark.movement:
+            shown.add(mark.movement)
+        shown.update(k for k in ("stale", "overdue", "override") if getattr(mark, k))
+    return shown

@@ -10,6 +10,7 @@ an ORM unit of work that links other rows to it) the ORM row.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, Any
@@ -32,12 +33,15 @@ __all__ = [
     "documents",
     "edit",
     "get",
+    "last_review",
     "move",
+    "radar_extras",
     "ref",
     "retired",
     "ring_of",
     "row",
     "set_next",
+    "set_tags",
 ]
 
 _RINGS = {ring.value: ring for ring in Ring}
@@ -331,6 +335,55 @@ def retired(sql: Sql) -> dict[str, tuple[dt.datetime, str, str]]:
         assert when is not None
         found[name] = (when, by or "", why or "")
     return found
+
+
+def _tags(value: Any) -> tuple[str, ...]:
+    """A technique's tags as stored in ``fields["tags"]``: a list of strings (a
+    single string is one tag; anything else none)."""
+    if isinstance(value, str) and value.startswith("["):
+        with contextlib.suppress(ValueError):  # else one tag that starts with a bracket
+            value = Sql.json(value)
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        return ()
+    return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+
+
+def radar_extras(sql: Sql) -> dict[str, tuple[dt.datetime | None, tuple[str, ...]]]:
+    """What the radar's history and filters need beyond :func:`documents`: for each
+    technique that is retired or tagged, name -> (when it was retired, its tags).
+
+    Tags are ``fields["tags"]`` (a list of strings), read by the database's own JSON
+    operator so that the rest of an imported radar's fields is never parsed."""
+    tags = "json_extract(fields, '$.tags')" if sql.dialect == "sqlite" else "fields -> 'tags'"
+    found: dict[str, tuple[dt.datetime | None, tuple[str, ...]]] = {}
+    for name, at, value in sql.rows(
+        f"SELECT name, retired_at, {tags} FROM techniques"
+        f" WHERE retired_at IS NOT NULL OR {tags} IS NOT NULL"
+    ):
+        found[name] = (sql.datetime(at), _tags(value))
+    return found
+
+
+def set_tags(session: Session, name: str, tags: list[str], *, at: dt.datetime) -> None:
+    """Store a technique's tags in ``fields["tags"]`` (an empty list removes them),
+    keeping the rest of its fields."""
+    found = row(session, name)
+    kept = {k: v for k, v in (found.fields or {}).items() if k != "tags"}
+    found.fields = (kept | {"tags": tags}) if tags else (kept or None)
+    found.updated_at = at
+    session.flush()
+
+
+def last_review(sql: Sql, day: dt.date) -> dt.date | None:
+    """The day of the newest review meeting held on or before ``day``, if any (the
+    radar's movement marks count from it)."""
+    held = sql.scalar(
+        "SELECT MAX(held_on) FROM review_meetings WHERE held_on <= :day",
+        {"day": sql.bind_date(day)},
+    )
+    return Sql.date(held)
 
 
 def _rename_texts(session: Session, technique_id: int, former: str, new: str) -> None:

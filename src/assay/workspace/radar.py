@@ -33,9 +33,12 @@ from assay.workspace.staleness import Staleness
 from assay.workspace.users import authorize
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from assay.store.artifacts import Artifact
     from assay.store.placements import Placement
     from assay.workspace.radar_files import RadarImport
+    from assay.workspace.radar_history import RadarDiff
     from assay.workspace.users import Users
 
 __all__ = ["RADAR_FORMATS", "Radar", "Staleness"]
@@ -141,6 +144,115 @@ class Radar:
         straight into dictionaries (for JSON: no value objects built)."""
         with self.ctx.sql_read() as sql:
             return technique_rows.documents(sql, include_retired=include_retired)
+
+    # -- the radar's picture and history (see assay.workspace.radar_history) --------
+
+    def document(
+        self,
+        *,
+        include_retired: bool = False,
+        as_of: dt.date | None = None,
+        since: dt.date | None = None,
+        area: str | None = None,
+        owner: str | None = None,
+        tag: str | None = None,
+        today: dt.date | None = None,
+    ) -> dict[str, Any]:
+        """What ``assay radar --json`` prints: every technique with its marks and
+        movement since ``since`` (default: the last review meeting, else 30 days
+        before the radar's day), as of the end of ``as_of`` when given, filtered by
+        area, owner and tag (see :func:`assay.workspace.radar_history.assemble`)."""
+        from assay.workspace import radar_history as history
+
+        filters = history.Filters(area, owner, tag)
+        today = today or dt.date.today()
+        day, since = history.check_dates(as_of, since, today)
+        past = day < today
+        with self.ctx.sql_read() as sql:
+            documents = technique_rows.documents(sql, include_retired=include_retired or past)
+            extras = technique_rows.radar_extras(sql)
+            if since is None:
+                last = technique_rows.last_review(sql, day)
+                since = last or day - dt.timedelta(days=history.DEFAULT_LOOKBACK_DAYS)
+        stale = {} if past else {s.technique: s.reasons for s in self.stale(today=today)}
+        return history.assemble(
+            documents,
+            extras=extras,
+            stale=stale,
+            placements={} if past else self.placements(),
+            include_retired=include_retired,
+            as_of=as_of,
+            since=since,
+            today=today,
+            filters=filters,
+        )
+
+    def as_of(
+        self,
+        day: dt.date,
+        *,
+        area: str | None = None,
+        owner: str | None = None,
+        tag: str | None = None,
+    ) -> builtins.list[Technique]:
+        """The radar as it stood at the end of ``day`` (UTC), from the ring history:
+        techniques added later absent, those retired by then absent, each in its ring
+        of that day with its history up to then; filtered by area, owner and tag."""
+        from assay.workspace import radar_history as history
+
+        filters = history.Filters(area, owner, tag)
+        with self.ctx.sql_read() as sql:
+            every = technique_rows.all_techniques(sql, include_retired=True)
+            extras = technique_rows.radar_extras(sql)
+        return [
+            t
+            for t in history.radar_as_of(every, day, extras)
+            if filters.keeps(t.area, t.owner, extras.get(t.name, (None, ()))[1])
+        ]
+
+    def diff(self, start: dt.date, end: dt.date) -> RadarDiff:
+        """How the radar changed from the end of ``start`` to the end of ``end``:
+        techniques added, removed (retired) and moved, each move with its from and
+        to rings and the last move's time, author and reason."""
+        from assay.workspace import radar_history as history
+
+        with self.ctx.sql_read() as sql:
+            every = technique_rows.all_techniques(sql, include_retired=True)
+            extras = technique_rows.radar_extras(sql)
+        return history.diff(every, start, end, extras)
+
+    def tags(self) -> dict[str, builtins.list[str]]:
+        """Every tagged technique's tags (``fields["tags"]``), by name."""
+        with self.ctx.sql_read() as sql:
+            extras = technique_rows.radar_extras(sql)
+        return {name: builtins.list(tags) for name, (_, tags) in extras.items() if tags}
+
+    def picture(
+        self,
+        *,
+        as_of: dt.date | None = None,
+        since: dt.date | None = None,
+        area: str | None = None,
+        owner: str | None = None,
+        tag: str | None = None,
+        href: Callable[[str], str] | None = None,
+        cell_href: Callable[[str, Ring], str] | None = None,
+        title: str = "Research radar",
+        legend: bool = True,
+    ) -> str:
+        """The radar as an SVG picture (:func:`assay.report.radar.radar_svg`) of the
+        same techniques and marks as :meth:`document` with the same arguments; each
+        blip links to ``href(name)``, a crowded cell's "+N" blip to
+        ``cell_href(area, ring)``."""
+        from assay.report.radar import radar_svg
+        from assay.workspace import radar_history as history
+
+        document = self.document(as_of=as_of, since=since, area=area, owner=owner, tag=tag)
+        techniques = history.techniques_of(document["techniques"])
+        marks = history.marks_of(document["techniques"])
+        return radar_svg(
+            techniques, title=title, marks=marks, href=href, cell_href=cell_href, legend=legend
+        )
 
     def retired(self) -> dict[str, tuple[dt.datetime, str, str]]:
         """The retired techniques: name -> (when, by whom, why)."""

@@ -63,8 +63,10 @@ def test_move_and_radar_json(workspace: Path) -> None:
     assert done.returncode == 0, done.stderr
     (entry,) = json.loads(done.stdout)["techniques"]
     spec = {"name", "area", "ring", "owner", "summary", "next_action", "due", "history"}
-    assert set(entry) == spec | {"stale", "stale_reasons", "override", "imported"}
+    marks = {"stale", "stale_reasons", "override", "imported", "tags", "movement", "overdue"}
+    assert set(entry) == spec | marks  # issue 12 added tags, movement and overdue
     assert entry["stale"] is False
+    assert entry["movement"] == "new" and entry["overdue"] is False and entry["tags"] == []
     assert entry["override"]["by"] == "Priya" and entry["imported"] is False
     assert entry["ring"] == "TRIAL"
     first, second = entry["history"]
