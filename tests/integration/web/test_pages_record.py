@@ -219,3 +219,16 @@ def test_search_page(site: tuple[TestClient, Path], cli_json: object) -> None:
     assert hostile.status_code == 200 and SCRIPT not in hostile.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile.text
     assert client.get("/search", headers=JSON).status_code == 422
+
+
+def test_overlong_inputs_are_422(site: tuple[TestClient, Path]) -> None:
+    client, _ = site
+    for path, params in (
+        ("/search", {"q": "x" * 501}),
+        ("/predictions/calibration", {"person": "x" * 201}),
+        ("/reports/executive", {"prototype": "x" * 201}),
+    ):
+        answer = client.get(path, params=params, headers=JSON)
+        assert answer.status_code == 422, path
+        assert "at most" in answer.json()["error"]
+    assert client.get("/search", params={"q": "x" * 500}, headers=JSON).status_code == 200

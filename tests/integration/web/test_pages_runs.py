@@ -281,3 +281,29 @@ def test_report_downloads(site: tuple[TestClient, str, Path]) -> None:
     assert svgs and all(f"]({name})" in text for name in svgs)
     bad = client.get("/reports/executive", params=params | {"download": "pdf"}, headers=JSON)
     assert bad.status_code == 422 and "md or html" in bad.json()["error"]
+
+
+def test_a_retired_run_still_shows_marked(
+    site: tuple[TestClient, str, Path], monkeypatch: pytest.MonkeyPatch, capsys: object
+) -> None:
+    """Last in this module: it retires the run the other tests read."""
+    client, run_id, root = site
+    with Workspace.open(root, user="admin") as ws:
+        ws.corrections.retire("run", run_id, why="measured on a <noisy> laptop")
+    page = client.get(f"/runs/{run_id}")
+    assert page.status_code == 200
+    assert "<strong>Retired</strong>" in page.text
+    assert "measured on a &lt;noisy&gt; laptop" in page.text
+    document = client.get(f"/runs/{run_id}", headers=JSON).json()
+    assert document["retired"]["retired_why"] == "measured on a <noisy> laptop"
+    assert document == _cli_json(
+        root, "bench", "show", run_id, monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert run_id not in client.get("/runs").text
+    listed = client.get("/runs", params={"include_retired": "true"})
+    assert f'href="/runs/{run_id}"' in listed.text and "retired</span>" in listed.text
+    everything = client.get("/runs", params={"include_retired": "true"}, headers=JSON).json()
+    expected = _cli_json(
+        root, "bench", "list", "--include-retired", monkeypatch=monkeypatch, capsys=capsys
+    )
+    assert everything == expected and everything["runs"][0]["retired"] is True

@@ -268,13 +268,23 @@ def _point(params: dict[str, Any] | None) -> str:
     return ", ".join(f"{k}={v}" for k, v in (params or {}).items())
 
 
+def _point_order(params: dict[str, Any] | None) -> tuple[tuple[int, float, str], ...]:
+    """Sweep points in numeric order (``n=256`` before ``n=1024``), text after numbers."""
+    return tuple(
+        (0, float(v), "")
+        if isinstance(v, int | float) and not isinstance(v, bool)
+        else (1, 0.0, str(v))
+        for v in (params or {}).values()
+    )
+
+
 def summary_rows(document: dict[str, Any]) -> list[dict[str, str]]:
     """Per method and sweep point: trials (failed), the compared time, per-call P50
     and P99, and peak RSS, baseline first."""
     rows = []
     for s in sorted(
         document.get("summaries", []),
-        key=lambda s: (s["role"] != "baseline", s["method"], _point(s.get("params"))),
+        key=lambda s: (s["role"] != "baseline", s["method"], _point_order(s.get("params"))),
     ):
         time_ = s["metrics"].get("time", {})
         rss = s["metrics"].get("peak_rss", {})
@@ -309,7 +319,10 @@ def comparison_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     from assay.stats.magnitude import effect_short
 
     rows = []
-    for row in document.get("comparisons", []):
+    for row in sorted(
+        document.get("comparisons", []),
+        key=lambda r: (r["candidate"], r["metric"], _point_order(r.get("params"))),
+    ):
         effect = row["effect"]["relative"]
         p = row.get("p_adjusted") if row.get("p_adjusted") is not None else row.get("p_value")
         rows.append(
@@ -327,7 +340,7 @@ def comparison_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                 "needed": "—" if row.get("needed_trials") is None else str(row["needed_trials"]),
             }
         )
-    return sorted(rows, key=lambda r: (r["candidate"], r["metric"], r["point"]))
+    return rows
 
 
 def warnings_of(document: dict[str, Any]) -> list[str]:
