@@ -41,6 +41,9 @@ def add(
             "--override", help="Enter TRIAL without a YES gate; stays on the record with --why."
         ),
     ] = False,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="A tag for radar filters (repeat).")
+    ] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -56,6 +59,7 @@ def add(
             summary=summary,
             why=why,
             override=override,
+            tags=tag or (),
         )
     if json:
         output.emit_json(technique.to_dict())
@@ -133,13 +137,20 @@ def edit(
     area: Annotated[str | None, typer.Option("--area", help="A new area.")] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="A new owner.")] = None,
     summary: Annotated[str | None, typer.Option("--summary", help="A new summary.")] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", help="Its tags (repeat; replaces the tags).")
+    ] = None,
+    no_tags: Annotated[bool, typer.Option("--no-tags", help="Remove its tags.")] = False,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Change a technique's name, area, owner or summary. Rings move with `assay radar move`."""
+    """Change a technique's name, area, owner, summary or tags (rings: `assay radar move`)."""
+    tags = [] if no_tags else tag
     with open_workspace(db, by) as ws:
-        technique = ws.radar.edit(name, new_name=new_name, area=area, owner=owner, summary=summary)
+        technique = ws.radar.edit(
+            name, new_name=new_name, area=area, owner=owner, summary=summary, tags=tags
+        )
     if json:
         output.emit_json(technique.to_dict())
     else:

@@ -67,8 +67,10 @@ class Radar:
         why: str | None = None,
         at: dt.datetime | None = None,
         override: bool = False,
+        tags: Sequence[str] = (),
     ) -> Technique:
-        """Put a new technique on the radar (ASSESS unless ``ring`` says otherwise).
+        """Put a new technique on the radar (ASSESS unless ``ring`` says otherwise),
+        with ``tags`` (kept in ``fields["tags"]``: see :mod:`assay.workspace.radar_history`).
 
         Entering straight into TRIAL follows the same evidence rule as a move from
         ASSESS: a new technique has no gate decision yet, so it takes ``override``
@@ -76,6 +78,7 @@ class Radar:
         """
         name = rules.check_name(name)
         area = rules.check_name(area, field="area")
+        kept_tags = check_tags(tags)
         reason = (why or "").strip()
         if ring in rules.REASON_REQUIRED and not reason:
             raise InputError(f"placing {name} in {ring.value} needs --why: say what the team knows")
@@ -104,6 +107,8 @@ class Radar:
             )
             if backing is not None:
                 radar_evidence.record_backing(session, name, backing)
+            if kept_tags:
+                technique_rows.set_tags(session, name, kept_tags, at=at or now())
             return added
 
     def edit(
@@ -114,19 +119,25 @@ class Radar:
         area: str | None = None,
         owner: str | None = None,
         summary: str | None = None,
+        tags: Sequence[str] | None = None,
     ) -> Technique:
-        """Change a technique's name, area, owner or summary (``None``: unchanged)."""
+        """Change a technique's name, area, owner, summary or tags (``None``:
+        unchanged; ``tags=[]`` removes them)."""
         if new_name is not None:
             new_name = rules.check_name(new_name)
         if area is not None:
             area = rules.check_name(area, field="area")
+        kept_tags = None if tags is None else check_tags(tags)
         with self.ctx.write() as session:
             authorize(self.ctx, "technique.edit")
             if new_name is not None:  # a rename, as `technique rename` (issue 11)
                 authorize(self.ctx, "technique.rename")
-            return technique_rows.edit(
+            edited = technique_rows.edit(
                 session, name, new_name=new_name, area=area, owner=owner, summary=summary, at=now()
             )
+            if kept_tags is not None:
+                technique_rows.set_tags(session, edited.name, kept_tags, at=now())
+            return edited
 
     def get(self, name: str, *, retired: bool = False) -> Technique:
         """The technique ``name`` (any case), with its ring history; a retired one
@@ -460,6 +471,18 @@ class Radar:
         with self.ctx.read() as session:
             found = technique_rows.ref(Sql.of_session(session), technique)
             return artifact_rows.current(session, found.id, found.name)
+
+
+def check_tags(tags: Sequence[str]) -> builtins.list[str]:
+    """Tags trimmed, without repeats (the first spelling kept, compared without
+    regard to case); a blank, overlong or control-character tag is an InputError."""
+    kept: dict[str, str] = {}
+    for tag in tags:
+        cleaned = rules.check_name(tag, field="tag")
+        if len(cleaned) > 60:
+            raise InputError(f"tag {cleaned[:20]!r}... is {len(cleaned)} characters; at most 60")
+        kept.setdefault(cleaned.casefold(), cleaned)
+    return builtins.list(kept.values())
 
 
 def _clean(text: str | None) -> str | None:
