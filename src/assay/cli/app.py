@@ -60,6 +60,11 @@ COMMANDS: dict[str, Entry] = {
         "demo", "Build a demo workspace with a team's radar, then print the radar.", _WS
     ),
     "db": _entry("db", "Inspect and upgrade the workspace database's schema.", _WS),
+    "serve": _entry(
+        "serve",
+        "Serve the team's web app: radar, techniques, runs, gates, predictions, reports.",
+        _WS,
+    ),
     "search": _entry(
         "search",
         "Search papers, notes, flags, claims, predictions, post-mortems and the radar.",

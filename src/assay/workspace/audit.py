@@ -109,6 +109,12 @@ class Audit:
                 sql, since=since, who=who, table=table, keys=keys, limit=limit
             )
 
+    def version(self) -> int:
+        """The newest entry's number (0 for an empty trail): every audited write
+        moves it, so the web app keys its page cache on it (one query, one row)."""
+        with self.ctx.sql_read() as sql:
+            return int(sql.scalar("SELECT entry_id FROM audit_head WHERE id = 1") or 0)
+
     def verify(self) -> Verification:
         """Check the chain, every record against its last audited image, and the
         prototypes' frozen criteria (see the module docstring)."""

@@ -29,6 +29,7 @@ from assay.workspace.settings import Settings, default_toml, load_settings
 
 if TYPE_CHECKING:
     from assay.store import Database, SchemaStatus
+    from assay.workspace.accounts import Accounts
     from assay.workspace.audit import Audit
     from assay.workspace.claims import Claims
     from assay.workspace.papers import Papers
@@ -85,6 +86,13 @@ class Workspace:
         from assay.workspace.tokens import Tokens
 
         return Tokens(self.ctx)
+
+    @functools.cached_property
+    def accounts(self) -> Accounts:
+        """Passwords and web sessions: set a password, log in and out."""
+        from assay.workspace.accounts import Accounts
+
+        return Accounts(self.ctx)
 
     @functools.cached_property
     def runs(self) -> RunBook:
@@ -276,6 +284,34 @@ class Workspace:
         return cls(
             Context(settings, resolve_actor(user), root, db=database, named=named_actor(user))
         )
+
+    @classmethod
+    def for_request(
+        cls,
+        shared: Workspace,
+        *,
+        user: str = "",
+        web_session: str | None = None,
+        token: str | None = None,
+        via: str = "",
+    ) -> Workspace:
+        """A workspace for one web request on the store of ``shared`` (opened once per
+        server process): its engine is shared, its :class:`Context` is new, so who
+        acts (proven by ``web_session``, the session cookie's secret, or ``token``, an
+        API token), ``via`` and the units of work belong to this request alone.
+
+        Nothing is named (no ``--by``): only the session or the token proves the user.
+        Do not close it; closing ``shared`` closes the store.
+        """
+        import copy
+
+        database = copy.copy(shared.db)  # the same engine and sessions...
+        database.session_info = {}  # ...but this request's context on its writes
+        ctx = Context(shared.settings, user, shared.root, db=database)
+        ctx.web_session = web_session
+        ctx.token = token
+        ctx.via = via
+        return cls(ctx)
 
     @staticmethod
     def _database(home: Path | None, url: str | None) -> Database:

@@ -100,12 +100,12 @@ def test_execution_siblings_stay_independent(package_copy: PackageCopy) -> None:
 
 
 def test_a_package_in_no_layer_breaks_the_layers(package_copy: PackageCopy) -> None:
-    package_copy.inject("web/__init__.py", '"""A new surface nobody placed in a layer."""')
+    package_copy.inject("gui/__init__.py", '"""A new surface nobody placed in a layer."""')
     result = _lint(package_copy)
     assert result.returncode == 1, result.stdout + result.stderr
     broken = _broken(result.stdout)
     assert f"{LAYERS}\n" in broken
-    assert "assay.web" in broken
+    assert "assay.gui" in broken
 
 
 def test_the_layers_name_every_package_and_nothing_is_exempt() -> None:

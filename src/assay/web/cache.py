@@ -1,0 +1,111 @@
+"""Rendered pages kept while the record does not change.
+
+A page (or a JSON document) is kept under its key (the path and query, the reader's
+role, whether it answered JSON, and today's date, since staleness and overdue marks
+depend on it) together with the record's version when it was built: the audit
+trail's head (every write moves it; reading it is one query on one row). A later
+request for the same key at the same version is answered from memory, with its
+``ETag``; a browser that already holds it gets ``304 Not Modified``.
+
+An HTML page carries its reader's name and the session's CSRF token (the log-out
+form), so it is kept per session; a JSON document depends on the role alone and is
+shared. Pages that read what the audit trail does not cover (a run's trials while it
+runs) must not be cached. At most :data:`_SIZE` pages and :data:`_BYTES` bytes are
+kept, the least recently used dropped first.
+"""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import hashlib
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+if TYPE_CHECKING:
+    from assay.workspace import Workspace
+
+__all__ = ["PageCache", "Reader"]
+
+class Reader(Protocol):
+    """Who asks, as the cache keys pages (:class:`assay.web.deps.RequestState`)."""
+
+    ws: Workspace
+    user: str
+    role: str
+    csrf: str
+    wants_json: bool
+
+
+_SIZE = 512  # pages kept, least recently used dropped first...
+_BYTES = 256 * 2**20  # ...and no more than this many bytes in all
+_Key = tuple[str, str, str, bool, str, str]
+
+
+class PageCache:
+    """Pages by (path, query, role, JSON or not, date) at a version of the record."""
+
+    def __init__(self, shared: Workspace, *, size: int = _SIZE) -> None:
+        self._shared = shared
+        self._size = size
+        self._pages: collections.OrderedDict[_Key, tuple[int, Response, str]] = (
+            collections.OrderedDict()
+        )
+        self._lock = threading.Lock()
+        self._bytes = 0
+        self.hits = 0
+        self.misses = 0
+
+    def version(self, ws: Workspace) -> int:
+        """The record's version: the audit trail's newest entry (one query)."""
+        return ws.audit.version()
+
+    def cached(
+        self, request: Request, state: Reader, build: Callable[[], Response]
+    ) -> Response:
+        """The page for ``request`` from memory when the record has not changed since
+        it was built, else ``build()`` kept for next time. Answers 304 when the
+        browser's ``If-None-Match`` names it."""
+        reader = "" if state.wants_json else f"{state.user}\x00{state.csrf}"
+        key: _Key = (
+            request.url.path,
+            request.url.query,
+            state.role,
+            state.wants_json,
+            dt.date.today().isoformat(),
+            reader,
+        )
+        version = self.version(state.ws)
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None and found[0] == version:
+                self._pages.move_to_end(key)
+                self.hits += 1
+                return _answer(request, found[1], found[2])
+        self.misses += 1
+        response = build()
+        if response.status_code != 200:
+            return response
+        etag = '"' + hashlib.sha256(bytes(response.body)).hexdigest()[:32] + '"'
+        with self._lock:
+            old = self._pages.pop(key, None)
+            self._bytes -= len(old[1].body) if old else 0
+            self._pages[key] = (version, response, etag)
+            self._bytes += len(response.body)
+            while self._pages and (len(self._pages) > self._size or self._bytes > _BYTES):
+                _, dropped = self._pages.popitem(last=False)
+                self._bytes -= len(dropped[1].body)
+        return _answer(request, response, etag)
+
+
+def _answer(request: Request, kept: Response, etag: str) -> Response:
+    """A fresh response with the kept body (each request gets its own headers)."""
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers={"etag": etag})
+    response = Response(bytes(kept.body), status_code=200, media_type=kept.media_type)
+    response.headers["etag"] = etag
+    return response

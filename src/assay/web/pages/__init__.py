@@ -1,0 +1,38 @@
+"""The pages: one router per module, included by :func:`assay.web.create_app` in
+the order of :data:`ROUTERS`."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from assay.web.pages import (
+    account,
+    api,
+    auth_pages,
+    gates,
+    postmortems,
+    predictions,
+    radar,
+    reports,
+    review,
+    runs,
+    search,
+    techniques,
+)
+
+__all__ = ["ROUTERS"]
+
+ROUTERS: list[APIRouter] = [
+    auth_pages.router,
+    radar.router,
+    techniques.router,
+    gates.router,
+    account.router,
+    api.router,
+    runs.router,
+    predictions.router,
+    postmortems.router,
+    review.router,
+    reports.router,
+    search.router,
+]

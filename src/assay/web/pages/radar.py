@@ -1,0 +1,170 @@
+"""The radar: the picture beside an accessible table, filters and deep links, the
+radar as of a date and the diff between two dates.
+
+``GET /radar`` answers ``ws.radar.document(...)`` (what ``assay radar --json``
+prints with the same options) as JSON, or the page: the SVG picture (each blip a
+link to its technique), the same techniques as a table, and the filters as a GET
+form, so that every view has its own URL. ``ring=`` narrows the table (and the JSON
+list) to one ring: a crowded cell's "+N" blip links there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from assay.types import Ring, parse_date
+from assay.web.auth import root_of
+from assay.web.deps import RequestState, server_of, viewer
+from assay.web.render import inline_svg, respond
+
+__all__ = ["router", "technique_href"]
+
+router = APIRouter(tags=["radar"])
+
+_Text = Annotated[str, Query(max_length=200)]
+_JSON_ONLY: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The radar document (or its HTML page)."}
+}
+
+
+def technique_href(root: str, name: str) -> str:
+    """The URL of a technique's page."""
+    return f"{root}/techniques/{quote(name, safe='')}"
+
+
+def _day(value: str, field: str) -> dt.date | None:
+    return parse_date(value, field=field) if value.strip() else None
+
+
+def _ring(value: str) -> Ring | None:
+    return Ring.parse(value) if value.strip() else None
+
+
+def _options(area: str, owner: str, tag: str, as_of: str, since: str) -> dict[str, Any]:
+    """The service's keyword arguments from the query (blank means not given)."""
+    return {
+        "area": area.strip() or None,
+        "owner": owner.strip() or None,
+        "tag": tag.strip() or None,
+        "as_of": _day(as_of, "as_of"),
+        "since": _day(since, "since"),
+    }
+
+
+def _query(**values: str) -> str:
+    """A query string of the values that are not blank."""
+    return urlencode({k: v for k, v in values.items() if v})
+
+
+@router.get("/radar", summary="The radar (SVG picture and table)", responses=_JSON_ONLY)
+def radar(
+    request: Request,
+    state: RequestState = viewer,
+    area: _Text = "",
+    owner: _Text = "",
+    tag: _Text = "",
+    as_of: _Text = "",
+    since: _Text = "",
+    ring: _Text = "",
+) -> Response:
+    """Every technique with its marks and movement (``assay radar --json`` with the
+    same ``--area/--owner/--tag/--as-of/--since``), as JSON or as the page."""
+    options = _options(area, owner, tag, as_of, since)
+    only = _ring(ring)
+
+    def build() -> Response:
+        document = state.ws.radar.document(**options)
+        if only is not None:
+            document["techniques"] = [
+                t for t in document["techniques"] if t.get("ring") == only.value
+            ]
+        if state.wants_json:
+            return respond(request, state, "radar.html", document)
+        root = root_of(request)
+        svg = _picture(state, root, options)
+        filters = {"area": area, "owner": owner, "tag": tag, "as_of": as_of, "since": since}
+        return respond(
+            request,
+            state,
+            "radar.html",
+            document,
+            svg=inline_svg(svg),
+            filters=filters,
+            ring=only.value if only else "",
+            link=_query(**filters, ring=only.value if only else ""),
+            href=lambda name: technique_href(root, name),
+            request_path="/radar",
+        )
+
+    return server_of(request).cache.cached(request, state, build)
+
+
+def _picture(state: RequestState, root: str, options: dict[str, Any]) -> str:
+    """The SVG radar for ``options``, its blips linking to the pages."""
+
+    def cell(area: str, ring: Ring) -> str:
+        query = {k: str(v) for k, v in options.items() if v is not None}
+        return f"{root}/radar?{urlencode(query | {'area': area, 'ring': ring.value})}"
+
+    return state.ws.radar.picture(
+        **options, href=lambda name: technique_href(root, name), cell_href=cell
+    )
+
+
+@router.get(
+    "/radar.svg",
+    summary="The radar picture alone",
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The SVG picture."}},
+    response_class=Response,
+)
+def radar_svg(
+    request: Request,
+    state: RequestState = viewer,
+    area: _Text = "",
+    owner: _Text = "",
+    tag: _Text = "",
+    as_of: _Text = "",
+    since: _Text = "",
+) -> Response:
+    """The SVG picture of ``/radar`` with the same filters."""
+    options = _options(area, owner, tag, as_of, since)
+
+    def build() -> Response:
+        svg = _picture(state, root_of(request), options)
+        return Response(svg, media_type="image/svg+xml")
+
+    return server_of(request).cache.cached(request, state, build)
+
+
+@router.get("/radar/diff", summary="How the radar changed between two dates", responses=_JSON_ONLY)
+def radar_diff(
+    request: Request,
+    state: RequestState = viewer,
+    start: Annotated[str, Query(alias="from", max_length=40)] = "",
+    end: Annotated[str, Query(alias="to", max_length=40)] = "",
+) -> Response:
+    """Techniques added, removed and moved from the end of ``from`` to the end of
+    ``to`` (``assay radar diff FROM TO --json``); without dates, the form."""
+    if not start.strip() and not end.strip():
+        return respond(
+            request, state, "radar_diff.html", {}, start="", end="", request_path="/radar"
+        )
+    first = parse_date(start, field="from")
+    last = parse_date(end, field="to")
+    document = state.ws.radar.diff(first, last).to_dict()
+    root = root_of(request)
+    return respond(
+        request,
+        state,
+        "radar_diff.html",
+        document,
+        start=start,
+        end=end,
+        href=lambda name: technique_href(root, name),
+        request_path="/radar",
+    )
