@@ -229,6 +229,7 @@ def test_demo_builds_and_rebuilds(tmp_path: Path) -> None:
         done = assay(tmp_path, "demo", "d")
         assert done.returncode == 0, done.stderr
         assert "Research radar" in done.stdout
+        assert "Priya / demo-priya-2026" in done.stdout  # the web app's demo logins (issue 12)
     data = json.loads(assay(tmp_path / "d", "radar", "--json").stdout)["techniques"]
     assert len(data) >= 12
     assert len({t["area"] for t in data}) >= 3
@@ -285,3 +286,53 @@ def test_a_file_that_is_not_an_assay_database_is_refused(workspace: Path, tmp_pa
         assert message in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1
         assert path.read_bytes() == before
+
+
+def test_radar_as_of_diff_and_filters(workspace: Path) -> None:
+    """Issue 12: the radar of a day, the diff between two days, filters, tags."""
+    today = dt.datetime.now(dt.UTC).date()
+    yesterday = (today - dt.timedelta(days=1)).isoformat()
+    added = assay(
+        workspace, "technique", "add", "Paging", "--area", "Serving", "--owner", "ana",
+        "--tag", "memory", "--tag", "GPU",
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    before = json.loads(assay(workspace, "radar", "--as-of", yesterday, "--json").stdout)
+    assert before["techniques"] == [] and before["as_of"] == yesterday
+    now = json.loads(assay(workspace, "radar", "--json", "--tag", "gpu").stdout)
+    assert [t["name"] for t in now["techniques"]] == ["Paging"]
+    assert now["techniques"][0]["tags"] == ["memory", "GPU"]
+    assert now["techniques"][0]["movement"] == "new"
+    assert now["filters"] == {"area": None, "owner": None, "tag": "gpu"}
+    shown = assay(workspace, "radar", "--area", "inference")
+    assert shown.returncode == 0, shown.stderr
+    assert "FlashAttention" in shown.stdout and "Paging" not in shown.stdout
+    assert "new since" in shown.stdout
+    empty = assay(workspace, "radar", "--owner", "nobody")
+    assert "No techniques on the radar match" in empty.stdout
+    changes = assay(workspace, "radar", "diff", yesterday, today.isoformat(), "--json")
+    assert changes.returncode == 0, changes.stderr
+    document = json.loads(changes.stdout)
+    assert [t["name"] for t in document["added"]] == ["FlashAttention", "Paging"]
+    assert document["removed"] == [] and document["moved"] == []
+    said = assay(workspace, "radar", "diff", yesterday, today.isoformat())
+    assert "added: Paging in ASSESS (Serving)" in said.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("radar", "--as-of", "2026-02-30"),
+        ("radar", "--since", "yesterday", "--json"),
+        ("radar", "diff", "2026-03-01", "2026-02-01"),
+        ("radar", "diff", "2026-03-01", "soon"),
+        ("radar", "--area", " ", "--json"),
+        ("technique", "add", "Evil", "--area", "x", "--tag", "a\nb"),
+    ],
+)
+def test_bad_radar_input_is_one_line_and_exit_2(workspace: Path, args: tuple[str, ...]) -> None:
+    digest = db_digest(workspace)
+    done = assay(workspace, *args)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert db_digest(workspace) == digest
