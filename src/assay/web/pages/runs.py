@@ -11,9 +11,10 @@ SVG inlined in the page: matplotlib styles its drawing with ``style`` attributes
 which the app's Content-Security-Policy (``style-src 'self'``) forbids inside a page
 but not inside an image. A finished run's analysis never changes (it is stored when
 the run finishes and never recomputed), so its figures are drawn once per process
-and kept in :data:`FIGURES`, keyed by the store, the run and its finish time; a run
-that has not finished is drawn on every view. Matplotlib's style settings are
-global, so figures are drawn one at a time (:data:`_DRAWING`).
+and kept in :data:`FIGURES`, keyed by the store, the run and its finish time (a run
+that has not finished: by its trial counts, as its figures change when trials
+arrive). Matplotlib's style settings are global, so figures are drawn one at a time
+(:data:`_DRAWING`).
 """
 
 from __future__ import annotations
@@ -58,30 +59,48 @@ V = TypeVar("V")
 
 
 class LruCache(Generic[K, V]):
-    """The ``size`` values used last, by key; a miss is built under the lock, so two
-    requests for the same missing key build it once (like :func:`functools.lru_cache`,
-    whose key would have to carry the loader). ``hits`` and ``misses`` count lookups."""
+    """The ``size`` values used last, by key (like :func:`functools.lru_cache`, whose
+    key would have to carry the loader). A missing value is built once however many
+    requests ask for it at the same time, and building it holds up no other key.
+    ``hits`` and ``misses`` count lookups."""
 
     def __init__(self, size: int) -> None:
         self.size = size
         self._values: collections.OrderedDict[K, V] = collections.OrderedDict()
+        self._building: dict[K, threading.Lock] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+
+    def _hit(self, key: K) -> V:
+        """The value kept under ``key``, counted; call under ``_lock``."""
+        self._values.move_to_end(key)
+        self.hits += 1
+        return self._values[key]
 
     def get(self, key: K, build: Callable[[], V]) -> V:
         """The value kept under ``key``, else ``build()``, kept."""
         with self._lock:
             if key in self._values:
-                self._values.move_to_end(key)
-                self.hits += 1
-                return self._values[key]
-            self.misses += 1
-            value = build()
-            self._values[key] = value
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
-            return value
+                return self._hit(key)
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one build per key; other keys go on meanwhile
+            with self._lock:
+                if key in self._values:
+                    return self._hit(key)
+                self.misses += 1
+            try:
+                made = build()
+            except BaseException:
+                with self._lock:
+                    self._building.pop(key, None)
+                raise
+            with self._lock:
+                self._values[key] = made
+                self._building.pop(key, None)
+                while len(self._values) > self.size:
+                    self._values.popitem(last=False)
+            return made
 
     def clear(self) -> None:
         """Forget every value (tests measure a first render with it)."""
@@ -110,7 +129,7 @@ class Drawn:
 
 
 FIGURES: LruCache[tuple[str, str, str], Drawn] = LruCache(32)
-"""Finished runs' figures, by (store, run id, finish time)."""
+"""Runs' figures, by (store, run id, finish time or state and trial counts)."""
 
 _DRAWING = threading.Lock()
 
@@ -181,11 +200,15 @@ def draw(ws: Workspace, run_id: str) -> Drawn:
 
 
 def run_figures(ws: Workspace, run_id: str) -> Drawn:
-    """The run's figures: kept per process once it has finished, else drawn now."""
+    """The run's figures, kept per process: a finished run's by its finish time (its
+    analysis never changes); an unfinished run's by its state and trial counts (its
+    trials are only ever added, so the same counts mean the same trials)."""
     info = ws.runs.info(run_id)
-    if info.state != "finished" or info.finished_at is None:
-        return draw(ws, run_id)
-    key = (str(ws.db.url), info.run_id, info.finished_at.isoformat())
+    if info.state == "finished" and info.finished_at is not None:
+        version = info.finished_at.isoformat()
+    else:
+        version = f"{info.state}: {info.completed} completed, {info.failed} failed"
+    key = (str(ws.db.url), info.run_id, version)
     return FIGURES.get(key, lambda: draw(ws, info.run_id))
 
 
