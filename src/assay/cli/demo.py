@@ -37,6 +37,9 @@ def demo(
         f"  assay radar overdue\n"
         f"  assay bench show {ctx.runs.get('attention', 'RUN_ID')}"
     )
+    if ctx.passwords:
+        logins = ", ".join(f"{name} / {pw}" for name, pw in ctx.passwords.items())
+        output.console.print(f"Web app logins (demo passwords only): {escape(logins)}")
 
 
 def _print_study(data: dict[str, Any]) -> None:

@@ -23,6 +23,8 @@ class DemoContext:
     """Run ids by role, e.g. ``runs["attention"]``, for later steps to point at."""
     quick: bool = False
     """Fewer trials, for tests."""
+    passwords: dict[str, str] = dataclasses.field(default_factory=dict)
+    """Each demo user's password for the web app, to print (they are demo passwords)."""
 
     def days_ago(self, days: int) -> dt.datetime:
         start = dt.datetime.combine(self.today, dt.time(9, 30), tzinfo=dt.UTC)

@@ -56,12 +56,19 @@ _PROTOTYPE = {
 }
 
 
-def _users(ws: Workspace) -> None:
+def _users(ws: Workspace, ctx: DemoContext) -> None:
+    """The team, each with a demo password for the web app (``assay serve``)."""
+    ctx.passwords = {name: f"demo-{name.lower()}-2026" for name, _ in _USERS}
     if ws.users.list():
         return
     ws.user = _USERS[0][0]
     for name, role in _USERS:
         ws.users.add(name, role)
+    for name, password in ctx.passwords.items():
+        ws.accounts.set_password(name, password)
+    ctx.log.append(
+        "Gave each demo user a demo password for assay serve (demo only: never use such passwords)"
+    )
 
 
 def _run_id(ws: Workspace, ctx: DemoContext) -> str:
@@ -82,7 +89,7 @@ def _run_id(ws: Workspace, ctx: DemoContext) -> str:
 
 def decisions_step(ws: Workspace, ctx: DemoContext) -> None:
     """Prototype, pre-registration, evaluation, gate, decision, radar move, MADR record."""
-    _users(ws)
+    _users(ws, ctx)
     recommended = _register_and_review(ws, ctx)
     _decide(ws, ctx, recommended)
 
