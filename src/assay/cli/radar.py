@@ -54,7 +54,7 @@ def radar(
     moved techniques since --since are listed under it."""
     if ctx.invoked_subcommand is not None:
         return
-    options = {
+    options: dict[str, Any] = {
         "include_retired": include_retired,
         "as_of": date_option(as_of, field="--as-of"),
         "since": date_option(since, field="--since"),

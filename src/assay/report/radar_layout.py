@@ -22,6 +22,7 @@ clear of each other, and lays out the rest around them.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 import zlib
 from collections.abc import Mapping, Sequence
@@ -96,11 +97,14 @@ def cell_slots(
     return slots
 
 
-def _entered(technique: Technique) -> tuple[str, str, str]:
+_NEVER = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+def _entered(technique: Technique) -> tuple[dt.datetime, str, str]:
     """When the technique entered its cell (its last move), then its name: the order
     in which a cell's techniques claim slots."""
-    last = technique.history[-1].at.isoformat() if technique.history else ""
-    return last, technique.name.casefold(), technique.name
+    history = technique.history
+    return history[-1].at if history else _NEVER, technique.name.casefold(), technique.name
 
 
 def _cells(

@@ -259,7 +259,7 @@ class Radar:
         from assay.workspace import radar_history as history
 
         document = self.document(as_of=as_of, since=since, area=area, owner=owner, tag=tag)
-        techniques = history.techniques_of(document["techniques"])
+        techniques = history.techniques_of(document["techniques"], last_move_only=True)
         marks = history.marks_of(document["techniques"])
         return radar_svg(
             techniques, title=title, marks=marks, href=href, cell_href=cell_href, legend=legend

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from assay.errors import InputError
@@ -289,9 +289,18 @@ def assemble(
     }
 
 
-def techniques_of(documents: Iterable[Mapping[str, Any]]) -> list[Technique]:
-    """The technique values of a radar document's techniques (for its picture)."""
+def techniques_of(
+    documents: Iterable[Mapping[str, Any]], *, last_move_only: bool = False
+) -> list[Technique]:
+    """The technique values of a radar document's techniques; with
+    ``last_move_only``, each history holds only its last move (all the picture's
+    layout reads: ten thousand full histories take a while to build)."""
     parse, rings = dt.datetime.fromisoformat, {ring.value: ring for ring in Ring}
+
+    def move(m: Mapping[str, Any]) -> RingMove:
+        before = rings[m["from"]] if m["from"] else None
+        return RingMove(before, rings[m["to"]], parse(m["at"]), m["by"], m["why"])
+
     return [
         Technique(
             name=d["name"],
@@ -301,31 +310,33 @@ def techniques_of(documents: Iterable[Mapping[str, Any]]) -> list[Technique]:
             summary=d["summary"],
             next_action=d["next_action"],
             due=None if d["due"] is None else dt.date.fromisoformat(d["due"]),
-            history=tuple(
-                RingMove(
-                    rings[m["from"]] if m["from"] else None,
-                    rings[m["to"]],
-                    parse(m["at"]),
-                    m["by"],
-                    m["why"],
-                )
-                for m in d["history"]
-            ),
+            history=_history(d["history"], move, last_move_only),
         )
         for d in documents
     ]
 
 
+def _history(
+    moves: Sequence[Mapping[str, Any]],
+    move: Callable[[Mapping[str, Any]], RingMove],
+    last_only: bool,
+) -> tuple[RingMove, ...]:
+    if last_only and moves:
+        return (move(moves[-1]),)
+    return tuple(move(m) for m in moves)
+
+
 def marks_of(documents: Iterable[Mapping[str, Any]]) -> dict[str, BlipMark]:
-    """The picture's marks of a radar document's techniques, by name."""
+    """The picture's marks of a radar document's techniques that have any, by name."""
     from assay.report.radar import BlipMark
 
-    return {
-        d["name"]: BlipMark(
-            movement=d["movement"],
-            stale=d["stale"],
-            overdue=d["overdue"],
-            override=d["override"] is not None or d["imported"],
-        )
-        for d in documents
-    }
+    made: dict[tuple[Any, ...], BlipMark] = {}  # a few kinds of mark, shared
+    found = {}
+    for d in documents:
+        key = (d["movement"], d["stale"], d["overdue"], d["override"] is not None or d["imported"])
+        if key != (None, False, False, False):
+            mark = made.get(key)
+            if mark is None:
+                mark = made[key] = BlipMark(*key)
+            found[d["name"]] = mark
+    return found
