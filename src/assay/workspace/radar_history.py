@@ -15,7 +15,7 @@ towards ADOPT, ``"moved_out"`` towards SKIP, ``None`` otherwise. By default ``S`
 the day of the last recorded review meeting, else 30 days ago.
 
 Tags are ``fields["tags"]``, a list of strings kept with the technique (``assay
-technique add/edit --tag``; a radar file may carry them in the same place).
+technique add/edit --tag``), beside what an imported radar file stored there.
 
 Plain functions over documents and values, read over plain SQL by
 :class:`~assay.workspace.radar.Radar`: the radar's fast path imports no ORM.
@@ -205,15 +205,20 @@ def movement(history: Sequence[Mapping[str, Any]], since: str, ring: str) -> str
 
 
 def documents_as_of(
-    documents: Iterable[dict[str, Any]], day: dt.date, extras: Extras
+    documents: Iterable[dict[str, Any]],
+    day: dt.date,
+    extras: Extras,
+    *,
+    keep_retired: bool = False,
 ) -> list[dict[str, Any]]:
     """The technique documents (:func:`assay.store.techniques.documents`, retired ones
-    included) cut to the end of ``day``, as :func:`technique_as_of` cuts values."""
+    included) cut to the end of ``day``, as :func:`technique_as_of` cuts values; those
+    retired by then are dropped unless ``keep_retired``."""
     until = day.isoformat()
     found = []
     for document in documents:
         kept = [m for m in document["history"] if m["at"][:10] <= until]
-        if kept and not _retired_by(extras, document["name"], day):
+        if kept and (keep_retired or not _retired_by(extras, document["name"], day)):
             found.append(document | {"ring": kept[-1]["to"], "history": kept})
     return found
 
@@ -257,7 +262,7 @@ def assemble(
     day = as_of or today
     past = day < today
     if as_of is not None:
-        documents = documents_as_of(documents, as_of, extras)
+        documents = documents_as_of(documents, as_of, extras, keep_retired=include_retired)
     since_text, found = since.isoformat(), []
     for document in documents:
         name = document["name"]

@@ -73,6 +73,10 @@ def test_a_retired_technique_leaves_the_radar_from_its_retirement_day(ws: Worksp
     shown = ws.radar.document(as_of=today - dt.timedelta(days=1))["techniques"]
     assert "Paging" in {t["name"] for t in shown}
     assert "Paging" not in {t["name"] for t in ws.radar.document()["techniques"]}
+    marked = ws.radar.document(as_of=today, include_retired=True)["techniques"]
+    assert {t["name"]: t["retired"] for t in marked}["Paging"] is True
+    before = ws.radar.document(as_of=today - dt.timedelta(days=1), include_retired=True)
+    assert {t["name"]: t["retired"] for t in before["techniques"]}["Paging"] is False
     changes = ws.radar.diff(today - dt.timedelta(days=1), today)
     assert [t.name for t in changes.removed] == ["Paging"]
 
