@@ -180,8 +180,11 @@ def test_run_figures_are_svg_drawn_once(site: tuple[TestClient, str, Path]) -> N
     assert figure.status_code == 200
     assert figure.headers["content-type"].startswith("image/svg+xml")
     assert figure.text.startswith("<svg") and "<script" not in figure.text
+    assert (runs.FIGURES.hits, runs.FIGURES.misses) == (hits + 1, misses)  # never drawn again
+    pages = client.app.state.server.cache  # type: ignore[attr-defined]
+    kept = pages.hits
     assert client.get(f"/runs/{run_id}").status_code == 200
-    assert (runs.FIGURES.hits, runs.FIGURES.misses) == (hits + 2, misses)  # never drawn again
+    assert pages.hits == kept + 1  # a finished run's page is kept whole
     assert client.get(f"/runs/{run_id}/figures/nothing.svg").status_code == 404
 
 
@@ -307,3 +310,42 @@ def test_a_retired_run_still_shows_marked(
         root, "bench", "list", "--include-retired", monkeypatch=monkeypatch, capsys=capsys
     )
     assert everything == expected and everything["runs"][0]["retired"] is True
+
+
+INTERRUPTED = """
+import assay
+
+@assay.workload(params={"n": [10, 20]})
+def data(seed, n):
+    return list(range(n))
+
+@assay.baseline
+def base(data):
+    return sorted(data)
+
+@assay.candidate
+def stops(data):
+    if len(data) > 10:
+        raise KeyboardInterrupt  # as if someone pressed Ctrl-C mid-run
+    return sorted(data)
+"""
+
+
+def test_an_unfinished_runs_page_is_read_afresh(site: tuple[TestClient, str, Path]) -> None:
+    client, _, root = site
+    bench = root / "bench_stops.py"
+    bench.write_text(INTERRUPTED, encoding="utf-8")
+    timer = TimerSettings(warmup_time=0.0, sample_time=0.0005, trial_time=0.002, min_samples=3)
+    options = BenchOptions(trials=2, plan_seed=3, timer=timer, isolation=Isolation.IN_PROCESS)
+    with Workspace.open(root, user="admin") as ws:
+        run_id = ws.runs.new_run_id()
+        with pytest.raises(KeyboardInterrupt):
+            ws.runs.start(bench, options, run_id=run_id)
+        assert ws.runs.info(run_id).state != "finished"
+    pages = client.app.state.server.cache  # type: ignore[attr-defined]
+    for _ in range(2):
+        page = client.get(f"/runs/{run_id}")
+        assert page.status_code == 200 and "Run " + run_id in page.text
+    kept = pages.hits
+    assert client.get(f"/runs/{run_id}").status_code == 200
+    assert pages.hits == kept  # its trials arrive outside the audit trail: never kept

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from assay.web.deps import RequestState, viewer
+from assay.web.deps import RequestState, server_of, viewer
 from assay.web.render import respond
 
 __all__ = ["router"]
@@ -24,5 +24,7 @@ def postmortems_page(request: Request, state: RequestState = viewer) -> Response
     why-chains, lessons and actions."""
     from assay.workspace import documents
 
-    document = documents.postmortems(state.ws)
-    return respond(request, state, "postmortems.html", document)
+    def build() -> Response:
+        return respond(request, state, "postmortems.html", documents.postmortems(state.ws))
+
+    return server_of(request).cache.cached(request, state, build)

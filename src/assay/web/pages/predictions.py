@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assay.errors import InputError, NotFoundError
-from assay.web.deps import RequestState, viewer
+from assay.web.deps import RequestState, server_of, viewer
 from assay.web.render import respond
 
 __all__ = ["calibration_chart", "router"]
@@ -47,8 +47,12 @@ def predictions_page(request: Request, state: RequestState = viewer) -> Response
     """Every prediction (``assay predict list --json``)."""
     from assay.workspace import documents
 
-    document = documents.predictions(state.ws)
-    return respond(request, state, "predictions.html", document, today=dt.date.today().isoformat())
+    def build() -> Response:
+        document = documents.predictions(state.ws)
+        today = dt.date.today().isoformat()
+        return respond(request, state, "predictions.html", document, today=today)
+
+    return server_of(request).cache.cached(request, state, build)
 
 
 def _title(who: str | None, score: dict[str, Any]) -> str:
@@ -92,10 +96,14 @@ def calibration_page(
     from assay.workspace import documents
 
     who = _person(person)
-    document = documents.calibration(state.ws, who)
-    if who is not None and who not in document.get("by_person", {}):
-        raise NotFoundError(f"{who!r} made no forecast; see who did at /predictions")
-    return respond(request, state, "calibration.html", document, scores=_scores(document))
+
+    def build() -> Response:
+        document = documents.calibration(state.ws, who)
+        if who is not None and who not in document.get("by_person", {}):
+            raise NotFoundError(f"{who!r} made no forecast; see who did at /predictions")
+        return respond(request, state, "calibration.html", document, scores=_scores(document))
+
+    return server_of(request).cache.cached(request, state, build)
 
 
 @router.get("/predictions/calibration.svg", summary="A person's calibration chart (SVG)")

@@ -28,7 +28,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assay.errors import InputError, NotFoundError
-from assay.web.deps import RequestState, viewer
+from assay.web.deps import RequestState, server_of, viewer
 from assay.web.pages.runs import LruCache
 from assay.web.render import respond
 
@@ -190,20 +190,26 @@ def report_page(
     """The report of ``prototype`` for ``audience`` (executive, product, engineering);
     ``download=md`` or ``html`` for a file. Without ``prototype``: the prototypes."""
     asked = _asked(audience, prototype)
-    name = _name(asked.audience)
+    if asked.prototype is None and download is not None:
+        raise InputError("a download needs the prototype: ?prototype=NAME&download=html")
+    if asked.prototype is not None and download is not None:
+        document = report_of(state.ws, asked.prototype, asked.audience)
+        stem = f"{_slug(asked.prototype)}-{_name(asked.audience)}"
+        return _download(document, download.strip().lower(), stem)
+    return server_of(request).cache.cached(request, state, lambda: _page(request, state, asked))
+
+
+def _page(request: Request, state: RequestState, asked: _Asked) -> Response:
+    """The report's page (or, without a prototype, the list of prototypes)."""
+    from assay.report.document import to_markdown
+
     if asked.prototype is None:
-        if download is not None:
-            raise InputError("a download needs the prototype: ?prototype=NAME&download=html")
         listing = _listing(state.ws, asked.audience)
         return respond(request, state, "reports.html", listing, audiences=list(AUDIENCES))
     document = report_of(state.ws, asked.prototype, asked.audience)
-    if download is not None:
-        return _download(document, download.strip().lower(), f"{_slug(asked.prototype)}-{name}")
-    from assay.report.document import to_markdown
-
     data = {
         "prototype": asked.prototype,
-        "audience": name,
+        "audience": _name(asked.audience),
         "title": document.title,
         "markdown": to_markdown(document, figure_dir="figures"),
         "figures": [{"name": f.name, "caption": f.caption} for f in document.figures],

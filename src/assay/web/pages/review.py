@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assay.errors import InputError
-from assay.web.deps import RequestState, viewer
+from assay.web.deps import RequestState, server_of, viewer
 from assay.web.render import respond
 
 __all__ = ["router"]
@@ -39,5 +39,10 @@ def review_page(
     """What the next review should look at (``assay review agenda [--since DATE] --json``)."""
     from assay.workspace import documents
 
-    document = documents.review_agenda(state.ws, since=_date(since, "since"))
-    return respond(request, state, "review.html", document)
+    start = _date(since, "since")
+
+    def build() -> Response:
+        document = documents.review_agenda(state.ws, since=start)
+        return respond(request, state, "review.html", document)
+
+    return server_of(request).cache.cached(request, state, build)

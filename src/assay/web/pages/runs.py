@@ -34,7 +34,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assay.errors import NotFoundError
-from assay.web.deps import RequestState, viewer
+from assay.web.deps import RequestState, server_of, viewer
 from assay.web.render import json_response, respond
 
 if TYPE_CHECKING:
@@ -199,11 +199,12 @@ def draw(ws: Workspace, run_id: str) -> Drawn:
         return Drawn(figures, rows, time.perf_counter() - started)
 
 
-def run_figures(ws: Workspace, run_id: str) -> Drawn:
+def run_figures(ws: Workspace, run_id: str, info: Any = None) -> Drawn:
     """The run's figures, kept per process: a finished run's by its finish time (its
     analysis never changes); an unfinished run's by its state and trial counts (its
-    trials are only ever added, so the same counts mean the same trials)."""
-    info = ws.runs.info(run_id)
+    trials are only ever added, so the same counts mean the same trials). ``info``
+    is the run as listed, when the caller has read it."""
+    info = info or ws.runs.info(run_id)  # the store's RunInfo (the web names no store type)
     if info.state == "finished" and info.finished_at is not None:
         version = info.finished_at.isoformat()
     else:
@@ -232,25 +233,33 @@ def runs_page(
 @router.get("/runs/{run_id}", summary="One run: its evidence, figures and environment")
 def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Response:
     """The run with its stored analysis (``assay bench show RUN --json``); the page
-    adds its figures, how it was made and where it ran."""
+    adds its figures, how it was made and where it ran. A finished run's page is kept
+    while the record does not change; one still running is read afresh (its trials
+    arrive outside the audit trail the page cache watches)."""
     from assay.workspace import documents
 
-    document = documents.run(state.ws, run_id)
-    if state.wants_json:
-        return json_response(document)
-    drawn = run_figures(state.ws, run_id)
-    return respond(
-        request,
-        state,
-        "run.html",
-        document,
-        drawn=drawn,
-        summaries=summary_rows(document),
-        comparisons=comparison_rows(document),
-        warnings=warnings_of(document),
-        environment_rows=_environment_rows(document.get("environment", {})),
-        failed_methods=_failed_methods(document),
-    )
+    info = state.ws.runs.info(run_id)
+
+    def build() -> Response:
+        document = documents.run(state.ws, run_id)
+        if state.wants_json:
+            return json_response(document)
+        return respond(
+            request,
+            state,
+            "run.html",
+            document,
+            drawn=run_figures(state.ws, run_id, info),
+            summaries=summary_rows(document),
+            comparisons=comparison_rows(document),
+            warnings=warnings_of(document),
+            environment_rows=_environment_rows(document.get("environment", {})),
+            failed_methods=_failed_methods(document),
+        )
+
+    if info.state != "finished":
+        return build()
+    return server_of(request).cache.cached(request, state, build)
 
 
 @router.get("/runs/{run_id}/figures/{name}.svg", summary="One figure of a run (SVG)")

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from assay.errors import InputError
-from assay.web.deps import RequestState, viewer
+from assay.web.deps import RequestState, server_of, viewer
 from assay.web.render import respond
 
 __all__ = ["hit_link", "router"]
@@ -61,6 +61,10 @@ def search_page(
         if state.wants_json:
             raise InputError("give the words to look for: /search?q=WORDS")
         return respond(request, state, "search.html", {"query": "", "hits": []}, links=[])
-    document = documents.search(state.ws, query, limit=limit)
-    links = [hit_link(hit) for hit in document["hits"]]
-    return respond(request, state, "search.html", document, links=links)
+
+    def build() -> Response:
+        document = documents.search(state.ws, query, limit=limit)
+        links = [hit_link(hit) for hit in document["hits"]]
+        return respond(request, state, "search.html", document, links=links)
+
+    return server_of(request).cache.cached(request, state, build)
