@@ -70,6 +70,7 @@ class BlipMark:
 
 
 _NO_MARK = BlipMark()
+_NUMBER_SIZE = {1: 9, 2: 9, 3: 7, 4: 5.5}  # a blip's number fits its circle
 
 
 def safe_href(url: str) -> str | None:
@@ -203,8 +204,8 @@ def _blip(number: int, blip: Placed, centre: float, mark: BlipMark, href: str | 
         f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{BLIP_RADIUS:g}" fill="{colour}"{outline}/>'
         + "".join(_marks(mark, x, y, centre, colour))
         + f'<text x="{_f(x)}" y="{_f(y)}" text-anchor="middle" '
-        f'dominant-baseline="central" font-size="9" font-weight="700" fill="#fff">'
-        f"{number}</text></g>"
+        f'dominant-baseline="central" font-size="{_NUMBER_SIZE[min(len(str(number)), 4)]:g}" '
+        f'font-weight="700" fill="#fff">{number}</text></g>'
     )
     return _link(body, href)
 
@@ -242,17 +243,16 @@ _KEY = (
 )
 
 
-def _key(shown: set[str], side: float) -> list[str]:
-    """The key to the marks the picture shows, in its bottom-left corner."""
+def _key(shown: set[str], top: float) -> tuple[list[str], float]:
+    """The key to the marks the picture shows, under the circle from ``top``; returns
+    the SVG lines and the height they take."""
     lines = [text for kind, text in _KEY if kind in shown]
-    out = []
-    for row, text in enumerate(reversed(lines)):
-        y = side - 10 - row * 13
-        out.append(
-            f'<text class="key" x="6" y="{_f(y)}" font-size="10" fill="#57606a">'
-            f"{escape(text)}</text>"
-        )
-    return out
+    out = [
+        f'<text class="key" x="6" y="{_f(top + (row + 1) * 13)}" font-size="10" '
+        f'fill="#57606a">{escape(text)}</text>'
+        for row, text in enumerate(lines)
+    ]
+    return out, (len(lines) * 13 + 8 if lines else 0.0)
 
 
 def _legend(
@@ -357,15 +357,17 @@ def radar_svg(
             f'<text x="{_f(centre)}" y="{_f(centre)}" text-anchor="middle" font-size="13" '
             'fill="#57606a">no techniques on the radar yet</text>'
         )
-    body += _key(_shown_marks(numbered, marks, drawn), side)
+    key, below = _key(_shown_marks(numbered, marks, drawn), side - _MARGIN / 2)
+    body += key
     lines: list[str] = []
-    width, height = side + right + left, side
+    width, height = side + right + left, side + below
     if legend:
         legend_left = side + right + 10
         lines, legend_width, legend_height = _legend(
             numbered, found.groups, areas, legend_left, side - _MARGIN
         )
-        width, height = legend_left + legend_width + 10 + left, max(side, legend_height)
+        width = legend_left + legend_width + 10 + left
+        height = max(side + below, legend_height)
     shown = len(numbered) + sum(len(g.hidden) for g in found.groups)
     label = f"{title}: {shown} technique{'s' if shown != 1 else ''} in {len(areas)} areas"
     return (  # the viewBox starts left of 0 when a left-hand area name reaches past it
