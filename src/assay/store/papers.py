@@ -527,6 +527,19 @@ def all_rows(session: Session, *, include_retired: bool = False) -> list[PaperRo
     return list(session.scalars(query).all())
 
 
+def linked_rows(session: Session, technique: str) -> list[PaperRow]:
+    """The papers (not retired) linked to the technique named ``technique`` (any
+    case), newest year first, then by key: one query."""
+    query = (
+        select(PaperRow)
+        .join(PaperTechniqueRow, PaperTechniqueRow.paper_id == PaperRow.id)
+        .join(TechniqueRow, TechniqueRow.id == PaperTechniqueRow.technique_id)
+        .where(TechniqueRow.key == technique.strip().casefold(), PaperRow.retired_at.is_(None))
+        .order_by(PaperRow.year.desc().nulls_last(), PaperRow.key)
+    )
+    return list(session.scalars(query).all())
+
+
 def technique_names(session: Session, row: PaperRow) -> tuple[str, ...]:
     """The names of the techniques ``row`` is linked to, sorted."""
     names = session.scalars(

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from assay.display import Displayable
@@ -180,6 +180,20 @@ def all_predictions(session: Session) -> list[Prediction]:
         .order_by(PredictionRow.id)
     ).all()
     return [to_value(row) for row in rows]
+
+
+def mentioning(session: Session, text: str, ids: Sequence[int] = ()) -> list[Prediction]:
+    """The predictions whose question, notes or tags may contain ``text`` (a case-
+    insensitive test in SQL, a superset the caller narrows: every prediction when
+    ``text`` is not plain ASCII), and those whose id is in ``ids``; by id."""
+    needle = text.strip().lower()
+    query = select(PredictionRow).options(selectinload(PredictionRow.forecasts))
+    if needle.isascii() and needle.isprintable() and not set(needle) & set('"\\'):
+        like = "%" + re.sub(r"([%_\\])", r"\\\1", needle) + "%"
+        columns = (PredictionRow.question, PredictionRow.notes, cast(PredictionRow.tags, Text))
+        matches = (func.lower(c).like(like, escape="\\") for c in columns)
+        query = query.where(or_(PredictionRow.id.in_(ids), *matches))
+    return [to_value(row) for row in session.scalars(query.order_by(PredictionRow.id))]
 
 
 def _store_resolution(row: PredictionRow, resolution: Resolution | None) -> None:

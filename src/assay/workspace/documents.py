@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from assay.workspace.core import Workspace
+    from assay.workspace.evidence_runs import Judge
 
 __all__ = [
     "calibration",
@@ -68,7 +69,8 @@ def technique(ws: Workspace, name: str, *, today: dt.date | None = None) -> Docu
     claim of those papers: claimed against reproduced), ``prototypes`` (criteria,
     freeze, amendments and linked runs, each with its stored gate ``review`` and
     every ``decisions`` taken on it), ``gate_decisions`` (all of them, oldest first),
-    ``runs`` (those the reviews and decisions rest on), ``predictions`` (those that
+    ``runs`` (those that judge its prototypes, newest first: id, name when linked,
+    state, start and finish, ``judges``: which prototypes), ``predictions`` (those that
     mention it, or that its post-mortems name), ``postmortems`` (of it or of its
     prototypes), ``actions`` (their open action items, and those that opened it),
     ``artifacts`` (kind, file name, size, who and when; the text is not included;
@@ -78,15 +80,11 @@ def technique(ws: Workspace, name: str, *, today: dt.date | None = None) -> Docu
     key = found.name
     placement = ws.radar.placements().get(key)
     retired = ws.radar.retired().get(key)
+    studied = _prototypes(ws, key, today)
     doc: Document = (
         found.to_dict()
         | {"overrides": [o.to_dict() for o in ws.reports.overrides(key)]}
-        | {
-            "decisions": [
-                {"prototype": prototype, **pin.to_dict()}
-                for prototype, pin in ws.prototypes.decided(key, today=today)
-            ]
-        }
+        | {"decisions": studied.pop("decisions")}
         | {
             "override": placement.override_dict() if placement is not None else None,
             "imported": placement is not None and placement.kind == "imported",
@@ -94,7 +92,7 @@ def technique(ws: Workspace, name: str, *, today: dt.date | None = None) -> Docu
         | {"retired": _retired(retired)}
     )
     doc |= _research(ws, key)
-    doc |= _prototypes(ws, key, today)
+    doc |= studied
     doc |= _aftermath(ws, key, [p["name"] for p in doc["prototypes"]], today)
     # ``Radar.artifacts`` refuses a retired technique: its page lists none
     attached = ws.radar.artifacts(key).values() if retired is None else ()
@@ -119,7 +117,7 @@ def _same(a: str, b: str) -> bool:
 
 def _research(ws: Workspace, key: str) -> Document:
     """The papers linked to the technique, and their claims side by side."""
-    papers = [p for p in ws.papers.list() if any(_same(t, key) for t in p.techniques)]
+    papers = ws.papers.linked(key)
     return {
         "papers": [p.to_dict() for p in papers],
         "claims": [c.to_dict() | {"paper_key": p.paper.key} for p in papers for c in p.claims],
@@ -127,24 +125,41 @@ def _research(ws: Workspace, key: str) -> Document:
 
 
 def _prototypes(ws: Workspace, key: str, today: dt.date | None) -> Document:
-    """The technique's prototypes with their reviews and decisions, and their runs."""
+    """The technique's prototypes with their stored reviews and decisions, the newest
+    decision on each with the runs it was decided on, and the runs they rest on."""
     records = [r for r in ws.prototypes.list() if _same(r.technique, key)]
     names = {r.name for r in records}
-    decisions = [d for d in ws.prototypes.decisions() if d.prototype in names]
-    prototypes = []
-    run_ids: dict[str, None] = {}
+    decisions = [d for d in ws.prototypes.decisions() if d.prototype in names] if names else []
+    prototypes, newest = [], []
+    runs: dict[str, dict[str, Any]] = {}
     for record in records:
-        review = ws.prototypes.review(record.name, today=today).to_dict()
+        review = ws.prototypes.review(record.name, today=today)
+        if review.decided is not None:
+            newest.append({"prototype": record.name, **review.decided.to_dict()})
         taken = [d.to_dict() for d in decisions if d.prototype == record.name]
-        prototypes.append(record.to_dict() | {"review": review, "decisions": taken})
-        run_ids.update(dict.fromkeys(review["runs"]))
-        run_ids.update(dict.fromkeys(link["run_id"] for link in prototypes[-1]["runs"]))
-    for decision in decisions:
-        run_ids.update(dict.fromkeys(decision.runs))
+        prototypes.append(record.to_dict() | {"review": review.to_dict(), "decisions": taken})
+        for judge in ws.prototypes.judging_runs(record.name):
+            runs.setdefault(judge.run_id, _judge(judge)).setdefault("judges", []).append(
+                record.name
+            )
     return {
+        "decisions": newest,
         "prototypes": prototypes,
         "gate_decisions": [d.to_dict() for d in decisions],
-        "runs": [ws.runs.info(run_id).to_dict() for run_id in run_ids],
+        "runs": sorted(runs.values(), key=lambda r: r["started_at"], reverse=True),
+    }
+
+
+def _judge(judge: Judge) -> dict[str, Any]:
+    """A run that judges a prototype, as its page lists it (no analysis read)."""
+    link = judge.link
+    return {
+        "run_id": judge.run_id,
+        "name": link.run_name if link is not None else None,
+        "state": judge.state,
+        "started_at": judge.started_at.isoformat(),
+        "finished_at": judge.finished_at.isoformat() if judge.finished_at else None,
+        "linked": link is not None,
     }
 
 
@@ -160,9 +175,10 @@ def _aftermath(ws: Workspace, key: str, prototypes: list[str], today: dt.date | 
     found = [pm for pm in ws.postmortems.list() if pm.subject.strip().casefold() in subjects]
     named = {ident for pm in found for ident in pm.wrong_predictions}
     mention = _mentions(key)
+    numbers = [int(ident) for ident in named if ident.isdigit()]
     wanted = [
         p
-        for p in ws.predictions.list()
+        for p in ws.predictions.mentioning(key, numbers)
         if p.id in named or any(mention.search(text) for text in (p.question, p.notes, *p.tags))
     ]
     day = today or dt.date.today()

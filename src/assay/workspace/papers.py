@@ -150,6 +150,13 @@ class Papers:
             rows = paper_rows.all_rows(session, include_retired=include_retired)
             return [paper_rows.record(session, row) for row in rows]
 
+    def linked(self, technique: str) -> builtins.list[PaperRecord]:
+        """The papers (not retired) linked to a technique (any case), newest first;
+        none for an unknown name."""
+        with self.ctx.read() as session:
+            rows = paper_rows.linked_rows(session, technique)
+            return [paper_rows.record(session, row) for row in rows]
+
     def get(self, ref: str) -> PaperRecord:
         """The paper named by key, DOI, arXiv id or a piece of its title."""
         with self.ctx.read() as session:

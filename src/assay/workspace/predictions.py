@@ -96,6 +96,13 @@ class Predictions:
         with self.ctx.read() as session:
             return prediction_rows.all_predictions(session)
 
+    def mentioning(self, text: str, ids: Sequence[int] = ()) -> builtins.list[Prediction]:
+        """The predictions that may mention ``text`` (any case) in their question,
+        notes or tags, and those numbered ``ids``, by id: a superset, read in one
+        query, that the caller narrows (see :func:`assay.store.predictions.mentioning`)."""
+        with self.ctx.read() as session:
+            return prediction_rows.mentioning(session, text, ids)
+
     def score(
         self, as_of: dt.date | None = None, *, person: str | None = None, tag: str | None = None
     ) -> ScoreReport:

@@ -182,7 +182,10 @@ def test_the_technique_document_holds_everything_its_page_shows(record: Any) -> 
         == [HOSTILE]
         == [d["why"] for d in doc["gate_decisions"]]
     )
-    assert {r["run_id"] for r in doc["runs"]} == set(proto["review"]["runs"])
+    assert [r["run_id"] for r in doc["runs"]] == proto["review"]["runs"]  # newest first
+    assert all(
+        r["judges"] == ["topk-argpartition"] and r["state"] == "finished" for r in doc["runs"]
+    )
     (prediction,) = doc["predictions"]
     assert prediction["question"].startswith(TECHNIQUE)
     (pm,) = doc["postmortems"]

@@ -137,3 +137,22 @@ def test_an_empty_workspace_has_an_empty_inbox_and_no_postmortems(ws: Workspace)
     }
     assert documents.runs(ws) == {"runs": []}
     assert documents.search(ws, "xyz", limit=3) == {"query": "xyz", "hits": []}
+
+
+@pytest.mark.parametrize(
+    ("name", "mentioned", "not_mentioned"),
+    [
+        ("Échantillonnage", "ÉCHANTILLONNAGE rapide", "Echantillonnage sans accent"),
+        ("top_k 50%", "we ship TOP_K 50% soon", "we ship topXk 50 soon"),
+        ('say "hi"', 'they say "HI" to us', "they say hi"),
+    ],
+)
+def test_a_name_with_accents_wildcards_or_quotes_finds_its_predictions(
+    ws: Workspace, name: str, mentioned: str, not_mentioned: str
+) -> None:
+    ws.radar.add(name, area="x")
+    day = dt.date(2030, 1, 1)
+    ws.predictions.add(mentioned, 0.5, day)
+    ws.predictions.add(not_mentioned, 0.5, day)
+    found = [p["question"] for p in documents.technique(ws, name)["predictions"]]
+    assert found == [mentioned]
