@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = ["PageCache", "Reader"]
 
+
 class Reader(Protocol):
     """Who asks, as the cache keys pages (:class:`assay.web.deps.RequestState`)."""
 
@@ -64,9 +65,7 @@ class PageCache:
         """The record's version: the audit trail's newest entry (one query)."""
         return ws.audit.version()
 
-    def cached(
-        self, request: Request, state: Reader, build: Callable[[], Response]
-    ) -> Response:
+    def cached(self, request: Request, state: Reader, build: Callable[[], Response]) -> Response:
         """The page for ``request`` from memory when the record has not changed since
         it was built, else ``build()`` kept for next time. Answers 304 when the
         browser's ``If-None-Match`` names it."""

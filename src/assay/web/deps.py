@@ -15,6 +15,7 @@ cookie-authenticated POST without the session's CSRF token gets 403
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -79,6 +80,9 @@ class LoginRequiredError(Exception):
         self.json = json
 
 
+_CONVERTER = re.compile(r":[a-z]+}")  # "{name:path}" is written "{name}"
+
+
 def server_of(request: Request) -> WebServer:
     """The app's :class:`WebServer`."""
     server: WebServer = request.app.state.server
@@ -97,8 +101,8 @@ def wants_json(request: Request) -> bool:
 def via_of(request: Request) -> str:
     """What the audit trail records: ``web POST /gates/{prototype}/decision``."""
     route = request.scope.get("route")
-    path = getattr(route, "path", None) or request.url.path
-    return f"web {request.method} {path}"
+    path = str(getattr(route, "path", None) or request.url.path)
+    return f"web {request.method} {_CONVERTER.sub('}', path)}"
 
 
 def _from_token(request: Request, server: WebServer, secret: str, json: bool) -> RequestState:

@@ -26,7 +26,17 @@ from assay.web.auth import root_of
 if TYPE_CHECKING:
     from assay.web.deps import RequestState
 
-__all__ = ["NAV", "TEMPLATES", "environment", "inline_svg", "json_response", "page", "respond"]
+__all__ = [
+    "ERROR_SCHEMA",
+    "NAV",
+    "TEMPLATES",
+    "environment",
+    "inline_svg",
+    "json_response",
+    "page",
+    "respond",
+    "responses",
+]
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -62,6 +72,43 @@ def inline_svg(svg: str) -> Markup:
     """An SVG picture built by :mod:`assay.report` (which escapes every text it puts
     in), to embed in a page as it is. Never pass anything else."""
     return Markup(svg)
+
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"error": {"type": "string", "description": "What went wrong, in one line."}},
+    "required": ["error"],
+}
+_STATUS_WORDS = {
+    303: "Anonymous page view: on to /login?next=...",
+    401: "No credentials, or a token that proves no one (JSON; WWW-Authenticate: Bearer).",
+    403: "The role is too low, or a cookie POST lacks the session's CSRF token.",
+    404: "No such record.",
+    422: "Bad input (a date, a name, a body).",
+    429: "Too many failed logins; see Retry-After.",
+}
+
+
+def responses(
+    description: str,
+    *,
+    schema: dict[str, Any] | None = None,
+    statuses: tuple[int, ...] = (303, 401, 403, 422),
+    html: bool = True,
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` of a page: 200 with the document's JSON schema (an object
+    unless ``schema`` says more) and, with ``html``, the page; each of ``statuses``
+    with its meaning and ``{"error": "..."}``."""
+    content: dict[str, Any] = {"application/json": {"schema": schema or {"type": "object"}}}
+    if html:
+        content["text/html"] = {"schema": {"type": "string"}}
+    out: dict[int | str, dict[str, Any]] = {200: {"description": description, "content": content}}
+    for status in statuses:
+        entry: dict[str, Any] = {"description": _STATUS_WORDS[status]}
+        if status != 303:
+            entry["content"] = {"application/json": {"schema": ERROR_SCHEMA}}
+        out[status] = entry
+    return out
 
 
 def json_response(document: Any, *, status: int = 200) -> Response:

@@ -9,14 +9,18 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from assay.web.deps import RequestState, viewer
-from assay.web.render import respond
+from assay.web.render import respond, responses
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["account"])
 
 
-@router.get("/account", summary="Who I am and my API tokens", responses={200: {}})
+@router.get(
+    "/account",
+    summary="Who I am and my API tokens",
+    responses=responses("The user, how they signed in, and their tokens; or the page."),
+)
 def account(request: Request, state: RequestState = viewer) -> Response:
     """The signed-in user, their role, how they are signed in, and their tokens
     (``assay token list --user ME``: prefixes and states, never secrets)."""

@@ -78,7 +78,17 @@ def login_page(
     return _login_form(request, next_path=next_path)
 
 
-@router.post("/login", summary="Log in with a name and password", status_code=303)
+@router.post(
+    "/login",
+    summary="Log in with a name and password",
+    status_code=303,
+    responses={
+        303: {"description": "Logged in: the session cookie is set; on to next."},
+        401: {"description": "Wrong name or password: the form again, with the reason."},
+        403: {"description": "The login form's CSRF token is missing or wrong."},
+        429: {"description": "Too many failed attempts; see Retry-After."},
+    },
+)
 def login(
     request: Request,
     name: Annotated[str, Form(max_length=200)] = "",
@@ -111,7 +121,15 @@ def login(
     return response
 
 
-@router.post("/logout", summary="Log out", status_code=303)
+@router.post(
+    "/logout",
+    summary="Log out",
+    status_code=303,
+    responses={
+        303: {"description": "Logged out: on to the login page."},
+        403: {"description": "The session's CSRF token is missing or wrong."},
+    },
+)
 def logout(request: Request, state: RequestState = csrf_checked) -> Response:
     """End the session (its cookie removed) and go to the login page."""
     secret = request.cookies.get(SESSION_COOKIE)

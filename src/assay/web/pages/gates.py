@@ -21,7 +21,7 @@ from assay.errors import InputError
 from assay.web.auth import root_of
 from assay.web.deps import RequestState, csrf_checked, server_of, viewer
 from assay.web.pages.radar import technique_href
-from assay.web.render import json_response, respond
+from assay.web.render import json_response, respond, responses
 
 __all__ = ["Decision", "router"]
 
@@ -45,7 +45,11 @@ class Decision(BaseModel):
 _SCHEMA = Decision.model_json_schema()
 
 
-@router.get("/gates", summary="Gates awaiting a decision", responses={200: {}})
+@router.get(
+    "/gates",
+    summary="Gates awaiting a decision",
+    responses=responses("The gates awaiting a decision, with their reviews; or the page."),
+)
 def inbox(request: Request, state: RequestState = viewer) -> Response:
     """Every prototype awaiting a decision, with its stored evaluation."""
     from assay.workspace import documents
@@ -58,29 +62,6 @@ def inbox(request: Request, state: RequestState = viewer) -> Response:
             state,
             "gates.html",
             document,
-            href=lambda name: technique_href(root, name),
-            request_path="/gates",
-        )
-
-    return server_of(request).cache.cached(request, state, build)
-
-
-@router.get("/gates/{prototype}", summary="A gate's review", responses={200: {}, 404: {}})
-def review(request: Request, prototype: _Prototype, state: RequestState = viewer) -> Response:
-    """Every criterion of the current gate with its evaluation and evidence, and the
-    recommended answer; the decision form for approvers."""
-    from assay.workspace import documents
-
-    def build() -> Response:
-        document = documents.gate_review(state.ws, prototype)
-        root = root_of(request)
-        return respond(
-            request,
-            state,
-            "gate_review.html",
-            document,
-            may_decide=state.may("approver"),
-            answers=_ANSWERS,
             href=lambda name: technique_href(root, name),
             request_path="/gates",
         )
@@ -113,7 +94,7 @@ async def _decision_of(request: Request) -> Decision:
 
 
 @router.post(
-    "/gates/{prototype}/decision",
+    "/gates/{prototype:path}/decision",
     summary="Decide a gate (approver or admin)",
     openapi_extra={
         "requestBody": {
@@ -124,7 +105,14 @@ async def _decision_of(request: Request) -> Decision:
             "required": True,
         }
     },
-    responses={200: {}, 303: {}, 403: {}, 404: {}, 422: {}},
+    responses={
+        **responses(
+            "The decision record (`assay gate decide --json`), for JSON requests.",
+            statuses=(303, 401, 403, 404, 422),
+            html=False,
+        ),
+        303: {"description": "Decided (a form): back to the review."},
+    },
 )
 async def decide(
     request: Request, prototype: _Prototype, state: RequestState = csrf_checked
@@ -139,6 +127,36 @@ async def decide(
         return json_response(record)
     target = f"{root_of(request)}/gates/{_part(prototype)}"
     return RedirectResponse(target, status_code=303)
+
+
+@router.get(
+    "/gates/{prototype:path}",
+    summary="A gate's review",
+    responses=responses(
+        "The review (`assay gate review NAME --json`), or its page with the decision form.",
+        statuses=(303, 401, 403, 404, 422),
+    ),
+)
+def review(request: Request, prototype: _Prototype, state: RequestState = viewer) -> Response:
+    """Every criterion of the current gate with its evaluation and evidence, and the
+    recommended answer; the decision form for approvers."""
+    from assay.workspace import documents
+
+    def build() -> Response:
+        document = documents.gate_review(state.ws, prototype)
+        root = root_of(request)
+        return respond(
+            request,
+            state,
+            "gate_review.html",
+            document,
+            may_decide=state.may("approver"),
+            answers=_ANSWERS,
+            href=lambda name: technique_href(root, name),
+            request_path="/gates",
+        )
+
+    return server_of(request).cache.cached(request, state, build)
 
 
 def _part(name: str) -> str:

@@ -20,15 +20,33 @@ from starlette.responses import Response
 from assay.types import Ring, parse_date
 from assay.web.auth import root_of
 from assay.web.deps import RequestState, server_of, viewer
-from assay.web.render import inline_svg, respond
+from assay.web.render import inline_svg, respond, responses
 
 __all__ = ["router", "technique_href"]
 
 router = APIRouter(tags=["radar"])
 
 _Text = Annotated[str, Query(max_length=200)]
-_JSON_ONLY: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The radar document (or its HTML page)."}
+_RADAR = {
+    "type": "object",
+    "properties": {
+        "techniques": {"type": "array", "items": {"type": "object"}},
+        "as_of": {"type": ["string", "null"]},
+        "since": {"type": "string"},
+        "today": {"type": "string"},
+        "filters": {"type": "object"},
+    },
+    "required": ["techniques"],
+}
+_DIFF = {
+    "type": "object",
+    "properties": {
+        "from": {"type": "string"},
+        "to": {"type": "string"},
+        "added": {"type": "array", "items": {"type": "object"}},
+        "removed": {"type": "array", "items": {"type": "object"}},
+        "moved": {"type": "array", "items": {"type": "object"}},
+    },
 }
 
 
@@ -61,7 +79,11 @@ def _query(**values: str) -> str:
     return urlencode({k: v for k, v in values.items() if v})
 
 
-@router.get("/radar", summary="The radar (SVG picture and table)", responses=_JSON_ONLY)
+@router.get(
+    "/radar",
+    summary="The radar (SVG picture and table)",
+    responses=responses("The radar document (`assay radar --json`), or its page.", schema=_RADAR),
+)
 def radar(
     request: Request,
     state: RequestState = viewer,
@@ -119,7 +141,10 @@ def _picture(state: RequestState, root: str, options: dict[str, Any]) -> str:
 @router.get(
     "/radar.svg",
     summary="The radar picture alone",
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "The SVG picture."}},
+    responses={
+        **responses("The SVG picture.", html=False),
+        200: {"content": {"image/svg+xml": {}}, "description": "The SVG picture."},
+    },
     response_class=Response,
 )
 def radar_svg(
@@ -141,7 +166,11 @@ def radar_svg(
     return server_of(request).cache.cached(request, state, build)
 
 
-@router.get("/radar/diff", summary="How the radar changed between two dates", responses=_JSON_ONLY)
+@router.get(
+    "/radar/diff",
+    summary="How the radar changed between two dates",
+    responses=responses("The diff (`assay radar diff FROM TO --json`), or its page.", schema=_DIFF),
+)
 def radar_diff(
     request: Request,
     state: RequestState = viewer,
