@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime as dt
 import io
 import json
 import os
@@ -75,7 +76,8 @@ class Team:
     """A built workspace: its root, the token's secret, and the names of its records."""
 
     root: Path
-    token: str
+    token: str  # the contributor ci-bot's API token
+    viewer_token: str  # an API token of the viewer
     run: str  # the flash-attn run (two methods: baseline and fast)
     evil_run: str  # a run whose method names are the hostile texts
     techniques: tuple[str, ...]  # the hostile-text techniques, one per text
@@ -83,7 +85,7 @@ class Team:
     postmortem: int  # a post-mortem id
 
 
-def _cli(*args: str, by: str = "admin") -> str:
+def _cli(*args: str, by: str | None = "admin") -> str:
     """``assay ARGS --by BY`` in this process (the current directory is the workspace);
     its stdout, or a failure with its stderr."""
     from assay.cli import main
@@ -92,7 +94,7 @@ def _cli(*args: str, by: str = "admin") -> str:
     code = 0
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            main([*args, "--by", by])
+            main([*args, "--by", by] if by else list(args))
         except SystemExit as exc:
             code = int(exc.code or 0)
     if code != 0:
@@ -100,8 +102,8 @@ def _cli(*args: str, by: str = "admin") -> str:
     return out.getvalue()
 
 
-def cli_in(root: Path, *args: str, by: str = "admin") -> str:
-    """``assay ARGS --by BY`` in this process, in the workspace ``root``; its stdout."""
+def cli_in(root: Path, *args: str, by: str | None = None) -> str:
+    """``assay ARGS [--by BY]`` in this process, in the workspace ``root``; its stdout."""
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(root)
         for name in [k for k in os.environ if k.startswith("ASSAY_")]:
@@ -134,14 +136,15 @@ def _import_run(folder: Path, file: str, names: tuple[str, ...], means: tuple[fl
     return run
 
 
-def _users_and_token() -> str:
+def _users_and_tokens() -> tuple[str, str]:
     for role in reversed(ROLES):  # the first user must be an admin
         _cli("user", "add", role, "--role", role)
     _cli("user", "add", TOKEN_USER, "--role", "contributor")
     created = json.loads(_cli("token", "create", "--user", TOKEN_USER, "--label", "CI", "--json"))
-    secret = created["token"]
-    assert isinstance(secret, str)
-    return secret
+    viewer = json.loads(_cli("token", "create", "--user", "viewer", "--label", "read", "--json"))
+    assert isinstance(created["token"], str)
+    assert isinstance(viewer["token"], str)
+    return created["token"], viewer["token"]
 
 
 def _set_passwords(root: Path) -> None:
@@ -150,6 +153,28 @@ def _set_passwords(root: Path) -> None:
     with Workspace.open(root, user="admin") as ws:
         for role in ROLES:
             ws.accounts.set_password(role, PASSWORDS[role])
+
+
+def _fatebook(path: Path) -> Path:
+    """A Fatebook CSV of two forecasts resolved and due, so that they are scored (the
+    calibration chart has something to draw)."""
+    today = dt.date.today()
+    made, due, resolved = (today - dt.timedelta(days=d) for d in (400, 30, 60))
+    header = (
+        "Question title,Forecast created by,Forecast (0-1),Forecast created at,"
+        "Question created at,Question resolve by,Resolution,Resolved at,"
+        "Question notes,Question tags"
+    )
+    rows = [
+        f"{question},admin,{p},{made} 10:00:00,{made} 10:00:00,{due} 00:00:00,"
+        f"{outcome},{resolved} 12:00:00,,web"
+        for question, p, outcome in (
+            ("Will tiling pay off?", 0.7, "YES"),
+            ("Will fusing pay off?", 0.2, "NO"),
+        )
+    ]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
 
 
 def _prototype(technique: str, name: str, hypothesis: str) -> None:
@@ -173,6 +198,7 @@ def _friendly_record(folder: Path) -> str:
     for name in OPEN_GATES:
         _cli("prototype", "evidence", name, run, by="contributor")
     _cli("predict", "add", "Will flash-attn ship?", "--p", "70%", "--resolve-by", NEXT_YEAR)
+    _cli("predict", "import", str(_fatebook(folder / "fatebook.csv")))
     return run
 
 
@@ -242,13 +268,13 @@ def build_team(folder: Path) -> Team:
         for name in [k for k in os.environ if k.startswith("ASSAY_")]:
             patch.delenv(name)
         patch.setenv("COLUMNS", "120")
-        token = _users_and_token()
+        token, viewer_token = _users_and_tokens()
         run = _friendly_record(folder)
         means = (0.010, 0.011, 0.009, 0.010, 0.012)
         evil_run = _import_run(folder, f"{XSS[1]}.json", TEXTS, means)
         techniques, prototypes, postmortem = _hostile_record(folder)
     _set_passwords(root)
-    return Team(root, token, run, evil_run, techniques, prototypes, postmortem)
+    return Team(root, token, viewer_token, run, evil_run, techniques, prototypes, postmortem)
 
 
 # -- the live server -------------------------------------------------------------------
