@@ -335,55 +335,67 @@ def radar_svg(
     list beside the picture (a page with its own table may leave it out).
     """
     found = layout(techniques, positions)
-    radius, areas, marks = found.radius, found.areas, marks or {}
-    centre = radius + _MARGIN
+    marks = marks or {}
+    centre = found.radius + _MARGIN
     side = 2 * centre
-    labels, left, right = _area_labels(centre, radius, areas)
+    labels, left, right = _area_labels(centre, found.radius, found.areas)
     numbered = _numbered(found)
-    body = [*_rings(centre, radius, areas), *labels]
-    links = cell_href or _cell_href
-    body += [
-        _blip(n, b, centre, marks.get(b.technique.name, _NO_MARK),
-              href(b.technique.name) if href else None)
-        for n, b in numbered
-    ]  # fmt: skip
-    drawn = [g for g in found.groups if math.isfinite(g.x)]
-    body += [
-        _group(g, areas, centre, links(areas[g.area_index], tuple(Ring)[g.ring_order]))
-        for g in drawn
-    ]
-    if not numbered and not drawn:
-        body.append(
-            f'<text x="{_f(centre)}" y="{_f(centre)}" text-anchor="middle" font-size="13" '
-            'fill="#57606a">no techniques on the radar yet</text>'
-        )
-    key, below = _key(_shown_marks(numbered, marks, drawn), side - _MARGIN / 2)
-    body += key
+    body = [*_rings(centre, found.radius, found.areas), *labels]
+    body += _drawn(found, numbered, centre, marks, href, cell_href or _cell_href)
     lines: list[str] = []
-    width, height = side + right + left, side + below
+    width, height = side + right + left, side
+    key, below = _key(_shown_marks(numbered, marks, found.groups), side - _MARGIN / 2)
     if legend:
         legend_left = side + right + 10
         lines, legend_width, legend_height = _legend(
-            numbered, found.groups, areas, legend_left, side - _MARGIN
+            numbered, found.groups, found.areas, legend_left, side - _MARGIN
         )
-        width = legend_left + legend_width + 10 + left
-        height = max(side + below, legend_height)
+        width, height = legend_left + legend_width + 10 + left, legend_height
+    height = max(side + below, height)
     shown = len(numbered) + sum(len(g.hidden) for g in found.groups)
-    label = f"{title}: {shown} technique{'s' if shown != 1 else ''} in {len(areas)} areas"
+    label = f"{title}: {shown} technique{'s' if shown != 1 else ''} in {len(found.areas)} areas"
     return (  # the viewBox starts left of 0 when a left-hand area name reaches past it
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(width)}" height="{_f(height)}" '
         f'viewBox="{_f(-left)} 0 {_f(width)} {_f(height)}" role="img" '
         f"aria-label={quoteattr(label)} "
         f'font-family="DejaVu Sans, Helvetica, Arial, sans-serif">'
-        f"<title>{escape(title)}</title>" + "".join(body) + "".join(lines) + "</svg>\n"
+        f"<title>{escape(title)}</title>" + "".join(body + key + lines) + "</svg>\n"
     )
+
+
+def _drawn(
+    found: Layout,
+    numbered: Sequence[tuple[int, Placed]],
+    centre: float,
+    marks: Mapping[str, BlipMark],
+    href: Callable[[str], str] | None,
+    cell_href: Callable[[str, Ring], str],
+) -> list[str]:
+    """The blips and "+N" groups (or, on an empty radar, a line that says so)."""
+    out = [
+        _blip(n, b, centre, marks.get(b.technique.name, _NO_MARK),
+              href(b.technique.name) if href else None)
+        for n, b in numbered
+    ]  # fmt: skip
+    rings, areas = tuple(Ring), found.areas
+    out += [
+        _group(g, areas, centre, cell_href(areas[g.area_index], rings[g.ring_order]))
+        for g in found.groups
+        if math.isfinite(g.x)
+    ]
+    if not out:
+        out.append(
+            f'<text x="{_f(centre)}" y="{_f(centre)}" text-anchor="middle" font-size="13" '
+            'fill="#57606a">no techniques on the radar yet</text>'
+        )
+    return out
 
 
 def _shown_marks(
     numbered: Sequence[tuple[int, Placed]], marks: Mapping[str, BlipMark], groups: Sequence[Group]
 ) -> set[str]:
     """Which kinds of mark the picture shows (for its key)."""
-    shown = {"group"} if groups else set()
+    shown = {"group"} if any(math.isfinite(g.x) for g in groups) else set()
     for _, b in numbered:
         mark = marks.get(b.technique.name)
         if mark is None:

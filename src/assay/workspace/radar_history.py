@@ -269,21 +269,14 @@ def assemble(
         retired_at, tags = extras.get(name, (None, ()))
         if not filters.keeps(document["area"], document["owner"], tags):
             continue
-        placement = None if past else placements.get(name)
-        reasons = None if past else stale.get(name)
-        document["stale"] = reasons is not None
-        document["stale_reasons"] = list(reasons or ())
-        document["override"] = placement.override_dict() if placement else None
-        document["imported"] = placement is not None and placement.kind == "imported"
+        _mark(document, None if past else stale.get(name), None if past else placements.get(name))
         if include_retired:
             document["retired"] = retired_at is not None and retired_at.date() <= day
         document["tags"] = list(tags)
         document["movement"] = movement(document["history"], since_text, document["ring"])
         due = document["due"]
-        document["overdue"] = (
-            not past and due is not None and document["next_action"] is not None
-            and due < day.isoformat()
-        )  # fmt: skip
+        late = due is not None and document["next_action"] is not None and due < day.isoformat()
+        document["overdue"] = late and not past
         found.append(document)
     return {
         "techniques": found,
@@ -292,6 +285,15 @@ def assemble(
         "today": today.isoformat(),
         "filters": filters.to_dict(),
     }
+
+
+def _mark(document: dict[str, Any], reasons: Sequence[str] | None, placement: Any) -> None:
+    """Set a technique document's evidence marks: stale (with its reasons), and the
+    override or import its ring rests on (a :class:`~assay.store.placements.Placement`)."""
+    document["stale"] = reasons is not None
+    document["stale_reasons"] = list(reasons or ())
+    document["override"] = placement.override_dict() if placement else None
+    document["imported"] = placement is not None and placement.kind == "imported"
 
 
 def techniques_of(
