@@ -149,5 +149,5 @@ def register(app: typer.Typer) -> None:
     from assay.cli import user_password
 
     if not any(c.name == "password" for c in user_app.registered_commands):
-        user_password.register(user_app)
+        user_password.add_commands(user_app)
     app.add_typer(user_app, name="user")

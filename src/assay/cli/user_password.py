@@ -80,7 +80,8 @@ def logout(
         )
 
 
-def register(app: typer.Typer) -> None:
-    """Add ``password`` and ``logout`` to the ``user`` group ``app``."""
+def add_commands(app: typer.Typer) -> None:
+    """Add ``password`` and ``logout`` to the ``user`` group ``app`` (called by
+    :mod:`assay.cli.user`, which the command table names)."""
     app.command("password")(password)
     app.command("logout")(logout)
