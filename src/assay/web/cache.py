@@ -7,11 +7,13 @@ trail's head (every write moves it; reading it is one query on one row). A later
 request for the same key at the same version is answered from memory, with its
 ``ETag``; a browser that already holds it gets ``304 Not Modified``.
 
-An HTML page carries its reader's name and the session's CSRF token (the log-out
-form), so it is kept per session; a JSON document depends on the role alone and is
-shared. Pages that read what the audit trail does not cover (a run's trials while it
-runs) must not be cached. At most :data:`_SIZE` pages and :data:`_BYTES` bytes are
-kept, the least recently used dropped first.
+An HTML page carries its reader's name (kept per user) and the session's CSRF token
+(the forms): the token is kept as a placeholder and each answer gets its own
+session's, so a user's sessions share one page. A JSON document depends on the role
+alone and is shared by everyone with that role. Pages that read what the audit trail
+does not cover (a run's trials while it runs) must not be cached. At most
+:data:`_SIZE` pages and :data:`_BYTES` bytes are kept, the least recently used
+dropped first.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ class Reader(Protocol):
     wants_json: bool
 
 
+_PLACEHOLDER = b"\x00assay-csrf\x00"  # where a kept page's CSRF token goes
 _SIZE = 512  # pages kept, least recently used dropped first...
 _BYTES = 256 * 2**20  # ...and no more than this many bytes in all
 _Key = tuple[str, str, str, bool, str, str]
@@ -53,9 +56,10 @@ class PageCache:
     def __init__(self, shared: Workspace, *, size: int = _SIZE) -> None:
         self._shared = shared
         self._size = size
-        self._pages: collections.OrderedDict[_Key, tuple[int, Response, str]] = (
+        self._pages: collections.OrderedDict[_Key, tuple[int, Response, str, bool]] = (
             collections.OrderedDict()
         )
+        self._building: dict[_Key, threading.Lock] = {}
         self._lock = threading.Lock()
         self._bytes = 0
         self.hits = 0
@@ -69,7 +73,7 @@ class PageCache:
         """The page for ``request`` from memory when the record has not changed since
         it was built, else ``build()`` kept for next time. Answers 304 when the
         browser's ``If-None-Match`` names it."""
-        reader = "" if state.wants_json else f"{state.user}\x00{state.csrf}"
+        reader = "" if state.wants_json else state.user
         key: _Key = (
             request.url.path,
             request.url.query,
@@ -79,32 +83,69 @@ class PageCache:
             reader,
         )
         version = self.version(state.ws)
+        hit = self._kept(key, version)
+        if hit is not None:
+            return _answer(request, *hit, state.csrf)
+        with self._lock:
+            building = self._building.setdefault(key, threading.Lock())
+        with building:  # one request builds a page; the others asking for it wait
+            hit = self._kept(key, version)
+            if hit is not None:
+                return _answer(request, *hit, state.csrf)
+            return self._build(request, state, key, version, build)
+
+    def _kept(self, key: _Key, version: int) -> tuple[Response, str, bool] | None:
+        """The page kept under ``key`` at ``version``, if any."""
         with self._lock:
             found = self._pages.get(key)
-            if found is not None and found[0] == version:
-                self._pages.move_to_end(key)
-                self.hits += 1
-                return _answer(request, found[1], found[2])
+            if found is None or found[0] != version:
+                return None
+            self._pages.move_to_end(key)
+            self.hits += 1
+            return found[1], found[2], found[3]
+
+    def _build(
+        self,
+        request: Request,
+        state: Reader,
+        key: _Key,
+        version: int,
+        build: Callable[[], Response],
+    ) -> Response:
+        """Build the page, keep it (its CSRF token replaced by a placeholder), answer."""
         self.misses += 1
         response = build()
         if response.status_code != 200:
             return response
-        etag = '"' + hashlib.sha256(bytes(response.body)).hexdigest()[:32] + '"'
+        body = bytes(response.body)
+        masked = bool(state.csrf) and not state.wants_json and state.csrf.encode() in body
+        if masked:
+            body = body.replace(state.csrf.encode(), _PLACEHOLDER)
+        kept = Response(body, status_code=200, media_type=response.media_type)
+        etag = hashlib.sha256(body).hexdigest()[:32]
         with self._lock:
             old = self._pages.pop(key, None)
             self._bytes -= len(old[1].body) if old else 0
-            self._pages[key] = (version, response, etag)
-            self._bytes += len(response.body)
+            self._pages[key] = (version, kept, etag, masked)
+            self._bytes += len(body)
             while self._pages and (len(self._pages) > self._size or self._bytes > _BYTES):
                 _, dropped = self._pages.popitem(last=False)
                 self._bytes -= len(dropped[1].body)
-        return _answer(request, response, etag)
+        return _answer(request, kept, etag, masked, state.csrf)
 
 
-def _answer(request: Request, kept: Response, etag: str) -> Response:
-    """A fresh response with the kept body (each request gets its own headers)."""
+def _answer(request: Request, kept: Response, etag: str, masked: bool, csrf: str) -> Response:
+    """A fresh response with the kept body, the session's CSRF token in its place
+    (each request gets its own headers). The ETag names the session's token too: a
+    browser's copy from an ended session (another token in its forms) is not fresh."""
+    if masked:
+        etag = f"{etag}-{hashlib.sha256(csrf.encode()).hexdigest()[:8]}"
+    etag = f'"{etag}"'
     if etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers={"etag": etag})
-    response = Response(bytes(kept.body), status_code=200, media_type=kept.media_type)
+    body = bytes(kept.body)
+    if masked:
+        body = body.replace(_PLACEHOLDER, csrf.encode())
+    response = Response(body, status_code=200, media_type=kept.media_type)
     response.headers["etag"] = etag
     return response

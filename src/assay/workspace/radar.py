@@ -250,15 +250,18 @@ class Radar:
         cell_href: Callable[[str, Ring], str] | None = None,
         title: str = "Research radar",
         legend: bool = True,
+        document: dict[str, Any] | None = None,
     ) -> str:
         """The radar as an SVG picture (:func:`assay.report.radar.radar_svg`) of the
         same techniques and marks as :meth:`document` with the same arguments; each
         blip links to ``href(name)``, a crowded cell's "+N" blip to
-        ``cell_href(area, ring)``."""
+        ``cell_href(area, ring)``. ``document``: that document when the caller has it
+        already (the web's radar page), so it is not read twice."""
         from assay.report.radar import radar_svg
         from assay.workspace import radar_history as history
 
-        document = self.document(as_of=as_of, since=since, area=area, owner=owner, tag=tag)
+        if document is None:
+            document = self.document(as_of=as_of, since=since, area=area, owner=owner, tag=tag)
         techniques = history.techniques_of(document["techniques"], last_move_only=True)
         marks = history.marks_of(document["techniques"])
         return radar_svg(

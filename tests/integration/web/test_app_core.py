@@ -237,6 +237,25 @@ def test_pages_are_cached_until_the_record_changes(client: TestClient, site: Sit
     assert changed.headers["etag"] != etag
 
 
+def test_a_kept_page_carries_each_sessions_own_csrf_token(app, site: Site) -> None:  # type: ignore[no-untyped-def]
+    first, second = TestClient(app), TestClient(app)
+    try:
+        one, two = signed_in(first, "apu"), signed_in(second, "apu")  # two sessions, one user
+        assert one != two
+        page_one = first.get("/gates/tiling-p1")
+        misses = app.state.server.cache.misses
+        page_two = second.get("/gates/tiling-p1")
+        assert app.state.server.cache.misses == misses  # the second came from memory...
+        assert csrf_in(page_one.text) == one and csrf_in(page_two.text) == two  # ...as its own
+        assert one not in page_two.text
+        assert page_one.headers["etag"] != page_two.headers["etag"]
+        stale = {"if-none-match": page_one.headers["etag"]}
+        assert second.get("/gates/tiling-p1", headers=stale).status_code == 200
+    finally:
+        first.close()
+        second.close()
+
+
 def test_openapi_describes_the_routes(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     paths = schema["paths"]

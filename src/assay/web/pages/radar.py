@@ -101,6 +101,7 @@ def radar(
 
     def build() -> Response:
         document = state.ws.radar.document(**options)
+        svg = "" if state.wants_json else _picture(state, root_of(request), options, document)
         if only is not None:
             document["techniques"] = [
                 t for t in document["techniques"] if t.get("ring") == only.value
@@ -108,7 +109,6 @@ def radar(
         if state.wants_json:
             return respond(request, state, "radar.html", document)
         root = root_of(request)
-        svg = _picture(state, root, options)
         filters = {"area": area, "owner": owner, "tag": tag, "as_of": as_of, "since": since}
         return respond(
             request,
@@ -126,15 +126,18 @@ def radar(
     return server_of(request).cache.cached(request, state, build)
 
 
-def _picture(state: RequestState, root: str, options: dict[str, Any]) -> str:
-    """The SVG radar for ``options``, its blips linking to the pages."""
+def _picture(
+    state: RequestState, root: str, options: dict[str, Any], document: dict[str, Any] | None = None
+) -> str:
+    """The SVG radar for ``options`` (of ``document`` when it was read already), its
+    blips linking to the pages."""
 
     def cell(area: str, ring: Ring) -> str:
         query = {k: str(v) for k, v in options.items() if v is not None}
         return f"{root}/radar?{urlencode(query | {'area': area, 'ring': ring.value})}"
 
     return state.ws.radar.picture(
-        **options, href=lambda name: technique_href(root, name), cell_href=cell
+        **options, href=lambda name: technique_href(root, name), cell_href=cell, document=document
     )
 
 
