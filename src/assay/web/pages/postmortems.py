@@ -11,14 +11,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assay.web.deps import RequestState, server_of, viewer
-from assay.web.render import respond
+from assay.web.render import respond, responses
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(tags=["post-mortems"])
+
+_POSTMORTEMS = {"type": "object", "required": ["postmortems", "today", "actions"]}
 
 
-@router.get("/postmortems", summary="Post-mortems with their open actions, overdue first")
+@router.get(
+    "/postmortems",
+    summary="Post-mortems with their open actions, overdue first",
+    responses=responses(
+        "The post-mortems (`assay postmortem list --json`) and the open actions, or the page.",
+        schema=_POSTMORTEMS,
+    ),
+)
 def postmortems_page(request: Request, state: RequestState = viewer) -> Response:
     """Open actions (overdue first), then each post-mortem: timeline, problems,
     why-chains, lessons and actions."""

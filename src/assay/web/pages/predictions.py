@@ -22,11 +22,14 @@ from fastapi.responses import Response
 
 from assay.errors import InputError, NotFoundError
 from assay.web.deps import RequestState, server_of, viewer
-from assay.web.render import respond
+from assay.web.render import respond, responses
 
 __all__ = ["calibration_chart", "router"]
 
-router = APIRouter()
+router = APIRouter(tags=["predictions"])
+
+_PREDICTIONS = {"type": "object", "required": ["predictions"]}
+_SCORES = {"type": "object", "required": ["as_of", "overall", "by_person", "by_tag", "overdue"]}
 
 _DRAWING = threading.Lock()  # matplotlib's style settings are global: one chart at a time
 
@@ -42,7 +45,13 @@ def _person(person: str | None) -> str | None:
     return person.strip()
 
 
-@router.get("/predictions", summary="Predictions with their forecasts and resolutions")
+@router.get(
+    "/predictions",
+    summary="Predictions with their forecasts and resolutions",
+    responses=responses(
+        "The predictions (`assay predict list --json`), or their page.", schema=_PREDICTIONS
+    ),
+)
 def predictions_page(request: Request, state: RequestState = viewer) -> Response:
     """Every prediction (``assay predict list --json``)."""
     from assay.workspace import documents
@@ -87,7 +96,15 @@ def _scores(document: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]]
     return ([(None, overall)] if overall and len(people) != 1 else []) + people
 
 
-@router.get("/predictions/calibration", summary="Brier and log scores and calibration, per person")
+@router.get(
+    "/predictions/calibration",
+    summary="Brier and log scores and calibration, per person",
+    responses=responses(
+        "The scores (`assay predict score [--person NAME] --json`, less `plot`), or the page.",
+        schema=_SCORES,
+        statuses=(303, 401, 403, 404, 422),
+    ),
+)
 def calibration_page(
     request: Request, person: str | None = None, state: RequestState = viewer
 ) -> Response:
@@ -106,7 +123,15 @@ def calibration_page(
     return server_of(request).cache.cached(request, state, build)
 
 
-@router.get("/predictions/calibration.svg", summary="A person's calibration chart (SVG)")
+@router.get(
+    "/predictions/calibration.svg",
+    response_class=Response,
+    summary="A person's calibration chart (SVG)",
+    responses={
+        **responses("", statuses=(303, 401, 403, 404, 422), html=False),
+        200: {"description": "The chart (SVG).", "content": {"image/svg+xml": {}}},
+    },
+)
 def calibration_svg(person: str | None = None, state: RequestState = viewer) -> Response:
     """The chart of ``person`` (everyone without one): forecast against outcome."""
     from assay.workspace import documents

@@ -30,7 +30,7 @@ from fastapi.responses import Response
 from assay.errors import InputError, NotFoundError
 from assay.web.deps import RequestState, server_of, viewer
 from assay.web.pages.runs import LruCache
-from assay.web.render import respond
+from assay.web.render import respond, responses
 
 if TYPE_CHECKING:
     from assay.report.document import Document
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AUDIENCES", "REPORTS", "blocks", "router"]
 
-router = APIRouter()
+router = APIRouter(tags=["reports"])
 
 AUDIENCES = {"executive": "exec", "product": "pm", "engineering": "eng"}
 """The audiences in the web's words, and ``assay report --audience``'s."""
@@ -179,7 +179,26 @@ def _asked(audience: str, prototype: str | None) -> _Asked:
     return _Asked(_audience(audience), name or None)
 
 
-@router.get("/reports/{audience}", summary="A prototype's report for an audience; downloads")
+@router.get(
+    "/reports/{audience}",
+    summary="A prototype's report for an audience; downloads",
+    responses={
+        **responses(
+            "The report (`prototype`, `audience`, `title`, `markdown`, `figures`), or, without "
+            "`prototype`, the prototypes to report on; or the page.",
+            statuses=(303, 401, 403, 404, 422),
+        ),
+        200: {
+            "description": "The report, its page, or with `download` the file.",
+            "content": {
+                "application/json": {"schema": {"type": "object"}},
+                "text/html": {"schema": {"type": "string"}},
+                "text/markdown": {},
+                "application/zip": {},
+            },
+        },
+    },
+)
 def report_page(
     request: Request,
     audience: str,
@@ -219,7 +238,15 @@ def _page(request: Request, state: RequestState, asked: _Asked) -> Response:
     )
 
 
-@router.get("/reports/{audience}/figures/{name}.svg", summary="A figure of a report (SVG)")
+@router.get(
+    "/reports/{audience}/figures/{name}.svg",
+    response_class=Response,
+    summary="A figure of a report (SVG)",
+    responses={
+        **responses("", statuses=(303, 401, 403, 404, 422), html=False),
+        200: {"description": "The figure (SVG).", "content": {"image/svg+xml": {}}},
+    },
+)
 def report_figure(
     audience: str, name: str, prototype: str | None = None, state: RequestState = viewer
 ) -> Response:

@@ -15,11 +15,16 @@ from fastapi.responses import Response
 
 from assay.errors import InputError
 from assay.web.deps import RequestState, server_of, viewer
-from assay.web.render import respond
+from assay.web.render import respond, responses
 
 __all__ = ["router"]
 
-router = APIRouter()
+router = APIRouter(tags=["review"])
+
+_AGENDA = {
+    "type": "object",
+    "required": ["today", "since", "radar_changes", "overdue", "awaiting_decision"],
+}
 
 
 def _date(text: str | None, field: str) -> dt.date | None:
@@ -32,7 +37,13 @@ def _date(text: str | None, field: str) -> dt.date | None:
         raise InputError(f"{field}={text[:40]!r} is not a date; expected YYYY-MM-DD") from None
 
 
-@router.get("/review", summary="The agenda of the next research review")
+@router.get(
+    "/review",
+    summary="The agenda of the next research review",
+    responses=responses(
+        "The agenda (`assay review agenda [--since DATE] --json`), or its page.", schema=_AGENDA
+    ),
+)
 def review_page(
     request: Request, since: str | None = None, state: RequestState = viewer
 ) -> Response:

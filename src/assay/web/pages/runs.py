@@ -35,7 +35,7 @@ from fastapi.responses import Response
 
 from assay.errors import NotFoundError
 from assay.web.deps import RequestState, server_of, viewer
-from assay.web.render import json_response, respond
+from assay.web.render import json_response, respond, responses
 
 if TYPE_CHECKING:
     from assay.bench.result import BenchmarkResult
@@ -52,7 +52,14 @@ __all__ = [
     "trials_csv",
 ]
 
-router = APIRouter()
+router = APIRouter(tags=["runs"])
+
+_RUNS = {"type": "object", "required": ["runs"]}
+_RUN = {
+    "type": "object",
+    "required": ["run_id", "state", "trials", "summaries", "comparisons", "retired"],
+}
+_TRIALS = {"type": "object", "required": ["run_id", "trials"]}
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -219,7 +226,11 @@ def _environment_rows(environment: dict[str, Any]) -> list[list[str]]:
     return environment_rows(environment or {})
 
 
-@router.get("/runs", summary="Runs, newest first")
+@router.get(
+    "/runs",
+    summary="Runs, newest first",
+    responses=responses("The runs (`assay bench list --json`), or their page.", schema=_RUNS),
+)
 def runs_page(
     request: Request, include_retired: bool = False, state: RequestState = viewer
 ) -> Response:
@@ -230,7 +241,15 @@ def runs_page(
     return respond(request, state, "runs.html", document, include_retired=include_retired)
 
 
-@router.get("/runs/{run_id}", summary="One run: its evidence, figures and environment")
+@router.get(
+    "/runs/{run_id}",
+    summary="One run: its evidence, figures and environment",
+    responses=responses(
+        "The run (`assay bench show RUN --json`), or its page.",
+        schema=_RUN,
+        statuses=(303, 401, 403, 404, 422),
+    ),
+)
 def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Response:
     """The run with its stored analysis (``assay bench show RUN --json``); the page
     adds its figures, how it was made and where it ran. A finished run's page is kept
@@ -262,7 +281,15 @@ def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Res
     return server_of(request).cache.cached(request, state, build)
 
 
-@router.get("/runs/{run_id}/figures/{name}.svg", summary="One figure of a run (SVG)")
+@router.get(
+    "/runs/{run_id}/figures/{name}.svg",
+    response_class=Response,
+    summary="One figure of a run (SVG)",
+    responses={
+        **responses("", statuses=(303, 401, 403, 404, 422), html=False),
+        200: {"description": "The figure (SVG).", "content": {"image/svg+xml": {}}},
+    },
+)
 def run_figure(run_id: str, name: str, state: RequestState = viewer) -> Response:
     """A figure of the run's page: ``distributions``, ``forest``, ``sweep-PARAM`` or
     ``ablation`` (those the run has)."""
@@ -417,7 +444,15 @@ def _attachment(run_id: str, suffix: str) -> dict[str, str]:
     return {"content-disposition": f'attachment; filename="{_slug(run_id)}-trials.{suffix}"'}
 
 
-@router.get("/runs/{run_id}/trials.csv", summary="A run's trials as CSV")
+@router.get(
+    "/runs/{run_id}/trials.csv",
+    response_class=Response,
+    summary="A run's trials as CSV",
+    responses={
+        **responses("", statuses=(303, 401, 403, 404, 422), html=False),
+        200: {"description": "One row per trial (a download).", "content": {"text/csv": {}}},
+    },
+)
 def trials_csv_download(run_id: str, state: RequestState = viewer) -> Response:
     """One row per trial: method, block, position, seed, status, error, wall time,
     each sweep parameter and each metric's value."""
@@ -429,7 +464,16 @@ def trials_csv_download(run_id: str, state: RequestState = viewer) -> Response:
     )
 
 
-@router.get("/runs/{run_id}/trials.json", summary="A run's trials as JSON")
+@router.get(
+    "/runs/{run_id}/trials.json",
+    summary="A run's trials as JSON",
+    responses=responses(
+        "The run's trials, one flat row each (a download).",
+        schema=_TRIALS,
+        statuses=(303, 401, 403, 404, 422),
+        html=False,
+    ),
+)
 def trials_json_download(run_id: str, state: RequestState = viewer) -> Response:
     """``{"run_id": ..., "trials": [...]}``, the rows of ``trials.csv`` as JSON."""
     from assay.workspace import documents

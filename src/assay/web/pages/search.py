@@ -17,11 +17,13 @@ from fastapi.responses import Response
 
 from assay.errors import InputError
 from assay.web.deps import RequestState, server_of, viewer
-from assay.web.render import respond
+from assay.web.render import respond, responses
 
 __all__ = ["hit_link", "router"]
 
-router = APIRouter()
+router = APIRouter(tags=["search"])
+
+_HITS = {"type": "object", "required": ["query", "hits"]}
 
 _MAX_QUERY = 500
 
@@ -44,7 +46,11 @@ def hit_link(hit: dict[str, Any]) -> str | None:
     return None
 
 
-@router.get("/search", summary="Search the whole record")
+@router.get(
+    "/search",
+    summary="Search the whole record",
+    responses=responses("The hits (`assay search Q --json`), or the page.", schema=_HITS),
+)
 def search_page(
     request: Request,
     q: str | None = None,
