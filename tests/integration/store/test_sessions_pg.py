@@ -409,3 +409,25 @@ def test_unchecked_session_writes_are_still_refused(ws: Workspace) -> None:
     assert _scalar(ws, "SELECT count(*) FROM login_attempts WHERE name = 'x'") == 0
     with ws.ctx.write():
         authorize(ws.ctx, "session.logout")  # and a checked one goes through
+
+
+def test_a_web_session_comes_before_the_database_login(
+    ws: Workspace, other: Other, database_url: str
+) -> None:
+    """On PostgreSQL with logins mapped, the web app's own login proves no one: its
+    requests are proven by their sessions."""
+    vic = ws.accounts.login("vic", PW["vic"], client="c")
+    ws.users.set_db_role("ada", "a_login_that_is_not_this_one")
+    plain = other(user="ada")
+    with plain:
+        if database_url.startswith("postgresql"):
+            with pytest.raises(PermissionDeniedError, match="is not mapped to an assay user"):
+                plain.users.me()
+        else:  # SQLite: logins prove nothing, the name given acts
+            me = plain.users.me()
+            assert me is not None
+            assert me.name == "ada"
+    with other(web_session=vic.secret) as web:
+        me = web.users.me()
+        assert me is not None
+        assert me.name == "vic"
