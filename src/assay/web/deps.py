@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -28,10 +30,12 @@ from assay.web.auth import SESSION_COOKIE, CookiePolicy, bearer_token, route_pat
 if TYPE_CHECKING:
     from assay.web.cache import PageCache
     from assay.workspace import Workspace
+    from assay.workspace.accounts import WebSession
 
 __all__ = [
     "LoginRequiredError",
     "RequestState",
+    "SessionMemo",
     "WebServer",
     "csrf_checked",
     "optional_user",
@@ -42,14 +46,51 @@ __all__ = [
 ]
 
 
+class SessionMemo:
+    """Web sessions read in the last ``ttl`` seconds, by their cookie's secret: a page
+    view then costs one query (the record's version) instead of two. A session ended
+    elsewhere (``assay user retire``, a new password) stops working here within
+    ``ttl``; one ended by ``POST /logout`` at once."""
+
+    def __init__(self, ttl: float = 2.0, *, size: int = 10_000) -> None:
+        self.ttl = ttl
+        self._size = size
+        self._kept: dict[str, tuple[float, WebSession]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, secret: str) -> WebSession | None:
+        """The session read for ``secret`` less than ``ttl`` seconds ago, if any."""
+        with self._lock:
+            found = self._kept.get(secret)
+        if found is None or time.monotonic() - found[0] >= self.ttl:
+            return None
+        return found[1]
+
+    def put(self, secret: str, session: WebSession) -> None:
+        """Keep ``session``, read just now for ``secret``."""
+        at = time.monotonic()
+        with self._lock:
+            if len(self._kept) >= self._size:
+                self._kept = {k: v for k, v in self._kept.items() if at - v[0] < self.ttl}
+            if len(self._kept) < self._size:
+                self._kept[secret] = (at, session)
+
+    def forget(self, secret: str) -> None:
+        """Drop ``secret``'s session (it was ended here)."""
+        with self._lock:
+            self._kept.pop(secret, None)
+
+
 @dataclasses.dataclass
 class WebServer:
     """What the app holds for its life: the workspace opened once (its store is
-    shared by every request), the cookie policy and the page cache."""
+    shared by every request), the cookie policy, the page cache and the sessions
+    read lately."""
 
     shared: Workspace
     cookies: CookiePolicy
     cache: PageCache
+    sessions: SessionMemo = dataclasses.field(default_factory=SessionMemo)
 
 
 @dataclasses.dataclass
@@ -133,10 +174,13 @@ def optional_user(request: Request) -> RequestState | None:
         return None
     from assay.workspace import Workspace
 
-    probe = Workspace.for_request(server.shared, via=via_of(request))
-    session = probe.accounts.session(cookie)
+    session = server.sessions.get(cookie)
     if session is None:
-        return None
+        probe = Workspace.for_request(server.shared, via=via_of(request))
+        session = probe.accounts.session(cookie)
+        if session is None:
+            return None
+        server.sessions.put(cookie, session)
     ws = Workspace.for_request(
         server.shared, user=session.user, web_session=cookie, via=via_of(request)
     )

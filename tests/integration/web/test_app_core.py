@@ -70,6 +70,29 @@ def test_login_sets_a_strict_session_cookie_and_logout_ends_the_session(
     assert again.status_code == 303 and again.headers["location"].startswith("/login")
 
 
+def test_a_session_ended_elsewhere_stops_working_once_its_memo_lapses(
+    app,  # type: ignore[no-untyped-def]
+    client: TestClient,
+    site: Site,
+) -> None:
+    from assay.workspace import Workspace
+
+    memo = app.state.server.sessions
+    signed_in(client, "cora")
+    assert client.get("/radar").status_code == 200  # read once, kept in the memo
+    with Workspace.open(site.root, user="ada") as ws:
+        assert ws.accounts.revoke_sessions("cora") >= 1
+    saved = memo.ttl
+    try:
+        memo.ttl = 3600.0
+        assert client.get("/radar").status_code == 200  # the memo still holds it
+        memo.ttl = 0.0
+        ended = client.get("/radar", follow_redirects=False)
+        assert ended.status_code == 303 and ended.headers["location"].startswith("/login")
+    finally:
+        memo.ttl = saved
+
+
 def test_a_wrong_password_shows_the_form_again_without_a_session(client: TestClient) -> None:
     form = client.get("/login")
     answer = client.post(

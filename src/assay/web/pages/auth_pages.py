@@ -134,6 +134,7 @@ def logout(request: Request, state: RequestState = csrf_checked) -> Response:
     """End the session (its cookie removed) and go to the login page."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret and not state.token:
+        server_of(request).sessions.forget(secret)
         state.ws.accounts.logout(secret)
     response = RedirectResponse(f"{root_of(request)}/login", status_code=303)
     clear_cookie(response, request, server_of(request).cookies, SESSION_COOKIE)
