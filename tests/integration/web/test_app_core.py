@@ -105,6 +105,22 @@ def test_a_wrong_password_shows_the_form_again_without_a_session(client: TestCli
     assert "assay_session" not in client.cookies
 
 
+def test_too_many_failed_logins_answer_429_with_retry_after(client: TestClient) -> None:
+    def attempt():  # type: ignore[no-untyped-def]
+        form = client.get("/login")
+        return client.post(
+            "/login",
+            data={"name": "ghost", "password": "not-a-password", "csrf": csrf_in(form.text)},
+            follow_redirects=False,
+        )
+
+    assert [attempt().status_code for _ in range(5)] == [401] * 5
+    limited = attempt()
+    assert limited.status_code == 429
+    assert int(limited.headers["retry-after"]) > 0
+    assert "too many failed attempts" in limited.text
+
+
 @pytest.mark.parametrize("given", ["", "forged-token"])
 def test_a_login_without_the_forms_csrf_token_is_refused(client: TestClient, given: str) -> None:
     client.get("/login")  # the double-submit cookie is set...
