@@ -10,6 +10,7 @@ escaped itself (:func:`inline_svg`).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,7 +66,21 @@ def environment() -> Environment:
     )
     env.globals["nav"] = NAV
     env.filters["part"] = lambda text: quote(str(text), safe="")  # one path segment
+    env.filters["when"] = when
     return env
+
+
+def when(text: str) -> str:
+    """An ISO 8601 time as people read it: ``2026-12-06 17:59 UTC`` (the text as it
+    is when it is not a time)."""
+    try:
+        at = dt.datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.UTC)
+        return f"{at:%Y-%m-%d %H:%M} UTC"
+    return f"{at:%Y-%m-%d %H:%M}"
 
 
 def inline_svg(svg: str) -> Markup:
