@@ -170,17 +170,25 @@ def test_run_json_is_bench_show_json(
     assert answer.json() == expected
 
 
-def test_run_figures_are_svg_drawn_once(site: tuple[TestClient, str, Path]) -> None:
+def test_every_figure_the_page_names_is_drawn_once(site: tuple[TestClient, str, Path]) -> None:
     from assay.web.pages import runs
 
     client, run_id, _ = site
-    assert client.get(f"/runs/{run_id}").status_code == 200  # drawn by now
+    page = client.get(f"/runs/{run_id}").text
+    sources = re.findall(r'<img src="([^"]+)"', page)
+    assert sources == [
+        f"/runs/{run_id}/figures/{name}.svg"
+        for name in ("distributions", "forest", "sweep-n", "ablation")
+    ]
+    for source in sources:
+        figure = client.get(source)
+        assert figure.status_code == 200, source
+        assert figure.headers["content-type"].startswith("image/svg+xml")
+        assert figure.text.startswith("<svg") and "<script" not in figure.text
     hits, misses = runs.FIGURES.hits, runs.FIGURES.misses
-    figure = client.get(f"/runs/{run_id}/figures/forest.svg")
-    assert figure.status_code == 200
-    assert figure.headers["content-type"].startswith("image/svg+xml")
-    assert figure.text.startswith("<svg") and "<script" not in figure.text
-    assert (runs.FIGURES.hits, runs.FIGURES.misses) == (hits + 1, misses)  # never drawn again
+    for source in sources:
+        assert client.get(source).status_code == 200
+    assert (runs.FIGURES.hits, runs.FIGURES.misses) == (hits + 4, misses)  # never drawn again
     pages = client.app.state.server.cache  # type: ignore[attr-defined]
     kept = pages.hits
     assert client.get(f"/runs/{run_id}").status_code == 200
@@ -315,8 +323,13 @@ def test_a_retired_run_still_shows_marked(
 INTERRUPTED = """
 import assay
 
+_made = []
+
 @assay.workload(params={"n": [10, 20]})
 def data(seed, n):
+    _made.append(n)
+    if len(_made) > 4:
+        raise KeyboardInterrupt  # as if someone pressed Ctrl-C after four trials
     return list(range(n))
 
 @assay.baseline
@@ -324,9 +337,7 @@ def base(data):
     return sorted(data)
 
 @assay.candidate
-def stops(data):
-    if len(data) > 10:
-        raise KeyboardInterrupt  # as if someone pressed Ctrl-C mid-run
+def fast(data):
     return sorted(data)
 """
 
@@ -336,16 +347,26 @@ def test_an_unfinished_runs_page_is_read_afresh(site: tuple[TestClient, str, Pat
     bench = root / "bench_stops.py"
     bench.write_text(INTERRUPTED, encoding="utf-8")
     timer = TimerSettings(warmup_time=0.0, sample_time=0.0005, trial_time=0.002, min_samples=3)
-    options = BenchOptions(trials=2, plan_seed=3, timer=timer, isolation=Isolation.IN_PROCESS)
+    options = BenchOptions(trials=3, plan_seed=3, timer=timer, isolation=Isolation.IN_PROCESS)
     with Workspace.open(root, user="admin") as ws:
         run_id = ws.runs.new_run_id()
         with pytest.raises(KeyboardInterrupt):
             ws.runs.start(bench, options, run_id=run_id)
-        assert ws.runs.info(run_id).state != "finished"
+        info = ws.runs.info(run_id)
+        assert info.state != "finished" and info.completed == 4
+    from assay.web.pages import runs
+
     pages = client.app.state.server.cache  # type: ignore[attr-defined]
+    drawn = runs.FIGURES.misses
     for _ in range(2):
         page = client.get(f"/runs/{run_id}")
         assert page.status_code == 200 and "Run " + run_id in page.text
     kept = pages.hits
     assert client.get(f"/runs/{run_id}").status_code == 200
     assert pages.hits == kept  # its trials arrive outside the audit trail: never kept
+    assert runs.FIGURES.misses == drawn  # the page names its figures without drawing them
+    sources = re.findall(r'<img src="([^"]+)"', page.text)
+    assert sources  # the trials so far, at least
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+    assert runs.FIGURES.misses == drawn + len(sources)

@@ -9,12 +9,14 @@ how it was run and where. ``trials.csv`` and ``trials.json`` download its trials
 The figures are images of their own (``/runs/{run_id}/figures/{name}.svg``), not
 SVG inlined in the page: matplotlib styles its drawing with ``style`` attributes,
 which the app's Content-Security-Policy (``style-src 'self'``) forbids inside a page
-but not inside an image. A finished run's analysis never changes (it is stored when
-the run finishes and never recomputed), so its figures are drawn once per process
-and kept in :data:`FIGURES`, keyed by the store, the run and its finish time (a run
-that has not finished: by its trial counts, as its figures change when trials
-arrive). Matplotlib's style settings are global, so figures are drawn one at a time
-(:data:`_DRAWING`).
+but not inside an image. The page names the figures the stored analysis has data for
+(:func:`planned_figures`) without drawing them, so it answers at once even for a run
+never drawn before; each figure is drawn when a browser first asks for it and kept in
+:data:`FIGURES`, keyed by the store, the run, its finish time and the figure's name:
+a finished run's analysis never changes (it is stored when the run finishes and never
+recomputed). A run that has not finished is keyed by its trial counts instead, as its
+figures change when trials arrive. Matplotlib's style settings are global, so
+figures are drawn one at a time (:data:`_DRAWING`).
 """
 
 from __future__ import annotations
@@ -42,13 +44,16 @@ if TYPE_CHECKING:
     from assay.workspace import Workspace
 
 __all__ = [
+    "FACTS",
     "FIGURES",
     "Drawn",
     "LruCache",
     "RunFigure",
     "draw",
+    "planned_figures",
     "router",
-    "run_figures",
+    "run_facts",
+    "run_figure_svg",
     "trials_csv",
 ]
 
@@ -118,25 +123,26 @@ class LruCache(Generic[K, V]):
 
 @dataclasses.dataclass(frozen=True)
 class RunFigure:
-    """One figure of a run: its name (in its URL), caption and SVG text."""
+    """One figure a run's page shows: its name (in its URL) and caption."""
 
     name: str
     caption: str
-    svg: str
 
 
 @dataclasses.dataclass(frozen=True)
 class Drawn:
-    """What a run's page draws from its analysed result: the figures and the rows
-    saying how the run was made, and how long drawing them took (seconds)."""
+    """A figure as drawn: its SVG (``None`` when there was nothing to draw) and how
+    long drawing it took (seconds)."""
 
-    figures: tuple[RunFigure, ...]
-    method_rows: tuple[tuple[str, str], ...]
+    svg: str | None
     seconds: float
 
 
-FIGURES: LruCache[tuple[str, str, str], Drawn] = LruCache(32)
-"""Runs' figures, by (store, run id, finish time or state and trial counts)."""
+FIGURES: LruCache[tuple[str, str, str, str], Drawn] = LruCache(128)
+"""Runs' figures, by (store, run id, finish time or state and trial counts, name)."""
+
+FACTS: LruCache[tuple[str, str, str], tuple[tuple[str, str], ...]] = LruCache(128)
+"""How each run was made (the engineering report's method rows), by the same key."""
 
 _DRAWING = threading.Lock()
 
@@ -145,79 +151,112 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
 
 
-def _sweep_parameters(result: BenchmarkResult) -> list[str]:
+def _positive_numbers(values: Any) -> bool:
+    return all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in values)
+
+
+def _sweep_parameters(spec: dict[str, Any]) -> list[str]:
     """The workload's numeric, positive parameters with two values or more."""
-    grid = result.header.spec.get("workload", {}).get("params", {})
-    return [
-        name
-        for name, values in grid.items()
-        if len(set(values)) >= 2
-        and all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0 for v in values)
-    ]
+    grid = spec.get("workload", {}).get("params", {})
+    return [name for name, vs in grid.items() if len(set(vs)) >= 2 and _positive_numbers(vs)]
 
 
-def _figures(result: BenchmarkResult, baseline: str) -> list[tuple[str, str, str | None]]:
-    """(name, caption, SVG or None) of every figure the engineering report draws."""
-    from assay.report import plots
+def _swept(document: dict[str, Any], parameter: str) -> bool:
+    """Whether a method has a positive time at two values of ``parameter`` with the
+    other parameters fixed: a curve to draw."""
+    seen: dict[tuple[str, str], set[float]] = {}
+    for s in document.get("summaries", []):
+        params = s.get("params") or {}
+        x = params.get(parameter)
+        median = s["metrics"].get("time", {}).get("median")
+        if isinstance(x, int | float) and _positive_numbers([x, median]):
+            fixed = _point({k: v for k, v in params.items() if k != parameter})
+            seen.setdefault((s["method"], fixed), set()).add(float(x))
+    return any(len(xs) >= 2 for xs in seen.values())
 
-    found = [
-        (
-            "distributions",
-            "Every trial's value per method and sweep point; bars mark the medians.",
-            plots.distributions(result),
-        ),
-        (
-            "forest",
-            f"Effects with their intervals, as ratios to the baseline {baseline} (log scale).",
-            plots.forest(result.comparisons, baseline=baseline),
-        ),
-    ]
-    for parameter in _sweep_parameters(result):
-        marked = [c.sentence for c in result.crossovers if c.parameter == parameter]
-        caption = f"Median time along {parameter}, whiskers from the lowest to the highest trial"
-        caption += f"; crossover marked: {'; '.join(marked)}." if marked else "; no crossover."
-        found.append((f"sweep-{_slug(parameter)}", caption, plots.sweep(result, parameter)))
-    found.append(
-        (
-            "ablation",
-            "What each component contributes, with its interval.",
-            plots.ablation(result.ablation),
-        )
-    )
+
+def planned_figures(document: dict[str, Any]) -> list[RunFigure]:
+    """The figures of the engineering report that the run's stored analysis has
+    something for, named and captioned, without drawing any of them."""
+    found = []
+    if any(s["trials"] > s["failed"] and s.get("metrics") for s in document.get("summaries", [])):
+        caption = "Every trial's value per method and sweep point; bars mark the medians."
+        found.append(RunFigure("distributions", caption))
+    if any(r["effect"]["relative"] is not None and r["effect"].get("ci") for r in
+           document.get("comparisons", [])):  # fmt: skip
+        baseline = document.get("spec", {}).get("baseline", "baseline")
+        caption = f"Effects with their intervals, as ratios to the baseline {baseline} (log scale)."
+        found.append(RunFigure("forest", caption))
+    for parameter in _sweep_parameters(document.get("spec", {})):
+        if _swept(document, parameter):
+            marked = [c["sentence"] for c in document.get("crossovers", [])
+                      if c.get("parameter") == parameter]  # fmt: skip
+            caption = f"Median time along {parameter}, whiskers from the lowest to the highest"
+            caption += f" trial; crossover marked: {'; '.join(marked)}." if marked else (
+                " trial; no crossover.")  # fmt: skip
+            found.append(RunFigure(f"sweep-{_slug(parameter)}", caption))
+    if any(a.get("contribution") is not None for a in document.get("ablation", [])):
+        found.append(RunFigure("ablation", "What each component contributes, with its interval."))
     return found
 
 
-def draw(ws: Workspace, run_id: str) -> Drawn:
-    """Draw a run's figures from its stored analysis and trials (never re-analysed
-    when finished), with the rows saying how it was made."""
+def _plot(result: BenchmarkResult, name: str) -> str | None:
+    """Draw the figure ``name`` of ``result`` (an unknown name draws nothing)."""
+    from assay.report import plots
+
+    if name == "distributions":
+        return plots.distributions(result)
+    if name == "forest":
+        baseline = str(result.header.spec.get("baseline", "baseline"))
+        return plots.forest(result.comparisons, baseline=baseline)
+    if name == "ablation":
+        return plots.ablation(result.ablation)
+    for parameter in _sweep_parameters(result.header.spec):
+        if name == f"sweep-{_slug(parameter)}":
+            return plots.sweep(result, parameter)
+    return None
+
+
+_NEEDS_TRIALS = ("distributions", "sweep-")
+
+
+def draw(ws: Workspace, run_id: str, name: str) -> Drawn:
+    """Draw one figure of a run from its stored analysis (never re-analysed when
+    finished), loading its trials only for a figure that shows them."""
+    trials = name.startswith(_NEEDS_TRIALS)
+    result = ws.runs.report(run_id, trials=trials).result
+    with _DRAWING:  # matplotlib's style settings are global
+        started = time.perf_counter()
+        svg = _plot(result, name)
+        return Drawn(svg, time.perf_counter() - started)
+
+
+def _version(info: Any) -> str:
+    """What a run's figures depend on: a finished run's finish time (its analysis
+    never changes); an unfinished run's state and trial counts (its trials are only
+    ever added, so the same counts mean the same trials)."""
+    if info.state == "finished" and info.finished_at is not None:
+        return str(info.finished_at.isoformat())
+    return f"{info.state}: {info.completed} completed, {info.failed} failed"
+
+
+def run_figure_svg(ws: Workspace, run_id: str, name: str) -> Drawn:
+    """The figure ``name`` of the run, drawn once per process and version of the run."""
+    info = ws.runs.info(run_id)  # the store's RunInfo (the web names no store type)
+    key = (str(ws.db.url), info.run_id, _version(info), name)
+    return FIGURES.get(key, lambda: draw(ws, info.run_id, name))
+
+
+def run_facts(ws: Workspace, info: Any) -> tuple[tuple[str, str], ...]:
+    """How the run was made (the engineering report's method rows), kept per version."""
     from assay.report.runinfo import method_rows
     from assay.report.view import RunEvidence
 
-    report = ws.runs.report(run_id, trials=True)
-    run = RunEvidence.from_record(report)
-    with _DRAWING:
-        started = time.perf_counter()
-        figures = tuple(
-            RunFigure(name, caption, svg)
-            for name, caption, svg in _figures(run.result, run.baseline)
-            if svg
-        )
-        rows = tuple((str(label), str(value)) for label, value in method_rows(run))
-        return Drawn(figures, rows, time.perf_counter() - started)
+    def build() -> tuple[tuple[str, str], ...]:
+        run = RunEvidence.from_record(ws.runs.report(info.run_id))
+        return tuple((str(label), str(value)) for label, value in method_rows(run))
 
-
-def run_figures(ws: Workspace, run_id: str, info: Any = None) -> Drawn:
-    """The run's figures, kept per process: a finished run's by its finish time (its
-    analysis never changes); an unfinished run's by its state and trial counts (its
-    trials are only ever added, so the same counts mean the same trials). ``info``
-    is the run as listed, when the caller has read it."""
-    info = info or ws.runs.info(run_id)  # the store's RunInfo (the web names no store type)
-    if info.state == "finished" and info.finished_at is not None:
-        version = info.finished_at.isoformat()
-    else:
-        version = f"{info.state}: {info.completed} completed, {info.failed} failed"
-    key = (str(ws.db.url), info.run_id, version)
-    return FIGURES.get(key, lambda: draw(ws, info.run_id))
+    return FACTS.get((str(ws.db.url), info.run_id, _version(info)), build)
 
 
 def _environment_rows(environment: dict[str, Any]) -> list[list[str]]:
@@ -268,7 +307,8 @@ def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Res
             state,
             "run.html",
             document,
-            drawn=run_figures(state.ws, run_id, info),
+            figures=planned_figures(document),
+            method_rows=run_facts(state.ws, info),
             summaries=summary_rows(document),
             comparisons=comparison_rows(document),
             warnings=warnings_of(document),
@@ -292,17 +332,14 @@ def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Res
 )
 def run_figure(run_id: str, name: str, state: RequestState = viewer) -> Response:
     """A figure of the run's page: ``distributions``, ``forest``, ``sweep-PARAM`` or
-    ``ablation`` (those the run has)."""
-    drawn = run_figures(state.ws, run_id)
-    for figure in drawn.figures:
-        if figure.name == name:
-            return Response(
-                figure.svg,
-                media_type="image/svg+xml",
-                headers={"cache-control": "private, max-age=3600"},
-            )
-    known = ", ".join(f.name for f in drawn.figures) or "none"
-    raise NotFoundError(f"run {run_id} has no figure {name!r}; it has: {known}")
+    ``ablation`` (those the run has), drawn when first asked for."""
+    drawn = run_figure_svg(state.ws, run_id, name)
+    if drawn.svg is None:
+        raise NotFoundError(
+            f"run {run_id} has no figure {name[:40]!r}; its page links the figures it has"
+        )
+    headers = {"cache-control": "private, max-age=3600"}
+    return Response(drawn.svg, media_type="image/svg+xml", headers=headers)
 
 
 def _time(seconds: Any) -> str:
