@@ -52,8 +52,12 @@ def _predictions(ws: Workspace) -> None:
         ws.predictions.forecast(int(made.id), q, at=_days_ago(59))
         ws.user = "admin"
         ws.predictions.resolve(int(made.id), outcome, at=_days_ago(10))
-    ws.predictions.add("KV-cache quantisation keeps QA", 0.5, TODAY - dt.timedelta(days=3),
-                       at=_days_ago(30))  # fmt: skip
+    late = ws.predictions.add("KV-cache quantisation keeps QA", 0.5, TODAY - dt.timedelta(days=3),
+                              at=_days_ago(30))  # fmt: skip
+    assert late.id is not None
+    ws.user = "sam"  # forecasts only this unresolved one: no score, no chart
+    ws.predictions.forecast(int(late.id), 0.4, at=_days_ago(29))
+    ws.user = "admin"
 
 
 def _postmortem(ws: Workspace) -> None:
@@ -79,6 +83,7 @@ def _workspace(root: Path) -> None:
     with Workspace.open(root, user="admin") as ws:
         ws.users.add("admin", "admin")
         ws.users.add("aiko", "contributor")
+        ws.users.add("sam", "contributor")
         ws.users.add("viewer", "viewer")
         ws.accounts.set_password("viewer", PASSWORD)
         _predictions(ws)
@@ -167,6 +172,11 @@ def test_calibration_page_and_charts(site: tuple[TestClient, Path], cli_json: ob
     assert everyone.status_code == 200 and everyone.text != chart.text
     for path in ("/predictions/calibration", "/predictions/calibration.svg"):
         assert client.get(path, params={"person": "nobody"}).status_code == 404
+    unscored = client.get("/predictions/calibration", params={"person": "sam"})
+    assert unscored.status_code == 200 and "No forecast counts yet" in unscored.text
+    assert "calibration.svg" not in unscored.text
+    nothing = client.get("/predictions/calibration.svg", params={"person": "sam"}, headers=JSON)
+    assert nothing.status_code == 404 and "no chart" in nothing.json()["error"]
 
 
 def test_postmortems_page(site: tuple[TestClient, Path], cli_json: object) -> None:
