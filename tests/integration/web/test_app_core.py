@@ -205,6 +205,18 @@ def test_anonymous_people_go_to_the_login_page_and_machines_get_401(client: Test
     assert client.get("/healthz").json() == {"ok": True}
 
 
+def test_the_server_drops_its_own_assay_token(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from assay.web import create_app
+
+    monkeypatch.setenv("ASSAY_TOKEN", site.token)  # cora's token, in the server's environment
+    with TestClient(create_app(site.root)) as anonymous:
+        assert "ASSAY_TOKEN" not in os.environ  # it could prove a request's user otherwise
+        answer = anonymous.get("/radar", headers={"accept": "application/json"})
+    assert answer.status_code == 401
+
+
 def test_a_bearer_token_reads_json_and_a_bad_one_is_401(client: TestClient, site: Site) -> None:
     good = client.get(
         "/radar", headers={"authorization": f"Bearer {site.token}", "accept": "application/json"}
@@ -226,6 +238,8 @@ def test_the_radar_json_is_the_clis_radar_json(client: TestClient, site: Site) -
     answer = client.get("/radar", headers={"accept": "application/json"})
     assert answer.headers["content-type"].startswith("application/json")
     assert answer.json() == json.loads(cli(site.root, "radar", "--json", by=None))
+    area = client.get("/radar?area=inference", headers={"accept": "application/json"}).json()
+    assert area == json.loads(cli(site.root, "radar", "--json", "--area", "inference", by=None))
     html = client.get("/radar")
     assert html.headers["content-type"].startswith("text/html")
     assert "<svg" in html.text and "<table>" in html.text

@@ -27,8 +27,9 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(root: Path, *extra: str) -> Iterator[str]:
-    """``assay serve`` in ``root`` until it answers /healthz; its base URL."""
+def serving(root: Path, *extra: str, said: list[str] | None = None) -> Iterator[str]:
+    """``assay serve`` in ``root`` until it answers /healthz; its base URL. What it
+    printed goes into ``said`` once it has stopped."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
     argv = [sys.executable, "-m", "assay", "serve", "--port", str(port), *extra]
@@ -57,6 +58,8 @@ def serving(root: Path, *extra: str) -> Iterator[str]:
             process.kill()
             process.wait()
         if process.stdout:
+            if said is not None:
+                said.append(process.stdout.read().decode(errors="replace"))
             process.stdout.close()
 
 
@@ -97,11 +100,13 @@ def test_serve_answers_on_a_free_port(root: Path) -> None:
 
     with Workspace.open(root, user="ada") as ws:
         ws.accounts.set_password("ada", PASSWORD)
-    with serving(root, "--host", "127.0.0.1") as base:
+    said: list[str] = []
+    with serving(root, "--host", "127.0.0.1", said=said) as base:
         assert httpx.get(f"{base}/healthz").json() == {"ok": True}
         away = httpx.get(f"{base}/radar")
         assert away.status_code == 303 and away.headers["location"].startswith("/login")
         assert "server" not in away.headers  # uvicorn's banner is not sent
+    assert f"assay serves this workspace at {base}/" in said[0]
     with serving(root, "--root-path", "/assay/") as base:
         for path in ("/healthz", "/assay/healthz"):  # a proxy that strips the prefix, or not
             assert httpx.get(f"{base}{path}").status_code == 200, path
