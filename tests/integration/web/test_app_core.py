@@ -246,6 +246,25 @@ def test_the_radar_json_is_the_clis_radar_json(client: TestClient, site: Site) -
     assert 'href="/techniques/Tiling"' in html.text
 
 
+def test_the_radar_as_of_a_date_and_the_diff_are_the_clis(client: TestClient, site: Site) -> None:
+    import datetime as dt
+
+    signed_in(client, "vic")
+    ask = {"accept": "application/json"}
+    before, today = "2020-01-01", dt.date.today().isoformat()
+    past = client.get(f"/radar?as_of={before}", headers=ask).json()
+    assert past == json.loads(cli(site.root, "radar", "--json", "--as-of", before, by=None))
+    assert past["techniques"] == []
+    diff = client.get(f"/radar/diff?from={before}&to={today}", headers=ask).json()
+    assert diff == json.loads(cli(site.root, "radar", "diff", before, today, "--json", by=None))
+    assert "Tiling" in [t["name"] for t in diff["added"]]
+    page = client.get(f"/radar/diff?from={before}&to={today}")
+    assert page.status_code == 200 and 'href="/techniques/Tiling"' in page.text
+    assert client.get("/radar/diff?from=yesterday&to=today", headers=ask).status_code == 422
+    assert client.get("/radar/diff", headers=ask).status_code == 422
+    assert 'name="from"' in client.get("/radar/diff").text  # people get the form
+
+
 def test_the_technique_json_is_technique_show_json(client: TestClient, site: Site) -> None:
     signed_in(client, "vic")
     answer = client.get("/techniques/tiling", headers={"accept": "application/json"})

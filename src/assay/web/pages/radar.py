@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from assay.errors import InputError
 from assay.types import Ring, parse_date
 from assay.web.auth import root_of
 from assay.web.deps import RequestState, server_of, viewer
@@ -183,6 +184,8 @@ def radar_diff(
     """Techniques added, removed and moved from the end of ``from`` to the end of
     ``to`` (``assay radar diff FROM TO --json``); without dates, the form."""
     if not start.strip() and not end.strip():
+        if state.wants_json:
+            raise InputError("give both dates: /radar/diff?from=YYYY-MM-DD&to=YYYY-MM-DD")
         return respond(
             request, state, "radar_diff.html", {}, start="", end="", request_path="/radar"
         )
