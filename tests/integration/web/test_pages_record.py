@@ -78,9 +78,9 @@ def _postmortem(ws: Workspace) -> None:
     )
 
 
-def _workspace(root: Path) -> None:
-    Workspace.init(root, user="admin").close()
-    with Workspace.open(root, user="admin") as ws:
+def _workspace(root: Path, url: str | None) -> None:
+    Workspace.init(root, url=url, user="admin").close()
+    with Workspace.open(root, url=url, user="admin") as ws:
         ws.users.add("admin", "admin")
         ws.users.add("aiko", "contributor")
         ws.users.add("sam", "contributor")
@@ -97,14 +97,26 @@ def _workspace(root: Path) -> None:
         ws.prototypes.new(prototype, at=_days_ago(30))
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Path]]:
-    """A viewer's signed-in client and the workspace's root."""
+Site = tuple[TestClient, Path, str | None]
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    """A viewer's signed-in client, the workspace's root and its store's URL (``None``:
+    the workspace's own SQLite file)."""
     from assay.web import create_app
 
+    url = None
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        url = server.url(server.create_database())
     root = tmp_path_factory.mktemp("record") / "team"
-    _workspace(root)
-    app = create_app(root)
+    _workspace(root, url)
+    app = create_app(url or root)
     # Not entered as a context manager: the app's lifespan would close the store's
     # SQLite connection from the client's event-loop thread; it is closed here instead.
     client = TestClient(app, follow_redirects=False)
@@ -112,7 +124,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
         form = form_fields(client.get("/login").text)
         data = {"name": "viewer", "password": PASSWORD, "csrf": form["csrf"], "next": "/"}
         assert client.post("/login", data=data).status_code == 303
-        yield client, root
+        yield client, root, url
     finally:
         client.close()
         app.state.server.shared.close()
@@ -120,14 +132,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
 
 @pytest.fixture
 def cli_json(
-    site: tuple[TestClient, Path],
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    site: Site, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> object:
     """``assay ARGS --json`` in this process, in the workspace: its document."""
-    _, root = site
+    _, root, url = site
     monkeypatch.chdir(root)
     monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
+    if url is not None:
+        monkeypatch.setenv("ASSAY_DATABASE_URL", url)
     run = main_runner(capsys)
 
     def document(*args: str) -> object:
@@ -138,8 +150,8 @@ def cli_json(
     return document
 
 
-def test_predictions_page(site: tuple[TestClient, Path], cli_json: object) -> None:
-    client, _ = site
+def test_predictions_page(site: Site, cli_json: object) -> None:
+    client, _, _ = site
     page = client.get("/predictions")
     assert page.status_code == 200
     assert "Tiling halves peak memory" in page.text
@@ -150,8 +162,8 @@ def test_predictions_page(site: tuple[TestClient, Path], cli_json: object) -> No
     assert client.get("/predictions", headers=JSON).json() == cli_json("predict", "list")  # type: ignore[operator]
 
 
-def test_calibration_page_and_charts(site: tuple[TestClient, Path], cli_json: object) -> None:
-    client, _ = site
+def test_calibration_page_and_charts(site: Site, cli_json: object) -> None:
+    client, _, _ = site
     page = client.get("/predictions/calibration")
     assert page.status_code == 200
     for who in ("Everyone", "admin", "aiko"):
@@ -179,8 +191,8 @@ def test_calibration_page_and_charts(site: tuple[TestClient, Path], cli_json: ob
     assert nothing.status_code == 404 and "no chart" in nothing.json()["error"]
 
 
-def test_postmortems_page(site: tuple[TestClient, Path], cli_json: object) -> None:
-    client, _ = site
+def test_postmortems_page(site: Site, cli_json: object) -> None:
+    client, _, _ = site
     page = client.get("/postmortems")
     assert page.status_code == 200
     text = page.text
@@ -198,8 +210,8 @@ def test_postmortems_page(site: tuple[TestClient, Path], cli_json: object) -> No
     assert document["actions"] == actions["actions"]
 
 
-def test_review_agenda_page(site: tuple[TestClient, Path], cli_json: object) -> None:
-    client, _ = site
+def test_review_agenda_page(site: Site, cli_json: object) -> None:
+    client, _, _ = site
     page = client.get("/review")
     assert page.status_code == 200
     assert "Research review agenda" in page.text
@@ -214,8 +226,8 @@ def test_review_agenda_page(site: tuple[TestClient, Path], cli_json: object) -> 
     assert bad.status_code == 422 and "YYYY-MM-DD" in bad.json()["error"]
 
 
-def test_search_page(site: tuple[TestClient, Path], cli_json: object) -> None:
-    client, _ = site
+def test_search_page(site: Site, cli_json: object) -> None:
+    client, _, _ = site
     empty = client.get("/search")
     assert empty.status_code == 200 and 'name="q"' in empty.text
     page = client.get("/search", params={"q": "linformer"})
@@ -231,8 +243,8 @@ def test_search_page(site: tuple[TestClient, Path], cli_json: object) -> None:
     assert client.get("/search", headers=JSON).status_code == 422
 
 
-def test_overlong_inputs_are_422(site: tuple[TestClient, Path]) -> None:
-    client, _ = site
+def test_overlong_inputs_are_422(site: Site) -> None:
+    client, _, _ = site
     for path, params in (
         ("/search", {"q": "x" * 501}),
         ("/predictions/calibration", {"person": "x" * 201}),

@@ -63,10 +63,18 @@ PASSWORD = "viewer-correct-horse-battery"
 PROTOTYPE = "fast-sort"
 
 
+URLS: dict[Path, str] = {}  # a workspace's store when not its own SQLite file: PostgreSQL
+
+
+def _open(root: Path) -> Workspace:
+    """The workspace at ``root`` on its store, acting as admin."""
+    return Workspace.open(root, url=URLS.get(root), user="admin")
+
+
 def _workspace(root: Path) -> str:
     """The workspace described in the module docstring; returns the run's id."""
-    Workspace.init(root, user="admin").close()
-    with Workspace.open(root, user="admin") as ws:
+    Workspace.init(root, url=URLS.get(root), user="admin").close()
+    with _open(root) as ws:
         ws.users.add("admin", "admin")
         ws.users.add("viewer", "viewer")
         ws.accounts.set_password("viewer", PASSWORD)
@@ -93,14 +101,22 @@ def _workspace(root: Path) -> str:
         return run_id
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str, Path]]:
-    """A viewer's signed-in client, the run's id and the workspace's root."""
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, str, Path]]:
+    """A viewer's signed-in client, the run's id and the workspace's root, on the
+    workspace's own SQLite file or on a PostgreSQL database."""
     from assay.web import create_app
 
     root = tmp_path_factory.mktemp("pages") / "team"
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        URLS[root] = server.url(server.create_database())
     run_id = _workspace(root)
-    app = create_app(root)
+    app = create_app(URLS.get(root) or root)
     # Not entered as a context manager: the app's lifespan would close the store's
     # SQLite connection from the client's event-loop thread; it is closed here instead.
     client = TestClient(app, follow_redirects=False)
@@ -118,6 +134,8 @@ def _cli_json(root: Path, *args: str, monkeypatch: pytest.MonkeyPatch, capsys: o
     """``assay ARGS --json`` in this process, in the workspace: its document."""
     monkeypatch.chdir(root)
     monkeypatch.delenv("ASSAY_DATABASE_URL", raising=False)
+    if root in URLS:
+        monkeypatch.setenv("ASSAY_DATABASE_URL", URLS[root])
     code, out, err = main_runner(capsys)(*args, "--json")
     assert code == 0, err
     return json.loads(out)
@@ -299,7 +317,7 @@ def test_a_retired_run_still_shows_marked(
 ) -> None:
     """Last in this module: it retires the run the other tests read."""
     client, run_id, root = site
-    with Workspace.open(root, user="admin") as ws:
+    with _open(root) as ws:
         ws.corrections.retire("run", run_id, why="measured on a <noisy> laptop")
     page = client.get(f"/runs/{run_id}")
     assert page.status_code == 200
@@ -348,7 +366,7 @@ def test_an_unfinished_runs_page_is_read_afresh(site: tuple[TestClient, str, Pat
     bench.write_text(INTERRUPTED, encoding="utf-8")
     timer = TimerSettings(warmup_time=0.0, sample_time=0.0005, trial_time=0.002, min_samples=3)
     options = BenchOptions(trials=3, plan_seed=3, timer=timer, isolation=Isolation.IN_PROCESS)
-    with Workspace.open(root, user="admin") as ws:
+    with _open(root) as ws:
         run_id = ws.runs.new_run_id()
         with pytest.raises(KeyboardInterrupt):
             ws.runs.start(bench, options, run_id=run_id)
