@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -36,6 +37,7 @@ import httpx
 import pytest
 
 __all__ = [
+    "FIELDS",
     "PASSWORDS",
     "ROLES",
     "SQL_TEXTS",
@@ -48,6 +50,7 @@ __all__ = [
     "build_team",
     "cli_in",
     "csrf_of",
+    "field",
     "form_fields",
     "login",
     "shared_server",
@@ -202,57 +205,52 @@ def _friendly_record(folder: Path) -> str:
     return run
 
 
+# The fields of the hostile record, each holding "TEXT LABEL" (the area holds TEXT
+# alone, the paper's links TEXT alone: a ``javascript:`` URL must never become a link).
+FIELDS = (
+    "owner", "summary", "next action", "paper note", "insight", "hypothesis", "why",
+    "conditions", "prediction note", "outcome", "lesson", "problem",
+)  # fmt: skip
+
+
+def field(text: str, label: str) -> str:
+    """What the hostile record holds in the field ``label``: ``TEXT LABEL``."""
+    return f"{text} {label}"
+
+
+def _hostile_technique(index: int, text: str) -> str:
+    name = f"{text} {index}"
+    f = functools.partial(field, text)
+    _cli("technique", "add", name, "--area", text, "--summary", f("summary"), "--owner", f("owner"))
+    _cli("technique", "next", name, f("next action"), "--due", NEXT_YEAR)
+    title = f"{text} paper {index}"
+    links = ("--url", text, "--code-url", text)
+    _cli("paper", "add", "--title", title, "--authors", "Eve Mallory", "--year", "2024", *links)
+    _cli("paper", "link", title, name)
+    _cli("paper", "note", title, "--relevance", "3", "--summary", f("paper note"),
+         "--key-insight", f("insight"))  # fmt: skip
+    return name
+
+
 def _hostile_record(folder: Path) -> tuple[tuple[str, ...], tuple[str, ...], int]:
-    """Every text field holding each of :data:`TEXTS`; returns the techniques, the
-    prototypes and one post-mortem id."""
+    """Every text field holding each of :data:`TEXTS` (see :data:`FIELDS`); returns the
+    techniques, the prototypes and one post-mortem id."""
     techniques, prototypes = [], []
     postmortem = 0
     for index, text in enumerate(TEXTS):
-        name = f"{text} {index}"
+        f = functools.partial(field, text)
+        name = _hostile_technique(index, text)
         techniques.append(name)
-        _cli(
-            "technique",
-            "add",
-            name,
-            "--area",
-            text,
-            "--summary",
-            text,
-            "--owner",
-            text,
-        )
-        _cli("technique", "next", name, text, "--due", NEXT_YEAR)
-        title = f"{text} paper {index}"
-        _cli("paper", "add", "--title", title, "--authors", "Eve Mallory", "--year", "2024")
-        _cli("paper", "link", title, name)
-        _cli("paper", "note", title, "--relevance", "3", "--summary", text, "--key-insight", text)
         prototype = f"hostile-{index}"
         prototypes.append(prototype)
-        _prototype(name, prototype, text)
-        _cli(
-            "gate",
-            "decide",
-            prototype,
-            "not-yet",
-            "--why",
-            text,
-            "--conditions",
-            text,
-            by="approver",
-        )
-        _cli("predict", "add", f"{text} ?", "--p", "40%", "--resolve-by", NEXT_YEAR, "--note", text)
-        written = _cli(
-            "postmortem",
-            "new",
-            name,
-            "--outcome",
-            text,
-            "--lesson",
-            text,
-            "--problem",
-            f"process:{text}",
-            "--json",
-        )
+        _prototype(name, prototype, f("hypothesis"))
+        _cli("gate", "decide", prototype, "not-yet", "--why", f("why"),
+             "--conditions", f("conditions"), by="approver")  # fmt: skip
+        _cli("predict", "add", f"{text} question {index}", "--p", "40%",
+             "--resolve-by", NEXT_YEAR, "--note", f("prediction note"))  # fmt: skip
+        written = _cli("postmortem", "new", name, "--outcome", f("outcome"),
+                       "--lesson", f("lesson"), "--problem", f"process:{f('problem')}",
+                       "--json")  # fmt: skip
         postmortem = int(json.loads(written).get("id", 0)) or postmortem
     return tuple(techniques), tuple(prototypes), postmortem
 
