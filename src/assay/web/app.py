@@ -168,7 +168,10 @@ def _error(request: Request, status: int, message: str, **headers: str) -> Respo
     if wants_json(request):
         response = json_response({"error": message}, status=status)
     else:
-        response = page(request, "error.html", status=status, status_code=status, message=message)
+        state = getattr(request.state, "assay", None)
+        response = page(
+            request, "error.html", status=status, status_code=status, message=message, state=state
+        )
     response.headers.update(headers)
     return response
 

@@ -196,6 +196,7 @@ def require(role: str) -> Callable[[Request], RequestState]:
         state = optional_user(request)
         if state is None:
             raise LoginRequiredError("log in first", json=wants_json(request))
+        request.state.assay = state  # an error page shows the navigation and who is in
         if not Role.parse(state.role).includes(needed):
             raise PermissionDeniedError(
                 f"this needs the {needed.value} role; {state.user} has the {state.role} role"

@@ -281,6 +281,7 @@ def test_errors_map_to_statuses_for_people_and_machines(client: TestClient) -> N
     assert missing.status_code == 404 and "nope" in missing.json()["error"]
     page = client.get("/techniques/nope")
     assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    assert 'action="/logout"' in page.text  # the navigation stays, with who is signed in
     bad = client.get("/radar?as_of=yesterday", headers={"accept": "application/json"})
     assert bad.status_code == 422 and "yesterday" in bad.json()["error"]
 
