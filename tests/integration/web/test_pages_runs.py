@@ -211,7 +211,10 @@ def test_every_figure_the_page_names_is_drawn_once(site: tuple[TestClient, str, 
     kept = pages.hits
     assert client.get(f"/runs/{run_id}").status_code == 200
     assert pages.hits == kept + 1  # a finished run's page is kept whole
-    assert client.get(f"/runs/{run_id}/figures/nothing.svg").status_code == 404
+    kept = runs.FIGURES.misses
+    for name in ("nothing", "sweep-m", "sweep-n-"):
+        assert client.get(f"/runs/{run_id}/figures/{name}.svg").status_code == 404, name
+    assert runs.FIGURES.misses == kept  # a name no figure has is never drawn nor kept
 
 
 def test_unknown_run_is_404(site: tuple[TestClient, str, Path]) -> None:

@@ -241,8 +241,12 @@ def _version(info: Any) -> str:
 
 
 def run_figure_svg(ws: Workspace, run_id: str, name: str) -> Drawn:
-    """The figure ``name`` of the run, drawn once per process and version of the run."""
+    """The figure ``name`` of the run, drawn once per process and version of the run;
+    a name no run of its kind can have is a :class:`NotFoundError` (and kept nowhere)."""
     info = ws.runs.info(run_id)  # the store's RunInfo (the web names no store type)
+    sweeps = _sweep_parameters(info.header.get("spec", {}))
+    if name not in ("distributions", "forest", "ablation", *(f"sweep-{_slug(p)}" for p in sweeps)):
+        raise NotFoundError(f"run {run_id} has no figure {name[:40]!r}")
     key = (str(ws.db.url), info.run_id, _version(info), name)
     return FIGURES.get(key, lambda: draw(ws, info.run_id, name))
 
