@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assay.errors import (
     AssayError,
@@ -48,7 +48,10 @@ _HEADERS = {
     "x-frame-options": "DENY",
     "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
+    "vary": "Accept, Cookie, Authorization",
+    "cache-control": "private, no-cache",
 }
+_RAW_HEADERS = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in _HEADERS.items()]
 _STATIC = Path(__file__).with_name("static")
 _ENV_TOKEN = "ASSAY_TOKEN"
 
@@ -96,15 +99,7 @@ def create_app(
     )
     _handlers(app)
 
-    @app.middleware("http")
-    async def headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        for name, value in _HEADERS.items():
-            response.headers.setdefault(name, value)
-        response.headers.setdefault("vary", "Accept, Cookie, Authorization")
-        response.headers.setdefault("cache-control", "private, no-cache")
-        return response
-
+    app.add_middleware(_SecurityHeaders)
     if root_path:
         app.add_middleware(_RootPath, root_path=root_path)
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
@@ -114,6 +109,29 @@ def create_app(
         app.include_router(router)
 
     return app
+
+
+class _SecurityHeaders:
+    """Every answer gets :data:`_HEADERS`, unless the route set one of them itself (a
+    plain ASGI middleware: it only adds headers to the start of each response)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in _RAW_HEADERS if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class _RootPath:
