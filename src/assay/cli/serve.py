@@ -65,7 +65,7 @@ def serve(
         ),
     ] = "",
     workers: Annotated[
-        int, typer.Option("--workers", help="Worker processes (each with its own store pool).")
+        int, typer.Option("--workers", help="Worker processes (each keeps its own page cache).")
     ] = 1,
     secure_cookies: Annotated[
         bool | None,
