@@ -16,15 +16,18 @@ benchmark's users, sessions and upgrades never touch the cache. The bench user g
 password and logs in through the login form, as a person would.
 
 The load: ``wrk`` when ``which wrk`` finds it, else a closed-loop client in a separate
-process (asyncio and httpx: each of the 50 clients sends its next request when the
-last one answered), which says which it was in the results. Each page has its own
+process (asyncio streams speaking HTTP/1.1, one keep-alive connection per client, far
+lighter than an HTTP library; each of the 50 clients sends its next request when the
+last one answered); the results say which. Each page has its own
 phase (a short warm-up, then the measured seconds); the technique and run phases
 rotate over 100 techniques and 10 runs. Latency is measured by the client, so it
 includes the client's own overhead, and the static baseline shows how much that is.
-On a machine with two cores the client and the server share them.
+On a machine with two cores the client and the server share them. Before each phase,
+one client alone asks for the page 20 times: its median there (``unloaded``) is the
+page's own service time with no queue in front of it, reported with its size.
 
-Run: ``python benchmarks/bench_web.py [--quick]``; writes ``benchmarks/results/web.json``
-and exits 1 when a target is missed, naming it.
+Run: ``python benchmarks/bench_web.py [--quick] [--workers N]``; writes
+``benchmarks/results/web.json`` and exits 1 when a target is missed, naming it.
 """
 
 from __future__ import annotations
@@ -109,8 +112,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(ws: Path, log: Path) -> Any:
-    """``assay serve`` on a free port of 127.0.0.1 in ``ws``; yields its base URL."""
+def serving(ws: Path, log: Path, workers: int) -> Any:
+    """``assay serve --workers N`` on a free port of 127.0.0.1 in ``ws``; yields its URL."""
     import httpx
 
     sys.path.insert(0, str(HERE))
@@ -118,6 +121,7 @@ def serving(ws: Path, log: Path) -> Any:
 
     port = _free_port()
     argv = [assay_executable(), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--workers", str(workers)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSAY_")}
     with log.open("wb") as sink:
         server = subprocess.Popen(argv, cwd=ws, env=env, stdout=sink, stderr=subprocess.STDOUT)
@@ -161,6 +165,25 @@ def login(url: str) -> dict[str, str]:
         return dict(client.cookies.items())
 
 
+def unloaded(url: str, cookies: dict[str, str], paths: list[str], n: int = 20) -> dict[str, float]:
+    """One client, one request at a time (after one warm-up each): the page's own
+    service time (median, ms) and size (bytes), with no queue in front of it."""
+    import httpx
+
+    times, sizes = [], []
+    with httpx.Client(base_url=url, cookies=cookies, timeout=120) as client:
+        for index in range(n + 1):
+            path = paths[index % len(paths)]
+            began = time.perf_counter()
+            answer = client.get(path)
+            if answer.status_code != 200:
+                sys.exit(f"GET {path} answered {answer.status_code}: {answer.text[:300]}")
+            if index:
+                times.append(time.perf_counter() - began)
+                sizes.append(len(answer.content))
+    return {"median_ms": percentile(times, 50) * 1000, "bytes": percentile(sizes, 50)}
+
+
 def static_path(url: str, cookies: dict[str, str]) -> str:
     """The first ``/static/...`` file the radar page links to (its stylesheet)."""
     import httpx
@@ -175,39 +198,78 @@ def static_path(url: str, cookies: dict[str, str]) -> str:
 # -- the load ----------------------------------------------------------------------------
 
 
+class _Connection:
+    """One keep-alive HTTP/1.1 connection that sends GETs and reads whole answers
+    (Content-Length or chunked): a client that costs far less CPU per request than a
+    full HTTP library, so that the load measures the server."""
+
+    def __init__(self, host: str, port: int, cookie: str) -> None:
+        self.host, self.port, self.cookie = host, port, cookie
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> int:
+        """GET ``path``; its status (the body is read and dropped)."""
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        request = f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+        request += f"Cookie: {self.cookie}\r\nAccept: text/html\r\n\r\n"
+        self.writer.write(request.encode())
+        head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
+        status = int(head.split(" ", 2)[1])
+        found = re.search(r"\r\ncontent-length: *(\d+)", head)
+        if found:
+            await self.reader.readexactly(int(found.group(1)))
+        elif "transfer-encoding: chunked" in head:
+            while size := int((await self.reader.readuntil(b"\r\n")).strip(), 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readuntil(b"\r\n")
+        if "connection: close" in head:
+            await self.close()
+        return status
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            with contextlib.suppress(OSError):
+                await self.writer.wait_closed()
+        self.reader = self.writer = None
+
+
 async def _closed_loop(
     url: str, paths: list[str], cookies: dict[str, str], clients: int, seconds: float
 ) -> dict[str, Any]:
-    """``clients`` loops, each sending its next GET when the last answered; latencies of
-    the requests begun after the warm-up."""
-    import httpx
+    """``clients`` loops, each on its own connection sending its next GET when the last
+    answered; latencies of the requests begun after the warm-up."""
+    from urllib.parse import urlsplit
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    where = urlsplit(url)
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
     latencies: list[float] = []
     errors: dict[str, int] = {}
     start = time.perf_counter()
     measure_from, stop = start + WARMUP_S, start + WARMUP_S + seconds
 
-    async def one(client: httpx.AsyncClient, index: int) -> None:
+    async def one(index: int) -> None:
+        connection = _Connection(where.hostname or "127.0.0.1", where.port or 80, cookie)
         turn = index
         while (began := time.perf_counter()) < stop:
             path = paths[turn % len(paths)]
             turn += clients
             try:
-                answer = await client.get(path)
-                await answer.aread()
-                problem = None if answer.status_code == 200 else f"HTTP {answer.status_code}"
-            except httpx.HTTPError as exc:
+                status = await asyncio.wait_for(connection.get(path), timeout=30)
+                problem = None if status == 200 else f"HTTP {status}"
+            except (OSError, asyncio.IncompleteReadError, TimeoutError, ValueError) as exc:
                 problem = type(exc).__name__
+                await connection.close()
             if began >= measure_from:
                 latencies.append(time.perf_counter() - began)
                 if problem:
                     errors[problem] = errors.get(problem, 0) + 1
+        await connection.close()
 
-    async with httpx.AsyncClient(
-        base_url=url, cookies=cookies, limits=limits, timeout=30
-    ) as client:
-        await asyncio.gather(*(one(client, i) for i in range(clients)))
+    await asyncio.gather(*(one(i) for i in range(clients)))
     return {"latencies_s": latencies, "errors": errors, "seconds": seconds}
 
 
@@ -276,21 +338,25 @@ def measure(
     for name, paths in pages.items():
         spec = {"url": url, "paths": paths, "cookies": cookies, "clients": CLIENTS}
         spec["seconds"] = seconds
+        alone = unloaded(url, cookies, paths)
         raw = run_wrk(spec, wrk) if wrk else run_client(spec)
-        figures[name] = {"paths": paths[:3] + (["..."] if len(paths) > 3 else [])} | summarise(raw)
+        figures[name] = {"paths": paths[:3] + (["..."] if len(paths) > 3 else [])}
+        figures[name] |= {"unloaded": alone} | summarise(raw)
         row = figures[name]
         print(
             f"{name:10} {row['requests']:7d} requests {row['requests_per_s']:8.1f}/s  "
-            f"p50 {row['p50_ms']:7.1f} ms  p99 {row['p99_ms']:7.1f} ms  errors {row['errors']}",
+            f"p50 {row['p50_ms']:7.1f} ms  p99 {row['p99_ms']:7.1f} ms  errors {row['errors']}  "
+            f"(alone {alone['median_ms']:.1f} ms, {alone['bytes'] / 1024:.0f} KiB)",
             flush=True,
         )
-    tool = "wrk" if wrk else "asyncio+httpx closed-loop client in a separate process"
+    tool = "wrk" if wrk else "closed-loop asyncio HTTP/1.1 keep-alive client in a separate process"
     return figures, tool
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 techniques, 5 s a page")
+    parser.add_argument("--workers", type=int, default=1, help="assay serve --workers N")
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -306,7 +372,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="assay-bench-web-") as temp:
         ws, shape = workspace(args.quick, Path(temp))
         techniques, runs = prepare(ws)
-        with serving(ws, Path(temp) / "serve.log") as url:
+        with serving(ws, Path(temp) / "serve.log", args.workers) as url:
             cookies = login(url)
             pages = {
                 "static": [static_path(url, cookies)],
@@ -315,11 +381,16 @@ def main() -> int:
                 "run": [f"/runs/{run}" for run in runs],
             }
             figures, tool = measure(url, cookies, pages, seconds)
-    return report(args.quick, shape, figures, tool, seconds)
+    return report(args.quick, shape, figures, tool, seconds, args.workers)
 
 
 def report(
-    quick: bool, shape: dict[str, int], figures: dict[str, Any], tool: str, seconds: float
+    quick: bool,
+    shape: dict[str, int],
+    figures: dict[str, Any],
+    tool: str,
+    seconds: float,
+    workers: int,
 ) -> int:
     """Write ``results/web.json``, print the ratios, and name every missed target."""
     baseline = figures["static"]["p99_ms"]
@@ -337,7 +408,7 @@ def report(
         "name": "web",
         "quick": quick,
         "workspace": shape,
-        "server": "assay serve (uvicorn), one process, as a subprocess",
+        "server": f"assay serve --workers {workers} (uvicorn) as a subprocess",
         "load": tool,
         "clients": CLIENTS,
         "seconds_per_page": seconds,
