@@ -168,9 +168,9 @@ def test_a_command_imports_only_its_own_modules() -> None:
 def test_a_subcommand_help_and_its_usage_errors_still_work() -> None:
     code, out, err, _ = _probe(["bench", "run", "--help"])
     assert code == 0 and "Usage: assay bench run" in out, err
-    code, out, err, _ = _probe(["radar", "--nope"])
+    code, out, err, _ = _probe(["radar", "--qqq"])  # close to no option: no suggestion
     assert (code, out) == (2, "")
-    assert err == "error: No such option: --nope (see: assay radar --help)"
+    assert err == "error: No such option: --qqq (see: assay radar --help)"
 
 
 def test_no_arguments_print_the_help() -> None:
