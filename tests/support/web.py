@@ -2,12 +2,12 @@
 
 - :func:`build_team` makes a SQLite workspace with one user of every role (named after
   the role: ``viewer``, ``contributor``, ``approver``, ``admin``), each with a password
-  (:data:`PASSWORDS`), a contributor ``ci-bot`` with an API token, and a record with
-  every kind of text the pages show: techniques, papers with notes, prototypes, gate
-  decisions, predictions, post-mortems and runs. Hostile text (:data:`TEXTS`: script
-  tags, attribute breakers, ``javascript:`` links, SQL metacharacters) sits in every
-  text field of a second set of records. It is written through the real command line,
-  in this process, as the CLI's tests do.
+  (:data:`PASSWORDS`), API tokens of a contributor ``ci-bot`` and of the viewer, and a
+  record with every kind of text the pages show: techniques, papers with notes,
+  prototypes, gate decisions, predictions, post-mortems and runs. Hostile text
+  (:data:`TEXTS`: script tags, attribute breakers, ``javascript:`` links, SQL
+  metacharacters) sits in every text field of a second set of records. It is written
+  through the real command line, in this process, as the CLI's tests do.
 - :func:`start_server` runs the real ``assay serve`` as a subprocess on a free port of
   127.0.0.1 and waits for ``/healthz``; :func:`shared_team` and :func:`shared_server`
   give one of each per test process, so the browser tests and the integration tests
@@ -49,6 +49,7 @@ __all__ = [
     "artifacts_dir",
     "build_team",
     "cli_in",
+    "clients",
     "csrf_of",
     "field",
     "form_fields",
