@@ -42,6 +42,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from assay.errors import InputError
 from assay.store.sql import Sql, SqliteUnit
 from assay.workspace.settings import Settings
 
@@ -94,6 +95,22 @@ def _orm_changes(session: Session) -> int:
             " FROM pg_stat_xact_user_tables"
         )
     return int(connection.exec_driver_sql(query).scalar() or 0)
+
+
+@contextlib.contextmanager
+def _refused_values() -> Iterator[None]:
+    """A value the database refuses to store or compare (PostgreSQL's text takes no NUL
+    byte; a number out of a column's range) is bad input, whatever surface sent it:
+    :class:`InputError` naming the database's reason, not a traceback or a 500."""
+    try:
+        yield
+    except Exception as error:
+        # DB-API 2.0 names the class DataError in every driver (psycopg's, sqlite3's)
+        # and SQLAlchemy wraps it in its own DataError: no driver need be imported.
+        if not any(cls.__name__ == "DataError" for cls in type(error).__mro__):
+            raise
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0]
+        raise InputError(f"the database refused a value: {reason}") from None
 
 
 class Context:
@@ -212,7 +229,7 @@ class Context:
             yield session
             return
         unit = _Unit(None, None, True)
-        with self.db.write() as session, self._enter(unit):
+        with _refused_values(), self.db.write() as session, self._enter(unit):
             unit.session = session
             session.info["assay.context"] = self
             before = _orm_changes(session) if self.db.dialect == "sqlite" else 0
@@ -228,7 +245,7 @@ class Context:
         if session is not None:
             yield session
             return
-        with self.db.read() as session, self._enter(_Unit(session, None, False)):
+        with _refused_values(), self.db.read() as session, self._enter(_Unit(session, None, False)):
             yield session
 
     @contextlib.contextmanager
