@@ -35,7 +35,8 @@ def demo(
         f"  cd {directory}\n"
         f"  assay technique show FlashAttention\n"
         f"  assay radar overdue\n"
-        f"  assay bench show {ctx.runs.get('attention', 'RUN_ID')}"
+        f"  assay bench show {ctx.runs.get('attention', 'RUN_ID')}\n"
+        f"  assay serve                 # the team's web app on http://127.0.0.1:8765"
     )
     if ctx.passwords:
         logins = ", ".join(f"{name} / {pw}" for name, pw in ctx.passwords.items())

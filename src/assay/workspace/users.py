@@ -157,7 +157,8 @@ def _token_user(sql: Sql, secret: str) -> User:
     token = token_rows.by_secret(sql, secret)
     if token is None:
         raise PermissionDeniedError(
-            f"the API token in {ENV_TOKEN} is not known to this workspace; "
+            f"the API token given ({ENV_TOKEN} or the Authorization header) is not known "
+            "to this workspace; "
             "create one with: assay token create --user NAME"
         )
     state = token.state(now())
