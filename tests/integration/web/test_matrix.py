@@ -142,13 +142,17 @@ MATRIX: dict[tuple[str, str], Probe] = {
 
 
 def app_routes(team: Team) -> set[tuple[str, str]]:
-    """Every ``(method, path)`` the app serves (HEAD aside; a mount as ``/mount/{path}``)."""
+    """Every ``(method, path)`` the team's app serves."""
+    from assay.web import create_app
+
+    return routes_of(create_app(team.root))
+
+
+def routes_of(app: Any) -> set[tuple[str, str]]:
+    """Every ``(method, path)`` of ``app`` (HEAD aside; a mount as ``/mount/{path}``)."""
     from fastapi import routing
     from starlette.routing import Mount
 
-    from assay.web import create_app
-
-    app = create_app(team.root)
     # FastAPI 0.165 keeps included routers lazily; iter_route_contexts flattens them.
     flatten = getattr(routing, "iter_route_contexts", lambda routes: routes)
     found = set()
@@ -168,6 +172,22 @@ def test_every_route_is_in_the_matrix(team: Team) -> None:
     missing, gone = sorted(routes - set(MATRIX)), sorted(set(MATRIX) - routes)
     assert missing == [], f"routes missing from MATRIX (the app has {sorted(routes)})"
     assert gone == [], f"rows of MATRIX for routes the app lacks (it has {sorted(routes)})"
+
+
+def test_a_route_added_to_the_app_is_missing_from_the_matrix(team: Team) -> None:
+    from fastapi import APIRouter
+
+    from assay.web import create_app
+
+    app = create_app(team.root)
+    extra = APIRouter()
+    extra.add_api_route("/techniques/{name:path}/export", lambda name: {}, methods=["GET"])
+    extra.add_api_route("/admin/purge", lambda: {}, methods=["POST"])
+    app.include_router(extra)
+    assert sorted(routes_of(app) - set(MATRIX)) == [
+        ("GET", "/techniques/{name}/export"),
+        ("POST", "/admin/purge"),
+    ]
 
 
 @pytest.fixture(scope="module")
