@@ -103,8 +103,10 @@ class LocalPage:
         if message.type == "error":
             self.errors.append(message.text)
 
-    def login(self, name: str) -> Any:
+    def login(self, name: str, *, shot: bool = False) -> Any:
         self.page.goto("/login")
+        if shot:
+            self.shot("login")
         self.page.fill('input[name="name"]', name)
         self.page.fill('input[name="password"]', PASSWORDS[name])
         with self.page.expect_navigation():
@@ -130,7 +132,7 @@ def local(browser: Any, server: LiveServer) -> Iterator[LocalPage]:
 
 
 def test_log_in_see_the_radar_and_open_a_technique(local: LocalPage) -> None:
-    page = local.login("viewer")
+    page = local.login("viewer", shot=True)
     assert page.url.endswith("/radar")
     picture = page.locator('svg[role="img"]')
     assert picture.count() >= 1

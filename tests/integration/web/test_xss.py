@@ -249,3 +249,14 @@ def test_the_page_check_passes_escaped_text() -> None:
 def test_the_svg_check_finds_what_would_run(svg: str) -> None:
     with pytest.raises((AssertionError, ET.ParseError)):
         check_svg(svg, ())
+
+
+@pytest.mark.parametrize("audience", ["executive", "product", "engineering"])
+@pytest.mark.parametrize("index", range(len(XSS)), ids=[repr(t) for t in XSS])
+def test_a_downloaded_report_shows_hostile_text_escaped(
+    who: dict[str, httpx.Client], audience: str, index: int
+) -> None:
+    answer = who["viewer"].get(f"/reports/{audience}?prototype=hostile-{index}&download=html")
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["content-disposition"].startswith("attachment;")
+    check_page(answer.text, (field(TEXTS[index], "hypothesis"),))
