@@ -36,8 +36,10 @@ typecheck: $(DEV)  ## mypy, strict on src/assay
 unit: $(DEV)  ## the fast unit tests only
 	$(BIN)/pytest tests/unit -q
 
-test: lint typecheck  ## create .venv with the dev extras, run ruff, mypy and the whole suite
-	$(BIN)/pytest
+PYTEST_WORKERS ?= auto
+
+test: lint typecheck  ## create .venv with the dev extras, run ruff, mypy and the whole suite (on every core)
+	$(BIN)/pytest -n $(PYTEST_WORKERS)
 
 bench: $(DEV)  ## run the benchmarks; results as JSON under benchmarks/results/
 	@missed=""; for f in benchmarks/bench_*.py; do echo "== $$f"; \

@@ -32,7 +32,16 @@ from assay.display import safe_text
 
 
 class SafeConsole(Console):
-    """A Rich console that shows control characters in what it prints as escapes."""
+    """A Rich console that shows control characters in what it prints as escapes.
+
+    Its width is read when it prints (the terminal's, or ``COLUMNS``), never frozen
+    when the module is imported: Rich fixes a ``COLUMNS`` set at construction for
+    good, so whoever imported this module first would decide every later width."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if kwargs.get("width") is None:
+            self._width = None
 
     def render_str(self, text: str, **kwargs: Any) -> Text:
         """As Rich's, the text made safe first (so widths are measured on what shows)."""
