@@ -186,6 +186,7 @@ def test_a_viewer_sees_no_form_and_a_forged_decision_is_refused(
     assert page.locator('form[action$="/decision"]').count() == 0
     assert "Only an approver" in page.inner_text("main")
     local.shot("gate-as-viewer")
+    page.goto("/account")
     csrf = page.locator('input[name="csrf"]').first.get_attribute("value")
     assert csrf  # the log-out form's: the viewer's own session token
     forged = page.request.post(
@@ -209,6 +210,8 @@ def test_hostile_text_runs_nothing_in_the_browser(local: LocalPage, team: Team) 
 
 def test_log_out_then_the_radar_sends_to_the_login_page(local: LocalPage) -> None:
     page = local.login("contributor")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Log out").click()  # to the account page's form
     with page.expect_navigation():
         page.locator('form[action$="/logout"] [type="submit"]').click()
     assert "/login" in page.url

@@ -281,7 +281,7 @@ def test_errors_map_to_statuses_for_people_and_machines(client: TestClient) -> N
     assert missing.status_code == 404 and "nope" in missing.json()["error"]
     page = client.get("/techniques/nope")
     assert page.status_code == 404 and "text/html" in page.headers["content-type"]
-    assert 'action="/logout"' in page.text  # the navigation stays, with who is signed in
+    assert 'href="/account#session"' in page.text  # the navigation stays, with who is in
     bad = client.get("/radar?as_of=yesterday", headers={"accept": "application/json"})
     assert bad.status_code == 422 and "yesterday" in bad.json()["error"]
 
@@ -308,6 +308,26 @@ def test_pages_are_cached_until_the_record_changes(client: TestClient, site: Sit
     assert changed.status_code == 200
     assert "Fusion" in [t["name"] for t in changed.json()["techniques"]]
     assert changed.headers["etag"] != etag
+
+
+def test_a_kept_page_is_answered_gzipped_to_whoever_accepts_it(client: TestClient) -> None:
+    signed_in(client, "vic")
+    plain = client.get("/radar", headers={"accept-encoding": "identity"})
+    packed = client.get("/radar", headers={"accept-encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"  # httpx decodes it for us...
+    assert packed.content == plain.content  # ...into the very same page
+    assert "Accept-Encoding" in packed.headers["vary"]
+    assert packed.headers["etag"] != plain.headers["etag"]  # two representations
+    refused = client.get("/radar", headers={"accept-encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in refused.headers
+
+
+def test_a_page_with_a_form_is_never_kept_compressed(client: TestClient) -> None:
+    signed_in(client, "apu")  # an approver: the gate page has the decision form
+    page = client.get("/gates/tiling-p1", headers={"accept-encoding": "gzip"})
+    assert page.status_code == 200 and 'name="csrf"' in page.text
+    assert "content-encoding" not in page.headers  # its CSRF token is put in per session
 
 
 def test_a_kept_page_carries_each_sessions_own_csrf_token(app, site: Site) -> None:  # type: ignore[no-untyped-def]
