@@ -166,7 +166,8 @@ def test_an_approver_decides_a_gate_and_the_audit_trail_has_it(
     local.shot("gate-form")
     with page.expect_navigation():
         form.locator('[type="submit"]').click()
-    assert page.url.endswith("/gates/gate-browser")  # the gate page, now at its next gate
+    assert page.url.endswith("/gates/gate-browser?decided=YES")  # now at its next gate...
+    assert "Your decision (YES) is recorded" in page.inner_text("main")  # ...saying so
     local.shot("gate-decided")
     page.goto("/techniques/flash-attn")  # the technique's decisions, with their runs
     assert WHY in page.inner_text("main")

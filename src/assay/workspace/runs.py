@@ -28,7 +28,7 @@ from assay.bench.importers import ImportedRun, analyse_imported, suite_run
 from assay.bench.runner import ProgressCallback
 from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
 from assay.display import Displayable
-from assay.errors import InputError
+from assay.errors import InputError, NotFoundError
 from assay.formats.suites import SUITE_FORMATS, read_suite, read_suites
 from assay.store import runs as run_rows
 from assay.store.runs import RunInfo, StoreSink
@@ -159,6 +159,16 @@ class RunBook:
         """The run as listed: what it measured, its state and how far it got."""
         with self.ctx.read() as session:
             return run_rows.get_run(session, run_id)
+
+    def stored_state(self, run_id: str) -> str:
+        """The run's state as stored ("running" or "finished"), in one plain query:
+        what a page needs to know before it reads the run (a finished run never
+        changes). :class:`NotFoundError` for an unknown run."""
+        with self.ctx.sql_read() as sql:
+            state = sql.scalar("SELECT state FROM runs WHERE run_id = :run_id", {"run_id": run_id})
+        if state is None:
+            raise NotFoundError(f"unknown run {run_id!r}; list the runs with: assay bench list")
+        return str(state)
 
     def list(self, *, include_retired: bool = False) -> list[RunInfo]:
         """Every run, newest first, with its state (running, interrupted, finished);

@@ -82,7 +82,7 @@ def test_an_approvers_decision_lands_in_the_audit_trail(client: TestClient, site
         "/gates/tiling-p1/decision", data={**DECISION, "csrf": csrf}, follow_redirects=False
     )
     assert done.status_code == 303, done.text
-    assert done.headers["location"] == "/gates/tiling-p1"
+    assert done.headers["location"] == "/gates/tiling-p1?decided=NOT+YET"
     assert ("apu", "web POST /gates/{prototype}/decision", "insert") in _decisions(site)
     review = client.get("/gates/tiling-p1", headers={"accept": "application/json"}).json()
     assert review["decided"] is not None

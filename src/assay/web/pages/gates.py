@@ -12,6 +12,7 @@ role (403 for anyone else) and the audit trail records
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, Field
@@ -64,6 +65,7 @@ def inbox(request: Request, state: RequestState = viewer) -> Response:
             document,
             href=lambda name: technique_href(root, name),
             request_path="/gates",
+            decided=request.query_params.get("decided", "")[:40],
         )
 
     return server_of(request).cache.cached(request, state, build)
@@ -125,8 +127,9 @@ async def decide(
     record = await run_in_threadpool(_decide, state, prototype, decision)
     if state.wants_json:
         return json_response(record)
-    target = f"{root_of(request)}/gates/{_part(prototype)}"
-    return RedirectResponse(target, status_code=303)
+    answered = str(record.get("answer", "")).upper().replace("-", " ")
+    target = f"{root_of(request)}/gates/{_part(prototype)}?{urlencode({'decided': answered})}"
+    return RedirectResponse(target, status_code=303)  # the review says what was decided
 
 
 @router.get(
@@ -154,6 +157,7 @@ def review(request: Request, prototype: _Prototype, state: RequestState = viewer
             answers=_ANSWERS,
             href=lambda name: technique_href(root, name),
             request_path="/gates",
+            decided=request.query_params.get("decided", "")[:40],
         )
 
     return server_of(request).cache.cached(request, state, build)

@@ -300,9 +300,10 @@ def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Res
     arrive outside the audit trail the page cache watches)."""
     from assay.workspace import documents
 
-    info = state.ws.runs.info(run_id)
+    finished = state.ws.runs.stored_state(run_id) == "finished"  # one query; 404 if unknown
 
     def build() -> Response:
+        info = state.ws.runs.info(run_id)
         document = documents.run(state.ws, run_id)
         if state.wants_json:
             return json_response(document)
@@ -320,7 +321,7 @@ def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Res
             failed_methods=_failed_methods(document),
         )
 
-    if info.state != "finished":
+    if not finished:
         return build()
     return server_of(request).cache.cached(request, state, build)
 
