@@ -18,7 +18,8 @@ password and logs in through the login form, as a person would.
 The load: ``wrk`` when ``which wrk`` finds it, else a closed-loop client in a separate
 process (asyncio streams speaking HTTP/1.1, one keep-alive connection per client, far
 lighter than an HTTP library; each of the 50 clients sends its next request when the
-last one answered); the results say which. Each page has its own
+last one answered; like a browser it sends ``Accept-Encoding: gzip``, and reads the
+bytes the server sends); the results say which. Each page has its own
 phase (a short warm-up, then the measured seconds); the technique and run phases
 rotate over 100 techniques and 10 runs. Latency is measured by the client, so it
 includes the client's own overhead, and the static baseline shows how much that is.
@@ -214,7 +215,8 @@ class _Connection:
             self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
         assert self.reader is not None
         request = f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-        request += f"Cookie: {self.cookie}\r\nAccept: text/html\r\n\r\n"
+        request += f"Cookie: {self.cookie}\r\nAccept: text/html\r\n"
+        request += "Accept-Encoding: gzip\r\n\r\n"  # as every browser asks
         self.writer.write(request.encode())
         head = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").lower()
         status = int(head.split(" ", 2)[1])
@@ -356,7 +358,12 @@ def measure(
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 techniques, 5 s a page")
-    parser.add_argument("--workers", type=int, default=1, help="assay serve --workers N")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="assay serve --workers N (default: one per core)",
+    )
     parser.add_argument("--client", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:

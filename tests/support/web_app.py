@@ -10,17 +10,12 @@ token), ``vic`` (viewer), each with the password ``PASSWORD``; a technique
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import io
 import json
-import os
 import re
 import warnings
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 with warnings.catch_warnings():
     # Starlette asks for httpx2 when its test client is imported with httpx; the client
@@ -63,23 +58,9 @@ class Site:
 def cli(root: Path, *args: str, by: str | None = "ada") -> str:
     """``assay ARGS --by BY`` (``by=None``: a read, no ``--by``) in this process, in
     ``root``; its stdout (the test fails on a non-zero exit, with its stderr)."""
-    from assay.cli import main
+    from support.web import cli_in
 
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(root)
-        for name in [k for k in os.environ if k.startswith("ASSAY_")]:
-            patch.delenv(name)
-        patch.setenv("COLUMNS", "120")
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            try:
-                main([*args, "--by", by] if by else list(args))
-            except SystemExit as exc:
-                code = int(exc.code or 0)
-    if code != 0:
-        pytest.fail(f"assay {' '.join(args)} failed ({code}): {err.getvalue().strip()}")
-    return out.getvalue()
+    return cli_in(root, *args, by=by)
 
 
 def build_site(folder: Path, *, url: str | None = None) -> Site:
