@@ -32,8 +32,6 @@ import os
 from assay.errors import InputError, PermissionDeniedError
 from assay.pipeline import radar
 from assay.pipeline.roles import Role, require_role
-from assay.store import sessions as session_rows
-from assay.store import tokens as token_rows
 from assay.store import users as user_rows
 from assay.store.sql import Sql
 from assay.store.users import User
@@ -145,6 +143,8 @@ def _proven(ctx: Context, sql: Sql) -> tuple[User | None, str]:
 def _session_user(sql: Sql, secret: str) -> User:
     """The user of the live web session ``secret``; a retired user is refused by the
     caller, with its own message."""
+    from assay.store import sessions as session_rows  # hashlib: only when a session is given
+
     stored = session_rows.by_secret(sql, secret) if secret else None
     if stored is None or stored.revoked_at is not None or stored.ends_at() <= now():
         raise PermissionDeniedError(SESSION_EXPIRED)
@@ -154,6 +154,8 @@ def _session_user(sql: Sql, secret: str) -> User:
 
 
 def _token_user(sql: Sql, secret: str) -> User:
+    from assay.store import tokens as token_rows  # hashlib: only when a token is given
+
     token = token_rows.by_secret(sql, secret)
     if token is None:
         raise PermissionDeniedError(
@@ -259,6 +261,8 @@ class Users:
                 raise InputError("you cannot retire yourself; ask another admin")
             at = now()
             retired = user_rows.retire(session, name, by=self.ctx.user, why=why, at=at)
+            from assay.store import sessions as session_rows
+
             session_rows.revoke_all(session, retired.name, at=at)  # their web sessions end
             return retired
 
