@@ -38,7 +38,7 @@ def test_the_interval_excludes_a_value_exactly_when_its_p_value_is_below_alpha()
 
 def test_one_look_of_the_accumulator_matches_the_hand_computation() -> None:
     # arm A: [0, 2] (mean 1, s^2 = 2), arm B: [4, 6] (mean 5, s^2 = 2): d = 4, V = 2
-    look = SequentialAB(tau=1.0).update([0.0, 2.0], [4.0, 6.0])
+    look = SequentialAB(tau=1.0, min_units=2).update([0.0, 2.0], [4.0, 6.0])
     assert look.effect == 4.0
     assert (look.n_a, look.n_b, look.look) == (2, 2, 1)
     assert look.p_value == pytest.approx(math.sqrt(1.5) * math.exp(-16 / 12), rel=1e-12)
@@ -54,7 +54,7 @@ def test_batches_merge_into_the_same_moments_as_one_batch() -> None:
     for i in range(0, 300, 70):
         last = split.update(a[i : i + 70], b[i : i + 70])
     assert last.effect == pytest.approx(whole.effect, rel=1e-12)
-    variance = np.var(a, ddof=1) / 300 + np.var(b, ddof=1) / 300
+    variance = float(np.var(a, ddof=1) / 300 + np.var(b, ddof=1) / 300)
     assert whole.p_value == pytest.approx(msprt_p_value(whole.effect, variance, 0.1), rel=1e-9)
     assert last.ci[0] >= whole.ci[0] - 1e-12  # the running intersection is at least as narrow
 
@@ -108,6 +108,15 @@ def test_a_look_with_no_spread_yet_is_unbounded_and_inconclusive() -> None:
     assert test.update([], []).look == 2  # an empty day is a look that changes nothing
 
 
+def test_a_look_counts_only_once_each_arm_holds_min_units() -> None:
+    test = SequentialAB(mde=1.0, min_units=100)
+    a, b = np.tile([0.0, 1.0], 50)[:99], 5.0 + np.tile([0.0, 1.0], 250)
+    early = test.update(a, b)
+    assert early.ci == (-math.inf, math.inf) and early.p_value == 1.0  # arm A holds 99
+    late = test.update([0.0], [])
+    assert late.verdict is Verdict.BETTER and late.p_value < 1e-6
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
@@ -116,6 +125,7 @@ def test_a_look_with_no_spread_yet_is_unbounded_and_inconclusive() -> None:
         (lambda: SequentialAB(tau=-1.0), "tau"),
         (lambda: SequentialAB(mde=0.1, confidence=1.5), "confidence"),
         (lambda: SequentialAB(mde=0.1, margin=-0.1), "margin"),
+        (lambda: SequentialAB(mde=0.1, min_units=1), "min_units"),
         (lambda: SequentialAB(mde=0.1).update([1.0, math.nan], [1.0]), "x_a"),
         (lambda: SequentialAB(mde=0.1).update([1.0], "abc"), "x_b"),
         (lambda: SequentialAB(mde=0.1).update_counts(5, 3, 1, 10), "successes_a"),
