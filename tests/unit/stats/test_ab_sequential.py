@@ -138,3 +138,17 @@ def test_a_look_counts_only_once_each_arm_holds_min_units() -> None:
 def test_bad_input_is_one_clear_error(make: object, message: str) -> None:
     with pytest.raises(InputError, match=message):
         make()  # type: ignore[operator]
+
+
+def test_the_closed_form_equals_the_mixture_integrated_numerically() -> None:
+    from scipy import integrate, stats
+
+    d, v, tau = 0.3, 0.02, 0.15
+    sd = math.sqrt(v)
+
+    def ratio(theta: float) -> float:
+        null = stats.norm.pdf(d, 0.0, sd)
+        return float(stats.norm.pdf(d, theta, sd) / null * stats.norm.pdf(theta, 0.0, tau))
+
+    mixture, _ = integrate.quad(ratio, -3.0, 3.0, epsabs=1e-12)
+    assert msprt_p_value(d, v, tau) == pytest.approx(1 / mixture, rel=1e-8)
