@@ -218,6 +218,20 @@ def _ratio_delta(
     return ratio - 1.0, (ratio - 1.0 - half, ratio - 1.0 + half), se
 
 
+def _log_ratio(
+    s_a: int, n_a: int, s_b: int, n_b: int, z: float
+) -> tuple[float, tuple[float, float], float]:
+    """``p_B / p_A − 1`` with Katz's log interval and the standard error of the log ratio."""
+    if s_a == 0 or s_b == 0:
+        lift = -1.0 if s_a else (math.nan if s_b == 0 else math.inf)
+        return lift, (-1.0, math.inf), math.inf
+    p_a, p_b = s_a / n_a, s_b / n_b
+    log_se = math.sqrt((1 - p_a) / s_a + (1 - p_b) / s_b)
+    log_ratio = math.log(p_b / p_a)
+    ci = (math.expm1(log_ratio - z * log_se), math.expm1(log_ratio + z * log_se))
+    return p_b / p_a - 1.0, ci, log_se
+
+
 def proportion_effect(
     successes_a: int,
     n_a: int,
@@ -242,18 +256,13 @@ def proportion_effect(
     se = math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
     z = _z(confidence)
     p_value = _two_sided(difference / se) if se > 0 else (1.0 if difference == 0 else 0.0)
+    relative, rel_ci, log_se = _log_ratio(s_a, n_a, s_b, n_b, z)
+    warnings: tuple[str, ...] = ()
     if s_a == 0 or s_b == 0:
-        relative, rel_ci, log_se = (math.inf if s_a == 0 else -1.0), (-1.0, math.inf), math.inf
-        warnings: tuple[str, ...] = (
+        warnings = (
             "an arm has no successes, so the relative lift cannot be bounded; "
             "read the difference, or run the test longer",
         )
-    else:
-        log_se = math.sqrt((1 - p_a) / s_a + (1 - p_b) / s_b)
-        log_ratio = math.log(p_b / p_a)
-        relative = p_b / p_a - 1.0
-        rel_ci = (math.expm1(log_ratio - z * log_se), math.expm1(log_ratio + z * log_se))
-        warnings = ()
     return ABEffect(
         "proportion",
         "Wald z on the difference; delta method on log(p_B / p_A)",

@@ -84,6 +84,9 @@ def test_proportion_effect_with_no_successes_is_unbounded_and_warns() -> None:
     assert effect.relative_ci == (-1.0, math.inf)
     assert effect.warnings
     assert effect.to_dict()["relative"]["ci"] == [-1.0, None]
+    assert effect.relative == math.inf
+    assert math.isnan(proportion_effect(0, 500, 0, 500).relative)
+    assert proportion_effect(3, 500, 0, 500).relative == -1.0
 
 
 @pytest.mark.parametrize("bad", [(5, 0, 1, 10), (11, 10, 1, 10), (1, 10, -1, 10), (1, 10, 1, 10.0)])
