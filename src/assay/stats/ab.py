@@ -213,7 +213,9 @@ def _ratio_delta(
     if mean_a == 0.0:
         return math.nan, (-math.inf, math.inf), math.inf
     ratio = mean_b / mean_a
-    se = math.sqrt(var_b / mean_a**2 + ratio**2 * var_a / mean_a**2)
+    se = math.hypot(math.sqrt(var_b), ratio * math.sqrt(var_a)) / abs(mean_a)
+    if not (math.isfinite(ratio) and math.isfinite(se)):
+        return ratio - 1.0, (-math.inf, math.inf), math.inf  # a control mean next to 0
     half = _z(confidence) * se
     return ratio - 1.0, (ratio - 1.0 - half, ratio - 1.0 + half), se
 

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats import proportion as sm_proportion
 
@@ -191,3 +193,49 @@ def test_one_sided_p_on_both_scales() -> None:
     high = one_sided_p(means, 0.05, above=False)
     assert low < 0.01 and high < 0.01
     assert one_sided_p(means, 0.05, above=True) > 0.99
+
+
+@given(
+    st.integers(1, 5000),
+    st.integers(1, 5000),
+    st.floats(0.0, 1.0),
+    st.floats(0.0, 1.0),
+)
+def test_proportion_effect_properties(n_a: int, n_b: int, share_a: float, share_b: float) -> None:
+    s_a, s_b = round(share_a * n_a), round(share_b * n_b)
+    effect = proportion_effect(s_a, n_a, s_b, n_b)
+    swapped = proportion_effect(s_b, n_b, s_a, n_a)
+    low, high = effect.difference_ci
+    assert low <= effect.difference <= high
+    assert swapped.difference == pytest.approx(-effect.difference)
+    assert swapped.p_value == pytest.approx(effect.p_value)
+    if s_a > 0 and s_b > 0:
+        assert effect.relative_ci[0] <= effect.relative <= effect.relative_ci[1]
+
+
+@given(
+    st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=30),
+    st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=30),
+    st.floats(-1e3, 1e3),
+)
+def test_mean_effect_difference_is_shift_invariant_and_antisymmetric(
+    a: list[float], b: list[float], shift: float
+) -> None:
+    assume(min(np.std(a), np.std(b)) > 1e-3)  # no spread: p is 0 or 1 by rounding alone
+    effect = mean_effect(a, b)
+    moved = mean_effect(np.asarray(a) + shift, np.asarray(b) + shift)
+    swapped = mean_effect(b, a)
+    assert moved.difference == pytest.approx(effect.difference, abs=1e-6)
+    assert moved.p_value == pytest.approx(effect.p_value, abs=1e-6)
+    assert swapped.difference == pytest.approx(-effect.difference)
+    assert effect.difference_ci[0] <= effect.difference <= effect.difference_ci[1]
+
+
+def test_a_control_mean_of_zero_leaves_the_lift_undefined_but_the_difference_defined() -> None:
+    effect = mean_effect([-1.0, 1.0, 0.0], [1.0, 2.0, 3.0])
+    assert math.isnan(effect.relative)
+    assert effect.relative_ci == (-math.inf, math.inf)
+    assert effect.warnings and "relative lift is undefined" in effect.warnings[0]
+    assert effect.difference == pytest.approx(2.0)
+    tiny = mean_effect([-1e-300, 2e-300, 0.0], [1.0, 2.0, 3.0])  # mean² underflows to 0
+    assert tiny.relative_ci[0] <= tiny.relative <= tiny.relative_ci[1]
