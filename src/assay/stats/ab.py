@@ -410,9 +410,9 @@ def _ratio_arm(num: Any, den: Any, arm: str) -> tuple[float, float, int]:
             "page views) must be positive in total"
         )
     ratio = float(np.mean(numer)) / mean_d
-    cov = np.cov(numer, denom, ddof=1)
-    spread = float(cov[0, 0] - 2 * ratio * cov[0, 1] + ratio**2 * cov[1, 1])
-    return ratio, max(spread, 0.0) / (numer.size * mean_d**2), int(numer.size)
+    # σ²_y − 2R σ_xy + R² σ²_x is the variance of the linearised values y − R x
+    spread = float(np.var(numer - ratio * denom, ddof=1)) / mean_d
+    return ratio, spread / (numer.size * mean_d), int(numer.size)
 
 
 def ratio_metric_effect(
