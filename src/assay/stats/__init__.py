@@ -18,7 +18,11 @@ is built from are public too:
 - planning: :func:`trials_needed`, :class:`SequentialDesign`;
 - many methods on many datasets: :func:`friedman`, :func:`nemenyi`,
   :func:`pairwise_wilcoxon`, :func:`critical_difference_diagram`;
-- ablations: :func:`ablation` (leave-one-out and Shapley attribution).
+- ablations: :func:`ablation` (leave-one-out and Shapley attribution);
+- production A/B tests: :func:`srm_check`, :func:`proportion_effect`,
+  :func:`mean_effect` (with CUPED), :func:`ratio_metric_effect`, :func:`not_worse`,
+  :func:`guardrails`, ``assay.stats.ab_verdict.ab_verdict`` (not re-exported: the
+  module has its name), and :class:`SequentialAB` (always valid under daily looks).
 
 Every function names its method and a reference in its docstring. Only
 ``assay.errors`` and ``assay.types`` are imported from assay, and matplotlib only
@@ -36,6 +40,28 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from assay.stats.ab import (
+        ABEffect,
+        CupedResult,
+        SRMResult,
+        cuped,
+        mean_effect,
+        proportion_effect,
+        ratio_metric_effect,
+        srm_check,
+    )
+    from assay.stats.ab_sequential import (
+        ABLook,
+        SequentialAB,
+    )
+    from assay.stats.ab_verdict import (
+        ABResult,
+        ABVerdict,
+        Guardrail,
+        GuardrailReport,
+        guardrails,
+        not_worse,
+    )
     from assay.stats.attribution import Ablation, Contribution, ablation
     from assay.stats.bootstrap import bootstrap_change_ci, bootstrap_ci, cluster_bootstrap_ci
     from assay.stats.cd_diagram import critical_difference_diagram
@@ -72,6 +98,22 @@ if TYPE_CHECKING:
     from assay.stats.verdict import Comparison, Verdict
 
 _MODULES = {
+    "ABEffect": "ab",
+    "CupedResult": "ab",
+    "SRMResult": "ab",
+    "cuped": "ab",
+    "mean_effect": "ab",
+    "proportion_effect": "ab",
+    "ratio_metric_effect": "ab",
+    "srm_check": "ab",
+    "ABResult": "ab_verdict",
+    "ABVerdict": "ab_verdict",
+    "Guardrail": "ab_verdict",
+    "GuardrailReport": "ab_verdict",
+    "guardrails": "ab_verdict",
+    "not_worse": "ab_verdict",
+    "ABLook": "ab_sequential",
+    "SequentialAB": "ab_sequential",
     "Ablation": "attribution",
     "Contribution": "attribution",
     "ablation": "attribution",
@@ -117,15 +159,24 @@ _MODULES = {
 """Each public name and the submodule of :mod:`assay.stats` that defines it."""
 
 __all__ = [
+    "ABEffect",
+    "ABLook",
+    "ABResult",
+    "ABVerdict",
     "Ablation",
     "Comparison",
     "Contribution",
+    "CupedResult",
     "Decision",
     "Estimate",
     "FriedmanResult",
+    "Guardrail",
+    "GuardrailReport",
     "Interval",
     "NemenyiResult",
     "QuantileEstimate",
+    "SRMResult",
+    "SequentialAB",
     "SequentialDesign",
     "SignificanceResult",
     "SuiteComparison",
@@ -141,16 +192,23 @@ __all__ = [
     "compare",
     "compare_suites",
     "critical_difference_diagram",
+    "cuped",
     "friedman",
+    "guardrails",
     "hedges_g",
     "mann_whitney_test",
+    "mean_effect",
     "mean_interval",
     "nemenyi",
+    "not_worse",
     "paired_t_test",
     "pairwise_wilcoxon",
     "permutation_test",
     "prob_superiority",
+    "proportion_effect",
+    "ratio_metric_effect",
     "relative_change",
+    "srm_check",
     "summarize",
     "t_interval",
     "tost",
