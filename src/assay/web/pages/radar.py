@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from assay.errors import InputError
@@ -64,15 +64,32 @@ def _ring(value: str) -> Ring | None:
     return Ring.parse(value) if value.strip() else None
 
 
-def _options(area: str, owner: str, tag: str, as_of: str, since: str) -> dict[str, Any]:
-    """The service's keyword arguments from the query (blank means not given)."""
-    return {
-        "area": area.strip() or None,
-        "owner": owner.strip() or None,
-        "tag": tag.strip() or None,
-        "as_of": _day(as_of, "as_of"),
-        "since": _day(since, "since"),
-    }
+class _Filters:
+    """The radar's filters from the query (a dependency of ``/radar`` and
+    ``/radar.svg``): the values as typed, for the page's form and links, and the
+    service's keyword arguments (blank means not given)."""
+
+    def __init__(
+        self,
+        area: _Text = "",
+        owner: _Text = "",
+        tag: _Text = "",
+        as_of: _Text = "",
+        since: _Text = "",
+    ) -> None:
+        self.typed = {"area": area, "owner": owner, "tag": tag, "as_of": as_of, "since": since}
+
+    def options(self) -> dict[str, Any]:
+        """The service's keyword arguments; a bad date is refused here, in the route
+        (after who asks is known), not while the query is read."""
+        typed = self.typed
+        return {
+            "area": typed["area"].strip() or None,
+            "owner": typed["owner"].strip() or None,
+            "tag": typed["tag"].strip() or None,
+            "as_of": _day(typed["as_of"], "as_of"),
+            "since": _day(typed["since"], "since"),
+        }
 
 
 def _query(**values: str) -> str:
@@ -87,17 +104,13 @@ def _query(**values: str) -> str:
 )
 def radar(
     request: Request,
+    query: Annotated[_Filters, Depends()],
     state: RequestState = viewer,
-    area: _Text = "",
-    owner: _Text = "",
-    tag: _Text = "",
-    as_of: _Text = "",
-    since: _Text = "",
     ring: _Text = "",
 ) -> Response:
     """Every technique with its marks and movement (``assay radar --json`` with the
     same ``--area/--owner/--tag/--as-of/--since``), as JSON or as the page."""
-    options = _options(area, owner, tag, as_of, since)
+    options = query.options()
     only = _ring(ring)
 
     def build() -> Response:
@@ -110,7 +123,7 @@ def radar(
         if state.wants_json:
             return respond(request, state, "radar.html", document)
         root = root_of(request)
-        filters = {"area": area, "owner": owner, "tag": tag, "as_of": as_of, "since": since}
+        filters = query.typed
         return respond(
             request,
             state,
@@ -153,15 +166,11 @@ def _picture(
 )
 def radar_svg(
     request: Request,
+    query: Annotated[_Filters, Depends()],
     state: RequestState = viewer,
-    area: _Text = "",
-    owner: _Text = "",
-    tag: _Text = "",
-    as_of: _Text = "",
-    since: _Text = "",
 ) -> Response:
     """The SVG picture of ``/radar`` with the same filters."""
-    options = _options(area, owner, tag, as_of, since)
+    options = query.options()
 
     def build() -> Response:
         svg = _picture(state, root_of(request), options)
