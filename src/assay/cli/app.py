@@ -113,6 +113,12 @@ COMMANDS: dict[str, Entry] = {
     "review": _entry(
         "review", "The research review: what to discuss, and what was decided.", _DECISIONS
     ),
+    "rollout": _entry(
+        "rollout",
+        "Production rollouts: the ramp behind a feature flag, A/B evidence at each step, "
+        "rollbacks.",
+        _DECISIONS,
+    ),
     "report": _entry(
         "report",
         "Write a report built only from the record: criteria, evidence, decisions, cost.",

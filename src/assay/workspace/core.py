@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from assay.workspace.radar import Radar
     from assay.workspace.reports import Reports
     from assay.workspace.retiring import Corrections
+    from assay.workspace.rollouts import Rollouts
     from assay.workspace.runs import RunBook
     from assay.workspace.tokens import Tokens
     from assay.workspace.users import Users
@@ -156,6 +157,13 @@ class Workspace:
         from assay.workspace.retiring import Corrections
 
         return Corrections(self.ctx, self.users)
+
+    @functools.cached_property
+    def rollouts(self) -> Rollouts:
+        """Production rollouts: the ramp behind a feature flag, its A/B evidence, rollbacks."""
+        from assay.workspace.rollouts import Rollouts
+
+        return Rollouts(self.ctx, lambda: getattr(self, "ab"))  # noqa: B009 -- until ws.ab lands
 
     @functools.cached_property
     def reports(self) -> Reports:
