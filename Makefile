@@ -20,6 +20,10 @@ $(RUN): pyproject.toml | $(BIN)/python
 
 $(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# tests/unit/stats/test_changepoint.py checks assay.stats.changepoint against Otava's own
+	# code; otava.analysis needs only NumPy and SciPy, but the package pins numpy 2.2 and pulls
+	# cloud clients, so it is installed without its dependencies, for the tests only.
+	$(BIN)/python -m pip install --quiet --no-deps apache-otava==0.8.0
 	touch $@ $(RUN)
 
 demo: $(RUN)  ## create .venv, install assay, build and show the demo workspace

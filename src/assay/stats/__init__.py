@@ -22,7 +22,9 @@ is built from are public too:
 - production A/B tests: :func:`srm_check`, :func:`proportion_effect`,
   :func:`mean_effect` (with CUPED), :func:`ratio_metric_effect`, :func:`not_worse`,
   :func:`guardrails`, ``assay.stats.ab_verdict.ab_verdict`` (not re-exported: the
-  module has its name), and :class:`SequentialAB` (always valid under daily looks).
+  module has its name), and :class:`SequentialAB` (always valid under daily looks);
+- a metric's history: :func:`change_points` (Otava's E-divisive method, giving
+  :class:`ChangePoint`).
 
 Every function names its method and a reference in its docstring. Only
 ``assay.errors`` and ``assay.types`` are imported from assay, and matplotlib only
@@ -65,6 +67,7 @@ if TYPE_CHECKING:
     from assay.stats.attribution import Ablation, Contribution, ablation
     from assay.stats.bootstrap import bootstrap_change_ci, bootstrap_ci, cluster_bootstrap_ci
     from assay.stats.cd_diagram import critical_difference_diagram
+    from assay.stats.changepoint import ChangePoint, change_points
     from assay.stats.comparison import compare
     from assay.stats.effect import (
         Estimate,
@@ -121,6 +124,8 @@ _MODULES = {
     "bootstrap_ci": "bootstrap",
     "cluster_bootstrap_ci": "bootstrap",
     "critical_difference_diagram": "cd_diagram",
+    "ChangePoint": "changepoint",
+    "change_points": "changepoint",
     "compare": "comparison",
     "Estimate": "effect",
     "cliffs_delta": "effect",
@@ -164,6 +169,7 @@ __all__ = [
     "ABResult",
     "ABVerdict",
     "Ablation",
+    "ChangePoint",
     "Comparison",
     "Contribution",
     "CupedResult",
@@ -187,6 +193,7 @@ __all__ = [
     "adjust_pvalues",
     "bootstrap_change_ci",
     "bootstrap_ci",
+    "change_points",
     "cliffs_delta",
     "cluster_bootstrap_ci",
     "compare",
