@@ -86,11 +86,11 @@ THREAD_VARIABLES = (
 )
 
 
-def _child_env(threads: int | None) -> dict[str, str]:
+def _child_env(threads: int | None, first: tuple[str, ...] = ()) -> dict[str, str]:
     env = dict(os.environ)
     if threads is not None:
         env.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
-    paths = [p for p in sys.path if p and os.path.isdir(p)]
+    paths = [*first, *(p for p in sys.path if p and os.path.isdir(p))]
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
@@ -101,11 +101,20 @@ class ForkServerExecutor:
     """Trials in processes forked from one warm server; see the module docstring."""
 
     def __init__(
-        self, spec: BenchmarkSpec, *, python: str | None = None, threads: int | None = None
+        self,
+        spec: BenchmarkSpec,
+        *,
+        python: str | None = None,
+        threads: int | None = None,
+        cwd: str | None = None,
+        path: tuple[str, ...] = (),
     ) -> None:
+        """``cwd`` is the server's working directory and ``path`` directories put first
+        on its ``PYTHONPATH`` (``assay ci`` runs each commit's code from its worktree)."""
         self.spec = spec
         self.command = _server_command(spec, python, "fork")
-        self.env = _child_env(threads)
+        self.env = _child_env(threads, path)
+        self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -117,6 +126,7 @@ class ForkServerExecutor:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=self.env,
+            cwd=self.cwd,
             start_new_session=True,
         )
         assert process.stdout is not None

@@ -91,6 +91,11 @@ COMMANDS: dict[str, Entry] = {
     "repro": _entry(
         "repro", "Reproduce a paper's implementation: compare it with yours.", _EVIDENCE
     ),
+    "ci": _entry(
+        "ci",
+        "Benchmark base against head interleaved in one job; exit 1 on a confirmed regression.",
+        _EVIDENCE,
+    ),
     "prototype": _entry(
         "prototype",
         "Prototypes: a hypothesis, pre-registered success and kill criteria, a time-box.",

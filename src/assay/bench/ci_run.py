@@ -1,0 +1,382 @@
+"""Running a CI job: base and head as two arms of one interleaved plan.
+
+Each side is a :class:`Side`: a commit checked out in its own worktree, the
+directory its code is imported from, and its copy of the benchmark file (the
+same text on both sides). Its trials run in a fork server started in the
+worktree with that directory first on ``PYTHONPATH``
+(:class:`~assay.bench.executor.ForkServerExecutor`), so each side measures its
+own code while sharing everything else.
+
+:func:`run_job` uses the engine's :class:`~assay.bench.plan.Plan`: every
+benchmark (a method of the file) gets the arms ``base``, ``head`` and ``aa``
+(base again, for the noise floor), and each block runs one trial of every
+arm on one workload seed in a shuffled order, so drift hits both commits
+alike and base and head meet the same inputs (trials pair by seed). Rows are
+compared with the engine's :func:`~assay.bench.arms.compare_arms`; the
+statistics of :mod:`assay.bench.ci` decide each row. Candidates for an alert
+run again in a confirmation pass with fresh trials (a new plan seed: new
+workload seeds), base against head only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assay.bench.analysis import compared_location
+from assay.bench.arms import MetricInfo, compare_arms, group_trials, has_metric, paired_arms
+from assay.bench.ci import CiRow, ci_status, is_candidate, noise_floor
+from assay.bench.executor import ForkServerExecutor, _child_env
+from assay.bench.plan import Plan, TrialKey
+from assay.bench.registry import Params
+from assay.bench.runner import trial_from_outcome
+from assay.bench.spec import BenchmarkSpec, SpecSource, load_benchmark
+from assay.bench.trial import TrialResult
+from assay.bench.worker import TrialRequest
+from assay.errors import InputError
+from assay.measure.timer import TimerSettings
+
+__all__ = [
+    "CiOptions",
+    "JobProgress",
+    "JobResult",
+    "Side",
+    "load_side_spec",
+    "run_job",
+    "side_environment",
+    "side_specs",
+]
+
+BASE, HEAD, AA = "base", "head", "aa"
+_SEP = "@"
+
+
+@dataclass(frozen=True)
+class Side:
+    """One commit of the job: ``name`` (base or head), ``commit``, its worktree
+    ``root``, the directory its code is imported from, and its benchmark file."""
+
+    name: str
+    commit: str
+    root: Path
+    import_path: Path
+    bench: Path
+
+
+@dataclass(frozen=True)
+class CiOptions:
+    """How a job runs: trials per arm and pass, the default margin, confirmation,
+    the plan seed, per-trial timeout (s), intra-op threads, timer settings and
+    which methods to measure (all when empty)."""
+
+    trials: int = 10
+    margin: float = 0.03
+    confirm: bool = True
+    seed: int = 0
+    timeout: float | None = 300.0
+    threads: int | None = 1
+    timer: TimerSettings = dataclasses.field(default_factory=TimerSettings)
+    methods: tuple[str, ...] = ()
+    confidence: float = 0.95
+
+    def __post_init__(self) -> None:
+        if self.trials < 3:
+            raise InputError(
+                f"--trials {self.trials} must be at least 3; the noise floor and each verdict "
+                "need a spread"
+            )
+        if not 0 < self.margin < 1:
+            raise InputError(f"--margin {self.margin!r} must be a fraction in (0, 1), e.g. 3%")
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """Passed to the progress callback after every trial: pass name, done, planned."""
+
+    stage: str
+    done: int
+    planned: int
+
+
+def _trial_env_path(side: Side) -> tuple[str, ...]:
+    return (str(side.import_path),)
+
+
+def load_side_spec(side: Side) -> BenchmarkSpec:
+    """Load ``side``'s benchmark file here, its code imported from its worktree.
+
+    Modules imported from the worktree are forgotten afterwards and ``sys.path``
+    restored, so loading another side later imports that side's code.
+    """
+    saved = list(sys.path)
+    before = set(sys.modules)
+    sys.path.insert(0, str(side.import_path))
+    try:
+        return load_benchmark(side.bench)
+    finally:
+        sys.path[:] = saved
+        root = str(side.root)
+        for name in set(sys.modules) - before:
+            file = getattr(sys.modules.get(name), "__file__", None) or ""
+            if file.startswith(root):
+                sys.modules.pop(name, None)
+
+
+_ENV_SCRIPT = """
+import json, sys
+from pathlib import Path
+from assay.bench.spec import load_benchmark
+from assay.errors import InputError
+from assay.measure.environment import collect_environment
+try:
+    load_benchmark(sys.argv[1])
+except InputError as exc:
+    print(json.dumps({"error": str(exc)}))
+    raise SystemExit(0)
+print(json.dumps(collect_environment(Path(sys.argv[2])), default=str))
+"""
+
+
+def side_environment(side: Side) -> dict[str, Any]:
+    """The environment ``side``'s trials see, collected in a process set up as they
+    are (its worktree, its import path) after importing the benchmark file, so that
+    the packages it loads are listed; an InputError when the file fails to import."""
+    done = subprocess.run(
+        [sys.executable, "-c", _ENV_SCRIPT, str(side.bench), str(side.root)],
+        cwd=side.root,
+        env=_child_env(None, _trial_env_path(side)),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        raise InputError(
+            f"collecting the environment of {side.name} ({side.commit[:12]}) failed: "
+            f"{done.stderr.strip()[-500:]}"
+        )
+    data: dict[str, Any] = json.loads(lines[-1])
+    if "error" in data:
+        raise InputError(f"on {side.name} ({side.commit[:12]}): {data['error']}")
+    return data
+
+
+class _Executors:
+    """One warm fork server per side, started lazily and closed together."""
+
+    def __init__(
+        self, specs: dict[str, BenchmarkSpec], sides: dict[str, Side], threads: int | None
+    ):
+        self.servers = {
+            name: ForkServerExecutor(
+                specs[name], threads=threads, cwd=str(side.root), path=_trial_env_path(side)
+            )
+            for name, side in sides.items()
+        }
+
+    def start(self, sides: dict[str, Side]) -> None:
+        for name, server in self.servers.items():
+            try:
+                server.start()
+            except InputError as exc:
+                side = sides[name]
+                raise InputError(f"on {name} ({side.commit[:12]}): {exc}") from None
+
+    def close(self) -> None:
+        for server in self.servers.values():
+            server.close()
+
+
+def _arm_side(arm: str) -> str:
+    return HEAD if arm == HEAD else BASE
+
+
+def _run_pass(
+    executors: _Executors,
+    plan: Plan,
+    options: CiOptions,
+    progress: Callable[[int, int], None],
+) -> list[TrialResult]:
+    results: list[TrialResult] = []
+    blocks = plan.blocks(options.trials)
+    planned = sum(len(b.order) for b in blocks)
+    for block in blocks:
+        for position, key in enumerate(block.trial_keys()):
+            method, arm = key.method.rsplit(_SEP, 1)
+            request = TrialRequest(key=TrialKey(method, key.params, key.seed), timer=options.timer)
+            started_at = time.time()
+            t0 = time.monotonic()
+            outcome = executors.servers[_arm_side(arm)].run(
+                request, timeout=options.timeout, memory_limit=None
+            )
+            wall = time.monotonic() - t0
+            results.append(trial_from_outcome(key, block, position, outcome, wall, started_at))
+            progress(len(results), planned)
+    return results
+
+
+def _infos(spec: BenchmarkSpec, margin: float) -> list[MetricInfo]:
+    infos = [MetricInfo("time", True, margin, True)]
+    for metric in spec.metrics:
+        declared = metric.margin if metric.margin is not None else margin
+        infos.append(MetricInfo(metric.name, not metric.higher_is_better, declared, False))
+    return infos
+
+
+def _arms(grouped: Any, params: Params, method: str, arm: str) -> dict[int, TrialResult]:
+    arms: dict[int, TrialResult] = grouped.get(params, {}).get(f"{method}{_SEP}{arm}", {})
+    return arms
+
+
+def _compare(
+    grouped: Any, params: Params, method: str, other: str, info: MetricInfo, confidence: float
+) -> Any:
+    base = _arms(grouped, params, method, BASE)
+    cand = _arms(grouped, params, method, other)
+    b, c, paired = paired_arms(base, cand, info.name)
+    return compare_arms(
+        b, c, info=info, paired=paired, confidence=confidence, name=method, params=params
+    )
+
+
+def _location(arm: dict[int, TrialResult], metric: str) -> float | None:
+    import numpy as np
+
+    values = np.array([t.values[metric] for t in arm.values() if has_metric(t, metric)])
+    return compared_location(values) if values.size else None
+
+
+def _failure_notes(grouped: Any, params: Params, method: str) -> tuple[str, ...]:
+    notes = []
+    for arm in (BASE, HEAD):
+        failed = [t for t in _arms(grouped, params, method, arm).values() if not t.ok]
+        if failed:
+            reason = (failed[0].reason or "").splitlines()[0][:200]
+            notes.append(f"{len(failed)} {arm} trial(s) failed: {reason}")
+    return tuple(notes)
+
+
+def _first_rows(
+    spec: BenchmarkSpec, methods: list[str], trials: list[TrialResult], options: CiOptions
+) -> list[CiRow]:
+    grouped = group_trials(trials)
+    rows = []
+    for method in methods:
+        for params in spec.workload.points():
+            for info in _infos(spec, options.margin):
+                arms = [_arms(grouped, params, method, a) for a in (BASE, HEAD)]
+                if info.name != "time" and not any(
+                    has_metric(t, info.name) for arm in arms for t in arm.values()
+                ):
+                    continue
+                first = _compare(grouped, params, method, HEAD, info, options.confidence)
+                aa = _compare(grouped, params, method, AA, info, options.confidence)
+                floor = noise_floor(aa, confidence=options.confidence)
+                rows.append(
+                    CiRow(
+                        method, dict(params), info.name, info.margin,
+                        _location(arms[0], info.name), _location(arms[1], info.name),
+                        first, aa, floor, None,
+                        ci_status(first, None, floor=floor, confirm=False),
+                        _failure_notes(grouped, params, method),
+                    )
+                )  # fmt: skip
+    return rows
+
+
+def _confirmed(
+    spec: BenchmarkSpec, rows: list[CiRow], trials: list[TrialResult], options: CiOptions
+) -> list[CiRow]:
+    grouped = group_trials(trials)
+    infos = {i.name: i for i in _infos(spec, options.margin)}
+    out = []
+    for row in rows:
+        if not is_candidate(row.first, row.floor):
+            out.append(dataclasses.replace(row, status=ci_status(row.first, None, floor=row.floor)))
+            continue
+        params: Params = tuple(row.params.items())
+        again = _compare(grouped, params, row.method, HEAD, infos[row.metric], options.confidence)
+        status = ci_status(row.first, again, floor=row.floor)
+        out.append(dataclasses.replace(row, confirmation=again, status=status))
+    return out
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """The rows of a job and what it cost: trials run and wall seconds per pass."""
+
+    rows: list[CiRow]
+    trials: dict[str, int]
+    seconds: dict[str, float]
+
+
+def _methods(spec: BenchmarkSpec, chosen: tuple[str, ...]) -> list[str]:
+    names = [m.name for m in spec.methods]
+    for name in chosen:
+        if name not in names:
+            raise InputError(f"--method {name!r} is not a method of {spec.name}; methods: {names}")
+    return [n for n in names if not chosen or n in chosen]
+
+
+def _stage(
+    progress: Callable[[JobProgress], None] | None, stage: str
+) -> Callable[[int, int], None]:
+    def report(done: int, planned: int) -> None:
+        if progress is not None:
+            progress(JobProgress(stage, done, planned))
+
+    return report
+
+
+def run_job(
+    sides: dict[str, Side],
+    specs: dict[str, BenchmarkSpec],
+    options: CiOptions,
+    progress: Callable[[JobProgress], None] | None = None,
+) -> JobResult:
+    """Run the first pass (base, head, A/A) and, unless ``options.confirm`` is off,
+    the confirmation pass of every candidate; see the module docstring."""
+    spec = specs[HEAD]
+    methods = _methods(spec, options.methods)
+    executors = _Executors(specs, sides, options.threads)
+    trials: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    try:
+        executors.start(sides)
+        t0 = time.monotonic()
+        arms = [f"{m}{_SEP}{a}" for m in methods for a in (BASE, HEAD, AA)]
+        plan = Plan(arms, spec.workload.points(), options.seed)
+        first = _run_pass(executors, plan, options, _stage(progress, "first pass"))
+        trials["first_pass"], seconds["first_pass"] = len(first), time.monotonic() - t0
+        rows = _first_rows(spec, methods, first, options)
+        flagged = sorted({r.method for r in rows if is_candidate(r.first, r.floor)})
+        if not options.confirm or not flagged:
+            return JobResult(rows, trials, seconds)
+        t0 = time.monotonic()
+        arms = [f"{m}{_SEP}{a}" for m in flagged for a in (BASE, HEAD)]
+        again = _run_pass(
+            executors,
+            Plan(arms, spec.workload.points(), options.seed + 1),
+            options,
+            _stage(progress, "confirmation"),
+        )
+        trials["confirmation"], seconds["confirmation"] = len(again), time.monotonic() - t0
+        return JobResult(_confirmed(spec, rows, again, options), trials, seconds)
+    finally:
+        executors.close()
+
+
+def side_specs(sides: dict[str, Side]) -> dict[str, BenchmarkSpec]:
+    """Head's spec loaded here; base's is the same spec pointing at base's copy of the
+    file (its trial server imports it there, with base's code)."""
+    head = load_side_spec(sides[HEAD])
+    base = dataclasses.replace(head, source=SpecSource("file", str(sides[BASE].bench)))
+    return {BASE: base, HEAD: head}
