@@ -122,6 +122,18 @@ class _Test:
         return max(abs(forward), abs(backward))
 
 
+def _mean_std(piece: FloatArray) -> tuple[float, float]:
+    """Mean and population standard deviation; a constant piece gives its value and 0 exactly.
+
+    (``np.mean`` of many equal values can round off the value, and the t-test would then
+    see a spread of 1e-11 and a difference of 1e-11 where there is none.)
+    """
+    first = float(piece[0])
+    if piece.size < 2 or bool(np.all(piece == first)):
+        return first, 0.0
+    return float(piece.mean()), float(piece.std())
+
+
 def _t_test(left: FloatArray, right: FloatArray) -> _Test:
     """Student's pooled two-sample t-test, with population standard deviations.
 
@@ -129,9 +141,8 @@ def _t_test(left: FloatArray, right: FloatArray) -> _Test:
     mean): such a split is never significant and is the first to be dropped.
     """
     n1, n2 = left.size, right.size
-    m1, m2 = float(left.mean()), float(right.mean())
-    s1 = float(left.std()) if n1 >= 2 else 0.0
-    s2 = float(right.std()) if n2 >= 2 else 0.0
+    m1, s1 = _mean_std(left)
+    m2, s2 = _mean_std(right)
     p = 1.0
     if n1 + n2 > 2:
         p = math.nan
@@ -249,7 +260,7 @@ def _series(values: Sequence[float] | NDArray[np.floating]) -> FloatArray:
     bad = np.flatnonzero(~np.isfinite(z))
     if bad.size:
         raise InputError(
-            f"values must be finite: value {z[bad[0]]!r} at index {int(bad[0])} "
+            f"values must be finite: value {float(z[bad[0]])!r} at index {int(bad[0])} "
             f"({bad.size} non-finite in all); drop or fill the missing points first"
         )
     return z
