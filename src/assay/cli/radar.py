@@ -103,6 +103,9 @@ def _print_radar(db: str | None, options: dict[str, Any]) -> None:
         )
     for name, when in retired.items():
         output.prose(f"[bold red]retired:[/] {escape(name)}: {escape(render.retired_words(when))}")
+    for d in document["techniques"]:  # where each rollout stands (issue 14)
+        if d.get("rollout"):
+            output.prose(f"[cyan]rollout:[/] {escape(d['name'])}: {escape(d['rollout']['stage'])}")
     _print_movement(document)
     if names:
         _print_decided(techniques, decided)

@@ -69,6 +69,7 @@ def print_agenda(agenda: Agenda) -> None:
         "Past their time-box",
         [f"{escape(p.prototype)}: ended {p.timebox_end}" for p in agenda.past_timebox],
     )
+    _section("Rollouts", [escape(note.describe()) for note in agenda.rollouts])
     _section(
         "Deep-dive candidates",
         [f"{escape(d.subject)} ({d.kind}): {escape(d.reason)}" for d in agenda.deep_dives],

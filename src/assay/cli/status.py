@@ -38,6 +38,9 @@ def status(db: DbOption = None, json: JsonOption = False) -> None:
         )
     for late in result.overdue:
         output.prose(f"[bold red]overdue[/] {escape(late.describe(result.today))}")
+    for note in result.rollouts:  # issue 14
+        style = "bold red" if note.attention else "cyan"
+        output.prose(f"[{style}]rollout[/] {escape(note.describe())}")
     for blip in stale:
         output.prose(
             f"[magenta]stale[/] {escape(blip.technique)} ({blip.ring.value}): "

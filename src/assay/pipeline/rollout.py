@@ -40,9 +40,11 @@ from assay.types import Ring
 
 __all__ = [
     "DEFAULT_PERCENTS",
+    "STALLED_AFTER_DAYS",
     "STARTABLE_RINGS",
     "ABEvidence",
     "Rollout",
+    "RolloutNote",
     "RolloutStatus",
     "Step",
     "StepKind",
@@ -54,6 +56,7 @@ __all__ = [
     "check_start",
     "evidence_refusals",
     "format_percent",
+    "notes",
     "rollouts_of",
     "step_refusals",
 ]
@@ -63,6 +66,9 @@ DEFAULT_PERCENTS = (1.0, 5.0, 25.0, 100.0)
 
 #: Rings whose techniques may start a rollout without a Validation/Integration YES.
 STARTABLE_RINGS = frozenset({Ring.TRIAL, Ring.ADOPT})
+
+#: A step with no A/B evidence this many days after it took effect needs attention.
+STALLED_AFTER_DAYS = 14
 
 _MAX_FLAG = 200
 
@@ -408,3 +414,62 @@ def check_rollback(rollout: Rollout | None, technique: str) -> Rollout:
     if rollout.status is RolloutStatus.ROLLED_BACK:
         raise InputError(f"{technique}'s rollout #{rollout.number} is already {rollout.stage()}")
     return rollout
+
+
+# -- what status and the review agenda say ---------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class RolloutNote:
+    """A line of ``assay status`` or the review agenda about one technique's rollout:
+    where it stands, and what needs attention (``None``: nothing)."""
+
+    technique: str
+    stage: str
+    status: RolloutStatus
+    attention: str | None = None
+
+    def describe(self) -> str:
+        """``Paged attention: 5% since 2026-12-01 (no A/B evidence for 20 days)``."""
+        extra = f" ({self.attention})" if self.attention else ""
+        return f"{self.technique}: {self.stage}{extra}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary."""
+        return {
+            "technique": self.technique,
+            "stage": self.stage,
+            "status": self.status.value,
+            "attention": self.attention,
+        }
+
+
+def _attention(rollout: Rollout, ring: Ring | None, today: dt.date, stalled: int) -> str | None:
+    if rollout.status is RolloutStatus.ROLLED_BACK and ring is Ring.ADOPT:
+        return "rolled back but still in ADOPT: move it on the radar or start a new rollout"
+    days = (today - rollout.since).days
+    if rollout.status is RolloutStatus.ACTIVE and not rollout.current.evidence and days >= stalled:
+        return (
+            f"no A/B evidence for {days} days: attach it with "
+            f"`assay rollout evidence {rollout.technique!r} --ab RUN`"
+        )
+    return None
+
+
+def notes(
+    latest: dict[str, Rollout],
+    rings: dict[str, Ring],
+    today: dt.date,
+    *,
+    stalled_after_days: int = STALLED_AFTER_DAYS,
+) -> list[RolloutNote]:
+    """A note for every active rollout and every one that needs attention (a step with
+    no A/B evidence for ``stalled_after_days``, a rolled-back technique still in
+    ADOPT), by technique name; ``rings`` holds each technique's ring."""
+    out = []
+    for name in sorted(latest, key=str.casefold):
+        rollout = latest[name]
+        attention = _attention(rollout, rings.get(name), today, stalled_after_days)
+        if attention is not None or rollout.status is RolloutStatus.ACTIVE:
+            out.append(RolloutNote(name, rollout.stage(), rollout.status, attention))
+    return out

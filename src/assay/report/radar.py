@@ -57,6 +57,7 @@ class BlipMark:
     stale: bool = False
     overdue: bool = False
     override: bool = False
+    rollout: str = ""  # where its production rollout stands: "rollout 25%" (issue 14)
 
     def __post_init__(self) -> None:
         if self.movement is not None and self.movement not in _MOVEMENTS:
@@ -66,7 +67,7 @@ class BlipMark:
         """The marks in words, for the blip's tooltip."""
         said = [self.movement.replace("_", " ")] if self.movement else []
         flags = (("stale", self.stale), ("overdue", self.overdue), ("override", self.override))
-        return said + [word for word, on in flags if on]
+        return said + [word for word, on in flags if on] + ([self.rollout] if self.rollout else [])
 
 
 _NO_MARK = BlipMark()

@@ -185,8 +185,9 @@ class Radar:
             if since is None:
                 last = technique_rows.last_review(sql, day)
                 since = last or day - dt.timedelta(days=history.DEFAULT_LOOKBACK_DAYS)
+            rollouts = {} if past else rollout_stages(sql)
         stale = {} if past else {s.technique: s.reasons for s in self.stale(today=today)}
-        return history.assemble(
+        found = history.assemble(
             documents,
             extras=extras,
             stale=stale,
@@ -197,6 +198,9 @@ class Radar:
             today=today,
             filters=filters,
         )
+        for technique in found["techniques"]:  # where its rollout stands (issue 14)
+            technique["rollout"] = rollouts.get(technique["name"])
+        return found
 
     def as_of(
         self,
@@ -474,6 +478,26 @@ class Radar:
         with self.ctx.read() as session:
             found = technique_rows.ref(Sql.of_session(session), technique)
             return artifact_rows.current(session, found.id, found.name)
+
+
+def rollout_stages(sql: Sql) -> dict[str, dict[str, Any]]:
+    """Where each technique's newest rollout stands, by name: ``status``, ``percent``,
+    ``since``, ``flag``, ``stage`` (``"25% since 2026-12-01"``) and ``short``
+    (``"rollout 25%"``), as the radar document carries it (see ``docs/rollouts.md``)."""
+    from assay.store import rollouts as rollout_rows
+
+    return {
+        name: {
+            "rollout": r.number,
+            "status": r.status.value,
+            "percent": r.percent,
+            "since": r.since.isoformat(),
+            "flag": r.flag,
+            "stage": r.stage(),
+            "short": r.short(),
+        }
+        for name, r in rollout_rows.latest_all(sql).items()
+    }
 
 
 def check_tags(tags: Sequence[str]) -> builtins.list[str]:

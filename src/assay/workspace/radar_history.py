@@ -340,8 +340,15 @@ def marks_of(documents: Iterable[Mapping[str, Any]]) -> dict[str, BlipMark]:
     made: dict[tuple[Any, ...], BlipMark] = {}  # a few kinds of mark, shared
     found = {}
     for d in documents:
-        key = (d["movement"], d["stale"], d["overdue"], d["override"] is not None or d["imported"])
-        if key != (None, False, False, False):
+        rollout = (d.get("rollout") or {}).get("short", "")
+        key = (
+            d["movement"],
+            d["stale"],
+            d["overdue"],
+            d["override"] is not None or d["imported"],
+            rollout,
+        )
+        if key != (None, False, False, False, ""):
             mark = made.get(key)
             if mark is None:
                 mark = made[key] = BlipMark(*key)

@@ -11,6 +11,7 @@ shows is read in one unit of work.
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -75,21 +76,26 @@ class Reports:
         """Prototypes whose kill criteria fire or time-box expired; gates awaiting a
         decision; everything overdue. Read over plain SQL from the stored snapshots;
         when one is not current, in an ORM unit of work that computes it."""
+        from assay.workspace.rollouts import notes_of
+
         day = today or dt.date.today()
         try:
             with self.ctx.sql_read() as sql:
-                return rhythm.status(_open(sql, day, _stored(sql)), day, overdue(sql, day))
+                found = rhythm.status(_open(sql, day, _stored(sql)), day, overdue(sql, day))
+                return dataclasses.replace(found, rollouts=tuple(notes_of(sql, day)))
         except _NotStored:
             pass
         with self.ctx.read() as session:
             sql = Sql.of_session(session)
-            return rhythm.status(_open(sql, day, _computed(session)), day, overdue(sql, day))
+            found = rhythm.status(_open(sql, day, _computed(session)), day, overdue(sql, day))
+            return dataclasses.replace(found, rollouts=tuple(notes_of(sql, day)))
 
     def agenda(self, *, since: dt.date | None = None, today: dt.date | None = None) -> Agenda:
         """The research review's agenda, since ``since`` or the last recorded review."""
         from assay.store import placements
         from assay.store import reviews as review_rows
         from assay.workspace.radar_overrides import radar_overrides
+        from assay.workspace.rollouts import notes_of
 
         day = today or dt.date.today()
         with self.ctx.read() as session:
@@ -123,6 +129,7 @@ class Reports:
                 overrides=tuple(radar_overrides(session, since=since)),
                 overdue_other=rhythm.not_next_actions(overdue(Sql.of_session(session), day)),
                 unbacked=tuple(placements.unbacked(Sql.of_session(session)).values()),
+                rollouts=tuple(notes_of(Sql.of_session(session), day)),
             )
 
     def overrides(

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from assay.pipeline.gates import Answer
 from assay.pipeline.prototype import Stage
 from assay.pipeline.radar import RingMove, Technique
+from assay.pipeline.rollout import RolloutNote
 from assay.store.gate_reads import DecisionRecord
 from assay.store.overdue import Overdue, OverdueKind
 from assay.store.prototype_reads import PrototypeRecord
@@ -118,11 +119,14 @@ class Status:
     active: int
     overdue: tuple[Overdue, ...] = ()
     """Next actions, open post-mortem actions and unresolved predictions past their date."""
+    rollouts: tuple[RolloutNote, ...] = ()
+    """Active rollouts, and those that need attention (issue 14)."""
 
     @property
     def needs_attention(self) -> bool:
         """Whether anything at all is listed (stale blips are the command's to add)."""
-        return bool(self.killed or self.expired or self.awaiting or self.overdue)
+        rollouts = any(r.attention for r in self.rollouts)
+        return bool(self.killed or self.expired or self.awaiting or self.overdue or rollouts)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -133,6 +137,7 @@ class Status:
             "timebox_expired": [f.to_dict() for f in self.expired],
             "awaiting_decision": [a.to_dict() for a in self.awaiting],
             "overdue": [o.to_dict(self.today) for o in self.overdue],
+            "rollouts": [r.to_dict() for r in self.rollouts],
         }
 
 
@@ -169,6 +174,8 @@ class Agenda:
     unbacked: tuple[Placement, ...] = ()
     """Techniques whose ring rests on an override or an imported radar, with no YES
     gate decision since (see :mod:`assay.store.placements`), whenever they moved."""
+    rollouts: tuple[RolloutNote, ...] = ()
+    """Active rollouts, and those that need attention (issue 14)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -189,6 +196,7 @@ class Agenda:
             "overrides": [o.to_dict() for o in self.overrides],
             "overdue_other": [o.to_dict(self.today) for o in self.overdue_other],
             "without_evidence": [p.to_dict() for p in self.unbacked],
+            "rollouts": [r.to_dict() for r in self.rollouts],
         }
 
 

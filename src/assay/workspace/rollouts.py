@@ -23,16 +23,16 @@ from assay.pipeline.rollout import ABEvidence, Rollout, Step, StepKind
 from assay.store import rollouts as rollout_rows
 from assay.store import techniques as technique_rows
 from assay.store.sql import Sql
+from assay.types import Ring
 from assay.workspace.context import Context, now
 from assay.workspace.users import authorize
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["STALLED_AFTER_DAYS", "Rollouts", "judge_summary"]
+__all__ = ["STALLED_AFTER_DAYS", "Rollouts", "judge_summary", "notes_of"]
 
-#: A step with no A/B evidence this many days after it took effect is on the agenda.
-STALLED_AFTER_DAYS = 14
+STALLED_AFTER_DAYS = rules.STALLED_AFTER_DAYS
 
 _PASSED_GATE = """
 SELECT d.stage, p.name, d.id, d.at FROM gate_decisions d
@@ -41,6 +41,20 @@ WHERE p.technique_id = :id AND d.answer = 'yes' AND p.status <> 'stopped'
   AND d.stage IN ('validation', 'integration')
 ORDER BY d.at DESC, d.id DESC
 """
+
+
+def notes_of(sql: Sql, today: dt.date) -> builtins.list[rules.RolloutNote]:
+    """What ``status`` and the review agenda say about rollouts (see
+    :func:`assay.pipeline.rollout.notes`): two plain-SQL reads."""
+    latest = rollout_rows.latest_all(sql)
+    if not latest:
+        return []
+    rings = {
+        name: Ring(ring)
+        for name, ring in sql.rows("SELECT name, ring FROM techniques WHERE retired_at IS NULL")
+        if name in latest
+    }
+    return rules.notes(latest, rings, today)
 
 
 def judge_summary(summary: Any, *, attached: ABEvidence | None = None) -> ABEvidence:
