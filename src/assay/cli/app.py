@@ -91,6 +91,11 @@ COMMANDS: dict[str, Entry] = {
     "repro": _entry(
         "repro", "Reproduce a paper's implementation: compare it with yours.", _EVIDENCE
     ),
+    "ab": _entry(
+        "ab",
+        "Production A/B tests: analyse a file of units or arms, store it as evidence.",
+        _EVIDENCE,
+    ),
     "ci": _entry(
         "ci",
         "Benchmark base against head interleaved in one job; exit 1 on a confirmed regression.",

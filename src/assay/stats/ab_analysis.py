@@ -129,7 +129,7 @@ class MetricResult:
             "kind": self.kind,
             "columns": list(self.columns),
             "covariate": self.covariate,
-            **self.result.to_dict(),
+            **{k: v for k, v in self.result.to_dict().items() if k != "srm"},  # said once
             "sequential": None if look is None else _look_dict(look, self.relative_ci()),
         }
 

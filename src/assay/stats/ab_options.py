@@ -19,6 +19,7 @@ __all__ = [
     "UNITS_COLUMN",
     "ABOptions",
     "needed_columns",
+    "options_from_text",
     "parse_guardrail",
     "parse_pair",
     "parse_percent",
@@ -167,3 +168,63 @@ def needed_columns(header: Sequence[str], options: ABOptions) -> tuple[bool, tup
     wanted += [c for pair in options.ratios.values() for c in pair]
     wanted += list(options.covariates.values())
     return False, tuple(dict.fromkeys(wanted))
+
+
+def options_from_text(
+    *,
+    arm: str,
+    metrics: Sequence[str] = (),
+    control: str | None = None,
+    unit: str | None = None,
+    covariates: Sequence[str] = (),
+    ratios: Sequence[str] = (),
+    guardrails: Sequence[str] = (),
+    lower_is_better: Sequence[str] = (),
+    expected_split: str = "50/50",
+    margin: str | None = None,
+    alpha: float = 0.05,
+    sequential: bool = False,
+    mde: str = "2%",
+) -> ABOptions:
+    """:class:`ABOptions` from the command line's text (``--covariate revenue=pre``,
+    ``--ratio rps=revenue/sessions``, ``--guardrail latency:5%``, ``--margin 1%``)."""
+    if not (isinstance(alpha, float | int) and 0 < alpha < 0.5):
+        raise InputError(f"--alpha {alpha!r} must lie between 0 and 0.5, e.g. 0.05")
+    example = "METRIC=COLUMN, e.g. revenue=revenue_pre"
+    pairs = dict(parse_pair(c, name="--covariate", example=example) for c in covariates)
+    options = ABOptions(
+        arm=arm.strip(),
+        metrics=tuple(dict.fromkeys(m.strip() for m in metrics)),
+        control=None if control is None else control.strip(),
+        unit=None if unit is None else unit.strip(),
+        covariates=pairs,
+        ratios=dict(parse_ratio(r) for r in ratios),
+        guardrails=dict(parse_guardrail(g) for g in guardrails),
+        lower_is_better=frozenset(m.strip() for m in lower_is_better),
+        expected_split=parse_split(expected_split),
+        margin=None if margin is None else parse_percent(margin, name="--margin"),
+        alpha=float(alpha),
+        sequential=sequential,
+        mde=parse_percent(mde, name="--mde"),
+    )
+    _check_names(options)
+    return options
+
+
+def _check_names(options: ABOptions) -> None:
+    analysed = set(options.all_metrics())
+    if not analysed:
+        raise InputError("name at least one metric: --metric COLUMN (or --ratio, --guardrail)")
+    for flag, names in (
+        ("--covariate", options.covariates),
+        ("--lower-is-better", options.lower_is_better),
+    ):
+        unknown = sorted(set(names) - analysed)
+        if unknown:
+            raise InputError(
+                f"{flag} names {', '.join(unknown)}, which is not analysed; add --metric "
+                f"{unknown[0]}"
+            )
+    clash = sorted(set(options.covariates) & set(options.ratios))
+    if clash:
+        raise InputError(f"{clash[0]} is a ratio metric; CUPED (--covariate) takes a plain metric")

@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 from assay.criteria import EffectEstimate, InMemoryEvidence, MetricEstimate, VerdictEstimate
 from assay.errors import AssayError, InputError
 from assay.stats.verdict import Verdict
+from assay.workspace.ab_evidence import is_ab, stored_difference
 
 # NumPy and the benchmark engine are imported inside the functions that compute from
 # trials, to keep start-up fast: a gate review reads StoredEvidence and needs neither.
@@ -215,6 +216,9 @@ class RunSlice:
         spec = result.header.spec
         baseline = str(spec.get("baseline", ""))
         candidates = [str(c) for c in spec.get("candidates", [])]
+        if is_ab(spec):  # an online A/B: its treatment arm is the candidate, at no point
+            confidence = float(result.header.options.get("confidence", 0.95))
+            return cls(run_id, result, baseline, candidates[0], (), confidence)
         if candidate is None:
             if len(candidates) != 1:
                 raise InputError(
@@ -404,6 +408,11 @@ def _compare(piece: RunSlice, source: MetricSource) -> _Compared | None:
 
     if source.kind == "failure_rate":
         return None
+    if is_ab(piece.result.header.spec):  # no trials: the stored rows are the evidence
+        row = piece.row(source.compared) if source.compared is not None else None
+        spec = piece.result.header.spec
+        difference = stored_difference(spec, source.compared)
+        return None if row is None else _from_row(row, difference, piece.confidence)
     base, cand, paired = _paired(piece, source)
     if base.size < 2 or cand.size < 2:
         return None
@@ -454,7 +463,7 @@ def _replayed_row(piece: RunSlice, row: ComparisonRow) -> ComparisonRow:
 
 
 def _from_row(
-    row: ComparisonRow, difference: MetricEstimate, confidence: float
+    row: ComparisonRow, difference: MetricEstimate | None, confidence: float
 ) -> _Compared | None:
     if row.effect is None or row.ci is None:
         return None

@@ -152,7 +152,7 @@ READS = {
     "prototype show", "radar export", "radar overdue", "repro diff", "review agenda",
     "review list", "search", "status", "technique artifacts", "technique list",
     "technique show", "token list", "user list", "audit log", "audit verify", "cost",
-    "radar diff",
+    "radar diff", "ab show",
     # serves the web app: each of its writes is a route in the table ("web POST /login")
     "serve",
     # a new workspace or database, not a record in one: the database's own rights

@@ -1,0 +1,266 @@
+"""``assay ab``: analyse a production A/B test from a file, and show a stored analysis
+(see docs/ab.md)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from assay.cli import output
+from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+
+if TYPE_CHECKING:
+    from assay.workspace.ab import ABRun
+
+ab_app = typer.Typer(
+    help="Production A/B tests: analyse a file of units or arms, store it as evidence.",
+    no_args_is_help=True,
+)
+
+
+def _many(name: str, metavar: str, text: str) -> Any:
+    return typer.Option(name, metavar=metavar, help=text)
+
+
+@ab_app.command("analyze")
+def analyze(
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="CSV or Parquet: one row per unit or per arm.")
+    ],
+    arm: Annotated[str, typer.Option("--arm", metavar="COLUMN", help="The arm's column.")],
+    metric: Annotated[
+        list[str] | None, _many("--metric", "COLUMN", "A metric's column (repeat).")
+    ] = None,
+    control: Annotated[
+        str | None,
+        typer.Option(
+            "--control", metavar="ARM", help="The control arm; default: control, A or baseline."
+        ),
+    ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", metavar="COLUMN", help="Unit ids: each must appear once."),
+    ] = None,
+    covariate: Annotated[
+        list[str] | None,
+        _many("--covariate", "METRIC=COLUMN", "A pre-period column for CUPED (repeat)."),
+    ] = None,
+    ratio: Annotated[
+        list[str] | None,
+        _many("--ratio", "NAME=NUM/DEN", "A ratio metric by the delta method (repeat)."),
+    ] = None,
+    guardrail: Annotated[
+        list[str] | None,
+        _many("--guardrail", "METRIC:MARGIN", "A guardrail and its margin, e.g. latency:5%."),
+    ] = None,
+    lower_is_better: Annotated[
+        list[str] | None,
+        _many("--lower-is-better", "METRIC", "A metric where lower is better (repeat)."),
+    ] = None,
+    expected_split: Annotated[
+        str,
+        typer.Option(
+            "--expected-split", metavar="C/T", help="Planned split, control first: 50/50."
+        ),
+    ] = "50/50",
+    margin: Annotated[
+        str | None,
+        typer.Option("--margin", metavar="PCT", help="Practical margin of the verdicts: 1%."),
+    ] = None,
+    alpha: Annotated[float, typer.Option("--alpha", help="1 - confidence.")] = 0.05,
+    sequential: Annotated[
+        bool,
+        typer.Option("--sequential", help="Always-valid intervals (mSPRT): safe to peek daily."),
+    ] = False,
+    mde: Annotated[
+        str, typer.Option("--mde", metavar="PCT", help="With --sequential: the lift to tune to.")
+    ] = "2%",
+    prototype: Annotated[
+        str | None,
+        typer.Option("--prototype", metavar="NAME", help="Link it to this prototype as evidence."),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option("--name", help="The run's name; default: the file's.")
+    ] = None,
+    db: DbOption = None,
+    by: ByOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Analyse an A/B test (SRM check, effects, CUPED, guardrails) and store it as a run."""
+    from assay.stats.ab_options import options_from_text
+
+    options = options_from_text(
+        arm=arm,
+        metrics=metric or [],
+        control=control,
+        unit=unit,
+        covariates=covariate or [],
+        ratios=ratio or [],
+        guardrails=guardrail or [],
+        lower_is_better=lower_is_better or [],
+        expected_split=expected_split,
+        margin=margin,
+        alpha=alpha,
+        sequential=sequential,
+        mde=mde,
+    )
+    with open_workspace(db, by) as ws:
+        run = ws.ab.analyze(file, options, name=name, prototype=prototype)
+    _print(run, json)
+
+
+@ab_app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="The A/B run's id.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """A stored A/B analysis: the split check, each metric, the guardrails."""
+    with open_workspace(db) as ws:
+        run = ws.ab.show(run_id)
+    _print(run, json)
+
+
+def _print(run: ABRun, json: bool) -> None:
+    if json:
+        output.emit_json(run.to_dict())
+        return
+    doc = run.document
+    source = doc["source"]
+    output.prose(
+        f"A/B analysis [bold]{escape(run.run_id)}[/] {escape(run.name)!r}: "
+        f"{escape(Path(source['file']).name)}, {source['rows']:,} rows ({source['shape']}), "
+        f"sha256 {source['sha256'][:12]}"
+    )
+    output.prose(_srm_line(doc))
+    if doc["valid"]:
+        _metrics_table(doc)
+        for line in _notes(doc):
+            output.prose(escape(line), bullet="  - ")
+        if doc.get("guardrails"):
+            _guardrails_table(doc["guardrails"])
+    if run.linked_to:
+        output.prose(f"Linked to prototype {escape(run.linked_to)} as online A/B evidence.")
+
+
+def _srm_line(doc: Mapping[str, Any]) -> str:
+    srm, arms = doc["srm"], doc["arms"]
+    units = arms["units"]
+    planned = "/".join(f"{100 * s:g}" for s in srm["expected"])
+    text = (
+        f"Sample ratio: {escape(arms['control'])} {units[0]:,} / {escape(arms['treatment'])} "
+        f"{units[1]:,} units (planned {planned}), chi-square p = {srm['p_value']:.3g}"
+    )
+    if doc["valid"]:
+        return text + ": [green]OK[/]"
+    return (
+        text + f" < {srm['alpha']:g}: [bold red]INVALID[/], sample-ratio mismatch; no effect is "
+        "reported: fix the assignment or the logging and rerun the experiment"
+    )
+
+
+def _pct(value: float | None, *, signed: bool = True) -> str:
+    if value is None or not math.isfinite(value):
+        return "unbounded"
+    size = abs(value) * 100
+    digits = 1 if size >= 1 else 2
+    sign = ("+" if value >= 0 else "-") if signed else ("-" if value < 0 else "")
+    return f"{sign}{size:.{digits}f}%"
+
+
+def _value(kind: str, value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{100 * value:.2f}%" if kind == "proportion" else f"{value:.4g}"
+
+
+def _signed(kind: str, value: float | None) -> str:
+    if value is None:
+        return "unbounded"
+    return f"{100 * value:+.2f} pt" if kind == "proportion" else f"{value:+.4g}"
+
+
+def _difference(kind: str, estimate: float, ci: list[float | None]) -> str:
+    low, high = ci
+    return f"{_signed(kind, estimate)} ({_signed(kind, low)} to {_signed(kind, high)})"
+
+
+def _metrics_table(doc: Mapping[str, Any]) -> None:
+    confidence = 1 - float(doc["options"]["alpha"])
+    table = output.table(
+        output.Column("Metric", output.Kind.ID),
+        output.Column("Control", output.Kind.NUMBER, justify="right"),
+        output.Column("Treatment", output.Kind.NUMBER, justify="right"),
+        output.Column(f"Difference ({confidence:.0%} CI)", output.Kind.TEXT, ratio=2),
+        output.Column(f"Lift ({confidence:.0%} CI)", output.Kind.TEXT, ratio=2),
+        output.Column("p", output.Kind.NUMBER, justify="right"),
+        output.Column("Verdict", output.Kind.LABEL),
+    )
+    for found in doc["metrics"]:
+        effect, kind = found["effect"], found["kind"]
+        look = found.get("sequential")
+        rel = effect["relative"]
+        low, high = (look["relative_ci"] if look else rel["ci"]) or (None, None)
+        verdict = (look["verdict"] if look else found["verdict"]).upper()
+        p = look["p_value"] if look else effect["p_value"]
+        diff_ci = look["ci"] if look else effect["difference"]["ci"]
+        table.add_row(
+            escape(found["metric"]) + (" (lower is better)" if found["lower_is_better"] else ""),
+            _value(kind, effect["baseline"]),
+            _value(kind, effect["candidate"]),
+            _difference(kind, effect["difference"]["estimate"], diff_ci),
+            f"{_pct(rel['estimate'])} ({_pct(low)} to {_pct(high)})",
+            f"{p:.3g}",
+            verdict,
+        )
+    output.console.print(table)
+
+
+def _notes(doc: Mapping[str, Any]) -> list[str]:
+    lines = []
+    for found in doc["metrics"]:
+        effect, name = found["effect"], found["metric"]
+        reduction = effect.get("variance_reduction")
+        if reduction is not None:
+            lines.append(
+                f"{name}: CUPED with {found['covariate']} reduced the variance of the "
+                f"difference by {reduction:.0%}"
+            )
+        if found.get("rules_out"):
+            lines.append(f"{name}: {found['rules_out']}")
+        look = found.get("sequential")
+        if look:
+            lines.append(f"{name}: always-valid ({look['method']}); rules out {look['rules_out']}")
+        lines += [f"{name}: {w}" for w in effect.get("warnings", ())]
+    return lines
+
+
+def _guardrails_table(rails: Mapping[str, Any]) -> None:
+    table = output.table(
+        output.Column("Guardrail", output.Kind.ID),
+        output.Column("Margin", output.Kind.NUMBER, justify="right"),
+        output.Column("Lift", output.Kind.NUMBER, justify="right"),
+        output.Column("p (one-sided)", output.Kind.NUMBER, justify="right"),
+        output.Column("p adjusted (BH)", output.Kind.NUMBER, justify="right"),
+        output.Column("Result", output.Kind.LABEL),
+        title=f"Guardrails: not worse than the margin, false discovery rate {rails['fdr']:g}",
+    )
+    for rail in rails["guardrails"]:
+        table.add_row(
+            escape(rail["metric"]),
+            _pct(rail["margin"], signed=False),
+            _pct(rail["relative"]),
+            f"{rail['p_value']:.3g}",
+            f"{rail['adjusted_p_value']:.3g}",
+            "[green]holds[/]" if rail["holds"] else "[bold red]FAILS[/]",
+        )
+    output.console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ab_app, name="ab")
