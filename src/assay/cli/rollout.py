@@ -80,21 +80,23 @@ def _notes(rollout: Rollout, index: int) -> str:
 
 
 def print_rollout(rollout: Rollout) -> None:
-    """One rollout as a table: date, step, flag, A/B evidence, who, notes."""
+    """One rollout as a table: date, step, A/B evidence, who, notes."""
     table = output.table(
         output.Column("Date", output.Kind.DATE),
         output.Column("Step", output.Kind.LABEL),
-        output.Column("Flag", output.Kind.ID),
         output.Column("A/B evidence", output.Kind.TEXT, ratio=3),
-        output.Column("By", output.Kind.ID),
+        output.Column("By", output.Kind.NAMES),
         output.Column("Notes", output.Kind.TEXT, ratio=2),
-        title=f"{escape(rollout.technique)}: rollout #{rollout.number}, {rollout.stage()}",
+        title=(
+            f"{escape(rollout.technique)}: rollout #{rollout.number} (flag "
+            f"{escape(rollout.flag)}), {rollout.stage()}"
+        ),
     )
     for i, step in enumerate(rollout.steps):
+        kind = "" if step.kind.value == "rollback" else f"{step.kind.value} "
         table.add_row(
             step.on.isoformat(),
-            f"{step.kind.value} {step.label()}" if step.kind.value != "rollback" else step.label(),
-            escape(step.flag),
+            kind + step.label(),
             _evidence_cell(step),
             escape(step.by),
             _notes(rollout, i),

@@ -30,7 +30,9 @@ from assay.workspace.users import authorize
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["STALLED_AFTER_DAYS", "Rollouts", "judge_summary", "notes_of"]
+    from assay.workspace.ab import ABBook, ABRun
+
+__all__ = ["STALLED_AFTER_DAYS", "Rollouts", "judge_run", "notes_of"]
 
 STALLED_AFTER_DAYS = rules.STALLED_AFTER_DAYS
 
@@ -57,44 +59,29 @@ def notes_of(sql: Sql, today: dt.date) -> builtins.list[rules.RolloutNote]:
     return rules.notes(latest, rings, today)
 
 
-def judge_summary(summary: Any, *, attached: ABEvidence | None = None) -> ABEvidence:
-    """An A/B analysis summary (``workspace.ab.summary(run_id)``: ``run_id``, ``name``,
-    ``valid``, ``verdicts``, ``guardrails_hold``) as the evidence a step carries."""
-    verdicts, failed = _verdict_lines(getattr(summary, "verdicts", ()))
+def judge_run(run: ABRun, *, attached: ABEvidence | None = None) -> ABEvidence:
+    """A stored A/B analysis (``workspace.ab.show(run_id)``) as the evidence a step
+    carries: valid or not, whether its guardrails hold, which failed, each verdict."""
+    summary = run.summary()
+    rails = run.document.get("guardrails") or {}
+    failed = [str(g["metric"]) for g in rails.get("guardrails", ()) if not g.get("holds")]
     return ABEvidence(
-        run_id=str(summary.run_id),
-        name=str(getattr(summary, "name", "") or ""),
-        valid=bool(summary.valid),
+        run_id=summary.run_id,
+        name=summary.name,
+        valid=summary.valid,
         guardrails_hold=summary.guardrails_hold,
         failed=tuple(failed),
-        verdicts=tuple(verdicts),
+        verdicts=tuple(f"{metric} {word}" for metric, word in summary.verdicts.items()),
         attached_by=attached.attached_by if attached else "",
         attached_at=attached.attached_at if attached else None,
     )
-
-
-def _verdict_lines(verdicts: Any) -> tuple[list[str], list[str]]:
-    """Short lines for people, and the names of the guardrails that failed."""
-    lines: list[str] = []
-    failed: list[str] = []
-    items = verdicts.items() if isinstance(verdicts, dict) else enumerate(verdicts or ())
-    for key, verdict in items:
-        metric = str(getattr(verdict, "metric", key))
-        value = getattr(verdict, "verdict", verdict)
-        text = str(getattr(value, "value", value))
-        lines.append(f"{metric} {text}")
-        guardrail = getattr(verdict, "guardrail", False)
-        holds = getattr(verdict, "holds", getattr(verdict, "passed", None))
-        if guardrail and holds is False:
-            failed.append(metric)
-    return lines, failed
 
 
 class Rollouts:
     """Reached as ``workspace.rollouts``; see the module docstring. ``ab`` gives the
     A/B service (built on first use)."""
 
-    def __init__(self, ctx: Context, ab: Callable[[], Any]) -> None:
+    def __init__(self, ctx: Context, ab: Callable[[], ABBook]) -> None:
         self.ctx = ctx
         self._ab = ab
 
@@ -229,9 +216,8 @@ class Rollouts:
         """Every rollout of ``technique``, oldest first, each run's A/B analysis read."""
         with self.ctx.sql_read() as sql:
             found = technique_rows.ref(sql, technique)
-            return [
-                self._judged(r) for r in rules.rollouts_of(rollout_rows.steps_of(sql, found.id))
-            ]
+            steps = rollout_rows.steps_of(sql, found.id)
+        return [self._judged(r) for r in rules.rollouts_of(steps)]  # the ORM reads the runs
 
     def latest(self) -> dict[str, Rollout]:
         """The newest rollout of every technique that has one, by name (plain SQL; the
@@ -266,8 +252,8 @@ class Rollouts:
             return None
         return f"YES at the {found[0]} gate of {found[1]} (decision #{found[2]})"
 
-    def _summary(self, run_id: str) -> Any:
-        return self._ab().summary(run_id)
+    def _run(self, run_id: str) -> ABRun:
+        return self._ab().show(run_id)
 
     def _attach(self, session: Session, step_id: int, ab: Sequence[str], taken: set[str]) -> None:
         at = now()
@@ -276,8 +262,8 @@ class Rollouts:
                 raise InputError("--ab is empty; name an A/B run (see: assay ab list)")
             if run_id in taken:
                 raise InputError(f"A/B run {run_id} is already attached to this step")
-            summary = self._summary(run_id)  # NotFoundError for an unknown run
-            rollout_rows.attach(session, step_id, str(summary.run_id), by=self.ctx.user, at=at)
+            found = self._run(run_id)  # NotFoundError: unknown, or not an A/B analysis
+            rollout_rows.attach(session, step_id, found.run_id, by=self.ctx.user, at=at)
 
     def _write(self, session: Session, technique_id: int, step: Step, ab: Sequence[str]) -> Rollout:
         step_id = rollout_rows.add_step(session, technique_id, step)
@@ -300,7 +286,7 @@ class Rollouts:
 
     def _evidence(self, attached: ABEvidence) -> ABEvidence:
         try:
-            summary = self._summary(attached.run_id)
+            found = self._run(attached.run_id)
         except NotFoundError:
             return dataclasses.replace(attached, found=False, valid=False)
-        return judge_summary(summary, attached=attached)
+        return judge_run(found, attached=attached)
