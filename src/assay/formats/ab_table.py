@@ -145,7 +145,7 @@ def read_ab_table(
         if bad is not None:
             line = _line_of(file, text, bad)
             raise InputError(
-                f"{shown(file)}, line {line}, column {column!r}: {found[bad]!r} is not a "
+                f"{shown(file)}, line {line}, column {column!r}: {float(found[bad])!r} is not a "
                 "finite number"
             )
     if ids is not None:
@@ -337,7 +337,8 @@ def _parquet_numbers(path: Path, column: Any, name: str) -> Any:
     bad = _first_not_finite(values)
     if bad is not None:
         raise InputError(
-            f"{shown(path)}, row {bad + 1}, column {name!r}: {values[bad]!r} is not a finite number"
+            f"{shown(path)}, row {bad + 1}, column {name!r}: {float(values[bad])!r} is not "
+            "a finite number"
         )
     return values
 
