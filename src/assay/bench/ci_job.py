@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ from assay.bench.ci_run import (
 )
 from assay.errors import InputError
 
-__all__ = ["CiReport", "run_ci"]
+__all__ = ["CiReport", "refuse_mismatch", "run_ci"]
 
 
 @dataclass(frozen=True)
@@ -130,15 +131,22 @@ def _commits(repo: Repository, base: str | None, head: str | None) -> tuple[str,
 def _check_fingerprint(
     sides: dict[str, Side], deps: list[str], allow_mismatch: bool
 ) -> tuple[FingerprintCheck, dict[str, dict[str, Any]]]:
-    envs = {name: side_environment(side) for name, side in sides.items()}
+    with ThreadPoolExecutor(max_workers=len(sides)) as pool:
+        envs = dict(zip(sides, pool.map(side_environment, sides.values()), strict=True))
     check = compare_fingerprints(envs[BASE], envs[HEAD], dependency_files=deps)
+    refuse_mismatch(check, allow_mismatch)
+    return check, envs
+
+
+def refuse_mismatch(check: FingerprintCheck, allow_mismatch: bool) -> None:
+    """An InputError when hardware or Python differ between the sides and that is not
+    allowed; differing packages are only flagged."""
     if check.refused and not allow_mismatch:
         raise InputError(
             "base and head would be measured in different environments ("
             + "; ".join(check.refused)
             + "); their times cannot be compared. Pass --allow-mismatch to run anyway"
         )
-    return check, envs
 
 
 def run_ci(

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -170,27 +171,43 @@ def side_environment(side: Side) -> dict[str, Any]:
 
 
 class _Executors:
-    """One warm fork server per side, started lazily and closed together."""
+    """A fork server per arm (``aa`` runs base's code in a server of its own), restarted
+    for every block: see :func:`_run_pass`."""
 
     def __init__(
         self, specs: dict[str, BenchmarkSpec], sides: dict[str, Side], threads: int | None
     ):
+        self.sides = sides
         self.servers = {
-            name: ForkServerExecutor(
-                specs[name], threads=threads, cwd=str(side.root), path=_trial_env_path(side)
+            arm: ForkServerExecutor(
+                specs[_arm_side(arm)],
+                threads=threads,
+                cwd=str(sides[_arm_side(arm)].root),
+                path=_trial_env_path(sides[_arm_side(arm)]),
             )
-            for name, side in sides.items()
+            for arm in (BASE, HEAD, AA)
         }
 
-    def start(self, sides: dict[str, Side]) -> None:
-        for name, server in self.servers.items():
-            try:
-                server.start()
-            except InputError as exc:
-                side = sides[name]
-                raise InputError(f"on {name} ({side.commit[:12]}): {exc}") from None
+    def start(self) -> None:
+        """Start every server, side by side (each waits on its interpreter's imports);
+        a benchmark that fails to import on a side is an InputError naming the side."""
+        with ThreadPoolExecutor(max_workers=len(self.servers)) as pool:
+            list(pool.map(self._start, self.servers))
+
+    def _start(self, arm: str) -> None:
+        try:
+            self.servers[arm].start()
+        except InputError as exc:
+            side = self.sides[_arm_side(arm)]
+            raise InputError(f"on {side.name} ({side.commit[:12]}): {exc}") from None
+
+    def restart(self) -> None:
+        """Fresh interpreters for the next block."""
+        self.close()
+        self.start()
 
     def close(self) -> None:
+        """Stop every server."""
         for server in self.servers.values():
             server.close()
 
@@ -208,13 +225,15 @@ def _run_pass(
     results: list[TrialResult] = []
     blocks = plan.blocks(options.trials)
     planned = sum(len(b.order) for b in blocks)
-    for block in blocks:
+    for number, block in enumerate(blocks):
+        if number:
+            executors.restart()
         for position, key in enumerate(block.trial_keys()):
             method, arm = key.method.rsplit(_SEP, 1)
             request = TrialRequest(key=TrialKey(method, key.params, key.seed), timer=options.timer)
             started_at = time.time()
             t0 = time.monotonic()
-            outcome = executors.servers[_arm_side(arm)].run(
+            outcome = executors.servers[arm].run(
                 request, timeout=options.timeout, memory_limit=None
             )
             wall = time.monotonic() - t0
@@ -279,7 +298,7 @@ def _first_rows(
                     continue
                 first = _compare(grouped, params, method, HEAD, info, options.confidence)
                 aa = _compare(grouped, params, method, AA, info, options.confidence)
-                floor = noise_floor(aa, confidence=options.confidence)
+                floor = noise_floor(aa, first, confidence=options.confidence)
                 rows.append(
                     CiRow(
                         method, dict(params), info.name, info.margin,
@@ -350,7 +369,7 @@ def run_job(
     trials: dict[str, int] = {}
     seconds: dict[str, float] = {}
     try:
-        executors.start(sides)
+        executors.start()
         t0 = time.monotonic()
         arms = [f"{m}{_SEP}{a}" for m in methods for a in (BASE, HEAD, AA)]
         plan = Plan(arms, spec.workload.points(), options.seed)

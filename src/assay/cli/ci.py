@@ -159,17 +159,22 @@ def ci_command(
         methods=tuple(method or ()),
     )
     progress = _Progress()
-    with _terminate_as_exit(), progress.bar:
-        report = run_ci(
-            bench_file,
-            base=base,
-            head=head,
-            options=options,
-            src=src,
-            bench_from=bench_from,
-            allow_mismatch=allow_mismatch,
-            progress=progress,
-        )
+    try:
+        with _terminate_as_exit(), progress.bar:
+            report = run_ci(
+                bench_file,
+                base=base,
+                head=head,
+                options=options,
+                src=src,
+                bench_from=bench_from,
+                allow_mismatch=allow_mismatch,
+                progress=progress,
+            )
+    except (KeyboardInterrupt, SystemExit) as exc:
+        code = exc.code if isinstance(exc, SystemExit) else 130
+        output.error("interrupted; nothing was reported and the worktrees were removed")
+        raise typer.Exit(code if isinstance(code, int) else 130) from None
     text = render_markdown(report)
     data = report.to_dict()
     if markdown is not None:
