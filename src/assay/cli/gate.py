@@ -177,8 +177,13 @@ def decide(
         typer.Option("--advocate", help="Who argued what: NAME=POSITION (repeat)."),
     ] = None,
     revisit_when: Annotated[
-        str, typer.Option("--revisit-when", help="The condition under which to look again.")
-    ] = "",
+        list[str] | None,
+        typer.Option(
+            "--revisit-when",
+            help="When to look again (repeat, or separate with ;): on YYYY-MM-DD, "
+            "change(METRIC), a criteria expression, or text (not checked by assay).",
+        ),
+    ] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -194,7 +199,7 @@ def decide(
             conditions=conditions,
             override=override,
             advocates=pairs,
-            revisit_when=revisit_when,
+            revisit_when=revisit_when or [],
         )
         after = ws.prototypes.get(name)
     if json:

@@ -207,6 +207,7 @@ class Prototypes:
 
         from assay.store import prototypes as prototype_rows
         from assay.store.run_models import RunRow
+        from assay.workspace.watch import check_conditions
 
         if scale is not None and not scale > 0:
             raise InputError(f"--scale {scale} must be a positive number")
@@ -234,6 +235,7 @@ class Prototypes:
             )
             linked = _persist_freeze(session, record.name)
             refresh_prototype(session, record.name)
+            check_conditions(session, [record.name])  # new evidence (assay.workspace.watch)
             return linked
 
     def set_facts(self, name: str, **changes: Any) -> PrototypeRecord:
@@ -451,18 +453,24 @@ class Prototypes:
         conditions: str = "",
         override: bool = False,
         advocates: Sequence[tuple[str, str]] = (),
-        revisit_when: str = "",
+        revisit_when: str | Sequence[str] = "",
         at: dt.datetime | None = None,
         today: dt.date | None = None,
     ) -> DecisionRecord:
         """Answer the prototype's current gate. Only an approver (or admin) may; an
         answer against the recommendation needs ``override``. A YES moves the
         prototype to the next stage (or completes it); a NO stops it. The review it
-        answers is read inside the transaction that decides."""
+        answers is read inside the transaction that decides. ``revisit_when`` (one
+        text, ``;``-separated, or several) is parsed first (:mod:`assay.pipeline.revisit`):
+        a malformed condition writes nothing; what the decision watches is stored
+        with it (:mod:`assay.workspace.watch`)."""
+        from assay.pipeline.revisit import parse_conditions
         from assay.store import decision_runs
         from assay.store import gates as gate_rows
         from assay.store import prototypes as prototype_rows
+        from assay.workspace.watch import record_decision
 
+        revisit = parse_conditions(revisit_when)
         at = at or now()
         with self.ctx.write() as session:
             role = self.users.authorize("gate.decide")
@@ -483,7 +491,7 @@ class Prototypes:
                 conditions=conditions,
                 override=override,
                 advocates=advocates,
-                revisit_when=revisit_when,
+                revisit_when="; ".join(c.text for c in revisit),
                 amended=review.amended,
             )
             recommendation = review.recommendation.to_dict()
@@ -498,6 +506,9 @@ class Prototypes:
                 runs=list(review.runs),
             )
             decision_runs.pin(session, stored.id, review.runs)
+            record_decision(
+                session, stored.id, record, review.runs, revisit, by=self.ctx.user, at=at
+            )
             _advance(session, record, decision.answer, at)
             refresh_prototype(session, record.name)
             return stored

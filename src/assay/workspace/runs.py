@@ -5,7 +5,8 @@ with it; :meth:`RunBook.report` reads it back and never replays the run. Only a 
 that has not finished (still running, or interrupted) is analysed when read, from
 the trials stored so far. When a run starts, finishes or is imported, the evidence
 snapshot of every prototype it judges is refreshed in the same write (see
-:mod:`assay.workspace.analyses`).
+:mod:`assay.workspace.analyses`), and its points join the watched history, with
+the change points and reopened decisions they bring (:mod:`assay.workspace.watch`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from assay.workspace.analyses import refresh_run
 from assay.workspace.context import Context
 from assay.workspace.evidence_runs import run_result
 from assay.workspace.users import authorize
+from assay.workspace.watch import record_run
 
 __all__ = [
     "IMPORT_FORMATS",
@@ -83,7 +85,7 @@ class AnalysingSink(StoreSink):
         """Store the run's analysis and refresh what it judges, in one write."""
         with self.db.write() as session:
             run_rows.finish_run(session, self.run_id, result.to_dict(), dt.datetime.now(dt.UTC))
-            refresh_run(session, self.run_id)
+            record_run(session, self.run_id, refresh_run(session, self.run_id))
 
 
 class RunBook:
@@ -230,7 +232,7 @@ class RunBook:
                 )
                 run_rows.add_trials(session, run_id, run.trials)
                 run_rows.finish_run(session, run_id, result.to_dict(), now)
-                refresh_run(session, run_id)
+                record_run(session, run_id, refresh_run(session, run_id))
                 infos.append(run_rows.get_run(session, run_id))
         return infos
 
@@ -258,7 +260,7 @@ class RunBook:
                 state="finished",
             )
             run_rows.finish_run(session, run_id, result.to_dict(), now)
-            refresh_run(session, run_id)
+            record_run(session, run_id, refresh_run(session, run_id))
             return run_rows.get_run(session, run_id)
 
 
