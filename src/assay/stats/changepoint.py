@@ -45,9 +45,8 @@ they are; a relative change with a zero mean counts as 0 when a change is
 judged by ``min_magnitude``. One departure: after a drop Otava re-tests the
 point to the right of the dropped one and the one after it, and leaves the
 point to the left with its old, shorter piece; assay re-tests both neighbours
-(the Otava maintainers confirm the bug in apache/otava pull request 96). Both
-agree whenever a dropped point has no change point on its left or the left
-one's verdict does not change.
+(the review of apache/otava pull request 96 points at this code). The two agree
+exactly whenever no dropped point has a change point to its left.
 """
 
 from __future__ import annotations
@@ -276,11 +275,12 @@ def change_points(
     """The change points of a series in time order, Otava's method (see the module).
 
     ``max_pvalue`` is the significance a change point must reach (t-test between
-    its neighbours); ``min_magnitude`` the relative change it must exceed (0.05
-    ignores shifts of 5% or less, however significant); ``window`` the length of
-    the sliding windows of the first pass (a shift needs about a quarter of a
-    window on each side to be seen). Deterministic. Fewer than 3 points have no
-    change points. Non-finite values are an :class:`~assay.errors.InputError`.
+    its neighbours); ``min_magnitude`` the relative change it must exceed, the
+    larger of the forward and the backward one (0.05 ignores a rise of 5% or
+    less and a fall of 4.76% or less, however significant); ``window`` the length
+    of the sliding windows of the first pass (each starts half a window after
+    the previous one). Deterministic. Fewer than 3 points have no change points.
+    Non-finite values are an :class:`~assay.errors.InputError`.
     """
     z = _series(values)
     if not (0.0 < max_pvalue <= 1.0):
