@@ -129,6 +129,12 @@ COMMANDS: dict[str, Entry] = {
         "rollbacks.",
         _DECISIONS,
     ),
+    "watch": _entry(
+        "watch",
+        "Watched metrics: the history per benchmark and metric, change points, and the "
+        "decisions they reopen.",
+        _DECISIONS,
+    ),
     "report": _entry(
         "report",
         "Write a report built only from the record: criteria, evidence, decisions, cost.",

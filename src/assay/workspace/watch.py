@@ -532,23 +532,20 @@ class WatchBook:
 
     def check(self, *, today: dt.date | None = None) -> builtins.list[Reopened]:
         """Add the runs stored before the history existed (once), store the date
-        conditions reached by ``today``, and list the reopened decisions. Writes only
-        when there is something to write (then as ``watch.check``)."""
+        conditions reached by ``today``, and list the reopened decisions; a write,
+        authorized as ``watch.check`` (``assay watch`` reads the same list)."""
         day = today or dt.date.today()
-        with self.ctx.sql_read() as sql:
-            missing = _unrecorded_runs(sql)
-            due = _due_dates(sql, day)
-        if missing or due:
-            with self.ctx.write() as session:
-                authorize(self.ctx, "watch.check")
-                _backfill(session, _unrecorded_runs(Sql.of_session(session)))
-                now = dt.datetime.now(dt.UTC)
-                for watch, _ in _due_dates(Sql.of_session(session), day):
-                    reason = f"revisit-when {watch.text} reached"
-                    found = {"kind": "date", "condition": watch.text}
-                    watch_rows.add_reopening(
-                        session, watch.decision_id, f"date:{watch.on}", reason, found, now
-                    )
+        with self.ctx.write() as session:
+            authorize(self.ctx, "watch.check")
+            sql = Sql.of_session(session)
+            _backfill(session, _unrecorded_runs(sql))
+            now = dt.datetime.now(dt.UTC)
+            for watch, _ in _due_dates(sql, day):
+                reason = f"revisit-when {watch.text} reached"
+                found = {"kind": "date", "condition": watch.text}
+                watch_rows.add_reopening(
+                    session, watch.decision_id, f"date:{watch.on}", reason, found, now
+                )
         return self.reopened(today=day)
 
     def dismiss(self, decision_id: int, *, why: str, today: dt.date | None = None) -> int:

@@ -126,6 +126,8 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "token.create": ("token", "create", "--label", "ci"),
     "token.revoke": ("token", "revoke", "{own}"),
     "gate.decide": ("gate", "decide", "tiling-p1", "not-yet", "--why", "more trials"),
+    "watch.check": ("watch", "check"),
+    "watch.dismiss": ("watch", "dismiss", "{watched}", "--reason", "the date was a placeholder"),
     "user.add": ("user", "add", "newbie", "--role", "viewer"),
     "user.set-role": ("user", "set-role", "cora", "approver"),
     "user.set-db-role": ("user", "set-db-role", "cora", "cora_login"),
@@ -152,7 +154,7 @@ READS = {
     "prototype show", "radar export", "radar overdue", "repro diff", "review agenda",
     "review list", "search", "status", "technique artifacts", "technique list",
     "technique show", "token list", "user list", "audit log", "audit verify", "cost",
-    "radar diff", "ab show",
+    "radar diff", "ab show", "watch show",
     # serves the web app: each of its writes is a route in the table ("web POST /login")
     "serve",
     # a new workspace or database, not a record in one: the database's own rights
@@ -259,6 +261,12 @@ def build(root: Path, cli: Cli) -> dict[str, str]:
         out = _ok(cli("bench", "import", str(PYPERF), "--json", user="ada"))
         places[key] = json.loads(out)["run_id"]
     _ok(cli("prototype", "evidence", "tiling-p1", places["run1"], user="ada"))
+    # A decision reopened by its revisit date, for `watch dismiss`.
+    _ok(cli("technique", "add", "Watched", "--area", "inference", user="ada"))
+    _ok(cli(*proto[:2], "Watched", "watched-p1", *proto[4:], user="ada"))
+    decided = ("gate", "decide", "watched-p1", "no", "--why", "w", "--override", "--json")
+    out = _ok(cli(*decided, "--revisit-when", "on 2020-01-01", user="ada"))
+    places["watched"] = str(json.loads(out)["id"])
     for name in (*PEOPLE, "rita"):
         out = _ok(cli("token", "create", "--user", name, "--json", user="ada"))
         places[f"token:{name}"] = str(json.loads(out)["id"])
