@@ -17,7 +17,6 @@ unique key) and found from the run.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,7 +43,7 @@ class RolloutStepRow(Base):
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(Text, default="")
     override: Mapped[str | None] = mapped_column(Text)
-    waived: Mapped[Any] = mapped_column(JSONValue)
+    waived: Mapped[list[str] | None] = mapped_column(JSONValue)
 
 
 class RolloutEvidenceRow(Base):
