@@ -126,6 +126,11 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "token.create": ("token", "create", "--label", "ci"),
     "token.revoke": ("token", "revoke", "{own}"),
     "gate.decide": ("gate", "decide", "tiling-p1", "not-yet", "--why", "more trials"),
+    "rollout.start": ("rollout", "start", "Flagged", "--flag", "flagged"),
+    "rollout.step": ("rollout", "step", "Ramp", "--percent", "5"),
+    "rollout.evidence": ("rollout", "evidence", "Ramp", "--ab", "{ab2}"),
+    "rollout.rollback": ("rollout", "rollback", "Ramp", "--reason", "p99 regressed"),
+    "rollout.override": ("rollout", "step", "Ramp", "--percent", "5", "--override", "watched"),
     "watch.check": ("watch", "check"),
     "watch.dismiss": ("watch", "dismiss", "{watched}", "--reason", "the date was a placeholder"),
     "user.add": ("user", "add", "newbie", "--role", "viewer"),
@@ -154,7 +159,7 @@ READS = {
     "prototype show", "radar export", "radar overdue", "repro diff", "review agenda",
     "review list", "search", "status", "technique artifacts", "technique list",
     "technique show", "token list", "user list", "audit log", "audit verify", "cost",
-    "radar diff", "ab show", "watch show",
+    "radar diff", "ab show", "watch show", "rollout show", "rollout list",
     # serves the web app: each of its writes is a route in the table ("web POST /login")
     "serve",
     # a new workspace or database, not a record in one: the database's own rights
@@ -267,11 +272,33 @@ def build(root: Path, cli: Cli) -> dict[str, str]:
     decided = ("gate", "decide", "watched-p1", "no", "--why", "w", "--override", "--json")
     out = _ok(cli(*decided, "--revisit-when", "on 2020-01-01", user="ada"))
     places["watched"] = str(json.loads(out)["id"])
+    _rollout(root, cli, places)
     for name in (*PEOPLE, "rita"):
         out = _ok(cli("token", "create", "--user", name, "--json", user="ada"))
         places[f"token:{name}"] = str(json.loads(out)["id"])
     _ok(cli("user", "retire", "rita", "--why", "left", user="ada"))
     return places
+
+
+def _rollout(root: Path, cli: Cli, places: dict[str, str]) -> None:
+    """Two techniques in TRIAL: Ramp rolled out to 1% with an A/B run whose guardrail
+    holds, Flagged ready to start; a second A/B run ({ab2}) to attach."""
+    import csv
+    import random
+
+    rng = random.Random(7)
+    with (root / "ab.csv").open("w", newline="") as handle:
+        rows = [("control" if i % 2 else "treatment", rng.gauss(100, 10)) for i in range(6000)]
+        csv.writer(handle).writerows([("arm", "latency"), *rows])
+    for name in ("Ramp", "Flagged"):
+        add = ("technique", "add", name, "--area", "inference", "--ring", "trial")
+        _ok(cli(*add, "--override", "--why", "pilot", user="ada"))
+    analyze = ("ab", "analyze", str(root / "ab.csv"), "--arm", "arm", "--metric", "latency",
+               "--guardrail", "latency:5%", "--lower-is-better", "latency", "--json")  # fmt: skip
+    for key in ("ab1", "ab2"):
+        places[key] = json.loads(_ok(cli(*analyze, user="ada")))["run_id"]
+    start = ("rollout", "start", "Ramp", "--flag", "ramp", "--on", "2026-11-01")
+    _ok(cli(*start, "--ab", places["ab1"], user="ada"))
 
 
 @pytest.fixture(scope="module")
