@@ -124,11 +124,14 @@ def default_base(repo: Repository, head: str) -> tuple[str, str]:
     )
 
 
-def bench_source(repo: Repository, file: Path, commit: str) -> tuple[str, str, str]:
+def bench_source(
+    repo: Repository, file: Path, commit: str, cwd: Path | None = None
+) -> tuple[str, str, str]:
     """The benchmark file's path in the repository, its text at ``commit``, and where
     the text came from (``commit`` or the working tree, when the file is not committed).
+    A relative ``file`` is relative to ``cwd`` (default: the current directory).
     """
-    path = file if file.is_absolute() else Path.cwd() / file
+    path = file if file.is_absolute() else (cwd or Path.cwd()) / file
     path = Path(os.path.normpath(path))
     resolved = path.resolve() if path.exists() else path
     try:

@@ -88,6 +88,7 @@ class CiReport:
                 "confidence": opts.confidence,
                 "threads": opts.threads,
                 "methods": list(opts.methods),
+                "statistic": opts.statistic,
             },
             "fingerprint": self.fingerprint.to_dict(),
             "alerts": len(self.alerts),
@@ -165,10 +166,11 @@ def run_ci(
     options = options or CiOptions()
     if bench_from not in (BASE, HEAD):
         raise InputError(f"--bench-from {bench_from!r} must be base or head")
-    repo = find_repository(directory or Path.cwd())
+    directory = directory or Path.cwd()
+    repo = find_repository(directory)
     base_commit, head_commit, how = _commits(repo, base, head)
     commits = {BASE: base_commit, HEAD: head_commit}
-    relative, text, origin = bench_source(repo, bench_file, commits[bench_from])
+    relative, text, origin = bench_source(repo, bench_file, commits[bench_from], directory)
     source = bench_from if origin == "commit" else "working tree"
     deps = dependency_changes(repo, base_commit, head_commit)
     started = time.monotonic()

@@ -81,6 +81,8 @@ def _run_line(report: CiReport) -> str:
         f"Base `{report.base[:12]}`{how} → head `{report.head[:12]}`; "
         f"`{report.bench}` from {report.bench_from}; {opts.trials} trials per arm"
     )
+    if opts.statistic == "min":
+        line += " (time: the fastest call of each trial)"
     again = report.trials.get("confirmation")
     if again:
         line += f", {again} more to confirm"

@@ -122,6 +122,14 @@ def ci_command(
             help="Run even when base and head see different hardware or Python.",
         ),
     ] = False,
+    statistic: Annotated[
+        str,
+        typer.Option(
+            "--statistic",
+            help="A trial's time: median (of its calls; default) or min (the fastest call, "
+            "steadier on a noisy shared runner).",
+        ),
+    ] = "median",
     seed: Annotated[int, typer.Option("--seed", help="Plan seed (trial order).")] = 0,
     timeout: Annotated[
         float, typer.Option("--timeout", help="Per-trial time limit in seconds.")
@@ -157,6 +165,7 @@ def ci_command(
         seed=seed,
         timeout=timeout,
         methods=tuple(method or ()),
+        statistic=statistic,
     )
     progress = _Progress()
     try:

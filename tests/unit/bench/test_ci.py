@@ -296,3 +296,24 @@ def test_options_are_checked() -> None:
         CiOptions(trials=2)
     with pytest.raises(InputError, match="margin"):
         CiOptions(margin=1.5)
+
+
+def test_the_min_statistic_takes_the_fastest_call_of_a_trial() -> None:
+    import numpy as np
+
+    from assay.bench.ci_run import with_statistic
+    from assay.bench.plan import TrialKey
+    from assay.bench.trial import TrialResult, TrialStatus
+
+    per_call = np.array([0.003, 0.001, 0.002, 0.009])
+    trial = TrialResult(
+        TrialKey("work@base", (), 1), TrialStatus.OK, 0, 0,
+        values={"time": 0.0025, "acc": 0.9}, samples={"time": per_call},
+    )  # fmt: skip
+    assert with_statistic(trial, "median") is trial
+    fastest = with_statistic(trial, "min")
+    assert fastest.values == {"time": 0.001, "acc": 0.9}
+    failed = TrialResult(TrialKey("work@base", (), 1), TrialStatus.ERROR, 0, 0)
+    assert with_statistic(failed, "min") is failed
+    with pytest.raises(InputError, match="--statistic 'mean' must be one of median, min"):
+        CiOptions(statistic="mean")
