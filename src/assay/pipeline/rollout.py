@@ -141,6 +141,7 @@ class ABEvidence:
             "failed_guardrails": list(self.failed),
             "verdicts": list(self.verdicts),
             "holds": self.holds,
+            "summary": self.describe(),
             "attached_by": self.attached_by,
             "attached_at": self.attached_at.isoformat() if self.attached_at else None,
         }

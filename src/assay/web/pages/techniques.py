@@ -38,6 +38,7 @@ _TECHNIQUE = {
             "postmortems",
             "actions",
             "artifacts",
+            "rollouts",
         )
     }
     | {"name": {"type": "string"}, "area": {"type": "string"}, "ring": {"type": "string"}},
