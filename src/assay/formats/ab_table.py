@@ -44,8 +44,8 @@ def _is_parquet(path: Path, head: bytes) -> bool:
     return path.suffix.lower() in (".parquet", ".pq") or head[:4] == _PARQUET_MAGIC
 
 
-def _text(path: Path, data: bytes) -> str:
-    """The file as text: no NUL byte, valid UTF-8 (each error names the line)."""
+def _checked(path: Path, data: bytes) -> bytes:
+    """``data`` after checking that it holds something and no NUL byte (naming the line)."""
     name = shown(path)
     if not data.strip():
         raise InputError(f"{name}: the file is empty; expected {_EXPECTED}")
@@ -53,22 +53,37 @@ def _text(path: Path, data: bytes) -> str:
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
         raise InputError(f"{name}, line {line}: a NUL byte; expected {_EXPECTED}")
+    return data
+
+
+def _not_utf8(path: Path, data: bytes) -> InputError:
+    """The error for a file that is not UTF-8, naming the line of the first bad byte."""
     try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8")
+        start = len(data)
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError(f"{name}, line {line}: not UTF-8 text; expected {_EXPECTED}") from None
+        start = exc.start
+    line = data.count(b"\n", 0, start) + 1
+    return InputError(f"{shown(path)}, line {line}: not UTF-8 text; expected {_EXPECTED}")
 
 
-def _rows(path: Path, text: str) -> Iterator[tuple[int, list[str]]]:
+def _csv_reader(data: bytes) -> Any:
+    """A ``csv`` reader decoding ``data`` as it goes (no second copy of the whole file)."""
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    return csv.reader(stream)
+
+
+def _rows(path: Path, data: bytes) -> Iterator[tuple[int, list[str]]]:
     """``(line, cells)`` of each non-blank row, the header first."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = _csv_reader(data)
     try:
         for cells in reader:
             if cells and any(c.strip() for c in cells):
                 yield reader.line_num, cells
     except csv.Error as exc:
         raise InputError(f"{shown(path)}, line {reader.line_num}: {exc}") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path, data) from None
 
 
 def read_header(path: str | Path) -> tuple[str, ...]:
@@ -77,7 +92,7 @@ def read_header(path: str | Path) -> tuple[str, ...]:
     if _is_parquet(file, _head(file)):
         return tuple(_parquet_file(file).schema_arrow.names)
     data = read_bytes(file, _EXPECTED, limit=MAX_AB_BYTES)
-    for _line, cells in _rows(file, _text(file, data)):
+    for _line, cells in _rows(file, _checked(file, data)):
         return _check_header(file, cells)
     raise InputError(f"{shown(file)}: the file is empty; expected {_EXPECTED}")
 
@@ -128,8 +143,7 @@ def read_ab_table(
         return _read_parquet(file, arm, numeric, unit, aggregate)
     data = read_bytes(file, _EXPECTED, limit=MAX_AB_BYTES)
     digest = hashlib.sha256(data).hexdigest()
-    text = _text(file, data)
-    rows = _rows(file, text)
+    rows = _rows(file, _checked(file, data))
     first = next(rows, None)
     if first is None:
         raise InputError(f"{shown(file)}: the file is empty; expected {_EXPECTED}")
@@ -137,13 +151,13 @@ def read_ab_table(
     arm_at = _index(file, header, arm, "the arm, --arm")
     wanted = [(c, _index(file, header, c, "a metric or covariate")) for c in numeric]
     unit_at = None if unit is None else _index(file, header, unit, "the unit id, --unit")
-    codes, names, values, ids = _read_csv_rows(file, text, len(header), arm_at, wanted, unit_at)
+    codes, names, values, ids = _read_csv_rows(file, data, len(header), arm_at, wanted, unit_at)
     if not names:
         raise InputError(f"{shown(file)}: a header but no rows; expected one row per unit")
     for column, found in values.items():
         bad = _first_not_finite(found)
         if bad is not None:
-            line = _line_of(file, text, bad)
+            line = _line_of(file, data, bad)
             raise InputError(
                 f"{shown(file)}, line {line}, column {column!r}: {float(found[bad])!r} is not a "
                 "finite number"
@@ -163,7 +177,7 @@ def read_ab_table(
 
 def _read_csv_rows(
     file: Path,
-    text: str,
+    data: bytes,
     width: int,
     arm_at: int,
     wanted: Sequence[tuple[str, int]],
@@ -181,7 +195,7 @@ def _read_csv_rows(
     pick = itemgetter(*(i for _, i in wanted)) if wanted else None
     several = len(wanted) > 1  # itemgetter of one index gives the cell, not a tuple
     ids: list[str] | None = None if unit_at is None else []
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = _csv_reader(data)
     try:
         for cells in reader:
             if cells:
@@ -209,6 +223,8 @@ def _read_csv_rows(
                 ids.append(cells[unit_at or 0])
     except csv.Error as exc:
         raise InputError(f"{shown(file)}, line {reader.line_num}: {exc}") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(file, data) from None
     matrix = np.frombuffer(flat, dtype=np.float64).reshape(-1, max(len(wanted), 1))
     columns = {c: np.ascontiguousarray(matrix[:, j]) for j, (c, _) in enumerate(wanted)}
     return codes, names, columns, ids
@@ -243,9 +259,9 @@ def _first_not_finite(values: Any) -> int | None:
     return int(bad[0]) if bad.size else None
 
 
-def _line_of(file: Path, text: str, row: int) -> int:
+def _line_of(file: Path, data: bytes, row: int) -> int:
     """The line of data row ``row`` (0-based), reading the file again (errors only)."""
-    for index, (line, _cells) in enumerate(_rows(file, text)):
+    for index, (line, _cells) in enumerate(_rows(file, data)):
         if index == row + 1:  # the header is row 0 of the iteration
             return line
     return row + 2
