@@ -268,3 +268,25 @@ def test_an_interrupted_job_removes_its_worktrees(repo: Path, sig: signal.Signal
     assert process.returncode == (130 if sig == signal.SIGINT else 143)
     assert "interrupted" in err
     assert worktrees(repo) == [f"worktree {repo}"]
+
+
+def test_flat_layout_and_an_uncommitted_benchmark_file(tmp_path: Path) -> None:
+    root = tmp_path / "flat"
+    (root / "toy").mkdir(parents=True)
+    (root / "toy" / "__init__.py").write_text(f"FACTOR = 1.0\n{WORK}")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "config", "user.email", "ci@example.com")
+    git(root, "config", "user.name", "CI")
+    commit(root, "c1")
+    (root / "bench_toy.py").write_text(textwrap.dedent(BENCH))  # not committed
+    done = ci(root, "--base", "HEAD", "bench_toy.py", "--trials", "3", "--method", "work")
+    assert done.returncode == 0, done.stderr
+    assert "`bench_toy.py` from working tree" in done.stdout
+    assert worktrees(root) == [f"worktree {root}"]
+
+
+def test_a_missing_src_folder_exits_2(repo: Path) -> None:
+    done = ci(repo, "--base", "HEAD", "--src", "lib", "benchmarks/bench_toy.py")
+    assert done.returncode == 2
+    assert "--src 'lib' is not a directory" in done.stderr
+    assert worktrees(repo) == [f"worktree {repo}"]
