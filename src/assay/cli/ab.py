@@ -173,6 +173,10 @@ def _pct(value: float | None, *, signed: bool = True) -> str:
     return f"{sign}{size:.{digits}f}%"
 
 
+def _p(value: float) -> str:
+    return "<1e-16" if value < 1e-16 else f"{value:.3g}"
+
+
 def _value(kind: str, value: float | None) -> str:
     if value is None or not math.isfinite(value):
         return "—"
@@ -196,10 +200,11 @@ def _metrics_table(doc: Mapping[str, Any]) -> None:
         output.Column("Metric", output.Kind.ID),
         output.Column("Control", output.Kind.NUMBER, justify="right"),
         output.Column("Treatment", output.Kind.NUMBER, justify="right"),
-        output.Column(f"Difference ({confidence:.0%} CI)", output.Kind.TEXT, ratio=2),
-        output.Column(f"Lift ({confidence:.0%} CI)", output.Kind.TEXT, ratio=2),
+        output.Column("Difference", output.Kind.TEXT, ratio=2),
+        output.Column("Lift", output.Kind.TEXT, ratio=2),
         output.Column("p", output.Kind.NUMBER, justify="right"),
         output.Column("Verdict", output.Kind.LABEL),
+        title=f"Treatment against control, with {confidence:.0%} intervals",
     )
     for found in doc["metrics"]:
         effect, kind = found["effect"], found["kind"]
@@ -215,7 +220,7 @@ def _metrics_table(doc: Mapping[str, Any]) -> None:
             _value(kind, effect["candidate"]),
             _difference(kind, effect["difference"]["estimate"], diff_ci),
             f"{_pct(rel['estimate'])} ({_pct(low)} to {_pct(high)})",
-            f"{p:.3g}",
+            _p(p),
             verdict,
         )
     output.console.print(table)
@@ -245,18 +250,19 @@ def _guardrails_table(rails: Mapping[str, Any]) -> None:
         output.Column("Guardrail", output.Kind.ID),
         output.Column("Margin", output.Kind.NUMBER, justify="right"),
         output.Column("Lift", output.Kind.NUMBER, justify="right"),
-        output.Column("p (one-sided)", output.Kind.NUMBER, justify="right"),
-        output.Column("p adjusted (BH)", output.Kind.NUMBER, justify="right"),
+        output.Column("p", output.Kind.NUMBER, justify="right"),
+        output.Column("p (BH)", output.Kind.NUMBER, justify="right"),
         output.Column("Result", output.Kind.LABEL),
-        title=f"Guardrails: not worse than the margin, false discovery rate {rails['fdr']:g}",
+        title="Guardrails: one-sided tests of harm beyond the margin, Benjamini-Hochberg "
+        f"at {rails['fdr']:g}",
     )
     for rail in rails["guardrails"]:
         table.add_row(
             escape(rail["metric"]),
             _pct(rail["margin"], signed=False),
             _pct(rail["relative"]),
-            f"{rail['p_value']:.3g}",
-            f"{rail['adjusted_p_value']:.3g}",
+            _p(rail["p_value"]),
+            _p(rail["adjusted_p_value"]),
             "[green]holds[/]" if rail["holds"] else "[bold red]FAILS[/]",
         )
     output.console.print(table)
