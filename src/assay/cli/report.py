@@ -55,7 +55,10 @@ def report(
     with open_workspace(db) as ws:
         study = ws.prototypes.study(prototype)
         placed = ws.radar.placements().get(study.technique.name)  # override/import, marked
-        view = StudyView.from_study(study, placement=placed)
+        rollout = ws.rollouts.latest().get(study.technique.name)  # issue 14
+        view = StudyView.from_study(
+            study, placement=placed, rollout=rollout.sentence() if rollout else None
+        )
     if out is None:
         output.emit_text(render_report(view, audience, fmt))
         return

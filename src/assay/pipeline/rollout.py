@@ -253,6 +253,18 @@ class Rollout:
             return "rollout complete"
         return f"rollout {format_percent(self.percent)}"
 
+    def sentence(self) -> str:
+        """What the reports say: ``Production rollout #1 (flag paged_attn): 25% since
+        2026-12-01; 3 of 3 steps carry A/B evidence.`` or, rolled back, its reason."""
+        head = f"Production rollout #{self.number} (flag {self.flag}): {self.stage()}"
+        if self.status is RolloutStatus.ROLLED_BACK:
+            return f"{head}, because: {self.current.reason.rstrip('.')}."
+        ups = [s for s in self.steps if s.kind is not StepKind.ROLLBACK]
+        backed = sum(1 for s in ups if s.evidence)
+        waived = sum(1 for s in ups if s.override is not None)
+        extra = f"; {waived} step(s) taken by override" if waived else ""
+        return f"{head}; {backed} of {len(ups)} step(s) carry A/B evidence{extra}."
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
         return {

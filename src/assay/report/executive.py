@@ -63,5 +63,7 @@ def executive_report(view: StudyView) -> Document:
     placed = findings.placement_sentence(view)
     if placed is not None:  # an override or an imported placement, marked (issue 11)
         second_parts += [" ", Strong(placed)]
+    if view.rollout:  # where its production rollout stands (issue 14)
+        second_parts += [" ", view.rollout]
     title = f"{view.prototype.name} ({view.technique.name}): executive summary"
     return Document(title, (first, Paragraph(tuple(second_parts))))

@@ -32,6 +32,8 @@ def _what_it_does(view: StudyView) -> list[Block]:
     placed = findings.placement_sentence(view)
     if placed is not None:  # an override or an imported placement, marked (issue 11)
         blocks.append(Paragraph.of(Strong(placed)))
+    if view.rollout:  # where its production rollout stands (issue 14)
+        blocks.append(Paragraph.of(view.rollout))
     blocks += [
         Paragraph.of(
             "What the team set out to show, stated before any data: ",

@@ -149,6 +149,9 @@ class StudyView:
         placement: the technique's ring when it rests on an override or an imported
             radar with no YES gate since (``ws.radar.placements()``); every report
             says so.
+        rollout: where the technique's production rollout stands, as a sentence
+            (:meth:`assay.pipeline.rollout.Rollout.sentence`); the executive and
+            product reports say it (issue 14).
     """
 
     technique: Technique
@@ -170,6 +173,7 @@ class StudyView:
     as_of: dt.date | None = None
     pinned_runs: tuple[str, ...] = ()
     placement: Placement | None = None
+    rollout: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -165,6 +165,14 @@ def test_full_ramp_with_evidence(cli: Run, team: dict[str, str], database_url: s
         assert "rollout complete" in ws.radar.picture()  # the blip's tooltip
     finally:
         ws.close()
+    ok(cli, "prototype", "new", TECH, "paged-p1", "--hypothesis", "paging halves memory",
+       "--success", "effect(time) <= -10%", "--timebox", "2w")  # fmt: skip
+    for audience in ("exec", "pm"):
+        report = " ".join(ok(cli, "report", "paged-p1", "--audience", audience).split())
+        assert (
+            "Production rollout #1 (flag paged_attn): complete (100%) since 2026-11-22; "
+            "3 of 4 step(s) carry A/B evidence." in report
+        )
     code, _, _ = cli("audit", "verify")
     assert code == 0
 
@@ -210,6 +218,10 @@ def test_rollback_and_a_new_rollout(cli: Run, team: dict[str, str], database_url
     assert back["steps"][-1]["by"] == "marco" and back["steps"][-1]["percent"] == 5.0
     said = refused(cli, database_url, "rollout", "step", TECH, "--percent", "25")
     assert "has no active rollout (the last one is rolled back from 5% on 2026-11-04)" in said
+    ok(cli, "prototype", "new", TECH, "paged-p1", "--hypothesis", "paging halves memory",
+       "--success", "effect(time) <= -10%", "--timebox", "2w")  # fmt: skip
+    report = " ".join(ok(cli, "report", "paged-p1").split())
+    assert "rolled back from 5% on 2026-11-04, because: p99 latency up 20%." in report
     assert "rolled back" in ok(cli, "rollout", "list")
     radar = {t["name"]: t for t in as_json(cli, "radar")["techniques"]}
     assert radar[TECH]["rollout"]["status"] == "rolled back"

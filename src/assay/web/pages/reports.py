@@ -67,7 +67,11 @@ def _build(ws: Workspace, prototype: str, audience: str) -> Document:
 
     study = ws.prototypes.study(prototype)
     placed = ws.radar.placements().get(study.technique.name)  # override/import, marked
-    return build_report(StudyView.from_study(study, placement=placed), audience)
+    rollout = ws.rollouts.latest().get(study.technique.name)  # issue 14
+    view = StudyView.from_study(
+        study, placement=placed, rollout=rollout.sentence() if rollout else None
+    )
+    return build_report(view, audience)
 
 
 def report_of(ws: Workspace, prototype: str, audience: str) -> Document:
