@@ -146,10 +146,11 @@ def ci_command(
 ) -> None:
     """Benchmark base against head interleaved in one job; exit 1 on a confirmed regression.
 
-    Each benchmark (a method of BENCH_FILE) runs at both commits, each from its own git
-    worktree, plus base against base for the noise floor. Exit codes: 0 no alert, 1 a
-    confirmed regression beyond its margin (or a benchmark that failed every trial),
-    2 bad input.
+    Each method of BENCH_FILE runs at both commits, each from its own git worktree.
+
+    Base against base gives each row's noise floor; a regression is re-run to confirm it.
+
+    Exit: 0 no alert, 1 a confirmed regression (or an arm failing every trial), 2 bad input.
     """
     from assay.bench.ci_job import run_ci
     from assay.bench.ci_render import render_markdown
