@@ -38,8 +38,9 @@ COMMANDS = {
     "status": ("status",),
     "gate review": ("gate", "review", "proto-0"),
     "technique next": ("technique", "next", "tiling", "tile it", "--due", "2030-01-01"),
+    "rollout list": ("rollout", "list"),
 }
-FAST = ("radar", "status", "gate review", "technique next")
+FAST = ("radar", "status", "gate review", "technique next", "rollout list")
 """The commands that read and write over plain SQL on a SQLite workspace."""
 
 
@@ -73,6 +74,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         _run("prototype", "evidence", "proto-0", run.run_id)
         _run("gate", "decide", "proto-0", "yes", "--why", "faster on our data", "--override")
         _run("radar", "move", "tiling", "trial", "--why", "gate said YES")
+        _run("rollout", "start", "tiling", "--flag", "tiling", "--on", "2026-11-01")
     return root
 
 
