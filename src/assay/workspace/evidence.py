@@ -509,7 +509,10 @@ class RunEvidence:
             self._compared[metric] = None
             source = resolve_metric(metric)
             for piece in self.slices:
-                found = _compare(piece, source)
+                if is_ab(piece.result.header.spec):  # an A/B run's metrics go by their names
+                    found = _compare(piece, MetricSource("value", metric, compared=metric))
+                else:
+                    found = _compare(piece, source)
                 if found is not None:
                     self._compared[metric] = found
                     self.sources[f"effect {metric}"] = piece.label
