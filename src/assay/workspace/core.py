@@ -29,6 +29,7 @@ from assay.workspace.settings import Settings, default_toml, load_settings
 
 if TYPE_CHECKING:
     from assay.store import Database, SchemaStatus
+    from assay.workspace.ab import ABBook
     from assay.workspace.accounts import Accounts
     from assay.workspace.audit import Audit
     from assay.workspace.claims import Claims
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from assay.workspace.runs import RunBook
     from assay.workspace.tokens import Tokens
     from assay.workspace.users import Users
+    from assay.workspace.watch import WatchBook
 
 __all__ = ["DIRNAME", "ENV_URL", "Workspace", "find_root"]
 
@@ -101,6 +103,13 @@ class Workspace:
         from assay.workspace.runs import RunBook
 
         return RunBook(self.ctx)
+
+    @functools.cached_property
+    def ab(self) -> ABBook:
+        """Production A/B analyses, stored as runs of kind "ab"."""
+        from assay.workspace.ab import ABBook
+
+        return ABBook(self.ctx, lambda: self.prototypes)
 
     @functools.cached_property
     def radar(self) -> Radar:
@@ -163,7 +172,14 @@ class Workspace:
         """Production rollouts: the ramp behind a feature flag, its A/B evidence, rollbacks."""
         from assay.workspace.rollouts import Rollouts
 
-        return Rollouts(self.ctx, lambda: getattr(self, "ab"))  # noqa: B009 -- until ws.ab lands
+        return Rollouts(self.ctx, lambda: self.ab)
+
+    @functools.cached_property
+    def watch(self) -> WatchBook:
+        """Watched metrics, their change points, reopened decisions (issue 14)."""
+        from assay.workspace.watch import WatchBook
+
+        return WatchBook(self.ctx)
 
     @functools.cached_property
     def reports(self) -> Reports:
