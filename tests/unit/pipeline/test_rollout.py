@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -162,3 +163,48 @@ def test_evidence_describes_itself() -> None:
     assert failed.describe() == "run ab-2: guardrail p99 failed; p99 WORSE"
     assert HOLDS.describe() == "run ab-1 (checkout): guardrails hold"
     assert HOLDS.to_dict()["holds"] is True and failed.to_dict()["holds"] is False
+
+
+def test_notes_flag_stalled_steps_and_rollbacks_left_in_adopt() -> None:
+    today = dt.date(2026, 12, 30)
+    stalled = _rollout(_step(StepKind.START, 1, 1))  # 29 days, no evidence
+    fresh = Rollout(
+        "Fresh", 1, (dataclasses.replace(_step(StepKind.START, 1, 25), technique="Fresh"),)
+    )
+    backed = Rollout(
+        "Backed",
+        1,
+        (dataclasses.replace(_step(StepKind.START, 1, 1, (HOLDS,)), technique="Backed"),),
+    )
+    back = Rollout("Back", 1, (_step(StepKind.START, 1, 1), _step(StepKind.ROLLBACK, 1, 2)))
+    done = Rollout("Done", 1, (_step(StepKind.START, 1, 1), _step(StepKind.COMPLETE, 100, 2)))
+    latest = {
+        "Paged attention": stalled,
+        "Fresh": fresh,
+        "Backed": backed,
+        "Back": back,
+        "Done": done,
+    }
+    found = {n.technique: n for n in rules.notes(latest, {"Back": Ring.ADOPT}, today)}
+    assert set(found) == {"Paged attention", "Fresh", "Backed", "Back"}  # done: nothing to say
+    assert found["Paged attention"].attention is not None
+    assert found["Paged attention"].attention.startswith("no A/B evidence for 29 days")
+    assert found["Fresh"].attention is None and found["Backed"].attention is None
+    assert found["Back"].attention == (
+        "rolled back but still in ADOPT: move it on the radar or start a new rollout"
+    )
+    assert rules.notes({"Back": back}, {"Back": Ring.TRIAL}, today) == []
+    assert found["Fresh"].describe() == "Fresh: 1% since 2026-12-25"
+
+
+def test_report_sentence() -> None:
+    ramp = _rollout(
+        _step(StepKind.START, 1, 1, (HOLDS,)),
+        dataclasses.replace(_step(StepKind.STEP, 5, 2), override="SRE watched it"),
+    )
+    assert ramp.sentence() == (
+        "Production rollout #1 (flag paged_attn): 5% since 2026-12-02; 1 of 2 step(s) carry "
+        "A/B evidence; 1 step(s) taken by override."
+    )
+    back = _rollout(*ramp.steps, dataclasses.replace(_step(StepKind.ROLLBACK, 5, 3), reason="p99."))
+    assert back.sentence().endswith("rolled back from 5% on 2026-12-03, because: p99.")
