@@ -12,8 +12,9 @@ Where each part lives in the run:
   ``comparisons`` are one row per metric: the control arm is the baseline, the
   treatment arm the (only) candidate, ``effect`` the relative lift ``B / A − 1``
   with its interval, the verdict the A/B verdict (no verdict, "not compared",
-  when the sample-ratio check fails), ``p_adjusted`` a guardrail's
-  Benjamini-Hochberg p-value; ``summaries`` hold each arm's units and values;
+  when the sample-ratio check fails), ``p_value`` and ``p_adjusted`` the test of
+  no difference (the guardrails' Benjamini-Hochberg p-values test non-inferiority
+  and are in the document); ``summaries`` hold each arm's units and values;
 - the run's header ``spec`` holds ``kind: "ab"``, the arms as ``baseline`` and
   ``candidates``, each metric's direction and margin (``metrics``), and the whole
   A/B document under ``ab`` (:meth:`assay.stats.ab_analysis.ABAnalysis.to_dict`:
@@ -117,7 +118,7 @@ def _row_verdict(found: MetricResult) -> Any:
     return None if word == "invalid" else Verdict(word)
 
 
-def _comparison(found: MetricResult, treatment: str, adjusted: Mapping[str, float]) -> Any:
+def _comparison(found: MetricResult, treatment: str) -> Any:
     from assay.bench.result import ComparisonRow
 
     effect = found.effect
@@ -138,7 +139,7 @@ def _comparison(found: MetricResult, treatment: str, adjusted: Mapping[str, floa
         effect=relative if relative == relative else None,  # NaN: undefined lift
         ci=found.relative_ci(),
         p_value=p_value,
-        p_adjusted=adjusted.get(found.metric, p_value),
+        p_adjusted=p_value,  # the guardrails' BH p-values are the document's (non-inferiority)
         lower_is_better=found.result.lower_is_better,
         paired=False,
         n_baseline=effect.n_baseline,
@@ -170,9 +171,6 @@ def ab_result(analysis: ABAnalysis, name: str) -> BenchmarkResult:
         "ab": analysis.to_dict(),
     }
     header = RunHeader(spec, {"confidence": options.confidence, "alpha": options.alpha}, {})
-    adjusted = {}
-    if analysis.guardrails is not None:
-        adjusted = {g.metric: g.adjusted_p_value for g in analysis.guardrails.guardrails}
     summaries = [
         MethodSummary(arm, role, (), units, 0, _arm_values(analysis, index))
         for index, (arm, role, units) in enumerate(
@@ -182,7 +180,7 @@ def ab_result(analysis: ABAnalysis, name: str) -> BenchmarkResult:
             ]
         )
     ]
-    rows = [_comparison(m, analysis.treatment, adjusted) for m in analysis.metrics]
+    rows = [_comparison(m, analysis.treatment) for m in analysis.metrics]
     warnings = [] if analysis.valid else ["sample-ratio mismatch: the analysis is INVALID"]
     return BenchmarkResult(header, [], rows, summaries, warnings=warnings)
 
