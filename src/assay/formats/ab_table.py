@@ -197,17 +197,12 @@ def _read_csv_rows(
     ids: list[str] | None = None if unit_at is None else []
     reader = _csv_reader(data)
     try:
-        for cells in reader:
-            if cells:
-                break  # the header, read by the caller
+        next((c for c in reader if c), None)  # the header, read by the caller
         for cells in reader:
             if len(cells) != width:
                 if not cells:
                     continue  # a blank line
-                raise InputError(
-                    f"{shown(file)}, line {reader.line_num}: {len(cells)} cells where the "
-                    f"header has {width}"
-                )
+                raise _width_error(file, reader.line_num, len(cells), width)
             code = known.get(cells[arm_at])
             if code is None:
                 where = f"{shown(file)}, line {reader.line_num}"
@@ -228,6 +223,10 @@ def _read_csv_rows(
     matrix = np.frombuffer(flat, dtype=np.float64).reshape(-1, max(len(wanted), 1))
     columns = {c: np.ascontiguousarray(matrix[:, j]) for j, (c, _) in enumerate(wanted)}
     return codes, names, columns, ids
+
+
+def _width_error(file: Path, line: int, found: int, width: int) -> InputError:
+    return InputError(f"{shown(file)}, line {line}: {found} cells where the header has {width}")
 
 
 def _arm_code(label: str, names: list[str], where: str) -> int:
