@@ -108,7 +108,7 @@ class ABEvidence:
     verdicts: tuple[str, ...] = ()
     attached_by: str = ""
     attached_at: dt.datetime | None = None
-    found: bool = True  # False: the run is no longer in the record (retired)
+    found: bool = True  # False: the run was retired (or is gone): no longer evidence
 
     @property
     def holds(self) -> bool:
@@ -119,7 +119,7 @@ class ABEvidence:
         """One line: ``run ab-12 (checkout): guardrails hold; conversion BETTER +1%``."""
         label = f"run {self.run_id}" + (f" ({self.name})" if self.name else "")
         if not self.found:
-            return f"{label}: not in the record (retired?)"
+            return f"{label}: retired, no longer evidence"
         if not self.valid:
             state = "INVALID (sample-ratio mismatch)"
         elif self.guardrails_hold is None:
@@ -386,7 +386,7 @@ def evidence_refusals(step: Step) -> list[str]:
     for found in step.evidence:
         run = f"run {found.run_id}"
         if not found.found:
-            out.append(f"A/B {run} at {where} is no longer in the record")
+            out.append(f"A/B {run} at {where} was retired: it is no longer evidence")
         elif not found.valid:
             out.append(f"A/B {run} at {where} is INVALID (sample-ratio mismatch): fix the split")
         elif found.guardrails_hold is None:

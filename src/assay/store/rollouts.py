@@ -20,7 +20,7 @@ from assay.store.sql import Row, Sql
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["add_step", "attach", "latest_all", "steps_of"]
+__all__ = ["add_step", "attach", "latest_all", "retired_runs", "steps_of"]
 
 _STEPS = """
 SELECT s.id, t.name, s.rollout, s.kind, s.percent, s.flag, s.on_date, s.by, s.at,
@@ -117,3 +117,11 @@ def attach(session: Session, step_id: int, run_id: str, *, by: str, at: dt.datet
 
     session.add(RolloutEvidenceRow(step_id=step_id, run_id=run_id, by=by, at=at))
     session.flush()
+
+
+def retired_runs(sql: Sql, run_ids: Sequence[str]) -> set[str]:
+    """Those of ``run_ids`` that were retired (``bench retire``): no longer evidence."""
+    if not run_ids:
+        return set()
+    query = "SELECT run_id FROM runs WHERE retired_at IS NOT NULL AND run_id IN (:ids)"
+    return {run_id for (run_id,) in sql.rows(query, {"ids": list(run_ids)})}

@@ -263,6 +263,11 @@ class Rollouts:
             if run_id in taken:
                 raise InputError(f"A/B run {run_id} is already attached to this step")
             found = self._run(run_id)  # NotFoundError: unknown, or not an A/B analysis
+            if rollout_rows.retired_runs(Sql.of_session(session), [found.run_id]):
+                raise InputError(
+                    f"A/B run {found.run_id} is retired and no longer evidence; attach "
+                    f"another, or unretire it: assay bench retire {found.run_id} --undo"
+                )
             rollout_rows.attach(session, step_id, found.run_id, by=self.ctx.user, at=at)
 
     def _write(self, session: Session, technique_id: int, step: Step, ab: Sequence[str]) -> Rollout:
@@ -277,16 +282,22 @@ class Rollouts:
         return self._judged(history[-1]) if history else None
 
     def _judged(self, rollout: Rollout) -> Rollout:
-        """``rollout`` with each attached run's A/B analysis read."""
+        """``rollout`` with each attached run's A/B analysis read; a retired run is
+        marked as no longer evidence."""
+        with self.ctx.sql_read() as sql:
+            ids = [e.run_id for s in rollout.steps for e in s.evidence]
+            retired = rollout_rows.retired_runs(sql, ids)
         steps = tuple(
-            dataclasses.replace(s, evidence=tuple(self._evidence(e) for e in s.evidence))
+            dataclasses.replace(
+                s, evidence=tuple(self._evidence(e, e.run_id in retired) for e in s.evidence)
+            )
             for s in rollout.steps
         )
         return Rollout(rollout.technique, rollout.number, steps)
 
-    def _evidence(self, attached: ABEvidence) -> ABEvidence:
+    def _evidence(self, attached: ABEvidence, retired: bool) -> ABEvidence:
         try:
-            found = self._run(attached.run_id)
+            found = judge_run(self._run(attached.run_id), attached=attached)
         except NotFoundError:
             return dataclasses.replace(attached, found=False, valid=False)
-        return judge_run(found, attached=attached)
+        return dataclasses.replace(found, found=False) if retired else found

@@ -285,6 +285,14 @@ def test_percent_must_rise_and_dates_not_go_back(
     assert "already attached to this step" in refused(
         cli, database_url, "rollout", "evidence", TECH, "--ab", team["hold1"]
     )
+    for key in ("hold1", "hold2"):  # a retired run is no longer evidence
+        ok(cli, "bench", "retire", team[key], "--why", "a logging bug")
+    assert "A/B run " + team["hold1"] + " at 5% was retired" in refused(
+        cli, database_url, "rollout", "step", TECH, "--percent", "25"
+    )
+    assert "is retired and no longer evidence" in refused(
+        cli, database_url, "rollout", "evidence", TECH, "--ab", team["hold2"]
+    )
 
 
 def test_status_and_agenda_show_rollouts(cli: Run, team: dict[str, str]) -> None:

@@ -98,7 +98,7 @@ def test_a_step_needs_evidence_that_holds() -> None:
             ABEvidence("r", guardrails_hold=False, failed=("p99_latency",)),
             "guardrail p99_latency failed at 1% (run r)",
         ),
-        (ABEvidence("r", found=False), "no longer in the record"),
+        (ABEvidence("r", found=False), "was retired: it is no longer evidence"),
     ],
 )
 def test_each_failing_run_is_a_refusal(evidence: ABEvidence, expected: str) -> None:
