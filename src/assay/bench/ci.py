@@ -12,8 +12,7 @@ noisy runner from flooding a pull request with alerts:
   detects with 80% power is ``(t(1-α/2) + t(0.80)) · SE = h · (1 + t(0.80) /
   t(1-α/2))`` (the usual minimum detectable effect, e.g. Cohen 1988, ch. 2; about
   1.43 h). The half-width alone would be the effect found only half the time.
-  When the base-against-head interval is wider than the A/A one, its width is
-  used instead (the floor never claims more than the row shows). The
+  The row's own interval, printed beside it, carries the row's own noise. The
   floor is printed per row ("can detect ≥ 2.1%") and a regression smaller than
   ``max(margin, floor)`` is never an alert.
 - **Margins.** A row is WORSE only when its whole interval lies beyond the
@@ -103,27 +102,17 @@ def _half_width(row: ComparisonRow | None) -> float | None:
 
 
 def noise_floor(
-    aa: ComparisonRow,
-    first: ComparisonRow | None = None,
-    *,
-    confidence: float = 0.95,
-    power: float = POWER,
+    aa: ComparisonRow, *, confidence: float = 0.95, power: float = POWER
 ) -> float | None:
     """The smallest relative effect the job detects with ``power`` (module docstring).
 
     ``h · (1 + t(power) / t(1 - α/2))`` with ``n - 1`` degrees of freedom (``n``
-    pairs), where ``h`` is the half-width of the A/A row's interval, or of the
-    base-against-head row's own (``first``) when that one is wider: with a few
-    trials one pass can be quiet by luck, and the floor must not claim more
-    precision than the comparison it sits beside. None when the A/A pair compared
-    nothing.
+    pairs), where ``h`` is the half-width of the A/A row's interval. None when the
+    A/A pair compared nothing.
     """
     half = _half_width(aa)
     if half is None:
         return None
-    own = _half_width(first)
-    if own is not None:
-        half = max(half, own)
     n = min(aa.n_baseline, aa.n_candidate)
     alpha = 1.0 - confidence
     crit = _t(1.0 - alpha / 2.0, n - 1)

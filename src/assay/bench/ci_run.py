@@ -2,10 +2,14 @@
 
 Each side is a :class:`Side`: a commit checked out in its own worktree, the
 directory its code is imported from, and its copy of the benchmark file (the
-same text on both sides). Its trials run in a fork server started in the
-worktree with that directory first on ``PYTHONPATH``
+same text on both sides). Each arm's trials run in a fork server of its own,
+started in its side's worktree with that directory first on ``PYTHONPATH``
 (:class:`~assay.bench.executor.ForkServerExecutor`), so each side measures its
-own code while sharing everything else.
+own code while sharing everything else. The servers are restarted for every
+block: two interpreters can differ by a few percent for their whole life
+(memory layout, hash seeds), and one server per side for the whole job would
+turn that luck into a bias that no interval shows; fresh ones make it
+per-block noise, which the paired comparison sees.
 
 :func:`run_job` uses the engine's :class:`~assay.bench.plan.Plan`: every
 benchmark (a method of the file) gets the arms ``base``, ``head`` and ``aa``
@@ -214,11 +218,11 @@ class _Executors:
             for arm in (BASE, HEAD, AA)
         }
 
-    def start(self) -> None:
-        """Start every server, side by side (each waits on its interpreter's imports);
-        a benchmark that fails to import on a side is an InputError naming the side."""
-        with ThreadPoolExecutor(max_workers=len(self.servers)) as pool:
-            list(pool.map(self._start, self.servers))
+    def start(self, arms: tuple[str, ...] = (BASE, HEAD, AA)) -> None:
+        """Start the servers of ``arms`` side by side (each waits on its interpreter's
+        imports); a benchmark that fails to import on a side is an InputError naming it."""
+        with ThreadPoolExecutor(max_workers=len(arms)) as pool:
+            list(pool.map(self._start, arms))
 
     def _start(self, arm: str) -> None:
         try:
@@ -227,10 +231,10 @@ class _Executors:
             side = self.sides[_arm_side(arm)]
             raise InputError(f"on {side.name} ({side.commit[:12]}): {exc}") from None
 
-    def restart(self) -> None:
-        """Fresh interpreters for the next block."""
+    def restart(self, arms: tuple[str, ...]) -> None:
+        """Fresh interpreters for the next block, for the arms it runs."""
         self.close()
-        self.start()
+        self.start(arms)
 
     def close(self) -> None:
         """Stop every server."""
@@ -248,12 +252,15 @@ def _run_pass(
     options: CiOptions,
     progress: Callable[[int, int], None],
 ) -> list[TrialResult]:
+    """Run ``options.trials`` rounds of ``plan`` (arms named ``method@arm``), each trial
+    on its arm's server, the servers fresh for every block (module docstring)."""
     results: list[TrialResult] = []
     blocks = plan.blocks(options.trials)
+    arms = tuple(sorted({name.rsplit(_SEP, 1)[1] for name in plan.methods}))
     planned = sum(len(b.order) for b in blocks)
     for number, block in enumerate(blocks):
         if number:
-            executors.restart()
+            executors.restart(arms)
         for position, key in enumerate(block.trial_keys()):
             method, arm = key.method.rsplit(_SEP, 1)
             request = TrialRequest(key=TrialKey(method, key.params, key.seed), timer=options.timer)
@@ -325,7 +332,7 @@ def _first_rows(
                     continue
                 first = _compare(grouped, params, method, HEAD, info, options.confidence)
                 aa = _compare(grouped, params, method, AA, info, options.confidence)
-                floor = noise_floor(aa, first, confidence=options.confidence)
+                floor = noise_floor(aa, confidence=options.confidence)
                 rows.append(
                     CiRow(
                         method, dict(params), info.name, info.margin,
@@ -407,6 +414,7 @@ def run_job(
         if not options.confirm or not flagged:
             return JobResult(rows, trials, seconds)
         t0 = time.monotonic()
+        executors.restart((BASE, HEAD))  # no process is shared between the passes
         arms = [f"{m}{_SEP}{a}" for m in flagged for a in (BASE, HEAD)]
         again = _run_pass(
             executors,

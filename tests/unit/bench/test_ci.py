@@ -57,14 +57,6 @@ def test_noise_floor_is_the_80_percent_power_mde_of_the_aa_interval() -> None:
     assert noise_floor(big) == pytest.approx(0.01 * 1.4286, rel=1e-3)
 
 
-def test_noise_floor_uses_the_comparison_when_it_is_noisier() -> None:
-    aa = row(Verdict.INCONCLUSIVE, 0.0, (-0.01, 0.01), n=10)
-    wide = row(Verdict.INCONCLUSIVE, 0.2, (-0.1, 0.5), n=10)
-    assert noise_floor(aa, wide) == pytest.approx(noise_floor(aa) * 30)  # type: ignore[operator]
-    narrow = row(Verdict.WORSE, 0.3, (0.295, 0.305), n=10)
-    assert noise_floor(aa, narrow) == noise_floor(aa)
-
-
 def test_noise_floor_is_none_when_the_aa_pair_compared_nothing() -> None:
     assert noise_floor(row(None, None, None, n=1)) is None
     assert noise_floor(row(None, None, None, n=10)) is None
