@@ -105,6 +105,8 @@ class CiOptions:
             )
         if not 0 < self.margin < 1:
             raise InputError(f"--margin {self.margin!r} must be a fraction in (0, 1), e.g. 3%")
+        if self.timeout is not None and not self.timeout > 0:
+            raise InputError(f"--timeout {self.timeout!r} must be a positive number of seconds")
 
 
 STATISTICS = ("median", "min")

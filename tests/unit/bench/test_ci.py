@@ -288,6 +288,8 @@ def test_options_are_checked() -> None:
         CiOptions(trials=2)
     with pytest.raises(InputError, match="margin"):
         CiOptions(margin=1.5)
+    with pytest.raises(InputError, match="--timeout -1.0 must be a positive number"):
+        CiOptions(timeout=-1.0)
 
 
 def test_the_min_statistic_takes_the_fastest_call_of_a_trial() -> None:
