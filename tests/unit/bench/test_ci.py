@@ -288,7 +288,7 @@ def test_options_are_checked() -> None:
         CiOptions(trials=2)
     with pytest.raises(InputError, match="margin"):
         CiOptions(margin=1.5)
-    with pytest.raises(InputError, match="--timeout -1.0 must be a positive number"):
+    with pytest.raises(InputError, match="must be a positive number of seconds"):
         CiOptions(timeout=-1.0)
 
 
