@@ -14,6 +14,7 @@ number, an empty cell, NUL bytes, an empty file, a duplicated unit.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import importlib
@@ -42,6 +43,17 @@ _PARQUET_MAGIC = b"PAR1"
 
 def _is_parquet(path: Path, head: bytes) -> bool:
     return path.suffix.lower() in (".parquet", ".pq") or head[:4] == _PARQUET_MAGIC
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes: a regular file (not a device such as ``/dev/zero``, checked
+    before reading) of at most :data:`MAX_AB_BYTES`."""
+    special = False
+    with contextlib.suppress(OSError, ValueError):  # read_bytes names what is wrong
+        special = path.exists() and not path.is_dir() and not path.is_file()
+    if special:
+        raise InputError(f"{shown(path)}: not a regular file; expected {_EXPECTED}")
+    return read_bytes(path, _EXPECTED, limit=MAX_AB_BYTES)
 
 
 def _checked(path: Path, data: bytes) -> bytes:
@@ -91,7 +103,7 @@ def read_header(path: str | Path) -> tuple[str, ...]:
     file = Path(path)
     if _is_parquet(file, _head(file)):
         return tuple(_parquet_file(file).schema_arrow.names)
-    data = read_bytes(file, _EXPECTED, limit=MAX_AB_BYTES)
+    data = _read(file)
     for _line, cells in _rows(file, _checked(file, data)):
         return _check_header(file, cells)
     raise InputError(f"{shown(file)}: the file is empty; expected {_EXPECTED}")
@@ -141,7 +153,7 @@ def read_ab_table(
     file = Path(path)
     if _is_parquet(file, _head(file)):
         return _read_parquet(file, arm, numeric, unit, aggregate)
-    data = read_bytes(file, _EXPECTED, limit=MAX_AB_BYTES)
+    data = _read(file)
     digest = hashlib.sha256(data).hexdigest()
     rows = _rows(file, _checked(file, data))
     first = next(rows, None)
@@ -160,7 +172,7 @@ def read_ab_table(
             line = _line_of(file, data, bad)
             raise InputError(
                 f"{shown(file)}, line {line}, column {column!r}: {float(found[bad])!r} is not a "
-                "finite number"
+                f"finite number within ±{LARGEST:g}"
             )
     if ids is not None:
         _check_unique(file, ids, unit or "")
@@ -252,9 +264,15 @@ def _bad_cell(
             raise InputError(f"{shown(file)}, line {line}, column {column!r}: {what}") from None
 
 
+LARGEST = 1e100
+"""The largest magnitude analysed: squares and sums of larger values overflow."""
+
+
 def _first_not_finite(values: Any) -> int | None:
-    """The index of the first NaN or infinity (``float`` reads "nan" and "inf")."""
-    bad = np.flatnonzero(~np.isfinite(values))
+    """The index of the first NaN, infinity (``float`` reads "nan" and "inf") or value
+    beyond ±:data:`LARGEST`."""
+    with np.errstate(invalid="ignore"):
+        bad = np.flatnonzero(~(np.abs(values) <= LARGEST))
     return int(bad[0]) if bad.size else None
 
 
@@ -353,7 +371,7 @@ def _parquet_numbers(path: Path, column: Any, name: str) -> Any:
     if bad is not None:
         raise InputError(
             f"{shown(path)}, row {bad + 1}, column {name!r}: {float(values[bad])!r} is not "
-            "a finite number"
+            f"a finite number within ±{LARGEST:g}"
         )
     return values
 

@@ -129,12 +129,15 @@ def parse_guardrail(text: str) -> tuple[str, float]:
 
 
 def parse_split(text: str) -> tuple[float, ...]:
-    """``50/50`` (or ``90/10``, ``1/1``) as the planned weights, control first."""
+    """``50/50`` (or ``90/10``, ``1/1``) as the planned weights, control first, scaled
+    so that the larger is 100 (``1e308/1e308`` is 100/100, not an overflow)."""
     try:
         parts = tuple(float(p) for p in text.split("/"))
     except ValueError:
         parts = ()
-    if len(parts) != 2 or not all(math.isfinite(p) and p > 0 for p in parts):
+    if len(parts) == 2 and all(math.isfinite(p) and p > 0 for p in parts):
+        parts = tuple(100 * (p / max(parts)) for p in parts)
+    if len(parts) != 2 or not all(math.isfinite(p) and p >= 1e-6 for p in parts):
         raise InputError(
             f"--expected-split {text!r} must give the control's and the treatment's "
             "planned shares, e.g. 50/50 or 90/10"

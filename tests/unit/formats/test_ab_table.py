@@ -64,6 +64,7 @@ BAD_CSV = [
     ("arm,x\nA,1\nB,\n", "line 3, column 'x': an empty cell"),
     ("arm,x\nA,1\nB,nan\n", "line 3, column 'x': nan is not a finite number"),
     ("arm,x\nA,1\n\nB,inf\n", "line 4, column 'x': inf is not a finite number"),
+    ("arm,x\nA,1\nB,-1e200\n", "line 3, column 'x': -1e+200 is not a finite number within"),
     ("arm,x\nA,1,2\n", "line 2: 3 cells where the header has 2"),
     ("arm,x\n,1\n", "line 2: an empty arm label"),
     ("arm,arm\nA,1\n", "line 1: column 'arm' appears twice"),
@@ -120,3 +121,10 @@ def test_parquet_nulls_text_and_duplicate_units(tmp_path: Path) -> None:
     pq.write_table(pa.table({"arm": ["A", "B"], "x": [1.0, 2.0], "u": ["1", "1"]}), good)
     with pytest.raises(InputError, match=r"column 'u': a unit appears twice"):
         read_ab_table(good, arm="arm", numeric=["x"], unit="u")
+
+
+def test_a_device_is_refused_before_it_is_read() -> None:
+    with pytest.raises(InputError, match="/dev/zero: not a regular file"):
+        read_ab_table("/dev/zero", arm="arm", numeric=["x"])
+    with pytest.raises(InputError, match="not a regular file"):
+        read_header("/dev/zero")

@@ -224,6 +224,7 @@ def test_arms_must_be_two_with_a_known_control_and_two_units_each() -> None:
         ({"guardrails": ["latency"]}, "METRIC:MARGIN"),
         ({"guardrails": ["latency:150%"]}, "relative size"),
         ({"expected_split": "50-50"}, "--expected-split"),
+        ({"expected_split": "1/1e-320"}, "--expected-split"),
         ({"lower_is_better": ["nope"]}, "--lower-is-better names nope"),
         ({"margin": "x"}, "--margin"),
     ],
@@ -248,6 +249,12 @@ def test_options_from_text() -> None:
     assert options.all_metrics() == ("conversion", "revenue", "rps", "latency")
     assert options.guardrails == {"latency": 0.05} and options.margin == 0.01
     assert options.ratios == {"rps": ("revenue", "sessions")}
-    assert options.expected_split == (90.0, 10.0)
+    assert options.expected_split == pytest.approx((100.0, 100 / 9))
+    assert options_from_text(
+        arm="a", metrics=["x"], expected_split="1e308/1e308"
+    ).expected_split == (
+        100.0,
+        100.0,
+    )
     with pytest.raises(InputError, match="per-unit rows"):
         needed_columns(("arm", "units", "conversion"), options)
