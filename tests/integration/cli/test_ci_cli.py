@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -86,18 +85,26 @@ def worktrees(repo: Path) -> list[str]:
     ]  # fmt: skip
 
 
-def leftovers() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("assay-ci-*")}
+def scratch(repo: Path) -> Path:
+    """The job's temporary folder (``TMPDIR``), one per test so that jobs of tests
+    running in parallel never see each other's worktrees."""
+    folder = repo.parent / "tmp"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+def leftovers(repo: Path) -> list[str]:
+    """What a job left in its temporary folder: nothing, once it has ended."""
+    return sorted(p.name for p in scratch(repo).iterdir())
 
 
 def ci(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return run_assay(repo, "ci", *args, env={"GITHUB_BASE_REF": ""})
+    return run_assay(repo, "ci", *args, env={"GITHUB_BASE_REF": "", "TMPDIR": str(scratch(repo))})
 
 
 def test_a_slower_head_is_a_confirmed_regression(repo: Path, tmp_path: Path) -> None:
     c1 = git(repo, "rev-parse", "HEAD")
     c2 = commit(repo, "c2: three times the work", 3.0)
-    before = leftovers()
     out_md, out_json = tmp_path / "comment.md", tmp_path / "ci.json"
     done = ci(
         repo, "--base", c1, "--head", c2, "benchmarks/bench_toy.py", *FAST,
@@ -119,7 +126,7 @@ def test_a_slower_head_is_a_confirmed_regression(repo: Path, tmp_path: Path) -> 
     assert data["fingerprint"]["refused"] == []
     assert done.stdout == ""  # the comment went to the file
     assert worktrees(repo) == [f"worktree {repo}"]
-    assert leftovers() == before
+    assert leftovers(repo) == []
 
 
 def test_identical_commits_do_not_alert(repo: Path) -> None:
@@ -189,13 +196,12 @@ def test_a_metric_regression_uses_its_declared_direction(repo: Path) -> None:
     ],
 )
 def test_bad_input_exits_2_and_leaves_nothing(repo: Path, args: list[str], message: str) -> None:
-    before = leftovers()
     done = ci(repo, *args, "benchmarks/bench_toy.py")
     assert done.returncode == 2, done.stderr
     assert message in " ".join(done.stderr.split())
     assert done.stdout == ""
     assert worktrees(repo) == [f"worktree {repo}"]
-    assert leftovers() == before
+    assert leftovers(repo) == []
 
 
 def test_without_a_base_and_no_main_branch(repo: Path) -> None:
@@ -206,11 +212,10 @@ def test_without_a_base_and_no_main_branch(repo: Path) -> None:
 
 
 def test_a_missing_benchmark_file_exits_2(repo: Path) -> None:
-    before = leftovers()
     done = ci(repo, "--base", "HEAD", "benchmarks/nope.py")
     assert done.returncode == 2
     assert "benchmark file 'benchmarks/nope.py' does not exist" in " ".join(done.stderr.split())
-    assert worktrees(repo) == [f"worktree {repo}"] and leftovers() == before
+    assert worktrees(repo) == [f"worktree {repo}"] and leftovers(repo) == []
 
 
 def test_not_a_git_repository_exits_2(tmp_path: Path) -> None:
@@ -227,11 +232,10 @@ def test_a_benchmark_that_base_cannot_import_exits_2_and_cleans_up(repo: Path) -
     )
     (repo / "benchmarks" / "bench_toy.py").write_text(textwrap.dedent(bench))
     c2 = commit(repo, "c2: new api", 1.0, WORK + "\ndef new_api(n):\n    return work(n)\n")
-    before = leftovers()
     done = ci(repo, "--base", c1, "--head", c2, "benchmarks/bench_toy.py", *FAST)
     assert done.returncode == 2
     assert f"on base ({c1[:12]})" in done.stderr and "new_api" in done.stderr
-    assert worktrees(repo) == [f"worktree {repo}"] and leftovers() == before
+    assert worktrees(repo) == [f"worktree {repo}"] and leftovers(repo) == []
 
 
 def test_a_head_that_fails_its_trials_fails_the_job_and_cleans_up(repo: Path) -> None:
@@ -239,13 +243,12 @@ def test_a_head_that_fails_its_trials_fails_the_job_and_cleans_up(repo: Path) ->
     broken = "FACTOR = 1\ndef work(n):\n    raise RuntimeError('broken in head')\n"
     (repo / "src" / "toy" / "__init__.py").write_text(broken)
     c2 = commit(repo, "c2: broken")
-    before = leftovers()
     done = ci(repo, "--base", c1, "--head", c2, "benchmarks/bench_toy.py", *FAST, "--json")
     assert done.returncode == 1, done.stderr
     (row,) = json.loads(done.stdout)["rows"]
     assert row["status"] == "failed"
     assert any("head trial(s) failed" in n and "broken in head" in n for n in row["notes"])
-    assert worktrees(repo) == [f"worktree {repo}"] and leftovers() == before
+    assert worktrees(repo) == [f"worktree {repo}"] and leftovers(repo) == []
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -253,6 +256,7 @@ def test_an_interrupted_job_removes_its_worktrees(repo: Path, sig: signal.Signal
     c1 = git(repo, "rev-parse", "HEAD")
     c2 = commit(repo, "c2", 2.0)
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_BASE_REF"}
+    env["TMPDIR"] = str(scratch(repo))
     process = subprocess.Popen(
         [sys.executable, "-m", "assay", "ci", "--base", c1, "--head", c2,
          "benchmarks/bench_toy.py", "--trials", "50"],
@@ -267,7 +271,7 @@ def test_an_interrupted_job_removes_its_worktrees(repo: Path, sig: signal.Signal
     _, err = process.communicate(timeout=120)
     assert process.returncode == (130 if sig == signal.SIGINT else 143)
     assert "interrupted" in err
-    assert worktrees(repo) == [f"worktree {repo}"]
+    assert worktrees(repo) == [f"worktree {repo}"] and leftovers(repo) == []
 
 
 def test_flat_layout_and_an_uncommitted_benchmark_file(tmp_path: Path) -> None:
@@ -290,3 +294,11 @@ def test_a_missing_src_folder_exits_2(repo: Path) -> None:
     assert done.returncode == 2
     assert "--src 'lib' is not a directory" in done.stderr
     assert worktrees(repo) == [f"worktree {repo}"]
+
+
+def test_the_cleanup_checks_see_a_leftover(repo: Path) -> None:
+    """The checks above can fail: a worktree and a temporary folder left behind show."""
+    (scratch(repo) / "assay-ci-x").mkdir()
+    git(repo, "worktree", "add", "--detach", str(scratch(repo) / "assay-ci-x" / "base"), "HEAD")
+    assert len(worktrees(repo)) == 2
+    assert leftovers(repo) == ["assay-ci-x"]
