@@ -120,7 +120,7 @@ def default_base(repo: Repository, head: str) -> tuple[str, str]:
             return base.stdout.strip(), f"merge base of HEAD and {target}"
     raise InputError(
         f"no --base given and none of {', '.join(targets)} resolves to a commit sharing "
-        "history with the head; pass --base REF"
+        "history with the head; pass --base REF (in CI, check out with fetch-depth: 0)"
     )
 
 
