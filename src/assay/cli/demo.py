@@ -36,6 +36,9 @@ def demo(
         f"  assay technique show FlashAttention\n"
         f"  assay radar overdue\n"
         f"  assay bench show {ctx.runs.get('attention', 'RUN_ID')}\n"
+        f"  assay rollout show 'Speculative decoding'\n"
+        f"  assay watch show decode latency --method speculative\n"
+        f"  assay review agenda         # the reopened decision, with its evidence\n"
         f"  assay serve                 # the team's web app on http://127.0.0.1:8765"
     )
     if ctx.passwords:
