@@ -258,3 +258,12 @@ def test_options_from_text() -> None:
     )
     with pytest.raises(InputError, match="per-unit rows"):
         needed_columns(("arm", "units", "conversion"), options)
+
+
+def test_moments_agree_with_scipy_ttest_ind_from_stats() -> None:
+    from scipy import stats as sps
+
+    found = mean_effect_from_moments(212.4, 40.1, 50_123, 210.9, 39.8, 49_877)
+    reference = sps.ttest_ind_from_stats(210.9, 39.8, 49_877, 212.4, 40.1, 50_123, equal_var=False)
+    assert found.p_value == pytest.approx(reference.pvalue, rel=1e-9)
+    assert found.difference == pytest.approx(210.9 - 212.4)
