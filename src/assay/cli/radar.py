@@ -106,6 +106,10 @@ def _print_radar(db: str | None, options: dict[str, Any]) -> None:
     for d in document["techniques"]:  # where each rollout stands (issue 14)
         if d.get("rollout"):
             output.prose(f"[cyan]rollout:[/] {escape(d['name'])}: {escape(d['rollout']['stage'])}")
+        for item in d.get("reopened") or ():  # a decision reopened (issue 14)
+            output.prose(
+                f"[bold magenta]reopened:[/] {escape(d['name'])}: {escape(item['reason'])}"
+            )
     _print_movement(document)
     if names:
         _print_decided(techniques, decided)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -23,6 +23,15 @@ def _section(title: str, lines: list[str]) -> None:
     output.console.print(f"\n[bold]{title}[/] ({len(lines)})")
     for line in lines or ["nothing"]:
         output.prose(line, bullet="  - ")
+
+
+def _evidence(evidence: dict[str, Any]) -> str:
+    """The runs on either side of a change point that reopened a decision (issue 14)."""
+    if "runs_after" not in evidence:
+        return ""
+    before = ", ".join(evidence.get("runs_before") or []) or "none"
+    after = ", ".join(evidence.get("runs_after") or []) or "none"
+    return escape(f"; runs before: {before}; after: {after}")
 
 
 def _change(agenda: Agenda, name: str, move: RingMove) -> str:
@@ -70,6 +79,10 @@ def print_agenda(agenda: Agenda) -> None:
         [f"{escape(p.prototype)}: ended {p.timebox_end}" for p in agenda.past_timebox],
     )
     _section("Rollouts", [escape(note.describe()) for note in agenda.rollouts])
+    _section(
+        "Reopened decisions",
+        [escape(item.line()) + _evidence(item.evidence) for item in agenda.reopened],
+    )
     _section(
         "Deep-dive candidates",
         [f"{escape(d.subject)} ({d.kind}): {escape(d.reason)}" for d in agenda.deep_dives],

@@ -38,6 +38,8 @@ def status(db: DbOption = None, json: JsonOption = False) -> None:
         )
     for late in result.overdue:
         output.prose(f"[bold red]overdue[/] {escape(late.describe(result.today))}")
+    for item in result.reopened:  # decisions reopened (issue 14)
+        output.prose(f"[bold magenta]reopened[/] {escape(item.line())}")
     for note in result.rollouts:  # issue 14
         style = "bold red" if note.attention else "cyan"
         output.prose(f"[{style}]rollout[/] {escape(note.describe())}")

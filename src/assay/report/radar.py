@@ -13,8 +13,9 @@ names.
 Marks (:class:`BlipMark`): a technique new since the movement date wears a ring
 around its blip, one that moved in a triangle pointing to the centre, one that
 moved out a triangle pointing away; a stale blip has a dashed amber outline, an
-overdue one a red dot, one placed by override (or by an imported radar) with no
-YES gate since a thick dark-red outline. A key in the corner explains the marks
+overdue one a red dot, one with a reopened decision a purple dot (issue 14), one
+placed by override (or by an imported radar) with no YES gate since a thick
+dark-red outline. A key in the corner explains the marks
 the picture shows.
 
 Each blip is a link when ``href`` is given (only relative, ``http`` and
@@ -58,6 +59,7 @@ class BlipMark:
     overdue: bool = False
     override: bool = False
     rollout: str = ""  # where its production rollout stands: "rollout 25%" (issue 14)
+    reopened: bool = False  # a decision on it was reopened (issue 14, docs/watch.md)
 
     def __post_init__(self) -> None:
         if self.movement is not None and self.movement not in _MOVEMENTS:
@@ -67,7 +69,9 @@ class BlipMark:
         """The marks in words, for the blip's tooltip."""
         said = [self.movement.replace("_", " ")] if self.movement else []
         flags = (("stale", self.stale), ("overdue", self.overdue), ("override", self.override))
-        return said + [word for word, on in flags if on] + ([self.rollout] if self.rollout else [])
+        reopened = ["reopened"] if self.reopened else []
+        rollout = [self.rollout] if self.rollout else []
+        return said + [word for word, on in flags if on] + rollout + reopened
 
 
 _NO_MARK = BlipMark()
@@ -187,6 +191,12 @@ def _marks(mark: BlipMark, x: float, y: float, centre: float, colour: str) -> li
             f'<circle class="mark-overdue" cx="{_f(ox)}" cy="{_f(oy)}" r="3.5" '
             'fill="#cf222e" stroke="#fff" stroke-width="1"/>'
         )
+    if mark.reopened:
+        rx, ry = x - BLIP_RADIUS * 0.75, y - BLIP_RADIUS * 0.75
+        out.append(
+            f'<circle class="mark-reopened" cx="{_f(rx)}" cy="{_f(ry)}" r="3.5" '
+            'fill="#8250df" stroke="#fff" stroke-width="1"/>'
+        )
     return out
 
 
@@ -240,6 +250,7 @@ _KEY = (
     ("stale", "stale evidence (dashed outline)"),
     ("overdue", "next action overdue (red dot)"),
     ("override", "override or import, no YES gate (dark outline)"),
+    ("reopened", "decision reopened (purple dot)"),
     ("group", "+N: more techniques in that cell"),
 )
 
@@ -403,5 +414,5 @@ def _shown_marks(
             continue
         if mark.movement:
             shown.add(mark.movement)
-        shown.update(k for k in ("stale", "overdue", "override") if getattr(mark, k))
+        shown.update(k for k in ("stale", "overdue", "override", "reopened") if getattr(mark, k))
     return shown

@@ -35,7 +35,7 @@ __all__ = [
     "series_changes",
     "series_list",
     "series_points",
-    "series_values",
+    "series_tail",
     "watches",
 ]
 
@@ -109,6 +109,12 @@ class Watch:
     lower_is_better: bool | None
     on: dt.date | None
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able dictionary; ``checked`` is False for free text."""
+        found = dataclasses.asdict(self)
+        found["on"] = None if self.on is None else self.on.isoformat()
+        return found | {"checked": self.kind != "text"}
+
 
 @dataclasses.dataclass(frozen=True)
 class Reopening:
@@ -172,9 +178,12 @@ def append_points(
     session.flush()
 
 
-def replace_changes(session: Session, key: SeriesKey, found: Sequence[dict[str, Any]]) -> None:
-    """Store ``found`` as the change points of ``key`` (each with ``position``,
-    ``run_pk``, ``at``, ``pvalue``, ``mean_before``, ``mean_after`` and ``data``)."""
+def replace_changes(
+    session: Session, key: SeriesKey, found: Sequence[dict[str, Any]], *, since: int = 0
+) -> None:
+    """Store ``found`` as the change points of ``key`` from position ``since`` on
+    (each with ``position``, ``run_pk``, ``at``, ``pvalue``, ``mean_before``,
+    ``mean_after`` and ``data``); those before ``since`` are kept."""
     from sqlalchemy import delete
 
     from assay.store.watch_models import WatchChangeRow
@@ -185,6 +194,7 @@ def replace_changes(session: Session, key: SeriesKey, found: Sequence[dict[str, 
             WatchChangeRow.metric == key.metric,
             WatchChangeRow.method == key.method,
             WatchChangeRow.point == key.point,
+            WatchChangeRow.position >= since,
         )
     )
     session.add_all(WatchChangeRow(**dataclasses.asdict(key), **item) for item in found)
@@ -271,15 +281,20 @@ def series_points(sql: Sql, key: SeriesKey) -> list[Point]:
     return [Point(v, lo, hi, run_id, at(when), commit) for v, lo, hi, run_id, when, commit in rows]
 
 
-def series_values(sql: Sql, key: SeriesKey) -> list[tuple[float, int, dt.datetime]]:
-    """The value, run number and time of each point of a series, in the order of
-    :func:`series_points` (what change points are computed from)."""
+def series_tail(
+    sql: Sql, key: SeriesKey, limit: int
+) -> tuple[int, list[tuple[float, int, dt.datetime]]]:
+    """The number of points of a series, and the value, run number and time of its
+    newest ``limit`` points, oldest first, in the order of :func:`series_points`
+    (what change points are computed from; two indexed queries, whatever the size)."""
+    total = int(sql.scalar(f"SELECT COUNT(*) FROM watch_points WHERE {_SERIES}", key.to_dict()))
     rows = sql.rows(
-        f"SELECT value, run_pk, at FROM watch_points WHERE {_SERIES} ORDER BY at, id",
-        key.to_dict(),
+        f"SELECT value, run_pk, at FROM watch_points WHERE {_SERIES} "
+        "ORDER BY at DESC, id DESC LIMIT :limit",
+        {**key.to_dict(), "limit": limit},
     )
     at = sql.datetimes()
-    return [(float(value), int(pk), at(when)) for value, pk, when in rows]
+    return total, [(float(value), int(pk), at(when)) for value, pk, when in reversed(rows)]
 
 
 def series_changes(sql: Sql, key: SeriesKey) -> list[dict[str, Any]]:

@@ -186,6 +186,7 @@ class Radar:
                 last = technique_rows.last_review(sql, day)
                 since = last or day - dt.timedelta(days=history.DEFAULT_LOOKBACK_DAYS)
             rollouts = {} if past else rollout_stages(sql)
+            reopened = {} if past else reopened_by_technique(sql, today)
         stale = {} if past else {s.technique: s.reasons for s in self.stale(today=today)}
         found = history.assemble(
             documents,
@@ -200,6 +201,7 @@ class Radar:
         )
         for technique in found["techniques"]:  # where its rollout stands (issue 14)
             technique["rollout"] = rollouts.get(technique["name"])
+            technique["reopened"] = reopened.get(technique["name"], [])  # issue 14
         return found
 
     def as_of(
@@ -498,6 +500,24 @@ def rollout_stages(sql: Sql) -> dict[str, dict[str, Any]]:
         }
         for name, r in rollout_rows.latest_all(sql).items()
     }
+
+
+def reopened_by_technique(sql: Sql, today: dt.date) -> dict[str, list[dict[str, Any]]]:
+    """The open reopenings of current decisions, by technique: ``decision``,
+    ``prototype``, ``reason``, ``at`` (see :mod:`assay.workspace.watch`)."""
+    from assay.workspace.watch import reopened
+
+    found: dict[str, list[dict[str, Any]]] = {}
+    for item in reopened(sql, today):
+        found.setdefault(item.technique, []).append(
+            {
+                "decision": item.decision_id,
+                "prototype": item.prototype,
+                "reason": item.reason,
+                "at": item.at.isoformat(),
+            }
+        )
+    return found
 
 
 def check_tags(tags: Sequence[str]) -> builtins.list[str]:

@@ -347,8 +347,9 @@ def marks_of(documents: Iterable[Mapping[str, Any]]) -> dict[str, BlipMark]:
             d["overdue"],
             d["override"] is not None or d["imported"],
             rollout,
+            bool(d.get("reopened")),
         )
-        if key != (None, False, False, False, ""):
+        if key != (None, False, False, False, "", False):
             mark = made.get(key)
             if mark is None:
                 mark = made[key] = BlipMark(*key)

@@ -77,18 +77,23 @@ class Reports:
         decision; everything overdue. Read over plain SQL from the stored snapshots;
         when one is not current, in an ORM unit of work that computes it."""
         from assay.workspace.rollouts import notes_of
+        from assay.workspace.watch import reopened
 
         day = today or dt.date.today()
         try:
             with self.ctx.sql_read() as sql:
                 found = rhythm.status(_open(sql, day, _stored(sql)), day, overdue(sql, day))
-                return dataclasses.replace(found, rollouts=tuple(notes_of(sql, day)))
+                return dataclasses.replace(
+                    found, rollouts=tuple(notes_of(sql, day)), reopened=tuple(reopened(sql, day))
+                )
         except _NotStored:
             pass
         with self.ctx.read() as session:
             sql = Sql.of_session(session)
             found = rhythm.status(_open(sql, day, _computed(session)), day, overdue(sql, day))
-            return dataclasses.replace(found, rollouts=tuple(notes_of(sql, day)))
+            return dataclasses.replace(
+                found, rollouts=tuple(notes_of(sql, day)), reopened=tuple(reopened(sql, day))
+            )
 
     def agenda(self, *, since: dt.date | None = None, today: dt.date | None = None) -> Agenda:
         """The research review's agenda, since ``since`` or the last recorded review."""
@@ -96,6 +101,7 @@ class Reports:
         from assay.store import reviews as review_rows
         from assay.workspace.radar_overrides import radar_overrides
         from assay.workspace.rollouts import notes_of
+        from assay.workspace.watch import reopened
 
         day = today or dt.date.today()
         with self.ctx.read() as session:
@@ -130,6 +136,7 @@ class Reports:
                 overdue_other=rhythm.not_next_actions(overdue(Sql.of_session(session), day)),
                 unbacked=tuple(placements.unbacked(Sql.of_session(session)).values()),
                 rollouts=tuple(notes_of(Sql.of_session(session), day)),
+                reopened=tuple(reopened(Sql.of_session(session), day)),
             )
 
     def overrides(

@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # annotations only: status reads no review meeting, no radar 
     from assay.store.placements import Placement
     from assay.store.reviews import ReviewMeeting
     from assay.workspace.radar_overrides import RadarOverride
+    from assay.workspace.watch import Reopened
 
 __all__ = [
     "GUIDE",
@@ -121,12 +122,15 @@ class Status:
     """Next actions, open post-mortem actions and unresolved predictions past their date."""
     rollouts: tuple[RolloutNote, ...] = ()
     """Active rollouts, and those that need attention (issue 14)."""
+    reopened: tuple[Reopened, ...] = ()
+    """Decisions reopened by a watched metric or a revisit-when condition (issue 14)."""
 
     @property
     def needs_attention(self) -> bool:
         """Whether anything at all is listed (stale blips are the command's to add)."""
         rollouts = any(r.attention for r in self.rollouts)
-        return bool(self.killed or self.expired or self.awaiting or self.overdue or rollouts)
+        listed = self.killed or self.expired or self.awaiting or self.overdue or self.reopened
+        return bool(listed or rollouts)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -138,6 +142,7 @@ class Status:
             "awaiting_decision": [a.to_dict() for a in self.awaiting],
             "overdue": [o.to_dict(self.today) for o in self.overdue],
             "rollouts": [r.to_dict() for r in self.rollouts],
+            "reopened": [r.to_dict() for r in self.reopened],
         }
 
 
@@ -176,6 +181,8 @@ class Agenda:
     gate decision since (see :mod:`assay.store.placements`), whenever they moved."""
     rollouts: tuple[RolloutNote, ...] = ()
     """Active rollouts, and those that need attention (issue 14)."""
+    reopened: tuple[Reopened, ...] = ()
+    """Decisions reopened by a watched metric or a revisit-when condition (issue 14)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -197,6 +204,7 @@ class Agenda:
             "overdue_other": [o.to_dict(self.today) for o in self.overdue_other],
             "without_evidence": [p.to_dict() for p in self.unbacked],
             "rollouts": [r.to_dict() for r in self.rollouts],
+            "reopened": [r.to_dict() for r in self.reopened],
         }
 
 

@@ -63,6 +63,11 @@ __all__ = [
 _NEIGHBOURS = 5
 """How many runs before and after a change point its evidence names."""
 
+TAIL = 500
+"""How many of a series' newest points a write searches for change points: those
+found earlier in the series are kept as stored, so that appending to a long history
+costs the same as to a short one."""
+
 
 def point_label(params: dict[str, Any]) -> str:
     """``n=4096, k=8`` for a sweep point (``""`` without parameters)."""
@@ -167,23 +172,25 @@ def _recompute(session: Session, sql: Sql, key: SeriesKey) -> None:
     """Recompute and store the change points of one series."""
     from assay.stats.changepoint import change_points
 
-    rows = watch_rows.series_values(sql, key)
+    total, rows = watch_rows.series_tail(sql, key, TAIL)
+    start = total - len(rows)
     found = change_points([value for value, _, _ in rows]) if len(rows) >= 2 else ()
     watch_rows.replace_changes(
         session,
         key,
         [
             {
-                "position": c.index,
+                "position": start + c.index,
                 "run_pk": rows[c.index][1],
                 "at": rows[c.index][2],
                 "pvalue": c.pvalue,
                 "mean_before": c.mean_before,
                 "mean_after": c.mean_after,
-                "data": c.to_dict(),
+                "data": c.to_dict() | {"index": start + c.index},
             }
             for c in found
         ],
+        since=start,
     )
 
 
@@ -529,6 +536,21 @@ class WatchBook:
         """Open reopenings of current decisions (see :func:`reopened`)."""
         with self.ctx.sql_read() as sql:
             return reopened(sql, today or dt.date.today())
+
+    def of_prototype(self, name: str, *, today: dt.date | None = None) -> dict[str, Any]:
+        """What the newest decision on a prototype watches (``watching``) and its open
+        reopenings with their evidence (``reopened``), for the gate's page."""
+        from assay.store import prototype_reads
+
+        with self.ctx.sql_read() as sql:
+            ids = _decisions_by_prototype(sql, prototype_reads.prototype_id(sql, name))
+            current = builtins.list(_current(sql, ids))
+            watching = watch_rows.watches(sql, decision_ids=current)
+            opened = reopened(sql, today or dt.date.today())
+        return {
+            "watching": [w.to_dict() for w in watching],
+            "reopened": [r.to_dict() for r in opened if r.prototype == name],
+        }
 
     def check(self, *, today: dt.date | None = None) -> builtins.list[Reopened]:
         """Add the runs stored before the history existed (once), store the date

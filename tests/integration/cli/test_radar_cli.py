@@ -64,7 +64,9 @@ def test_move_and_radar_json(workspace: Path) -> None:
     (entry,) = json.loads(done.stdout)["techniques"]
     spec = {"name", "area", "ring", "owner", "summary", "next_action", "due", "history"}
     marks = {"stale", "stale_reasons", "override", "imported", "tags", "movement", "overdue"}
+    marks |= {"rollout", "reopened"}  # issue 14: the rollout's stage, reopened decisions
     assert set(entry) == spec | marks  # issue 12 added tags, movement and overdue
+    assert entry["reopened"] == [] and entry["rollout"] is None
     assert entry["stale"] is False
     assert entry["movement"] == "new" and entry["overdue"] is False and entry["tags"] == []
     assert entry["override"]["by"] == "Priya" and entry["imported"] is False

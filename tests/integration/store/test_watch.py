@@ -265,3 +265,57 @@ def test_check_adds_runs_stored_before_the_history(ws: Workspace, bench: Bench) 
     assert ws.watch.series() == []
     ws.watch.check()
     assert {s.points for s in ws.watch.series(metric="latency")} == {3}
+
+
+def test_a_reopened_decision_shows_on_the_radar_agenda_status_and_gate_page(
+    ws: Workspace, bench: Bench, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assay.web import create_app
+    from support.web_app import PASSWORD, TestClient, signed_in
+
+    before = [bench.run(FAST) for _ in range(8)]
+    decision = decide(ws)
+    after = [bench.run(SLOW) for _ in range(4)]
+    (reopened,) = ws.watch.reopened()
+    assert reopened.decision_id == decision
+
+    radar = ws.radar.document()
+    (doc,) = [t for t in radar["techniques"] if t["name"] == TECHNIQUE]
+    (item,) = doc["reopened"]
+    assert item["decision"] == decision and "latency regressed" in item["reason"]
+    svg = ws.radar.picture()
+    assert 'class="mark-reopened"' in svg and "decision reopened (purple dot)" in svg
+    assert "reopened" in svg.split('class="blip"')[1].split("</title>")[0]
+    status = ws.reports.status()
+    assert [r.decision_id for r in status.reopened] == [decision] and status.needs_attention
+    agenda = ws.reports.agenda()
+    assert [r.decision_id for r in agenda.reopened] == [decision]
+
+    db = ["--db", database_url]
+    code, out, err = run_main(["status", "--json", *db], capsys)
+    assert code == 0, err
+    assert [r["decision"] for r in json.loads(out)["reopened"]] == [decision]
+    code, out, err = run_main(["review", "agenda", *db], capsys)
+    flat = " ".join(out.split())
+    assert code == 0 and "Reopened decisions (1)" in flat and after[0] in flat, err
+    assert before[-1] in flat  # the runs before the change
+    code, out, err = run_main(["radar", *db], capsys)
+    assert code == 0 and "reopened:" in out, err
+    code, out, err = run_main(["watch", "--json", *db], capsys)
+    assert code == 0 and [r["decision"] for r in json.loads(out)["reopened"]] == [decision]
+    code, out, err = run_main(["watch", "show", "topk", "latency", "--method", "cand", *db], capsys)
+    assert code == 0 and after[0] in out and "→" in out, err
+
+    ws.accounts.set_password("marco", PASSWORD)
+    client = TestClient(create_app(database_url))
+    try:
+        signed_in(client, "marco")
+        page = client.get(f"/gates/{PROTOTYPE}")
+        assert page.status_code == 200, page.text
+        assert "Reopened" in page.text and "latency regressed" in page.text
+        assert f"/runs/{after[0]}" in page.text and f"/runs/{before[-1]}" in page.text
+        data = client.get(f"/gates/{PROTOTYPE}", headers={"accept": "application/json"}).json()
+        assert [r["decision"] for r in data["watch"]["reopened"]] == [decision]
+        assert {w["kind"] for w in data["watch"]["watching"]} == {"metric"}
+    finally:
+        client.close()
