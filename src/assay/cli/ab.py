@@ -80,6 +80,14 @@ def analyze(
     mde: Annotated[
         str, typer.Option("--mde", metavar="PCT", help="With --sequential: the lift to tune to.")
     ] = "2%",
+    look: Annotated[
+        str | None,
+        typer.Option(
+            "--look",
+            metavar="COLUMN",
+            help="With --sequential: which look (day 1, 2...) each row arrived in; replayed.",
+        ),
+    ] = None,
     prototype: Annotated[
         str | None,
         typer.Option("--prototype", metavar="NAME", help="Link it to this prototype as evidence."),
@@ -108,6 +116,7 @@ def analyze(
         alpha=alpha,
         sequential=sequential,
         mde=mde,
+        look=look,
     )
     with open_workspace(db, by) as ws:
         run = ws.ab.analyze(file, options, name=name, prototype=prototype)
@@ -240,7 +249,11 @@ def _notes(doc: Mapping[str, Any]) -> list[str]:
             lines.append(f"{name}: {found['rules_out']}")
         look = found.get("sequential")
         if look:
-            lines.append(f"{name}: always-valid ({look['method']}); rules out {look['rules_out']}")
+            looks = len(found.get("looks", ())) or 1
+            lines.append(
+                f"{name}: always-valid over {looks} look(s) ({look['method']}); rules out "
+                f"{look['rules_out']}"
+            )
         lines += [f"{name}: {w}" for w in effect.get("warnings", ())]
     return lines
 

@@ -94,7 +94,8 @@ class ABTable:
 @dataclass(frozen=True)
 class MetricResult:
     """One metric's analysis: its verdict (with the effect unless INVALID) and, with
-    ``--sequential``, the always-valid look (``sequential``)."""
+    ``--sequential``, the always-valid look at all the data (``sequential``) and, with
+    ``--look``, every look before it (``looks``, oldest first, the last one included)."""
 
     metric: str
     kind: str
@@ -102,6 +103,7 @@ class MetricResult:
     result: ABResult
     covariate: str | None = None
     sequential: ABLook | None = None
+    looks: tuple[ABLook, ...] = ()
 
     @property
     def effect(self) -> ABEffect | None:
@@ -131,7 +133,20 @@ class MetricResult:
             "covariate": self.covariate,
             **{k: v for k, v in self.result.to_dict().items() if k != "srm"},  # said once
             "sequential": None if look is None else _look_dict(look, self.relative_ci()),
+            "looks": [_look_row(found) for found in self.looks],
         }
+
+
+def _look_row(look: ABLook) -> dict[str, Any]:
+    return {
+        "look": look.look,
+        "n_a": look.n_a,
+        "n_b": look.n_b,
+        "difference": look.effect,
+        "ci": [v if math.isfinite(v) else None for v in look.ci],
+        "p_value": look.p_value,
+        "verdict": look.verdict.value,
+    }
 
 
 def _look_dict(look: ABLook, relative: tuple[float, float] | None) -> dict[str, Any]:
@@ -356,10 +371,11 @@ def _metric_result(
         result = ab_verdict(
             effect, metric=metric, srm=srm, lower_is_better=lower, margin=options.margin
         )
-    look = None
+    looks: tuple[ABLook, ...] = ()
     if options.sequential and result.effect is not None:
-        look = _sequential(table, options, metric, kind, effect, arms)
-    return MetricResult(metric, kind, columns, result, covariate, look)
+        looks = _sequential(table, options, metric, kind, effect, arms)
+    last = looks[-1] if looks else None
+    return MetricResult(metric, kind, columns, result, covariate, last, looks)
 
 
 def _sequential(
@@ -369,8 +385,10 @@ def _sequential(
     kind: str,
     effect: ABEffect,
     arms: tuple[int, int],
-) -> ABLook:
-    """The always-valid look at all the data so far (mSPRT, Johari et al. 2022)."""
+) -> tuple[ABLook, ...]:
+    """The always-valid looks (mSPRT, Johari et al. 2022): one at all the data, or with
+    ``options.look`` one per value of that column in increasing order, each adding the
+    rows of that look (the confidence sequence is intersected across them)."""
     if kind == "ratio":
         raise InputError(
             f"--sequential covers proportions and means; {metric} is a ratio metric: "
@@ -385,7 +403,13 @@ def _sequential(
         margin=margin,
     )
     a, b = _split(table, metric, arms)
-    return test.update(a, b)
+    if options.look is None:
+        return (test.update(a, b),)
+    at_a, at_b = _split(table, options.look, arms)
+    return tuple(
+        test.update(a[at_a == value], b[at_b == value])
+        for value in np.unique(np.concatenate([at_a, at_b]))
+    )
 
 
 def mean_effect_from_moments(

@@ -57,6 +57,7 @@ class ABOptions:
     alpha: float = 0.05
     sequential: bool = False
     mde: float = 0.02
+    look: str | None = None
 
     @property
     def confidence(self) -> float:
@@ -84,6 +85,7 @@ class ABOptions:
             "alpha": self.alpha,
             "sequential": self.sequential,
             "mde": self.mde if self.sequential else None,
+            "look": self.look,
         }
 
 
@@ -155,6 +157,7 @@ def needed_columns(header: Sequence[str], options: ABOptions) -> tuple[bool, tup
             ("--ratio", bool(options.ratios)),
             ("--unit", options.unit is not None),
             ("--sequential", options.sequential),
+            ("--look", options.look is not None),
         )
         flags = [flag for flag, used in given if used]
         if flags:
@@ -170,6 +173,7 @@ def needed_columns(header: Sequence[str], options: ABOptions) -> tuple[bool, tup
     wanted = [m for m in options.all_metrics() if m not in options.ratios]
     wanted += [c for pair in options.ratios.values() for c in pair]
     wanted += list(options.covariates.values())
+    wanted += [options.look] if options.look is not None else []
     return False, tuple(dict.fromkeys(wanted))
 
 
@@ -188,6 +192,7 @@ def options_from_text(
     alpha: float = 0.05,
     sequential: bool = False,
     mde: str = "2%",
+    look: str | None = None,
 ) -> ABOptions:
     """:class:`ABOptions` from the command line's text (``--covariate revenue=pre``,
     ``--ratio rps=revenue/sessions``, ``--guardrail latency:5%``, ``--margin 1%``)."""
@@ -209,6 +214,7 @@ def options_from_text(
         alpha=float(alpha),
         sequential=sequential,
         mde=parse_percent(mde, name="--mde"),
+        look=None if look is None else look.strip(),
     )
     _check_names(options)
     return options
@@ -228,6 +234,8 @@ def _check_names(options: ABOptions) -> None:
                 f"{flag} names {', '.join(unknown)}, which is not analysed; add --metric "
                 f"{unknown[0]}"
             )
+    if options.look is not None and not options.sequential:
+        raise InputError("--look replays the looks of a sequential analysis: add --sequential")
     clash = sorted(set(options.covariates) & set(options.ratios))
     if clash:
         raise InputError(f"{clash[0]} is a ratio metric; CUPED (--covariate) takes a plain metric")

@@ -3,6 +3,7 @@ on a 49/51 split, CUPED's reduction, ratio metrics, guardrails with BH, aggregat
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 
@@ -267,3 +268,23 @@ def test_moments_agree_with_scipy_ttest_ind_from_stats() -> None:
     reference = sps.ttest_ind_from_stats(210.9, 39.8, 49_877, 212.4, 40.1, 50_123, equal_var=False)
     assert found.p_value == pytest.approx(reference.pvalue, rel=1e-9)
     assert found.difference == pytest.approx(210.9 - 212.4)
+
+
+def test_looks_are_replayed_day_by_day_and_the_interval_only_shrinks() -> None:
+    rng = np.random.default_rng(21)
+    n = 60_000
+    arms = rng.integers(0, 2, n)
+    day = np.sort(rng.integers(1, 31, n)).astype(float)
+    values = rng.normal(10, 2, n) + 0.3 * arms  # a 3% lift
+    table = _table(arms, {"x": values, "day": day})
+    options = options_from_text(arm="arm", metrics=["x"], sequential=True, look="day", mde="3%")
+    assert needed_columns(("arm", "x", "day"), options) == (False, ("x", "day"))
+    found = analyse_table(table, options).metric("x")
+    assert len(found.looks) == 30 and found.sequential is found.looks[-1]
+    bounded = [look.ci for look in found.looks if math.isfinite(look.ci[0])]
+    for before, after in itertools.pairwise(bounded):
+        assert before[0] <= after[0] and after[1] <= before[1]
+    assert found.sequential is not None and found.sequential.verdict.value == "better"
+    assert len(found.to_dict()["looks"]) == 30
+    with pytest.raises(InputError, match="add --sequential"):
+        options_from_text(arm="arm", metrics=["x"], look="day")
