@@ -74,7 +74,8 @@ def technique(ws: Workspace, name: str, *, today: dt.date | None = None) -> Docu
     mention it, or that its post-mortems name), ``postmortems`` (of it or of its
     prototypes), ``actions`` (their open action items, and those that opened it),
     ``artifacts`` (kind, file name, size, who and when; the text is not included;
-    none for a retired technique).
+    none for a retired technique), ``rollouts`` (its production rollouts, each step
+    with its A/B evidence: see ``docs/rollouts.md``; none for a retired technique).
     """
     found = ws.radar.get(name, retired=True)
     key = found.name
@@ -100,6 +101,9 @@ def technique(ws: Workspace, name: str, *, today: dt.date | None = None) -> Docu
         artifact.to_dict() | {"name": artifact.filename, "created_at": artifact.at.isoformat()}
         for artifact in attached
     ]
+    # its production rollouts, oldest first, each step's A/B runs judged (issue 14)
+    history = ws.rollouts.history(key) if retired is None else []
+    doc["rollouts"] = [r.to_dict() for r in history]
     return doc
 
 
@@ -266,8 +270,10 @@ def status(ws: Workspace, *, today: dt.date | None = None) -> Document:
 
 def gate_review(ws: Workspace, prototype: str, *, today: dt.date | None = None) -> Document:
     """Every criterion of the prototype's current gate with its evaluation and the
-    evidence behind it, and the recommended answer (from the stored snapshot)."""
-    return ws.prototypes.review(prototype, today=today).to_dict()
+    evidence behind it, and the recommended answer (from the stored snapshot); with
+    what the newest decision watches and its open reopenings (``watch``, issue 14)."""
+    document = ws.prototypes.review(prototype, today=today).to_dict()
+    return document | {"watch": ws.watch.of_prototype(prototype, today=today)}
 
 
 def gate_inbox(ws: Workspace, *, today: dt.date | None = None) -> Document:

@@ -101,3 +101,11 @@ def test_technique_page_shows_the_rollout(
         "step",
         "rollback",
     ]
+
+
+def test_radar_page_marks_the_rollout(site: tuple[TestClient, Path, str]) -> None:
+    client, _, _ = site
+    page = client.get("/radar")
+    assert page.status_code == 200
+    assert '<span class="mark rollout" title="rolled back from 5% on' in page.text
+    assert ">rolled back</span>" in page.text

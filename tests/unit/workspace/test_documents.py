@@ -27,6 +27,8 @@ TECHNIQUE_KEYS = {
     # what the technique's page needs
     "papers", "claims", "prototypes", "gate_decisions", "runs", "predictions",
     "postmortems", "actions", "artifacts",
+    # issue 14: its production rollouts
+    "rollouts",
 }  # fmt: skip
 
 
