@@ -23,7 +23,9 @@ then dismissed), and the wall time per job. Settings: the command's defaults
 ``--statistic`` (median, the default, and min).
 
 Run: ``python benchmarks/bench_ci.py [--quick]`` (K = 5 and 10 identical jobs
-instead of K = 10 and 20); writes ``benchmarks/results/ci.json``.
+instead of K = 10 and 20); writes ``benchmarks/results/ci.json``. ``--trials N``
+(written to ``ci_trialsN.json``), ``--statistic`` and ``--identical N`` run
+other settings.
 """
 
 from __future__ import annotations
@@ -102,10 +104,12 @@ def make_repository(root: Path) -> dict[str, str]:
     return commits
 
 
-def one_job(repo: Path, base: str, head: str, seed: int, statistic: str) -> dict[str, Any]:
+def one_job(
+    repo: Path, base: str, head: str, seed: int, statistic: str, trials: int = TRIALS
+) -> dict[str, Any]:
     """One job through :func:`run_ci`, summarised."""
     started = time.perf_counter()
-    options = CiOptions(trials=TRIALS, seed=seed, methods=("work",), statistic=statistic)
+    options = CiOptions(trials=trials, seed=seed, methods=("work",), statistic=statistic)
     report: CiReport = run_ci(
         Path("benchmarks/bench_toy.py"), base=base, head=head, options=options, directory=repo
     )
@@ -142,13 +146,15 @@ def _figures(jobs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _run(repo: Path, commits: dict[str, str], k: int, identical: int, statistic: str) -> Any:
+def _run(
+    repo: Path, commits: dict[str, str], k: int, identical: int, statistic: str, trials: int
+) -> Any:
     runs: dict[str, list[dict[str, Any]]] = {"regression": [], "identical": []}
     for index in range(max(k, identical)):
         for kind, head, limit in (("regression", "slow", k), ("identical", "docs", identical)):
             if index >= limit:
                 continue
-            job = one_job(repo, commits["c1"], commits[head], 1000 + index, statistic)
+            job = one_job(repo, commits["c1"], commits[head], 1000 + index, statistic, trials)
             runs[kind].append(job)
             print(
                 f"{statistic:<6} {kind:<10} {index + 1:>2}  {job['status']:<22} first "
@@ -170,14 +176,21 @@ def _run(repo: Path, commits: dict[str, str], k: int, identical: int, statistic:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="K = 5 and 10 identical jobs")
+    parser.add_argument("--trials", type=int, default=TRIALS, help="trials per arm and pass")
+    parser.add_argument(
+        "--statistic", choices=STATISTICS, action="append", help="only these (repeatable)"
+    )
+    parser.add_argument("--identical", type=int, help="identical jobs (default 20, quick 10)")
     args = parser.parse_args()
     k, identical = (5, 10) if args.quick else (10, 20)
+    identical = identical if args.identical is None else args.identical
     env = collect_environment()
     load_start = list(os.getloadavg())
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "project"
         commits = make_repository(repo)
-        results = {s: _run(repo, commits, k, identical, s) for s in STATISTICS}
+        chosen = args.statistic or list(STATISTICS)
+        results = {s: _run(repo, commits, k, identical, s, args.trials) for s in chosen}
     out = {
         "name": "ci",
         "quick": args.quick,
@@ -186,8 +199,9 @@ def main() -> None:
             "identical": f"no alert in {identical} jobs on identical code",
         },
         "met": all(r["met"] for r in results.values()),
+        "trials": args.trials,
         "by_statistic": results,
-        "settings": f"{TRIALS} trials per arm and pass, margin 3%, trial_time 50 ms, "
+        "settings": f"{args.trials} trials per arm and pass, margin 3%, trial_time 50 ms, "
         "1 thread, one benchmark (toy.work, ~1 ms per call); each statistic in turn",
         "environment": {
             "cpu": env["cpu"],
@@ -196,7 +210,8 @@ def main() -> None:
         },
     }
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "ci.json").write_text(json.dumps(out, indent=2) + "\n")
+    name = "ci.json" if args.trials == TRIALS else f"ci_trials{args.trials}.json"
+    (RESULTS / name).write_text(json.dumps(out, indent=2) + "\n")
     for statistic, r in results.items():
         reg, same = r["regression"], r["identical"]
         print(
