@@ -180,7 +180,8 @@ def decide(
         list[str] | None,
         typer.Option(
             "--revisit-when",
-            help="When to look again (repeat, or separate with ;): on YYYY-MM-DD, "
+            metavar="CONDITION",
+            help="When to look again (repeat, or separate with ;): 'on 2027-03-01', "
             "change(METRIC), a criteria expression, or text (not checked by assay).",
         ),
     ] = None,
