@@ -23,7 +23,8 @@ direction for ``change(METRIC)``), a criteria condition that holds on the newest
 evidence of the prototype (checked when a run that judges it is written), or a date
 reached (shown at read time; stored by ``assay watch check``) reopens it, once per
 change point or condition; a series that already holds an open reopening of the
-decision adds none. A new decision on the prototype closes its open reopenings;
+decision adds none; a change point reopens only once :data:`CONFIRM` runs stand
+from it on. A new decision on the prototype closes its open reopenings;
 ``assay watch dismiss`` (approver) closes them with a reason. Recording points and
 reopenings happens inside the run's own write, under the run's permission.
 """
@@ -62,6 +63,10 @@ __all__ = [
 
 _NEIGHBOURS = 5
 """How many runs before and after a change point its evidence names."""
+
+CONFIRM = 3
+"""How many points a change point needs from its index on before it reopens a
+decision: one outlying run at the end of a series reopens nothing."""
 
 TAIL = 500
 """How many of a series' newest points a write searches for change points: those
@@ -320,7 +325,10 @@ def _reopen_on_changes(
     """Reopen the current decisions that watch a touched series with a change point
     after them in the direction that matters."""
     for key in keys:
-        changes = watch_rows.series_changes(sql, key)
+        total = watch_rows.series_tail(sql, key, 0)[0]
+        changes = [
+            c for c in watch_rows.series_changes(sql, key) if total - int(c["index"]) >= CONFIRM
+        ]
         if not changes:
             continue
         candidates = [

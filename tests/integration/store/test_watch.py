@@ -145,6 +145,18 @@ def test_a_step_regression_is_one_change_point_and_reopens_the_decision_once(
     assert listed["cand"].points == 31 and listed["cand"].change is not None
 
 
+def test_one_outlying_run_reopens_nothing_until_confirmed(ws: Workspace, bench: Bench) -> None:
+    for _ in range(10):
+        bench.run(FAST)
+    decide(ws)
+    bench.run(SLOW)
+    bench.run(SLOW)
+    assert ws.watch.reopened() == []  # two runs do not confirm a change
+    third = bench.run(SLOW)
+    (reopened,) = ws.watch.reopened()
+    assert reopened.evidence["change"]["index"] == 10 and third in reopened.evidence["runs_after"]
+
+
 def test_a_change_before_the_decision_does_not_reopen_it(ws: Workspace, bench: Bench) -> None:
     for _ in range(10):
         bench.run(SLOW)
