@@ -34,14 +34,21 @@ from __future__ import annotations
 import builtins
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from assay.errors import InputError, NotFoundError
-from assay.pipeline.revisit import Condition, is_regression, series_metric, summary_series
+from assay.pipeline.revisit import Condition, series_metric, summary_series
 from assay.store import watch as watch_rows
 from assay.store.sql import Sql
 from assay.store.watch import Point, Reopening, Series, SeriesKey
+from assay.workspace.reopening import (
+    check_conditions,
+    check_criteria,
+    current_decisions,
+    decisions_by_prototype,
+    reopen_on_changes,
+)
 from assay.workspace.users import authorize
 
 if TYPE_CHECKING:
@@ -60,13 +67,6 @@ __all__ = [
     "record_run",
     "reopened",
 ]
-
-_NEIGHBOURS = 5
-"""How many runs before and after a change point its evidence names."""
-
-CONFIRM = 3
-"""How many points a change point needs from its index on before it reopens a
-decision: one outlying run at the end of a series reopens nothing."""
 
 TAIL = 500
 """How many of a series' newest points a write searches for change points: those
@@ -146,8 +146,8 @@ def record_run(session: Session, run_id: str, judged: Sequence[str] = ()) -> lis
     sql = Sql.of_session(session)
     for key in keys:
         _recompute(session, sql, key)
-    _reopen_on_changes(session, sql, keys, now)
-    _check_criteria(session, sql, judged, now)
+    reopen_on_changes(session, sql, keys, now)
+    check_criteria(session, sql, judged, now)
     return keys
 
 
@@ -301,158 +301,13 @@ def _decisions_of_prototype(sql: Sql, decision_id: int) -> list[int]:
     return [int(r[0]) for r in rows]
 
 
-def _current(sql: Sql, decision_ids: Iterable[int]) -> dict[int, tuple[dt.datetime, int]]:
-    """Of these decisions, those that are the newest on their prototype: their time
-    and prototype number."""
-    wanted = sorted(set(decision_ids))
-    if not wanted:
-        return {}
-    rows = sql.rows(
-        "SELECT d.id, d.at, d.prototype_id FROM gate_decisions d WHERE d.id IN (:ids) AND "
-        "d.id = (SELECT MAX(e.id) FROM gate_decisions e WHERE e.prototype_id = d.prototype_id)",
-        {"ids": wanted},
-    )
-    at = sql.datetimes()
-    return {int(pk): (at(when), int(proto)) for pk, when, proto in rows}
-
-
-# -- the write side: reopening ----------------------------------------------------------
-
-
-def _reopen_on_changes(
-    session: Session, sql: Sql, keys: Sequence[SeriesKey], now: dt.datetime
-) -> None:
-    """Reopen the current decisions that watch a touched series with a change point
-    after them in the direction that matters."""
-    for key in keys:
-        total = watch_rows.series_tail(sql, key, 0)[0]
-        changes = [
-            c for c in watch_rows.series_changes(sql, key) if total - int(c["index"]) >= CONFIRM
-        ]
-        if not changes:
-            continue
-        candidates = [
-            w
-            for w in watch_rows.watches(sql, benchmark=key.benchmark)
-            if w.kind in ("metric", "change")
-            and (w.benchmark, w.metric) == (key.benchmark, key.metric)
-            and w.method in (None, key.method)
-        ]
-        current = _current(sql, (w.decision_id for w in candidates))
-        for watch in candidates:
-            if watch.decision_id not in current:
-                continue
-            decided_at = current[watch.decision_id][0]
-            for change in changes:
-                if dt.datetime.fromisoformat(change["at"]) <= decided_at:
-                    continue
-                harmful = is_regression(
-                    change["mean_before"],
-                    change["mean_after"],
-                    lower_is_better=watch.lower_is_better is not False,
-                )
-                if watch.kind == "metric" and not harmful:
-                    continue
-                _reopen_change(session, sql, watch, key, change, now)
-
-
-def _reopen_change(
-    session: Session,
-    sql: Sql,
-    watch: watch_rows.Watch,
-    key: SeriesKey,
-    change: dict[str, Any],
-    now: dt.datetime,
-) -> None:
-    prefix = f"change:{key.label()}@"
-    held = watch_rows.reopenings(sql, decision_ids=[watch.decision_id], open_only=True)
-    if any(r.key.startswith(prefix) for r in held):
-        return
-    points = watch_rows.series_points(sql, key)
-    index = int(change["index"])
-    before = [p.run_id for p in points[max(0, index - _NEIGHBOURS) : index]]
-    after = [p.run_id for p in points[index : index + _NEIGHBOURS]]
-    relative = change.get("relative_change")
-    shift = f"{relative:+.1%}" if isinstance(relative, float) else "changed"
-    what = (
-        f"revisit-when {watch.text} met"
-        if watch.kind == "change"
-        else f"{key.metric} regressed, a metric the decision rests on"
-    )
-    reason = (
-        f"{what}: {key.label()} {change['mean_before']:.4g} → {change['mean_after']:.4g} "
-        f"({shift}) from run {change['run_id']} (p = {change['pvalue']:.2g})"
-    )
-    evidence = {
-        "kind": watch.kind,
-        "condition": watch.text,
-        "series": key.to_dict(),
-        "change": change,
-        "runs_before": before,
-        "runs_after": after,
-    }
-    watch_rows.add_reopening(
-        session, watch.decision_id, prefix + str(change["run_id"]), reason, evidence, now
-    )
-
-
-def check_conditions(session: Session, names: Sequence[str]) -> None:
-    """Check the criteria conditions of the current decisions on these prototypes
-    against their newest evidence (a run linked to one is new evidence for it)."""
-    _check_criteria(session, Sql.of_session(session), names, dt.datetime.now(dt.UTC))
-
-
-def _check_criteria(session: Session, sql: Sql, judged: Sequence[str], now: dt.datetime) -> None:
-    """Reopen the current decision of each prototype in ``judged`` whose criteria
-    condition holds (PASS) on the prototype's newest evidence."""
-    from assay.criteria import Outcome, parse
-    from assay.store import prototype_reads
-    from assay.workspace.evidence import RunEvidence
-    from assay.workspace.evidence_runs import judges, load_evidence_runs, slices
-    from assay.workspace.judging import effective_record
-
-    for name in judged:
-        ids = _decisions_by_prototype(sql, prototype_reads.prototype_id(sql, name))
-        current = _current(sql, ids)
-        conditions = [
-            w for w in watch_rows.watches(sql, decision_ids=list(current)) if w.kind == "criteria"
-        ]
-        if not conditions:
-            continue
-        record = effective_record(session, name)
-        runs = load_evidence_runs(session, record, judges(session, record), trials=True)
-        evidence = RunEvidence(slices(record, runs)[0])
-        for watch in conditions:
-            evaluation = parse(watch.text).evaluate(evidence)
-            if evaluation.outcome is not Outcome.PASS:
-                continue
-            reason = f"revisit-when {watch.text} holds on the newest evidence: {evaluation.reason}"
-            found: dict[str, Any] = {
-                "kind": "criteria",
-                "condition": watch.text,
-                "evaluation": evaluation.reason,
-                "sources": dict(sorted(evidence.sources.items())),
-            }
-            key = f"criteria:{watch.text}"
-            watch_rows.add_reopening(session, watch.decision_id, key, reason, found, now)
-
-
-def _decisions_by_prototype(sql: Sql, prototype_id: int) -> list[int]:
-    return [
-        int(r[0])
-        for r in sql.rows(
-            "SELECT id FROM gate_decisions WHERE prototype_id = :id", {"id": prototype_id}
-        )
-    ]
-
-
 # -- reads --------------------------------------------------------------------------------
 
 
 def _due_dates(sql: Sql, today: dt.date) -> list[tuple[watch_rows.Watch, Reopening | None]]:
     """Date conditions of current decisions reached by ``today`` and not stored yet."""
     rows = sql.rows("SELECT DISTINCT decision_pk FROM decision_watches WHERE kind = 'date'")
-    current = _current(sql, (int(r[0]) for r in rows))
+    current = current_decisions(sql, (int(r[0]) for r in rows))
     due = [
         w
         for w in watch_rows.watches(sql, decision_ids=list(current))
@@ -468,7 +323,7 @@ def reopened(sql: Sql, today: dt.date) -> list[Reopened]:
     """Every open reopening of a current decision, stored or a date reached by
     ``today`` (not stored yet), oldest first. Plain SQL, no analysis."""
     items = watch_rows.reopenings(sql, open_only=True)
-    current = _current(sql, (r.decision_id for r in items))
+    current = current_decisions(sql, (r.decision_id for r in items))
     opened = [
         (r.decision_id, r.reason, r.evidence, r.at, True) for r in items if r.decision_id in current
     ]
@@ -551,8 +406,8 @@ class WatchBook:
         from assay.store import prototype_reads
 
         with self.ctx.sql_read() as sql:
-            ids = _decisions_by_prototype(sql, prototype_reads.prototype_id(sql, name))
-            current = builtins.list(_current(sql, ids))
+            ids = decisions_by_prototype(sql, prototype_reads.prototype_id(sql, name))
+            current = builtins.list(current_decisions(sql, ids))
             watching = watch_rows.watches(sql, decision_ids=current)
             opened = reopened(sql, today or dt.date.today())
         return {
@@ -619,4 +474,4 @@ def _backfill(session: Session, run_ids: Sequence[str]) -> None:
     sql = Sql.of_session(session)
     for key in keys:
         _recompute(session, sql, key)
-    _reopen_on_changes(session, sql, keys, dt.datetime.now(dt.UTC))
+    reopen_on_changes(session, sql, keys, dt.datetime.now(dt.UTC))
