@@ -76,12 +76,10 @@ def series(
         output.Column("Point", output.Kind.NAMES),
         output.Column("Points", output.Kind.NUMBER, justify="right"),
         output.Column("Last", output.Kind.NUMBER, justify="right"),
-        output.Column("Latest change", output.Kind.TEXT),
+        output.Column("Latest change", output.Kind.LABEL),
     )
     for s in found:
-        change = "—"
-        if s.change is not None:
-            change = _change_text(s.change)
+        change = "—" if s.change is None else f"#{s.change['index']}: {_shift(s.change)}"
         table.add_row(
             escape(s.key.benchmark),
             escape(s.key.metric),
@@ -95,12 +93,20 @@ def series(
     _print_reopened(reopened)
 
 
-def _change_text(change: dict[str, Any]) -> str:
+def _shift(change: dict[str, Any]) -> str:
+    """``+24.9%`` (or ``0.08 → 0.1`` when the relative change is undefined)."""
     rel = change.get("relative_change")
-    shift = f" ({rel:+.1%})" if isinstance(rel, float) else ""
+    if isinstance(rel, float):
+        return f"{rel:+.1%}"
+    return f"{float(change['mean_before']):.4g} → {float(change['mean_after']):.4g}"
+
+
+def _change_text(change: dict[str, Any]) -> str:
+    """``0.08 → 0.0999 (+24.9%, p = 1e-09)``."""
     before, after = float(change["mean_before"]), float(change["mean_after"])
-    where = f"at point {change['index']}, run {change['run_id']}"
-    return f"{where}: {before:.4g} → {after:.4g}{shift}"
+    rel = change.get("relative_change")
+    shift = f"{rel:+.1%}, " if isinstance(rel, float) else ""
+    return f"{before:.4g} → {after:.4g} ({shift}p = {float(change['pvalue']):.2g})"
 
 
 def _print_reopened(reopened: list[Reopened]) -> None:
