@@ -162,6 +162,8 @@ READS = {
     "radar diff", "ab show", "watch show", "rollout show", "rollout list",
     # serves the web app: each of its writes is a route in the table ("web POST /login")
     "serve",
+    # measures two commits in git worktrees; writes only its Markdown and JSON files
+    "ci",
     # a new workspace or database, not a record in one: the database's own rights
     "init", "demo", "db upgrade",
 }  # fmt: skip
