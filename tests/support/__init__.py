@@ -12,7 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Run", "json_ok", "main_runner", "new_team", "run_assay", "run_main", "table_digest"]
+__all__ = [
+    "Run",
+    "json_ok",
+    "main_runner",
+    "new_team",
+    "run_assay",
+    "run_main",
+    "store_cli",
+    "table_digest",
+]
 
 # ``assay ARGS`` in this process: (exit code, stdout, stderr).
 Run = Callable[..., tuple[int, str, str]]
@@ -78,6 +87,24 @@ def main_runner(capsys: Any) -> Run:
     """A :data:`Run` over :func:`run_main` that takes paths as well as strings."""
 
     def run(*args: str | Path) -> tuple[int, str, str]:
+        return run_main([str(a) for a in args], capsys)
+
+    return run
+
+
+def store_cli(
+    database_url: str, where: Path, monkeypatch: Any, capsys: Any, *, columns: int = 200
+) -> Run:
+    """A :data:`Run` of ``assay ARGS`` in this process against the store at
+    ``database_url``, from the folder ``where``, as ``priya`` unless ``by=NAME`` is
+    given; arguments may be paths."""
+    monkeypatch.setenv("ASSAY_DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", str(columns))
+    monkeypatch.chdir(where)
+
+    def run(*args: str | Path, by: str = "priya") -> tuple[int, str, str]:
+        capsys.readouterr()
+        monkeypatch.setenv("ASSAY_USER", by)
         return run_main([str(a) for a in args], capsys)
 
     return run

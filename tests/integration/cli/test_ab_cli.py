@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from tests.support import run_main
 
 from assay import Workspace
+from support import store_cli
 
 NAME = "checkout-v2"
 UNITS = 150_000  # per arm: the +3% lift's interval clears +1%
@@ -53,18 +53,10 @@ def cli(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Run:
-    monkeypatch.setenv("ASSAY_DATABASE_URL", database_url)
-    monkeypatch.setenv("ASSAY_USER", "priya")
-    monkeypatch.setenv("COLUMNS", "160")
-    monkeypatch.chdir(tmp_path)
     ws = Workspace.open(tmp_path, url=database_url, user="priya")
     ws.users.add("priya", "admin")
     ws.close()
-
-    def run(*argv: str | Path) -> tuple[int, str, str]:
-        return run_main([str(a) for a in argv], capsys)
-
-    return run
+    return store_cli(database_url, tmp_path, monkeypatch, capsys, columns=160)
 
 
 def ok(result: tuple[int, str, str]) -> str:

@@ -20,7 +20,7 @@ from assay.bench.plan import TrialKey
 from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult, TrialStatus
 from assay.store import runs as run_rows
-from support import run_main
+from support import store_cli
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -44,16 +44,7 @@ def cli(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Run:
-    monkeypatch.setenv("ASSAY_DATABASE_URL", database_url)
-    monkeypatch.setenv("ASSAY_USER", "priya")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        return run_main(list(args), capsys)
-
-    return run
+    return store_cli(database_url, tmp_path, monkeypatch, capsys)
 
 
 def ok(cli: Run, *args: str) -> str:

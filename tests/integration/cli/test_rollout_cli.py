@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from assay import Workspace
-from support import run_main
+from support import store_cli
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -35,17 +35,7 @@ def cli(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> Run:
-    monkeypatch.setenv("ASSAY_DATABASE_URL", database_url)
-    monkeypatch.setenv("ASSAY_USER", "priya")
-    monkeypatch.setenv("COLUMNS", "200")
-    monkeypatch.chdir(tmp_path)
-
-    def run(*args: str, by: str = "priya") -> tuple[int, str, str]:
-        capsys.readouterr()
-        monkeypatch.setenv("ASSAY_USER", by)
-        return run_main(list(args), capsys)
-
-    return run
+    return store_cli(database_url, tmp_path, monkeypatch, capsys)
 
 
 def ok(cli: Run, *args: str, by: str = "priya") -> str:
