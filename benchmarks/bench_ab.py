@@ -10,6 +10,11 @@ and analysed in this process, to say how the time splits between the reader
 (:func:`assay.formats.ab_table.read_ab_table`) and the statistics
 (:func:`assay.stats.ab_analysis.analyse_table`).
 
+The reference, measured in the same run on the same file: a fresh interpreter that
+reads it with ``pandas.read_csv`` and runs ``scipy.stats.ttest_ind`` (Welch) on each
+metric, the least any analysis of the file must do; its CPU time is reported beside
+assay's and the ratio is ``ratio_to_pandas_scipy``.
+
 Run: ``python benchmarks/bench_ab.py [--quick]`` (``--quick``: 100,000 rows); writes
 ``benchmarks/results/ab.json`` and exits 1 when the target is missed.
 """
@@ -88,6 +93,26 @@ def command(path: Path, root: Path) -> dict[str, float]:
     }
 
 
+REFERENCE = """
+import sys
+import pandas
+from scipy import stats
+frame = pandas.read_csv(sys.argv[1])
+control, treatment = frame[frame.arm == "control"], frame[frame.arm == "treatment"]
+for metric in sys.argv[2:]:
+    stats.ttest_ind(treatment[metric], control[metric], equal_var=False)
+"""
+
+
+def reference(path: Path) -> dict[str, float]:
+    """pandas.read_csv and a Welch test per metric, in a fresh interpreter: CPU time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", REFERENCE, str(path), *METRICS], check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {"reference_cpu_s": round(cpu, 3)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="100,000 rows")
@@ -99,6 +124,8 @@ def main() -> int:
         figures = {"rows": rows, "metrics": len(METRICS), "file_mb": size}
         figures.update(command(path, Path(folder) / "team"))
         figures.update(in_process(path))
+        figures.update(reference(path))
+    figures["ratio_to_pandas_scipy"] = round(figures["cpu_s"] / figures["reference_cpu_s"], 2)
     met = figures["cpu_s"] <= TARGET_CPU_SECONDS or rows != ROWS
     result = {
         "benchmark": "ab_analyze",
