@@ -8,6 +8,11 @@ workspace whose series hold 10,000 points each. The history is filled with plain
 (10,000 runs and their points, a level shift at 8,000); each timed append is
 :func:`assay.workspace.watch.record_run` inside a write, as the runs service calls it.
 
+Reference in the same run: the change-point search alone
+(:func:`assay.stats.changepoint.change_points`) on the same newest points of the same
+series, without the store; ``ratio_to_search_alone`` is what storing and reading the
+history adds around it.
+
 Run: ``python benchmarks/bench_watch.py [--quick]`` (``--quick``: 2,000 points);
 writes ``benchmarks/results/watch.json`` and exits 1 when the target is missed.
 """
@@ -103,6 +108,18 @@ def append_one(ws: object, index: int) -> float:
         return time.perf_counter() - began
 
 
+def search_only(series: list[list[float]]) -> float:
+    """The reference: the change-point search alone on the same newest points of the
+    same series, as the append runs it (no store): seconds."""
+    from assay.stats.changepoint import change_points
+    from assay.workspace.watch import MIN_CHANGE, TAIL
+
+    began = time.perf_counter()
+    for values in series:
+        change_points(values[-TAIL:], min_magnitude=MIN_CHANGE)
+    return time.perf_counter() - began
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 points instead of 10,000")
@@ -118,7 +135,12 @@ def main() -> int:
             filled = time.perf_counter() - began
             times = [append_one(ws, i) for i in range(APPENDS)]
             (history,) = ws.watch.show("bench", "latency", method="cand")
+            series = [
+                [p.value for p in ws.watch.show("bench", metric, method="cand")[0].points]
+                for metric in ("latency", "latency.p90", "latency.p99", "latency.p99.9")
+            ]
     median = statistics.median(times)
+    reference = statistics.median(search_only(series) for _ in range(5))
     result = {
         "points": points,
         "appends": APPENDS,
@@ -126,6 +148,8 @@ def main() -> int:
         "append_seconds_median": round(median, 4),
         "append_seconds_max": round(max(times), 4),
         "change_points": [c["index"] for c in history.changes],
+        "reference_search_seconds": round(reference, 4),
+        "ratio_to_search_alone": round(median / reference, 2),
         "target_seconds": TARGET_SECONDS,
         "met": median <= TARGET_SECONDS,
     }
