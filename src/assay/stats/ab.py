@@ -206,10 +206,11 @@ def _check_count(successes: Any, n: Any, arm: str) -> tuple[int, int]:
     return int(successes), int(n)
 
 
-def _ratio_delta(
+def ratio_delta(
     mean_a: float, var_a: float, mean_b: float, var_b: float, confidence: float
 ) -> tuple[float, tuple[float, float], float]:
-    """``mean_b / mean_a − 1``, its delta-method interval and the ratio's standard error."""
+    """``mean_b / mean_a − 1``, its delta-method interval and the ratio's standard error
+    (shared by the per-unit, ratio-metric and per-arm-summary analyses)."""
     if mean_a == 0.0:
         return math.nan, (-math.inf, math.inf), math.inf
     ratio = mean_b / mean_a
@@ -368,7 +369,7 @@ def mean_effect(x_a: Any, x_b: Any, *, confidence: float = 0.95, covariate: Any 
         p_value = 1.0 if difference == 0 else 0.0
     mean_a, mean_b = float(np.mean(a)), float(np.mean(b))
     var_a, var_b = float(np.var(a, ddof=1)) / a.size, float(np.var(b, ddof=1)) / b.size
-    relative, rel_ci, rel_se = _ratio_delta(mean_a, var_a, mean_b, var_b, confidence)
+    relative, rel_ci, rel_se = ratio_delta(mean_a, var_a, mean_b, var_b, confidence)
     return ABEffect(
         "mean",
         method,
@@ -433,7 +434,7 @@ def ratio_metric_effect(
     se = math.sqrt(v_a + v_b)
     half = _z(confidence) * se
     p_value = _two_sided(difference / se) if se > 0 else (1.0 if difference == 0 else 0.0)
-    relative, rel_ci, rel_se = _ratio_delta(r_a, v_a, r_b, v_b, confidence)
+    relative, rel_ci, rel_se = ratio_delta(r_a, v_a, r_b, v_b, confidence)
     return ABEffect(
         "ratio",
         "delta method (Deng et al. 2018) on each arm's ratio of sums",

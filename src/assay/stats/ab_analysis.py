@@ -41,6 +41,7 @@ from assay.stats.ab import (
     SRMResult,
     mean_effect,
     proportion_effect,
+    ratio_delta,
     ratio_metric_effect,
     srm_check,
 )
@@ -441,7 +442,7 @@ def mean_effect_from_moments(
         p_value = float(2.0 * special.stdtr(df, -abs(difference / se)))
     else:
         p_value = 1.0 if difference == 0 else 0.0
-    relative, rel_ci, rel_se = _lift(mean_a, var_a, mean_b, var_b, confidence)
+    relative, rel_ci, rel_se = ratio_delta(mean_a, var_a, mean_b, var_b, confidence)
     warnings = () if mean_a else ("the control's mean is 0, so the relative lift is undefined",)
     return ABEffect(
         kind="mean",
@@ -460,15 +461,3 @@ def mean_effect_from_moments(
         relative_scale="linear",
         warnings=warnings,
     )
-
-
-def _lift(
-    mean_a: float, var_a: float, mean_b: float, var_b: float, confidence: float
-) -> tuple[float, tuple[float, float], float]:
-    """``mean_b / mean_a − 1`` with its delta-method interval and standard error."""
-    if mean_a == 0.0:
-        return math.nan, (-math.inf, math.inf), math.inf
-    ratio = mean_b / mean_a
-    se = math.hypot(math.sqrt(var_b), ratio * math.sqrt(var_a)) / abs(mean_a)
-    half = float(special.ndtri(0.5 + confidence / 2)) * se
-    return ratio - 1.0, (ratio - 1.0 - half, ratio - 1.0 + half), se
