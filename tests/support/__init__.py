@@ -20,6 +20,7 @@ __all__ = [
     "run_assay",
     "run_main",
     "store_cli",
+    "store_rows",
     "table_digest",
 ]
 
@@ -108,6 +109,24 @@ def store_cli(
         return run_main([str(a) for a in args], capsys)
 
     return run
+
+
+def store_rows(database_url: str, tables: Any) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of each of ``tables`` in the store at ``database_url`` (the workspace of
+    the current folder), sorted: equal before and after a command that wrote nothing."""
+    from sqlalchemy import text
+
+    from assay.workspace import Workspace
+
+    ws = Workspace.open(Path.cwd(), url=database_url, user="priya")
+    try:
+        with ws.db.read() as session:
+            return {
+                t: sorted((tuple(r) for r in session.execute(text(f"SELECT * FROM {t}"))), key=repr)
+                for t in tables
+            }
+    finally:
+        ws.close()
 
 
 def json_ok(result: tuple[int, str, str]) -> Any:

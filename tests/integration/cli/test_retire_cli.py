@@ -13,14 +13,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import text
 
 from assay import Workspace
 from assay.bench.plan import TrialKey
 from assay.bench.sink import RunHeader
 from assay.bench.trial import TrialResult, TrialStatus
 from assay.store import runs as run_rows
-from support import store_cli
+from support import store_cli, store_rows
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -68,15 +67,7 @@ def refused(cli: Run, database_url: str, *args: str) -> str:
 
 
 def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    ws = Workspace.open(Path.cwd(), url=database_url, user="priya")
-    try:
-        with ws.db.read() as session:
-            return {
-                t: sorted((tuple(r) for r in session.execute(text(f"SELECT * FROM {t}"))), key=repr)
-                for t in TABLES
-            }
-    finally:
-        ws.close()
+    return store_rows(database_url, TABLES)
 
 
 def store_run(database_url: str, *, source: str = "/b.py") -> str:

@@ -17,10 +17,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import text
 
 from assay import Workspace
-from support import store_cli
+from support import store_cli, store_rows
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -49,15 +48,7 @@ def as_json(cli: Run, *args: str, by: str = "priya") -> Any:
 
 
 def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    ws = Workspace.open(Path.cwd(), url=database_url, user="priya")
-    try:
-        with ws.db.read() as session:
-            return {
-                t: sorted((tuple(r) for r in session.execute(text(f"SELECT * FROM {t}"))), key=repr)
-                for t in TABLES
-            }
-    finally:
-        ws.close()
+    return store_rows(database_url, TABLES)
 
 
 def refused(cli: Run, database_url: str, *args: str, by: str = "priya") -> str:
