@@ -7,4 +7,4 @@ migration changes it too; a test checks it against Alembic's own view of the hea
 
 __all__ = ["HEAD"]
 
-HEAD = "0011"
+HEAD = "0015"
