@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from assay.workspace.accounts import Accounts
     from assay.workspace.audit import Audit
     from assay.workspace.claims import Claims
+    from assay.workspace.learnings import Areas, Learnings
     from assay.workspace.papers import Papers
     from assay.workspace.postmortems import PostMortems
     from assay.workspace.predictions import Predictions
@@ -180,6 +181,20 @@ class Workspace:
         from assay.workspace.watch import WatchBook
 
         return WatchBook(self.ctx)
+
+    @functools.cached_property
+    def areas(self) -> Areas:
+        """Areas of the radar and their owners (issue 16)."""
+        from assay.workspace.learnings import Areas
+
+        return Areas(self.ctx)
+
+    @functools.cached_property
+    def learnings(self) -> Learnings:
+        """What each prototype taught, kept or killed (issue 16)."""
+        from assay.workspace.learnings import Learnings
+
+        return Learnings(self.ctx)
 
     @functools.cached_property
     def reports(self) -> Reports:
