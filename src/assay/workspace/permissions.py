@@ -118,6 +118,8 @@ ACTIONS: dict[str, Action] = _table(
         "stepping a rollout up without the evidence it needs",
         "rollout step --override, rollout complete --override",
     ),
+    ("area.owner", _C, "setting an area's owner", "area set-owner"),
+    ("learning.add", _C, "writing a prototype's learnings", "learning add"),
     ("watch.check", _C, "recording reached revisit dates and older runs", "watch check"),
     ("watch.dismiss", _P, "dismissing a reopened decision", "watch dismiss"),
     ("token.create", _C, "creating a token for yourself", "token create"),
