@@ -12,6 +12,8 @@ escapes is a bug in assay and keeps its traceback.
     │   ├── NoWorkspaceError               no .assay/ found walking up
     │   ├── DatabaseURLError               a database URL that cannot be parsed
     │   ├── DatabaseUnreachableError       a server that does not answer
+    │   ├── StoreBusyError                 other writers kept the store busy past the bound
+    │   ├── RunLockedError                 another process is running or resuming the run
     │   └── SchemaTooNewError              made by a newer assay
     ├── NetworkUnavailableError (ConnectionError)  a remote service cannot be reached
     ├── PermissionDeniedError              the acting user lacks the role
@@ -35,7 +37,9 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RunLockedError",
     "SchemaTooNewError",
+    "StoreBusyError",
     "WorkspaceError",
 ]
 
@@ -70,6 +74,16 @@ class DatabaseURLError(WorkspaceError):
 
 class DatabaseUnreachableError(WorkspaceError):
     """The database server does not answer or refuses the connection."""
+
+
+class StoreBusyError(WorkspaceError):
+    """Other writers held the database's lock through every retry
+    (:class:`assay.store.retry.RetryPolicy`); nothing was written."""
+
+
+class RunLockedError(WorkspaceError):
+    """Another process holds a run's lock (it runs or resumes the run); nothing was
+    written."""
 
 
 class SchemaTooNewError(WorkspaceError):
