@@ -80,6 +80,7 @@ COMMANDS: dict[str, Entry] = {
         "The research radar: print it, move techniques between rings, list overdue actions.",
         _RADAR,
     ),
+    "area": _entry("area", "Areas of the radar and their owners.", _RADAR),
     "bench": _entry(
         "bench retire", "Benchmark a baseline against candidates on your workload.", _EVIDENCE
     ),
@@ -174,6 +175,11 @@ COMMANDS: dict[str, Entry] = {
         "predict",
         'Predictions: assay predict "QUESTION" --p 70% --resolve-by YYYY-MM-DD, then resolve '
         "and score.",
+        _RESEARCH,
+    ),
+    "learning": _entry(
+        "learning",
+        "Learnings: what each prototype taught, kept or killed; needed before a NO or a SKIP.",
         _RESEARCH,
     ),
     "postmortem": _entry(
