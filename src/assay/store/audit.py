@@ -113,6 +113,8 @@ TABLES: dict[str, Spec] = {
     "rollout_evidence": _PLAIN,
     "decision_watches": _PLAIN,
     "watch_reopenings": _PLAIN,
+    "self_ratings": _PLAIN,
+    "growth_areas": _PLAIN,
     "runs": Spec(
         natural=("run_id",),
         skip=frozenset({"updated_at", "pid", "host"}),
