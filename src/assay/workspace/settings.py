@@ -16,12 +16,14 @@ from typing import Any
 from assay.errors import InputError
 
 __all__ = [
+    "CadenceSection",
     "CostSection",
     "RadarSection",
     "Settings",
     "WorkspaceSection",
     "default_toml",
     "load_settings",
+    "set_value",
 ]
 
 
@@ -47,12 +49,23 @@ class CostSection:
 
 
 @dataclasses.dataclass(frozen=True)
+class CadenceSection:
+    """``[cadence]``: the reading targets ``assay cadence`` counts each person against:
+    inbox items triaged a week, second passes a week, deep reads (pass 3) a month."""
+
+    scan_per_week: int = 20
+    pass2_per_week: int = 2
+    pass3_per_month: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     """Everything ``assay.toml`` may say; unknown keys are refused (they are typos)."""
 
     workspace: WorkspaceSection = WorkspaceSection()
     radar: RadarSection = RadarSection()
     cost: CostSection = CostSection()
+    cadence: CadenceSection = CadenceSection()
     demo: bool = False
 
 
@@ -127,15 +140,21 @@ def check_settings(data: dict[str, Any]) -> Settings:
     """Settings from a decoded TOML document, or ``_Invalid`` naming the first key
     that does not fit."""
     for key in data:
-        if key not in ("workspace", "radar", "cost", "demo"):
+        if key not in ("workspace", "radar", "cost", "cadence", "demo"):
             raise _Invalid(key, "Extra inputs are not permitted")
     workspace = _section(data, "workspace", {"name": _string})
     radar = _section(data, "radar", {"stale_after_days": lambda v, w: _integer(v, w, at_least=1)})
     cost = _section(data, "cost", {"usd_per_hour": lambda v, w: _number(v, w, at_least=0)})
+    count = {
+        name: lambda v, w: _integer(v, w, at_least=0)
+        for name in ("scan_per_week", "pass2_per_week", "pass3_per_month")
+    }
+    cadence = _section(data, "cadence", count)
     return Settings(
         workspace=WorkspaceSection(**workspace),
         radar=RadarSection(**radar),
         cost=CostSection(**cost),
+        cadence=CadenceSection(**cadence),
         demo=_boolean(data["demo"], "demo") if "demo" in data else False,
     )
 
@@ -171,3 +190,67 @@ def load_settings(path: Path) -> Settings:
         return check_settings(data)
     except _Invalid as exc:
         raise InputError(f"{path}: {exc}") from None
+
+
+def _toml_value(text: str) -> tuple[Any, str]:
+    """A value typed on the command line, and how TOML writes it: an integer, a
+    number, true/false, or else a string."""
+    stripped = text.strip()
+    for parse in (int, float):
+        try:
+            value = parse(stripped)
+        except ValueError:
+            continue
+        return value, stripped
+    if stripped in ("true", "false"):
+        return stripped == "true", stripped
+    return text, '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def set_value(path: Path, key: str, text: str) -> Settings:
+    """Set ``SECTION.NAME`` in ``assay.toml`` to ``text`` and return the new settings.
+
+    The new value is validated with the rest of the file before anything is written,
+    and the file is edited line by line, so its comments survive.
+    """
+    section, _, name = key.partition(".")
+    if not section or not name or "." in name:
+        raise InputError(
+            f"{key!r} is not a setting; expected SECTION.NAME, like cadence.scan_per_week"
+        )
+    value, written = _toml_value(text)
+    try:
+        source = path.read_text(encoding="utf-8") if path.exists() else ""
+        data: dict[str, Any] = tomllib.loads(source)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: {exc}; expected valid TOML") from None
+    table = data.setdefault(section, {})
+    if not isinstance(table, dict):
+        raise InputError(f"{path}: {section} is not a [table]; expected SECTION.NAME")
+    table[name] = value
+    try:
+        settings = check_settings(data)
+    except _Invalid as exc:
+        raise InputError(f"{key} = {text!r}: {exc}") from None
+    lines = source.splitlines()
+    header = next((i for i, line in enumerate(lines) if line.strip() == f"[{section}]"), None)
+    assignment = f"{name} = {written}"
+    if header is None:
+        lines += ["", f"[{section}]", assignment]
+    else:
+        end = next(
+            (i for i in range(header + 1, len(lines)) if lines[i].strip().startswith("[")),
+            len(lines),
+        )
+        found = next(
+            (i for i in range(header + 1, end) if lines[i].split("=")[0].strip() == name), None
+        )
+        if found is None:
+            lines.insert(header + 1, assignment)
+        else:
+            lines[found] = assignment
+    new = "\n".join(lines) + "\n"
+    if check_settings(tomllib.loads(new)) != settings:  # the edit says what was checked
+        raise InputError(f"{path}: could not set {key} without rewriting the file by hand")
+    path.write_text(new, encoding="utf-8")
+    return settings
