@@ -38,11 +38,13 @@ if TYPE_CHECKING:
     from assay.workspace.postmortems import PostMortems
     from assay.workspace.predictions import Predictions
     from assay.workspace.prototypes import Prototypes
+    from assay.workspace.questions import Questions
     from assay.workspace.radar import Radar
     from assay.workspace.reports import Reports
     from assay.workspace.retiring import Corrections
     from assay.workspace.rollouts import Rollouts
     from assay.workspace.runs import RunBook
+    from assay.workspace.self_assessment import SelfAssessment
     from assay.workspace.tokens import Tokens
     from assay.workspace.users import Users
     from assay.workspace.watch import WatchBook
@@ -195,6 +197,20 @@ class Workspace:
         from assay.workspace.learnings import Learnings
 
         return Learnings(self.ctx)
+
+    @functools.cached_property
+    def self_assessment(self) -> SelfAssessment:
+        """Capabilities rated 1-5 with history, growth areas: private (issue 16)."""
+        from assay.workspace.self_assessment import SelfAssessment
+
+        return SelfAssessment(self.ctx)
+
+    @functools.cached_property
+    def questions(self) -> Questions:
+        """Research questions opened from post-mortems and production regressions."""
+        from assay.workspace.questions import Questions
+
+        return Questions(self.ctx, self.radar, lambda: self.postmortems, lambda: self.watch)
 
     @functools.cached_property
     def reports(self) -> Reports:
