@@ -1,0 +1,400 @@
+"""``assay load``: measure a service under open-loop load (see docs/load.md).
+
+``assay load run URL`` sends requests on a seeded arrival schedule and reports
+latency from each request's intended send time, the client's own health, streaming
+metrics, an A/B of two endpoints (``--vs``) or a latency-vs-load curve (``--rates``);
+``assay load slo URL --p99 X`` finds the highest rate that keeps P99 within X ms.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from assay.cli import output
+from assay.cli.common import JsonOption
+from assay.errors import InputError
+
+if TYPE_CHECKING:
+    from assay.load.run import LoadSpec
+
+load_app = typer.Typer(
+    help="Measure a service under open-loop load: latency, health, SLO rate, A/B.",
+    no_args_is_help=True,
+)
+
+UrlArg = Annotated[
+    str, typer.Argument(metavar="URL", help="The endpoint (loopback unless --allow-remote).")
+]
+
+
+def _opt(*names: str, help: str, metavar: str | None = None) -> Any:
+    return typer.Option(*names, help=help, metavar=metavar)
+
+
+ArrivalsOpt = Annotated[
+    str, _opt("--arrivals", metavar="KIND", help="poisson, constant or trace (with --trace).")
+]
+TraceOpt = Annotated[
+    Path | None, _opt("--trace", metavar="FILE", help="CSV of send offsets in seconds, one a row.")
+]
+SeedOpt = Annotated[int, _opt("--seed", help="Seed of the arrival schedule.")]
+ProcessesOpt = Annotated[
+    int, _opt("--processes", help="Client processes sharing the schedule (every N-th arrival).")
+]
+MethodOpt = Annotated[str, _opt("--method", help="HTTP method.")]
+DataOpt = Annotated[
+    str | None, _opt("--data", metavar="TEXT|@FILE", help="Request body (sets POST if GET).")
+]
+HeaderOpt = Annotated[
+    list[str] | None, _opt("--header", metavar="'NAME: VALUE'", help="A header (repeat).")
+]
+TimeoutOpt = Annotated[float, _opt("--timeout", metavar="S", help="Per-request timeout.")]
+ConnOpt = Annotated[int, _opt("--connections", help="Most open connections per process.")]
+RemoteOpt = Annotated[
+    bool, _opt("--allow-remote", help="Allow a host that is not loopback (one you own).")
+]
+OutOpt = Annotated[
+    Path | None, _opt("--out", metavar="FILE", help="Also write the result as JSON to FILE.")
+]
+
+
+def _body(data: str | None) -> bytes | None:
+    if data is None:
+        return None
+    if data.startswith("@"):
+        path = Path(data[1:])
+        try:
+            return path.read_bytes()
+        except OSError as exc:
+            raise InputError(f"--data: cannot read {path} ({exc.strerror})") from None
+    return data.encode()
+
+
+def _headers(items: list[str] | None) -> tuple[tuple[str, str], ...]:
+    out = []
+    for item in items or []:
+        name, sep, value = item.partition(":")
+        if not sep or not name.strip():
+            raise InputError(f"--header: expected 'NAME: VALUE', got {item!r}")
+        out.append((name.strip(), value.strip()))
+    return tuple(out)
+
+
+def _rates(text: str) -> list[float]:
+    try:
+        return [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InputError(f"--rates: expected numbers separated by commas, got {text!r}") from None
+
+
+def _spec(**kwargs: Any) -> LoadSpec:
+    from assay.load.run import LoadSpec
+
+    body = _body(kwargs.pop("data"))
+    method = kwargs.pop("method")
+    if body is not None and method.upper() == "GET":
+        method = "POST"
+    trace = kwargs.get("trace_file")
+    if trace is not None and kwargs.get("arrivals") == "poisson":
+        kwargs["arrivals"] = "trace"
+    return LoadSpec(body=body, method=method, headers=_headers(kwargs.pop("header")), **kwargs)
+
+
+def _write(out: Path | None, doc: Any) -> None:
+    if out is None:
+        return
+    from assay import encoding
+
+    try:
+        out.write_text(encoding.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"--out: cannot write {out} ({exc.strerror})") from None
+
+
+@load_app.command("run")
+def run(
+    url: UrlArg,
+    rate: Annotated[
+        float, _opt("--rate", metavar="R", help="Offered requests per second.")
+    ] = 100.0,
+    duration: Annotated[float, _opt("--duration", metavar="S", help="Seconds of load.")] = 10.0,
+    arrivals: ArrivalsOpt = "poisson",
+    trace: TraceOpt = None,
+    seed: SeedOpt = 0,
+    processes: ProcessesOpt = 1,
+    method: MethodOpt = "GET",
+    data: DataOpt = None,
+    header: HeaderOpt = None,
+    timeout: TimeoutOpt = 10.0,
+    connections: ConnOpt = 512,
+    ttft: Annotated[
+        float | None, _opt("--ttft", metavar="MS", help="Streaming SLO: time to first token.")
+    ] = None,
+    tpot: Annotated[
+        float | None, _opt("--tpot", metavar="MS", help="Streaming SLO: time per output token.")
+    ] = None,
+    vs: Annotated[
+        str | None, _opt("--vs", metavar="URL_B", help="A/B: a second endpoint, same schedule.")
+    ] = None,
+    rates: Annotated[
+        str | None, _opt("--rates", metavar="R1,R2,...", help="Latency-vs-load curve.")
+    ] = None,
+    closed_loop: Annotated[
+        bool,
+        _opt(
+            "--closed-loop", help="One connection, send after reply (shows coordinated omission)."
+        ),
+    ] = False,
+    send_lag_limit: Annotated[
+        float, _opt("--send-lag-limit", metavar="MS", help="Warn when send lag P99 exceeds it.")
+    ] = 10.0,
+    allow_remote: RemoteOpt = False,
+    out: OutOpt = None,
+    json: JsonOption = False,
+) -> None:
+    """Open-loop load on URL: latency from each request's intended send time."""
+    from assay.load import run as load_run
+
+    spec = _spec(
+        url=url,
+        rate=rate,
+        duration=duration,
+        arrivals=arrivals,
+        trace_file=trace,
+        seed=seed,
+        processes=processes,
+        method=method,
+        data=data,
+        header=header,
+        timeout_s=timeout,
+        connections=connections,
+        ttft_ms=ttft,
+        tpot_ms=tpot,
+        vs=vs,
+        allow_remote=allow_remote,
+        send_lag_limit_ms=send_lag_limit,
+    )
+    if sum(bool(x) for x in (vs, rates, closed_loop)) > 1:
+        raise InputError("--vs, --rates and --closed-loop: expected at most one of them")
+    if rates is not None:
+        doc = load_run.curve(spec, _rates(rates))
+    elif closed_loop:
+        doc = load_run.closed(spec)
+    else:
+        doc = load_run.open_run(spec)
+    _write(out, doc)
+    if json:
+        output.emit_json(doc)
+        return
+    _print(doc)
+
+
+def _ms(value: Any) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _rows(table: Any, label: str, arm: dict[str, Any]) -> None:
+    lat = arm["latency"]
+    errors = ", ".join(f"{k} {v}" for k, v in arm["errors"].items()) or "0"
+    table.add_row(
+        escape(label),
+        f"{arm['offered_rate']:,.0f}" if arm["offered_rate"] else "-",
+        f"{arm['achieved_rate']:,.0f}",
+        _ms(lat.get("p50_ms")),
+        _ms(lat.get("p90_ms")),
+        _ms(lat.get("p99_ms")),
+        _ms(lat.get("p99_9_ms")),
+        _ms(lat.get("max_ms")),
+        escape(errors),
+    )
+
+
+def _table(title: str, first: str) -> Any:
+    num = output.Kind.NUMBER
+    return output.table(
+        output.Column(first, output.Kind.ID),
+        output.Column("Offered/s", num, justify="right"),
+        output.Column("Achieved/s", num, justify="right"),
+        output.Column("P50 ms", num, justify="right"),
+        output.Column("P90 ms", num, justify="right"),
+        output.Column("P99 ms", num, justify="right"),
+        output.Column("P99.9 ms", num, justify="right"),
+        output.Column("Max ms", num, justify="right"),
+        output.Column("Errors", output.Kind.TEXT),
+        title=title,
+    )
+
+
+def _client_line(doc: dict[str, Any]) -> None:
+    client = doc["client"]
+    cpu = ", ".join(f"{c:.0%}" for c in client["cpu_per_process"])
+    lag = client["send_lag"]
+    lag_text = (
+        f"send lag P50 {_ms(lag.get('p50_ms'))} ms, P99 {_ms(lag.get('p99_ms'))} ms; "
+        if lag.get("count")
+        else ""
+    )
+    output.prose(
+        f"client ({client['mode']} loop, {client['processes']} process(es), "
+        f"{client['sent']:,} sent): {lag_text}CPU {cpu} of a core"
+    )
+
+
+def _streaming(arm: dict[str, Any]) -> None:
+    s = arm.get("streaming")
+    if not s:
+        return
+    output.prose(
+        f"streaming {escape(arm['url'])}: {s['streamed']:,} streams, {s['tokens']:,} tokens; "
+        f"TTFT P50 {_ms(s['ttft'].get('p50_ms'))} / P99 {_ms(s['ttft'].get('p99_ms'))} ms, "
+        f"inter-token P50 {_ms(s['itl'].get('p50_ms'))} / P99 {_ms(s['itl'].get('p99_ms'))} ms, "
+        f"TPOT P50 {_ms(s['tpot'].get('p50_ms'))} ms; goodput {s['goodput']:,.1f}/s "
+        f"({s['good']:,} within the SLO)"
+    )
+
+
+def _print(doc: dict[str, Any]) -> None:
+    if doc["kind"] == "curve":
+        table = _table("Latency against load (from intended send times)", "Rate")
+        for point in doc["points"]:
+            _rows(table, f"{point['schedule']['offered_rate']:,.0f}/s", point["arms"][0])
+        output.console.print(table)
+        for point in doc["points"]:
+            for warning in point["warnings"]:
+                output.warn(f"at {point['schedule']['offered_rate']:,.0f}/s: {warning}")
+        return
+    title = (
+        "Closed loop: one connection, latency from the actual send"
+        if doc["kind"] == "closed"
+        else "Open loop: latency from each request's intended send time"
+    )
+    table = _table(title, "Endpoint")
+    for label, arm in zip(("A", "B"), doc["arms"], strict=False):
+        name = arm["url"] if len(doc["arms"]) == 1 else f"{label} {arm['url']}"
+        _rows(table, name, arm)
+    output.console.print(table)
+    _client_line(doc)
+    for arm in doc["arms"]:
+        _streaming(arm)
+    comparison = doc.get("comparison")
+    if comparison:
+        if "error" in comparison:
+            output.warn(f"A/B: {comparison['error']}")
+        for stat in ("p50", "p90"):
+            found = comparison.get(stat)
+            if found:
+                effect, (low, high) = found["effect"], found["ci"]
+                output.prose(
+                    f"A/B {stat.upper()} over {comparison['windows']} paired "
+                    f"{comparison['window_s']:g}-s windows: B/A {effect:+.1%} "
+                    f"({_pct(low)} to {_pct(high)}), [bold]{found['verdict'].upper()}[/]"
+                )
+    for warning in doc["warnings"]:
+        output.warn(warning)
+
+
+def _pct(value: Any) -> str:
+    return "-" if value is None else f"{value:+.1%}"
+
+
+@load_app.command("slo")
+def slo(
+    url: UrlArg,
+    p99: Annotated[float, _opt("--p99", metavar="MS", help="The SLO: P99 latency at most MS.")],
+    start_rate: Annotated[
+        float, _opt("--start-rate", metavar="R", help="First rate probed.")
+    ] = 100.0,
+    max_rate: Annotated[
+        float, _opt("--max-rate", metavar="R", help="Stop doubling here.")
+    ] = 100_000.0,
+    probe: Annotated[float, _opt("--probe", metavar="S", help="Seconds per probe.")] = 5.0,
+    confirm: Annotated[
+        float, _opt("--confirm", metavar="S", help="Seconds of the confirmation run.")
+    ] = 20.0,
+    precision: Annotated[
+        float, _opt("--precision", help="Bisect until the bracket is this fraction wide.")
+    ] = 0.05,
+    alpha: Annotated[float, _opt("--alpha", help="One-sided level of each probe's bound.")] = 0.05,
+    seed: SeedOpt = 0,
+    processes: ProcessesOpt = 1,
+    method: MethodOpt = "GET",
+    data: DataOpt = None,
+    header: HeaderOpt = None,
+    timeout: TimeoutOpt = 10.0,
+    connections: ConnOpt = 512,
+    allow_remote: RemoteOpt = False,
+    out: OutOpt = None,
+    json: JsonOption = False,
+) -> None:
+    """The highest rate with P99 <= MS: bracket, bisect, a binomial bound per probe,
+    a confirmation run. Exit 1 when no rate meets it."""
+    from assay.load import run as load_run
+
+    if not 0 < alpha < 0.5:
+        raise InputError(f"--alpha: expected a level between 0 and 0.5, got {alpha:g}")
+    spec = _spec(
+        url=url,
+        seed=seed,
+        processes=processes,
+        method=method,
+        data=data,
+        header=header,
+        timeout_s=timeout,
+        connections=connections,
+        allow_remote=allow_remote,
+    )
+    doc = load_run.slo(
+        spec,
+        p99_ms=p99,
+        start_rate=start_rate,
+        max_rate=max_rate,
+        probe_s=probe,
+        confirm_s=confirm,
+        precision=precision,
+        alpha=alpha,
+    )
+    _write(out, doc)
+    if json:
+        output.emit_json(doc)
+    else:
+        table = output.table(
+            output.Column("Phase", output.Kind.LABEL),
+            output.Column("Rate/s", output.Kind.NUMBER, justify="right"),
+            output.Column("Seconds", output.Kind.NUMBER, justify="right"),
+            output.Column(f"> {p99:g} ms", output.Kind.NUMBER, justify="right"),
+            output.Column("Requests", output.Kind.NUMBER, justify="right"),
+            output.Column("Upper bound", output.Kind.NUMBER, justify="right"),
+            output.Column("Verdict", output.Kind.LABEL),
+            title=f"Probes: pass when the {1 - alpha:.0%} upper bound on the share above "
+            f"{p99:g} ms is below 1%",
+        )
+        for p in doc["probes"]:
+            table.add_row(
+                p["phase"],
+                f"{p['rate']:,.0f}",
+                f"{p['duration_s']:g}",
+                f"{p['above']:,}",
+                f"{p['total']:,}",
+                f"{p['upper']:.2%}",
+                p["verdict"].upper(),
+            )
+        output.console.print(table)
+        if doc["rate"] is None:
+            output.prose(f"no rate tried kept P99 <= {p99:g} ms")
+        else:
+            more = " (at --max-rate: the limit may be higher)" if doc["capped"] else ""
+            output.prose(
+                f"highest rate with P99 <= {p99:g} ms: [bold]{doc['rate']:,.0f}/s[/], "
+                f"confirmed by a {confirm:g}-s run{more}"
+            )
+    if doc["rate"] is None:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``load`` group to ``app``."""
+    app.add_typer(load_app, name="load")
