@@ -102,6 +102,11 @@ COMMANDS: dict[str, Entry] = {
         "Benchmark base against head interleaved in one job; exit 1 on a confirmed regression.",
         _EVIDENCE,
     ),
+    "load": _entry(
+        "load",
+        "Serving under load: open-loop latency, client health, the highest rate within an SLO.",
+        _EVIDENCE,
+    ),
     "prototype": _entry(
         "prototype",
         "Prototypes: a hypothesis, pre-registered success and kill criteria, a time-box.",
