@@ -71,6 +71,7 @@ _FLAGS = {
     "interleave": "--interleave",
     "cold": "--cold",
     "gpu_cache": "--gpu-cache",
+    "gpu_graph": "--gpu-graph",
     "isolation": "--isolation",
 }
 
@@ -161,6 +162,7 @@ class BenchOptions:
     plan_seed: int | None = None
     timer: TimerSettings = field(default_factory=TimerSettings)
     gpu_cache: str = "warm"
+    gpu_graph: bool = False
     confidence: float = 0.95
     time_margin: float | None = 0.02
     memory_margin: float | None = 0.01
@@ -219,6 +221,8 @@ class BenchOptions:
             )
         if self.gpu_cache not in ("warm", "cold"):
             raise InputError(f"{_named('gpu_cache', self.gpu_cache)} must be 'warm' or 'cold'")
+        if not isinstance(self.gpu_graph, bool):
+            raise InputError(f"{_named('gpu_graph', self.gpu_graph)} must be True or False")
         if not 0.5 <= self.confidence < 1:
             raise InputError(f"confidence={self.confidence!r} must be in [0.5, 1), e.g. 0.95")
         for name in ("time_margin", "memory_margin"):

@@ -186,6 +186,7 @@ class Runner:
             key=key,
             timer=options.timer,
             gpu_cache=options.gpu_cache,
+            gpu_graph=options.gpu_graph,
             usd_per_hour=options.usd_per_hour,
             memory_limit=options.memory_limit,
             cold=options.cold,

@@ -47,6 +47,7 @@ class TrialRequest:
     key: TrialKey
     timer: TimerSettings = field(default_factory=TimerSettings)
     gpu_cache: str = "warm"
+    gpu_graph: bool = False
     usd_per_hour: float | None = None
     memory_limit: int | None = None
     cold: bool = False
@@ -141,7 +142,7 @@ def _run_callable(
     if cuda:
         from assay.measure.gpu import CudaTimer
 
-        timer = CudaTimer(request.timer, cache=request.gpu_cache)
+        timer = CudaTimer(request.timer, cache=request.gpu_cache, graph=request.gpu_graph)
         arg = data if prepare is None else _phase("setup", prepare, data)
         if prepare is not None:
             notes.append(

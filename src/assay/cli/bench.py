@@ -87,6 +87,7 @@ class _Flags:
     gpu_cache: GpuCache
     seed: int | None
     cold: bool = False
+    gpu_graph: bool = False
 
 
 def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
@@ -112,6 +113,7 @@ def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
         interleave=flags.interleave.value,
         threads=flags.threads,
         gpu_cache=flags.gpu_cache.value,
+        gpu_graph=flags.gpu_graph,
         plan_seed=flags.seed,
         usd_per_hour=usd_per_hour,
         cold=flags.cold,
@@ -373,6 +375,14 @@ def run(
             "--gpu-cache", case_sensitive=False, help="warm, or cold (L2 flushed, not timed)."
         ),
     ] = GpuCache.WARM,
+    gpu_graph: Annotated[
+        bool,
+        typer.Option(
+            "--gpu-graph",
+            help="Time CUDA methods as replays of one call captured in a CUDA graph "
+            "(no per-kernel launch cost).",
+        ),
+    ] = False,
     seed: Annotated[
         int | None, typer.Option("--seed", help="Plan seed, for a reproducible trial order.")
     ] = None,
@@ -399,6 +409,7 @@ def run(
             gpu_cache,
             seed,
             cold,
+            gpu_graph,
         )
         options = _options(flags, ws.settings.cost.usd_per_hour)
         from assay.bench import load_benchmark

@@ -18,6 +18,16 @@ it synchronises: on an H100 a 4096³ bf16 matmul shows 17.5 µs without a sync a
   whose label is not ``"device"`` for a method that uses CUDA is flagged by the
   trial worker.
 
+**CUDA-graph mode** (``graph=True``, ``bench run --gpu-graph``) captures one
+call of the method in a :class:`torch.cuda.CUDAGraph` (after three warm-up
+calls on a side stream, as PyTorch requires) and times *replays* of the graph
+with the same events. A replay launches the whole call at once, so a method
+made of many small kernels is timed without its per-kernel launch cost: the
+figure a serving stack that uses graphs would see. The capture runs once per
+trial, untimed; a method that cannot be captured (it synchronises, copies to
+the host, or changes shapes) is refused with the capture's own error. Both
+cache modes apply to the replays.
+
 Every timing carries ``label="device"`` and ``clock="cuda-events"``. torch is
 imported lazily: nothing here runs without it. The fork server never imports
 this module; only trial processes do, after they have initialised CUDA.
@@ -36,7 +46,7 @@ import numpy as np
 from assay.errors import InputError, MissingDependencyError
 from assay.measure.timer import TimerSettings, Timing
 
-__all__ = ["CacheMode", "CudaTimer", "launch_only_suspect"]
+__all__ = ["CacheMode", "CudaTimer", "GraphCaptureError", "launch_only_suspect"]
 
 CacheMode = str
 _MODES = ("warm", "cold")
@@ -45,6 +55,15 @@ _MODES = ("warm", "cold")
 def launch_only_suspect(launch_seconds: float, device_seconds: float) -> bool:
     """True when a CPU time without sync would show launch time only (under half)."""
     return device_seconds > 0 and launch_seconds < 0.5 * device_seconds
+
+
+GRAPH_WARMUP_CALLS = 3
+"""Calls on a side stream before capture: PyTorch's allocator and lazily
+initialised libraries (cuBLAS workspaces) must settle before a graph records."""
+
+
+class GraphCaptureError(InputError):
+    """The method could not be captured in a CUDA graph; the message says why."""
 
 
 def _torch() -> Any:
@@ -65,13 +84,60 @@ class _Sample:
 class CudaTimer:
     """Times a callable's CUDA work with events; see the module docstring."""
 
-    def __init__(self, settings: TimerSettings | None = None, *, cache: CacheMode = "warm"):
+    def __init__(
+        self,
+        settings: TimerSettings | None = None,
+        *,
+        cache: CacheMode = "warm",
+        graph: bool = False,
+    ):
         if cache not in _MODES:
             raise InputError(f"cache={cache!r} is not a cache mode; expected 'warm' or 'cold'")
+        if not isinstance(graph, bool):
+            raise InputError(f"graph={graph!r} must be True or False (CUDA-graph mode)")
         self.settings = settings or TimerSettings()
         self.cache = cache
+        self.graph = graph
         self.torch = _torch()
+        if not self.torch.cuda.is_available():
+            mode = "CUDA-graph mode" if graph else "CUDA-event timing"
+            raise InputError(
+                f"{mode} needs a CUDA device, and torch sees none here "
+                "(torch.cuda.is_available() is False); time the method on the CPU instead"
+            )
         self._flush_buffer: Any = None
+
+    def capture(self, fn: Callable[[Any], object], arg: Any) -> Callable[[Any], object]:
+        """``fn(arg)`` captured once in a CUDA graph; the returned callable replays it.
+
+        The warm-up calls run on a side stream, as :func:`torch.cuda.graph` asks,
+        and the capture itself is not timed. The graph holds ``arg``'s and the
+        output's memory for as long as the replay callable lives.
+        """
+        torch = self.torch
+        side = torch.cuda.Stream()
+        side.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(side):
+            for _ in range(GRAPH_WARMUP_CALLS):
+                fn(arg)
+        torch.cuda.current_stream().wait_stream(side)
+        graph = torch.cuda.CUDAGraph()
+        try:
+            with torch.cuda.graph(graph):
+                fn(arg)
+        except Exception as exc:  # torch raises RuntimeError subclasses, unnamed
+            raise GraphCaptureError(
+                f"the method could not be captured in a CUDA graph ({type(exc).__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else 'no message'}); CUDA-graph mode "
+                "needs a method made of CUDA work only, with fixed shapes and no "
+                "synchronisation or copy to the host (drop --gpu-graph)"
+            ) from exc
+        torch.cuda.synchronize()
+
+        def replay(_: Any) -> None:
+            graph.replay()
+
+        return replay
 
     def _flush(self) -> None:
         torch = self.torch
@@ -119,8 +185,13 @@ class CudaTimer:
         return loops, runs
 
     def time(self, fn: Callable[[Any], object], arg: Any) -> Timing:
-        """Warm up, calibrate (warm mode) and sample; per-call device seconds."""
+        """Warm up, calibrate (warm mode) and sample; per-call device seconds.
+
+        In graph mode the samples time replays of ``fn(arg)`` captured once.
+        """
         settings = self.settings
+        if self.graph:
+            fn = self.capture(fn, arg)
         loops, warmup = self._calibrate(fn, arg)
         samples: list[_Sample] = []
         deadline = time.perf_counter() + settings.trial_time
@@ -141,10 +212,15 @@ class CudaTimer:
             clock="cuda-events",
             label="device",
             extra={
-                "reports": f"device time, {self.cache} L2 cache, CUDA events with synchronisation",
+                "reports": (
+                    f"device time, {self.cache} L2 cache, "
+                    + ("CUDA-graph replays, " if self.graph else "")
+                    + "CUDA events with synchronisation"
+                ),
                 "launch_inclusive_s": launch,
                 "end_to_end_s": end_to_end,
                 "cache": self.cache,
+                "graph": self.graph,
                 "launch_only_suspect": suspect,
             },
         )

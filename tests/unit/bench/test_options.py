@@ -29,6 +29,7 @@ def test_trials_one_is_refused_with_the_reason() -> None:
         ({"memory_limit": 100, "isolation": "in-process"}, "memory_limit needs trials"),
         ({"isolation": "thread"}, r"isolation='thread' \(--isolation\) is unknown"),
         ({"gpu_cache": "hot"}, "gpu_cache"),
+        ({"gpu_graph": "yes"}, r"gpu_graph='yes' \(--gpu-graph\) must be True or False"),
         ({"confidence": 1.0}, "confidence"),
         ({"time_margin": 0.0}, "time_margin"),
         ({"max_trials": 3, "trials": 5}, "max_trials"),
