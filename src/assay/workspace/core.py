@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from assay.workspace.accounts import Accounts
     from assay.workspace.audit import Audit
     from assay.workspace.claims import Claims
+    from assay.workspace.inbox import Inbox
     from assay.workspace.learnings import Areas, Learnings
     from assay.workspace.papers import Papers
     from assay.workspace.postmortems import PostMortems
@@ -169,6 +170,13 @@ class Workspace:
         from assay.workspace.retiring import Corrections
 
         return Corrections(self.ctx, self.users)
+
+    @functools.cached_property
+    def inbox(self) -> Inbox:
+        """The reading inbox: feeds, triage, sources and their yield, cadence, digest."""
+        from assay.workspace.inbox import Inbox
+
+        return Inbox(self.ctx, lambda: self.papers)
 
     @functools.cached_property
     def rollouts(self) -> Rollouts:
