@@ -118,6 +118,8 @@ ACTIONS: dict[str, Action] = _table(
         "stepping a rollout up without the evidence it needs",
         "rollout step --override, rollout complete --override",
     ),
+    ("inbox.import", _C, "importing a feed into the reading inbox", "inbox import"),
+    ("inbox.triage", _C, "triaging an inbox item", "inbox triage"),
     ("area.owner", _C, "setting an area's owner", "area set-owner"),
     ("learning.add", _C, "writing a prototype's learnings", "learning add"),
     ("watch.check", _C, "recording reached revisit dates and older runs", "watch check"),
