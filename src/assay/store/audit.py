@@ -111,6 +111,8 @@ TABLES: dict[str, Spec] = {
     "review_meetings": _PLAIN,
     "rollout_steps": _PLAIN,
     "rollout_evidence": _PLAIN,
+    "inbox_sources": Spec(natural=("key",)),
+    "inbox_items": _PLAIN,
     "decision_watches": _PLAIN,
     "watch_reopenings": _PLAIN,
     "self_ratings": _PLAIN,
