@@ -192,6 +192,30 @@ COMMANDS: dict[str, Entry] = {
         "Post-mortems of failed techniques and prototypes, their actions and patterns.",
         _RESEARCH,
     ),
+    "question": _entry(
+        "credibility",
+        "Open a research question on the radar from a post-mortem or a production regression.",
+        _RESEARCH,
+    ),
+    "credibility": _entry(
+        "credibility",
+        "Predicted against measured for every adopted or rejected technique; calibration; "
+        "adoptions and owned failures.",
+        _RESEARCH,
+    ),
+    "coverage": _entry(
+        "credibility", "Papers read → prototypes → production, per person and team.", _RESEARCH
+    ),
+    "writeup": _entry(
+        "credibility",
+        "The write-up of what was built, from a technique's record (Markdown or HTML).",
+        _RESEARCH,
+    ),
+    "self": _entry(
+        "credibility",
+        "Self-assessment: capabilities rated 1-5 with history, growth areas (private).",
+        _RESEARCH,
+    ),
 }
 
 
