@@ -185,13 +185,26 @@ def decide(
             "change(METRIC), a criteria expression, or text (not checked by assay).",
         ),
     ] = None,
+    dissent: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dissent",
+            metavar="NAME:REASON",
+            help="Who disagreed and why (repeat; NAME is a registered user): the decision is "
+            "marked without consensus and revisited (default: 'on' a date 90 days on).",
+        ),
+    ] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Answer the gate (approver or admin only); refused decisions leave no trace."""
+    """Answer the gate (approver or admin only); refused decisions leave no trace. A NO
+    needs the prototype's learnings first (assay learning add)."""
+    from assay.pipeline.learnings import parse_dissent
+
     parsed = answer
     pairs = _advocates(advocate)
+    dissents = [parse_dissent(text) for text in dissent or []]
     with open_workspace(db, by) as ws:
         record = ws.prototypes.decide(
             name,
@@ -201,6 +214,7 @@ def decide(
             override=override,
             advocates=pairs,
             revisit_when=revisit_when or [],
+            dissents=dissents,
         )
         after = ws.prototypes.get(name)
     if json:
@@ -216,6 +230,7 @@ def decide(
     output.console.print(
         f"Decided on run(s) {runs}; later runs are shown apart, as new evidence since."
     )
+    _print_dissents(d.dissents, d.revisit_when)
     amended = record.recommendation.get("amended")
     if amended:
         output.console.print(
@@ -226,6 +241,21 @@ def decide(
         output.console.print(f"{escape(after.name)} moves to {after.stage.value}.")
     elif after.status != "active":
         output.console.print(f"{escape(after.name)} is now {after.status}.")
+
+
+def _print_dissents(dissents: tuple[tuple[str, str], ...], revisit_when: str) -> None:
+    """A decision without consensus: who disagreed and why, and when it is revisited."""
+    if not dissents:
+        return
+    output.prose("[bold yellow]Without consensus[/]; dissent on the record:")
+    for who, why in dissents:
+        output.prose(f"{escape(who)}: {escape(why)}", bullet="  - ")
+    dates = [c.strip() for c in revisit_when.split(";") if c.strip().lower().startswith("on ")]
+    when = dates[0][3:].strip() if dates else "its revisit-when condition"
+    output.prose(
+        f"Revisit on {escape(when)}: the review agenda brings it back then "
+        "(--revisit-when 'on DATE' to choose another day)."
+    )
 
 
 @gate_app.command("check")
@@ -349,11 +379,14 @@ def history(
         if d.override:
             answer.append(" OVERRIDE", style="bold red")
         answer.append(f"\n({d.recommended.label})", style="dim")
+        why = Text(d.why)
+        for who, reason in d.dissents:  # without consensus (issue 16)
+            why.append(f"\ndissent {who}: {reason}", style="yellow")
         table.add_row(
             f"{d.at:%Y-%m-%d}\n{d.stage.value}",
             Text(f"{r.prototype}\n{d.decided_by}"),
             answer,
-            Text(d.why),
+            why,
         )
     output.console.print(table)
 

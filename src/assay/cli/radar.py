@@ -92,8 +92,11 @@ def _print_radar(db: str | None, options: dict[str, Any]) -> None:
 
     stale = {d["name"]: d["stale_reasons"] for d in document["techniques"] if d["stale"]}
     today = dt.date.fromisoformat(document["as_of"] or document["today"])
+    owners = {d["area"]: d["area_owner"] for d in document["techniques"] if d.get("area_owner")}
     output.console.print(
-        render.radar_table(techniques, today, stale=set(stale), marks=marks, retired=set(retired))
+        render.radar_table(
+            techniques, today, stale=set(stale), marks=marks, retired=set(retired), owners=owners
+        )
     )
     for name, reasons in sorted(stale.items()):
         output.prose(f"[yellow]stale:[/] {escape(name)}: {escape('; '.join(reasons))}")

@@ -109,10 +109,12 @@ def radar_table(
     stale: Collection[str] = (),
     marks: Mapping[str, Placement] | None = None,
     retired: Collection[str] = (),
+    owners: Mapping[str, str] | None = None,
 ) -> output.Sheet:
     """The radar grouped by ring (ADOPT first) and area; stale blips are marked, and
     so are placements by override or import with no evidence behind them (``marks``)
-    and retired techniques (shown with ``--include-retired``)."""
+    and retired techniques (shown with ``--include-retired``). ``owners`` (area as
+    given -> owner, issue 16) puts each area's owner under its name."""
     table = output.table(
         Column("Ring", Kind.LABEL),
         Column("Area"),
@@ -129,7 +131,7 @@ def radar_table(
             for index, technique in enumerate(members):
                 table.add_row(
                     Text(ring.value, style=RING_STYLE[ring]) if first_in_ring else "",
-                    Text(area) if index == 0 else "",
+                    _area(area, owners) if index == 0 else "",
                     _name(technique, stale, marks, retired),
                     Text(technique.owner or "—"),
                     _since(technique),
@@ -138,6 +140,14 @@ def radar_table(
                 first_in_ring = False
         table.add_section()
     return table
+
+
+def _area(area: str, owners: Mapping[str, str] | None) -> Text:
+    owner = (owners or {}).get(area)
+    text = Text(area)
+    if owner:
+        text.append(f"\nowner: {owner}", style="dim")
+    return text
 
 
 def technique_list(

@@ -83,6 +83,10 @@ def print_agenda(agenda: Agenda) -> None:
         "Reopened decisions",
         [escape(item.line()) + _evidence(item.evidence) for item in agenda.reopened],
     )
+    _section(  # issue 16: decided over dissent, and the revisit has come
+        "Decisions without consensus to revisit",
+        [escape(item.line()) for item in agenda.without_consensus],
+    )
     _section(
         "Deep-dive candidates",
         [f"{escape(d.subject)} ({d.kind}): {escape(d.reason)}" for d in agenda.deep_dives],

@@ -113,7 +113,11 @@ def show(
         decided = ws.prototypes.decided(technique.name)  # the runs behind each decision
         placement = ws.radar.placements().get(technique.name)
         retired = ws.radar.retired().get(technique.name)
+        learned = ws.learnings.list(technique=technique.name)
+        area_owner = ws.areas.owner_of(technique.area)
     output.console.print(render.technique_panel(technique, dt.date.today()))
+    if area_owner:
+        output.prose(f"Area {escape(technique.area)} is owned by {escape(area_owner)}.")
     if retired is not None:
         output.prose(Text(f"Retired: {render.retired_words(retired)}", style="bold red"))
     if placement is not None:
@@ -128,6 +132,13 @@ def show(
         )
     for prototype, pin in decided:
         render.print_decision(prototype, pin, bullet=" ")
+    for entry in learned:  # what its prototypes taught (issue 16)
+        outcome = f", {entry.outcome.value}" if entry.outcome else ""
+        output.prose(
+            f"learnings {entry.id} on {escape(entry.prototype)}{outcome}: "
+            f"{escape(entry.learned)} (assay learning show {entry.id})",
+            bullet="  ",
+        )
 
 
 @technique_app.command("edit")

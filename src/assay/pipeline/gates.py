@@ -364,7 +364,8 @@ class Decision:
 
     ``override`` is True when the answer goes against ``recommended``; it stays
     on the record. ``advocates`` records who argued for what, ``revisit_when``
-    the condition under which to look again.
+    the condition under which to look again, ``dissents`` who disagreed and why
+    (issue 16): a decision with dissents was taken without consensus.
     """
 
     stage: Stage
@@ -378,6 +379,12 @@ class Decision:
     conditions: str = ""
     advocates: tuple[tuple[str, str], ...] = ()
     revisit_when: str = ""
+    dissents: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def consensus(self) -> bool:
+        """Whether nobody dissented."""
+        return not self.dissents
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -393,6 +400,8 @@ class Decision:
             "conditions": self.conditions,
             "advocates": [list(pair) for pair in self.advocates],
             "revisit_when": self.revisit_when,
+            "dissents": [list(pair) for pair in self.dissents],
+            "consensus": self.consensus,
         }
 
 
@@ -409,6 +418,7 @@ def decide(
     advocates: Sequence[tuple[str, str]] = (),
     revisit_when: str = "",
     amended: Recommendation | None = None,
+    dissents: Sequence[tuple[str, str]] = (),
 ) -> Decision:
     """Validate and build a decision; nothing is recorded when this raises.
 
@@ -448,6 +458,7 @@ def decide(
         conditions=conditions.strip(),
         advocates=tuple(advocates),
         revisit_when=revisit_when.strip(),
+        dissents=tuple(dissents),
     )
 
 

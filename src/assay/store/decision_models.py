@@ -185,6 +185,8 @@ class DecisionRow(Base):
     conditions: Mapped[str] = mapped_column(Text)
     advocates: Mapped[list[list[str]]] = mapped_column(JSONValue)  # [[who, position]]
     revisit_when: Mapped[str] = mapped_column(Text)
+    # Who disagreed and why (issue 16): [[who, reason]]; None: decided with consensus.
+    dissents: Mapped[list[list[str]] | None] = mapped_column(JSONValue)
     by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     role: Mapped[str] = mapped_column(String(20))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())

@@ -28,7 +28,7 @@ class DecisionRecord:
         prototype: the prototype's name.
         technique: the technique's name.
         decision: stage, answer, recommendation, reason, who, role, when, override,
-            conditions, advocates, revisit-when.
+            conditions, advocates, revisit-when, dissents.
         registration_hash: the content hash of the criteria it judged.
         recommendation: the recommendation it answered, as
             :meth:`assay.pipeline.gates.Recommendation.to_dict` gave it then.
@@ -69,7 +69,7 @@ class DecisionRecord:
 _DECISIONS = """
 SELECT d.id, p.name, t.name, d.stage, d.answer, d.recommended, d.why, u.name, d.role, d.at,
        d.override, d.conditions, d.advocates, d.revisit_when, d.registration_hash,
-       d.recommendation, d.runs
+       d.recommendation, d.runs, d.dissents
 FROM gate_decisions d JOIN prototypes p ON p.id = d.prototype_id
 JOIN techniques t ON t.id = p.technique_id JOIN users u ON u.id = d.by_id
 """
@@ -100,6 +100,7 @@ def _record(sql: Sql, row: Row) -> DecisionRecord:
         registration_hash,
         recommendation,
         runs,
+        dissents,
     ) = row
     when = sql.datetime(at)
     assert when is not None  # the column is NOT NULL
@@ -115,6 +116,7 @@ def _record(sql: Sql, row: Row) -> DecisionRecord:
         conditions=conditions,
         advocates=tuple((str(who), str(what)) for who, what in sql.json(advocates)),
         revisit_when=revisit_when,
+        dissents=tuple((str(who), str(why)) for who, why in sql.json(dissents) or ()),
     )
     return DecisionRecord(
         id=pk,

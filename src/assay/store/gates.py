@@ -54,6 +54,7 @@ def _record(found: DecisionRow, prototype: PrototypeRow) -> DecisionRecord:
         conditions=found.conditions,
         advocates=tuple((str(who), str(what)) for who, what in found.advocates),
         revisit_when=found.revisit_when,
+        dissents=tuple((str(who), str(why)) for who, why in found.dissents or ()),
     )
     return DecisionRecord(
         id=found.id,
@@ -90,6 +91,7 @@ def add_decision(
         conditions=decision.conditions,
         advocates=[list(pair) for pair in decision.advocates],
         revisit_when=decision.revisit_when,
+        dissents=[list(pair) for pair in decision.dissents] or None,
         by_user=user_row(session, decision.decided_by, "deciding a gate"),
         role=decision.role.value,
         at=decision.at,

@@ -1,6 +1,6 @@
 """Search across the record: papers, reading notes, red flags, claims, findings,
-predictions, prototypes and their gate decisions, post-mortems, techniques and
-their ring moves.
+predictions, prototypes and their gate decisions (with their dissents), learnings
+entries, post-mortems, techniques and their ring moves.
 
 Portable SQL: each table is asked for rows where any searched column matches
 ``ILIKE '%text%'`` (SQLAlchemy renders ``lower(x) LIKE lower(y)`` on SQLite, which
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from sqlalchemy import Text, cast, or_, select
@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from assay.errors import InputError
 from assay.store.decision_models import AmendmentRow, DecisionRow, PrototypeRow
+from assay.store.learning_models import LearningRow
 from assay.store.models import Base, RingMoveRow, TechniqueRow
 from assay.store.papers import like
 from assay.store.research_models import (
@@ -111,6 +112,12 @@ def _decision_label(session: Session, row: DecisionRow) -> tuple[str, str]:
     return name, f"{row.stage} gate of {name}: {row.answer} ({row.at.date()})"
 
 
+def _learning_label(session: Session, row: LearningRow) -> tuple[str, str]:
+    name = _prototype(session, row.prototype_id).name
+    outcome = f"{row.outcome}, " if row.outcome else ""
+    return str(row.id), f"learnings {row.id} on {name} ({outcome}{row.at.date()}, {row.by})"
+
+
 def _amendment_label(session: Session, row: AmendmentRow) -> tuple[str, str]:
     name = _prototype(session, row.prototype_id).name
     return name, f"amendment of {name} ({row.at.date()})"
@@ -185,8 +192,15 @@ _SOURCES: tuple[_Source, ...] = (
     _Source(
         "gate decision",
         DecisionRow,
-        ("why", "conditions", "revisit_when"),
+        ("why", "conditions", "revisit_when", "dissents"),
         _decision_label,
+        frozenset({"dissents"}),
+    ),
+    _Source(
+        "learning",
+        LearningRow,
+        ("learned", "surprises", "implicit", "advice"),
+        _learning_label,
     ),
     _Source(
         "post-mortem",
@@ -234,15 +248,23 @@ def _snippet(text: str, match: re.Match[str]) -> str:
     return ("…" if start > 0 else "") + flat + ("…" if end < len(text) else "")
 
 
-def search(session: Session, text: str, *, limit: int | None = None) -> list[Hit]:
+def search(
+    session: Session,
+    text: str,
+    *,
+    limit: int | None = None,
+    kinds: Collection[str] | None = None,
+) -> list[Hit]:
     """Every record that mentions ``text`` (case-insensitive), one hit per record,
-    in the order of the kinds listed in :data:`KINDS`."""
+    in the order of the kinds listed in :data:`KINDS` (only ``kinds``, when given)."""
     query = " ".join(text.split())
     if len(query) < 2:
         raise InputError(f"search text {text!r} is too short; expected at least 2 characters")
     pattern = re.compile(re.escape(query), re.IGNORECASE)
     hits: list[Hit] = []
     for source in _SOURCES:
+        if kinds is not None and source.kind not in kinds:
+            continue
         columns = [
             cast(getattr(source.model, name), Text)
             if name in source.json_fields

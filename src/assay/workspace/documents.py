@@ -75,7 +75,9 @@ def technique(ws: Workspace, name: str, *, today: dt.date | None = None) -> Docu
     prototypes), ``actions`` (their open action items, and those that opened it),
     ``artifacts`` (kind, file name, size, who and when; the text is not included;
     none for a retired technique), ``rollouts`` (its production rollouts, each step
-    with its A/B evidence: see ``docs/rollouts.md``; none for a retired technique).
+    with its A/B evidence: see ``docs/rollouts.md``; none for a retired technique),
+    ``learnings`` (its prototypes' learnings entries, oldest first) and ``area_owner``
+    (who owns its area, or ``None``: see ``docs/learnings.md``).
     """
     found = ws.radar.get(name, retired=True)
     key = found.name
@@ -104,6 +106,9 @@ def technique(ws: Workspace, name: str, *, today: dt.date | None = None) -> Docu
     # its production rollouts, oldest first, each step's A/B runs judged (issue 14)
     history = ws.rollouts.history(key) if retired is None else []
     doc["rollouts"] = [r.to_dict() for r in history]
+    # what its prototypes taught, oldest first, and who owns its area (issue 16)
+    doc["learnings"] = [e.to_dict() for e in ws.learnings.list(technique=key)]
+    doc["area_owner"] = ws.areas.owner_of(found.area)
     return doc
 
 

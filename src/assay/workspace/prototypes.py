@@ -456,6 +456,7 @@ class Prototypes:
         revisit_when: str | Sequence[str] = "",
         at: dt.datetime | None = None,
         today: dt.date | None = None,
+        dissents: Sequence[tuple[str, str]] = (),
     ) -> DecisionRecord:
         """Answer the prototype's current gate. Only an approver (or admin) may; an
         answer against the recommendation needs ``override``. A YES moves the
@@ -463,15 +464,25 @@ class Prototypes:
         answers is read inside the transaction that decides. ``revisit_when`` (one
         text, ``;``-separated, or several) is parsed first (:mod:`assay.pipeline.revisit`):
         a malformed condition writes nothing; what the decision watches is stored
-        with it (:mod:`assay.workspace.watch`)."""
-        from assay.pipeline.revisit import parse_conditions
+        with it (:mod:`assay.workspace.watch`).
+
+        Issue 16: a NO needs a learnings entry on the prototype first
+        (:func:`assay.workspace.learnings.require_for_no`). ``dissents`` (name, reason)
+        name registered users; a decision with dissents is without consensus and is
+        revisited on a date: without an ``on DATE`` condition, one is added
+        :data:`assay.pipeline.learnings.DEFAULT_REVISIT_DAYS` after it."""
+        from assay.pipeline.learnings import revisit_date
+        from assay.pipeline.revisit import parse_condition, parse_conditions
         from assay.store import decision_runs
         from assay.store import gates as gate_rows
         from assay.store import prototypes as prototype_rows
+        from assay.workspace.learnings import check_dissents, require_for_no
         from assay.workspace.watch import record_decision
 
         revisit = parse_conditions(revisit_when)
         at = at or now()
+        if dissents and not any(c.kind == "date" for c in revisit):
+            revisit = [*revisit, parse_condition(f"on {revisit_date(at.date()).isoformat()}")]
         with self.ctx.write() as session:
             role = self.users.authorize("gate.decide")
             record = _persist_freeze(session, name)
@@ -493,13 +504,17 @@ class Prototypes:
                 advocates=advocates,
                 revisit_when="; ".join(c.text for c in revisit),
                 amended=review.amended,
+                dissents=check_dissents(Sql.of_session(session), dissents),
             )
+            row = prototype_rows.row(session, record.name)
+            if decision.answer is Answer.NO:
+                require_for_no(Sql.of_session(session), row.id, record.name)
             recommendation = review.recommendation.to_dict()
             if review.amended is not None:
                 recommendation["amended"] = review.amended.to_dict()
             stored = gate_rows.add_decision(
                 session,
-                prototype_rows.row(session, record.name),
+                row,
                 decision,
                 registration_hash=record.registration.content_hash(),
                 recommendation=recommendation,

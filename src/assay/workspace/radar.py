@@ -187,6 +187,7 @@ class Radar:
                 since = last or day - dt.timedelta(days=history.DEFAULT_LOOKBACK_DAYS)
             rollouts = {} if past else rollout_stages(sql)
             reopened = {} if past else reopened_by_technique(sql, today)
+            owners = area_owners(sql)
         stale = {} if past else {s.technique: s.reasons for s in self.stale(today=today)}
         found = history.assemble(
             documents,
@@ -202,6 +203,7 @@ class Radar:
         for technique in found["techniques"]:  # where its rollout stands (issue 14)
             technique["rollout"] = rollouts.get(technique["name"])
             technique["reopened"] = reopened.get(technique["name"], [])  # issue 14
+            technique["area_owner"] = owners.get(" ".join(technique["area"].split()).casefold())
         return found
 
     def as_of(
@@ -297,13 +299,19 @@ class Radar:
         override: bool = False,
     ) -> RingMove:
         """Move a technique to another ring, recording who, when and why (see the
-        module docstring for the evidence rule)."""
+        module docstring for the evidence rule). A move to SKIP needs a learnings entry
+        on one of the technique's prototypes, when it has any (issue 16)."""
         from assay.workspace import radar_evidence  # see the module docstring
 
         with self.ctx.write() as session:
             authorize(self.ctx, "radar.move")
             stored, current = technique_rows.ring_of(Sql.of_session(session), name)
             reason = rules.check_move(stored, current, ring, why)
+            if ring is Ring.SKIP:
+                from assay.workspace.learnings import require_for_skip
+
+                found = technique_rows.ref(Sql.of_session(session), stored)
+                require_for_skip(Sql.of_session(session), found.id, stored)
             backing = radar_evidence.radar_backing(
                 self.users, session, stored, current, ring, why=reason, override=override
             )
@@ -500,6 +508,13 @@ def rollout_stages(sql: Sql) -> dict[str, dict[str, Any]]:
         }
         for name, r in rollout_rows.latest_all(sql).items()
     }
+
+
+def area_owners(sql: Sql) -> dict[str, str]:
+    """Each owned area's owner (issue 16), by casefolded area; plain SQL."""
+    from assay.store.learnings import owners
+
+    return {" ".join(o.area.split()).casefold(): o.owner for o in owners(sql)}
 
 
 def reopened_by_technique(sql: Sql, today: dt.date) -> dict[str, list[dict[str, Any]]]:

@@ -100,12 +100,14 @@ class Reports:
         from assay.store import placements
         from assay.store import reviews as review_rows
         from assay.workspace.radar_overrides import radar_overrides
+        from assay.workspace.learnings import without_consensus
         from assay.workspace.rollouts import notes_of
         from assay.workspace.watch import reopened
 
         day = today or dt.date.today()
         with self.ctx.read() as session:
             last = review_rows.latest(session)
+            opened = tuple(reopened(Sql.of_session(session), day))
             if since is None:
                 lookback = dt.timedelta(days=rhythm.DEFAULT_LOOKBACK_DAYS)
                 since = last.held_on if last else day - lookback
@@ -136,7 +138,8 @@ class Reports:
                 overdue_other=rhythm.not_next_actions(overdue(Sql.of_session(session), day)),
                 unbacked=tuple(placements.unbacked(Sql.of_session(session)).values()),
                 rollouts=tuple(notes_of(Sql.of_session(session), day)),
-                reopened=tuple(reopened(Sql.of_session(session), day)),
+                reopened=opened,
+                without_consensus=tuple(without_consensus(Sql.of_session(session), opened)),
             )
 
     def overrides(

@@ -38,6 +38,7 @@ from assay.workspace.evidence_runs import Judge
 if TYPE_CHECKING:  # annotations only: status reads no review meeting, no radar override
     from assay.store.placements import Placement
     from assay.store.reviews import ReviewMeeting
+    from assay.workspace.learnings import WithoutConsensus
     from assay.workspace.radar_overrides import RadarOverride
     from assay.workspace.watch import Reopened
 
@@ -183,6 +184,8 @@ class Agenda:
     """Active rollouts, and those that need attention (issue 14)."""
     reopened: tuple[Reopened, ...] = ()
     """Decisions reopened by a watched metric or a revisit-when condition (issue 14)."""
+    without_consensus: tuple[WithoutConsensus, ...] = ()
+    """Reopened decisions that were taken with dissents, with who disagreed (issue 16)."""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-able dictionary."""
@@ -205,6 +208,7 @@ class Agenda:
             "without_evidence": [p.to_dict() for p in self.unbacked],
             "rollouts": [r.to_dict() for r in self.rollouts],
             "reopened": [r.to_dict() for r in self.reopened],
+            "without_consensus": [w.to_dict() for w in self.without_consensus],
         }
 
 
