@@ -60,6 +60,9 @@ COMMANDS: dict[str, Entry] = {
         "demo", "Build a demo workspace with a team's radar, then print the radar.", _WS
     ),
     "db": _entry("db", "Inspect and upgrade the workspace database's schema.", _WS),
+    "workspace": _entry(
+        "workspace_settings", "The workspace's settings: show them, or set one (assay.toml).", _WS
+    ),
     "serve": _entry(
         "serve",
         "Serve the team's web app: radar, techniques, runs, gates, predictions, reports.",
@@ -165,6 +168,18 @@ COMMANDS: dict[str, Entry] = {
     ),
     "token": _entry(
         "token", "API tokens for automation, each acting with its user's role.", _DECISIONS
+    ),
+    "inbox": _entry(
+        "inbox",
+        "The reading inbox: import feeds, triage each item (pass 1, skip, a technique), "
+        "sources and their yield, the weekly digest.",
+        _RESEARCH,
+    ),
+    "cadence": _entry(
+        "inbox",
+        "This week's scans and second passes, the month's deep reads, against the team's "
+        "targets; who is behind.",
+        _RESEARCH,
     ),
     "paper": _entry(
         "paper retire",
