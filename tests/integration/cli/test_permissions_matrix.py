@@ -131,7 +131,14 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "rollout.evidence": ("rollout", "evidence", "Ramp", "--ab", "{ab2}"),
     "rollout.rollback": ("rollout", "rollback", "Ramp", "--reason", "p99 regressed"),
     "rollout.override": ("rollout", "step", "Ramp", "--percent", "5", "--override", "watched"),
+    "inbox.import": ("inbox", "import", "{root}/feed2.csv"),
+    "inbox.triage": ("inbox", "triage", "1", "--skip", "not our problem"),
     "watch.check": ("watch", "check"),
+    "area.owner": ("area", "set-owner", "inference", "cora"),
+    "learning.add": (
+        "learning", "add", "tiling-p1", "--learned", "tiles", "--surprises", "none",
+        "--implicit", "warm caches", "--advice", "measure long sequences",
+    ),
     "watch.dismiss": ("watch", "dismiss", "{watched}", "--reason", "the date was a placeholder"),
     "user.add": ("user", "add", "newbie", "--role", "viewer"),
     "user.set-role": ("user", "set-role", "cora", "approver"),
@@ -157,9 +164,13 @@ READS = {
     "postmortem actions", "postmortem list", "postmortem patterns", "postmortem show",
     "predict export", "report", "predict list", "predict score", "prototype list",
     "prototype show", "radar export", "radar overdue", "repro diff", "review agenda",
-    "review list", "search", "status", "technique artifacts", "technique list",
+    "review list", "search", "status", "area list", "learning list", "learning show",
+    "learning search", "technique artifacts", "technique list",
     "technique show", "token list", "user list", "audit log", "audit verify", "cost",
     "radar diff", "ab show", "watch show", "rollout show", "rollout list",
+    "inbox sources", "inbox digest", "cadence", "workspace show",
+    # edits the settings file (.assay/assay.toml), not the record
+    "workspace set",
     # serves the web app: each of its writes is a route in the table ("web POST /login")
     "serve",
     # measures two commits in git worktrees; writes only its Markdown and JSON files
@@ -257,6 +268,9 @@ def build(root: Path, cli: Cli) -> dict[str, str]:
     for name in ("Tiling", "Old"):
         _ok(cli("technique", "add", name, "--area", "inference", user="ada"))
     _ok(cli("paper", "add", "--bibtex", str(root / "refs.bib"), user="ada"))
+    for name, title in (("feed.csv", "An inbox item"), ("feed2.csv", "Another inbox item")):
+        (root / name).write_text(f"title,authors,url\n{title},A. Author,\n", "utf-8")
+    _ok(cli("inbox", "import", str(root / "feed.csv"), user="ada"))  # item 1 (issue 16)
     _ok(cli("claim", "add", "dao2022", "--metric", "speed-up", "--value", "2", user="ada"))
     _ok(cli("predict", "add", "Q", "--p", "0.7", "--resolve-by", "2030-01-01", user="ada"))
     _ok(cli("postmortem", "new", "Old", "--from", str(root / "pm.toml"), user="ada"))
@@ -271,6 +285,8 @@ def build(root: Path, cli: Cli) -> dict[str, str]:
     # A decision reopened by its revisit date, for `watch dismiss`.
     _ok(cli("technique", "add", "Watched", "--area", "inference", user="ada"))
     _ok(cli(*proto[:2], "Watched", "watched-p1", *proto[4:], user="ada"))
+    learned = ("--learned", "l", "--surprises", "s", "--implicit", "i", "--advice", "a")
+    _ok(cli("learning", "add", "watched-p1", *learned, user="ada"))  # a NO needs it (issue 16)
     decided = ("gate", "decide", "watched-p1", "no", "--why", "w", "--override", "--json")
     out = _ok(cli(*decided, "--revisit-when", "on 2020-01-01", user="ada"))
     places["watched"] = str(json.loads(out)["id"])
