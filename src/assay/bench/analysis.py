@@ -193,8 +193,27 @@ def _trial_warnings(trials: list[TrialResult]) -> list[str]:
     return out
 
 
+def _hardware_warning(header: RunHeader, trials: list[TrialResult]) -> list[str]:
+    """A sentence when the trials ran on nodes of different hardware (a Ray run with
+    ``allow_mixed_hardware``; :mod:`assay.bench.cluster` refuses it otherwise)."""
+    counts: dict[str, int] = {}
+    for trial in trials:
+        node = trial.details.get("node")
+        if isinstance(node, dict) and node.get("hardware"):
+            counts[str(node["hardware"])] = counts.get(str(node["hardware"]), 0) + 1
+    if len(counts) < 2:
+        return []
+    allowed = " (allowed with --allow-mixed-hardware)"
+    kinds = "; ".join(f"{label}: {n} trials" for label, n in counts.items())
+    return [
+        f"trials ran on {len(counts)} kinds of hardware"
+        + (allowed if header.options.get("allow_mixed_hardware") else "")
+        + f" and are compared together: {kinds}"
+    ]
+
+
 def _warnings(header: RunHeader, trials: list[TrialResult]) -> list[str]:
-    warnings = list(header.warnings) + _trial_warnings(trials)
+    warnings = list(header.warnings) + _trial_warnings(trials) + _hardware_warning(header, trials)
     rates = BenchmarkResult(header, trials).failure_rates()
     for method, rate in sorted(rates.items()):
         if rate > 0:

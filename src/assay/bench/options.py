@@ -48,6 +48,9 @@ class Isolation(StrEnum):
     IN_PROCESS = "in-process"
 
 
+EXECUTORS = ("local", "ray")
+"""The values of ``BenchOptions.executor``: this machine, or a Ray cluster."""
+
 INTERLEAVINGS = ("auto", "trials", "samples")
 """The values of ``BenchOptions.interleave``; ``auto`` is resolved before a run starts."""
 
@@ -73,6 +76,8 @@ _FLAGS = {
     "gpu_cache": "--gpu-cache",
     "gpu_graph": "--gpu-graph",
     "isolation": "--isolation",
+    "executor": "--executor",
+    "address": "--address",
 }
 
 
@@ -144,6 +149,12 @@ class BenchOptions:
       steadiest timings on a shared machine.
     - ``primary``: metrics whose verdicts ``until_decided`` waits for (default:
       ``time`` and any metric declared ``primary=True``).
+    - ``executor``: ``"local"`` (default: this machine) or ``"ray"``: every block
+      is one task on a Ray cluster at ``address`` (None: the cluster that
+      ``RAY_ADDRESS`` or ``ray start`` on this machine names), run there with
+      ``isolation`` (:mod:`assay.bench.cluster`). ``allow_mixed_hardware`` lets
+      trials from nodes of different CPU or GPU models be compared; every report
+      of the run says so.
     """
 
     # None (not given) becomes FIXED_TRIALS, or FIRST_LOOK when until_decided, in
@@ -170,6 +181,9 @@ class BenchOptions:
     primary: tuple[str, ...] | None = None
     python: str | None = None
     threads: int | None = None
+    executor: str = "local"
+    address: str | None = None
+    allow_mixed_hardware: bool = False
 
     def __post_init__(self) -> None:
         if self.trials is None:
@@ -215,6 +229,7 @@ class BenchOptions:
                 "threads needs trials in their own processes: the runner's libraries "
                 "have already chosen their thread counts (drop --isolation in-process or --threads)"
             )
+        self._check_executor()
         if self.interleave not in INTERLEAVINGS:
             raise InputError(
                 f"{_named('interleave', self.interleave)} must be 'auto', 'trials' or 'samples'"
@@ -229,6 +244,24 @@ class BenchOptions:
             margin = getattr(self, name)
             if margin is not None and not (0 < margin < 1):
                 raise InputError(f"{name}={margin!r} must be in (0, 1), e.g. 0.02, or None")
+
+    def _check_executor(self) -> None:
+        if self.executor not in EXECUTORS:
+            raise InputError(
+                f"{_named('executor', self.executor)} is unknown; expected one of "
+                f"{', '.join(EXECUTORS)}"
+            )
+        if self.executor == "ray":
+            if self.isolation is Isolation.IN_PROCESS:
+                raise InputError(
+                    "--executor ray runs each block in processes on a cluster node; "
+                    "drop --isolation in-process (fork or spawn run there)"
+                )
+            return
+        if self.address is not None:
+            raise InputError(f"{_named('address', self.address)} needs --executor ray")
+        if self.allow_mixed_hardware:
+            raise InputError("--allow-mixed-hardware needs --executor ray")
 
     @property
     def adaptive(self) -> bool:

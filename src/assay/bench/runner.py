@@ -168,17 +168,30 @@ class Runner:
         return sum(t.wall_time for t in self._done.values())
 
     def _run_block(self, block: Block) -> None:
-        missing = [(p, k) for p, k in enumerate(block.trial_keys()) if k not in self._done]
-        results: Iterable[TrialResult]
-        if len(missing) > 1 and keeps_interleaving(self.options, self._done.values()):
-            results = self._run_interleaved(block, missing)
-        else:  # lazily: each trial is recorded before the next starts
-            results = (self._run_trial(block, p, k) for p, k in missing)
-        for result in results:
-            self.sink.record(result)
-            self._done[result.key] = result
-            self._ran += 1
-            self._report(result)
+        missing = self.missing(block)
+        interleave = len(missing) > 1 and keeps_interleaving(self.options, self._done.values())
+        for result in self.block_trials(block, missing, interleave=interleave):
+            self._record(result)
+
+    def missing(self, block: Block) -> list[tuple[int, TrialKey]]:
+        """The block's trials not yet done, with their positions in the block."""
+        return [(p, k) for p, k in enumerate(block.trial_keys()) if k not in self._done]
+
+    def block_trials(
+        self, block: Block, missing: list[tuple[int, TrialKey]], *, interleave: bool
+    ) -> Iterable[TrialResult]:
+        """Run ``missing`` trials of ``block`` through the executor: in one process with
+        samples in turn (``interleave``), or lazily one by one, so that each can be
+        recorded before the next starts. A cluster node runs its block with this too."""
+        if interleave:
+            return self._run_interleaved(block, missing)
+        return (self._run_trial(block, p, k) for p, k in missing)
+
+    def _record(self, result: TrialResult) -> None:
+        self.sink.record(result)
+        self._done[result.key] = result
+        self._ran += 1
+        self._report(result)
 
     def _request(self, key: TrialKey) -> TrialRequest:
         options = self.options

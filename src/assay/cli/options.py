@@ -44,6 +44,13 @@ __all__ = [
 _T = TypeVar("_T")
 
 
+class Executor(enum.StrEnum):
+    """``bench run --executor``: this machine, or a Ray cluster (one task per block)."""
+
+    LOCAL = "local"
+    RAY = "ray"
+
+
 class Interleave(enum.StrEnum):
     """``bench run --interleave``: chosen for the workload, one process per trial, or a
     block's samples in turn."""
