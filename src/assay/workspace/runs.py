@@ -118,7 +118,7 @@ class RunBook:
         sink = AnalysingSink(
             self.ctx.db, name=spec.name, source=spec.source.ref, by=self.ctx.user, run_id=run_id
         )
-        result = run_benchmark(spec, resolved, sink, progress=progress)
+        result = _run(spec, resolved, sink, progress)
         return run_id, result
 
     def new_run_id(self) -> str:
@@ -143,7 +143,7 @@ class RunBook:
         sink = AnalysingSink(
             self.ctx.db, name=info.name, source=info.source, by=self.ctx.user, run_id=run_id
         )
-        return run_id, run_benchmark(spec, options, sink, progress=progress)
+        return run_id, _run(spec, options, sink, progress)
 
     def resumable(self, run_id: str) -> RunInfo:
         """The run, if it can be resumed now; an :class:`InputError` saying why not."""
@@ -262,6 +262,20 @@ class RunBook:
             run_rows.finish_run(session, run_id, result.to_dict(), now)
             record_run(session, run_id, refresh_run(session, run_id))
             return run_rows.get_run(session, run_id)
+
+
+def _run(
+    spec: BenchmarkSpec,
+    options: BenchOptions,
+    sink: AnalysingSink,
+    progress: ProgressCallback | None,
+) -> BenchmarkResult:
+    """Run on this machine, or block by block on a Ray cluster (``--executor ray``)."""
+    if options.executor == "ray":
+        from assay.bench.cluster import RayRunner  # lazily: Ray is an optional extra
+
+        return RayRunner(spec, options, sink, progress=progress).run()
+    return run_benchmark(spec, options, sink, progress=progress)
 
 
 def _uploaded_result(document: Any) -> BenchmarkResult:
