@@ -17,6 +17,7 @@ from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.cli.options import (
     BenchFormat,
+    Executor,
     GpuCache,
     Interleave,
     TimeMetric,
@@ -88,6 +89,9 @@ class _Flags:
     seed: int | None
     cold: bool = False
     gpu_graph: bool = False
+    executor: Executor = Executor.LOCAL
+    address: str | None = None
+    allow_mixed_hardware: bool = False
 
 
 def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
@@ -117,6 +121,9 @@ def _options(flags: _Flags, usd_per_hour: float | None) -> Any:
         plan_seed=flags.seed,
         usd_per_hour=usd_per_hour,
         cold=flags.cold,
+        executor=flags.executor.value,
+        address=flags.address,
+        allow_mixed_hardware=flags.allow_mixed_hardware,
     )
     if flags.trials is None:
         return options
@@ -250,6 +257,13 @@ def design_lines(options: dict[str, Any]) -> list[str]:
         lines.append(f"interleave: {options.get('interleave')} ({options['interleave_reason']})")
     if options.get("cold"):
         lines.append("cold: each method's setup (and cache_clear) ran before every timed call")
+    if options.get("executor", "local") != "local":
+        lines.append(f"executor: {options['executor']} (each block one task on a cluster node)")
+    if options.get("allow_mixed_hardware"):
+        lines.append(
+            "mixed hardware allowed (--allow-mixed-hardware): trials from nodes of different "
+            "CPU or GPU models are compared"
+        )
     return lines
 
 
@@ -386,6 +400,30 @@ def run(
     seed: Annotated[
         int | None, typer.Option("--seed", help="Plan seed, for a reproducible trial order.")
     ] = None,
+    executor: Annotated[
+        Executor,
+        typer.Option(
+            "--executor",
+            case_sensitive=False,
+            help="local (this machine) or ray: each block one task on a Ray cluster.",
+        ),
+    ] = Executor.LOCAL,
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            metavar="HOST:PORT",
+            help="The Ray cluster's head (default: RAY_ADDRESS, or `ray start` here).",
+        ),
+    ] = None,
+    allow_mixed_hardware: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mixed-hardware",
+            help="With --executor ray: compare trials from nodes of different CPU or GPU "
+            "models (every report says so).",
+        ),
+    ] = False,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -410,6 +448,9 @@ def run(
             seed,
             cold,
             gpu_graph,
+            executor=executor,
+            address=address,
+            allow_mixed_hardware=allow_mixed_hardware,
         )
         options = _options(flags, ws.settings.cost.usd_per_hour)
         from assay.bench import load_benchmark
