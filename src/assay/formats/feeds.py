@@ -259,7 +259,7 @@ def _record(values: dict[str, Any], where: str) -> FeedItem:
     for name, value in values.items():
         if name != "authors" and value is not None and not isinstance(value, str):
             raise InputError(f"{where}, field {name!r}: expected text, found {value!r}")
-    authors = values.get("authors") or ()
+    authors = values.get("authors") or ""
     if isinstance(authors, str):
         authors = tuple(authors.split(";"))
     elif isinstance(authors, list) and all(isinstance(a, str) for a in authors):
