@@ -96,7 +96,7 @@ def test_bad_feeds_say_where(text: str, expected: str) -> None:
 
 
 def test_a_missing_or_binary_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="no-such.rss"):
+    with pytest.raises(InputError, match=r"no-such\.rss"):
         load_feed(tmp_path / "no-such.rss")
     binary = tmp_path / "feed.bin"
     binary.write_bytes(b"\xff\xfe\x00garbage")
