@@ -16,6 +16,9 @@ the candidate's trial values go to :func:`assay.stats.compare`:
   metrics with their declared direction and margin;
 - throughput and cost follow from time and are not compared again.
 
+A candidate slower than the baseline at every sweep point and better on nothing
+is flagged as a **weak baseline** in the warnings (:mod:`assay.bench.baselines`).
+
 In an until-decided run the primary comparisons report their sequential
 design's verdict and repeated interval instead (:mod:`assay.bench.stopping`).
 
@@ -44,6 +47,7 @@ from assay.bench.arms import (
     metric_infos,
     paired_arms,
 )
+from assay.bench.baselines import weak_baselines
 from assay.bench.header import RunHeader
 from assay.bench.registry import Params
 from assay.bench.result import BenchmarkResult, ComparisonRow, MethodSummary
@@ -251,5 +255,5 @@ def analyse(
         crossovers=crossovers(header, rows),
         ablation=ablation_rows(header, grouped),
         stopped=stopped,
-        warnings=_warnings(header, ordered),
+        warnings=_warnings(header, ordered) + weak_baselines(header, rows),
     )

@@ -289,7 +289,12 @@ class ScalingFit:
 
 @dataclass(frozen=True)
 class Crossover:
-    """Where a candidate's effect changes sign along a sweep parameter."""
+    """Where a candidate's effect changes sign along a sweep parameter.
+
+    ``interval`` brackets ``at``: the stretch of the parameter where the
+    comparisons' confidence band, interpolated between sweep points, holds no
+    difference (None for runs stored before it was kept, or rows without an
+    interval)."""
 
     candidate: str
     metric: str
@@ -298,10 +303,11 @@ class Crossover:
     at: float
     wins_above: bool
     sentence: str
+    interval: tuple[float, float] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-able form."""
-        return {
+        """JSON-able form; ``interval`` only where there is one (older results have none)."""
+        data: dict[str, Any] = {
             "candidate": self.candidate,
             "metric": self.metric,
             "parameter": self.parameter,
@@ -310,6 +316,9 @@ class Crossover:
             "wins_above": self.wins_above,
             "sentence": self.sentence,
         }
+        if self.interval is not None:
+            data["interval"] = list(self.interval)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Crossover:
@@ -323,6 +332,7 @@ class Crossover:
             at=_float(data["at"]),
             wins_above=bool(data["wins_above"]),
             sentence=str(data["sentence"]),
+            interval=_interval(data.get("interval")),
         )
 
 

@@ -16,6 +16,11 @@ parameters held at each of their combinations:
   sentence ("tiled is faster than naive above n ≈ 3,000"). Sign changes of
   undecided estimates are noise and are not reported. Per-point verdicts, with
   false-discovery control across points, are the run's comparison rows.
+  The crossover's **interval** (:func:`crossing_interval`) is where the
+  comparisons' confidence band, its bounds interpolated the same way, holds a
+  log-ratio of zero: the parameter values at which the data cannot tell the two
+  methods apart. It lies between the two decided points, and narrows as trials
+  or sweep points are added near the crossing.
 """
 
 from __future__ import annotations
@@ -34,7 +39,13 @@ from assay.bench.trial import TrialResult
 from assay.stats.intervals import t_interval
 from assay.stats.verdict import Verdict
 
-__all__ = ["crossovers", "fit_exponent", "scaling_fits", "sweep_parameters"]
+__all__ = [
+    "crossing_interval",
+    "crossovers",
+    "fit_exponent",
+    "scaling_fits",
+    "sweep_parameters",
+]
 
 _SCALED = ("time", "peak_heap")
 
@@ -107,8 +118,49 @@ def _interpolate(x1: float, y1: float, x2: float, y2: float) -> float:
     return math.exp(lx1 + (0 - y1) * (lx2 - lx1) / (y2 - y1))
 
 
-def _crossing(entries: list[tuple[float, float, ComparisonRow]]) -> list[tuple[float, bool]]:
-    """Sign changes backed by verdicts: ``(x, wins_above)``.
+def crossing_interval(band: list[tuple[float, float, float]]) -> tuple[float, float] | None:
+    """Where a confidence band of log-ratios holds zero, between two decided points.
+
+    ``band`` is ``(x, low, high)`` from one decided sweep point to the next of
+    opposite verdict (inconclusive points between them included), sorted by
+    ``x``; ``low``/``high`` bound the log-ratio. Each bound is interpolated
+    linearly in ``log(x)`` like the estimate, and the interval runs from the
+    first to the last place where either bound crosses zero: outside it the band
+    excludes zero. None when fewer than two points or no bound crosses (the
+    band does not separate the two ends: no interval to give).
+    """
+    if len(band) < 2:
+        return None
+    crossings = []
+    for (x1, low1, high1), (x2, low2, high2) in itertools.pairwise(band):
+        for y1, y2 in ((low1, low2), (high1, high2)):
+            if not (math.isfinite(y1) and math.isfinite(y2)):
+                return None
+            if y1 == 0:
+                crossings.append(x1)
+            elif y2 == 0:
+                crossings.append(x2)
+            elif (y1 > 0) != (y2 > 0):
+                crossings.append(_interpolate(x1, y1, x2, y2))
+    if not crossings:
+        return None
+    return min(crossings), max(crossings)
+
+
+def _band(entries: list[tuple[float, float, ComparisonRow]]) -> list[tuple[float, float, float]]:
+    """``(x, low, high)`` log-ratio bounds of the rows' intervals; empty if any is missing."""
+    band = []
+    for x, _, row in entries:
+        if row.ci is None or row.ci[0] <= -1:
+            return []
+        band.append((x, math.log1p(row.ci[0]), math.log1p(row.ci[1])))
+    return band
+
+
+def _crossing(
+    entries: list[tuple[float, float, ComparisonRow]],
+) -> list[tuple[float, bool, tuple[float, float] | None]]:
+    """Sign changes backed by verdicts: ``(x, wins_above, interval)``.
 
     Only a change between two *decided* points (BETTER on one side, WORSE on the
     other) counts; between them, the crossing is where the log-ratio estimates
@@ -123,20 +175,33 @@ def _crossing(entries: list[tuple[float, float, ComparisonRow]]) -> list[tuple[f
             (x1, y1, _), (x2, y2, _) = entries[k], entries[k + 1]
             if y1 != 0 and y2 != 0 and (y1 > 0) != (y2 > 0):
                 wins = entries[j][2].verdict is Verdict.BETTER
-                out.append((_interpolate(x1, y1, x2, y2), wins))
+                interval = crossing_interval(_band(entries[i : j + 1]))
+                out.append((_interpolate(x1, y1, x2, y2), wins, interval))
                 break
     return out
 
 
-def _sentence(row: ComparisonRow, baseline: str, name: str, at: float, above: bool) -> str:
+def _sentence(
+    row: ComparisonRow,
+    baseline: str,
+    name: str,
+    at: float,
+    above: bool,
+    interval: tuple[float, float] | None,
+    confidence: float,
+) -> str:
     better = "faster" if row.metric == "time" else f"better on {row.metric}"
     side = "above" if above else "below"
-    return f"{row.candidate} is {better} than {baseline} {side} {name} ≈ {at:,.0f}"
+    text = f"{row.candidate} is {better} than {baseline} {side} {name} ≈ {at:,.0f}"
+    if interval is not None:
+        text += f" ({confidence:.0%} interval {interval[0]:,.0f}–{interval[1]:,.0f})"
+    return text
 
 
 def crossovers(header: RunHeader, rows: list[ComparisonRow]) -> list[Crossover]:
     """Crossover points of each candidate's time effect along each sweep parameter."""
     baseline = str(header.spec.get("baseline"))
+    confidence = float(header.options.get("confidence", 0.95))
     out = []
     for name in sweep_parameters(header):
         series: dict[tuple[str, str, Params], list[tuple[float, float, ComparisonRow]]] = (
@@ -150,7 +215,7 @@ def crossovers(header: RunHeader, rows: list[ComparisonRow]) -> list[Crossover]:
             series[key].append((x, math.log1p(row.effect), row))
         for (candidate, metric, fixed), entries in sorted(series.items(), key=lambda kv: kv[0][:2]):
             entries.sort(key=lambda e: e[0])
-            for at, above in _crossing(entries):
-                sentence = _sentence(entries[0][2], baseline, name, at, above)
-                out.append(Crossover(candidate, metric, name, fixed, at, above, sentence))
+            for at, above, interval in _crossing(entries):
+                sentence = _sentence(entries[0][2], baseline, name, at, above, interval, confidence)
+                out.append(Crossover(candidate, metric, name, fixed, at, above, sentence, interval))
     return out

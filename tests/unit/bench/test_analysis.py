@@ -193,7 +193,13 @@ def test_scaling_exponents_and_the_crossover() -> None:
     (cross,) = result.crossovers
     assert cross.wins_above
     assert cross.at == pytest.approx(1500, rel=0.1)
-    assert cross.sentence == "cand is faster than base above n ≈ 1,5" + cross.sentence[-2:]
+    assert cross.interval is not None
+    low, high = cross.interval
+    assert 1024 <= low < cross.at < high <= 2048  # between the decided points around it
+    assert low < 1500 < high
+    assert cross.sentence == (
+        f"cand is faster than base above n ≈ {cross.at:,.0f} (95% interval {low:,.0f}–{high:,.0f})"
+    )
 
 
 def test_no_scaling_exponent_from_two_sizes() -> None:
