@@ -287,7 +287,8 @@ def _print(doc: dict[str, Any]) -> None:
         for stat in ("p50", "p90"):
             found = comparison.get(stat)
             if found:
-                effect, (low, high) = found["effect"], found["ci"]
+                effect = found["effect"]["relative"]
+                low, high = found["effect"]["ci"]
                 output.prose(
                     f"A/B {stat.upper()} over {comparison['windows']} paired "
                     f"{comparison['window_s']:g}-s windows: B/A {effect:+.1%} "

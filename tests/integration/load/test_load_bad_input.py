@@ -1,0 +1,56 @@
+"""Bad input to ``assay load``: one line naming the option, exit code 2, nothing sent
+and nothing written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from support import run_assay
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "http://example.com/"], "not a loopback address"),
+        (["run", "http://10.1.2.3:80/"], "--allow-remote"),
+        (["run", "ftp://127.0.0.1/"], "expected an http:// or https:// URL"),
+        (["run", "{url}", "--rate", "0"], "--rate: expected requests per second above 0"),
+        (["run", "{url}", "--rate", "-5"], "--rate: expected requests per second above 0"),
+        (["run", "{url}", "--duration", "0"], "--duration: expected seconds above 0"),
+        (["run", "{url}", "--arrivals", "weibull"], "--arrivals: expected one of"),
+        (["run", "{url}", "--arrivals", "trace"], "--trace FILE"),
+        (["run", "{url}", "--trace", "{bad_trace}"], "arrivals.csv:3: offsets must not decrease"),
+        (["run", "{url}", "--trace", "missing.csv"], "no such trace file"),
+        (["run", "{url}", "--processes", "0"], "--processes: expected 1..64"),
+        (["run", "{url}", "--header", "nocolon"], "--header: expected 'NAME: VALUE'"),
+        (["run", "{url}", "--method", "BREW"], "--method: expected"),
+        (["run", "{url}", "--rates", "100,x"], "--rates: expected numbers"),
+        (["run", "{url}", "--rates", "100,0"], "--rates: expected requests per second above 0"),
+        (["run", "{url}", "--vs", "http://example.com/"], "--vs: example.com is not a loopback"),
+        (["run", "{url}", "--ttft", "0"], "--ttft: expected milliseconds above 0"),
+        (["run", "{url}", "--rate", "nan"], "--rate"),
+        (["slo", "{url}", "--p99", "0"], "--p99: expected milliseconds above 0"),
+        (
+            ["slo", "{url}", "--p99", "10", "--start-rate", "500", "--max-rate", "100"],
+            "--start-rate",
+        ),
+        (["slo", "http://example.com/", "--p99", "10"], "not a loopback address"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, target: Callable[..., str], args: list[str], message: str
+) -> None:
+    url = target("fast")
+    bad_trace = tmp_path / "arrivals.csv"
+    bad_trace.write_text("0\n2\n1\n")
+    out = tmp_path / "out.json"
+    argv = [a.format(url=url, bad_trace=bad_trace) for a in args] + ["--out", str(out)]
+    result = run_assay(tmp_path, "load", *argv)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()  # nothing written
