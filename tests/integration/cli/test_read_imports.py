@@ -39,8 +39,10 @@ COMMANDS = {
     "gate review": ("gate", "review", "proto-0"),
     "technique next": ("technique", "next", "tiling", "tile it", "--due", "2030-01-01"),
     "rollout list": ("rollout", "list"),
+    "inbox": ("inbox", "--status", "all"),
+    "cadence": ("cadence",),
 }
-FAST = ("radar", "status", "gate review", "technique next", "rollout list")
+FAST = ("radar", "status", "gate review", "technique next", "rollout list", "inbox", "cadence")
 """The commands that read and write over plain SQL on a SQLite workspace."""
 
 
