@@ -243,6 +243,21 @@ def probe_node() -> dict[str, Any]:
 # --------------------------------------------------------------------------- the driver
 
 
+def _reachable(address: str) -> None:
+    """Refuse a ``HOST:PORT`` that nothing answers on, at once: Ray itself retries an
+    unreachable head for minutes before it gives up."""
+    host, colon, port = address.rpartition(":")
+    if not colon or "://" in address or not port.isdigit():
+        return  # "auto", or a ray:// client address: Ray's own checks apply
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise InputError(
+            f"nothing answers at the Ray address {address} ({exc.strerror or exc}); "
+            "start the head there with `ray start --head --port PORT`, or fix --address"
+        ) from None
+
+
 class _OnCluster:
     """The runner's executor slot when blocks run on a cluster: nothing runs here."""
 
@@ -311,6 +326,7 @@ class RayRunner(Runner):
 
         ray = self.ray = _ray()
         address = self.options.address or os.environ.get("RAY_ADDRESS") or "auto"
+        _reachable(address)
         try:
             ray.init(
                 address=address,

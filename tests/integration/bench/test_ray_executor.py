@@ -1,0 +1,212 @@
+"""``assay bench run --executor ray`` on a real local Ray cluster (``ray.cluster_utils``).
+
+One head node without CPUs (so no block runs beside the driver's services) and two
+worker nodes of one CPU each, 80 MB of object store apiece; the cluster is shared by
+the module's tests (starting one costs 15-25 s on two busy cores). The driver is the
+real command line in a subprocess, the store a real SQLite file read back with
+``sqlite3``: every planned trial once, each with the node it ran on; a node removed
+mid-run and a driver killed mid-run both end in a complete run without duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ray import cluster_utils  # the ray extra is part of dev: never skipped
+
+from assay.workspace import Workspace
+from support import run_assay
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
+
+MB = 2**20
+NODE = {"num_cpus": 1, "object_store_memory": 80 * MB}
+
+# Two methods over two sweep points: each trial sleeps through its calls (about
+# 0.3 s a trial with the default timer), so a run of 4 rounds lasts long enough
+# to lose a node or the driver in the middle of it.
+SOURCE = """
+    import time
+
+    import assay.bench as assay
+
+    @assay.workload(params={"n": [1, 2]})
+    def data(seed, n):
+        return n
+
+    @assay.baseline
+    def base(n):
+        time.sleep(0.004)
+        return n
+
+    @assay.candidate
+    def cand(n):
+        time.sleep(0.004)
+        return n
+"""
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Any]:
+    """A head without CPUs and two one-CPU worker nodes on this machine."""
+    head = {"num_cpus": 0, "object_store_memory": 80 * MB, "include_dashboard": False}
+    made = cluster_utils.Cluster(initialize_head=True, head_node_args=head)
+    try:
+        for _ in range(2):
+            made.add_node(**NODE)
+        made.wait_for_nodes()
+        yield made
+    finally:
+        made.shutdown()
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Path:
+    """A workspace with the benchmark file beside it."""
+    home = tmp_path / "team"
+    Workspace.init(home, user="tester").close()
+    (home / "bench_it.py").write_text(textwrap.dedent(SOURCE))
+    return home
+
+
+def _db(home: Path) -> sqlite3.Connection:
+    return sqlite3.connect(home / ".assay" / "assay.db")
+
+
+def _trials(home: Path, run_id: str) -> list[dict[str, Any]]:
+    with _db(home) as db:
+        rows = db.execute(
+            "SELECT t.record FROM trials t JOIN runs r ON r.id = t.run_pk "
+            "WHERE r.run_id = ? ORDER BY t.id",
+            (run_id,),
+        ).fetchall()
+    return [json.loads(row[0]) for row in rows]
+
+
+def _key(record: dict[str, Any]) -> tuple[str, str, int]:
+    key = record["key"]
+    return key["method"], json.dumps(key["params"], sort_keys=True), key["seed"]
+
+
+def _check_complete(home: Path, run_id: str, planned: int) -> list[dict[str, Any]]:
+    """Every planned trial stored once, ok, with its node; each block on one node."""
+    records = _trials(home, run_id)
+    counts = Counter(_key(r) for r in records)
+    assert [k for k, n in counts.items() if n > 1] == []
+    assert len(counts) == planned
+    assert {r["status"] for r in records} == {"ok"}
+    nodes_of_block: dict[int, set[str]] = {}
+    for record in records:
+        node = record["details"]["node"]
+        assert node["host"] and node["hardware"] and len(node["fingerprint"]) == 12
+        nodes_of_block.setdefault(record["block"], set()).add(node["id"])
+    assert all(len(ids) == 1 for ids in nodes_of_block.values())
+    return records
+
+
+def _worker_ids(cluster: Any) -> set[str]:
+    return {node.node_id for node in cluster.worker_nodes}
+
+
+def _start(home: Path, cluster: Any, *extra: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("ASSAY_DATABASE_URL", "RAY_ADDRESS")}
+    env.update({"ASSAY_USER": "tester", "COLUMNS": "120"})
+    command = [sys.executable, "-m", "assay", "bench", "run", "bench_it.py"]
+    command += ["--executor", "ray", "--address", cluster.address, "--seed", "7", *extra]
+    return subprocess.Popen(
+        command, cwd=home, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    """Make sure a driver started by a test has ended and its pipes are closed."""
+    if process.poll() is None:
+        process.kill()
+    process.communicate()
+
+
+def _wait_for_trials(home: Path, count: int, process: subprocess.Popen[str]) -> str:
+    """The run id once ``count`` trials are stored (the driver must still be running)."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        with _db(home) as db:
+            row = db.execute(
+                "SELECT r.run_id, count(t.id) FROM runs r LEFT JOIN trials t ON t.run_pk = r.id "
+                "GROUP BY r.id"
+            ).fetchone()
+        if row is not None and row[1] >= count:
+            return str(row[0])
+        time.sleep(0.2)
+    raise AssertionError(f"fewer than {count} trials were stored in 120 s")
+
+
+def test_a_run_sends_each_block_to_a_node_and_records_every_trial_once(
+    cluster: Any, team: Path
+) -> None:
+    done = run_assay(
+        team, "bench", "run", "bench_it.py", "--executor", "ray", "--address", cluster.address,
+        "--trials", "3", "--seed", "7", "--json",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    run_id = data["run_id"]
+    records = _check_complete(team, run_id, planned=3 * 2 * 2)
+    used = {r["details"]["node"]["id"] for r in records}
+    assert used <= _worker_ids(cluster)
+    assert data["options"]["executor"] == "ray"
+    assert data["options"]["address"] == cluster.address
+    nodes = data["environment"]["nodes"]
+    assert set(nodes) == _worker_ids(cluster)  # the head has no CPU: it takes no block
+    assert len({n["hardware"] for n in nodes.values()}) == 1
+    shown = run_assay(team, "bench", "show", run_id)
+    assert "executor: ray (each block one task on a cluster node)" in shown.stdout
+    assert "mixed hardware" not in shown.stdout
+
+
+def test_a_node_removed_mid_run_has_its_blocks_sent_again(cluster: Any, team: Path) -> None:
+    process = _start(team, cluster, "--trials", "6")
+    try:
+        run_id = _wait_for_trials(team, 2, process)
+        victim = next(iter(cluster.worker_nodes))
+        cluster.remove_node(victim)
+        out, err = process.communicate(timeout=300)
+    finally:
+        _stop(process)
+        cluster.add_node(**NODE)  # back to two workers for the other tests
+        cluster.wait_for_nodes()
+    assert process.returncode == 0, err
+    _check_complete(team, run_id, planned=6 * 2 * 2)
+    assert "Run" in out
+
+
+def test_a_driver_killed_mid_run_resumes_without_repeating_a_trial(
+    cluster: Any, team: Path
+) -> None:
+    process = _start(team, cluster, "--trials", "6")
+    try:
+        run_id = _wait_for_trials(team, 4, process)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+    finally:
+        _stop(process)
+    before = {_key(r): r for r in _trials(team, run_id)}
+    assert 4 <= len(before) < 6 * 2 * 2
+    listed = run_assay(team, "bench", "list", "--json")
+    assert '"interrupted"' in listed.stdout
+    resumed = run_assay(team, "bench", "resume", run_id, "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    after = {_key(r): r for r in _check_complete(team, run_id, planned=6 * 2 * 2)}
+    assert all(after[key] == record for key, record in before.items())  # kept, not re-run
