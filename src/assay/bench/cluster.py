@@ -66,6 +66,7 @@ __all__ = [
     "RayRunner",
     "check_hardware",
     "hardware_label",
+    "mixed_warning",
     "needs_gpu",
     "node_facts",
 ]
@@ -147,9 +148,17 @@ def check_hardware(nodes: dict[str, dict[str, Any]], *, allow_mixed: bool) -> li
     return list(kinds)
 
 
+def mixed_warning(kinds: list[str]) -> str:
+    """What every report of a run with ``allow_mixed_hardware`` says."""
+    return (
+        "--allow-mixed-hardware: this run's trials may come from nodes of different CPU or "
+        f"GPU models and are compared together (hardware at the start: {' | '.join(kinds)})"
+    )
+
+
 def needs_gpu(spec: BenchmarkSpec) -> bool:
     """Whether a block asks Ray for a GPU: a method declared ``device="cuda"``."""
-    return any(getattr(m, "device", "cpu") == "cuda" for m in spec.methods)
+    return any(m.device == "cuda" for m in spec.methods)
 
 
 # --------------------------------------------------------------------------- on the node
@@ -319,7 +328,11 @@ class RayRunner(Runner):
             env = collect_environment(self.spec.directory())
             env["nodes"] = {node_id: facts for node_id, facts in self.nodes.items()}
             self.environment = env
-        return super().header()
+        header = super().header()
+        if not self.options.allow_mixed_hardware:
+            return header
+        kinds = sorted({str(facts["hardware"]) for facts in self.nodes.values()})
+        return dataclasses.replace(header, warnings=[*header.warnings, mixed_warning(kinds)])
 
     def _connect(self) -> None:
         import logging

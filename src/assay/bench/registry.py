@@ -158,6 +158,9 @@ class Method:
     toggles: tuple[tuple[str, bool], ...] = ()
     family: str | None = None
     setup: Callable[[Any], Any] | None = None
+    device: str = "cpu"
+    """``"cuda"`` when the method needs a GPU: a cluster run (``--executor ray``)
+    then asks Ray for one for each block (:mod:`assay.bench.cluster`)."""
 
     @property
     def is_command(self) -> bool:
@@ -376,6 +379,19 @@ def _check_setup(setup: object) -> Callable[[Any], Any] | None:
     return setup
 
 
+DEVICES = ("cpu", "cuda")
+"""The values of ``device=`` on :func:`baseline` and :func:`candidate`."""
+
+
+def _check_device(device: object) -> str:
+    if device not in DEVICES:
+        raise InputError(
+            f"device={device!r} must be one of {', '.join(map(repr, DEVICES))}: 'cuda' for a "
+            "method that needs a GPU"
+        )
+    return str(device)
+
+
 def _register_method(
     target: Callable[..., Any] | Command,
     role: Role,
@@ -397,10 +413,10 @@ def _register_method(
 @overload
 def baseline(target: F, /) -> F: ...
 @overload
-def baseline(target: Command, /, *, name: str | None = None) -> Command: ...
+def baseline(target: Command, /, *, name: str | None = None, device: str = "cpu") -> Command: ...
 @overload
 def baseline(
-    *, name: str | None = None, setup: Callable[[Any], Any] | None = None
+    *, name: str | None = None, setup: Callable[[Any], Any] | None = None, device: str = "cpu"
 ) -> Callable[[F], F]: ...
 def baseline(
     target: Any = None,
@@ -408,6 +424,7 @@ def baseline(
     *,
     name: str | None = None,
     setup: Callable[[Any], Any] | None = None,
+    device: str = "cpu",
 ) -> Any:
     """Declare the baseline: the method every candidate is compared against.
 
@@ -415,12 +432,15 @@ def baseline(
     ``assay.baseline(assay.command("./serve {n}"), name="serve")``. A benchmark
     has exactly one. ``setup`` runs before every timed call, untimed: it gets
     the trial's input and returns the call's argument (None: the input as is).
+    ``device="cuda"`` declares that the method needs a GPU (a Ray cluster run asks
+    for one per block).
     """
     checked_setup = _check_setup(setup)
+    checked_device = _check_device(device)
 
     def register(func: Any) -> Any:
         target = _check_target(func, "baseline")
-        _register_method(target, Role.BASELINE, name, setup=checked_setup)
+        _register_method(target, Role.BASELINE, name, setup=checked_setup, device=checked_device)
         return func
 
     if target is not None:
@@ -463,7 +483,7 @@ def _check_components(components: Sequence[str], ablation: str) -> tuple[str, ..
 @overload
 def candidate(target: F, /) -> F: ...
 @overload
-def candidate(target: Command, /, *, name: str | None = None) -> Command: ...
+def candidate(target: Command, /, *, name: str | None = None, device: str = "cpu") -> Command: ...
 @overload
 def candidate(
     *,
@@ -471,6 +491,7 @@ def candidate(
     components: Sequence[str] = (),
     ablation: str = "leave-one-out",
     setup: Callable[[Any], Any] | None = None,
+    device: str = "cpu",
 ) -> Callable[[F], F]: ...
 def candidate(
     target: Any = None,
@@ -480,27 +501,35 @@ def candidate(
     components: Sequence[str] = (),
     ablation: str = "leave-one-out",
     setup: Callable[[Any], Any] | None = None,
+    device: str = "cpu",
 ) -> Any:
     """Declare a candidate, compared against the baseline; a benchmark may have several.
 
     With ``components``, the function takes each as a keyword flag and the run
     measures its ablation variants (module docstring). ``setup`` is as for
-    :func:`baseline`: run before every timed call, untimed.
+    :func:`baseline`: run before every timed call, untimed; so is ``device``.
     """
     comps = _check_components(components, ablation)
     checked_setup = _check_setup(setup)
+    device = _check_device(device)
 
     def register(func: Any) -> Any:
         checked = _check_target(func, "candidate")
         if not comps:
-            _register_method(checked, Role.CANDIDATE, name, setup=checked_setup)
+            _register_method(checked, Role.CANDIDATE, name, setup=checked_setup, device=device)
             return func
         if isinstance(checked, Command):
             raise InputError("components need a Python function, not assay.command(...)")
         family = _check_name(name or _default_name(checked), "candidate")
         for label, toggles in _variants(family, comps, ablation):
             _register_method(
-                checked, Role.CANDIDATE, label, setup=checked_setup, toggles=toggles, family=family
+                checked,
+                Role.CANDIDATE,
+                label,
+                setup=checked_setup,
+                toggles=toggles,
+                family=family,
+                device=device,
             )
         return func
 

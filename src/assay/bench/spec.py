@@ -99,14 +99,17 @@ class BenchmarkSpec:
         return Path(file).parent if file else None
 
     def describe(self) -> dict[str, Any]:
-        """A JSON-able summary, stored with a run (``setups`` only when a method has one)."""
+        """A JSON-able summary, stored with a run (``setups`` only when a method has one,
+        ``devices`` only when a method declares one other than the CPU)."""
         setups = {
             m.name: str(getattr(m.setup, "__name__", None) or repr(m.setup))
             for m in self.methods
             if m.setup is not None
         }
+        devices = {m.name: m.device for m in self.methods if m.device != "cpu"}
         return {
             **({"setups": setups} if setups else {}),
+            **({"devices": devices} if devices else {}),
             "name": self.name,
             "source": self.source.to_dict(),
             "fingerprint": self.fingerprint,

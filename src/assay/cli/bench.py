@@ -259,11 +259,6 @@ def design_lines(options: dict[str, Any]) -> list[str]:
         lines.append("cold: each method's setup (and cache_clear) ran before every timed call")
     if options.get("executor", "local") != "local":
         lines.append(f"executor: {options['executor']} (each block one task on a cluster node)")
-    if options.get("allow_mixed_hardware"):
-        lines.append(
-            "mixed hardware allowed (--allow-mixed-hardware): trials from nodes of different "
-            "CPU or GPU models are compared"
-        )
     return lines
 
 
