@@ -1,0 +1,192 @@
+"""The Ray executor's rules that need no cluster: node facts, the mixed-hardware guard,
+the options that go with ``--executor ray``, ``device=`` on methods, the report's
+warning. The runs on a real local cluster are in
+tests/integration/bench/test_ray_executor.py."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assay.bench.analysis import analyse
+from assay.bench.cluster import (
+    check_hardware,
+    hardware_label,
+    mixed_warning,
+    needs_gpu,
+    node_facts,
+)
+from assay.bench.options import BenchOptions, Isolation
+from assay.bench.plan import TrialKey
+from assay.bench.sink import RunHeader
+from assay.bench.spec import BenchmarkSpec
+from assay.bench.trial import TrialResult, TrialStatus
+from assay.errors import InputError
+
+XEON = "Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz"
+EPYC = "AMD EPYC 7763 64-Core Processor"
+
+
+def environment(cpu: str = XEON, gpus: tuple[str, ...] = (), load: float = 0.5) -> dict[str, Any]:
+    """What :func:`assay.measure.environment.collect_environment` returns, in part."""
+    return {
+        "hostname": "node-a",
+        "platform": "Linux-6.1-x86_64",
+        "cpu": {"model": cpu, "count": 8, "usable": 8},
+        "load_average": [load, load, load],
+        "memory_total": 2**34,
+        "python": {"version": "3.11.7", "implementation": "CPython"},
+        "packages": {"numpy": "2.1.0"},
+        "gpus": [{"model": g, "driver": "550.54", "sm_clock_mhz": "1410"} for g in gpus],
+    }
+
+
+def test_hardware_is_the_cpu_model_and_the_gpus() -> None:
+    assert hardware_label(environment()) == f"{XEON}; no GPU"
+    two = environment(gpus=("NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3"))
+    assert hardware_label(two) == f"{XEON}; NVIDIA H100 80GB HBM3 x2"
+    assert hardware_label({}) == "unknown CPU; no GPU"
+
+
+def test_the_fingerprint_ignores_what_changes_by_the_minute() -> None:
+    quiet = node_facts("n1", environment(load=0.1))
+    busy = node_facts("n1", environment(load=7.5))
+    assert quiet == busy
+    assert quiet["fingerprint"] != node_facts("n1", environment(cpu=EPYC))["fingerprint"]
+    assert quiet["host"] == "node-a"
+    assert len(quiet["fingerprint"]) == 12
+
+
+def test_nodes_of_one_hardware_pass() -> None:
+    nodes = {f"n{i}": node_facts(f"n{i}", environment()) for i in range(3)}
+    assert check_hardware(nodes, allow_mixed=False) == [f"{XEON}; no GPU"]
+
+
+def test_nodes_of_different_hardware_are_refused_unless_allowed() -> None:
+    nodes = {
+        "n1": node_facts("n1", environment()),
+        "n2": dict(node_facts("n2", environment(cpu=EPYC)), host="node-b"),
+    }
+    with pytest.raises(InputError) as refused:
+        check_hardware(nodes, allow_mixed=False)
+    message = str(refused.value)
+    assert XEON in message
+    assert EPYC in message
+    assert "node-b" in message
+    assert "--allow-mixed-hardware" in message
+    assert "\n" not in message
+    assert len(check_hardware(nodes, allow_mixed=True)) == 2
+
+
+def test_a_gpu_makes_different_hardware() -> None:
+    nodes = {
+        "n1": node_facts("n1", environment(gpus=("NVIDIA A100-SXM4-40GB",))),
+        "n2": node_facts("n2", environment(gpus=("NVIDIA H100 80GB HBM3",))),
+    }
+    with pytest.raises(InputError, match="differ in hardware"):
+        check_hardware(nodes, allow_mixed=False)
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ({"address": "10.0.0.1:6379"}, "needs --executor ray"),
+        ({"allow_mixed_hardware": True}, "--allow-mixed-hardware needs --executor ray"),
+        ({"executor": "dask"}, "executor='dask' (--executor) is unknown"),
+        (
+            {"executor": "ray", "isolation": Isolation.IN_PROCESS},
+            "drop --isolation in-process",
+        ),
+    ],
+)
+def test_options_that_need_or_refuse_the_ray_executor(
+    options: dict[str, Any], expected: str
+) -> None:
+    with pytest.raises(InputError, match=expected.replace("(", r"\(").replace(")", r"\)")):
+        BenchOptions(**options)
+
+
+def test_ray_options_round_trip_through_the_stored_header() -> None:
+    options = BenchOptions(executor="ray", address="10.0.0.1:6379", allow_mixed_hardware=True)
+    assert BenchOptions.from_dict(options.to_dict()) == options
+    old = options.to_dict()
+    for name in ("executor", "address", "allow_mixed_hardware"):
+        del old[name]  # a run stored before the Ray executor existed
+    assert BenchOptions.from_dict(old).executor == "local"
+
+
+GPU_BENCH = """
+    import assay.bench as assay
+
+    @assay.workload
+    def data(seed):
+        return seed
+
+    @assay.baseline(device={device!r})
+    def base(x):
+        return x
+
+    @assay.candidate
+    def cand(x):
+        return x
+"""
+
+
+def test_a_method_declares_its_device(load_bench: Callable[..., BenchmarkSpec]) -> None:
+    spec = load_bench(GPU_BENCH.format(device="cuda"))
+    assert [m.device for m in spec.methods] == ["cuda", "cpu"]
+    assert needs_gpu(spec)
+    assert spec.describe()["devices"] == {"base": "cuda"}
+    cpu_only = load_bench(GPU_BENCH.format(device="cpu"), "bench_cpu.py")
+    assert not needs_gpu(cpu_only)
+    assert "devices" not in cpu_only.describe()
+
+
+def test_an_unknown_device_is_refused(load_bench: Callable[..., BenchmarkSpec]) -> None:
+    with pytest.raises(InputError, match="device='gpu' must be one of 'cpu', 'cuda'"):
+        load_bench(GPU_BENCH.format(device="gpu"))
+
+
+def header(**options: object) -> RunHeader:
+    spec = {"name": "b", "baseline": "base", "candidates": ["cand"], "metrics": [],
+            "workload": {"name": "data", "params": {}}, "variants": {}}  # fmt: skip
+    opts = {"confidence": 0.95, "time_margin": 0.02, "memory_margin": 0.01, "max_trials": 50}
+    return RunHeader(spec, {**opts, **options}, {}, [], None)
+
+
+def arms(effect: float, n: int = 12) -> list[TrialResult]:
+    """``n`` blocks of a baseline and a candidate ``effect`` slower, the baseline first."""
+    out = []
+    for seed in range(n):
+        for position, (method, time) in enumerate((("base", 1e-3), ("cand", 1e-3 * (1 + effect)))):
+            time *= 1 + 0.001 * seed
+            out.append(
+                TrialResult(TrialKey(method, (), seed), TrialStatus.OK, block=seed,
+                            position=position, values={"time": time},
+                            samples={"time": np.full(5, time)})
+            )  # fmt: skip
+    return out
+
+
+def _on(trials: list[Any], hardware: str) -> list[Any]:
+    node = {"id": hardware[:4], "host": "h", "hardware": hardware, "fingerprint": "0" * 12}
+    return [dataclasses.replace(t, details={"node": node}) for t in trials]
+
+
+def test_a_report_says_when_its_trials_mix_hardware() -> None:
+    trials = arms(0.1)
+    mixed = _on(trials[:12], f"{XEON}; no GPU") + _on(trials[12:], f"{EPYC}; no GPU")
+    allowed = header(executor="ray", allow_mixed_hardware=True)
+    allowed = dataclasses.replace(allowed, warnings=[mixed_warning([XEON, EPYC])])
+    warnings = analyse(allowed, mixed).warnings
+    assert any(w.startswith("--allow-mixed-hardware") for w in warnings)
+    said = [w for w in warnings if w.startswith("trials ran on 2 kinds of hardware")]
+    assert len(said) == 1
+    assert "(allowed with --allow-mixed-hardware)" in said[0]
+    assert "12 trials" in said[0]
+    one_kind = analyse(header(), _on(trials, f"{XEON}; no GPU")).warnings
+    assert not any("hardware" in w for w in one_kind)
