@@ -134,7 +134,10 @@ def owner_of(sql: Sql, area: str) -> str | None:
 def areas(sql: Sql) -> dict[str, str]:
     """The areas of the radar's techniques (not retired): key -> the name as written."""
     rows = sql.rows("SELECT DISTINCT area FROM techniques WHERE retired_at IS NULL ORDER BY area")
-    return {area_key(str(r[0])): str(r[0]) for r in rows}
+    found: dict[str, str] = {}
+    for (area,) in rows:  # two spellings of one area: the first in order names it
+        found.setdefault(area_key(str(area)), str(area))
+    return found
 
 
 def set_owner(

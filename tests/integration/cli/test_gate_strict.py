@@ -129,6 +129,7 @@ def test_deciding_the_registered_answer_after_an_amendment_is_no_override(cli) -
     )
     code, _, err = run("gate", "decide", NAME, "yes", "--why", "the amended bar passes")
     assert code == 2 and "registered criteria is NO" in err
+    ws.learnings.add(NAME, learned="l", surprises="s", implicit="i", advice="a")  # issue 16
     code, out, err = run("gate", "decide", NAME, "no", "--why", "the registered bar was -30%")
     assert code == 0, err
     flat = " ".join(out.split())

@@ -263,6 +263,8 @@ def test_refusals_are_one_line_exit_2_and_write_nothing(
 def test_a_retired_technique_stays_readable_and_its_name_taken(
     cli: Run, team: str, database_url: str, tmp_path: Path
 ) -> None:
+    learned = ("--learned", "l", "--surprises", "s", "--implicit", "i", "--advice", "a")
+    ok(cli, "learning", "add", "tiling-p1", *learned)  # a NO needs it (issue 16)
     ok(cli, "gate", "decide", "tiling-p1", "no", "--why", "folded into another", "--override")
     ok(cli, "technique", "retire", "Tiling", "--why", "merged into Loop tiling")
     assert "Tiling" in ok(cli, "report", "tiling-p1", "--audience", "exec")

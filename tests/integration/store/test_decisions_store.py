@@ -344,6 +344,7 @@ def test_only_an_approver_decides_and_a_refusal_leaves_no_trace(ws: Workspace) -
     assert count(ws, DecisionRow) == 0
     assert ws.prototypes.get("tiling-p1").stage is Stage.DISCOVERY
 
+    ws.learnings.add("tiling-p1", learned="l", surprises="s", implicit="i", advice="a")
     decided = ws.prototypes.decide(
         "tiling-p1",
         "no",

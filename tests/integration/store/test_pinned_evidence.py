@@ -129,6 +129,7 @@ def test_a_decision_keeps_its_runs_and_later_runs_are_shown_apart(ws: Workspace)
     decided_on = store_run(ws, at=T0 + DAY, ratio=0.911)  # -8.9%: fails the -30% bar
     today = (T0 + 2 * DAY).date()
     assert ws.prototypes.review("topk-argpartition", today=today).recommendation.answer is Answer.NO
+    ws.learnings.add("topk-argpartition", learned="l", surprises="s", implicit="i", advice="a")
     ws.prototypes.decide(
         "topk-argpartition", "no", why="-8.9% is far from -30%", at=T0 + 2 * DAY, today=today
     )
@@ -219,6 +220,7 @@ def test_keeping_the_registered_bar_is_not_an_override(ws: Workspace) -> None:
     assert any("amended" in w for w in review.warnings)
     with pytest.raises(InputError, match=r"registered criteria is NO \(on the criteria as amended"):
         ws.prototypes.decide("topk-argpartition", "yes", why="the amended bar passes", today=today)
+    ws.learnings.add("topk-argpartition", learned="l", surprises="s", implicit="i", advice="a")
     decided = ws.prototypes.decide(
         "topk-argpartition", "no", why="the registered bar was -30%", at=T0 + 3 * DAY, today=today
     )

@@ -771,6 +771,7 @@ def _stopped_prototype(ws: Workspace) -> None:
     registration = Registration.build("projection halves P99 latency at 8k tokens")
     ws.prototypes.new(Prototype("linformer-proto", "Linformer", registration), at=T0)
     ws.users.add("tester", "admin")
+    ws.learnings.add("linformer-proto", learned="l", surprises="s", implicit="i", advice="a")
     ws.prototypes.decide(
         "linformer-proto", "no", why="slower than FlashAttention below 8k tokens",
         override=True, at=T0 + dt.timedelta(days=20),
