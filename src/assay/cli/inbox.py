@@ -1,5 +1,5 @@
 """``assay inbox``: the reading inbox (feeds to triage, sources and their yield, the
-weekly digest) and ``assay cadence`` (see docs/inbox.md)."""
+weekly digest; see docs/inbox.md)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ WeekOption = Annotated[
 ]
 
 
-def _week(text: str | None) -> Week | None:
+def week_option(text: str | None) -> Week | None:
+    """The ``--week`` option as a :class:`Week`."""
     from assay.pipeline.inbox import parse_week
 
     return None if text is None else parse_week(text)
@@ -244,7 +245,7 @@ def digest(
     json: JsonOption = False,
 ) -> None:
     """The week's digest: what survived the scan and each reading pass."""
-    chosen = _week(week)
+    chosen = week_option(week)
     with open_workspace(db, by) as ws:
         found = ws.inbox.digest(chosen)
     if json:
@@ -261,43 +262,5 @@ def digest(
     output.prose(f"Wrote the digest of {found.week} to {escape(str(out))}")
 
 
-def cadence(
-    week: WeekOption = None, db: DbOption = None, by: ByOption = None, json: JsonOption = False
-) -> None:
-    """This week's scans (items triaged) and second passes, the month's deep reads, per
-    person against the targets in assay.toml [cadence]; who is behind."""
-    chosen = _week(week)
-    with open_workspace(db, by) as ws:
-        found = ws.inbox.cadence(chosen)
-    if json:
-        output.emit_json(found.to_dict())
-        return
-    t = found.targets
-    number = output.Kind.NUMBER
-    sheet = output.table(
-        output.Column("Person", output.Kind.NAMES),
-        output.Column("Scans", number, justify="right"),
-        output.Column("Pass 2", number, justify="right"),
-        output.Column("Pass 3", number, justify="right"),
-        output.Column("Behind on", output.Kind.TEXT),
-        title=f"Reading cadence {found.week} ({found.week.monday} to {found.week.sunday})",
-        caption=f"Targets a person: {t.scan_per_week} scans and {t.pass2_per_week} second "
-        f"passes a week, {t.pass3_per_month} deep read (pass 3) a month "
-        f"({found.month[0]:%B %Y}); set with: assay workspace set cadence.scan_per_week N",
-    )
-    for p in found.people:
-        sheet.add_row(
-            escape(p.person),
-            str(p.scans),
-            str(p.second_passes),
-            str(p.deep_reads),
-            "[red]" + escape("; ".join(p.short)) + "[/]" if p.short else "on track",
-        )
-    output.console.print(sheet)
-    if found.behind:
-        output.prose(f"Behind: {escape(', '.join(found.behind))}")
-
-
 def register(app: typer.Typer) -> None:
     app.add_typer(inbox_app, name="inbox")
-    app.command("cadence")(cadence)
