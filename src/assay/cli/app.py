@@ -176,7 +176,7 @@ COMMANDS: dict[str, Entry] = {
         _RESEARCH,
     ),
     "cadence": _entry(
-        "inbox",
+        "cadence",
         "This week's scans and second passes, the month's deep reads, against the team's "
         "targets; who is behind.",
         _RESEARCH,
