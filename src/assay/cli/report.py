@@ -56,8 +56,13 @@ def report(
         study = ws.prototypes.study(prototype)
         placed = ws.radar.placements().get(study.technique.name)  # override/import, marked
         rollout = ws.rollouts.latest().get(study.technique.name)  # issue 14
+        from assay.workspace.credibility import track_record  # issue 16
+
         view = StudyView.from_study(
-            study, placement=placed, rollout=rollout.sentence() if rollout else None
+            study,
+            placement=placed,
+            rollout=rollout.sentence() if rollout else None,
+            track_record=track_record(ws, study.technique.owner),
         )
     if out is None:
         output.emit_text(render_report(view, audience, fmt))

@@ -60,9 +60,7 @@ def parse_capability(text: str) -> str:
     if key == "production-judgment":  # the American spelling
         key = "production-judgement"
     if key not in CAPABILITIES:
-        raise InputError(
-            f"unknown capability {text!r}; expected one of {', '.join(CAPABILITIES)}"
-        )
+        raise InputError(f"unknown capability {text!r}; expected one of {', '.join(CAPABILITIES)}")
     return key
 
 

@@ -18,6 +18,9 @@ from assay.report.document import Bullets, Code, Document, Heading, Inline, Para
 __all__ = ["credibility_report", "estimate_text", "track_record_sentence", "writeup_report"]
 
 
+_ENDS = ("value", "low", "high")
+
+
 def _number(value: float | None, unit: str | None = None) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "∞"
@@ -28,6 +31,12 @@ def _number(value: float | None, unit: str | None = None) -> str:
 def estimate_text(estimate: Mapping[str, Any]) -> str:
     """``effect(time) = -23.1% [-25.4%, -20.8%] (95%)``: an estimate with its interval."""
     unit = estimate.get("unit")
+    if unit is None and str(estimate["of"]).startswith("effect("):  # a relative change
+        estimate = {
+            **estimate,
+            **{k: None if estimate.get(k) is None else estimate[k] * 100 for k in _ENDS},
+        }
+        unit = "%"
     level = estimate.get("confidence")
     interval = f"[{_number(estimate.get('low'), unit)}, {_number(estimate.get('high'), unit)}]"
     tail = f" ({level:.0%})" if isinstance(level, int | float) else ""
@@ -255,7 +264,14 @@ def writeup_report(doc: Mapping[str, Any]) -> Document:
     if doc.get("learnings") is not None:
         blocks.append(Heading(2, "Learnings"))
         blocks.append(
-            Bullets.of([str(item) for item in doc["learnings"]])
+            Bullets.of(
+                [
+                    f"{item.get('prototype') or ''} ({item.get('by')}): learned "
+                    f"{item.get('learned')}; surprises: {item.get('surprises')}; implicit: "
+                    f"{item.get('implicit')}; advice: {item.get('advice')}"
+                    for item in doc["learnings"]
+                ]
+            )
             if doc["learnings"]
             else Paragraph.of("None recorded.")
         )

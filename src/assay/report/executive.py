@@ -65,5 +65,7 @@ def executive_report(view: StudyView) -> Document:
         second_parts += [" ", Strong(placed)]
     if view.rollout:  # where its production rollout stands (issue 14)
         second_parts += [" ", view.rollout]
+    if view.track_record:  # predicted against measured, so far (issue 16)
+        second_parts += [" ", view.track_record]
     title = f"{view.prototype.name} ({view.technique.name}): executive summary"
     return Document(title, (first, Paragraph(tuple(second_parts))))

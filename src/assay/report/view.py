@@ -152,6 +152,9 @@ class StudyView:
         rollout: where the technique's production rollout stands, as a sentence
             (:meth:`assay.pipeline.rollout.Rollout.sentence`); the executive and
             product reports say it (issue 14).
+        track_record: the team's track record and the owner's calibration, as a
+            sentence (:func:`assay.workspace.credibility.track_record`); the
+            executive report says it (issue 16).
     """
 
     technique: Technique
@@ -174,6 +177,7 @@ class StudyView:
     pinned_runs: tuple[str, ...] = ()
     placement: Placement | None = None
     rollout: str | None = None
+    track_record: str | None = None
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__

@@ -37,7 +37,7 @@ from assay.pipeline.predictions import Prediction, score
 if TYPE_CHECKING:
     from assay.workspace.core import Workspace
 
-__all__ = ["coverage", "credibility", "self_page", "verdicts"]
+__all__ = ["coverage", "credibility", "self_page", "track_record", "verdicts"]
 
 Document = dict[str, Any]
 
@@ -259,6 +259,14 @@ def credibility(
         "adoptions": adoptions,
         "failures": failures,
     }
+
+
+def track_record(ws: Workspace, owner: str | None = None) -> str:
+    """The team's record as one sentence for the reports, with the calibration of
+    ``owner`` (the technique's owner) when they have forecast."""
+    from assay.report.credibility import track_record_sentence
+
+    return track_record_sentence(credibility(ws), owner)
 
 
 def _production(ws: Workspace) -> set[str]:

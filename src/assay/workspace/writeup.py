@@ -30,29 +30,13 @@ def _estimates(evaluation: dict[str, Any]) -> list[dict[str, Any]]:
     return found(evaluation)
 
 
-def _learnings(ws: Workspace, name: str) -> list[Any] | None:
-    """The technique's learnings when a ``learnings`` service exists, else ``None``."""
+def _learnings(ws: Workspace, name: str) -> list[dict[str, Any]] | None:
+    """The technique's learnings entries (``ws.learnings``, issue 16), oldest first;
+    ``None`` in a build without that service."""
     service = getattr(ws, "learnings", None)
     if service is None:
         return None
-    for method in ("of_technique", "for_technique", "list"):
-        read = getattr(service, method, None)
-        if read is None:
-            continue
-        try:
-            found = read(name) if method != "list" else read()
-        except TypeError:
-            continue
-        out = []
-        for item in found:
-            data = item.to_dict() if hasattr(item, "to_dict") else item
-            if method == "list" and isinstance(data, dict):
-                subject = str(data.get("technique") or data.get("subject") or "")
-                if subject.casefold() != name.casefold():
-                    continue
-            out.append(data)
-        return out
-    return None
+    return [entry.to_dict() for entry in service.list(technique=name)]
 
 
 def writeup(ws: Workspace, name: str, *, today: dt.date | None = None) -> Document:

@@ -68,8 +68,13 @@ def _build(ws: Workspace, prototype: str, audience: str) -> Document:
     study = ws.prototypes.study(prototype)
     placed = ws.radar.placements().get(study.technique.name)  # override/import, marked
     rollout = ws.rollouts.latest().get(study.technique.name)  # issue 14
+    from assay.workspace.credibility import track_record  # issue 16
+
     view = StudyView.from_study(
-        study, placement=placed, rollout=rollout.sentence() if rollout else None
+        study,
+        placement=placed,
+        rollout=rollout.sentence() if rollout else None,
+        track_record=track_record(ws, study.technique.owner),
     )
     return build_report(view, audience)
 
