@@ -7,7 +7,7 @@ out of these parts.
 - :mod:`~assay.measure.timer`: :class:`Timer`, the CPU timer with warmup, an
   auto-calibrated inner loop and overhead subtraction; :class:`Timing` results.
 - :mod:`~assay.measure.gpu`: :class:`CudaTimer`, CUDA-event timing with sync in
-  warm and cold-L2 modes (needs torch).
+  warm and cold-L2 modes, optionally as CUDA-graph replays (needs torch).
 - :mod:`~assay.measure.memory`: peak RSS, tracemalloc heap and CUDA peaks of one
   call, each in its own pass; :func:`parse_size`.
 - :mod:`~assay.measure.process`: shell commands timed as processes, spawn
