@@ -140,9 +140,7 @@ def areas(sql: Sql) -> dict[str, str]:
     return found
 
 
-def set_owner(
-    session: Session, area: str, owner: str, *, by: str, at: dt.datetime
-) -> AreaOwner:
+def set_owner(session: Session, area: str, owner: str, *, by: str, at: dt.datetime) -> AreaOwner:
     """Make ``owner`` the owner of ``area`` (replacing any owner before)."""
     from assay.store.learning_models import AreaOwnerRow
 

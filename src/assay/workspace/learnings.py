@@ -150,9 +150,7 @@ class Areas:
             name = known.get(area_key(area))
             if name is None:
                 listed = ", ".join(sorted(known.values())) or "none yet"
-                raise NotFoundError(
-                    f"unknown area {area!r}; the radar's areas are: {listed}"
-                )
+                raise NotFoundError(f"unknown area {area!r}; the radar's areas are: {listed}")
             owner = person.strip()
             if user_rows.count(sql):
                 user = user_rows.find(sql, owner)
@@ -228,10 +226,13 @@ class Learnings:
             entry = Learning(
                 prototype="",
                 technique="",
+                learned=parts["learned"],
+                surprises=parts["surprises"],
+                implicit=parts["implicit"],
+                advice=parts["advice"],
                 by=self.ctx.user,
                 at=at or now(),
                 outcome=outcome,
-                **parts,
             )
             learning_id = learning_rows.add_learning(session, prototype_id, entry)
             return learning_rows.learnings(sql, learning_id=learning_id)[0]

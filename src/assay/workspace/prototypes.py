@@ -482,7 +482,7 @@ class Prototypes:
         revisit = parse_conditions(revisit_when)
         at = at or now()
         if dissents and not any(c.kind == "date" for c in revisit):
-            revisit = [*revisit, parse_condition(f"on {revisit_date(at.date()).isoformat()}")]
+            revisit = (*revisit, parse_condition(f"on {revisit_date(at.date()).isoformat()}"))
         with self.ctx.write() as session:
             role = self.users.authorize("gate.decide")
             record = _persist_freeze(session, name)
