@@ -120,6 +120,9 @@ def record(
     run("prototype", "evidence", PROTOTYPE, run_id)
     run("gate", "decide", PROTOTYPE, "yes", "--why", "a third faster at n=4096, memory equal",
         "--by", "samuel.okonkwo")  # fmt: skip
+    run("inbox", "import", str(DATA.parents[2] / "data" / "inbox" / "arxiv-cs.LG.rss"))
+    run("inbox", "triage", "1", "--pass1", "--assign", "samuel.okonkwo")
+    run("inbox", "triage", "2", "--skip", "we do not sample from a draft model today")
     return {"run": run_id, "paper": "dao2022flashattention", "today": TODAY.isoformat()}
 
 
@@ -147,6 +150,9 @@ COMMANDS: list[tuple[tuple[str, ...], tuple[str, ...]]] = [
     (("status",), ()),
     (("portfolio",), (PROTOTYPE,)),
     (("search", "attention"), ("{paper}",)),
+    (("inbox", "--status", "all"), ("2309.06180", "samuel.okonkwo")),
+    (("inbox", "sources"), ("arxiv-cs.LG",)),
+    (("cadence",), ("samuel.okonkwo",)),
 ]
 
 
