@@ -54,6 +54,10 @@ HeaderOpt = Annotated[
 ]
 TimeoutOpt = Annotated[float, _opt("--timeout", metavar="S", help="Per-request timeout.")]
 ConnOpt = Annotated[int, _opt("--connections", help="Most open connections per process.")]
+ClientOpt = Annotated[
+    str,
+    _opt("--client", metavar="wire|aiohttp", help="HTTP client for http:// (https: aiohttp)."),
+]
 RemoteOpt = Annotated[
     bool, _opt("--allow-remote", help="Allow a host that is not loopback (one you own).")
 ]
@@ -131,6 +135,7 @@ def run(
     header: HeaderOpt = None,
     timeout: TimeoutOpt = 10.0,
     connections: ConnOpt = 512,
+    client: ClientOpt = "wire",
     ttft: Annotated[
         float | None, _opt("--ttft", metavar="MS", help="Streaming SLO: time to first token.")
     ] = None,
@@ -177,6 +182,7 @@ def run(
         vs=vs,
         allow_remote=allow_remote,
         send_lag_limit_ms=send_lag_limit,
+        client=client,
     )
     if sum(bool(x) for x in (vs, rates, closed_loop)) > 1:
         raise InputError("--vs, --rates and --closed-loop: expected at most one of them")
@@ -327,6 +333,7 @@ def slo(
     header: HeaderOpt = None,
     timeout: TimeoutOpt = 10.0,
     connections: ConnOpt = 512,
+    client: ClientOpt = "wire",
     allow_remote: RemoteOpt = False,
     out: OutOpt = None,
     json: JsonOption = False,
@@ -347,6 +354,7 @@ def slo(
         timeout_s=timeout,
         connections=connections,
         allow_remote=allow_remote,
+        client=client,
     )
     doc = load_run.slo(
         spec,

@@ -24,7 +24,7 @@ import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assay.errors import AssayError
@@ -167,6 +167,7 @@ class Options:
     window_s: float | None = None  # per-window histograms (A/B pairing)
     ttft_s: float | None = None
     tpot_s: float | None = None
+    client: str = "wire"  # wire (assay.load.wire) for http://, else aiohttp
 
 
 def _event_loop_runner() -> asyncio.Runner:
@@ -191,51 +192,98 @@ def _count_events(buffer: bytearray, data: bytes) -> int:
     return count
 
 
+class _Failed(Exception):
+    """A request that got no usable reply; ``kind`` is its entry in errors by kind."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class _Sender:
+    """Sends one endpoint's request and returns (status, done time, token times):
+    through :mod:`assay.load.wire` for ``http://`` (the default, cheaper per request),
+    through aiohttp for ``https://`` or when asked (``Options.client``)."""
+
+    def __init__(self, request: Request, options: Options, session: Any) -> None:
+        self.request = request
+        self.timeout = options.timeout_s
+        self.pool: Any = None
+        self.session = session
+        if options.client == "wire" and request.url.startswith("http://"):
+            from assay.load import wire
+
+            host, port, self.data = wire.build_request(
+                request.url, request.method, request.body, request.headers
+            )
+            self.pool = wire.Pool(host, port, options.connections)
+        self.headers = dict(request.headers) or None
+
+    async def send(self) -> tuple[int, float, list[float]]:
+        if self.pool is not None:
+            from assay.load.wire import WireError
+
+            try:
+                reply = await self.pool.request(
+                    self.data, self.timeout, head=self.request.method == "HEAD"
+                )
+            except WireError as exc:
+                raise _Failed(exc.kind) from None
+            return reply.status, reply.done, reply.token_times
+        return await self._aiohttp()
+
+    async def _aiohttp(self) -> tuple[int, float, list[float]]:
+        import aiohttp
+
+        request = self.request
+        token_times: list[float] = []
+        try:
+            async with self.session.request(
+                request.method, request.url, data=request.body, headers=self.headers
+            ) as resp:
+                kind = resp.headers.get("Content-Type", "")
+                sse = kind.startswith("text/event-stream")
+                chunked = resp.headers.get("Transfer-Encoding", "").lower() == "chunked"
+                if sse or chunked:
+                    buffer = bytearray()
+                    async for data, end_of_chunk in resp.content.iter_chunks():
+                        now = time.monotonic()
+                        if sse:
+                            token_times += [now] * _count_events(buffer, data)
+                        elif end_of_chunk and data:
+                            token_times.append(now)
+                else:
+                    await resp.read()
+                return resp.status, time.monotonic(), token_times
+        except TimeoutError:
+            raise _Failed("timeout") from None
+        except aiohttp.ClientConnectorError:
+            raise _Failed("connect") from None
+        except aiohttp.ServerDisconnectedError:
+            raise _Failed("disconnected") from None
+        except aiohttp.ClientError as exc:
+            raise _Failed(type(exc).__name__) from None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+
 async def _one(
-    session: Any,
-    request: Request,
+    sender: _Sender,
     arm: ArmTally,
     intended: float,
     lag: Histogram | None,
     options: Options,
     start: float,
 ) -> None:
-    import aiohttp
-
     began = time.monotonic()
     if lag is not None:
         lag.record(began - intended)
-    token_times: list[float] = []
     try:
-        async with session.request(
-            request.method, request.url, data=request.body, headers=dict(request.headers)
-        ) as resp:
-            kind = resp.headers.get("Content-Type", "")
-            sse = kind.startswith("text/event-stream")
-            chunked = resp.headers.get("Transfer-Encoding", "").lower() == "chunked"
-            if sse or chunked:
-                buffer = bytearray()
-                async for data, end_of_chunk in resp.content.iter_chunks():
-                    now = time.monotonic()
-                    if sse:
-                        token_times += [now] * _count_events(buffer, data)
-                    elif end_of_chunk and data:
-                        token_times.append(now)
-            else:
-                await resp.read()
-            done = time.monotonic()
-            status = resp.status
-    except TimeoutError:
-        _error(arm, "timeout", options)
-        return
-    except aiohttp.ClientConnectorError:
-        _error(arm, "connect", options)
-        return
-    except aiohttp.ServerDisconnectedError:
-        _error(arm, "disconnected", options)
-        return
-    except aiohttp.ClientError as exc:
-        _error(arm, type(exc).__name__, options)
+        status, done, token_times = await sender.send()
+    except _Failed as exc:
+        _error(arm, exc.kind, options)
         return
     arm.last_done = max(arm.last_done, done)
     if status >= 400:
@@ -289,22 +337,16 @@ async def _open_loop(
     times = (offsets + start).tolist()
     pending: set[asyncio.Task[None]] = set()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        senders = [_Sender(request, options, session) for request in requests]
         loop = asyncio.get_running_loop()
         n, i = len(times), 0
         while i < n:
             now = time.monotonic()
             while i < n and times[i] <= now:
-                for k, request in enumerate(requests):
+                for k, sender in enumerate(senders):
+                    lag = tally.send_lag if k == 0 else None
                     task = loop.create_task(
-                        _one(
-                            session,
-                            request,
-                            tally.arms[k],
-                            times[i],
-                            tally.send_lag if k == 0 else None,
-                            options,
-                            start,
-                        )
+                        _one(sender, tally.arms[k], times[i], lag, options, start)
                     )
                     pending.add(task)
                     task.add_done_callback(pending.discard)
@@ -316,6 +358,8 @@ async def _open_loop(
         tally.last_send = time.monotonic()
         if pending:
             await asyncio.gather(*pending)
+        for sender in senders:
+            sender.close()
     return tally
 
 
@@ -401,15 +445,18 @@ async def _closed_loop(request: Request, duration: float, options: Options) -> T
 
     tally = Tally(arms=[ArmTally()])
     arm = tally.arms[0]
+    options = replace(options, connections=1)
     connector = aiohttp.TCPConnector(limit=1)
     timeout = aiohttp.ClientTimeout(total=options.timeout_s)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        sender = _Sender(request, options, session)
         start = tally.start = time.monotonic()
         while time.monotonic() - start < duration:
             sent = time.monotonic()
-            await _one(session, request, arm, sent, None, options, start)
+            await _one(sender, arm, sent, None, options, start)
             tally.sent += 1
         tally.last_send = time.monotonic()
+        sender.close()
     return tally
 
 

@@ -51,6 +51,7 @@ class LoadSpec:
     allow_remote: bool = False
     window_s: float | None = None
     send_lag_limit_ms: float = 10.0
+    client: str = "wire"
 
     def settings(self) -> dict[str, Any]:
         out = asdict(self)
@@ -101,6 +102,8 @@ def check_spec(spec: LoadSpec) -> LoadSpec:
         raise InputError(f"--processes: expected 1..{MAX_PROCESSES}, got {spec.processes}")
     if not math.isfinite(spec.timeout_s) or spec.timeout_s <= 0:
         raise InputError(f"--timeout: expected seconds above 0, got {spec.timeout_s:g}")
+    if spec.client not in ("wire", "aiohttp"):
+        raise InputError(f"--client: expected wire or aiohttp, got {spec.client!r}")
     if spec.connections < 1:
         raise InputError(f"--connections: expected at least 1, got {spec.connections}")
     for name, value in (("--ttft", spec.ttft_ms), ("--tpot", spec.tpot_ms)):
@@ -131,6 +134,7 @@ def _options(spec: LoadSpec, **extra: Any) -> engine.Options:
     return engine.Options(
         timeout_s=spec.timeout_s,
         connections=spec.connections,
+        client=spec.client,
         ttft_s=None if spec.ttft_ms is None else spec.ttft_ms / 1e3,
         tpot_s=None if spec.tpot_ms is None else spec.tpot_ms / 1e3,
         **extra,
