@@ -8,6 +8,7 @@ Messages name the key (``radar.stale_after_days``) and what it should be.
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -233,7 +234,8 @@ def set_value(path: Path, key: str, text: str) -> Settings:
     except _Invalid as exc:
         raise InputError(f"{key} = {text!r}: {exc}") from None
     lines = source.splitlines()
-    header = next((i for i, line in enumerate(lines) if line.strip() == f"[{section}]"), None)
+    heading = re.compile(rf"\s*\[\s*{re.escape(section)}\s*\]\s*(#.*)?")
+    header = next((i for i, line in enumerate(lines) if heading.fullmatch(line)), None)
     assignment = f"{name} = {written}"
     if header is None:
         lines += ["", f"[{section}]", assignment]
@@ -250,7 +252,14 @@ def set_value(path: Path, key: str, text: str) -> Settings:
         else:
             lines[found] = assignment
     new = "\n".join(lines) + "\n"
-    if check_settings(tomllib.loads(new)) != settings:  # the edit says what was checked
-        raise InputError(f"{path}: could not set {key} without rewriting the file by hand")
+    try:  # the edited file must say what was checked (a key set some other way would not)
+        same = check_settings(tomllib.loads(new)) == settings
+    except (tomllib.TOMLDecodeError, _Invalid):
+        same = False
+    if not same:
+        raise InputError(
+            f"{path}: {key} is written in a way this command does not edit (not under a "
+            f"[{section}] heading); set it by hand"
+        )
     path.write_text(new, encoding="utf-8")
     return settings
