@@ -68,11 +68,11 @@ def test_trace_replay_sends_exactly_the_trace(tmp_path: Path, target: Target) ->
     assert doc["arms"][0]["ok"] == 50
 
 
-def test_streaming_metrics_and_goodput(tmp_path: Path, target: Target) -> None:
+@pytest.mark.parametrize("client", ["wire", "aiohttp"])
+def test_streaming_metrics_and_goodput(tmp_path: Path, target: Target, client: str) -> None:
     url = target("stream", "--tokens", "8", "--gap-ms", "4")
-    doc = load(
-        tmp_path, "run", url, "--rate", "50", "--duration", "2", "--ttft", "1000", "--tpot", "0.5"
-    )
+    args = ("--rate", "50", "--duration", "2", "--ttft", "1000", "--tpot", "0.5")
+    doc = load(tmp_path, "run", url, *args, "--client", client)
     stream = doc["arms"][0]["streaming"]
     assert stream["streamed"] == doc["arms"][0]["ok"] > 0
     assert stream["tokens"] == 8 * stream["streamed"]
@@ -80,7 +80,9 @@ def test_streaming_metrics_and_goodput(tmp_path: Path, target: Target) -> None:
     assert stream["tpot"]["p50_ms"] >= 3.5
     # TPOT of ~4 ms never meets 0.5 ms: no request is good, goodput is zero.
     assert stream["good"] == 0 and stream["goodput"] == 0
-    relaxed = load(tmp_path, "run", url, "--rate", "50", "--duration", "1", "--tpot", "1000")
+    relaxed = load(
+        tmp_path, "run", url, "--rate", "50", "--duration", "1", "--tpot", "1000", "--client", client
+    )
     assert relaxed["arms"][0]["streaming"]["good"] == relaxed["arms"][0]["ok"]
 
 
