@@ -4,7 +4,17 @@ Every write goes through :meth:`Database.write`, one transaction that commits as
 whole or not at all: a process killed half-way leaves no partial record. SQLite runs
 in WAL mode with real transactions around DDL too (pysqlite's own transaction
 handling is switched off and assay issues ``BEGIN`` itself), writes take the write
-lock up front (``BEGIN IMMEDIATE``) so two writers queue instead of failing.
+lock up front (``BEGIN IMMEDIATE``) so two writers queue instead of failing. A write
+the database refuses for a moment (SQLite's lock still taken after its busy timeout,
+a PostgreSQL deadlock victim) is tried again with a bounded, jittered backoff
+(:mod:`assay.store.retry`): :meth:`Database.write` retries taking its transaction,
+where SQLite's refusals happen; :meth:`Database.transaction` reruns a whole unit of
+work, for the refusals PostgreSQL gives mid-transaction. ``Database.retries`` counts
+the retries, for benchmarks.
+
+:meth:`Database.run_lock` holds a run for the process that runs or resumes it (an
+advisory lock on PostgreSQL, a file lock beside a SQLite file; see
+:mod:`assay.store.run_locks`), so a second resumer is refused before it writes.
 
 The schema is owned by Alembic migrations shipped in :mod:`assay.store.migrations`.
 :meth:`Database.migrate` applies them under a lock (a file lock beside a SQLite
@@ -24,9 +34,9 @@ import contextlib
 import dataclasses
 import fcntl
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy import inspect as schema_of
@@ -48,19 +58,23 @@ from assay.errors import (
     SchemaTooNewError,
     WorkspaceError,
 )
-from assay.store import audit_capture
+from assay.store import audit_capture, run_locks
 from assay.store.migrations import HEAD
+from assay.store.retry import BUSY_TIMEOUT_MS, RetryPolicy, retrying
 from assay.store.url import describe
 from assay.version import __version__
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from alembic.config import Config
 
-__all__ = ["Database", "SchemaStatus"]
+__all__ = ["Database", "RetryPolicy", "SchemaStatus"]
+
+T = TypeVar("T")
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 _PG_LOCK_KEY = 0x61_73_73_61_79  # "assay"
-_BUSY_TIMEOUT_MS = 30_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,10 +93,23 @@ class SchemaStatus:
 class Database:
     """An open database: an engine, its dialect's rules, and transactions."""
 
-    def __init__(self, url: URL, *, lock_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        url: URL,
+        *,
+        lock_path: Path | None = None,
+        retry: RetryPolicy | None = None,
+        busy_timeout_ms: int | None = None,
+    ) -> None:
         self.url = url
         self.lock_path = lock_path
-        self.engine = _create_engine(url)
+        self.retry = retry or RetryPolicy()
+        self.retries = 0
+        """Writes tried again since this database was opened (see :mod:`assay.store.retry`)."""
+        self._keeper: sqlite3.Connection | Literal[False] | None = None  # see _keep_warm
+        self.engine = _create_engine(
+            url, BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
+        )
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(
             self.engine.execution_options(assay_write=True), expire_on_commit=False
@@ -98,16 +125,107 @@ class Database:
         return self.engine.dialect.name
 
     def close(self) -> None:
+        if self._keeper:
+            self._keeper.close()
+        self._keeper = None
         self.engine.dispose()
 
     # -- transactions -----------------------------------------------------------
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction: committed when the block ends, rolled back on error."""
-        with self._translate(), self._write.begin() as session:
+        """One write transaction: committed when the block ends, rolled back on error.
+
+        The transaction begins before the block runs, retried while other writers hold
+        the database (see :meth:`_begin_write`); the block itself runs once.
+        """
+        with self._translate():
+            session = retrying(
+                self.retry, self._begin_write, where=self._where(), on_retry=self._count
+            )
+            with session:
+                try:
+                    yield session
+                except BaseException:
+                    session.rollback()
+                    raise
+                session.commit()
+
+    def transaction(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in one write transaction, the whole of it run again when the
+        database refuses it part-way for a moment (a PostgreSQL deadlock victim or
+        serialisation failure; SQLite's lock, wherever it is met), as :attr:`retry`
+        says. ``work`` must do nothing outside the transaction: it may run more than
+        once, and only the last run commits."""
+
+        def once() -> T:
+            session = self._begin_write()
+            with session:
+                try:
+                    out = work(session)
+                except BaseException:
+                    session.rollback()
+                    raise
+                session.commit()
+                return out
+
+        with self._translate():
+            return retrying(self.retry, once, where=self._where(), on_retry=self._count)
+
+    def _begin_write(self) -> Session:
+        """A write session whose transaction has begun: on SQLite ``BEGIN IMMEDIATE``
+        has taken the write lock, the one place a SQLite write waits for another."""
+        if self._keeper is None and self.dialect == "sqlite":
+            self._keep_warm()
+        session = self._write()
+        try:
             session.info.update(self.session_info)
-            yield session
+            session.connection()
+        except BaseException:
+            session.close()
+            raise
+        return session
+
+    def _keep_warm(self) -> None:
+        """Keep one idle connection open to a SQLite file in WAL mode while this
+        database is open. Each transaction opens and closes its own connection, and
+        the last connection to close checkpoints the WAL into the file and deletes it:
+        two fsyncs per write, which halved the rate of ``bench run`` writing trials
+        (benchmarks/bench_store_concurrency.py). The idle one holds no lock and no
+        transaction; it only keeps the WAL in place between writes."""
+        import sqlite3
+
+        keeper = sqlite3.connect(str(self.url.database), check_same_thread=False)
+        try:
+            mode = keeper.execute("PRAGMA journal_mode").fetchone()
+        except sqlite3.Error:
+            mode = None
+        if mode is None or str(mode[0]).lower() != "wal":
+            keeper.close()
+            self._keeper = False  # not an assay store in WAL mode: leave it alone
+            return
+        self._keeper = keeper
+
+    def _count(self, exc: BaseException) -> None:
+        del exc
+        self.retries += 1
+
+    def _where(self) -> str:
+        return f"the database {describe(self.url)}"
+
+    # -- run locks --------------------------------------------------------------
+
+    def run_lock(
+        self, run_id: str, *, doing: str = "run"
+    ) -> contextlib.AbstractContextManager[None]:
+        """Hold ``run_id`` for this process while it runs or resumes it (``doing``:
+        ``"run"`` or ``"resume"``); :class:`~assay.errors.RunLockedError` naming the
+        holder when another process has it. See :mod:`assay.store.run_locks`."""
+        return run_locks.hold(self, run_id, doing=doing)
+
+    def run_lock_holder(self, run_id: str) -> run_locks.Holder | None:
+        """Who holds ``run_id`` now, or ``None``; nothing is written or taken."""
+        return run_locks.holder(self, run_id)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
@@ -296,7 +414,7 @@ def _json_serializer(value: Any) -> str:
     return json.dumps(encoding.to_jsonable(value), ensure_ascii=False, allow_nan=False)
 
 
-def _create_engine(url: URL) -> Engine:
+def _create_engine(url: URL, busy_timeout_ms: int) -> Engine:
     if url.drivername == "sqlite":
         if url.database and not Path(url.database).parent.is_dir():
             raise WorkspaceError(
@@ -306,10 +424,14 @@ def _create_engine(url: URL) -> Engine:
         engine = create_engine(
             url,
             poolclass=NullPool,
-            connect_args={"timeout": 30},
+            connect_args={"timeout": busy_timeout_ms / 1000},
             json_serializer=_json_serializer,
         )
-        event.listen(engine, "connect", _sqlite_on_connect)
+
+        def on_connect(dbapi_connection: Any, record: Any) -> None:
+            _sqlite_on_connect(dbapi_connection, record, busy_timeout_ms)
+
+        event.listen(engine, "connect", on_connect)
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
     if url.drivername.startswith("postgresql"):
@@ -324,13 +446,13 @@ def _create_engine(url: URL) -> Engine:
     raise WorkspaceError(f"unsupported database driver {url.drivername!r}")
 
 
-def _sqlite_on_connect(dbapi_connection: Any, record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, record: Any, busy_timeout_ms: int) -> None:
     del record
     # Take transaction control away from pysqlite so DDL is transactional too.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

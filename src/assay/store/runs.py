@@ -382,8 +382,9 @@ class StoreSink:
             return load_trials(session, self.run_id)
 
     def record(self, result: TrialResult) -> None:
-        with self.db.write() as session:
-            add_trial(session, self.run_id, result)
+        # A whole transaction that the database may refuse part-way (a PostgreSQL
+        # deadlock victim) is run again: it writes one trial and nothing else.
+        self.db.transaction(lambda session: add_trial(session, self.run_id, result))
 
     def finish(self, result: BenchmarkResult) -> None:
         with self.db.write() as session:

@@ -19,7 +19,8 @@ comma-separated list for ``IN (:ids)``. The value readers (:meth:`Sql.datetime`,
 :meth:`Sql.date`, :meth:`Sql.boolean`, :meth:`Sql.json`) and writers
 (:meth:`Sql.bind_datetime`, ...) make a SQLite row equal to a PostgreSQL one and to
 what the ORM's column types return: aware UTC datetimes, dates, booleans, decoded
-JSON. This module imports only the standard library.
+JSON. This module imports only the standard library (and :mod:`assay.store.retry`,
+which does too).
 """
 
 from __future__ import annotations
@@ -33,13 +34,12 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from assay.store.retry import BUSY_TIMEOUT_MS, RetryPolicy, retrying
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
 __all__ = ["BUSY_TIMEOUT_MS", "Row", "Sql", "SqliteUnit", "connect_sqlite"]
-
-BUSY_TIMEOUT_MS = 30_000
-"""How long a SQLite connection waits for another writer (the engine's setting too)."""
 
 Row = tuple[Any, ...]
 """One result row, its columns in the order the query names them."""
@@ -234,8 +234,9 @@ class SqliteUnit:
     """Transactions on one bare SQLite connection: :meth:`read` rolls back,
     :meth:`write` takes the write lock up front and commits."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, retry: RetryPolicy | None = None) -> None:
         self.connection = connection
+        self.retry = retry or RetryPolicy()
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Sql]:
@@ -249,8 +250,13 @@ class SqliteUnit:
     @contextlib.contextmanager
     def write(self) -> Iterator[Sql]:
         """One write transaction (``BEGIN IMMEDIATE``): committed when the block ends,
-        rolled back on error."""
-        self.connection.execute("BEGIN IMMEDIATE")
+        rolled back on error. Taking the write lock is retried while other writers hold
+        it, as :attr:`retry` says (see :mod:`assay.store.retry`)."""
+        retrying(
+            self.retry,
+            lambda: self.connection.execute("BEGIN IMMEDIATE"),
+            where="the workspace database",
+        )
         try:
             yield Sql(self.connection, "sqlite")
         except BaseException:

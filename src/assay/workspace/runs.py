@@ -29,7 +29,7 @@ from assay.bench.importers import ImportedRun, analyse_imported, suite_run
 from assay.bench.runner import ProgressCallback
 from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
 from assay.display import Displayable
-from assay.errors import InputError, NotFoundError
+from assay.errors import InputError, NotFoundError, RunLockedError
 from assay.formats.suites import SUITE_FORMATS, read_suite, read_suites
 from assay.store import runs as run_rows
 from assay.store.runs import RunInfo, StoreSink
@@ -118,7 +118,8 @@ class RunBook:
         sink = AnalysingSink(
             self.ctx.db, name=spec.name, source=spec.source.ref, by=self.ctx.user, run_id=run_id
         )
-        result = _run(spec, resolved, sink, progress)
+        with self.ctx.db.run_lock(run_id, doing="run"):  # a resume meanwhile is refused
+            result = _run(spec, resolved, sink, progress)
         return run_id, result
 
     def new_run_id(self) -> str:
@@ -128,8 +129,19 @@ class RunBook:
     def resume(
         self, run_id: str, *, progress: ProgressCallback | None = None
     ) -> tuple[str, BenchmarkResult]:
-        """Finish a run that was interrupted, without repeating a finished trial."""
-        info = self.resumable(run_id)
+        """Finish a run that was interrupted, without repeating a finished trial.
+
+        The run's lock is held from before the first check to the end, so a second
+        resumer started at the same moment is refused (:class:`RunLockedError`, naming
+        this process) before it writes anything."""
+        self.info(run_id)  # an unknown run says so, whoever holds what
+        with self.ctx.db.run_lock(run_id, doing="resume"):
+            return self._resume(run_id, progress)
+
+    def _resume(
+        self, run_id: str, progress: ProgressCallback | None
+    ) -> tuple[str, BenchmarkResult]:
+        info = self._resumable(self.info(run_id))
         header = RunHeader.from_dict(info.header)
         source = header.spec.get("source", {})
         spec = load_source(SpecSource(str(source.get("kind")), str(source.get("ref"))))
@@ -146,8 +158,16 @@ class RunBook:
         return run_id, _run(spec, options, sink, progress)
 
     def resumable(self, run_id: str) -> RunInfo:
-        """The run, if it can be resumed now; an :class:`InputError` saying why not."""
+        """The run, if it can be resumed now; an :class:`InputError` saying why not, or
+        :class:`RunLockedError` naming the process that runs or resumes it."""
         info = self.info(run_id)
+        holder = self.ctx.db.run_lock_holder(run_id)
+        if holder is not None:
+            raise RunLockedError(holder.message(run_id))
+        return self._resumable(info)
+
+    def _resumable(self, info: RunInfo) -> RunInfo:
+        run_id = info.run_id
         if info.state == "finished":
             raise InputError(f"run {run_id} is finished; nothing to resume (see: assay bench show)")
         if info.state == "running":
