@@ -208,7 +208,7 @@ COMMANDS: dict[str, Entry] = {
         _RESEARCH,
     ),
     "question": _entry(
-        "credibility",
+        "question",
         "Open a research question on the radar from a post-mortem or a production regression.",
         _RESEARCH,
     ),
@@ -219,15 +219,15 @@ COMMANDS: dict[str, Entry] = {
         _RESEARCH,
     ),
     "coverage": _entry(
-        "credibility", "Papers read → prototypes → production, per person and team.", _RESEARCH
+        "coverage", "Papers read → prototypes → production, per person and team.", _RESEARCH
     ),
     "writeup": _entry(
-        "credibility",
+        "writeup",
         "The write-up of what was built, from a technique's record (Markdown or HTML).",
         _RESEARCH,
     ),
     "self": _entry(
-        "credibility",
+        "self_assessment",
         "Self-assessment: capabilities rated 1-5 with history, growth areas (private).",
         _RESEARCH,
     ),
