@@ -276,9 +276,22 @@ def status(ws: Workspace, *, today: dt.date | None = None) -> Document:
 def gate_review(ws: Workspace, prototype: str, *, today: dt.date | None = None) -> Document:
     """Every criterion of the prototype's current gate with its evaluation and the
     evidence behind it, and the recommended answer (from the stored snapshot); with
-    what the newest decision watches and its open reopenings (``watch``, issue 14)."""
+    what the newest decision watches and its open reopenings (``watch``, issue 14), and
+    who disagreed with the newest decision (``dissents``, issue 16: empty when it was
+    taken with consensus, or there is none)."""
     document = ws.prototypes.review(prototype, today=today).to_dict()
-    return document | {"watch": ws.watch.of_prototype(prototype, today=today)}
+    decided = ws.prototypes.decisions(prototype)
+    dissents = []
+    if decided:
+        newest = decided[-1]
+        dissents = [
+            {"decision": newest.id, "name": who, "reason": why}
+            for who, why in newest.decision.dissents
+        ]
+    return document | {
+        "watch": ws.watch.of_prototype(prototype, today=today),
+        "dissents": dissents,
+    }
 
 
 def gate_inbox(ws: Workspace, *, today: dt.date | None = None) -> Document:

@@ -65,6 +65,7 @@ def test_move_and_radar_json(workspace: Path) -> None:
     spec = {"name", "area", "ring", "owner", "summary", "next_action", "due", "history"}
     marks = {"stale", "stale_reasons", "override", "imported", "tags", "movement", "overdue"}
     marks |= {"rollout", "reopened"}  # issue 14: the rollout's stage, reopened decisions
+    marks |= {"area_owner"}  # issue 16: who owns the technique's area
     assert set(entry) == spec | marks  # issue 12 added tags, movement and overdue
     assert entry["reopened"] == [] and entry["rollout"] is None
     assert entry["stale"] is False

@@ -29,6 +29,8 @@ TECHNIQUE_KEYS = {
     "postmortems", "actions", "artifacts",
     # issue 14: its production rollouts
     "rollouts",
+    # issue 16: its prototypes' learnings, the owner of its area
+    "learnings", "area_owner",
 }  # fmt: skip
 
 

@@ -40,6 +40,11 @@ class Decision(BaseModel):
     conditions: str = Field("", description="Conditions attached to the answer.", max_length=20_000)
     override: bool = Field(False, description="Decide against the recommendation.")
     revisit_when: str = Field("", description="When to look again.", max_length=2000)
+    dissents: str = Field(
+        "",
+        description="Who disagreed and why, one per line: NAME: REASON (issue 16).",
+        max_length=20_000,
+    )
     csrf: str = Field("", description="The session's CSRF token (not for bearer tokens).")
 
 
@@ -172,6 +177,7 @@ def _part(name: str) -> str:
 def _decide(state: RequestState, prototype: str, decision: Decision) -> dict[str, Any]:
     """The service call (in a worker thread: it writes to the store)."""
     from assay.pipeline.gates import Answer
+    from assay.pipeline.learnings import parse_dissent
 
     given = decision.answer.strip().lower().replace(" ", "-").replace("_", "-")
     if given not in _ANSWERS:
@@ -184,6 +190,7 @@ def _decide(state: RequestState, prototype: str, decision: Decision) -> dict[str
         override=decision.override,
         advocates=[],
         revisit_when=decision.revisit_when,
+        dissents=[parse_dissent(line) for line in decision.dissents.splitlines() if line.strip()],
     )
     result: dict[str, Any] = record.to_dict()
     return result
