@@ -5,7 +5,8 @@ run`` does, and reports what happened as one JSON line.
 Run as ``python -m support.store_writers URL RUN_ID WRITER COUNT [--no-retry]
 [--busy-timeout-ms N]`` with ``tests`` on ``PYTHONPATH``. The process prints ``ready``,
 waits for a line on stdin (so that every writer starts at the same moment), writes,
-then prints ``{"written": n, "retries": k, "error": "..." or null}``.
+then prints ``{"written": n, "retries": k, "error": "..." or null, "started": t0,
+"ended": t1}`` (the clock's seconds around its writes).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 
 import numpy as np
 
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     print("ready", flush=True)
     sys.stdin.readline()
     written, error = 0, None
+    started = time.time()
     try:
         for seed in range(args.count):
             sink.record(trial(args.writer, seed))
@@ -60,8 +63,11 @@ def main(argv: list[str] | None = None) -> int:
         kind = "assay" if isinstance(exc, AssayError) else type(exc).__name__
         error = f"{kind}: {exc}".splitlines()[0]
     finally:
+        ended = time.time()
         db.close()
-    print(json.dumps({"written": written, "retries": db.retries, "error": error}), flush=True)
+    report = {"written": written, "retries": db.retries, "error": error,
+              "started": started, "ended": ended}  # fmt: skip
+    print(json.dumps(report), flush=True)
     return 0
 
 
