@@ -31,6 +31,7 @@ other settings.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -105,11 +106,19 @@ def make_repository(root: Path) -> dict[str, str]:
 
 
 def one_job(
-    repo: Path, base: str, head: str, seed: int, statistic: str, trials: int = TRIALS
+    repo: Path,
+    base: str,
+    head: str,
+    seed: int,
+    statistic: str,
+    trials: int = TRIALS,
+    margin: float | None = None,
 ) -> dict[str, Any]:
     """One job through :func:`run_ci`, summarised."""
     started = time.perf_counter()
     options = CiOptions(trials=trials, seed=seed, methods=("work",), statistic=statistic)
+    if margin is not None:
+        options = dataclasses.replace(options, margin=margin)
     report: CiReport = run_ci(
         Path("benchmarks/bench_toy.py"), base=base, head=head, options=options, directory=repo
     )

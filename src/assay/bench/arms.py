@@ -125,8 +125,10 @@ def compare_arms(
     confidence: float,
     name: str,
     params: Params,
+    test: str = "auto",
 ) -> ComparisonRow:
-    """One comparison row from two arms' values (see the module docstring)."""
+    """One comparison row from two arms' values (see the module docstring); ``test``
+    as :func:`assay.stats.compare` takes it."""
     row = ComparisonRow(
         name, info.name, params, None, None, None, None, None,
         info.lower_is_better, paired, len(baseline), len(candidate),
@@ -151,6 +153,7 @@ def compare_arms(
             paired=paired,
             margin=info.margin,
             confidence=confidence,
+            test=test,
         )
     except AssayError as exc:
         return dataclasses.replace(row, warnings=(str(exc),))

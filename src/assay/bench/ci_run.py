@@ -11,6 +11,19 @@ block: two interpreters can differ by a few percent for their whole life
 turn that luck into a bias that no interval shows; fresh ones make it
 per-block noise, which the paired comparison sees.
 
+Within a block the arms take turns: ``rounds`` short trials each (5 ms of
+samples by default), the order reversing every round, and each arm's value for
+the block is base's median time scaled by the median, over the rounds, of the
+arm's time divided by base's time in the same round. A shared cloud machine's
+speed swings (on the machine these defaults were chosen on, a pure-Python loop
+took 1.0 ms in some stretches and 1.8 ms in others, switching every few tens of
+milliseconds to seconds, with no context switch to show for it); turns a few
+milliseconds apart meet the same speed, so the ratio within a round cancels it,
+and the median over rounds drops the rounds a switch fell into. All servers of
+a job are pinned to one CPU (:data:`CiOptions.cpu`, by default the last one this
+process may use): a machine's CPUs need not run at the same speed at the same
+moment, and arms on different CPUs would carry the difference.
+
 :func:`run_job` uses the engine's :class:`~assay.bench.plan.Plan`: every
 benchmark (a method of the file) gets the arms ``base``, ``head`` and ``aa``
 (base again, for the noise floor), and each block runs one trial of every
@@ -26,6 +39,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import statistics
 import subprocess
 import sys
 import time
@@ -53,10 +68,13 @@ __all__ = [
     "JobProgress",
     "JobResult",
     "Side",
+    "combine_rounds",
+    "default_cpu",
     "load_side_spec",
     "run_job",
     "side_environment",
     "side_specs",
+    "usable_cpus",
     "with_statistic",
 ]
 
@@ -78,22 +96,34 @@ class Side:
 
 @dataclass(frozen=True)
 class CiOptions:
-    """How a job runs: trials per arm and pass, the default margin, confirmation,
-    the plan seed, per-trial timeout (s), intra-op threads, timer settings and
-    which methods to measure (all when empty)."""
+    """How a job runs: trials (blocks) per arm and pass, the default margin,
+    confirmation, the plan seed, per-trial timeout (s), intra-op threads, timer
+    settings of one round's trial, which methods to measure (all when empty),
+    rounds per block and the CPU the servers are pinned to (module docstring)."""
 
-    trials: int = 10
+    trials: int = 20
     margin: float = 0.03
     confirm: bool = True
     seed: int = 0
     timeout: float | None = 300.0
     threads: int | None = 1
-    timer: TimerSettings = dataclasses.field(default_factory=TimerSettings)
+    timer: TimerSettings = dataclasses.field(
+        default_factory=lambda: TimerSettings(warmup_time=0.002, trial_time=0.005, min_samples=1)
+    )
     methods: tuple[str, ...] = ()
     confidence: float = 0.95
     statistic: str = "median"
+    rounds: int = 10
+    cpu: int | None = dataclasses.field(default_factory=lambda: default_cpu())
+    """The CPU every trial server is pinned to; None: not pinned (``--no-pin``)."""
 
     def __post_init__(self) -> None:
+        if self.rounds < 1:
+            raise InputError(f"--rounds {self.rounds} must be at least 1")
+        allowed = usable_cpus()
+        if self.cpu is not None and allowed and self.cpu not in allowed:
+            listed = ", ".join(str(c) for c in sorted(allowed))
+            raise InputError(f"--cpu {self.cpu} is not a CPU this process may use ({listed})")
         if self.statistic not in STATISTICS:
             raise InputError(
                 f"--statistic {self.statistic!r} must be one of {', '.join(STATISTICS)}"
@@ -108,6 +138,32 @@ class CiOptions:
         if self.timeout is not None and not self.timeout > 0:
             raise InputError(f"--timeout {self.timeout!r} must be a positive number of seconds")
 
+
+def usable_cpus() -> set[int]:
+    """The CPUs this process may run on (empty where the OS does not say)."""
+    getter = getattr(os, "sched_getaffinity", None)
+    return set(getter(0)) if getter is not None else set()
+
+
+def default_cpu() -> int | None:
+    """The CPU a job pins its servers to by default: the highest this process may use
+    (CPU 0 takes most interrupts); None where pinning is not available."""
+    allowed = usable_cpus()
+    return max(allowed) if allowed and hasattr(os, "sched_setaffinity") else None
+
+
+ROW_TEST = "wilcoxon"
+"""The test behind a time row's interval: Wilcoxon's signed-rank test with the
+Hodges-Lehmann interval of the paired differences (relative to base's median),
+as :func:`assay.stats.compare` runs it. A shared runner now and then gives a block
+a speed of its own for its whole life (one block in ten 20% off is common on a busy
+2-vCPU machine); a t-interval widens with such a block until nothing is detectable,
+a rank interval barely moves. With fewer than :data:`RANK_MIN` blocks the rank
+interval is too coarse to exclude anything (with 5 pairs no two-sided p-value is
+below 0.0625), so such rows keep the engine's t-interval on log times."""
+
+RANK_MIN = 10
+"""The fewest paired blocks for which a time row uses :data:`ROW_TEST`."""
 
 STATISTICS = ("median", "min")
 """What a trial's time is: the engine's median per-call time, or the fastest call.
@@ -207,9 +263,14 @@ class _Executors:
     for every block: see :func:`_run_pass`."""
 
     def __init__(
-        self, specs: dict[str, BenchmarkSpec], sides: dict[str, Side], threads: int | None
+        self,
+        specs: dict[str, BenchmarkSpec],
+        sides: dict[str, Side],
+        threads: int | None,
+        cpu: int | None = None,
     ):
         self.sides = sides
+        self.cpu = cpu
         self.servers = {
             arm: ForkServerExecutor(
                 specs[_arm_side(arm)],
@@ -227,11 +288,15 @@ class _Executors:
             list(pool.map(self._start, arms))
 
     def _start(self, arm: str) -> None:
+        server = self.servers[arm]
         try:
-            self.servers[arm].start()
+            server.start()
         except InputError as exc:
             side = self.sides[_arm_side(arm)]
             raise InputError(f"on {side.name} ({side.commit[:12]}): {exc}") from None
+        if self.cpu is not None and server.process is not None:
+            # The trials are forked from the server's main thread: they inherit this.
+            os.sched_setaffinity(server.process.pid, {self.cpu})
 
     def restart(self, arms: tuple[str, ...]) -> None:
         """Fresh interpreters for the next block, for the arms it runs."""
@@ -254,28 +319,76 @@ def _run_pass(
     options: CiOptions,
     progress: Callable[[int, int], None],
 ) -> list[TrialResult]:
-    """Run ``options.trials`` rounds of ``plan`` (arms named ``method@arm``), each trial
-    on its arm's server, the servers fresh for every block (module docstring)."""
+    """Run ``options.trials`` blocks of ``plan`` (arms named ``method@arm``), each trial
+    on its arm's server, the servers fresh for every block, the arms taking turns
+    for ``options.rounds`` rounds in each (module docstring)."""
     results: list[TrialResult] = []
     blocks = plan.blocks(options.trials)
     arms = tuple(sorted({name.rsplit(_SEP, 1)[1] for name in plan.methods}))
-    planned = sum(len(b.order) for b in blocks)
+    planned = sum(len(b.order) for b in blocks) * options.rounds
+    done = 0
     for number, block in enumerate(blocks):
         if number:
             executors.restart(arms)
-        for position, key in enumerate(block.trial_keys()):
-            method, arm = key.method.rsplit(_SEP, 1)
-            request = TrialRequest(key=TrialKey(method, key.params, key.seed), timer=options.timer)
-            started_at = time.time()
-            t0 = time.monotonic()
-            outcome = executors.servers[arm].run(
-                request, timeout=options.timeout, memory_limit=None
-            )
-            wall = time.monotonic() - t0
-            trial = trial_from_outcome(key, block, position, outcome, wall, started_at)
-            results.append(with_statistic(trial, options.statistic))
-            progress(len(results), planned)
+        keys = block.trial_keys()
+        turns: dict[TrialKey, list[TrialResult]] = {key: [] for key in keys}
+        for turn in range(options.rounds):
+            for position, key in enumerate(keys if turn % 2 == 0 else keys[::-1]):
+                method, arm = key.method.rsplit(_SEP, 1)
+                request = TrialRequest(
+                    key=TrialKey(method, key.params, key.seed), timer=options.timer
+                )
+                started_at = time.time()
+                t0 = time.monotonic()
+                outcome = executors.servers[arm].run(
+                    request, timeout=options.timeout, memory_limit=None
+                )
+                wall = time.monotonic() - t0
+                trial = trial_from_outcome(key, block, position, outcome, wall, started_at)
+                turns[key].append(with_statistic(trial, options.statistic))
+                done += 1
+                progress(done, planned)
+        results.extend(combine_rounds(turns))
     return results
+
+
+def combine_rounds(turns: dict[TrialKey, list[TrialResult]]) -> list[TrialResult]:
+    """One trial per arm from a block's rounds (module docstring).
+
+    Base's ``time`` is the median of its rounds; another arm's is that times the
+    median over rounds of its time over base's. An arm with a failed round is that
+    failed trial (a benchmark failing now and then shows as failing); other
+    metrics are the first round's.
+    """
+    out: list[TrialResult] = []
+    for key, trials in turns.items():
+        method, arm = key.method.rsplit(_SEP, 1)
+        failed = [t for t in trials if not t.ok]
+        if failed or not trials:
+            out.extend(failed[:1])
+            continue
+        first = trials[0]
+        if "time" not in first.values:
+            out.append(first)
+            continue
+        base = turns.get(TrialKey(f"{method}{_SEP}{BASE}", key.params, key.seed), [])
+        base_times = [t.values["time"] for t in base if t.ok and "time" in t.values]
+        if not base_times or len(base) != len(trials):
+            own = statistics.median(t.values["time"] for t in trials)
+            out.append(dataclasses.replace(first, values={**first.values, "time": own}))
+            continue
+        level = statistics.median(base_times)
+        if arm == BASE:
+            value = level
+        else:
+            ratios = [
+                t.values["time"] / b.values["time"]
+                for t, b in zip(trials, base, strict=True)
+                if b.ok and b.values.get("time", 0.0) > 0
+            ]
+            value = level * statistics.median(ratios) if ratios else level
+        out.append(dataclasses.replace(first, values={**first.values, "time": value}))
+    return out
 
 
 def _infos(spec: BenchmarkSpec, margin: float) -> list[MetricInfo]:
@@ -298,7 +411,14 @@ def _compare(
     cand = _arms(grouped, params, method, other)
     b, c, paired = paired_arms(base, cand, info.name)
     return compare_arms(
-        b, c, info=info, paired=paired, confidence=confidence, name=method, params=params
+        b,
+        c,
+        info=info,
+        paired=paired,
+        confidence=confidence,
+        name=method,
+        params=params,
+        test=ROW_TEST if paired and info.name == "time" and len(b) >= RANK_MIN else "auto",
     )
 
 
@@ -401,7 +521,7 @@ def run_job(
     the confirmation pass of every candidate; see the module docstring."""
     spec = specs[HEAD]
     methods = _methods(spec, options.methods)
-    executors = _Executors(specs, sides, options.threads)
+    executors = _Executors(specs, sides, options.threads, options.cpu)
     trials: dict[str, int] = {}
     seconds: dict[str, float] = {}
     try:

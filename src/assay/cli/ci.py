@@ -82,8 +82,28 @@ def ci_command(
         str | None, typer.Option("--head", help="The commit to measure; default: HEAD.")
     ] = None,
     trials: Annotated[
-        int, typer.Option("--trials", help="Trials per arm in each pass (at least 3).")
+        int,
+        typer.Option(
+            "--trials",
+            help="Blocks per pass (at least 3): each starts fresh processes and is one "
+            "paired trial per arm.",
+        ),
+    ] = 20,
+    rounds: Annotated[
+        int,
+        typer.Option(
+            "--rounds",
+            help="Turns the arms take within a block, each a short trial (docs/ci.md).",
+        ),
     ] = 10,
+    cpu: Annotated[
+        int | None,
+        typer.Option("--cpu", help="Pin every trial to this CPU; default: the last one usable."),
+    ] = None,
+    pin: Annotated[
+        bool,
+        typer.Option("--pin/--no-pin", help="Pin the trials to one CPU (see --cpu)."),
+    ] = True,
     margin: Annotated[
         str,
         typer.Option(
@@ -154,13 +174,15 @@ def ci_command(
     """
     from assay.bench.ci_job import run_ci
     from assay.bench.ci_render import render_markdown
-    from assay.bench.ci_run import CiOptions
+    from assay.bench.ci_run import CiOptions, default_cpu
 
     for out, option in ((markdown, "--markdown"), (json_file, "--json-file")):
         if out is not None:
             files.check_output(out, force=force, option=option)
     options = CiOptions(
         trials=trials,
+        rounds=rounds,
+        cpu=(default_cpu() if cpu is None else cpu) if pin else None,
         margin=_margin(margin),
         confirm=confirm,
         seed=seed,

@@ -190,6 +190,8 @@ def test_a_metric_regression_uses_its_declared_direction(repo: Path) -> None:
         (["--base", "no-such-ref"], "--base 'no-such-ref' does not name a commit"),
         (["--base", "HEAD", "--head", "deadbeef"], "--head 'deadbeef' does not name a commit"),
         (["--base", "HEAD", "--trials", "2"], "--trials 2 must be at least 3"),
+        (["--base", "HEAD", "--rounds", "0"], "--rounds 0 must be at least 1"),
+        (["--base", "HEAD", "--cpu", "4096"], "--cpu 4096 is not a CPU this process may use"),
         (["--base", "HEAD", "--margin", "150%"], "--margin '150%' is out of range"),
         (["--base", "HEAD", "--method", "nope"], "--method 'nope' is not a method"),
         (["--base", "HEAD", "--bench-from", "mine"], "--bench-from 'mine' must be base or head"),

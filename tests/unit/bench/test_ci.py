@@ -311,3 +311,110 @@ def test_the_min_statistic_takes_the_fastest_call_of_a_trial() -> None:
     assert with_statistic(failed, "min") is failed
     with pytest.raises(InputError, match="--statistic 'mean' must be one of median, min"):
         CiOptions(statistic="mean")
+
+
+# -- rounds within a block, pinning ---------------------------------------------------------
+
+
+def _turn(method: str, time: float | None, *, acc: float = 0.9) -> object:
+    from assay.bench.plan import TrialKey
+    from assay.bench.trial import TrialResult, TrialStatus
+
+    key = TrialKey(method, (), 7)
+    if time is None:
+        return TrialResult(key, TrialStatus.ERROR, 0, 0, reason="boom")
+    return TrialResult(key, TrialStatus.OK, 0, 0, values={"time": time, "acc": acc})
+
+
+def test_rounds_pair_each_arm_with_base_in_the_same_round() -> None:
+    """The machine's speed doubles halfway through the block; each arm's time is base's
+    level times its ratio to base within the same round, so head reads exactly 5% slower."""
+    from assay.bench.ci_run import combine_rounds
+    from assay.bench.plan import TrialKey
+
+    speed = [1.0, 1.0, 1.0, 2.0, 2.0, 2.0]
+    base = [_turn("work@base", 1.0 * s) for s in speed]
+    head = [_turn("work@head", 1.05 * s) for s in speed]
+    aa = [_turn("work@aa", 1.0 * s) for s in speed]
+    out = {
+        t.key.method: t
+        for t in combine_rounds(
+            {
+                TrialKey("work@base", (), 7): base,
+                TrialKey("work@head", (), 7): head,
+                TrialKey("work@aa", (), 7): aa,
+            }
+        )
+    }
+    level = 1.5  # base's median over the rounds
+    assert out["work@base"].values["time"] == pytest.approx(level)
+    assert out["work@head"].values["time"] == pytest.approx(level * 1.05)
+    assert out["work@aa"].values["time"] == pytest.approx(level)
+    assert out["work@head"].values["acc"] == 0.9  # other metrics: the first round's
+
+
+def test_a_round_that_failed_makes_the_arms_block_fail() -> None:
+    from assay.bench.ci_run import combine_rounds
+    from assay.bench.plan import TrialKey
+
+    out = combine_rounds(
+        {
+            TrialKey("work@base", (), 7): [_turn("work@base", 1.0), _turn("work@base", 1.0)],
+            TrialKey("work@head", (), 7): [_turn("work@head", 1.0), _turn("work@head", None)],
+        }
+    )
+    by_arm = {t.key.method: t for t in out}
+    assert by_arm["work@base"].ok
+    assert not by_arm["work@head"].ok and by_arm["work@head"].reason == "boom"
+
+
+def test_a_failed_base_round_is_left_out_of_the_ratios() -> None:
+    from assay.bench.ci_run import combine_rounds
+    from assay.bench.plan import TrialKey
+
+    out = combine_rounds(
+        {
+            TrialKey("work@base", (), 7): [_turn("work@base", 1.0), _turn("work@base", None)],
+            TrialKey("work@head", (), 7): [_turn("work@head", 1.1), _turn("work@head", 1.1)],
+        }
+    )
+    by_arm = {t.key.method: t for t in out}
+    assert not by_arm["work@base"].ok  # base failed a round: its block fails
+    assert by_arm["work@head"].values["time"] == pytest.approx(1.1)  # the good round's ratio
+
+
+def test_rounds_and_cpu_options_are_checked() -> None:
+    import os
+
+    from assay.bench.ci_run import default_cpu, usable_cpus
+
+    with pytest.raises(InputError, match="--rounds 0 must be at least 1"):
+        CiOptions(rounds=0)
+    allowed = usable_cpus()
+    if hasattr(os, "sched_setaffinity"):
+        assert default_cpu() == max(allowed)
+        with pytest.raises(InputError, match=r"--cpu 4096 is not a CPU this process may use"):
+            CiOptions(cpu=4096)
+    assert CiOptions(cpu=None).cpu is None  # --no-pin
+
+
+def test_time_rows_use_the_rank_interval_and_shrug_off_one_odd_block() -> None:
+    """Nineteen blocks read head 5% slower; in one, base's process ran 30% slow. The
+    t-interval (the engine's auto test) swallows the effect; the Wilcoxon/Hodges-Lehmann
+    interval ci uses at its default 20 blocks does not."""
+    import numpy as np
+
+    from assay.bench.arms import MetricInfo, compare_arms
+    from assay.bench.ci_run import ROW_TEST
+
+    rng = np.random.default_rng(3)
+    base = 1.0 + rng.normal(0, 0.004, 20)
+    head = base * 1.05 * (1 + rng.normal(0, 0.004, 20))
+    base[4] *= 1.3
+    info = MetricInfo("time", True, 0.03, True)
+    kwargs = {"info": info, "paired": True, "confidence": 0.95, "name": "work", "params": ()}
+    robust = compare_arms(base, head, test=ROW_TEST, **kwargs)  # type: ignore[arg-type]
+    plain = compare_arms(base, head, **kwargs)  # type: ignore[arg-type]
+    assert robust.test == "wilcoxon"
+    assert robust.verdict is Verdict.WORSE and robust.ci is not None and robust.ci[0] > 0.03
+    assert plain.verdict is not Verdict.WORSE  # the odd block hides it from the t-interval
