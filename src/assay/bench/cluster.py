@@ -19,10 +19,12 @@ The driver (:class:`RayRunner`) keeps the runner's contract:
   blocks in flight; ``assay bench resume`` regenerates the plan from its seed
   and sends only the missing trials, exactly as for a local run;
 - a block whose node is lost (the worker or node died, the object was lost) is
-  sent again, Ray first retrying on its own (``max_retries``) and the driver
-  then up to :data:`RESUBMITS` times; a block's trials come back together or
-  not at all, so none is recorded twice (and the store's unique key refuses a
-  duplicate anyway); a block lost every time is recorded as crashed trials;
+  sent again by the driver, up to :data:`RESUBMITS` times (Ray's own task
+  retries are off, so that the driver knows and records it: such a block's
+  trials carry ``details["resent"]``, the times it was sent again); a block's
+  trials come back together or not at all, so none is recorded twice (and the
+  store's unique key refuses a duplicate anyway); a block lost every time is
+  recorded as crashed trials;
 - before anything is written the driver asks every node that can take a block
   for its environment: nodes of different hardware (CPU model, GPU models) are
   refused unless ``allow_mixed_hardware``; a node of new hardware that joins
@@ -71,11 +73,8 @@ __all__ = [
     "node_facts",
 ]
 
-RESUBMITS = 2
-"""Times the driver sends a lost block again after Ray's own retries gave up."""
-
-_RAY_RETRIES = 2
-"""Ray's ``max_retries`` for a block task: re-run when its worker or node dies."""
+RESUBMITS = 3
+"""Times the driver sends a lost block again (Ray's own task retries are off)."""
 
 
 def _ray() -> Any:
@@ -374,7 +373,7 @@ class RayRunner(Runner):
         self._task = ray.remote(run_block_on_node).options(
             num_cpus=self.options.threads or 1,
             num_gpus=1 if self.gpu else 0,
-            max_retries=_RAY_RETRIES,
+            max_retries=0,
             retry_exceptions=False,
         )
 
@@ -482,14 +481,19 @@ class RayRunner(Runner):
             self.nodes[node["id"]] = node
             check_hardware(self.nodes, allow_mixed=self.options.allow_mixed_hardware)
         for trial in payload["trials"]:
-            if trial.key not in self._done:  # never twice, whatever came back
-                self._record(trial)
+            if trial.key in self._done:  # never twice, whatever came back
+                continue
+            if sent.attempt:
+                trial = dataclasses.replace(
+                    trial, details={**trial.details, "resent": sent.attempt}
+                )
+            self._record(trial)
 
     def _lost(self, sent: _Sent, error: Exception) -> None:
         """Record the block's trials as crashed: its node was lost every time."""
         keys = sent.block.trial_keys()
         reason = (
-            f"the block's Ray task was lost {sent.attempt + 1 + _RAY_RETRIES} times "
+            f"the block's Ray task was lost {sent.attempt + 1} times "
             f"({type(error).__name__}); its node died or left the cluster"
         )
         for position in sent.positions:

@@ -177,7 +177,7 @@ def test_a_run_sends_each_block_to_a_node_and_records_every_trial_once(
 
 
 def test_a_node_removed_mid_run_has_its_blocks_sent_again(cluster: Any, team: Path) -> None:
-    process = _start(team, cluster, "--trials", "6")
+    process = _start(team, cluster, "--trials", "5")
     try:
         run_id = _wait_for_trials(team, 2, process)
         victim = next(iter(cluster.worker_nodes))
@@ -188,14 +188,18 @@ def test_a_node_removed_mid_run_has_its_blocks_sent_again(cluster: Any, team: Pa
         cluster.add_node(**NODE)  # back to two workers for the other tests
         cluster.wait_for_nodes()
     assert process.returncode == 0, err
-    _check_complete(team, run_id, planned=6 * 2 * 2)
+    records = _check_complete(team, run_id, planned=5 * 2 * 2)
     assert "Run" in out
+    # the block(s) the node held when it went were sent again, and ran elsewhere
+    resent = [r for r in records if r["details"].get("resent")]
+    assert resent
+    assert victim.node_id not in {r["details"]["node"]["id"] for r in resent}
 
 
 def test_a_driver_killed_mid_run_resumes_without_repeating_a_trial(
     cluster: Any, team: Path
 ) -> None:
-    process = _start(team, cluster, "--trials", "6")
+    process = _start(team, cluster, "--trials", "4", "--allow-mixed-hardware")
     try:
         run_id = _wait_for_trials(team, 4, process)
         process.send_signal(signal.SIGKILL)
@@ -203,10 +207,29 @@ def test_a_driver_killed_mid_run_resumes_without_repeating_a_trial(
     finally:
         _stop(process)
     before = {_key(r): r for r in _trials(team, run_id)}
-    assert 4 <= len(before) < 6 * 2 * 2
+    assert 4 <= len(before) < 4 * 2 * 2
     listed = run_assay(team, "bench", "list", "--json")
     assert '"interrupted"' in listed.stdout
     resumed = run_assay(team, "bench", "resume", run_id, "--json")
     assert resumed.returncode == 0, resumed.stderr
-    after = {_key(r): r for r in _check_complete(team, run_id, planned=6 * 2 * 2)}
+    after = {_key(r): r for r in _check_complete(team, run_id, planned=4 * 2 * 2)}
     assert all(after[key] == record for key, record in before.items())  # kept, not re-run
+    shown = run_assay(team, "bench", "show", run_id)  # the flag is in every report of the run
+    said = shown.stdout + shown.stderr  # warnings go to stderr
+    assert "--allow-mixed-hardware: this run's trials may come from nodes of" in said
+
+
+def test_an_address_nothing_answers_on_is_refused_before_anything_is_written(
+    team: Path,
+) -> None:
+    with _db(team) as db:
+        runs_before = db.execute("SELECT count(*) FROM runs").fetchone()
+    done = run_assay(
+        team, "bench", "run", "bench_it.py", "--executor", "ray", "--address", "127.0.0.1:9"
+    )
+    assert done.returncode == 2
+    error = done.stderr.strip().splitlines()[-1]
+    assert "nothing answers at the Ray address 127.0.0.1:9" in error
+    assert "Traceback" not in done.stderr
+    with _db(team) as db:
+        assert db.execute("SELECT count(*) FROM runs").fetchone() == runs_before
