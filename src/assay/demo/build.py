@@ -14,6 +14,7 @@ from pathlib import Path
 from assay.bench import load_module
 from assay.demo.context import DemoContext, DemoStep
 from assay.demo.decisions import DEMO_PROTOTYPE, decisions_step
+from assay.demo.inbox import inbox_step
 from assay.demo.production import production_step
 from assay.demo.radar import TEAM, radar_step
 from assay.demo.research import research_step
@@ -55,6 +56,7 @@ STEPS: list[DemoStep] = [
     radar_step,
     _bench_step,
     research_step,
+    inbox_step,
     decisions_step,
     production_step,
     _reports_step,
