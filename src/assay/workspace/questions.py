@@ -16,6 +16,7 @@ from collections.abc import Callable
 from assay.errors import InputError, NotFoundError
 from assay.pipeline.radar import Technique
 from assay.store import postmortems as pm_rows
+from assay.types import check_id
 from assay.workspace.context import Context
 from assay.workspace.postmortems import PostMortems
 from assay.workspace.radar import Radar
@@ -66,6 +67,12 @@ class Questions:
             )
         if action is not None and from_postmortem is None:
             raise InputError("--action picks a post-mortem's action; give --from-postmortem too")
+        if from_postmortem is not None:
+            check_id(from_postmortem, noun="post-mortem", see="assay postmortem list")
+        if action is not None:
+            check_id(action, noun="action", see="assay postmortem actions")
+        if from_watch is not None:
+            check_id(from_watch, noun="decision", see="assay watch")
         day = today or dt.date.today()
         when = due or day + dt.timedelta(days=DEFAULT_DAYS)
         if when < day:

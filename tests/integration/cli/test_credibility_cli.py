@@ -242,6 +242,9 @@ def test_self_assessment_is_private(cli: Run, story: dict[str, str], database_ur
     assert as_json(cli, "self", "rate", "reproduction", "3", "--person", "marco")["by"] == "priya"
     table = ok(cli, "self", "show", by="marco")
     assert "Self-assessment of marco (private)" in table and "2 (" in table
+    assert cli("audit", "verify")[0] == 0  # ratings and growth areas are on the trail
+    logged = as_json(cli, "audit", "log", "--record", "self_ratings:1")
+    assert logged, logged
 
 
 @pytest.mark.parametrize(
@@ -283,6 +286,10 @@ def test_self_assessment_is_private(cli: Run, story: dict[str, str], database_ur
         (
             ("question", "open", "Long context", "--area", "kernels", "--from-postmortem", "9"),
             "9",
+        ),
+        (
+            ("question", "open", "Long context", "--area", "kernels", "--from-watch", "9" * 25),
+            "ids run from 1 to",
         ),
         (
             ("question", "open", "Long context", "--area", "kernels", "--from-watch", "999"),
