@@ -260,3 +260,29 @@ def test_cadence_and_digest(cli: Run, team: None, tmp_path: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and "Sent to the radar" in page
     assert "<script" not in page
     assert "None this week." in ok(cli, "inbox", "digest", "--week", "2020-W10")
+
+
+def test_the_demo_step(tmp_path: Path) -> None:
+    """The demo's inbox step on the records it follows (a technique, a paper): the
+    listing imported with FlashAttention counted as a duplicate, five items triaged."""
+    import datetime as dt
+
+    from assay import Workspace
+    from assay.demo.context import DemoContext
+    from assay.demo.inbox import inbox_step
+
+    ws = Workspace.init(tmp_path / "demo", user="Priya")
+    with ws:
+        for name, role in (("Priya", "admin"), ("Marco", "contributor"), ("Aiko", "contributor"),
+                           ("Sam", "approver")):  # fmt: skip
+            ws.users.add(name, role)
+        ws.radar.add("Speculative decoding", area="inference")
+        ws.papers.import_atom(API_ANSWER)
+        ctx = DemoContext(root=tmp_path / "demo", today=dt.date(2026, 12, 7))
+        inbox_step(ws, ctx)
+        assert ctx.log[-1].startswith("inbox: 6 items from arXiv cs.LG (1 already a paper)")
+        (source,) = ws.inbox.sources()
+        assert (source.imported, source.triaged, source.skipped, source.pass1) == (6, 5, 2, 2)
+        assert source.radar == 1
+        assert [i.title[:4] for i in ws.inbox.list()] == ["Ring"]
+        assert ws.papers.get("2309.06180").passes[0].by == "Marco"
