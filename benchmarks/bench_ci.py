@@ -19,8 +19,8 @@ Reported: how many regression jobs alerted (confirmed), how many first passes
 flagged it, the effects and noise floors measured, how many identical jobs
 alerted (and how many first passes flagged a candidate that the confirmation
 then dismissed), and the wall time per job. Settings: the command's defaults
-(10 trials per arm, margin 3%, 50 ms trials, one thread), once with each
-``--statistic`` (median, the default, and min).
+(20 blocks of 10 rounds per arm, 5 ms round trials, margin 3%, pinned to one CPU,
+one thread), once with each ``--statistic`` (median, the default, and min).
 
 Run: ``python benchmarks/bench_ci.py [--quick]`` (K = 5 and 10 identical jobs
 instead of K = 10 and 20); writes ``benchmarks/results/ci.json``. ``--trials N``
@@ -72,7 +72,7 @@ def work(n):
 def work_again(n):
     return toy.work(n)
 """
-TRIALS = 10
+TRIALS = CiOptions().trials
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -182,6 +182,16 @@ def _run(
     }
 
 
+def _settings(trials: int) -> str:
+    opts = CiOptions(trials=trials)
+    return (
+        f"{trials} blocks x {opts.rounds} rounds per arm and pass, "
+        f"{opts.timer.trial_time * 1e3:.0f} ms round trials, margin {opts.margin:.0%}, "
+        f"pinned to CPU {opts.cpu}, 1 thread, one "
+        "benchmark (toy.work, ~1 ms per call); each statistic in turn"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="K = 5 and 10 identical jobs")
@@ -210,8 +220,7 @@ def main() -> None:
         "met": all(r["met"] for r in results.values()),
         "trials": args.trials,
         "by_statistic": results,
-        "settings": f"{args.trials} trials per arm and pass, margin 3%, trial_time 50 ms, "
-        "1 thread, one benchmark (toy.work, ~1 ms per call); each statistic in turn",
+        "settings": _settings(args.trials),
         "environment": {
             "cpu": env["cpu"],
             "load_average": load_start,

@@ -82,6 +82,8 @@ class CiReport:
             "bench": {"path": self.bench, "from": self.bench_from},
             "options": {
                 "trials": opts.trials,
+                "rounds": opts.rounds,
+                "cpu": opts.cpu,
                 "margin": opts.margin,
                 "confirm": opts.confirm,
                 "seed": opts.seed,

@@ -79,13 +79,15 @@ def _run_line(report: CiReport) -> str:
     how = f" ({report.base_how})" if report.base_how else ""
     line = (
         f"Base `{report.base[:12]}`{how} → head `{report.head[:12]}`; "
-        f"`{report.bench}` from {report.bench_from}; {opts.trials} trials per arm"
+        f"`{report.bench}` from {report.bench_from}; {opts.trials} blocks of "
+        f"{opts.rounds} rounds per arm"
     )
+    line += f" on CPU {opts.cpu}" if opts.cpu is not None else " (not pinned)"
     if opts.statistic == "min":
         line += " (time: the fastest call of each trial)"
     again = report.trials.get("confirmation")
     if again:
-        line += f", {again} more to confirm"
+        line += f", {again} more blocks to confirm"
     total = report.seconds.get("total")
     return line + (f"; {total:.0f} s." if total is not None else ".")
 

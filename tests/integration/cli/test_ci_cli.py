@@ -136,6 +136,7 @@ def test_identical_commits_do_not_alert(repo: Path) -> None:
     table = [line for line in done.stdout.splitlines() if line.startswith("| `work`")]
     assert len(table) == 1 and table[0].endswith("| ~ |")
     assert "more to confirm" not in done.stdout
+    assert "5 blocks of 10 rounds per arm on CPU " in done.stdout  # pinned by default
 
 
 def test_a_faster_head_is_an_improvement(repo: Path) -> None:

@@ -201,7 +201,7 @@ def report(rows: list[CiRow], **kw: object) -> CiReport:
         "base_how": "merge base of HEAD and origin/main",
         "bench": "benchmarks/bench_toy.py",
         "bench_from": "head",
-        "options": CiOptions(trials=10),
+        "options": CiOptions(trials=10, cpu=None),
         "fingerprint": FingerprintCheck([], [], "AMD EPYC, Python 3.12.3"),
         "rows": rows,
         "trials": {"first_pass": 60, "confirmation": 20},
@@ -222,7 +222,7 @@ def test_markdown_shows_every_row_with_its_status_and_floor() -> None:
     text = render_markdown(report(rows))
     assert text.startswith("### assay ci: 1 confirmed regression\n")
     assert "Base `aaaaaaaaaaaa` (merge base of HEAD and origin/main) → head `bbbbbbbbbbbb`" in text
-    assert "10 trials per arm, 20 more to confirm; 42 s." in text
+    assert "10 blocks of 10 rounds per arm (not pinned), 20 more blocks to confirm; 42 s." in text
     assert "Environment: same on both sides (AMD EPYC, Python 3.12.3)." in text
     lines = text.splitlines()
     assert "| benchmark | metric | base | head | change (95% CI) | can detect | status |" in lines
