@@ -19,6 +19,7 @@ import datetime as dt
 
 from assay.errors import NotFoundError, PermissionDeniedError
 from assay.pipeline.credibility import GrowthArea, Rating, check_growth, check_score
+from assay.pipeline.radar import check_name
 from assay.pipeline.roles import Role
 from assay.store import self_assessment as rows
 from assay.store import users as user_rows
@@ -38,7 +39,9 @@ class SelfAssessment:
     def _target(self, sql: Sql, person: str | None) -> str:
         """The person written for: the acting user, or ``person`` (a registered user,
         spelled as registered, when the workspace has users)."""
-        if person is None or person.strip().casefold() == self.ctx.user.casefold():
+        if person is not None:
+            person = check_name(person, field="--person")  # no NUL reaches the store
+        if person is None or person.casefold() == self.ctx.user.casefold():
             return self.ctx.user
         authorize(self.ctx, "self.rate-other")
         found = user_rows.find(sql, person.strip())
@@ -93,7 +96,7 @@ class SelfAssessment:
         with self.ctx.sql_read() as sql:
             identify(self.ctx, sql)
             actor = self.ctx.user
-            wanted = (person or actor).strip()
+            wanted = check_name(person, field="--person") if person is not None else actor
             me = user_rows.find(sql, actor)
             if me is None and self.ctx.proven is None and user_rows.count(sql) == 0:
                 return wanted  # a workspace without users: its single local user

@@ -252,6 +252,8 @@ def test_self_assessment_is_private(cli: Run, story: dict[str, str], database_ur
     [
         (("self", "rate", "benchmarking", "6"), "score 6 is out of range"),
         (("self", "rate", "cooking", "3"), "unknown capability 'cooking'"),
+        (("self", "show", "--person", "mar\x00co"), "control character"),
+        (("self", "rate", "reproduction", "3", "--person", "ma\x00"), "control character"),
         (
             (
                 "self",
