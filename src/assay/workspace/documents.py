@@ -218,14 +218,16 @@ def run_trials(ws: Workspace, run_id: str) -> list[dict[str, Any]]:
     JSON download): ``method``, ``block``, ``position``, ``seed``, ``status``,
     ``error`` (the reason a trial failed, else ``None``), ``wall_time``, then
     ``param.NAME`` for each sweep parameter and ``metric.NAME`` for each metric's
-    trial value. Every row has the same keys (``None`` where a trial lacks one);
-    NaN is ``None``. The raw per-call samples are left out."""
+    trial value; a run on a Ray cluster adds ``node``, ``host``, ``hardware`` and
+    ``fingerprint`` after ``wall_time``. Every row has the same keys (``None`` where a
+    trial lacks one); NaN is ``None``. The raw per-call samples are left out."""
     records = ws.runs.trial_records(run_id)
     params: dict[str, None] = {}
     metrics: dict[str, None] = {}
     for record in records:
         params.update(dict.fromkeys(record["key"].get("params", {})))
         metrics.update(dict.fromkeys(record.get("values", {})))
+    on_nodes = any("node" in record.get("details", {}) for record in records)
     rows = []
     for record in records:
         key = record["key"]
@@ -238,6 +240,10 @@ def run_trials(ws: Workspace, run_id: str) -> list[dict[str, Any]]:
             "error": record.get("reason"),
             "wall_time": _number(record.get("wall_time")),
         }
+        if on_nodes:  # a Ray cluster run (docs/scale.md): where each trial ran
+            node = record.get("details", {}).get("node", {})
+            row["node"] = node.get("id")
+            row |= {k: node.get(k) for k in ("host", "hardware", "fingerprint")}
         given, values = key.get("params", {}), record.get("values", {})
         row |= {f"param.{name}": given.get(name) for name in params}
         row |= {f"metric.{name}": _number(values.get(name)) for name in metrics}

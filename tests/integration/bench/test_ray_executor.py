@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 from ray import cluster_utils  # the ray extra is part of dev: never skipped
 
-from assay.workspace import Workspace
+from assay.workspace import Workspace, documents
 from support import run_assay
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
@@ -173,7 +173,11 @@ def test_a_run_sends_each_block_to_a_node_and_records_every_trial_once(
     assert len({n["hardware"] for n in nodes.values()}) == 1
     shown = run_assay(team, "bench", "show", run_id)
     assert "executor: ray (each block one task on a cluster node)" in shown.stdout
-    assert "mixed hardware" not in shown.stdout
+    assert "mixed hardware" not in shown.stdout + shown.stderr
+    with Workspace.open(team) as ws:  # the web's trials.csv and trials.json
+        rows = documents.run_trials(ws, run_id)
+    assert {row["node"] for row in rows} == used
+    assert all(row["host"] and row["hardware"] and row["fingerprint"] for row in rows)
 
 
 def test_a_node_removed_mid_run_has_its_blocks_sent_again(cluster: Any, team: Path) -> None:
