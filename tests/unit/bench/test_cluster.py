@@ -190,3 +190,20 @@ def test_a_report_says_when_its_trials_mix_hardware() -> None:
     assert "12 trials" in said[0]
     one_kind = analyse(header(), _on(trials, f"{XEON}; no GPU")).warnings
     assert not any("hardware" in w for w in one_kind)
+
+
+def test_a_node_refuses_a_benchmark_file_that_differs_from_the_drivers(
+    write_bench: Callable[..., Any], load_bench: Callable[..., BenchmarkSpec]
+) -> None:
+    from assay.bench.cluster import _NodeState
+
+    driver = load_bench(GPU_BENCH.format(device="cpu"))
+    same, edited = _NodeState(), _NodeState()  # two Ray workers, before and after an edit
+    try:
+        assert same.spec(driver.source, driver.fingerprint).fingerprint == driver.fingerprint
+        write_bench(GPU_BENCH.format(device="cpu") + "    # edited on this node\n")
+        with pytest.raises(InputError, match="differs from the driver's copy"):
+            edited.spec(driver.source, driver.fingerprint)
+    finally:
+        same.close()
+        edited.close()
