@@ -254,11 +254,11 @@ def probe_node() -> dict[str, Any]:
 def _reachable(address: str) -> None:
     """Refuse a ``HOST:PORT`` that nothing answers on, at once: Ray itself retries an
     unreachable head for minutes before it gives up."""
-    host, colon, port = address.rpartition(":")
-    if not colon or "://" in address or not port.isdigit():
-        return  # "auto", or a ray:// client address: Ray's own checks apply
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit():
+        return  # "auto": Ray looks for a cluster started on this machine
     try:
-        socket.create_connection((host, int(port)), timeout=5).close()
+        socket.create_connection((host.strip("[]"), int(port)), timeout=5).close()
     except OSError as exc:
         raise InputError(
             f"nothing answers at the Ray address {address} ({exc.strerror or exc}); "
@@ -348,9 +348,10 @@ class RayRunner(Runner):
                 ignore_reinit_error=True,
             )
         except (ConnectionError, ValueError, RuntimeError) as exc:
+            where = "here (no --address, no RAY_ADDRESS)" if address == "auto" else address
             raise InputError(
-                f"cannot reach a Ray cluster at {address}: {str(exc).splitlines()[0]}; "
-                "start one with `ray start --head` or give --address HOST:PORT"
+                f"cannot reach a Ray cluster {where}: {str(exc).splitlines()[0]} "
+                "Start one with `ray start --head`, or give --address HOST:PORT"
             ) from None
         probes = {}
         for node in ray.nodes():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,13 @@ class Isolation(StrEnum):
 
 EXECUTORS = ("local", "ray")
 """The values of ``BenchOptions.executor``: this machine, or a Ray cluster."""
+
+_RAY_ADDRESS = re.compile(
+    r"auto|(ray://)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252}))"
+    r":(6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]\d{4}|[1-9]\d{0,3})"
+)
+"""``--address``: a Ray head as ``HOST:PORT`` (a name, IPv4 or [IPv6]), ``ray://HOST:PORT``
+(Ray Client) or ``auto``; anything else is refused before Ray sees it."""
 
 INTERLEAVINGS = ("auto", "trials", "samples")
 """The values of ``BenchOptions.interleave``; ``auto`` is resolved before a run starts."""
@@ -252,6 +260,11 @@ class BenchOptions:
                 f"{', '.join(EXECUTORS)}"
             )
         if self.executor == "ray":
+            if self.address is not None and not _RAY_ADDRESS.fullmatch(self.address):
+                raise InputError(
+                    f"{_named('address', _short(self.address))} must be HOST:PORT (the Ray "
+                    "head, e.g. 10.0.0.5:6379), ray://HOST:PORT or auto"
+                )
             if self.isolation is Isolation.IN_PROCESS:
                 raise InputError(
                     "--executor ray runs each block in processes on a cluster node; "
@@ -259,7 +272,7 @@ class BenchOptions:
                 )
             return
         if self.address is not None:
-            raise InputError(f"{_named('address', self.address)} needs --executor ray")
+            raise InputError(f"{_named('address', _short(self.address))} needs --executor ray")
         if self.allow_mixed_hardware:
             raise InputError("--allow-mixed-hardware needs --executor ray")
 

@@ -97,6 +97,9 @@ def test_a_gpu_makes_different_hardware() -> None:
         ({"address": "10.0.0.1:6379"}, "needs --executor ray"),
         ({"allow_mixed_hardware": True}, "--allow-mixed-hardware needs --executor ray"),
         ({"executor": "dask"}, "executor='dask' (--executor) is unknown"),
+        ({"executor": "ray", "address": "head"}, "must be HOST:PORT (the Ray head"),
+        ({"executor": "ray", "address": "head:99999"}, "must be HOST:PORT (the Ray head"),
+        ({"executor": "ray", "address": "'; rm -rf /:1"}, "must be HOST:PORT (the Ray head"),
         (
             {"executor": "ray", "isolation": Isolation.IN_PROCESS},
             "drop --isolation in-process",
@@ -108,6 +111,12 @@ def test_options_that_need_or_refuse_the_ray_executor(
 ) -> None:
     with pytest.raises(InputError, match=expected.replace("(", r"\(").replace(")", r"\)")):
         BenchOptions(**options)
+
+
+@pytest.mark.parametrize("address", ["10.0.0.5:6379", "head-1.lab:6379", "[::1]:6379",
+                                     "ray://head:10001", "auto"])  # fmt: skip
+def test_ray_addresses_people_write_are_accepted(address: str) -> None:
+    assert BenchOptions(executor="ray", address=address).address == address
 
 
 def test_ray_options_round_trip_through_the_stored_header() -> None:
