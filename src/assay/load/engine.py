@@ -35,6 +35,7 @@ __all__ = ["ArmTally", "Request", "Tally", "run_closed", "run_open"]
 
 # Processes start at a common instant this far after the last one reports ready.
 _START_SLACK_S = 0.1
+_MIN_SLEEP_S = 0.001
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ class _Sender:
                 request.url, request.method, request.body, request.headers
             )
             self.pool = wire.Pool(host, port, options.connections)
+        self.head = request.method == "HEAD"
         self.headers = dict(request.headers) or None
 
     async def send(self) -> tuple[int, float, list[float]]:
@@ -224,9 +226,7 @@ class _Sender:
             from assay.load.wire import WireError
 
             try:
-                reply = await self.pool.request(
-                    self.data, self.timeout, head=self.request.method == "HEAD"
-                )
+                reply = await self.pool.request(self.data, self.timeout, head=self.head)
             except WireError as exc:
                 raise _Failed(exc.kind) from None
             return reply.status, reply.done, reply.token_times
@@ -285,6 +285,20 @@ async def _one(
     except _Failed as exc:
         _error(arm, exc.kind, options)
         return
+    _record(arm, intended, status, done, token_times, options, start)
+
+
+def _record(
+    arm: ArmTally,
+    intended: float,
+    status: int,
+    done: float,
+    token_times: list[float],
+    options: Options,
+    start: float,
+) -> None:
+    """Count one reply: latency from the intended send, the SLO threshold, the A/B
+    window, and the token stream when there was one."""
     arm.last_done = max(arm.last_done, done)
     if status >= 400:
         _error(arm, f"http {status}", options)
@@ -299,6 +313,49 @@ async def _one(
         arm.windows.setdefault(index, Histogram()).record(latency)
     if token_times:
         _tokens(arm, intended, token_times, options)
+
+
+class _Outstanding:
+    """Replies still due on the callback path; ``idle`` is set when none are left."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    def add(self) -> None:
+        self.count += 1
+        self.idle.clear()
+
+    def done(self) -> None:
+        self.count -= 1
+        if not self.count:
+            self.idle.set()
+
+
+def _fire(
+    sender: _Sender,
+    arm: ArmTally,
+    intended: float,
+    lag: Histogram | None,
+    options: Options,
+    start: float,
+    outstanding: _Outstanding,
+) -> None:
+    """The wire path: hand the request to the pool with a callback that counts the
+    reply (no task per request: the client's CPU goes to sending)."""
+    if lag is not None:
+        lag.record(time.monotonic() - intended)
+
+    def landed(reply: Any, kind: str | None) -> None:
+        outstanding.done()
+        if reply is None:
+            _error(arm, kind or "error", options)
+        else:
+            _record(arm, intended, reply.status, reply.done, reply.token_times, options, start)
+
+    outstanding.add()
+    sender.pool.submit(sender.data, landed, sender.timeout, head=sender.head)
 
 
 def _error(arm: ArmTally, kind: str, options: Options) -> None:
@@ -336,6 +393,7 @@ async def _open_loop(
     timeout = aiohttp.ClientTimeout(total=options.timeout_s)
     times = (offsets + start).tolist()
     pending: set[asyncio.Task[None]] = set()
+    outstanding = _Outstanding()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         senders = [_Sender(request, options, session) for request in requests]
         loop = asyncio.get_running_loop()
@@ -345,6 +403,9 @@ async def _open_loop(
             while i < n and times[i] <= now:
                 for k, sender in enumerate(senders):
                     lag = tally.send_lag if k == 0 else None
+                    if sender.pool is not None:
+                        _fire(sender, tally.arms[k], times[i], lag, options, start, outstanding)
+                        continue
                     task = loop.create_task(
                         _one(sender, tally.arms[k], times[i], lag, options, start)
                     )
@@ -353,11 +414,16 @@ async def _open_loop(
                 tally.sent += 1
                 i += 1
             if i < n:
-                # Sleep to the next arrival; asyncio.sleep(0) still lets replies in.
-                await asyncio.sleep(max(0.0, times[i] - time.monotonic()))
+                # Sleep to the next arrival. The loop's timers have 1-ms resolution, so
+                # a shorter sleep would spin; sleeping 1 ms instead may send up to 1 ms
+                # late, which the send lag shows and the latency (from the intended
+                # time) includes. When behind, sleep(0) still lets replies in.
+                delay = times[i] - time.monotonic()
+                await asyncio.sleep(max(delay, _MIN_SLEEP_S) if delay > 0 else 0)
         tally.last_send = time.monotonic()
         if pending:
             await asyncio.gather(*pending)
+        await outstanding.idle.wait()
         for sender in senders:
             sender.close()
     return tally

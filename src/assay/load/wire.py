@@ -17,11 +17,14 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["Pool", "Reply", "WireError", "build_request"]
+
+_SWEEP_S = 0.05  # how often deadlines are checked: a timeout fires up to 50 ms late
 
 
 class WireError(Exception):
@@ -62,13 +65,18 @@ def build_request(
     return host, port, head + (body or b"")
 
 
+Done = Callable[[Reply | None, str | None], None]  # (reply, None) or (None, error kind)
+
+
 class _Conn(asyncio.Protocol):
-    """One keep-alive connection; parses one reply at a time."""
+    """One keep-alive connection; parses one reply at a time and hands it to the
+    callback it was given with the request (no task, future or timer per request)."""
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
         self.transport: Any = None
-        self.future: asyncio.Future[Reply] | None = None
+        self.done: Done | None = None
+        self.deadline = 0.0
         self.closed = False
         self._reset()
 
@@ -89,31 +97,41 @@ class _Conn(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        future = self.future
-        if future is not None and not future.done():
+        if self.done is not None:
             if self.head_done and self.length is None and not self.chunked:
                 self._finish()  # a body delimited by the close
             else:
-                future.set_exception(WireError("disconnected"))
+                self._fail("disconnected")
         self.pool._lost(self)
 
-    def send(self, data: bytes, future: asyncio.Future[Reply], head: bool) -> None:
+    def send(self, data: bytes, done: Done, deadline: float, head: bool) -> None:
         self._reset()
         self.no_body = head
-        self.future = future
+        self.done = done
+        self.deadline = deadline
         self.transport.write(data)
 
+    def _fail(self, kind: str) -> None:
+        done, self.done = self.done, None
+        self.keep_alive = False
+        if done is not None:
+            done(None, kind)
+
+    def expire(self) -> None:
+        """The deadline passed: fail the request and drop the connection."""
+        self._fail("timeout")
+        self.transport.close()
+
     def data_received(self, data: bytes) -> None:
-        if self.future is None or self.future.done():
-            return  # a reply after a timeout: the connection is dropped anyway
+        if self.done is None:
+            return  # a reply after a timeout: the connection is being dropped anyway
         self.buf += data
         try:
             if not self.head_done and not self._head():
                 return
             self._body()
         except ValueError:
-            self.keep_alive = False
-            self.future.set_exception(WireError("bad reply"))
+            self._fail("bad reply")
             self.transport.close()
 
     def _head(self) -> bool:
@@ -212,104 +230,127 @@ class _Conn(asyncio.Protocol):
 
     def _finish(self) -> None:
         self.reply.done = time.monotonic()
-        future = self.future
-        if future is not None and not future.done():
-            future.set_result(self.reply)
+        done, self.done = self.done, None
+        if done is None:
+            return
+        reusable = self.keep_alive and not self.buf and not self.closed
+        done(self.reply, None)
+        self.pool._release(self, reusable)
 
 
 class Pool:
     """Keep-alive connections to one host and port, at most ``limit`` open; requests
-    beyond that wait, first come first served, for one to come free."""
+    beyond that queue, first come first served, for one to come free. A sweep every
+    50 ms fails requests whose deadline has passed (one timer for all of them)."""
 
     def __init__(self, host: str, port: int, limit: int) -> None:
         self.host, self.port, self.limit = host, port, limit
         self.idle: deque[_Conn] = deque()
+        self.busy: set[_Conn] = set()
         self.open = 0
-        self.waiters: deque[asyncio.Future[_Conn | None]] = deque()
+        self.queue: deque[tuple[bytes, Done, float, bool]] = deque()
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._closing = False
+        self._tasks: set[asyncio.Task[None]] = set()  # connects in flight, kept alive
 
-    def _idle(self) -> _Conn | None:
-        """An open idle connection, the most recently used first (warm caches)."""
+    def submit(self, data: bytes, done: Done, timeout: float, *, head: bool = False) -> None:
+        """Send ``data`` and call ``done(reply, None)`` with the whole reply, or
+        ``done(None, kind)`` when it fails or takes more than ``timeout`` seconds
+        (waiting for a connection included)."""
+        loop = asyncio.get_running_loop()
+        if self._sweeper is None:
+            self._sweeper = loop.call_later(_SWEEP_S, self._sweep)
+        deadline = time.monotonic() + timeout
         while self.idle:
-            conn = self.idle.pop()
+            conn = self.idle.pop()  # the most recently used first (warm caches)
             if not conn.closed:
-                return conn
+                self.busy.add(conn)
+                conn.send(data, done, deadline, head)
+                return
+        self.queue.append((data, done, deadline, head))
+        if self.open < self.limit:
+            self._connect()
+
+    def _connect(self) -> None:
+        self.open += 1
+        task = asyncio.get_running_loop().create_task(self._open_one())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _open_one(self) -> None:
+        try:
+            _, conn = await asyncio.get_running_loop().create_connection(
+                lambda: _Conn(self), self.host, self.port
+            )
+        except OSError:
+            self.open -= 1
+            if self.queue:  # the request that asked for it fails; the rest may retry
+                _, done, _, _ = self.queue.popleft()
+                done(None, "connect")
+                if self.queue and self.open < self.limit:
+                    self._connect()
+            return
+        self._release(conn, True)
+
+    def _next(self) -> tuple[bytes, Done, float, bool] | None:
+        now = time.monotonic()
+        while self.queue:
+            item = self.queue.popleft()
+            if item[2] > now:
+                return item
+            item[1](None, "timeout")
         return None
 
-    async def _acquire(self) -> _Conn:
-        conn = self._idle()
-        if conn is not None:
-            return conn
-        if self.open < self.limit:
-            self.open += 1
-            try:
-                _, conn = await asyncio.get_running_loop().create_connection(
-                    lambda: _Conn(self), self.host, self.port
-                )
-            except OSError:
-                self.open -= 1
-                self._wake()
-                raise WireError("connect") from None
-            return conn
-        waiter: asyncio.Future[_Conn | None] = asyncio.get_running_loop().create_future()
-        self.waiters.append(waiter)
-        got = await waiter
-        return got if got is not None else await self._acquire()
-
-    def _wake(self) -> None:
-        """Give a waiter the chance to open a connection (one closed or failed)."""
-        while self.waiters:
-            waiter = self.waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-
     def _release(self, conn: _Conn, reusable: bool) -> None:
-        if not reusable or conn.closed:
+        self.busy.discard(conn)
+        if not reusable or conn.closed or self._closing:
             if not conn.closed:
                 conn.transport.close()  # _lost() does the accounting
             return
-        while self.waiters:
-            waiter = self.waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(conn)
-                return
-        self.idle.append(conn)
+        item = self._next()
+        if item is None:
+            self.idle.append(conn)
+            return
+        data, done, deadline, head = item
+        self.busy.add(conn)
+        conn.send(data, done, deadline, head)
 
     def _lost(self, conn: _Conn) -> None:
         self.open -= 1
-        self._wake()
+        self.busy.discard(conn)
+        if self.queue and self.open < self.limit and not self._closing:
+            self._connect()
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        for conn in [c for c in self.busy if c.deadline <= now]:
+            conn.expire()
+        while self.queue and self.queue[0][2] <= now:
+            self.queue.popleft()[1](None, "timeout")
+        self._sweeper = (
+            None if self._closing else asyncio.get_running_loop().call_later(_SWEEP_S, self._sweep)
+        )
 
     async def request(self, data: bytes, timeout: float, *, head: bool = False) -> Reply:
-        """Send ``data`` and wait for the whole reply, ``timeout`` seconds at most
-        (waiting for a connection included)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        conn = self._idle()
-        if conn is None:
-            try:
-                conn = await asyncio.wait_for(self._acquire(), timeout)
-            except TimeoutError:
-                raise WireError("timeout") from None
-        future: asyncio.Future[Reply] = loop.create_future()
+        """:meth:`submit` as a coroutine: the reply, or :class:`WireError`."""
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
 
-        def expire() -> None:
-            if not future.done():
-                future.set_exception(WireError("timeout"))
-                conn.keep_alive = False
+        def done(reply: Reply | None, kind: str | None) -> None:
+            if future.done():
+                return
+            if reply is None:
+                future.set_exception(WireError(kind or "error"))
+            else:
+                future.set_result(reply)
 
-        timer = loop.call_at(deadline, expire)
-        conn.send(data, future, head)
-        try:
-            reply = await future
-        except WireError:
-            self._release(conn, False)
-            raise
-        finally:
-            timer.cancel()
-        self._release(conn, conn.keep_alive and not conn.buf)
-        return reply
+        self.submit(data, done, timeout, head=head)
+        return await future
 
     def close(self) -> None:
-        for conn in self.idle:
+        self._closing = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        for conn in [*self.idle, *self.busy]:
             conn.transport.close()
         self.idle.clear()

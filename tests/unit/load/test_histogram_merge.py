@@ -38,3 +38,25 @@ def test_percentiles_are_within_the_resolution() -> None:
 def test_an_empty_histogram_summarises_to_its_count() -> None:
     assert Histogram().summary() == {"count": 0}
     assert Histogram(Histogram().encode()).count == 0
+
+
+def test_bulk_recording_puts_every_value_in_its_own_bucket() -> None:
+    # The deferred, bulk insert must give exactly the histogram of recording each
+    # value into HdrHistogram one by one.
+    from hdrh.histogram import HdrHistogram
+
+    from assay.load.histogram import DIGITS, HIGHEST_US, LOWEST_US
+
+    rng = np.random.default_rng(11)
+    values = np.concatenate(
+        [rng.lognormal(np.log(0.003), 2.0, 50_000), [0.0, 1e-7, 4095e-6, 4096e-6, 7200.0]]
+    )
+    direct = HdrHistogram(LOWEST_US, HIGHEST_US, DIGITS)
+    bulk = Histogram()
+    for value in values:
+        direct.record_value(min(max(int(value * 1e6), LOWEST_US), HIGHEST_US))
+        bulk.record(float(value))
+    assert bulk.count == direct.get_total_count()
+    for pct in (0, 1, 10, 50, 90, 99, 99.9, 99.99, 100):
+        assert bulk.percentile(pct) * 1e6 == direct.get_value_at_percentile(pct)
+    assert bulk.encode() == bytes(direct.encode())
