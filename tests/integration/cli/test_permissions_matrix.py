@@ -123,6 +123,15 @@ COMMANDS: dict[str, tuple[str, ...]] = {
     "run.start": ("bench", "run", "{root}/bench_small.py", "--trials", "2"),
     "run.import": ("bench", "import", str(PYPERF)),
     "review.record": ("review", "record", "--decision", "keep going"),
+    "self.rate": ("self", "rate", "benchmarking", "4"),
+    "self.growth": (
+        "self", "growth", "add", "stats", "--practice", "p", "--measure", "m",
+        "--due", "2099-01-01",
+    ),
+    "self.rate-other": ("self", "rate", "benchmarking", "4", "--person", "{other}"),
+    "question.open": (
+        "question", "open", "Long context", "--area", "inference", "--from-postmortem", "1",
+    ),
     "token.create": ("token", "create", "--label", "ci"),
     "token.revoke": ("token", "revoke", "{own}"),
     "gate.decide": ("gate", "decide", "tiling-p1", "not-yet", "--why", "more trials"),
@@ -168,6 +177,9 @@ READS = {
     "learning search", "technique artifacts", "technique list",
     "technique show", "token list", "user list", "audit log", "audit verify", "cost",
     "radar diff", "ab show", "watch show", "rollout show", "rollout list",
+    "credibility", "coverage", "self show",
+    # writes its Markdown or HTML file, never the record
+    "writeup",
     "inbox sources", "inbox digest", "cadence", "workspace show",
     # edits the settings file (.assay/assay.toml), not the record
     "workspace set",
