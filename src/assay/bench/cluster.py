@@ -354,9 +354,10 @@ class RayRunner(Runner):
                 "Start one with `ray start --head`, or give --address HOST:PORT"
             ) from None
         probes = {}
+        cpus = self.options.threads or 1
         for node in ray.nodes():
             resources = node.get("Resources", {})
-            if not node.get("Alive") or resources.get("CPU", 0) < 1:
+            if not node.get("Alive") or resources.get("CPU", 0) < cpus:
                 continue
             if self.gpu and resources.get("GPU", 0) < 1:
                 continue
@@ -365,14 +366,19 @@ class RayRunner(Runner):
             )
             remote = ray.remote(probe_node).options(num_cpus=0, scheduling_strategy=strategy)
             probes[node["NodeID"]] = remote.remote()
-        if not probes:
-            what = "a GPU (a method declares device='cuda')" if self.gpu else "a CPU"
-            raise InputError(f"the Ray cluster at {address} has no live node with {what}")
         for node_id, ref in probes.items():
-            self.nodes[node_id] = ray.get(ref)
+            try:
+                self.nodes[node_id] = ray.get(ref)
+            except ray.exceptions.RayError:
+                continue  # the node left while being asked: it takes no block
+        if not self.nodes:
+            what = f"{cpus} CPU{'s' * (cpus > 1)} (--threads)"
+            if self.gpu:
+                what += " and a GPU (a method declares device='cuda')"
+            raise InputError(f"the Ray cluster at {address} has no live node with {what}")
         check_hardware(self.nodes, allow_mixed=self.options.allow_mixed_hardware)
         self._task = ray.remote(run_block_on_node).options(
-            num_cpus=self.options.threads or 1,
+            num_cpus=cpus,
             num_gpus=1 if self.gpu else 0,
             max_retries=0,
             retry_exceptions=False,

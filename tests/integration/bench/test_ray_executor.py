@@ -237,3 +237,29 @@ def test_an_address_nothing_answers_on_is_refused_before_anything_is_written(
     assert "Traceback" not in done.stderr
     with _db(team) as db:
         assert db.execute("SELECT count(*) FROM runs").fetchone() == runs_before
+
+
+@pytest.mark.parametrize(
+    ("extra", "edit", "expected"),
+    [
+        (("--threads", "4"), None, "has no live node with 4 CPUs (--threads)"),
+        ((), ("@assay.candidate", '@assay.candidate(device="cuda")'), "and a GPU"),
+    ],
+)
+def test_blocks_no_node_could_take_are_refused_before_anything_is_written(
+    cluster: Any, team: Path, extra: tuple[str, ...], edit: tuple[str, str] | None, expected: str
+) -> None:
+    bench = team / "bench_it.py"
+    if edit is not None:
+        bench.write_text(bench.read_text().replace(*edit))
+    with _db(team) as db:
+        before = db.execute("SELECT count(*) FROM runs").fetchone()
+    done = run_assay(
+        team, "bench", "run", "bench_it.py", "--executor", "ray", "--address", cluster.address,
+        *extra,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in done.stderr
+    with _db(team) as db:
+        assert db.execute("SELECT count(*) FROM runs").fetchone() == before
