@@ -41,6 +41,7 @@ import atexit
 import contextlib
 import dataclasses
 import hashlib
+import importlib.metadata
 import json
 import os
 import socket
@@ -101,10 +102,28 @@ def hardware_label(environment: dict[str, Any]) -> str:
     return f"{cpu}; " + ", ".join(f"{m} x{n}" if n > 1 else m for m, n in counts.items())
 
 
+FINGERPRINT_PACKAGES = ("assay", "numpy", "scipy", "torch", "ray")
+"""Distributions whose installed versions enter a node's fingerprint (when installed)."""
+
+
+def installed_versions() -> dict[str, str]:
+    """The installed versions of :data:`FINGERPRINT_PACKAGES`, whatever this process has
+    imported: the environment's list of *loaded* packages differs between two workers
+    of one node, and would give them different fingerprints."""
+    versions = {}
+    for name in FINGERPRINT_PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
 def _fingerprint(environment: dict[str, Any]) -> str:
     """A short hash of what moves a measurement and stays put between trials: the
-    platform, CPU model and counts, memory, Python, loaded packages and GPUs (not the
-    load average or clocks, which change by the minute)."""
+    platform, CPU model and counts, memory, Python, the installed versions of the
+    main packages and the GPUs (not the load average or clocks, which change by the
+    minute)."""
     cpu = environment.get("cpu") or {}
     python = environment.get("python") or {}
     stable = {
@@ -112,7 +131,7 @@ def _fingerprint(environment: dict[str, Any]) -> str:
         "cpu": [cpu.get("model"), cpu.get("count"), cpu.get("usable")],
         "memory_total": environment.get("memory_total"),
         "python": [python.get("version"), python.get("implementation")],
-        "packages": environment.get("packages"),
+        "packages": environment.get("installed") or {},
         "gpus": [[g.get("model"), g.get("driver")] for g in environment.get("gpus") or []],
     }
     text = json.dumps(stable, sort_keys=True, default=str)
@@ -197,7 +216,7 @@ class _NodeState:
     def node(self, ray: Any) -> dict[str, Any]:
         if self.facts is None:
             node_id = ray.get_runtime_context().get_node_id()
-            self.facts = node_facts(node_id, collect_environment())
+            self.facts = node_facts(node_id, _node_environment())
         return self.facts
 
     def close(self) -> None:
@@ -243,9 +262,14 @@ def run_block_on_node(
 def probe_node() -> dict[str, Any]:
     """A node's facts with its full environment (the run header keeps it)."""
     ray = _ray()
-    environment = collect_environment()
+    environment = _node_environment()
     node_id = ray.get_runtime_context().get_node_id()
     return {**node_facts(node_id, environment), "environment": environment}
+
+
+def _node_environment() -> dict[str, Any]:
+    """This node's environment, with the installed versions the fingerprint uses."""
+    return {**collect_environment(), "installed": installed_versions()}
 
 
 # --------------------------------------------------------------------------- the driver

@@ -171,6 +171,9 @@ def test_a_run_sends_each_block_to_a_node_and_records_every_trial_once(
     nodes = data["environment"]["nodes"]
     assert set(nodes) == _worker_ids(cluster)  # the head has no CPU: it takes no block
     assert len({n["hardware"] for n in nodes.values()}) == 1
+    for record in records:  # a node's fingerprint is the same from the probe and a block
+        node = record["details"]["node"]
+        assert node["fingerprint"] == nodes[node["id"]]["fingerprint"]
     shown = run_assay(team, "bench", "show", run_id)
     assert "executor: ray (each block one task on a cluster node)" in shown.stdout
     assert "mixed hardware" not in shown.stdout + shown.stderr

@@ -41,6 +41,7 @@ def environment(cpu: str = XEON, gpus: tuple[str, ...] = (), load: float = 0.5) 
         "memory_total": 2**34,
         "python": {"version": "3.11.7", "implementation": "CPython"},
         "packages": {"numpy": "2.1.0"},
+        "installed": {"assay": "0.1.0", "numpy": "2.1.0"},
         "gpus": [{"model": g, "driver": "550.54", "sm_clock_mhz": "1410"} for g in gpus],
     }
 
@@ -57,6 +58,10 @@ def test_the_fingerprint_ignores_what_changes_by_the_minute() -> None:
     busy = node_facts("n1", environment(load=7.5))
     assert quiet == busy
     assert quiet["fingerprint"] != node_facts("n1", environment(cpu=EPYC))["fingerprint"]
+    more_loaded = dict(environment(), packages={"numpy": "2.1.0", "pandas": "2.2.0"})
+    assert node_facts("n1", more_loaded) == quiet  # what a worker imported is not the node
+    upgraded = dict(environment(), installed={"assay": "0.1.0", "numpy": "2.2.0"})
+    assert node_facts("n1", upgraded)["fingerprint"] != quiet["fingerprint"]
     assert quiet["host"] == "node-a"
     assert len(quiet["fingerprint"]) == 12
 
