@@ -267,11 +267,11 @@ def _print(doc: dict[str, Any]) -> None:
     if doc["kind"] == "curve":
         table = _table("Latency against load (from intended send times)", "Rate")
         for point in doc["points"]:
-            _rows(table, f"{point['schedule']['offered_rate']:,.0f}/s", point["arms"][0])
+            _rows(table, f"{point['settings']['rate']:,g}/s", point["arms"][0])
         output.console.print(table)
         for point in doc["points"]:
             for warning in point["warnings"]:
-                output.warn(f"at {point['schedule']['offered_rate']:,.0f}/s: {warning}")
+                output.warn(f"at {point['settings']['rate']:,g}/s: {warning}")
         return
     title = (
         "Closed loop: one connection, latency from the actual send"
@@ -374,12 +374,12 @@ def slo(
             output.Column("Phase", output.Kind.LABEL),
             output.Column("Rate/s", output.Kind.NUMBER, justify="right"),
             output.Column("Seconds", output.Kind.NUMBER, justify="right"),
-            output.Column(f"> {p99:g} ms", output.Kind.NUMBER, justify="right"),
+            output.Column("Slower", output.Kind.NUMBER, justify="right"),
             output.Column("Requests", output.Kind.NUMBER, justify="right"),
             output.Column("Upper bound", output.Kind.NUMBER, justify="right"),
             output.Column("Verdict", output.Kind.LABEL),
-            title=f"Probes: pass when the {1 - alpha:.0%} upper bound on the share above "
-            f"{p99:g} ms is below 1%",
+            title=f"Probes: 'Slower' took over {p99:g} ms (or failed); a probe passes when "
+            f"the {1 - alpha:.0%} upper bound on their share is below 1%",
         )
         for p in doc["probes"]:
             table.add_row(
