@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from assay.workspace.claims import Claims
     from assay.workspace.inbox import Inbox
     from assay.workspace.learnings import Areas, Learnings
+    from assay.workspace.load import LoadBook
     from assay.workspace.papers import Papers
     from assay.workspace.postmortems import PostMortems
     from assay.workspace.predictions import Predictions
@@ -114,6 +115,13 @@ class Workspace:
         from assay.workspace.ab import ABBook
 
         return ABBook(self.ctx, lambda: self.prototypes)
+
+    @functools.cached_property
+    def load(self) -> LoadBook:
+        """Load runs (``assay load ... --store``), stored as runs of kind "load"."""
+        from assay.workspace.load import LoadBook
+
+        return LoadBook(self.ctx, lambda: self.prototypes)
 
     @functools.cached_property
     def radar(self) -> Radar:
