@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 
 from assay.cli import output
-from assay.cli.common import JsonOption
+from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -60,6 +60,14 @@ ClientOpt = Annotated[
 ]
 RemoteOpt = Annotated[
     bool, _opt("--allow-remote", help="Allow a host that is not loopback (one you own).")
+]
+StoreOpt = Annotated[
+    bool, _opt("--store", help="Store the result in the workspace as a run of kind load.")
+]
+NameOpt = Annotated[str | None, _opt("--name", help="With --store: the run's name.")]
+PrototypeOpt = Annotated[
+    str | None,
+    _opt("--prototype", metavar="NAME", help="With --store: link the run to this prototype."),
 ]
 OutOpt = Annotated[
     Path | None, _opt("--out", metavar="FILE", help="Also write the result as JSON to FILE.")
@@ -106,6 +114,27 @@ def _spec(**kwargs: Any) -> LoadSpec:
     if trace is not None and kwargs.get("arrivals") == "poisson":
         kwargs["arrivals"] = "trace"
     return LoadSpec(body=body, method=method, headers=_headers(kwargs.pop("header")), **kwargs)
+
+
+def _workspace(
+    store: bool, name: str | None, prototype: str | None, db: str | None, by: str | None
+) -> Any:
+    """With ``--store``, the workspace, checked before any load is sent (the user may
+    add runs, the prototype exists); ``None`` without it."""
+    if not store:
+        if name is not None or prototype is not None:
+            raise InputError("--name and --prototype: expected --store with them")
+        return None
+    ws = open_workspace(db, by)
+    ws.load.check(prototype)
+    return ws
+
+
+def _store(ws: Any, doc: dict[str, Any], name: str | None, prototype: str | None) -> None:
+    if ws is None:
+        return
+    with ws:
+        doc["run_id"] = ws.load.record(doc, name=name, prototype=prototype)
 
 
 def _write(out: Path | None, doc: Any) -> None:
@@ -159,6 +188,11 @@ def run(
     ] = 10.0,
     allow_remote: RemoteOpt = False,
     out: OutOpt = None,
+    store: StoreOpt = False,
+    name: NameOpt = None,
+    prototype: PrototypeOpt = None,
+    db: DbOption = None,
+    by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
     """Open-loop load on URL: latency from each request's intended send time."""
@@ -186,13 +220,17 @@ def run(
     )
     if sum(bool(x) for x in (vs, rates, closed_loop)) > 1:
         raise InputError("--vs, --rates and --closed-loop: expected at most one of them")
-    if rates is not None:
-        doc = load_run.curve(spec, _rates(rates))
+    curve_rates = _rates(rates) if rates is not None else None
+    load_run.check_spec(spec)
+    ws = _workspace(store, name, prototype, db, by)
+    if curve_rates is not None:
+        doc = load_run.curve(spec, curve_rates)
     elif closed_loop:
         doc = load_run.closed(spec)
     else:
         doc = load_run.open_run(spec)
     _write(out, doc)
+    _store(ws, doc, name, prototype)
     if json:
         output.emit_json(doc)
         return
@@ -264,6 +302,12 @@ def _streaming(arm: dict[str, Any]) -> None:
 
 
 def _print(doc: dict[str, Any]) -> None:
+    _print_result(doc)
+    if "run_id" in doc:
+        output.prose(f"stored as run [bold]{doc['run_id']}[/] (assay load show {doc['run_id']})")
+
+
+def _print_result(doc: dict[str, Any]) -> None:
     if doc["kind"] == "curve":
         table = _table("Latency against load (from intended send times)", "Rate")
         for point in doc["points"]:
@@ -336,6 +380,11 @@ def slo(
     client: ClientOpt = "wire",
     allow_remote: RemoteOpt = False,
     out: OutOpt = None,
+    store: StoreOpt = False,
+    name: NameOpt = None,
+    prototype: PrototypeOpt = None,
+    db: DbOption = None,
+    by: ByOption = None,
     json: JsonOption = False,
 ) -> None:
     """The highest rate with P99 <= MS: bracket, bisect, a binomial bound per probe,
@@ -356,6 +405,8 @@ def slo(
         allow_remote=allow_remote,
         client=client,
     )
+    load_run.check_spec(spec)
+    ws = _workspace(store, name, prototype, db, by)
     doc = load_run.slo(
         spec,
         p99_ms=p99,
@@ -367,6 +418,7 @@ def slo(
         alpha=alpha,
     )
     _write(out, doc)
+    _store(ws, doc, name, prototype)
     if json:
         output.emit_json(doc)
     else:
@@ -400,8 +452,32 @@ def slo(
                 f"highest rate with P99 <= {p99:g} ms: [bold]{doc['rate']:,.0f}/s[/], "
                 f"confirmed by a {confirm:g}-s run{more}"
             )
+        if "run_id" in doc:
+            output.prose(f"stored as run [bold]{doc['run_id']}[/]")
     if doc["rate"] is None:
         raise typer.Exit(1)
+
+
+@load_app.command("show")
+def show(
+    run_id: Annotated[str, typer.Argument(metavar="RUN", help="The load run's id.")],
+    db: DbOption = None,
+    json: JsonOption = False,
+) -> None:
+    """A stored load run, as it was measured."""
+    with open_workspace(db) as ws:
+        doc = ws.load.show(run_id)
+    if json:
+        output.emit_json(doc)
+    elif doc["kind"] == "slo":
+        found = doc["rate"]
+        output.prose(
+            f"run {escape(doc['run_id'])}: highest rate with P99 <= {doc['p99_ms']:g} ms: "
+            + ("none" if found is None else f"{found:,.0f}/s")
+            + f" ({len(doc['probes'])} probes)"
+        )
+    else:
+        _print(doc)
 
 
 def register(app: typer.Typer) -> None:

@@ -396,12 +396,18 @@ async def _open_loop(
     outstanding = _Outstanding()
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         senders = [_Sender(request, options, session) for request in requests]
+        forward = list(range(len(senders)))
+        order = [forward, forward[::-1]]
         loop = asyncio.get_running_loop()
         n, i = len(times), 0
         while i < n:
             now = time.monotonic()
             while i < n and times[i] <= now:
-                for k, sender in enumerate(senders):
+                # With two endpoints (A/B), the one sent first alternates by arrival:
+                # on a shared server the second waits behind the first, and always
+                # sending A first would hand B that wait as a difference.
+                for k in order[i % len(order)]:
+                    sender = senders[k]
                     lag = tally.send_lag if k == 0 else None
                     if sender.pool is not None:
                         _fire(sender, tally.arms[k], times[i], lag, options, start, outstanding)

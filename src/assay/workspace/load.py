@@ -146,6 +146,13 @@ class LoadBook:
         self.ctx = ctx
         self._prototypes = prototypes
 
+    def check(self, prototype: str | None = None) -> None:
+        """Refuse, before minutes of load are spent, what :meth:`record` would refuse
+        after: a user who may not add runs, or a prototype that does not exist."""
+        authorize(self.ctx, "run.import")
+        if prototype is not None:
+            self._prototypes().get(prototype)
+
     def record(
         self, document: Mapping[str, Any], *, name: str | None = None, prototype: str | None = None
     ) -> str:
