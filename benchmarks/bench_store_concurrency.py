@@ -154,7 +154,11 @@ def postgres() -> Iterator[str | None]:
     run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w",
         "start")  # fmt: skip
     try:
-        run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", user, "bench")
+        import psycopg
+
+        with psycopg.connect(host="127.0.0.1", port=port, user=user, dbname="postgres",
+                             autocommit=True) as conn:  # fmt: skip
+            conn.execute("CREATE DATABASE bench")
         yield f"postgresql+psycopg://{user}@127.0.0.1:{port}/bench"
     finally:
         with contextlib.suppress(subprocess.SubprocessError):

@@ -106,7 +106,9 @@ class Database:
         self.retry = retry or RetryPolicy()
         self.retries = 0
         """Writes tried again since this database was opened (see :mod:`assay.store.retry`)."""
-        self._keeper: sqlite3.Connection | Literal[False] | None = None  # see _keep_warm
+        # See _keep_warm. A dict, so that the copies one per web request
+        # (Workspace.for_request) share the one idle connection of the server's store.
+        self._warm: dict[str, sqlite3.Connection | Literal[False]] = {}
         self.engine = _create_engine(
             url, BUSY_TIMEOUT_MS if busy_timeout_ms is None else busy_timeout_ms
         )
@@ -125,9 +127,9 @@ class Database:
         return self.engine.dialect.name
 
     def close(self) -> None:
-        if self._keeper:
-            self._keeper.close()
-        self._keeper = None
+        keeper = self._warm.pop("keeper", None)
+        if keeper:
+            keeper.close()
         self.engine.dispose()
 
     # -- transactions -----------------------------------------------------------
@@ -175,7 +177,7 @@ class Database:
     def _begin_write(self) -> Session:
         """A write session whose transaction has begun: on SQLite ``BEGIN IMMEDIATE``
         has taken the write lock, the one place a SQLite write waits for another."""
-        if self._keeper is None and self.dialect == "sqlite":
+        if "keeper" not in self._warm and self.dialect == "sqlite":
             self._keep_warm()
         session = self._write()
         try:
@@ -202,9 +204,10 @@ class Database:
             mode = None
         if mode is None or str(mode[0]).lower() != "wal":
             keeper.close()
-            self._keeper = False  # not an assay store in WAL mode: leave it alone
+            self._warm["keeper"] = False  # not an assay store in WAL mode: leave it alone
             return
-        self._keeper = keeper
+        if self._warm.setdefault("keeper", keeper) is not keeper:
+            keeper.close()  # another thread of a web server was first
 
     def _count(self, exc: BaseException) -> None:
         del exc
