@@ -43,7 +43,7 @@ unit: $(DEV)  ## the fast unit tests only
 PYTEST_WORKERS ?= auto
 
 test: lint typecheck  ## create .venv with the dev extras, run ruff, mypy and the whole suite (on every core)
-	$(BIN)/pytest -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 bench: $(DEV)  ## run the benchmarks; results as JSON under benchmarks/results/
 	@missed=""; for f in benchmarks/bench_*.py; do echo "== $$f"; \
