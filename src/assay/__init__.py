@@ -90,6 +90,7 @@ _LAZY: dict[str, str] = {
     "bootstrap_ci": "assay.stats",
     "candidate": "assay.bench",
     "command": "assay.bench",
+    "endpoint": "assay.load.endpoint",
     "compare": "assay.stats",
     "compare_layers": "assay.repro",
     "cost_benefit": "assay.pipeline.cost",
@@ -196,6 +197,7 @@ __all__ = [
     "critical_difference_diagram",
     "diff_numpy",
     "diff_torch",
+    "endpoint",
     "friedman",
     "load_benchmark",
     "load_module",
@@ -245,6 +247,7 @@ if _TYPE_CHECKING:
         Outcome,
         VerdictEstimate,
     )
+    from assay.load.endpoint import endpoint
     from assay.pipeline.claims import (
         Claim,
         Reproduction,
