@@ -170,3 +170,13 @@ def test_out_writes_the_document(tmp_path: Path, target: Target) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["kind"] == "open"
+
+
+def test_the_send_lag_warning_fires_in_a_real_run(tmp_path: Path, target: Target) -> None:
+    url = target("fast")
+    # No client keeps to a schedule within 1 us: the warning must fire.
+    args = ("--rate", "100", "--duration", "1", "--send-lag-limit", "0.001")
+    doc = load(tmp_path, "run", url, *args)
+    assert any(w.startswith("send lag P99") for w in doc["warnings"]), doc["warnings"]
+    result = run_assay(tmp_path, "load", "run", url, *args)
+    assert result.returncode == 0 and "warning: send lag P99" in result.stderr
