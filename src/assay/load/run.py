@@ -106,6 +106,10 @@ def check_spec(spec: LoadSpec) -> LoadSpec:
         raise InputError(f"--client: expected wire or aiohttp, got {spec.client!r}")
     if spec.connections < 1:
         raise InputError(f"--connections: expected at least 1, got {spec.connections}")
+    if not math.isfinite(spec.send_lag_limit_ms) or spec.send_lag_limit_ms <= 0:
+        raise InputError(
+            f"--send-lag-limit: expected milliseconds above 0, got {spec.send_lag_limit_ms:g}"
+        )
     for name, value in (("--ttft", spec.ttft_ms), ("--tpot", spec.tpot_ms)):
         if value is not None and (not math.isfinite(value) or value <= 0):
             raise InputError(f"{name}: expected milliseconds above 0, got {value:g}")

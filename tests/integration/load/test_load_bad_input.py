@@ -30,6 +30,10 @@ from support import run_assay
         (["run", "{url}", "--rates", "100,0"], "--rates: expected requests per second above 0"),
         (["run", "{url}", "--vs", "http://example.com/"], "--vs: example.com is not a loopback"),
         (["run", "{url}", "--ttft", "0"], "--ttft: expected milliseconds above 0"),
+        (["run", "{url}", "--send-lag-limit", "-1"], "--send-lag-limit: expected milliseconds"),
+        (["run", "{url}", "--client", "curl"], "--client: expected wire or aiohttp"),
+        (["run", "{url}", "--timeout", "0"], "--timeout: expected seconds above 0"),
+        (["run", "{url}", "--connections", "0"], "--connections: expected at least 1"),
         (["run", "{url}", "--rate", "nan"], "--rate"),
         (["slo", "{url}", "--p99", "0"], "--p99: expected milliseconds above 0"),
         (
