@@ -29,7 +29,8 @@ def _number(value: float | None, unit: str | None = None) -> str:
 
 
 def estimate_text(estimate: Mapping[str, Any]) -> str:
-    """``effect(time) = -23.1% [-25.4%, -20.8%] (95%)``: an estimate with its interval."""
+    """``effect(time) = -23.1% (95% interval -25.4% to -20.8%)``: an estimate with its
+    interval."""
     unit = estimate.get("unit")
     if unit is None and str(estimate["of"]).startswith("effect("):  # a relative change
         estimate = {
@@ -38,13 +39,21 @@ def estimate_text(estimate: Mapping[str, Any]) -> str:
         }
         unit = "%"
     level = estimate.get("confidence")
-    interval = f"[{_number(estimate.get('low'), unit)}, {_number(estimate.get('high'), unit)}]"
-    tail = f" ({level:.0%})" if isinstance(level, int | float) else ""
-    return f"{estimate['of']} = {_number(estimate.get('value'), unit)} {interval}{tail}"
+    low, high = _number(estimate.get("low"), unit), _number(estimate.get("high"), unit)
+    if low == "∞":
+        low = "-∞"
+    shown = f"{level:.0%} interval" if isinstance(level, int | float) else "interval"
+    return f"{estimate['of']} = {_number(estimate.get('value'), unit)} ({shown} {low} to {high})"
 
 
-def _held(value: bool | None) -> str:
-    return {True: "held", False: "did not hold", None: "not settled"}[value]
+def _held(value: bool | None, registered: bool) -> str:
+    if not registered:
+        return "Nothing was pre-registered."
+    return {
+        True: "What was pre-registered held.",
+        False: "What was pre-registered did not hold.",
+        None: "What was pre-registered is not settled yet.",
+    }[value]
 
 
 def _score(value: float | None) -> str:
@@ -110,11 +119,14 @@ def credibility_report(doc: Mapping[str, Any]) -> Document:
             if decision
             else ""
         )
+        registered = any(
+            p["source"] == "pre-registration" and p["criteria"] for p in entry["predicted"]
+        )
         blocks.append(Heading(3, f"{entry['name']}: {entry['verdict']}"))
         blocks.append(
             Paragraph.of(
                 f"Ring {entry['ring']}, owner {entry['owner'] or '—'}{by}. "
-                f"The prediction {_held(entry['held'])}."
+                + _held(entry["held"], registered)
             )
         )
         if entry["predicted"]:

@@ -176,9 +176,9 @@ def test_credibility_predicted_against_measured(
     assert [(f["subject"], f["author"]) for f in page["failures"]] == [("Paging", "priya")]
     assert page["failures"][0]["lessons"] == ["Measure at production scale before the gate."]
     text = ok(cli, "credibility")
-    assert "### Tiling: adopted" in text and "The prediction held." in text
-    assert "### Paging: rejected" in text and "did not hold" in text
-    assert r"effect(time) = -75% \[-75.3%, -74.6%\] (95%)" in text  # the interval, its level
+    assert "### Tiling: adopted" in text and "What was pre-registered held." in text
+    assert "### Paging: rejected" in text and "What was pre-registered did not hold." in text
+    assert "effect(time) = -75% (95% interval -75.3% to -74.6%)" in text  # with its interval
     # the executive report says the record, and the owner's calibration once scored
     report = " ".join(ok(cli, "report", "tiling-p1", "--audience", "exec").split())
     assert (

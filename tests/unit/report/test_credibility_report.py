@@ -27,10 +27,10 @@ EMPTY: dict[str, Any] = {
 def test_an_estimate_with_its_interval() -> None:
     relative = {"of": "effect(time)", "value": -0.75, "low": -0.7535, "high": -0.7465}
     assert estimate_text(relative | {"confidence": 0.95}) == (
-        "effect(time) = -75% [-75.3%, -74.7%] (95%)"
+        "effect(time) = -75% (95% interval -75.3% to -74.7%)"
     )
     absolute = {"of": "candidate.latency", "value": 12.5, "low": 11.0, "high": None, "unit": "ms"}
-    assert estimate_text(absolute) == "candidate.latency = 12.5 ms [11 ms, ∞]"
+    assert estimate_text(absolute) == "candidate.latency = 12.5 ms (interval 11 ms to ∞)"
 
 
 def test_an_empty_record_says_so() -> None:
