@@ -171,8 +171,8 @@ def credibility_report(doc: Mapping[str, Any]) -> Document:
     blocks.append(
         Bullets.of(
             [
-                f"#{f['postmortem']} {f['subject']} by {f['author'] or '—'}"
-                + (f": {'; '.join(f['lessons'])}" if f["lessons"] else "")
+                f"{f['subject']} (post-mortem {f['postmortem']}) by {f['author'] or '—'}"
+                + (f": {' '.join(f['lessons'])}" if f["lessons"] else "")
                 for f in doc["failures"]
             ]
         )
@@ -265,8 +265,8 @@ def writeup_report(doc: Mapping[str, Any]) -> Document:
     blocks.append(
         Bullets.of(
             [
-                f"#{pm['id']} by {pm['author'] or '—'}: "
-                + "; ".join(pm["lessons"] or ["no lesson"])
+                f"post-mortem {pm['id']} by {pm['author'] or '—'}: "
+                + " ".join(pm["lessons"] or ["no lesson recorded."])
                 for pm in doc["postmortems"]
             ]
         )
