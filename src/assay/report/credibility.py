@@ -235,7 +235,9 @@ def writeup_report(doc: Mapping[str, Any]) -> Document:
         if estimates:
             blocks += [Paragraph.of("Measured:"), Bullets.of(estimates)]
         if p["runs"]:
-            blocks.append(Paragraph.of("Runs: " + ", ".join(p["runs"])))
+            shown = ", ".join(p["runs"][:5])
+            more = f" and {len(p['runs']) - 5} older" if len(p["runs"]) > 5 else ""
+            blocks.append(Paragraph.of(f"Runs (newest first): {shown}{more}."))
     blocks.append(Heading(2, "Decisions"))
     blocks.append(
         Bullets.of(
