@@ -39,6 +39,9 @@ def demo(
         f"  assay rollout show 'Speculative decoding'\n"
         f"  assay watch show decode latency --method speculative\n"
         f"  assay review agenda         # the reopened decision, with its evidence\n"
+        f"  assay inbox sources         # where the papers came from, and how far they got\n"
+        f"  assay learning list         # what each prototype taught the team\n"
+        f"  assay credibility           # predicted against measured, and who called it\n"
         f"  assay serve                 # the team's web app on http://127.0.0.1:8765"
     )
     if ctx.passwords:

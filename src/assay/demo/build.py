@@ -49,6 +49,20 @@ def _reports_step(ws: Workspace, ctx: DemoContext) -> None:
             written.append(path.name)
     write_report(view, "eng", "md", ctx.root / "report-eng.md")
     ctx.log.append(f"reports: {', '.join(written)} and report-eng.md in {ctx.root}")
+    _credibility(ws, ctx)
+
+
+def _credibility(ws: Workspace, ctx: DemoContext) -> None:
+    """The team's track record: predicted against measured for what it adopted."""
+    from assay.report.credibility import credibility_report, track_record_sentence
+    from assay.report.document import to_markdown
+    from assay.workspace.credibility import credibility
+
+    doc = credibility(ws, today=ctx.today)
+    (ctx.root / "credibility.md").write_text(to_markdown(credibility_report(doc)), "utf-8")
+    ctx.log.append(
+        f"credibility: {track_record_sentence(doc, None)} (credibility.md; assay credibility)"
+    )
 
 
 #: The demo, in order. Each later capability appends its step here.
