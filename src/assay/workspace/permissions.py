@@ -106,7 +106,12 @@ ACTIONS: dict[str, Action] = _table(
     ("prototype.set", _C, "changing a prototype", "prototype set"),
     ("prototype.cost", _C, "storing cost inputs", "cost --save"),
     ("run.start", _C, "running a benchmark", "bench run, bench resume"),
-    ("run.import", _C, "importing benchmark results", "bench import, ab analyze"),
+    (
+        "run.import",
+        _C,
+        "importing benchmark results",
+        "bench import, ab analyze, load run --store, load slo --store",
+    ),
     ("review.record", _C, "recording a review", "review record"),
     ("rollout.start", _C, "starting a rollout", "rollout start"),
     ("rollout.step", _C, "stepping a rollout up", "rollout step, rollout complete"),
