@@ -187,6 +187,8 @@ READS = {
     "serve",
     # measures two commits in git worktrees; writes only its Markdown and JSON files
     "ci",
+    # a stored load run, read back as measured
+    "load show",
     # a new workspace or database, not a record in one: the database's own rights
     "init", "demo", "db upgrade",
 }  # fmt: skip
