@@ -75,3 +75,18 @@ def test_refusals_store_nothing(workspace: Path, args: list[str], message: str) 
 def test_show_refuses_a_run_of_another_kind(workspace: Path) -> None:
     result = run_assay(workspace, "load", "show", "20260101-000000")
     assert result.returncode == 2 and "error:" in result.stderr
+
+
+def test_a_viewer_may_not_store_and_nothing_is_sent(
+    workspace: Path, target: Callable[..., str]
+) -> None:
+    assert run_assay(workspace, "user", "add", "tester", "--role", "admin").returncode == 0
+    assert run_assay(workspace, "user", "add", "vic", "--role", "viewer").returncode == 0
+    before = runs(workspace)
+    fast = target("fast")
+    result = run_assay(
+        workspace, "load", "run", fast, "--duration", "1", "--store", env={"ASSAY_USER": "vic"}
+    )
+    assert result.returncode == 2 and "contributor" in result.stderr, result.stderr
+    assert result.stdout == ""  # refused before the run: no table, no load sent
+    assert runs(workspace) == before
