@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from assay.load.run import LoadSpec
 
 load_app = typer.Typer(
-    help="Measure a service under open-loop load: latency, health, SLO rate, A/B.",
+    help="Serving under load: open-loop latency, client health, the highest rate within an SLO.",
     no_args_is_help=True,
 )
 
