@@ -16,6 +16,7 @@ from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.cli.files import ForceOption
 from assay.errors import InputError
 
 if TYPE_CHECKING:
@@ -74,12 +75,19 @@ OutOpt = Annotated[
 ]
 
 
+MAX_BODY = 64 * 2**20  # one request's body; a larger one is almost surely a wrong file
+
+
 def _body(data: str | None) -> bytes | None:
     if data is None:
         return None
     if data.startswith("@"):
         path = Path(data[1:])
         try:
+            if not path.is_file():
+                raise InputError(f"--data: {path} is not a regular file")
+            if path.stat().st_size > MAX_BODY:
+                raise InputError(f"--data: {path} is larger than {MAX_BODY // 2**20} MiB")
             return path.read_bytes()
         except OSError as exc:
             raise InputError(f"--data: cannot read {path} ({exc.strerror})") from None
@@ -137,15 +145,21 @@ def _store(ws: Any, doc: dict[str, Any], name: str | None, prototype: str | None
         doc["run_id"] = ws.load.record(doc, name=name, prototype=prototype)
 
 
+def _check_out(out: Path | None, force: bool, db: str | None) -> None:
+    """Refuse a ``--out`` target before any load is sent (see :mod:`assay.cli.files`)."""
+    if out is not None:
+        from assay.cli.files import check_output
+
+        check_output(out, force=force, db=db, option="--out")
+
+
 def _write(out: Path | None, doc: Any) -> None:
     if out is None:
         return
     from assay import encoding
+    from assay.cli.files import write_text
 
-    try:
-        out.write_text(encoding.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"--out: cannot write {out} ({exc.strerror})") from None
+    write_text(out, encoding.dumps(doc, indent=2) + "\n")
 
 
 @load_app.command("run")
@@ -188,6 +202,7 @@ def run(
     ] = 10.0,
     allow_remote: RemoteOpt = False,
     out: OutOpt = None,
+    force: ForceOption = False,
     store: StoreOpt = False,
     name: NameOpt = None,
     prototype: PrototypeOpt = None,
@@ -222,6 +237,7 @@ def run(
         raise InputError("--vs, --rates and --closed-loop: expected at most one of them")
     curve_rates = _rates(rates) if rates is not None else None
     load_run.check_spec(spec)
+    _check_out(out, force, db)
     ws = _workspace(store, name, prototype, db, by)
     if curve_rates is not None:
         doc = load_run.curve(spec, curve_rates)
@@ -380,6 +396,7 @@ def slo(
     client: ClientOpt = "wire",
     allow_remote: RemoteOpt = False,
     out: OutOpt = None,
+    force: ForceOption = False,
     store: StoreOpt = False,
     name: NameOpt = None,
     prototype: PrototypeOpt = None,
@@ -406,6 +423,7 @@ def slo(
         client=client,
     )
     load_run.check_spec(spec)
+    _check_out(out, force, db)
     ws = _workspace(store, name, prototype, db, by)
     doc = load_run.slo(
         spec,

@@ -26,6 +26,7 @@ ARRIVALS = ("poisson", "constant", "trace")
 # A run larger than this is almost surely a typo (rate 1e6 for an hour); refuse it
 # before allocating the schedule rather than run out of memory.
 MAX_ARRIVALS = 50_000_000
+MAX_TRACE_BYTES = 1024 * 2**20  # 50 million offsets fit well within it
 
 Offsets = npt.NDArray[np.float64]
 
@@ -86,6 +87,10 @@ def trace(path: Path) -> Offsets:
     column (a header row whose first cell is not a number is skipped). Offsets must be
     finite, at least 0 and non-decreasing; the message names the line that is not."""
     try:
+        if path.exists() and not path.is_file():
+            raise InputError(f"{path}: not a regular file (a trace is a CSV file)")
+        if path.exists() and path.stat().st_size > MAX_TRACE_BYTES:
+            raise InputError(f"{path}: larger than {MAX_TRACE_BYTES // 2**20} MiB")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{path}: no such trace file") from None

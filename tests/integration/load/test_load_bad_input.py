@@ -31,6 +31,11 @@ from support import run_assay
         (["run", "{url}", "--vs", "http://example.com/"], "--vs: example.com is not a loopback"),
         (["run", "{url}", "--ttft", "0"], "--ttft: expected milliseconds above 0"),
         (["run", "{url}", "--send-lag-limit", "-1"], "--send-lag-limit: expected milliseconds"),
+        (["run", "{url}", "--trace", "/dev/zero"], "not a regular file"),
+        (["run", "{url}", "--data", "@/dev/zero"], "--data: /dev/zero is not a regular file"),
+        (["run", "{url}", "--out", "{tmp}/.assay/r.json"], "the workspace's own files"),
+        (["run", "{url}", "--out", "{tmp}/existing.json"], "add --force to overwrite"),
+        (["run", "{url}", "--out", "{tmp}"], "is a folder"),
         (["run", "{url}", "--client", "curl"], "--client: expected wire or aiohttp"),
         (["run", "{url}", "--timeout", "0"], "--timeout: expected seconds above 0"),
         (["run", "{url}", "--connections", "0"], "--connections: expected at least 1"),
@@ -48,10 +53,15 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, args: list[str], messa
     bad_trace = tmp_path / "arrivals.csv"
     bad_trace.write_text("0\n2\n1\n")
     out = tmp_path / "out.json"
-    argv = [a.format(url=url, bad_trace=bad_trace) for a in args] + ["--out", str(out)]
+    (tmp_path / "existing.json").write_text("keep me")
+    argv = [a.format(url=url, bad_trace=bad_trace, tmp=tmp_path) for a in args]
+    if "--out" not in argv:
+        argv += ["--out", str(out)]
     result = run_assay(tmp_path, "load", *argv)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()  # nothing written
+    assert (tmp_path / "existing.json").read_text() == "keep me"
+    assert not (tmp_path / ".assay").exists()

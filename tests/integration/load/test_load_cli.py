@@ -170,6 +170,9 @@ def test_out_writes_the_document(tmp_path: Path, target: Target) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["kind"] == "open"
+    again = run_assay(tmp_path, "load", "run", url, *args, "--force")  # replaces it
+    assert again.returncode == 0, again.stderr
+    assert json.loads(out.read_text())["kind"] == "open"
 
 
 def test_the_send_lag_warning_fires_in_a_real_run(tmp_path: Path, target: Target) -> None:
