@@ -8,6 +8,7 @@ the writer, and a deadlock victim surfaces.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -191,6 +192,22 @@ def test_a_lock_held_past_the_bound_is_one_clear_error_and_nothing_written(
         holder.join()
         db.close()
     assert _radar_keys(url) == []
+
+
+def test_a_hung_holder_of_the_write_queue_delays_a_write_by_the_busy_timeout_only(
+    sqlite_url: str,
+) -> None:
+    # The write queue (a flock beside the file) only orders assay's writers; a holder
+    # that never lets go costs the others one busy timeout, then SQLite's lock decides.
+    url, path = _sqlite_store(sqlite_url)
+    with open(path.with_name(path.name + ".write.lock"), "a") as queue:
+        fcntl.flock(queue, fcntl.LOCK_EX)
+        db = Database(parse_url(url), busy_timeout_ms=100)
+        try:
+            _add_technique(db, "past the queue")
+        finally:
+            db.close()
+    assert _radar_keys(url) == ["past the queue"]
 
 
 def _radar_keys(url: str) -> list[str]:
