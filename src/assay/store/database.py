@@ -10,7 +10,9 @@ a PostgreSQL deadlock victim) is tried again with a bounded, jittered backoff
 (:mod:`assay.store.retry`): :meth:`Database.write` retries taking its transaction,
 where SQLite's refusals happen; :meth:`Database.transaction` reruns a whole unit of
 work, for the refusals PostgreSQL gives mid-transaction. ``Database.retries`` counts
-the retries, for benchmarks.
+the retries, for benchmarks. SQLite writers also wait their turn in a write queue (an
+``flock`` beside the file, see :meth:`Database._enqueue`) so that SQLite's lock is
+handed on at once rather than polled.
 
 :meth:`Database.run_lock` holds a run for the process that runs or resumes it (an
 advisory lock on PostgreSQL, a file lock beside a SQLite file; see
