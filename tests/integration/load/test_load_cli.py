@@ -165,11 +165,12 @@ def test_text_output_shows_the_health_of_the_client(tmp_path: Path, target: Targ
 def test_out_writes_the_document(tmp_path: Path, target: Target) -> None:
     url = target("fast")
     out = tmp_path / "r.json"
-    result = run_assay(
-        tmp_path, "load", "run", url, "--rate", "50", "--duration", "1", "--out", str(out)
-    )
+    args = ("--rate", "50", "--duration", "1", "--out", str(out))
+    result = run_assay(tmp_path, "load", "run", url, *args)
     assert result.returncode == 0, result.stderr
     assert json.loads(out.read_text())["kind"] == "open"
+    refused = run_assay(tmp_path, "load", "run", url, *args)
+    assert refused.returncode == 2 and "add --force" in refused.stderr
     again = run_assay(tmp_path, "load", "run", url, *args, "--force")  # replaces it
     assert again.returncode == 0, again.stderr
     assert json.loads(out.read_text())["kind"] == "open"
