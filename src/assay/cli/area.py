@@ -11,7 +11,7 @@ from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 
 area_app = typer.Typer(
-    help="Areas of the radar and their owners: who new work in an area goes to.",
+    help="Areas of the radar and their owners.",
     no_args_is_help=True,
 )
 

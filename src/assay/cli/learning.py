@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     from assay.pipeline.learnings import Learning
 
 learning_app = typer.Typer(
-    help="Learnings: what each prototype taught (learned, surprises, implicit knowledge, "
-    "advice), kept or killed.",
+    help="Learnings: what each prototype taught, kept or killed; needed before a NO or a SKIP.",
     no_args_is_help=True,
 )
 

@@ -113,6 +113,8 @@ TABLES: dict[str, Spec] = {
     "rollout_evidence": _PLAIN,
     "inbox_sources": Spec(natural=("key",)),
     "inbox_items": _PLAIN,
+    "area_owners": Spec(pk=("key",)),
+    "learnings": _PLAIN,
     "decision_watches": _PLAIN,
     "watch_reopenings": _PLAIN,
     "self_ratings": _PLAIN,

@@ -74,11 +74,18 @@ def write(tmp_path: Path, name: str, body: str) -> Path:
 
 
 def test_models_match_the_migration(ws: Workspace) -> None:
+    import importlib
+    import pkgutil
+
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    import assay.store.research_models  # noqa: F401  (registers the tables)
+    import assay.store
     from assay.store.models import Base
+
+    for module in pkgutil.iter_modules(assay.store.__path__):
+        if module.name.endswith("_models"):  # every table, also those pointing at ours
+            importlib.import_module(f"assay.store.{module.name}")
 
     with ws.db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
