@@ -102,7 +102,7 @@ def _trial_keys(url: str, run_id: str) -> list[tuple[str, int]]:
 # -- four writers into one run --------------------------------------------------------
 
 
-@pytest.mark.slow  # 4,000 transactions: 63 s (SQLite), 129 s (PostgreSQL) on 2 busy cores
+@pytest.mark.slow  # 4,000 transactions: 34 s (SQLite), 70 s (PostgreSQL) on 2 shared cores
 def test_four_writer_processes_store_every_trial_exactly_once(store_url: str) -> None:
     run_id = new_run(store_url)
     reports = race(store_url, run_id, WRITERS, TRIALS)
