@@ -282,11 +282,11 @@ class Database:
         """Hold ``run_id`` for this process while it runs or resumes it (``doing``:
         ``"run"`` or ``"resume"``); :class:`~assay.errors.RunLockedError` naming the
         holder when another process has it. See :mod:`assay.store.run_locks`."""
-        return run_locks.hold(self, run_id, doing=doing)
+        return run_locks.hold(self.engine, run_id, doing=doing)
 
     def run_lock_holder(self, run_id: str) -> run_locks.Holder | None:
         """Who holds ``run_id`` now, or ``None``; nothing is written or taken."""
-        return run_locks.holder(self, run_id)
+        return run_locks.holder(self.engine, run_id)
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:

@@ -33,14 +33,10 @@ import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from assay.errors import RunLockedError
-
-if TYPE_CHECKING:
-    from assay.store.database import Database
 
 __all__ = ["Holder", "hold", "holder"]
 
@@ -79,21 +75,22 @@ def _me(doing: str) -> Holder:
 
 
 @contextlib.contextmanager
-def hold(db: Database, run_id: str, *, doing: str) -> Iterator[None]:
-    """Hold ``run_id`` for the block; :class:`RunLockedError` if another process has it."""
-    if db.dialect == "postgresql":
-        with _pg_hold(db, run_id, _me(doing)):
+def hold(engine: Engine, run_id: str, *, doing: str) -> Iterator[None]:
+    """Hold ``run_id`` in the store of ``engine`` for the block; :class:`RunLockedError`
+    if another process has it."""
+    if engine.dialect.name == "postgresql":
+        with _pg_hold(engine, run_id, _me(doing)):
             yield
     else:
-        with _file_hold(_lock_file(db, run_id), run_id, _me(doing)):
+        with _file_hold(_lock_file(engine, run_id), run_id, _me(doing)):
             yield
 
 
-def holder(db: Database, run_id: str) -> Holder | None:
+def holder(engine: Engine, run_id: str) -> Holder | None:
     """Who holds ``run_id`` now (``None``: nobody); nothing is written or kept."""
-    if db.dialect == "postgresql":
-        return _pg_holder(db, run_id)
-    return _file_holder(_lock_file(db, run_id))
+    if engine.dialect.name == "postgresql":
+        return _pg_holder(engine, run_id)
+    return _file_holder(_lock_file(engine, run_id))
 
 
 # -- PostgreSQL ---------------------------------------------------------------------
@@ -123,9 +120,9 @@ def _parse_app(name: str) -> Holder | None:
 
 
 @contextlib.contextmanager
-def _pg_hold(db: Database, run_id: str, me: Holder) -> Iterator[None]:
+def _pg_hold(engine: Engine, run_id: str, me: Holder) -> Iterator[None]:
     key = {"space": _PG_SPACE, "key": _pg_key(run_id)}
-    with db.engine.connect() as conn:
+    with engine.connect() as conn:
         conn.execute(text("SELECT set_config('application_name', :name, false)"),
                      {"name": _app_name(me)})  # fmt: skip
         got = conn.execute(
@@ -134,7 +131,7 @@ def _pg_hold(db: Database, run_id: str, me: Holder) -> Iterator[None]:
         ).scalar()
         conn.commit()  # a session lock outlives the transaction; no snapshot is kept open
         if not got:
-            found = _pg_holder(db, run_id)
+            found = _pg_holder(engine, run_id)
             raise RunLockedError(_refusal(run_id, found))
         try:
             yield
@@ -149,14 +146,14 @@ def _pg_hold(db: Database, run_id: str, me: Holder) -> Iterator[None]:
                 conn.commit()
 
 
-def _pg_holder(db: Database, run_id: str) -> Holder | None:
+def _pg_holder(engine: Engine, run_id: str) -> Holder | None:
     query = text(
         "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
         "(SELECT oid FROM pg_database WHERE datname = current_database()) "
         "AND l.classid::bigint = :space AND l.objid::bigint = :key AND l.objsubid = 2"
     )
-    with db.engine.connect() as conn:
+    with engine.connect() as conn:
         name = conn.execute(query, {"space": _PG_SPACE, "key": _pg_key(run_id)}).scalar()
         conn.rollback()
     if name is None:
@@ -167,8 +164,8 @@ def _pg_holder(db: Database, run_id: str) -> Holder | None:
 # -- SQLite -------------------------------------------------------------------------
 
 
-def _lock_file(db: Database, run_id: str) -> Path:
-    database = Path(str(db.url.database))
+def _lock_file(engine: Engine, run_id: str) -> Path:
+    database = Path(str(engine.url.database))
     safe = _SAFE.sub("_", run_id)
     if safe != run_id or len(safe) > 80:
         safe = hashlib.sha256(run_id.encode()).hexdigest()[:16]
