@@ -156,14 +156,22 @@ def _figures(jobs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _run(
-    repo: Path, commits: dict[str, str], k: int, identical: int, statistic: str, trials: int
+    repo: Path,
+    commits: dict[str, str],
+    k: int,
+    identical: int,
+    statistic: str,
+    trials: int,
+    margin: float | None = None,
 ) -> Any:
     runs: dict[str, list[dict[str, Any]]] = {"regression": [], "identical": []}
     for index in range(max(k, identical)):
         for kind, head, limit in (("regression", "slow", k), ("identical", "docs", identical)):
             if index >= limit:
                 continue
-            job = one_job(repo, commits["c1"], commits[head], 1000 + index, statistic, trials)
+            job = one_job(
+                repo, commits["c1"], commits[head], 1000 + index, statistic, trials, margin
+            )
             runs[kind].append(job)
             print(
                 f"{statistic:<6} {kind:<10} {index + 1:>2}  {job['status']:<22} first "
@@ -182,8 +190,10 @@ def _run(
     }
 
 
-def _settings(trials: int) -> str:
+def _settings(trials: int, margin: float | None) -> str:
     opts = CiOptions(trials=trials)
+    if margin is not None:
+        opts = dataclasses.replace(opts, margin=margin)
     return (
         f"{trials} blocks x {opts.rounds} rounds per arm and pass, "
         f"{opts.timer.trial_time * 1e3:.0f} ms round trials, margin {opts.margin:.0%}, "
@@ -200,6 +210,9 @@ def main() -> None:
         "--statistic", choices=STATISTICS, action="append", help="only these (repeatable)"
     )
     parser.add_argument("--identical", type=int, help="identical jobs (default 20, quick 10)")
+    parser.add_argument(
+        "--margin", type=float, help="the job's --margin as a fraction (default: the command's)"
+    )
     args = parser.parse_args()
     k, identical = (5, 10) if args.quick else (10, 20)
     identical = identical if args.identical is None else args.identical
@@ -209,7 +222,9 @@ def main() -> None:
         repo = Path(tmp) / "project"
         commits = make_repository(repo)
         chosen = args.statistic or list(STATISTICS)
-        results = {s: _run(repo, commits, k, identical, s, args.trials) for s in chosen}
+        results = {
+            s: _run(repo, commits, k, identical, s, args.trials, args.margin) for s in chosen
+        }
     out = {
         "name": "ci",
         "quick": args.quick,
@@ -220,7 +235,7 @@ def main() -> None:
         "met": all(r["met"] for r in results.values()),
         "trials": args.trials,
         "by_statistic": results,
-        "settings": _settings(args.trials),
+        "settings": _settings(args.trials, args.margin),
         "environment": {
             "cpu": env["cpu"],
             "load_average": load_start,
@@ -229,6 +244,8 @@ def main() -> None:
     }
     RESULTS.mkdir(exist_ok=True)
     name = "ci.json" if args.trials == TRIALS else f"ci_trials{args.trials}.json"
+    if args.margin is not None:
+        name = name.replace(".json", f"_margin{args.margin * 100:g}.json")
     (RESULTS / name).write_text(json.dumps(out, indent=2) + "\n")
     for statistic, r in results.items():
         reg, same = r["regression"], r["identical"]
