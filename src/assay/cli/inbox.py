@@ -51,6 +51,11 @@ def week_option(text: str | None) -> Week | None:
     return None if text is None else parse_week(text)
 
 
+def _routed(item: InboxItem) -> str:
+    """Who an untriaged item waits for: the owner of its source's area."""
+    return f"for {item.routed_to}" if item.routed_to and item.status.value == "new" else ""
+
+
 def print_items(items: list[InboxItem], title: str) -> None:
     """Items as a table: number, source, title and authors, status, who."""
     sheet = output.table(
@@ -76,7 +81,7 @@ def print_items(items: list[InboxItem], title: str) -> None:
             escape(item.source),
             escape(item.title) + (f"\n[dim]{escape(authors)}[/]" if authors else ""),
             item.status.value,
-            escape(item.assignee or item.triaged_by or ""),
+            escape(item.assignee or item.triaged_by or _routed(item)),
             escape(notes),
         )
     output.console.print(sheet)
@@ -89,7 +94,9 @@ def inbox(
     status: Annotated[
         Status, typer.Option("--status", help="Only items in this state (all: every item).")
     ] = Status.NEW,
-    mine: Annotated[bool, typer.Option("--mine", help="Only items assigned to you.")] = False,
+    mine: Annotated[
+        bool, typer.Option("--mine", help="Only items for you: assigned, or in an area you own.")
+    ] = False,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -131,6 +138,14 @@ def import_feed(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for a URL.", min=0.1)
     ] = 20.0,
+    area: Annotated[
+        str | None,
+        typer.Option(
+            "--area",
+            metavar="AREA",
+            help="The radar area the source feeds: its items go to the area's owner.",
+        ),
+    ] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -138,7 +153,7 @@ def import_feed(
     """Import a feed into the inbox; items already there or already papers are counted,
     not added again. A bad feed writes nothing."""
     with open_workspace(db, by) as ws:
-        done = ws.inbox.import_feed(feed, source=source, timeout=timeout)
+        done = ws.inbox.import_feed(feed, source=source, timeout=timeout, area=area)
     if json:
         output.emit_json(done.to_dict())
         return

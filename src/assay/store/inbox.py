@@ -62,6 +62,9 @@ class InboxItem:
     paper: str | None
     technique: str | None
     pass_reached: int = 0
+    area: str | None = None
+    routed_to: str | None = None
+    """The owner of the source's area: who an untriaged item waits for."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +86,8 @@ class InboxItem:
             "paper": self.paper,
             "technique": self.technique,
             "pass_reached": self.pass_reached,
+            "area": self.area,
+            "routed_to": self.routed_to,
         }
 
 
@@ -112,9 +117,11 @@ _ITEMS = """
 SELECT i.id, s.name, i.title, i.authors, i.url, i.arxiv_id, i.doi, i.abstract, i.published,
        i.imported_at, i.status, i.reason, i.assignee, i.triaged_by, i.triaged_at,
        p.key, t.name,
-       (SELECT max(r.number) FROM reading_passes r WHERE r.paper_id = i.paper_id)
+       (SELECT max(r.number) FROM reading_passes r WHERE r.paper_id = i.paper_id),
+       s.area, ao.owner
 FROM inbox_items i
 JOIN inbox_sources s ON s.id = i.source_id
+LEFT JOIN area_owners ao ON ao.key = s.area
 LEFT JOIN papers p ON p.id = i.paper_id
 LEFT JOIN techniques t ON t.id = i.technique_id
 """
@@ -123,7 +130,8 @@ LEFT JOIN techniques t ON t.id = i.technique_id
 def _item(sql: Sql, row: Row) -> InboxItem:
     when = sql.datetimes()
     (id_, source, title, authors, url, arxiv_id, doi, abstract, published, imported_at,
-     status, reason, assignee, triaged_by, triaged_at, paper, technique, reached) = row  # fmt: skip
+     status, reason, assignee, triaged_by, triaged_at, paper, technique, reached,
+     area, owner) = row  # fmt: skip
     return InboxItem(
         id=int(id_),
         source=source,
@@ -143,6 +151,8 @@ def _item(sql: Sql, row: Row) -> InboxItem:
         paper=paper,
         technique=technique,
         pass_reached=int(reached or 0),
+        area=area,
+        routed_to=owner,
     )
 
 
@@ -163,8 +173,11 @@ def items(
     if status is not None:
         where.append("i.status = :status")
         params["status"] = status.value
-    if assignee is not None:
-        where.append("lower(i.assignee) = :assignee")
+    if assignee is not None:  # assigned to them, or untriaged in an area they own
+        where.append(
+            "(lower(i.assignee) = :assignee OR (i.assignee IS NULL AND i.status = 'new' "
+            "AND lower(ao.owner) = :assignee))"
+        )
         params["assignee"] = assignee.strip().casefold()
     if ids is not None:
         if not ids:
@@ -191,10 +204,18 @@ def source_names(sql: Sql) -> list[str]:
 
 
 def source_for(
-    session: Session, name: str, *, kind: str, location: str, by: str, at: dt.datetime
+    session: Session,
+    name: str,
+    *,
+    kind: str,
+    location: str,
+    by: str,
+    at: dt.datetime,
+    area: str | None = None,
 ) -> int:
     """The id of the source ``name`` (any case), created when new; its format and
-    location are updated to the latest import's."""
+    location are updated to the latest import's, its area (a radar area's key) when
+    ``area`` is given."""
     from sqlalchemy import select
 
     from assay.store.inbox_models import InboxSourceRow
@@ -202,11 +223,14 @@ def source_for(
     row = session.scalar(select(InboxSourceRow).where(InboxSourceRow.key == name.casefold()))
     if row is None:
         row = InboxSourceRow(
-            name=name, key=name.casefold(), kind=kind, location=location, by=by, at=at
+            name=name, key=name.casefold(), kind=kind, location=location, by=by, at=at, area=area
         )
         session.add(row)
-    elif (row.kind, row.location) != (kind, location):
-        row.kind, row.location = kind, location
+    else:
+        if (row.kind, row.location) != (kind, location):
+            row.kind, row.location = kind, location
+        if area is not None and row.area != area:
+            row.area = area
     session.flush()
     return row.id
 

@@ -37,6 +37,7 @@ class InboxSourceRow(Base):
     key: Mapped[str] = mapped_column(String(80), unique=True)  # casefolded name
     kind: Mapped[str] = mapped_column(String(10))  # atom, rss, csv, jsonl
     location: Mapped[str] = mapped_column(Text)  # the file or URL last read
+    area: Mapped[str | None] = mapped_column(String(120))  # the radar area's key: routing
     by: Mapped[str] = mapped_column(String(120))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
 

@@ -206,6 +206,19 @@ def _week_span(week: Week) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=7)
 
 
+def _radar_area(sql: Sql, area: str) -> str:
+    """The key of ``area`` (any case and spacing) if the radar has it, else InputError."""
+    from assay.pipeline.learnings import area_key
+    from assay.store import learnings as learning_rows
+
+    known = learning_rows.areas(sql)
+    key = area_key(area)
+    if key not in known:
+        listed = ", ".join(sorted(known.values())) or "none yet"
+        raise InputError(f"--area {area!r} is not an area of the radar; its areas: {listed}")
+    return key
+
+
 def _default_source(feed: str) -> str:
     if "://" in feed:
         host_path = feed.split("://", 1)[1].split("?", 1)[0].rstrip("/")
@@ -237,18 +250,26 @@ class Inbox:
         return feeds.load_feed(feed)
 
     def import_feed(
-        self, feed: str, *, source: str | None = None, timeout: float = 20.0
+        self,
+        feed: str,
+        *,
+        source: str | None = None,
+        timeout: float = 20.0,
+        area: str | None = None,
     ) -> InboxImport:
         """Import a feed (a saved file or a URL) into the inbox under ``source`` (default:
         the file's name or the URL's host and path). Items already in the inbox, already
         a paper, or repeated in the feed are counted, not added. A bad feed writes
-        nothing."""
+        nothing. ``area`` (an area of the radar) routes the source's items to the area's
+        owner (``assay area set-owner``): they show in the owner's ``inbox --mine`` and
+        pass 1 goes to the owner unless ``--assign`` says otherwise."""
         name = check_source_name(source if source is not None else _default_source(feed))
         read = self.read_feed(feed, timeout=timeout)
         at = now()
         with self.ctx.write() as session:
             authorize(self.ctx, "inbox.import")
             sql = Sql.of_session(session)
+            area_key = None if area is None else _radar_area(sql, area)
             known = inbox_rows.duplicates(sql, read.items)
             fresh: list[FeedItem] = []
             repeated: list[str] = []
@@ -260,7 +281,13 @@ class Inbox:
                 known |= keys
                 fresh.append(item)
             source_id = inbox_rows.source_for(
-                session, name, kind=read.format, location=read.location, by=self.ctx.user, at=at
+                session,
+                name,
+                kind=read.format,
+                location=read.location,
+                by=self.ctx.user,
+                at=at,
+                area=area_key,
             )
             ids = inbox_rows.add_items(session, source_id, fresh, by=self.ctx.user, at=at)
             added = inbox_rows.items(sql, ids=ids)
@@ -315,7 +342,7 @@ class Inbox:
             status, reason = ItemStatus.SKIPPED, (skip or "").strip()
             if pass1:
                 status, reason = ItemStatus.PASS1, " ".join(why.split())
-                assignee = assignee or self.ctx.user
+                assignee = assignee or found.routed_to or self.ctx.user
                 paper_id = self._paper(session, found, claim, why, today)
             elif technique is not None:
                 status, reason = ItemStatus.TECHNIQUE, " ".join(why.split())
@@ -379,7 +406,7 @@ class Inbox:
         mine: bool = False,
     ) -> builtins.list[InboxItem]:
         """Items (by default the untriaged ones), oldest first; ``mine``: assigned to
-        whoever acts."""
+        whoever acts, or untriaged from a source of an area they own."""
         with self.ctx.sql_read() as sql:
             if source is not None and source.strip().casefold() not in {
                 s.casefold() for s in inbox_rows.source_names(sql)

@@ -183,6 +183,31 @@ def test_triage(cli: Run, team: None, database_url: str) -> None:
     assert "no source 'nowhere'" in said
 
 
+def test_a_source_of_an_area_is_routed_to_its_owner(
+    cli: Run, team: None, database_url: str
+) -> None:
+    said = refused(cli, database_url, "inbox", "import", DATA / "arxiv-cs.LG.rss", "--area", "x")
+    assert "--area 'x' is not an area of the radar; its areas: inference" in said
+    ok(cli, "area", "set-owner", "INFERENCE", "marco")
+    ok(cli, "inbox", "import", DATA / "arxiv-cs.LG.rss", "--area", " Inference ")
+    ok(cli, "inbox", "import", DATA / "neurips-orals.csv")  # no area: nobody's
+    routed = as_json(cli, "inbox", "--mine", by="marco")["items"]
+    assert routed and {i["routed_to"] for i in routed} == {"marco"}
+    assert {i["area"] for i in routed} == {"inference"}
+    assert as_json(cli, "inbox", "--mine", by="priya")["items"] == []
+    assert "for marco" in ok(cli, "inbox")
+    # pass 1 goes to the owner unless --assign says otherwise; a skip is the triager's
+    first, second = routed[0]["id"], routed[1]["id"]
+    item = as_json(cli, "inbox", "triage", str(first), "--pass1", by="priya")
+    assert (item["assignee"], item["triaged_by"]) == ("marco", "priya")
+    item = as_json(cli, "inbox", "triage", str(second), "--pass1", "--assign", "priya")
+    assert item["assignee"] == "priya"
+    # a new owner takes over what is still untriaged
+    ok(cli, "area", "set-owner", "inference", "priya")
+    left = as_json(cli, "inbox", "--mine", by="priya")["items"]
+    assert {i["id"] for i in left} >= {i["id"] for i in routed[2:]}
+
+
 def test_sources_yield(cli: Run, team: None) -> None:
     ok(cli, "inbox", "import", DATA / "arxiv-cs.LG.rss", "--source", "arxiv")
     ok(cli, "inbox", "import", DATA / "neurips-orals.csv", "--source", "neurips")
