@@ -99,8 +99,8 @@ class Reports:
         """The research review's agenda, since ``since`` or the last recorded review."""
         from assay.store import placements
         from assay.store import reviews as review_rows
-        from assay.workspace.radar_overrides import radar_overrides
         from assay.workspace.learnings import without_consensus
+        from assay.workspace.radar_overrides import radar_overrides
         from assay.workspace.rollouts import notes_of
         from assay.workspace.watch import reopened
 
