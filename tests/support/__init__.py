@@ -152,3 +152,34 @@ def table_digest(root: Path) -> str:
         return digest.hexdigest()
     finally:
         con.close()
+
+
+class CliChecks:
+    """The three checks a :func:`store_cli` test module runs commands through: ``ok``
+    (exit 0, its stdout), ``as_json`` (``--json`` added, parsed) and ``refused`` (exit 2,
+    one line on stderr, no traceback, and every row of ``tables`` unchanged). Unpack
+    them at module level: ``ok, as_json, refused = CliChecks(TABLES).functions()``."""
+
+    def __init__(self, tables: Any) -> None:
+        self.tables = tuple(tables)
+
+    def ok(self, cli: Run, *args: Any, by: str = "priya") -> str:
+        code, out, err = cli(*args, by=by)
+        assert code == 0, (args, err)
+        return out
+
+    def as_json(self, cli: Run, *args: Any, by: str = "priya") -> Any:
+        return json.loads(self.ok(cli, *args, "--json", by=by))
+
+    def refused(self, cli: Run, database_url: str, *args: Any, by: str = "priya") -> str:
+        before = store_rows(database_url, self.tables)
+        code, out, err = cli(*args, by=by)
+        assert code == 2, (args, out, err)
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err + out, err
+        assert store_rows(database_url, self.tables) == before
+        return " ".join(err.split())
+
+    def functions(
+        self,
+    ) -> tuple[Callable[..., str], Callable[..., Any], Callable[..., str]]:
+        return self.ok, self.as_json, self.refused

@@ -17,7 +17,7 @@ import pytest
 
 from assay import Workspace
 from assay.workspace.credibility import credibility
-from support import Run, store_cli, store_rows
+from support import CliChecks, Run, store_cli
 
 UTC = dt.UTC
 TABLES = (
@@ -61,24 +61,7 @@ def cli(
     return store_cli(database_url, tmp_path, monkeypatch, capsys)
 
 
-def ok(cli: Run, *args: Any, by: str = "priya") -> str:
-    code, out, err = cli(*args, by=by)
-    assert code == 0, (args, err)
-    return out
-
-
-def as_json(cli: Run, *args: Any, by: str = "priya") -> Any:
-    return json.loads(ok(cli, *args, "--json", by=by))
-
-
-def refused(cli: Run, database_url: str, *args: Any, by: str = "priya") -> str:
-    """Exit 2, one line on stderr, no traceback, nothing written."""
-    before = store_rows(database_url, TABLES)
-    code, out, err = cli(*args, by=by)
-    assert code == 2, (args, out, err)
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err + out, err
-    assert store_rows(database_url, TABLES) == before
-    return " ".join(err.split())
+ok, as_json, refused = CliChecks(TABLES).functions()
 
 
 def _predictions(database_url: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from support import Run, store_cli, store_rows
+from support import CliChecks, Run, store_cli
 
 DATA = Path(__file__).parents[2] / "data" / "inbox"
 API_ANSWER = Path(__file__).parents[2] / "unit" / "formats" / "data" / "arxiv_2205.14135.xml"
@@ -57,24 +56,7 @@ def server() -> Iterator[str]:
         httpd.server_close()
 
 
-def ok(cli: Run, *args: str | Path, by: str = "priya") -> str:
-    code, out, err = cli(*args, by=by)
-    assert code == 0, (args, err)
-    return out
-
-
-def as_json(cli: Run, *args: str | Path, by: str = "priya") -> Any:
-    return json.loads(ok(cli, *args, "--json", by=by))
-
-
-def refused(cli: Run, database_url: str, *args: str | Path, by: str = "priya") -> str:
-    """A command that must be refused: exit 2, one line on stderr, nothing written."""
-    before = store_rows(database_url, TABLES)
-    code, out, err = cli(*args, by=by)
-    assert code == 2, (args, out, err)
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err + out, err
-    assert store_rows(database_url, TABLES) == before
-    return " ".join(err.split())
+ok, as_json, refused = CliChecks(TABLES).functions()
 
 
 @pytest.fixture

@@ -6,15 +6,13 @@ on the review agenda when its revisit date comes."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from assay import Workspace
-from support import store_cli, store_rows
+from support import CliChecks, store_cli
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -39,24 +37,7 @@ def cli(
     return store_cli(database_url, tmp_path, monkeypatch, capsys)
 
 
-def ok(cli: Run, *args: str, by: str = "priya") -> str:
-    code, out, err = cli(*args, by=by)
-    assert code == 0, (args, err)
-    return out
-
-
-def as_json(cli: Run, *args: str, by: str = "priya") -> Any:
-    return json.loads(ok(cli, *args, "--json", by=by))
-
-
-def refused(cli: Run, database_url: str, *args: str, by: str = "priya") -> str:
-    """A command that must be refused: exit 2, one line on stderr, nothing written."""
-    before = store_rows(database_url, TABLES)
-    code, out, err = cli(*args, by=by)
-    assert code == 2, (args, out, err)
-    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err + out, err
-    assert store_rows(database_url, TABLES) == before
-    return " ".join(err.split())
+ok, as_json, refused = CliChecks(TABLES).functions()
 
 
 @pytest.fixture
