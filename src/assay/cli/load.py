@@ -18,6 +18,7 @@ from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.cli.files import ForceOption
 from assay.errors import InputError
+from assay.types import parse_fraction
 
 if TYPE_CHECKING:
     from assay.load.run import LoadSpec
@@ -188,6 +189,14 @@ def run(
     vs: Annotated[
         str | None, _opt("--vs", metavar="URL_B", help="A/B: a second endpoint, same schedule.")
     ] = None,
+    margin: Annotated[
+        str,
+        _opt(
+            "--margin",
+            metavar="PCT",
+            help="A/B: the smallest latency change that matters, like 3% or 0.03.",
+        ),
+    ] = "3%",
     rates: Annotated[
         str | None, _opt("--rates", metavar="R1,R2,...", help="Latency-vs-load curve.")
     ] = None,
@@ -232,6 +241,9 @@ def run(
         allow_remote=allow_remote,
         send_lag_limit_ms=send_lag_limit,
         client=client,
+        margin=parse_fraction(
+            margin, field="--margin", what="the smallest latency change that matters", example=0.03
+        ),
     )
     if sum(bool(x) for x in (vs, rates, closed_loop)) > 1:
         raise InputError("--vs, --rates and --closed-loop: expected at most one of them")
