@@ -55,6 +55,13 @@ def study_view(tmp_path_factory: pytest.TempPathFactory, record_builder: ModuleT
             "careful-sort", success=["effect(time) <= 20%"], why="the check is worth 20% to us"
         )
         recommended = ws.prototypes.review("careful-sort").recommendation.answer
+        ws.learnings.add(  # a NO waits for the prototype's learnings (issue 16)
+            "careful-sort",
+            learned="the in-order check costs time",
+            surprises="none",
+            implicit="none",
+            advice="measure the check alone first",
+        )
         ws.user = "Sam"
         ws.prototypes.decide("careful-sort", recommended, why="as the evidence says")
         study = ws.prototypes.study("careful-sort")
