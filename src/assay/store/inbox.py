@@ -189,7 +189,11 @@ def items(
 
 
 def find_item(sql: Sql, ident: int) -> InboxItem:
-    """The item numbered ``ident``, or :class:`NotFoundError`."""
+    """The item numbered ``ident``, or :class:`NotFoundError` (an id no database can
+    hold is the same one line, never the driver's overflow)."""
+    from assay.types import check_id
+
+    check_id(ident, noun="inbox item", see="assay inbox")
     found = items(sql, ids=[ident])
     if not found:
         raise NotFoundError(f"no inbox item {ident}; see: assay inbox")
