@@ -33,7 +33,13 @@ def read_password(name: str) -> str:
         if first != getpass.getpass("Again: "):
             raise InputError("the two passwords differ; nothing was changed")
         return check_password(first)
-    line = sys.stdin.readline()
+    try:
+        line = sys.stdin.readline()
+    except (OSError, ValueError) as exc:  # stdin closed or not readable
+        raise InputError(
+            f"could not read a password from standard input ({exc}); pipe it in or run "
+            "the command at a terminal; nothing was changed"
+        ) from None
     if not line:
         raise InputError(
             "no password on standard input; pipe it in (printf '%s\\n' \"$PW\" | "
