@@ -94,6 +94,10 @@ def bench(ws: Workspace, tmp_path: Path) -> Bench:
 def decide(ws: Workspace, *revisit: str) -> int:
     """Decide the current gate as recommended (with the revisit-when conditions)."""
     answer = ws.prototypes.review(PROTOTYPE).recommendation.answer
+    if answer.value == "no" and not ws.learnings.list(prototype=PROTOTYPE):
+        ws.learnings.add(  # a NO waits for the prototype's learnings (issue 16)
+            PROTOTYPE, learned="it regressed", surprises="none", implicit="none", advice="none"
+        )
     record = ws.prototypes.decide(
         PROTOTYPE, answer, why="as the evidence says", revisit_when=list(revisit)
     )
