@@ -34,7 +34,7 @@ def test_the_decision_step_tells_the_whole_story(tmp_path: Path) -> None:
         assert set(ws.radar.artifacts(DEMO_TECHNIQUE)) == {"decision-record"}
         study = ws.prototypes.study(DEMO_PROTOTYPE)
         assert study.cost is not None and len(study.runs) == 1
-        assert len(ctx.log) == 6 and ctx.log[3].startswith("decision: Sam (approver) answered YES")
+        assert len(ctx.log) == 8 and ctx.log[4].startswith("decision: Sam (approver) answered YES")
         assert "demo password" in ctx.log[0] and set(ctx.passwords) == {
             "Priya",
             "Sam",
