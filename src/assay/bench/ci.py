@@ -14,19 +14,25 @@ noisy runner from flooding a pull request with alerts:
   1.43 h). The half-width alone would be the effect found only half the time.
   The row's own interval, printed beside it, carries the row's own noise. The
   floor is printed per row ("can detect ≥ 2.1%") and a regression smaller than
-  ``max(margin, floor)`` is never an alert.
+  the margin or the floor of the pass that decides is never an alert.
 - **Margins.** A row is WORSE only when its whole interval lies beyond the
   margin (assay's four-valued verdict); 3% by default for time, a user metric's
   declared margin otherwise.
-- **Confirm-then-alert** (:func:`ci_status`). A first-pass WORSE row beyond the
-  noise floor is a *candidate*; it is run again, interleaved, with fresh trials
-  (new workload seeds) and alerts only if the confirmation alone is also WORSE
-  beyond the margin and the floor. The confirmation stands alone rather than
-  pooling both passes: the first pass was selected for looking bad, so pooling
-  would carry its selection bias (the winner's curse) into the estimate. With
-  independent passes, a benchmark with no change alerts with probability at
-  most ``(α/2)² ≈ 0.06%`` (0.025 for each one-sided pass at 95%), and the
-  reported effect is the unselected confirmation's.
+- **Screen, then confirm** (:func:`ci_status`). A first-pass row whose
+  interval at :data:`SCREEN` confidence (80%, 10% on the worse side) lies beyond
+  the margin is a *candidate*. Screening loosely costs only time: a candidate
+  is run again, interleaved, with fresh trials (new workload seeds) and twice
+  the blocks by default, and alerts only if the confirmation alone is WORSE
+  beyond the margin at the job's confidence and at least the noise floor at the
+  confirmation's block count (:func:`noise_floor` with ``blocks``: the A/A
+  standard error scaled by ``√(n/m)``). The confirmation stands alone rather
+  than pooling both passes: the first pass was selected for looking bad, so
+  pooling would carry its selection bias (the winner's curse) into the
+  estimate. With independent passes, a benchmark with no change alerts with
+  probability at most ``0.10 × 0.025 = 0.25%`` (the screen's one-sided 10%
+  times the confirmation's 2.5%), less with a margin, and the reported effect
+  is the unselected confirmation's. With ``--no-confirm`` the first pass alone
+  decides, at the job's confidence and the first pass's floor.
 
 :func:`compare_fingerprints` compares the two sides' environments: hardware
 and Python must match (else the job is refused unless allowed); differing
@@ -46,6 +52,7 @@ from assay.stats.verdict import Verdict
 __all__ = [
     "FORMAT",
     "POWER",
+    "SCREEN",
     "CiRow",
     "CiStatus",
     "FingerprintCheck",
@@ -62,6 +69,9 @@ FORMAT = "assay-ci/1"
 
 POWER = 0.80
 """The power at which the noise floor is the smallest detectable effect."""
+
+SCREEN = 0.80
+"""The confidence of the first pass's screen for candidates (module docstring)."""
 
 
 class CiStatus(enum.StrEnum):
@@ -102,21 +112,31 @@ def _half_width(row: ComparisonRow | None) -> float | None:
 
 
 def noise_floor(
-    aa: ComparisonRow, *, confidence: float = 0.95, power: float = POWER
+    aa: ComparisonRow,
+    *,
+    confidence: float = 0.95,
+    power: float = POWER,
+    blocks: int | None = None,
 ) -> float | None:
     """The smallest relative effect the job detects with ``power`` (module docstring).
 
     ``h · (1 + t(power) / t(1 - α/2))`` with ``n - 1`` degrees of freedom (``n``
-    pairs), where ``h`` is the half-width of the A/A row's interval. None when the
-    A/A pair compared nothing.
+    pairs), where ``h`` is the half-width of the A/A row's interval. With
+    ``blocks`` (``m``), the floor of a pass of ``m`` blocks on the same machine:
+    the A/A standard error ``h / t(1 - α/2; n - 1)`` scaled by ``√(n / m)``, times
+    ``t(1 - α/2; m - 1) + t(power; m - 1)``. None when the A/A pair compared nothing.
     """
     half = _half_width(aa)
     if half is None:
         return None
     n = min(aa.n_baseline, aa.n_candidate)
     alpha = 1.0 - confidence
-    crit = _t(1.0 - alpha / 2.0, n - 1)
-    return half * (1.0 + _t(power, n - 1) / crit)
+    error = half / _t(1.0 - alpha / 2.0, n - 1)
+    m = n if blocks is None else blocks
+    if m < 2:
+        return None
+    error *= math.sqrt(n / m)
+    return error * (_t(1.0 - alpha / 2.0, m - 1) + _t(power, m - 1))
 
 
 def _beyond(row: ComparisonRow | None, floor: float | None) -> bool:
@@ -133,29 +153,37 @@ def ci_status(
     *,
     floor: float | None,
     confirm: bool = True,
+    screen: ComparisonRow | None = None,
+    confirm_floor: float | None = None,
 ) -> CiStatus:
-    """A row's status from its first pass and (for a candidate) its confirmation.
+    """A row's status from its first pass, its screen and (for a candidate) its
+    confirmation.
 
     - nothing compared (an arm failed every trial): FAILED;
     - first pass BETTER: IMPROVEMENT;
-    - first pass WORSE beyond margin and ``floor``: with ``confirm``, CONFIRMED when
-      the confirmation alone is too, else UNCONFIRMED; without ``confirm``, REGRESSION;
-    - anything else (inconclusive, equivalent, worse but below the floor): SAME.
+    - without ``confirm``: REGRESSION when the first pass is WORSE beyond its
+      margin and ``floor``, else SAME;
+    - with ``confirm``: SAME unless ``screen`` (the first pass at :data:`SCREEN`
+      confidence; ``first`` when not given) makes it a candidate; a candidate is
+      CONFIRMED when the confirmation alone is WORSE beyond the margin and
+      ``confirm_floor`` (``floor`` when not given), else UNCONFIRMED.
     """
     if first.verdict is None:
         return CiStatus.FAILED
     if first.verdict is Verdict.BETTER:
         return CiStatus.IMPROVEMENT
-    if not _beyond(first, floor):
-        return CiStatus.SAME
     if not confirm:
-        return CiStatus.REGRESSION
-    return CiStatus.CONFIRMED if _beyond(confirmation, floor) else CiStatus.UNCONFIRMED
+        return CiStatus.REGRESSION if _beyond(first, floor) else CiStatus.SAME
+    if not is_candidate(screen if screen is not None else first):
+        return CiStatus.SAME
+    bar = confirm_floor if confirm_floor is not None else floor
+    return CiStatus.CONFIRMED if _beyond(confirmation, bar) else CiStatus.UNCONFIRMED
 
 
-def is_candidate(first: ComparisonRow, floor: float | None) -> bool:
-    """Whether a first-pass row needs a confirmation pass."""
-    return _beyond(first, floor)
+def is_candidate(screen: ComparisonRow) -> bool:
+    """Whether a first-pass row, compared at :data:`SCREEN` confidence, needs a
+    confirmation pass: WORSE beyond its margin."""
+    return screen.verdict is Verdict.WORSE
 
 
 @dataclass(frozen=True)
@@ -174,6 +202,10 @@ class CiRow:
     confirmation: ComparisonRow | None
     status: CiStatus
     notes: tuple[str, ...] = ()
+    screen: ComparisonRow | None = None
+    """The first pass compared at :data:`SCREEN` confidence (what makes a candidate)."""
+    confirm_floor: float | None = None
+    """The noise floor at the confirmation's block count (what a confirmation must clear)."""
 
     @property
     def reported(self) -> ComparisonRow:
@@ -190,11 +222,13 @@ class CiRow:
             "alert": self.status.alerts,
             "margin": self.margin,
             "noise_floor": self.floor,
+            "confirmation_noise_floor": self.confirm_floor,
             "base": self.base_value,
             "head": self.head_value,
             "effect": self.reported.effect,
             "ci": list(self.reported.ci) if self.reported.ci else None,
             "first_pass": self.first.to_dict(),
+            "screen": self.screen.to_dict() if self.screen is not None else None,
             "aa": self.aa.to_dict() if self.aa is not None else None,
             "confirmation": (
                 self.confirmation.to_dict() if self.confirmation is not None else None

@@ -86,6 +86,7 @@ class CiReport:
                 "cpu": opts.cpu,
                 "margin": opts.margin,
                 "confirm": opts.confirm,
+                "confirm_trials": opts.confirm_blocks,
                 "seed": opts.seed,
                 "confidence": opts.confidence,
                 "threads": opts.threads,

@@ -85,9 +85,8 @@ def _run_line(report: CiReport) -> str:
     line += f" on CPU {opts.cpu}" if opts.cpu is not None else " (not pinned)"
     if opts.statistic == "min":
         line += " (time: the fastest call of each trial)"
-    again = report.trials.get("confirmation")
-    if again:
-        line += f", {again} more blocks to confirm"
+    if report.trials.get("confirmation"):
+        line += f", {opts.confirm_blocks} more blocks to confirm"
     total = report.seconds.get("total")
     return line + (f"; {total:.0f} s." if total is not None else ".")
 
@@ -135,11 +134,25 @@ def render_markdown(report: CiReport) -> str:
     margins = sorted(
         {f"{r.metric} {signed_percent(r.margin).lstrip('+')}" for r in report.rows if r.margin}
     )
+    floor_words = (
+        "the noise floor (the smallest change the pass detects with 80% power, from a "
+        "base-against-base pass)"
+    )
+    if report.options.confirm:
+        rule = (
+            "A row whose first pass looks worse beyond the margin (at 80% confidence) runs "
+            f"again in a confirmation pass of {report.options.confirm_blocks} blocks with "
+            "fresh trials; it alerts only when that pass alone has its whole interval beyond "
+            f"the margin and is at least {floor_words} at that block count. "
+        )
+    else:
+        rule = (
+            "A regression alerts when its whole interval lies beyond the margin and it is at "
+            f"least {floor_words}. "
+        )
     legend = (
-        "`~`: no change beyond the margin and the noise floor. A regression alerts only when "
-        "its whole interval lies beyond the margin, it is at least the noise floor (the "
-        "smallest change this job detects with 80% power, from a base-against-base pass), "
-        + ("and a confirmation pass with fresh trials agrees. " if report.options.confirm else "")
+        "`~`: no change beyond the margin and the noise floor. "
+        + rule
         + ("Margins: " + ", ".join(margins) + "." if margins else "")
     )
     lines = [

@@ -12,7 +12,9 @@ turn that luck into a bias that no interval shows; fresh ones make it
 per-block noise, which the paired comparison sees.
 
 Within a block the arms take turns: ``rounds`` short trials each (5 ms of
-samples by default), the order reversing every round, and each arm's value for
+samples by default), in a balanced order (:func:`round_order`: every rotation
+of the block's order and its mirror image in turn, so each arm meets each
+position and each neighbour about equally often), and each arm's value for
 the block is base's median time scaled by the median, over the rounds, of the
 arm's time divided by base's time in the same round. A shared cloud machine's
 speed swings (on the machine these defaults were chosen on, a pure-Python loop
@@ -32,7 +34,8 @@ alike and base and head meet the same inputs (trials pair by seed). Rows are
 compared with the engine's :func:`~assay.bench.arms.compare_arms`; the
 statistics of :mod:`assay.bench.ci` decide each row. Candidates for an alert
 run again in a confirmation pass with fresh trials (a new plan seed: new
-workload seeds), base against head only.
+workload seeds) and twice the blocks by default (``confirm_trials``), base
+against head only.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ from typing import Any
 
 from assay.bench.analysis import compared_location
 from assay.bench.arms import MetricInfo, compare_arms, group_trials, has_metric, paired_arms
-from assay.bench.ci import CiRow, ci_status, is_candidate, noise_floor
+from assay.bench.ci import SCREEN, CiRow, ci_status, is_candidate, noise_floor
 from assay.bench.executor import ForkServerExecutor, _child_env
 from assay.bench.plan import Plan, TrialKey
 from assay.bench.registry import Params
@@ -71,6 +74,7 @@ __all__ = [
     "combine_rounds",
     "default_cpu",
     "load_side_spec",
+    "round_order",
     "run_job",
     "side_environment",
     "side_specs",
@@ -114,8 +118,15 @@ class CiOptions:
     confidence: float = 0.95
     statistic: str = "median"
     rounds: int = 10
+    confirm_trials: int | None = None
+    """Blocks of the confirmation pass; None: twice ``trials``."""
     cpu: int | None = dataclasses.field(default_factory=lambda: default_cpu())
     """The CPU every trial server is pinned to; None: not pinned (``--no-pin``)."""
+
+    @property
+    def confirm_blocks(self) -> int:
+        """Blocks of the confirmation pass: ``confirm_trials``, or twice ``trials``."""
+        return self.confirm_trials if self.confirm_trials is not None else 2 * self.trials
 
     def __post_init__(self) -> None:
         if self.rounds < 1:
@@ -135,8 +146,26 @@ class CiOptions:
             )
         if not 0 < self.margin < 1:
             raise InputError(f"--margin {self.margin!r} must be a fraction in (0, 1), e.g. 3%")
+        if self.confirm_trials is not None and self.confirm_trials < 3:
+            raise InputError(
+                f"--confirm-trials {self.confirm_trials} must be at least 3; a verdict "
+                "needs a spread"
+            )
         if self.timeout is not None and not self.timeout > 0:
             raise InputError(f"--timeout {self.timeout!r} must be a positive number of seconds")
+
+
+def round_order(keys: list[TrialKey], turn: int) -> list[TrialKey]:
+    """The order of ``keys`` in round ``turn`` of a block: rotation ``turn // 2`` of
+    the block's order, mirrored on odd turns: over ``2k`` rounds each of ``k``
+    trials takes each position equally often, and with two or three arms every
+    order of them occurs once (a Williams design; the fixed mirror-only order
+    left the middle arm in the middle for a whole block)."""
+    if not keys:
+        return []
+    shift = (turn // 2) % len(keys)
+    rotated = keys[shift:] + keys[:shift]
+    return rotated[::-1] if turn % 2 else rotated
 
 
 def usable_cpus() -> set[int]:
@@ -330,10 +359,10 @@ def _run_pass(
     for number, block in enumerate(blocks):
         if number:
             executors.restart(arms)
-        keys = block.trial_keys()
+        keys = list(block.trial_keys())
         turns: dict[TrialKey, list[TrialResult]] = {key: [] for key in keys}
         for turn in range(options.rounds):
-            for position, key in enumerate(keys if turn % 2 == 0 else keys[::-1]):
+            for position, key in enumerate(round_order(keys, turn)):
                 method, arm = key.method.rsplit(_SEP, 1)
                 request = TrialRequest(
                     key=TrialKey(method, key.params, key.seed), timer=options.timer
@@ -453,6 +482,7 @@ def _first_rows(
                 ):
                     continue
                 first = _compare(grouped, params, method, HEAD, info, options.confidence)
+                screen = _compare(grouped, params, method, HEAD, info, SCREEN)
                 aa = _compare(grouped, params, method, AA, info, options.confidence)
                 floor = noise_floor(aa, confidence=options.confidence)
                 rows.append(
@@ -462,6 +492,7 @@ def _first_rows(
                         first, aa, floor, None,
                         ci_status(first, None, floor=floor, confirm=False),
                         _failure_notes(grouped, params, method),
+                        screen,
                     )
                 )  # fmt: skip
     return rows
@@ -474,13 +505,19 @@ def _confirmed(
     infos = {i.name: i for i in _infos(spec, options.margin)}
     out = []
     for row in rows:
-        if not is_candidate(row.first, row.floor):
-            out.append(dataclasses.replace(row, status=ci_status(row.first, None, floor=row.floor)))
+        if row.screen is None or not is_candidate(row.screen):
+            status = ci_status(row.first, None, floor=row.floor, screen=row.screen)
+            out.append(dataclasses.replace(row, status=status))
             continue
         params: Params = tuple(row.params.items())
         again = _compare(grouped, params, row.method, HEAD, infos[row.metric], options.confidence)
-        status = ci_status(row.first, again, floor=row.floor)
-        out.append(dataclasses.replace(row, confirmation=again, status=status))
+        bar = (
+            noise_floor(row.aa, confidence=options.confidence, blocks=options.confirm_blocks)
+            if row.aa is not None
+            else None
+        )
+        status = ci_status(row.first, again, floor=row.floor, screen=row.screen, confirm_floor=bar)
+        out.append(dataclasses.replace(row, confirmation=again, status=status, confirm_floor=bar))
     return out
 
 
@@ -532,16 +569,18 @@ def run_job(
         first = _run_pass(executors, plan, options, _stage(progress, "first pass"))
         trials["first_pass"], seconds["first_pass"] = len(first), time.monotonic() - t0
         rows = _first_rows(spec, methods, first, options)
-        flagged = sorted({r.method for r in rows if is_candidate(r.first, r.floor)})
-        if not options.confirm or not flagged:
+        flagged = sorted({r.method for r in rows if r.screen and is_candidate(r.screen)})
+        if not options.confirm:
             return JobResult(rows, trials, seconds)
+        if not flagged:
+            return JobResult(_confirmed(spec, rows, [], options), trials, seconds)
         t0 = time.monotonic()
         executors.restart((BASE, HEAD))  # no process is shared between the passes
         arms = [f"{m}{_SEP}{a}" for m in flagged for a in (BASE, HEAD)]
         again = _run_pass(
             executors,
             Plan(arms, spec.workload.points(), options.seed + 1),
-            options,
+            dataclasses.replace(options, trials=options.confirm_blocks),
             _stage(progress, "confirmation"),
         )
         trials["confirmation"], seconds["confirmation"] = len(again), time.monotonic() - t0

@@ -119,6 +119,13 @@ def ci_command(
             help="Re-run an apparent regression with fresh trials before reporting it.",
         ),
     ] = True,
+    confirm_trials: Annotated[
+        int | None,
+        typer.Option(
+            "--confirm-trials",
+            help="Blocks of the confirmation pass (at least 3); default: twice --trials.",
+        ),
+    ] = None,
     method: Annotated[
         list[str] | None,
         typer.Option("--method", help="Measure only this method (repeatable); default all."),
@@ -185,6 +192,7 @@ def ci_command(
         cpu=(default_cpu() if cpu is None else cpu) if pin else None,
         margin=_margin(margin),
         confirm=confirm,
+        confirm_trials=confirm_trials,
         seed=seed,
         timeout=timeout,
         methods=tuple(method or ()),

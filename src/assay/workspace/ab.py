@@ -232,23 +232,21 @@ class ABBook:
         self, result: BenchmarkResult, source: str, name: str, prototype: str | None
     ) -> ABRun:
         from assay.store import runs as run_rows
-        from assay.workspace.analyses import refresh_run
+        from assay.workspace.runs import store_finished
 
         now = dt.datetime.now(dt.UTC)
         with self.ctx.write() as session:
             authorize(self.ctx, "run.import")
-            run_id = run_rows.create_run(
+            run_id = store_finished(
                 session,
                 name=name,
                 source=source,
                 kind=KIND,
                 header=result.header,
+                result=result.to_dict(),
                 by=self.ctx.user,
                 at=now,
-                state="finished",
             )
-            run_rows.finish_run(session, run_id, result.to_dict(), now)
-            refresh_run(session, run_id)
             if prototype is not None:
                 self._prototypes().link_run(prototype, run_id, online_ab=True, at=now)
             info = run_rows.get_run(session, run_id)

@@ -158,8 +158,7 @@ class LoadBook:
     ) -> str:
         """Store the measured load ``document`` as a finished run of kind "load" (linked
         to ``prototype`` as evidence in the same write); the run's id."""
-        from assay.store import runs as run_rows
-        from assay.workspace.analyses import refresh_run
+        from assay.workspace.runs import store_finished
 
         settings = document.get("settings", {})
         title = (name or f"load {settings.get('url', '')}").strip()[:200] or "load"
@@ -167,18 +166,16 @@ class LoadBook:
         now = dt.datetime.now(dt.UTC)
         with self.ctx.write() as session:
             authorize(self.ctx, "run.import")
-            run_id = run_rows.create_run(
+            run_id = store_finished(
                 session,
                 name=title,
                 source=str(settings.get("url", "")),
                 kind=KIND,
                 header=result.header,
+                result=result.to_dict(),
                 by=self.ctx.user,
                 at=now,
-                state="finished",
             )
-            run_rows.finish_run(session, run_id, result.to_dict(), now)
-            refresh_run(session, run_id)
             if prototype is not None:
                 self._prototypes().link_run(prototype, run_id, at=now)
         return run_id

@@ -15,8 +15,9 @@ import builtins
 import dataclasses
 import datetime as dt
 import os
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.bench import (
     BenchmarkResult,
@@ -28,6 +29,7 @@ from assay.bench import (
 from assay.bench.importers import ImportedRun, analyse_imported, suite_run
 from assay.bench.runner import ProgressCallback
 from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
+from assay.bench.trial import TrialResult
 from assay.display import Displayable
 from assay.errors import InputError, NotFoundError, RunLockedError
 from assay.formats.suites import SUITE_FORMATS, read_suite, read_suites
@@ -39,6 +41,9 @@ from assay.workspace.evidence_runs import run_result
 from assay.workspace.users import authorize
 from assay.workspace.watch import record_run
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 __all__ = [
     "IMPORT_FORMATS",
     "AnalysingSink",
@@ -46,6 +51,7 @@ __all__ = [
     "RunReport",
     "read_pyperf",
     "read_pytest_benchmark",
+    "store_finished",
 ]
 
 IMPORT_FORMATS = SUITE_FORMATS
@@ -240,19 +246,17 @@ class RunBook:
         with self.ctx.write() as session:
             authorize(self.ctx, "run.import")
             for suite, run, result in zip(suites, imported, results, strict=True):
-                run_id = run_rows.create_run(
+                run_id = store_finished(
                     session,
                     name=_stem(Path(suite.source)),
                     source=str(Path(suite.source).resolve()),
                     kind="suite" if run.is_suite else suite.tool,
                     header=run.header,
+                    result=result.to_dict(),
                     by=self.ctx.user,
                     at=now,
-                    state="finished",
+                    trials=run.trials,
                 )
-                run_rows.add_trials(session, run_id, run.trials)
-                run_rows.finish_run(session, run_id, result.to_dict(), now)
-                record_run(session, run_id, refresh_run(session, run_id))
                 infos.append(run_rows.get_run(session, run_id))
         return infos
 
@@ -269,19 +273,45 @@ class RunBook:
         now = dt.datetime.now(dt.UTC)
         with self.ctx.write() as session:
             authorize(self.ctx, "run.import")
-            run_id = run_rows.create_run(
+            run_id = store_finished(
                 session,
                 name=name[:200],
                 source=source,
                 kind="upload",
                 header=result.header,
+                result=result.to_dict(),
                 by=self.ctx.user,
                 at=now,
-                state="finished",
             )
-            run_rows.finish_run(session, run_id, result.to_dict(), now)
-            record_run(session, run_id, refresh_run(session, run_id))
             return run_rows.get_run(session, run_id)
+
+
+def store_finished(
+    session: Session,
+    *,
+    name: str,
+    source: str,
+    kind: str,
+    header: RunHeader,
+    result: dict[str, Any],
+    by: str,
+    at: dt.datetime,
+    trials: Sequence[TrialResult] = (),
+) -> str:
+    """Store an analysed run as finished, in the caller's write: the run, its trials
+    (if any), its stored result, the evidence of the prototypes it judges and the
+    watched series it extends (:func:`~assay.workspace.watch.record_run`). The one
+    way every surface that brings a finished analysis (imports, uploads, load tests,
+    A/B analyses) records it; the run's id."""
+    run_id = run_rows.create_run(
+        session, name=name, source=source, kind=kind, header=header, by=by, at=at,
+        state="finished",
+    )  # fmt: skip
+    if trials:
+        run_rows.add_trials(session, run_id, trials)
+    run_rows.finish_run(session, run_id, result, at)
+    record_run(session, run_id, refresh_run(session, run_id))
+    return run_id
 
 
 def _run(

@@ -100,6 +100,8 @@ def test_the_integration_gate_judges_the_ab_run(
     listed = json.loads(ok(cli("bench", "list", "--json")))
     runs = listed["runs"] if isinstance(listed, dict) else listed
     assert [(r["run_id"], r["kind"]) for r in runs] == [(first["run_id"], "ab")]
+    watched = json.loads(ok(cli("watch", "--json")))["series"]  # stored like every run
+    assert {s["benchmark"] for s in watched} == {"checkout 1%"}, watched
     ok(cli("prototype", "evidence", NAME, first["run_id"]))  # the link-run path
     ok(cli("gate", "decide", NAME, "yes", "--why", "conversion up 3%"))
     ok(cli("gate", "decide", NAME, "yes", "--override", "--why", "validated in staging"))

@@ -46,7 +46,7 @@ def other(n):
     return toy.work(n // 4)
 """
 
-FAST = ["--trials", "5", "--method", "work"]
+FAST = ["--trials", "5", "--confirm-trials", "5", "--method", "work"]
 
 
 def git(repo: Path, *args: str) -> str:
@@ -192,6 +192,7 @@ def test_a_metric_regression_uses_its_declared_direction(repo: Path) -> None:
         (["--base", "HEAD", "--head", "deadbeef"], "--head 'deadbeef' does not name a commit"),
         (["--base", "HEAD", "--trials", "2"], "--trials 2 must be at least 3"),
         (["--base", "HEAD", "--rounds", "0"], "--rounds 0 must be at least 1"),
+        (["--base", "HEAD", "--confirm-trials", "2"], "--confirm-trials 2 must be at least 3"),
         (["--base", "HEAD", "--cpu", "4096"], "--cpu 4096 is not a CPU this process may use"),
         (["--base", "HEAD", "--margin", "150%"], "--margin '150%' is out of range"),
         (["--base", "HEAD", "--method", "nope"], "--method 'nope' is not a method"),

@@ -43,6 +43,10 @@ def test_a_stored_ab_is_a_run_with_its_comparisons(
     rows = bench["result"]["comparisons"] if "result" in bench else bench["comparisons"]
     assert {r["metric"] for r in rows} == {"latency_p50_ms", "latency_p90_ms"}
     assert [r["kind"] for r in runs(workspace) if r["run_id"] == run_id] == ["load"]
+    # Stored like every finished run: its latencies extend the watched series of "ab1".
+    watched = json.loads(run_assay(workspace, "watch", "--json").stdout)["series"]
+    ours = {(s["metric"], s["points"]) for s in watched if s["benchmark"] == "ab1"}
+    assert ours and all(points == 1 for _, points in ours), watched
 
 
 def test_a_stored_slo_search_and_its_text(workspace: Path, target: Callable[..., str]) -> None:

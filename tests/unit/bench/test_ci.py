@@ -57,6 +57,17 @@ def test_noise_floor_is_the_80_percent_power_mde_of_the_aa_interval() -> None:
     assert noise_floor(big) == pytest.approx(0.01 * 1.4286, rel=1e-3)
 
 
+def test_noise_floor_at_another_block_count_scales_the_aa_standard_error() -> None:
+    aa = row(Verdict.INCONCLUSIVE, 0.0, (-0.02, 0.02), n=10)
+    error = 0.02 / stats.t.ppf(0.975, 9)
+    at_40 = error * (10 / 40) ** 0.5 * (stats.t.ppf(0.975, 39) + stats.t.ppf(0.80, 39))
+    assert noise_floor(aa, blocks=40) == pytest.approx(at_40)
+    assert noise_floor(aa, blocks=10) == pytest.approx(noise_floor(aa))
+    # four times the blocks: a bit under half the floor (the t quantiles shrink too)
+    assert noise_floor(aa, blocks=40) < noise_floor(aa) / 2  # type: ignore[operator]
+    assert noise_floor(aa, blocks=1) is None
+
+
 def test_noise_floor_is_none_when_the_aa_pair_compared_nothing() -> None:
     assert noise_floor(row(None, None, None, n=1)) is None
     assert noise_floor(row(None, None, None, n=10)) is None
@@ -66,7 +77,7 @@ def test_noise_floor_is_none_when_the_aa_pair_compared_nothing() -> None:
 
 
 def test_a_regression_confirmed_by_the_second_pass_alerts() -> None:
-    assert is_candidate(WORSE, 0.02)
+    assert is_candidate(WORSE)
     assert ci_status(WORSE, WORSE, floor=0.02) is CiStatus.CONFIRMED
     assert CiStatus.CONFIRMED.alerts
 
@@ -80,13 +91,28 @@ def test_a_regression_the_second_pass_does_not_repeat_is_unconfirmed() -> None:
 def test_the_confirmation_must_also_clear_the_noise_floor() -> None:
     small = row(Verdict.WORSE, 0.05, (0.04, 0.06))
     assert ci_status(WORSE, small, floor=0.08) is CiStatus.UNCONFIRMED
+    # the floor at the confirmation's block count is the one it must clear
+    assert ci_status(WORSE, small, floor=0.08, confirm_floor=0.04) is CiStatus.CONFIRMED
+    assert ci_status(WORSE, small, floor=0.02, confirm_floor=0.06) is CiStatus.UNCONFIRMED
 
 
 def test_a_regression_below_the_noise_floor_is_never_an_alert() -> None:
     small = row(Verdict.WORSE, 0.05, (0.04, 0.06))
-    assert not is_candidate(small, 0.06)
-    assert ci_status(small, small, floor=0.06) is CiStatus.SAME
+    assert not ci_status(small, small, floor=0.06).alerts
     assert ci_status(small, small, floor=0.06, confirm=False) is CiStatus.SAME
+
+
+def test_the_screen_not_the_first_pass_verdict_makes_a_candidate() -> None:
+    # INCONCLUSIVE at 95% but beyond the margin at 80%: a candidate, confirmed
+    first = row(Verdict.INCONCLUSIVE, 0.05, (0.005, 0.095))
+    screen = row(Verdict.WORSE, 0.05, (0.02, 0.08))
+    assert is_candidate(screen)
+    assert ci_status(first, WORSE, floor=0.02, screen=screen) is CiStatus.CONFIRMED
+    # not WORSE even at 80%: no confirmation, no alert, whatever a confirmation says
+    assert not is_candidate(SAME)
+    assert ci_status(first, WORSE, floor=0.02, screen=SAME) is CiStatus.SAME
+    # without confirmation the first pass decides at the job's confidence
+    assert ci_status(first, None, floor=0.02, screen=screen, confirm=False) is CiStatus.SAME
 
 
 def test_without_confirmation_the_first_pass_alone_alerts() -> None:
@@ -113,7 +139,7 @@ def test_regression_size_follows_the_metric_direction() -> None:
     assert regression_size(row(Verdict.WORSE, 0.1, (0.05, 0.15))) == 0.1
     accuracy = row(Verdict.WORSE, -0.1, (-0.15, -0.05), lower_is_better=False, metric="acc")
     assert regression_size(accuracy) == pytest.approx(0.1)
-    assert is_candidate(accuracy, 0.05)
+    assert is_candidate(accuracy)
     assert regression_size(row(None)) is None
 
 
@@ -418,3 +444,24 @@ def test_time_rows_use_the_rank_interval_and_shrug_off_one_odd_block() -> None:
     assert robust.test == "wilcoxon"
     assert robust.verdict is Verdict.WORSE and robust.ci is not None and robust.ci[0] > 0.03
     assert plain.verdict is not Verdict.WORSE  # the odd block hides it from the t-interval
+
+
+def test_round_order_balances_positions_and_orders() -> None:
+    """Every trial takes every position equally often over 2k rounds; with three arms all
+    six orders occur (the mirror-only order kept the middle arm in the middle)."""
+    from collections import Counter
+    from itertools import permutations
+
+    from assay.bench.ci_run import round_order
+    from assay.bench.plan import TrialKey
+
+    keys = [TrialKey(f"work@{arm}", (), 7) for arm in ("head", "base", "aa")]
+    orders = [tuple(k.method for k in round_order(keys, turn)) for turn in range(6)]
+    assert set(orders) == set(permutations(k.method for k in keys))
+    positions = Counter((order.index(k.method), k.method) for order in orders for k in keys)
+    assert set(positions.values()) == {2}
+    assert round_order(keys, 0) == keys  # the block's own order first
+    assert round_order(keys, 1) == keys[::-1]  # then its mirror image
+    two = keys[:2]
+    assert [round_order(two, t) for t in range(4)] == [two, two[::-1], two[::-1], two]
+    assert round_order([], 3) == []
