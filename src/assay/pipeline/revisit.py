@@ -168,16 +168,17 @@ def series_metric(metric: str) -> str:
 
 def summary_series(metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
     """The watched values of one method summary's ``metrics`` (see
-    :class:`~assay.bench.MethodSummary`): each metric's median under its series name,
-    and, for ``time``, each pooled per-call percentile (``per_call_p99`` →
-    ``latency.p99``). Missing or non-finite values are left out."""
+    :class:`~assay.bench.MethodSummary`): each metric's median under its series name
+    (or, for a summary without one, such as a load run's or an A/B arm's, the value
+    it compares), and, for ``time``, each pooled per-call percentile (``per_call_p99``
+    → ``latency.p99``). Missing or non-finite values are left out."""
     found: dict[str, float] = {}
     for name, stats in metrics.items():
         if name == "time":
             for key, value in stats.items():
                 if key.startswith("per_call_p"):
                     _put(found, series_metric("latency." + key.removeprefix("per_call_")), value)
-        _put(found, series_metric(name), stats.get("median"))
+        _put(found, series_metric(name), stats.get("median", stats.get("compared")))
     return found
 
 

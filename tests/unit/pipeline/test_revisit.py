@@ -80,6 +80,18 @@ def test_summary_series_reads_the_median_and_per_call_percentiles() -> None:
     assert summary_series(metrics) == {"latency": 0.1, "latency.p99": 0.3, "accuracy": 0.9}
 
 
+def test_summary_series_without_a_median_reads_the_compared_value() -> None:
+    """A load run's or an A/B arm's summary holds the value it compares, not a median."""
+    metrics = {
+        "latency_p99_ms": {"n": 900, "mean": 12.5, "compared": 12.5},
+        "conversion": {"n": 1e5, "mean": 0.3, "compared": 0.3},
+        "both": {"n": 5, "median": 2.0, "compared": 1.9},
+    }
+    found = summary_series(metrics)
+    assert found[series_metric("latency_p99_ms")] == 12.5 and found["conversion"] == 0.3
+    assert found["both"] == 2.0  # the median when there is one
+
+
 def test_regression_direction() -> None:
     assert is_regression(1.0, 1.2, lower_is_better=True)
     assert not is_regression(1.0, 0.8, lower_is_better=True)
