@@ -28,8 +28,15 @@ The driver (:class:`RayRunner`) keeps the runner's contract:
 - before anything is written the driver asks every node that can take a block
   for its environment: nodes of different hardware (CPU model, GPU models) are
   refused unless ``allow_mixed_hardware``; a node of new hardware that joins
-  during the run stops it the same way (its block is not recorded). With the
-  option, every report of the run says that its trials mix hardware.
+  during the run stops it the same way (its block is not recorded), and so does
+  a resume on a cluster whose hardware differs from the nodes the run's stored
+  trials ran on. With the option, every report of the run says that its trials
+  mix hardware;
+- when no live node can take a block (every worker died or left) for
+  :data:`NODE_WAIT` seconds (``ASSAY_RAY_NODE_WAIT``), the driver stops with one
+  line instead of waiting forever; the finished trials are kept, and
+  ``assay bench resume RUN [--address HOST:PORT]`` finishes the run once nodes
+  are back (on the same cluster or another of the same hardware).
 
 Ray is an optional dependency (``pip install 'assay[ray]'``), imported only here
 and only when a run asks for it.
@@ -58,13 +65,14 @@ from assay.bench.spec import BenchmarkSpec, SpecSource, load_source
 from assay.bench.stopping import StoppingRule
 from assay.bench.trial import TrialResult, TrialStatus
 from assay.bench.worker import TrialRequest
-from assay.errors import InputError
+from assay.errors import InputError, NetworkUnavailableError, NotFoundError
 from assay.measure.environment import collect_environment
 
 if TYPE_CHECKING:
     from assay.bench.result import BenchmarkResult
 
 __all__ = [
+    "NODE_WAIT",
     "RESUBMITS",
     "RayRunner",
     "check_hardware",
@@ -76,6 +84,27 @@ __all__ = [
 
 RESUBMITS = 3
 """Times the driver sends a lost block again (Ray's own task retries are off)."""
+
+NODE_WAIT = 120.0
+"""Seconds the driver waits for a live node that can take a block before it stops
+(``ASSAY_RAY_NODE_WAIT`` overrides it)."""
+
+POLL_S = 2.0
+"""How often the driver, waiting for blocks, checks that some node can still take one."""
+
+
+def node_wait() -> float:
+    """:data:`NODE_WAIT`, or the seconds in ``ASSAY_RAY_NODE_WAIT``."""
+    text = os.environ.get("ASSAY_RAY_NODE_WAIT", "").strip()
+    if not text:
+        return NODE_WAIT
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise InputError(f"ASSAY_RAY_NODE_WAIT={text!r}: expected a positive number of seconds")
+    return value
 
 
 def _ray() -> Any:
@@ -340,6 +369,8 @@ class RayRunner(Runner):
         self.gpu = needs_gpu(spec)
         self._pending: dict[Any, _Sent] = {}
         self._task: Any = None
+        self._node_wait = node_wait()
+        self._unable_since: float | None = None
 
     # -- connecting
 
@@ -348,6 +379,7 @@ class RayRunner(Runner):
         allowed), and record them beside the driver's in the header."""
         if self.environment is None:
             self._connect()
+            self._check_stored_hardware()
             env = collect_environment(self.spec.directory())
             env["nodes"] = {node_id: facts for node_id, facts in self.nodes.items()}
             self.environment = env
@@ -406,6 +438,62 @@ class RayRunner(Runner):
             num_gpus=1 if self.gpu else 0,
             max_retries=0,
             retry_exceptions=False,
+        )
+
+    def _check_stored_hardware(self) -> None:
+        """On a resume, refuse (unless allowed) a cluster whose hardware differs from
+        the nodes the run's stored trials ran on; before anything is written."""
+        try:
+            stored = self.sink.completed()
+        except NotFoundError:  # a new run: nothing stored yet
+            return
+        before = {
+            str(node["id"]): node
+            for trial in stored
+            if isinstance(node := trial.details.get("node"), dict) and "hardware" in node
+        }
+        if not before:
+            return
+        kinds = set(check_hardware(before, allow_mixed=True))
+        now = set(check_hardware(self.nodes, allow_mixed=True))
+        if kinds != now and not self.options.allow_mixed_hardware:
+            raise InputError(
+                f"the run's stored trials ran on [{' | '.join(sorted(kinds))}] and the cluster "
+                f"now offers [{' | '.join(sorted(now))}]; their times are not comparable. "
+                "Resume on nodes of the first kind, or start the run with "
+                "--allow-mixed-hardware"
+            )
+
+    def _can_take_a_block(self) -> bool:
+        """Whether some live node offers what a block asks for (CPUs, and a GPU)."""
+        cpus = self.options.threads or 1
+        for node in self.ray.nodes():
+            resources = node.get("Resources", {})
+            if not node.get("Alive") or resources.get("CPU", 0) < cpus:
+                continue
+            if not self.gpu or resources.get("GPU", 0) >= 1:
+                return True
+        return False
+
+    def _check_nodes(self) -> None:
+        """Stop, keeping the finished trials, when no node could take a block for the
+        last :func:`node_wait` seconds (module docstring)."""
+        now = time.monotonic()
+        if self._can_take_a_block():
+            self._unable_since = None
+            return
+        if self._unable_since is None:
+            self._unable_since = now
+        if now - self._unable_since < self._node_wait:
+            return
+        cpus = self.options.threads or 1
+        what = f"{cpus} CPU{'s' * (cpus > 1)}" + (" and a GPU" if self.gpu else "")
+        run_id = getattr(self.sink, "run_id", None)
+        resume = f"assay bench resume {run_id}" if run_id else "assay bench resume RUN"
+        raise NetworkUnavailableError(
+            f"no live node of the Ray cluster could take a block ({what}) for "
+            f"{self._node_wait:g} s; the {len(self._done)} finished trials are kept. Once "
+            f"nodes are back, finish the run with: {resume} [--address HOST:PORT]"
         )
 
     def run(self) -> BenchmarkResult:
@@ -468,7 +556,11 @@ class RayRunner(Runner):
                 self._send(block)
             if not self._pending:
                 return None
-            ready, _ = ray.wait(list(self._pending), num_returns=1)
+            ready, _ = ray.wait(list(self._pending), num_returns=1, timeout=POLL_S)
+            if not ready:
+                self._check_nodes()
+                continue
+            self._unable_since = None
             ref = ready[0]
             sent = self._pending.pop(ref)
             self._receive(ref, sent)

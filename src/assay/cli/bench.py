@@ -489,6 +489,15 @@ def _emit(data: dict[str, Any], json: bool) -> None:
 @bench_app.command("resume")
 def resume(
     run_id: Annotated[str, typer.Argument(help="The run to finish (see: assay bench list).")],
+    address: Annotated[
+        str | None,
+        typer.Option(
+            "--address",
+            metavar="HOST:PORT",
+            help="A run on a Ray cluster: the cluster to finish it on (nodes of the same "
+            "hardware); default: the one it started on.",
+        ),
+    ] = None,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -498,7 +507,7 @@ def resume(
         info = ws.runs.resumable(run_id)  # refuse before drawing a progress bar
         ws.users.authorize("run.start")
         with _Bar(info.name) as bar:
-            ws.runs.resume(run_id, progress=bar)
+            ws.runs.resume(run_id, progress=bar, address=address)
         report = ws.runs.report(run_id)
     data = report.to_dict()
     _emit(data, json)

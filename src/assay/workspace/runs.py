@@ -133,19 +133,25 @@ class RunBook:
         return run_rows.new_run_id(dt.datetime.now(dt.UTC))
 
     def resume(
-        self, run_id: str, *, progress: ProgressCallback | None = None
+        self,
+        run_id: str,
+        *,
+        progress: ProgressCallback | None = None,
+        address: str | None = None,
     ) -> tuple[str, BenchmarkResult]:
         """Finish a run that was interrupted, without repeating a finished trial.
 
+        ``address`` points a run started with ``--executor ray`` at a Ray cluster
+        other than the one it started on (its nodes must be of the same hardware).
         The run's lock is held from before the first check to the end, so a second
         resumer started at the same moment is refused (:class:`RunLockedError`, naming
         this process) before it writes anything."""
         self.info(run_id)  # an unknown run says so, whoever holds what
         with self.ctx.db.run_lock(run_id, doing="resume"):
-            return self._resume(run_id, progress)
+            return self._resume(run_id, progress, address)
 
     def _resume(
-        self, run_id: str, progress: ProgressCallback | None
+        self, run_id: str, progress: ProgressCallback | None, address: str | None = None
     ) -> tuple[str, BenchmarkResult]:
         info = self._resumable(self.info(run_id))
         header = RunHeader.from_dict(info.header)
@@ -157,6 +163,13 @@ class RunBook:
                 "two versions of the benchmark. Start a new run: assay bench run FILE"
             )
         options = BenchOptions.from_dict(header.options)
+        if address is not None:
+            if options.executor != "ray":
+                raise InputError(
+                    f"--address: run {run_id} ran on this machine, not on a Ray cluster "
+                    "(--executor ray); resume it without --address"
+                )
+            options = dataclasses.replace(options, address=address)
         authorize(self.ctx, "run.start")  # once: the trials are then written as they end
         sink = AnalysingSink(
             self.ctx.db, name=info.name, source=info.source, by=self.ctx.user, run_id=run_id

@@ -120,9 +120,12 @@ def _worker_ids(cluster: Any) -> set[str]:
     return {node.node_id for node in cluster.worker_nodes}
 
 
-def _start(home: Path, cluster: Any, *extra: str) -> subprocess.Popen[str]:
+def _start(
+    home: Path, cluster: Any, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.Popen[str]:
+    given = env or {}
     env = {k: v for k, v in os.environ.items() if k not in ("ASSAY_DATABASE_URL", "RAY_ADDRESS")}
-    env.update({"ASSAY_USER": "tester", "COLUMNS": "120"})
+    env.update({"ASSAY_USER": "tester", "COLUMNS": "120", **given})
     command = [sys.executable, "-m", "assay", "bench", "run", "bench_it.py"]
     command += ["--executor", "ray", "--address", cluster.address, "--seed", "7", *extra]
     return subprocess.Popen(
@@ -266,3 +269,44 @@ def test_blocks_no_node_could_take_are_refused_before_anything_is_written(
     assert "Traceback" not in done.stderr
     with _db(team) as db:
         assert db.execute("SELECT count(*) FROM runs").fetchone() == before
+
+
+def test_a_cluster_without_live_nodes_stops_the_driver_and_the_run_resumes_later(
+    cluster: Any, team: Path
+) -> None:
+    """Every worker goes: the driver stops after ASSAY_RAY_NODE_WAIT seconds with one line,
+    keeping the finished trials; nodes come back and `bench resume --address` finishes."""
+    process = _start(team, cluster, "--trials", "4", env={"ASSAY_RAY_NODE_WAIT": "3"})
+    try:
+        run_id = _wait_for_trials(team, 2, process)
+        for node in list(cluster.worker_nodes):
+            cluster.remove_node(node)
+        _, err = process.communicate(timeout=180)
+    finally:
+        _stop(process)
+        for _ in range(2):  # back to two workers for any test that follows
+            cluster.add_node(**NODE)
+        cluster.wait_for_nodes()
+    assert process.returncode == 2, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert "no live node of the Ray cluster could take a block (1 CPU) for 3 s" in last
+    assert f"assay bench resume {run_id}" in last
+    kept = {_key(r): r for r in _trials(team, run_id)}
+    assert 2 <= len(kept) < 4 * 2 * 2
+    resumed = run_assay(team, "bench", "resume", run_id, "--address", cluster.address, "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    after = {_key(r): r for r in _check_complete(team, run_id, planned=4 * 2 * 2)}
+    assert all(after[key] == record for key, record in kept.items())
+
+
+def test_resume_address_is_only_for_a_run_on_a_cluster(team: Path) -> None:
+    local = run_assay(team, "bench", "run", "bench_it.py", "--trials", "2", "--json")
+    assert local.returncode == 0, local.stderr
+    run_id = json.loads(local.stdout)["run_id"]
+    with _db(team) as db:  # make it look interrupted: a finished run is never resumed
+        db.execute("UPDATE runs SET state = 'running', pid = 999999999 WHERE run_id = ?",
+                   (run_id,))  # fmt: skip
+    done = run_assay(team, "bench", "resume", run_id, "--address", "127.0.0.1:6379")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "ran on this machine, not on a Ray cluster" in done.stderr.strip().splitlines()[-1]

@@ -6,6 +6,7 @@ tests/integration/bench/test_ray_executor.py."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -221,3 +222,76 @@ def test_a_node_refuses_a_benchmark_file_that_differs_from_the_drivers(
     finally:
         same.close()
         edited.close()
+
+
+class _Nodes:
+    """The part of the ``ray`` module the driver's node check reads: ``nodes()``."""
+
+    def __init__(self, nodes: list[dict[str, Any]]) -> None:
+        self.listed = nodes
+
+    def nodes(self) -> list[dict[str, Any]]:
+        return self.listed
+
+
+def _runner(load_bench: Callable[..., BenchmarkSpec], trials: list[Any], **options: Any) -> Any:
+    from assay.bench.cluster import RayRunner
+    from assay.bench.sink import MemorySink
+
+    spec = load_bench(GPU_BENCH.format(device="cpu"))
+    return RayRunner(spec, BenchOptions(executor="ray", **options), MemorySink(trials))
+
+
+def test_a_resume_on_other_hardware_is_refused_before_anything_is_written(
+    load_bench: Callable[..., BenchmarkSpec],
+) -> None:
+    stored = _on(arms(0.1, n=2), f"{XEON}; no GPU")
+    runner = _runner(load_bench, stored)
+    runner.nodes = {"n9": node_facts("n9", environment(cpu=EPYC))}
+    with pytest.raises(InputError, match="stored trials ran on") as refused:
+        runner._check_stored_hardware()
+    assert XEON in str(refused.value) and EPYC in str(refused.value)
+    assert runner.sink.header is None and len(runner.sink.trials) == 4  # nothing written
+    runner.nodes = {"n9": node_facts("n9", environment())}  # the same hardware: resumes
+    runner._check_stored_hardware()
+    allowed = _runner(load_bench, stored, allow_mixed_hardware=True)
+    allowed.nodes = {"n9": node_facts("n9", environment(cpu=EPYC))}
+    allowed._check_stored_hardware()
+    fresh = _runner(load_bench, [])  # a new run has nothing to compare with
+    fresh.nodes = {"n9": node_facts("n9", environment(cpu=EPYC))}
+    fresh._check_stored_hardware()
+
+
+def test_the_driver_stops_when_no_node_can_take_a_block(
+    load_bench: Callable[..., BenchmarkSpec], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from assay.errors import NetworkUnavailableError
+
+    monkeypatch.setenv("ASSAY_RAY_NODE_WAIT", "0.05")
+    runner = _runner(load_bench, [])
+    dead = {"Alive": False, "Resources": {"CPU": 4.0}}
+    head = {"Alive": True, "Resources": {"CPU": 0.0}}  # a head without CPUs takes no block
+    runner.ray = _Nodes([dead, head])
+    runner._check_nodes()  # the first look starts the clock
+    import time
+
+    time.sleep(0.1)
+    said = re.escape("could take a block (1 CPU) for 0.05 s")
+    with pytest.raises(NetworkUnavailableError, match=said):
+        runner._check_nodes()
+    runner.ray = _Nodes([head, {"Alive": True, "Resources": {"CPU": 1.0}}])
+    runner._check_nodes()  # a node came back: the clock stops
+    assert runner._unable_since is None
+    runner.gpu = True  # a block that needs a GPU finds none on a CPU node
+    assert not runner._can_take_a_block()
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "soon"])
+def test_a_bad_node_wait_is_one_clear_error(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assay.bench.cluster import NODE_WAIT, node_wait
+
+    monkeypatch.setenv("ASSAY_RAY_NODE_WAIT", text)
+    with pytest.raises(InputError, match="ASSAY_RAY_NODE_WAIT"):
+        node_wait()
+    monkeypatch.delenv("ASSAY_RAY_NODE_WAIT")
+    assert node_wait() == NODE_WAIT
