@@ -45,6 +45,8 @@ class UserRow(Base):
     who last changed their role (``None``: the role they were added with)."""
 
     __tablename__ = "users"
+    # Named as revision 0008 names it: a new store and a migrated one are the same.
+    __table_args__ = (UniqueConstraint("db_role", name="uq_users_db_role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
@@ -56,7 +58,7 @@ class UserRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     # The database login that proves who this user is (PostgreSQL session_user).
-    db_role: Mapped[str | None] = mapped_column(String(120), unique=True)
+    db_role: Mapped[str | None] = mapped_column(String(120))
     retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     retired_by: Mapped[str | None] = mapped_column(String(120))
     retired_why: Mapped[str | None] = mapped_column(Text)

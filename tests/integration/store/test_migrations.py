@@ -1,5 +1,6 @@
-"""The schema: every migration against the models, on SQLite and PostgreSQL; opening an
-up-to-date database without parsing a migration script; the migration lock."""
+"""The schema: every migration against the models, on SQLite and PostgreSQL; a new store
+created at the head in one step with exactly the schema and rows the migrations build;
+opening an up-to-date database without parsing a migration script; the migration lock."""
 
 from __future__ import annotations
 
@@ -56,9 +57,91 @@ def test_head_constant_is_alembics_head() -> None:
 def test_every_migration_matches_the_models(db: Database) -> None:
     metadata = _all_models()
     assert {"runs", "claim_runs", "users", "gate_decisions"} <= set(metadata.tables)
-    status = db.migrate()
+    status = db.migrate(replay=True)
     assert status.current == migrations.HEAD
     assert _diff(db, metadata) == []
+
+
+def _schema(db: Database) -> dict[str, Any]:
+    """Everything a store's schema and seeded rows are, as plain values: per table its
+    columns (type, nullability, server default), primary key, foreign keys with their
+    options, indexes, unique and check constraints, and its rows."""
+    with db.engine.connect() as conn:
+        found = sa.inspect(conn)
+        tables: dict[str, Any] = {}
+        for name in sorted(found.get_table_names()):
+            columns = sorted(  # columns a migration added come last: order is not schema
+                (c["name"], str(c["type"]), c["nullable"], str(c.get("default")))
+                for c in found.get_columns(name)
+            )
+            keys = sorted((
+                (tuple(f["constrained_columns"]), f["referred_table"],
+                 tuple(f["referred_columns"]), tuple(sorted((f.get("options") or {}).items())))
+                for f in found.get_foreign_keys(name)
+            ), key=repr)  # fmt: skip
+            indexes = sorted(
+                (
+                    (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                    for i in found.get_indexes(name)
+                ),
+                key=repr,
+            )
+            uniques = sorted(
+                ((u["name"], tuple(u["column_names"])) for u in found.get_unique_constraints(name)),
+                key=repr,
+            )
+            checks = sorted(
+                ((c["name"], c["sqltext"]) for c in found.get_check_constraints(name)), key=repr
+            )
+            primary = tuple(found.get_pk_constraint(name)["constrained_columns"])
+            rows = sorted(map(tuple, conn.execute(sa.text(f'SELECT * FROM "{name}"'))), key=repr)
+            tables[name] = {
+                "columns": columns, "primary": primary, "foreign": keys, "indexes": indexes,
+                "uniques": uniques, "checks": checks, "rows": rows,
+            }  # fmt: skip
+    return tables
+
+
+@pytest.fixture
+def twin(database_url: str, request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """A second empty database on the same kind of store as ``db``."""
+    if database_url.startswith("sqlite"):
+        path = tmp_path / "twin.db"
+        path.touch()
+        url = f"sqlite:///{path}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.url(server.create_database())
+    database = Database(parse_url(url), lock_path=tmp_path / "twin.lock")
+    yield database  # type: ignore[misc]
+    database.close()
+
+
+def test_a_new_store_is_created_at_head_exactly_as_the_migrations_build_it(
+    db: Database, twin: Database
+) -> None:
+    """An empty database gets the head schema in one step (every model, the seeded rows,
+    the stamp); replaying every migration on its twin gives the same store."""
+    assert db.migrate().current == migrations.HEAD
+    assert twin.migrate(replay=True).current == migrations.HEAD
+    created, replayed = _schema(db), _schema(twin)
+    assert set(created) == set(replayed)
+    for table in sorted(created):
+        assert created[table] == replayed[table], table
+    assert created["audit_head"]["rows"] == [(1, None, "", 0)]
+    assert created["alembic_version"]["rows"] == [(migrations.HEAD,)]
+    assert _diff(db, _all_models()) == []
+
+
+def test_the_comparison_of_the_two_paths_sees_what_differs(db: Database) -> None:
+    db.migrate()
+    before = _schema(db)
+    with db.engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_audit_entries_at"))
+        conn.execute(sa.text("DELETE FROM audit_head"))
+    after = _schema(db)
+    assert after["audit_entries"]["indexes"] != before["audit_entries"]["indexes"]
+    assert after["audit_head"]["rows"] == [] != before["audit_head"]["rows"]
 
 
 def test_the_comparison_sees_a_column_the_migrations_lack(db: Database) -> None:
