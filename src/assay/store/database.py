@@ -576,10 +576,9 @@ def all_models() -> MetaData:
     import importlib
     import pkgutil
 
-    import assay.store
     from assay.store.models import Base
 
-    for module in pkgutil.iter_modules(assay.store.__path__, "assay.store."):
+    for module in pkgutil.iter_modules([str(Path(__file__).parent)], "assay.store."):
         if module.name != "assay.store.migrations":
             importlib.import_module(module.name)
     return Base.metadata
