@@ -412,10 +412,7 @@ class RayRunner(Runner):
         probes = {}
         cpus = self.options.threads or 1
         for node in ray.nodes():
-            resources = node.get("Resources", {})
-            if not node.get("Alive") or resources.get("CPU", 0) < cpus:
-                continue
-            if self.gpu and resources.get("GPU", 0) < 1:
+            if not self._fits(node):
                 continue
             strategy = ray.util.scheduling_strategies.NodeAffinitySchedulingStrategy(
                 node["NodeID"], soft=False
@@ -464,16 +461,17 @@ class RayRunner(Runner):
                 "--allow-mixed-hardware"
             )
 
+    def _fits(self, node: dict[str, Any]) -> bool:
+        """Whether a node of ``ray.nodes()`` is alive and offers what a block asks for:
+        ``--threads`` CPUs, and a GPU when a method declares CUDA."""
+        resources = node.get("Resources", {})
+        if not node.get("Alive") or resources.get("CPU", 0) < (self.options.threads or 1):
+            return False
+        return not self.gpu or resources.get("GPU", 0) >= 1
+
     def _can_take_a_block(self) -> bool:
-        """Whether some live node offers what a block asks for (CPUs, and a GPU)."""
-        cpus = self.options.threads or 1
-        for node in self.ray.nodes():
-            resources = node.get("Resources", {})
-            if not node.get("Alive") or resources.get("CPU", 0) < cpus:
-                continue
-            if not self.gpu or resources.get("GPU", 0) >= 1:
-                return True
-        return False
+        """Whether some node of the cluster could take a block now."""
+        return any(self._fits(node) for node in self.ray.nodes())
 
     def _check_nodes(self) -> None:
         """Stop, keeping the finished trials, when no node could take a block for the
