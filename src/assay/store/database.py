@@ -390,17 +390,15 @@ class Database:
             status = self.status()
             if status.current is None:
                 self._refuse_foreign(conn)
-            if status.current is None and not replay:
-                create_at_head(conn, self._alembic_config())
-                if self.dialect == "sqlite":
-                    _check_foreign_keys(conn)
-                conn.commit()
-            elif not status.up_to_date:
-                from alembic import command  # lazy: see status()
-
+            if not status.up_to_date:
                 config = self._alembic_config()
-                config.attributes["connection"] = conn
-                command.upgrade(config, "head")
+                if status.current is None and not replay:
+                    create_at_head(conn, config)
+                else:
+                    from alembic import command  # lazy: see status()
+
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, "head")
                 if self.dialect == "sqlite":
                     _check_foreign_keys(conn)
                 conn.commit()

@@ -243,7 +243,7 @@ class ABBook:
                 source=source,
                 kind=KIND,
                 header=result.header,
-                result=result.to_dict(),
+                result=result,
                 by=self.ctx.user,
                 at=now,
             )

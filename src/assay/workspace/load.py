@@ -172,7 +172,7 @@ class LoadBook:
                 source=str(settings.get("url", "")),
                 kind=KIND,
                 header=result.header,
-                result=result.to_dict(),
+                result=result,
                 by=self.ctx.user,
                 at=now,
             )

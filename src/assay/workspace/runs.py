@@ -265,7 +265,7 @@ class RunBook:
                     source=str(Path(suite.source).resolve()),
                     kind="suite" if run.is_suite else suite.tool,
                     header=run.header,
-                    result=result.to_dict(),
+                    result=result,
                     by=self.ctx.user,
                     at=now,
                     trials=run.trials,
@@ -292,7 +292,7 @@ class RunBook:
                 source=source,
                 kind="upload",
                 header=result.header,
-                result=result.to_dict(),
+                result=result,
                 by=self.ctx.user,
                 at=now,
             )
@@ -306,7 +306,7 @@ def store_finished(
     source: str,
     kind: str,
     header: RunHeader,
-    result: dict[str, Any],
+    result: BenchmarkResult,
     by: str,
     at: dt.datetime,
     trials: Sequence[TrialResult] = (),
@@ -322,7 +322,7 @@ def store_finished(
     )  # fmt: skip
     if trials:
         run_rows.add_trials(session, run_id, trials)
-    run_rows.finish_run(session, run_id, result, at)
+    run_rows.finish_run(session, run_id, result.to_dict(), at)
     record_run(session, run_id, refresh_run(session, run_id))
     return run_id
 

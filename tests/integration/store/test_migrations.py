@@ -4,8 +4,6 @@ opening an up-to-date database without parsing a migration script; the migration
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import shutil
 import sqlite3
 import subprocess
@@ -20,20 +18,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-import assay.store
 from assay.store import migrations
-from assay.store.database import Database
-from assay.store.models import Base
+from assay.store.database import Database, all_models
 from assay.store.url import parse_url
 
 DATA = Path(__file__).parents[2] / "data"
-
-
-def _all_models() -> sa.MetaData:
-    """The metadata with every model in assay.store registered, whoever wrote it."""
-    for module in pkgutil.iter_modules(assay.store.__path__, "assay.store."):
-        importlib.import_module(module.name)
-    return Base.metadata
 
 
 def _diff(db: Database, metadata: sa.MetaData) -> list[Any]:
@@ -55,7 +44,7 @@ def test_head_constant_is_alembics_head() -> None:
 
 
 def test_every_migration_matches_the_models(db: Database) -> None:
-    metadata = _all_models()
+    metadata = all_models()
     assert {"runs", "claim_runs", "users", "gate_decisions"} <= set(metadata.tables)
     status = db.migrate(replay=True)
     assert status.current == migrations.HEAD
@@ -130,7 +119,7 @@ def test_a_new_store_is_created_at_head_exactly_as_the_migrations_build_it(
         assert created[table] == replayed[table], table
     assert created["audit_head"]["rows"] == [(1, None, "", 0)]
     assert created["alembic_version"]["rows"] == [(migrations.HEAD,)]
-    assert _diff(db, _all_models()) == []
+    assert _diff(db, all_models()) == []
 
 
 def test_the_comparison_of_the_two_paths_sees_what_differs(db: Database) -> None:
@@ -147,7 +136,7 @@ def test_the_comparison_of_the_two_paths_sees_what_differs(db: Database) -> None
 def test_the_comparison_sees_a_column_the_migrations_lack(db: Database) -> None:
     db.migrate()
     changed = sa.MetaData()
-    for table in _all_models().tables.values():
+    for table in all_models().tables.values():
         table.to_metadata(changed)
     changed.tables["runs"].append_column(sa.Column("colour", sa.String(20)))
     diff = _diff(db, changed)
@@ -158,12 +147,12 @@ def test_the_comparison_sees_an_index_the_models_lack(db: Database) -> None:
     db.migrate()
     with db.engine.begin() as conn:
         conn.execute(sa.text("CREATE INDEX ix_trials_run ON trials (run_pk)"))
-    diff = _diff(db, _all_models())
+    diff = _diff(db, all_models())
     assert [(d[0], d[1].name) for d in diff] == [("remove_index", "ix_trials_run")]
 
 
 def test_no_index_repeats_the_leading_columns_of_a_unique_constraint() -> None:
-    for table in _all_models().tables.values():
+    for table in all_models().tables.values():
         uniques = [
             tuple(c.name for c in constraint.columns)
             for constraint in table.constraints
