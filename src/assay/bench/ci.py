@@ -29,7 +29,7 @@ noisy runner from flooding a pull request with alerts:
   than pooling both passes: the first pass was selected for looking bad, so
   pooling would carry its selection bias (the winner's curse) into the
   estimate. With independent passes, a benchmark with no change alerts with
-  probability at most ``0.10 × 0.025 = 0.25%`` (the screen's one-sided 10%
+  probability about ``0.10 × 0.025 = 0.25%`` (the screen's one-sided 10%
   times the confirmation's 2.5%), less with a margin, and the reported effect
   is the unselected confirmation's. With ``--no-confirm`` the first pass alone
   decides, at the job's confidence and the first pass's floor.
