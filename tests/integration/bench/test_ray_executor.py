@@ -186,21 +186,73 @@ def test_a_run_sends_each_block_to_a_node_and_records_every_trial_once(
     assert all(row["host"] and row["hardware"] and row["fingerprint"] for row in rows)
 
 
+# A candidate that waits while a file named ``hold`` exists, after leaving its process
+# id beside it: the test then knows a block is running, and on which node.
+HOLD = """
+    import os
+    import pathlib
+
+    HOLD = pathlib.Path({hold!r})
+
+    def _hold():
+        if HOLD.exists():
+            (HOLD.parent / f"held-{{os.getpid()}}").touch()
+            deadline = time.monotonic() + 60
+            while HOLD.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+"""
+
+
+def _parent(pid: int) -> int:
+    """A process's parent, from /proc (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat.rpartition(")")[2].split()[1])  # the name may hold spaces
+
+
+def _node_running(cluster: Any, marks: Path) -> Any:
+    """The worker node whose raylet is an ancestor of a trial process now held."""
+    raylets = {node.all_processes["raylet"][0].process.pid: node for node in cluster.worker_nodes}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for mark in marks.glob("held-*"):
+            pid = int(mark.name.removeprefix("held-"))
+            while pid > 1:
+                if pid in raylets:
+                    return raylets[pid]
+                pid = _parent(pid)
+        time.sleep(0.05)
+    raise AssertionError("no trial was held on a worker node within 120 s")
+
+
 def test_a_node_removed_mid_run_has_its_blocks_sent_again(cluster: Any, team: Path) -> None:
+    """The node removed is one known to be running a block: a trial on it is held (it
+    waits on a file) until the node is gone, so the block cannot finish first."""
+    hold = team / "hold"
+    bench = team / "bench_it.py"
+    source = bench.read_text().replace(
+        "import time\n", "import time\n" + textwrap.dedent(HOLD.format(hold=str(hold))), 1
+    )
+    bench.write_text(source.replace("def cand(n):\n", "def cand(n):\n    _hold()\n"))
     process = _start(team, cluster, "--trials", "5")
     try:
         run_id = _wait_for_trials(team, 2, process)
-        victim = next(iter(cluster.worker_nodes))
+        hold.touch()
+        victim = _node_running(cluster, team)
         cluster.remove_node(victim)
+        hold.unlink()
         out, err = process.communicate(timeout=300)
     finally:
+        hold.unlink(missing_ok=True)
         _stop(process)
         cluster.add_node(**NODE)  # back to two workers for the other tests
         cluster.wait_for_nodes()
     assert process.returncode == 0, err
     records = _check_complete(team, run_id, planned=5 * 2 * 2)
     assert "Run" in out
-    # the block(s) the node held when it went were sent again, and ran elsewhere
+    # the block the node held when it went was sent again, and ran elsewhere
     resent = [r for r in records if r["details"].get("resent")]
     assert resent
     assert victim.node_id not in {r["details"]["node"]["id"] for r in resent}
