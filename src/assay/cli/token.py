@@ -75,6 +75,7 @@ def list_(
         output.Column("Label", output.Kind.TEXT),
         output.Column("Created", output.Kind.DATE),
         output.Column("Expires", output.Kind.DATE),
+        output.Column("Last used", output.Kind.DATE),
         output.Column("State", output.Kind.LABEL),
     )
     for t in tokens:
@@ -86,6 +87,7 @@ def list_(
             escape(t.label),
             f"{t.created_at:%Y-%m-%d}",
             expires,
+            "" if t.last_used_at is None else f"{t.last_used_at:%Y-%m-%d %H:%M}",
             t.state(at),
         )
     output.console.print(table)

@@ -23,7 +23,17 @@ from assay.store.sql import Row, Sql
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-__all__ = ["PREFIX", "Token", "by_secret", "create", "digest", "get", "listed", "revoke"]
+__all__ = [
+    "PREFIX",
+    "Token",
+    "by_secret",
+    "create",
+    "digest",
+    "get",
+    "listed",
+    "revoke",
+    "touch",
+]
 
 PREFIX = "assay_"
 _SHOWN = 12  # characters of a token kept to tell it apart: "assay_" and six more
@@ -42,6 +52,7 @@ class Token:
     expires_at: dt.datetime | None
     revoked_at: dt.datetime | None
     revoked_by: str | None
+    last_used_at: dt.datetime | None = None
 
     def state(self, at: dt.datetime) -> str:
         """``active``, ``expired`` or ``revoked`` at ``at``."""
@@ -67,18 +78,19 @@ class Token:
             "expires_at": iso(self.expires_at),
             "revoked_at": iso(self.revoked_at),
             "revoked_by": self.revoked_by,
+            "last_used_at": iso(self.last_used_at),
             "state": self.state(at),
         }
 
 
 _SELECT = (
     "SELECT t.id, u.name, t.label, t.prefix, t.by, t.created_at, t.expires_at,"
-    " t.revoked_at, t.revoked_by FROM api_tokens t JOIN users u ON u.id = t.user_id"
+    " t.revoked_at, t.revoked_by, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id"
 )
 
 
 def _value(row: Row) -> Token:
-    ident, user, label, prefix, by, created, expires, revoked, revoked_by = row
+    ident, user, label, prefix, by, created, expires, revoked, revoked_by, used = row
     created_at = Sql.datetime(created)
     assert created_at is not None
     return Token(
@@ -91,6 +103,7 @@ def _value(row: Row) -> Token:
         Sql.datetime(expires),
         Sql.datetime(revoked),
         revoked_by,
+        Sql.datetime(used),
     )
 
 
@@ -165,3 +178,11 @@ def revoke(session: Session, ident: int, *, by: str, at: dt.datetime) -> Token:
     found = get(Sql.of_session(session), ident)
     assert found is not None
     return found
+
+
+def touch(sql: Sql, ident: int, *, at: dt.datetime) -> None:
+    """Note that the token ``ident`` proved its user at ``at`` (not part of the record)."""
+    sql.execute(
+        "UPDATE api_tokens SET last_used_at = :at WHERE id = :id",
+        {"at": sql.bind_datetime(at), "id": ident},
+    )

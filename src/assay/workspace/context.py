@@ -159,6 +159,7 @@ class Context:
         self._unit: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar(
             "assay_unit_of_work", default=None
         )
+        self._afterwards: list[Callable[[], None]] = []
 
     def __repr__(self) -> str:
         return f"Context(user={self.user!r}, root={self.root!r}, db_open={self._db is not None})"
@@ -208,6 +209,32 @@ class Context:
         if current is not None and current.writable:
             current.checked = action
 
+    def afterwards(self, bookkeeping: Callable[[], None]) -> None:
+        """Run ``bookkeeping`` (a write that is not part of the record: noting when a
+        token was last used) once the outermost unit of work open now has ended well,
+        and not at all if it failed: a read unit cannot write, and a refused command
+        changes nothing. Outside any unit it runs at once."""
+        self._afterwards.append(bookkeeping)
+        if self._unit.get() is None:
+            self._run_afterwards()
+
+    def _run_afterwards(self) -> None:
+        while self._afterwards:
+            self._afterwards.pop(0)()
+
+    @contextlib.contextmanager
+    def _outermost(self) -> Iterator[None]:
+        """Around a unit of work that joins no other: the bookkeeping asked for inside
+        it runs once it has ended well (committed, for a write), and is dropped when
+        it fails."""
+        try:
+            yield
+        except BaseException:
+            self._afterwards.clear()
+            raise
+        if self._afterwards and self._unit.get() is None:
+            self._run_afterwards()
+
     @staticmethod
     def _guard(unit: _Unit, changed: int) -> None:
         if changed and unit.checked is None:
@@ -229,7 +256,7 @@ class Context:
             yield session
             return
         unit = _Unit(None, None, True)
-        with _refused_values(), self.db.write() as session, self._enter(unit):
+        with self._outermost(), _refused_values(), self.db.write() as session, self._enter(unit):
             unit.session = session
             session.info["assay.context"] = self
             before = _orm_changes(session) if self.db.dialect == "sqlite" else 0
@@ -245,7 +272,12 @@ class Context:
         if session is not None:
             yield session
             return
-        with _refused_values(), self.db.read() as session, self._enter(_Unit(session, None, False)):
+        with (
+            self._outermost(),
+            _refused_values(),
+            self.db.read() as session,
+            self._enter(_Unit(session, None, False)),
+        ):
             yield session
 
     @contextlib.contextmanager
@@ -276,7 +308,7 @@ class Context:
         if self._fast is not None:
             begin = self._fast.write if write else self._fast.read
             connection = self._fast.connection
-            with begin() as sql:
+            with self._outermost(), begin() as sql:
                 unit = _Unit(None, sql, write)
                 before = _sqlite_changes(connection)
                 with self._enter(unit):

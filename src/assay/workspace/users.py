@@ -9,7 +9,8 @@ Who acts (:func:`identify`, once per context, at the first check):
 
 - a web session (``ctx.web_session``, the web app's cookie) proves its user; an
   unknown, revoked or expired one is refused ("your session has expired");
-- an API token (``ASSAY_TOKEN``) proves its user, on any store;
+- an API token (``ASSAY_TOKEN``) proves its user, on any store (and its
+  ``last_used_at`` is noted, at most every 5 minutes);
 - on PostgreSQL, once any user is mapped to a database login (``--db-role``), the
   login (``session_user``) proves its user, and a login mapped to no one is refused;
 - otherwise (SQLite, or PostgreSQL with no login mapped) the name given by ``--by``
@@ -28,6 +29,7 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import os
+from typing import TYPE_CHECKING
 
 from assay.errors import InputError, PermissionDeniedError
 from assay.pipeline import radar
@@ -35,12 +37,17 @@ from assay.pipeline.roles import Role, require_role
 from assay.store import users as user_rows
 from assay.store.sql import Sql
 from assay.store.users import User
+
+if TYPE_CHECKING:
+    from assay.store.tokens import Token
 from assay.workspace import permissions
 from assay.workspace.context import Context, now
 
 __all__ = ["ENV_TOKEN", "SESSION_EXPIRED", "User", "Users", "authorize", "identify", "quoted"]
 
 ENV_TOKEN = "ASSAY_TOKEN"
+TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
+"""How stale a token's ``last_used_at`` may get before a use notes it again."""
 SESSION_EXPIRED = "your session has expired; log in again"
 
 
@@ -127,7 +134,7 @@ def _proven(ctx: Context, sql: Sql) -> tuple[User | None, str]:
         return _session_user(sql, ctx.web_session), "the web session"
     secret = ctx.token or os.environ.get(ENV_TOKEN) or ""
     if secret.strip():
-        return _token_user(sql, secret), "the API token"
+        return _token_user(ctx, sql, secret), "the API token"
     if sql.dialect != "postgresql" or not user_rows.logins_mapped(sql):
         return None, ""
     login = user_rows.session_user(sql)
@@ -153,7 +160,7 @@ def _session_user(sql: Sql, secret: str) -> User:
     return user
 
 
-def _token_user(sql: Sql, secret: str) -> User:
+def _token_user(ctx: Context, sql: Sql, secret: str) -> User:
     from assay.store import tokens as token_rows  # hashlib: only when a token is given
 
     token = token_rows.by_secret(sql, secret)
@@ -174,7 +181,32 @@ def _token_user(sql: Sql, secret: str) -> User:
         )
     user = user_rows.find(sql, token.user)
     assert user is not None  # a token belongs to a user (a foreign key)
+    _note_use(ctx, token)
     return user
+
+
+def _note_use(ctx: Context, token: Token) -> None:
+    """Note when ``token`` proved its user (``last_used_at``, at most every
+    :data:`TOKEN_TOUCH_EVERY`), once the unit of work that asked has ended well (a
+    read cannot write; a refused command changes nothing). Bookkeeping, not part of
+    the record: a store too busy to take it (locked) leaves the note to the next use
+    rather than failing a command that succeeded."""
+    from assay.store import tokens as token_rows
+
+    at = now()
+    if token.last_used_at is not None and at - token.last_used_at < TOKEN_TOUCH_EVERY:
+        return
+
+    def touch() -> None:
+        try:
+            with ctx.sql_write() as sql:
+                ctx.checked("token.touch")  # not part of the record
+                token_rows.touch(sql, token.id, at=at)
+        except Exception as error:
+            if not any(c.__name__ == "OperationalError" for c in type(error).__mro__):
+                raise
+
+    ctx.afterwards(touch)
 
 
 class Users:

@@ -149,3 +149,55 @@ def test_unregistered_names_are_refused_once_users_exist(ws: Workspace) -> None:
     with pytest.raises(PermissionDeniedError, match="nobody is not a registered user"):
         ws.radar.add("Unregistered", area="inference")
     assert "Unregistered" not in _names(ws)
+
+
+def _last_used(ws: Workspace, ident: int) -> dt.datetime | None:
+    return {t.id: t for t in ws.tokens.list()}[ident].last_used_at
+
+
+def _token_entries(ws: Workspace) -> int:
+    """Entries of the audit trail about tokens."""
+    with ws.db.read() as session:
+        query = "SELECT count(*) FROM audit_entries WHERE record_table = 'api_tokens'"
+        return int(session.execute(text(query)).scalar_one())
+
+
+def test_a_token_notes_when_it_last_proved_its_user(ws: Workspace) -> None:
+    """``last_used_at``: noted by a write and by a read that identifies (the web's
+    ``me``), not by a refused write (which changes nothing); at most every 5 minutes;
+    never in the audit trail."""
+    cora_token, cora = ws.tokens.create("cora", expires=None)
+    vic_token, vic = ws.tokens.create("vic", expires=None)
+    assert _last_used(ws, cora_token.id) is None
+    entries = _token_entries(ws)  # their creation
+    before = dt.datetime.now(dt.UTC)
+    with _as_token(ws, cora) as as_cora:
+        as_cora.radar.add("Paged attention", area="inference")
+    used = _last_used(ws, cora_token.id)
+    assert used is not None and before - dt.timedelta(seconds=1) <= used
+    with _as_token(ws, vic) as as_vic, pytest.raises(PermissionDeniedError):
+        as_vic.radar.add("Viewer added", area="inference")
+    assert _last_used(ws, vic_token.id) is None
+    assert "Viewer added" not in _names(ws)
+
+    def back_dated(minutes: int) -> dt.datetime:
+        at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=minutes)
+        with ws.db.write() as session:  # behind the service's back
+            session.execute(
+                text("UPDATE api_tokens SET last_used_at = :at WHERE id = :id"),
+                {"at": at.replace(tzinfo=None), "id": cora_token.id},
+            )
+        return at
+
+    recent = back_dated(1)
+    with _as_token(ws, cora) as as_cora:  # a read that identifies: within 5 minutes
+        me = as_cora.users.me()
+    assert me is not None and me.name == "cora"
+    assert _last_used(ws, cora_token.id) == recent
+    back_dated(10)
+    with _as_token(ws, cora) as as_cora:
+        as_cora.users.me()
+    again = _last_used(ws, cora_token.id)
+    assert again is not None and again >= before
+    assert [t.to_dict(again)["last_used_at"] for t in ws.tokens.list()][0] == again.isoformat()
+    assert _token_entries(ws) == entries  # bookkeeping, not part of the record
