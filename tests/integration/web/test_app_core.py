@@ -223,6 +223,10 @@ def test_a_bearer_token_reads_json_and_a_bad_one_is_401(client: TestClient, site
     )
     assert good.status_code == 200
     assert [t["name"] for t in good.json()["techniques"]] == ["Tiling"]
+    mine = client.get(  # the request above noted when the token was last used
+        "/account", headers={"authorization": f"Bearer {site.token}", "accept": "application/json"}
+    )
+    assert mine.json()["tokens"][0]["last_used_at"] is not None
     bad = client.get(
         "/radar", headers={"authorization": "Bearer nope", "accept": "application/json"}
     )
