@@ -19,6 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from assay.errors import InputError
+from assay.measure.memory import MOST_BYTES
 from assay.measure.timer import TimerSettings
 
 if TYPE_CHECKING:
@@ -216,6 +217,7 @@ class BenchOptions:
             )
         _positive("timeout", self.timeout)
         _positive("memory_limit", self.memory_limit)
+        _at_most("memory_limit", self.memory_limit, MOST_BYTES)
         _positive("usd_per_hour", self.usd_per_hour)
         object.__setattr__(self, "isolation", _isolation(self.isolation))
         if self.memory_limit is not None and self.isolation is Isolation.IN_PROCESS:

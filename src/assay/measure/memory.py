@@ -35,6 +35,7 @@ from typing import Any
 from assay.errors import InputError
 
 __all__ = [
+    "MOST_BYTES",
     "MemoryPeaks",
     "cuda_in_use",
     "format_size",
@@ -60,6 +61,9 @@ _UNITS = {
     "gib": 1024**3,
     "tib": 1024**4,
 }
+MOST_BYTES = 2**60
+"""The largest size a command takes (1 EiB): beyond any machine's memory, within a
+64-bit integer."""
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 
 
@@ -72,10 +76,19 @@ def parse_size(text: str, *, field: str = "size") -> int:
             f"{field} {text!r} is not a size; expected a number with a unit "
             "(B, KB, MB, GB, KiB, MiB, GiB), for example 4GiB"
         )
-    value = int(float(match.group(1)) * _UNITS[unit])
+    scaled = float(match.group(1)) * _UNITS[unit]
+    if not scaled <= MOST_BYTES:  # inf too: 400 digits overflow a float
+        raise InputError(
+            f"{field} {_shortened(text)!r} is too large; expected at most 1 EiB (2**60 bytes)"
+        )
+    value = int(scaled)
     if value <= 0:
         raise InputError(f"{field} {text!r} must be more than zero bytes")
     return value
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= 40 else text[:20] + "…" + text[-10:]
 
 
 def format_size(nbytes: float) -> str:

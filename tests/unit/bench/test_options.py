@@ -26,6 +26,7 @@ def test_trials_one_is_refused_with_the_reason() -> None:
         ({"timeout": 0}, "timeout"),
         ({"timeout": float("inf")}, "timeout"),
         ({"budget": -5}, "budget"),
+        ({"memory_limit": 2**61}, r"memory_limit=.* must be at most 1152921504606846976"),
         ({"memory_limit": 100, "isolation": "in-process"}, "memory_limit needs trials"),
         ({"isolation": "thread"}, r"isolation='thread' \(--isolation\) is unknown"),
         ({"gpu_cache": "hot"}, "gpu_cache"),

@@ -31,10 +31,19 @@ def test_parse_size(text: str, expected: int) -> None:
     assert parse_size(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "abc", "4 parsecs", "-1GiB", "0", "1e9"])
+@pytest.mark.parametrize(
+    "text", ["", "abc", "4 parsecs", "-1GiB", "0", "1e9", "9" * 400, "1048577TiB"]
+)
 def test_parse_size_rejects_nonsense(text: str) -> None:
     with pytest.raises(InputError, match=r"memory-limit|size"):
         parse_size(text, field="memory-limit")
+
+
+def test_the_largest_size_is_one_exbibyte() -> None:
+    assert parse_size("1048576TiB") == 2**60
+    with pytest.raises(InputError, match=r"too large; expected at most 1 EiB") as refused:
+        parse_size("9" * 400, field="--memory-limit")
+    assert len(str(refused.value)) < 120  # the number is shortened, not echoed whole
 
 
 def test_format_size() -> None:
