@@ -138,7 +138,12 @@ def show(
 def _print(run: ABRun, json: bool) -> None:
     if json:
         output.emit_json(run.to_dict())
-        return
+    else:
+        print_stored(run)
+
+
+def print_stored(run: ABRun) -> None:
+    """An A/B analysis as text (``ab analyze``, ``ab show`` and ``bench show``)."""
     doc = run.document
     source = doc["source"]
     output.prose(

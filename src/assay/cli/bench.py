@@ -560,17 +560,29 @@ def show(
     db: DbOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Show a run: per-method summaries and every comparison with its verdict."""
+    """Show a run: per-method summaries and every comparison with its verdict (a load
+    run or an A/B analysis as `load show` and `ab show` print it)."""
     if json:
         with open_workspace(db) as ws:
             document = documents.run(ws, run_id)
         output.emit_json(document)
         return
     with open_workspace(db) as ws:
-        report = ws.runs.report(run_id)
-        retired = ws.corrections.retirement("run", report.info.run_id)
-    if retired.retired:  # it judges nothing any more (assay bench retire)
-        output.prose(f"[bold red]Retired:[/] {escape(retired.describe())}")
+        info = ws.runs.info(run_id)
+        retired = ws.corrections.retirement("run", info.run_id)
+        if retired.retired:  # it judges nothing any more (assay bench retire)
+            output.prose(f"[bold red]Retired:[/] {escape(retired.describe())}")
+        if info.kind == "load":  # shown as measured, as `assay load show` does
+            from assay.cli import load as load_cli
+
+            load_cli.print_stored(ws.load.show(info.run_id))
+            return
+        if info.kind == "ab":  # as `assay ab show` does
+            from assay.cli import ab as ab_cli
+
+            ab_cli.print_stored(ws.ab.show(info.run_id))
+            return
+        report = ws.runs.report(info.run_id)
     _emit(report.to_dict(), json)
 
 

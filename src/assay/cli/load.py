@@ -499,15 +499,22 @@ def show(
         doc = ws.load.show(run_id)
     if json:
         output.emit_json(doc)
-    elif doc["kind"] == "slo":
+    else:
+        print_stored(doc)
+
+
+def print_stored(doc: dict[str, Any]) -> None:
+    """A stored load run as text (``load show``, and ``bench show`` of a load run)."""
+    if doc["kind"] == "slo":
         found = doc["rate"]
         output.prose(
             f"run {escape(doc['run_id'])}: highest rate with P99 <= {doc['p99_ms']:g} ms: "
             + ("none" if found is None else f"{found:,.0f}/s")
             + f" ({len(doc['probes'])} probes)"
         )
-    else:
-        _print(doc)
+        return
+    output.prose(f"Load run [bold]{escape(doc['run_id'])}[/] ({escape(str(doc.get('name', '')))})")
+    _print_result(doc)
 
 
 def register(app: typer.Typer) -> None:

@@ -156,6 +156,7 @@ def test_kohavi_tang_xu_srm_example_from_a_file_is_invalid(cli: Run, tmp_path: P
     assert document["metrics"][0]["effect"] is None
     text = ok(cli("ab", "show", document["run_id"]))
     assert "INVALID" in text and "no effect is reported" in text
+    assert ok(cli("bench", "show", document["run_id"])) == text  # not a benchmark's layout
     ws = Workspace.open(tmp_path, user="priya")
     try:
         summary = ws.ab.summary(document["run_id"])

@@ -43,6 +43,13 @@ def test_a_stored_ab_is_a_run_with_its_comparisons(
     rows = bench["result"]["comparisons"] if "result" in bench else bench["comparisons"]
     assert {r["metric"] for r in rows} == {"latency_p50_ms", "latency_p90_ms"}
     assert [r["kind"] for r in runs(workspace) if r["run_id"] == run_id] == ["load"]
+    # As text, `bench show` shows the load run as `load show` does, not a benchmark's
+    # layout (no trials, no advice to pin CPUs).
+    text = run_assay(workspace, "bench", "show", run_id)
+    assert text.returncode == 0, text.stderr
+    assert text.stdout == run_assay(workspace, "load", "show", run_id).stdout
+    assert f"Load run {run_id} (ab1)" in text.stdout and "trials" not in text.stdout
+    assert "pin CPUs" not in text.stderr
     # Stored like every finished run: its latencies extend the watched series of "ab1".
     watched = json.loads(run_assay(workspace, "watch", "--json").stdout)["series"]
     ours = {(s["metric"], s["points"]) for s in watched if s["benchmark"] == "ab1"}
