@@ -335,6 +335,31 @@ def _print(doc: dict[str, Any]) -> None:
         output.prose(f"stored as run [bold]{doc['run_id']}[/] (assay load show {doc['run_id']})")
 
 
+def _print_comparison(comparison: dict[str, Any]) -> None:
+    """The A/B lines: each statistic's effect, interval and verdict over the windows."""
+    if "error" in comparison:
+        output.warn(f"A/B: {comparison['error']}")
+    for stat in ("p50", "p90"):
+        found = comparison.get(stat)
+        if found:
+            effect = found["effect"]["relative"]
+            low, high = found["effect"]["ci"]
+            output.prose(
+                f"A/B {stat.upper()} over {comparison['windows']} paired "
+                f"{comparison['window_s']:g}-s windows: B/A {effect:+.1%} "
+                f"({_pct(low)} to {_pct(high)}), [bold]{found['verdict'].upper()}[/]"
+            )
+            serial = found.get("serial")  # older stored runs have none
+            if serial and serial["variance_inflation"] >= 1.5:
+                output.warn(
+                    f"A/B {stat.upper()}: adjacent windows are correlated (lag-1 r = "
+                    f"{serial['lag1']:.2f}); the interval is "
+                    f"{serial['variance_inflation'] ** 0.5:.1f}x as wide as if they were "
+                    f"independent (worth {serial['effective_pairs']:.0f} of "
+                    f"{comparison['windows']} windows); a longer run narrows it"
+                )
+
+
 def _print_result(doc: dict[str, Any]) -> None:
     if doc["kind"] == "curve":
         table = _table("Latency against load (from intended send times)", "Rate")
@@ -360,18 +385,7 @@ def _print_result(doc: dict[str, Any]) -> None:
         _streaming(arm)
     comparison = doc.get("comparison")
     if comparison:
-        if "error" in comparison:
-            output.warn(f"A/B: {comparison['error']}")
-        for stat in ("p50", "p90"):
-            found = comparison.get(stat)
-            if found:
-                effect = found["effect"]["relative"]
-                low, high = found["effect"]["ci"]
-                output.prose(
-                    f"A/B {stat.upper()} over {comparison['windows']} paired "
-                    f"{comparison['window_s']:g}-s windows: B/A {effect:+.1%} "
-                    f"({_pct(low)} to {_pct(high)}), [bold]{found['verdict'].upper()}[/]"
-                )
+        _print_comparison(comparison)
     for warning in doc["warnings"]:
         output.warn(warning)
 

@@ -219,12 +219,12 @@ def ab(spec: LoadSpec, offsets: Any, duration: float) -> dict[str, Any]:
     see the same schedule and the same moments of the machine's noise. The run is cut
     into windows by intended send time; each window gives one P50 and one P90 per
     endpoint, and the windows are compared as pairs (the unit is the window, not the
-    request: requests within a window are not independent). B is WORSE or BETTER only
-    beyond ``spec.margin`` (3% by default): adjacent windows are not independent either
-    (a slow stretch spans several), so a paired test on windows is somewhat liberal,
-    and two processes serving the same code differ by a few percent for their life; in
-    testing, identical endpoints came out WORSE on P90 by +5.7% in one of four runs
-    with no margin."""
+    request: requests within a window are not independent). Adjacent windows are not
+    independent either (a slow stretch spans several), so the paired t-test is widened
+    by the lag-1 correlation of the window differences (``serial=True``,
+    :mod:`assay.stats.serial`). B is WORSE or BETTER only beyond ``spec.margin`` (3% by
+    default): two processes serving the same code differ by a few percent for their
+    life, a constant offset no number of windows removes."""
     from assay.stats.comparison import compare
 
     assert spec.vs is not None
@@ -255,7 +255,7 @@ def ab(spec: LoadSpec, offsets: Any, duration: float) -> dict[str, Any]:
             base = np.array([_window_stat(a.windows[i], stat) for i in shared])
             cand = np.array([_window_stat(b.windows[i], stat) for i in shared])
             comparisons[stat] = compare(
-                base, cand, paired=True, lower_is_better=True, margin=spec.margin
+                base, cand, paired=True, lower_is_better=True, margin=spec.margin, serial=True
             ).to_dict()
     doc["comparison"] = comparisons
     return doc

@@ -17,6 +17,11 @@ Defaults, and why (simulations in ``tests/quality`` hold them to account):
   baseline's location (mean, or median for the rank tests) to make it
   relative, except Welch and paired t, which use Fieller's interval for the
   ratio of means.
+- ``serial=True`` (paired, ``test="auto"``): the pairs are consecutive windows of one
+  run, whose differences may be correlated; the paired t-test is widened by the
+  lag-1 correlation of the differences (:mod:`assay.stats.serial`), test name
+  ``paired-t-serial``, and the result carries ``serial`` (the correlation, the
+  variance factor, the effective number of pairs).
 """
 
 from __future__ import annotations
@@ -31,12 +36,14 @@ from assay.errors import InputError
 from assay.stats import diagnostics
 from assay.stats.effect import relative_change
 from assay.stats.power import trials_needed
+from assay.stats.serial import Serial, serial_correction
 from assay.stats.significance import (
     TESTS,
     SignificanceResult,
     mann_whitney_test,
     paired_t_test,
     permutation_test,
+    t_result,
     welch_test,
     wilcoxon_test,
 )
@@ -65,6 +72,7 @@ class _Analysis:
     scale: str
     spread: float  # trial-to-trial spread in relative units, for needed_trials
     shift_sign: int = 0  # +1 / -1 when the shift's interval (data units) excludes zero
+    serial: Serial | None = None
 
 
 def _sign(ci: tuple[float, float]) -> int:
@@ -82,8 +90,13 @@ def _check_margin(margin: float | None) -> float | None:
     return float(margin)
 
 
-def _check_test(test: str, paired: bool) -> str:
+def _check_test(test: str, paired: bool, serial: bool = False) -> str:
     check_choice(test, ("auto", *TESTS), name="test")
+    if serial and (not paired or test != "auto"):
+        raise InputError(
+            "serial=True corrects a paired t-test for correlated pairs; it needs "
+            f"paired=True and test='auto', not paired={paired} and test={test!r}"
+        )
     if paired and test in _UNPAIRED_ONLY:
         pair = "paired-t" if test == "welch" else "wilcoxon"
         raise InputError(f"test={test!r} is for independent arms; with paired=True use {pair!r}")
@@ -113,6 +126,50 @@ def _auto(base: FloatArray, cand: FloatArray, paired: bool, confidence: float) -
     test = "paired-t" if paired else "welch"
     return _Analysis(
         estimate.estimate, estimate.ci, result.p_value, test, scale, spread, _sign(result.ci)
+    )
+
+
+def _auto_serial(base: FloatArray, cand: FloatArray, confidence: float) -> _Analysis:
+    """The paired t-test on the differences, widened for their serial correlation
+    (:mod:`assay.stats.serial`); the effect is relative, as ``_auto`` gives it."""
+    positive = bool(np.all(base > 0) and np.all(cand > 0))
+    differences = np.log(cand) - np.log(base) if positive else cand - base
+    serial = serial_correction(differences)
+    n = differences.size
+    sd = float(np.std(differences, ddof=1))
+    se = sd / math.sqrt(n) * math.sqrt(serial.inflation)
+    result = t_result(
+        "paired-t-serial",
+        float(np.mean(differences)),
+        se,
+        max(1.0, serial.effective_n - 1.0),
+        confidence,
+    )
+    low, high = result.ci
+    if positive:
+        effect, ci = math.expm1(result.estimate), (math.expm1(low), math.expm1(high))
+        spread = sd
+    else:  # relative to the baseline's mean, which is taken as known
+        location = abs(float(np.mean(base)))
+        if location == 0.0:
+            raise InputError(
+                "the baseline's mean is 0, so a relative change is undefined; "
+                "expected a positive metric such as a latency"
+            )
+        effect, ci, spread = (
+            result.estimate / location,
+            (low / location, high / location),
+            sd / location,
+        )
+    return _Analysis(
+        effect,
+        ci,
+        result.p_value,
+        "paired-t-serial",
+        "log" if positive else "raw",
+        spread * math.sqrt(serial.inflation),
+        _sign(result.ci),
+        serial,
     )
 
 
@@ -170,8 +227,11 @@ def _analyse(
     paired: bool,
     confidence: float,
     rng: np.random.Generator | int | None,
+    serial: bool = False,
 ) -> _Analysis:
-    if test == "auto":
+    if serial:
+        analysis = _auto_serial(base, cand, confidence)
+    elif test == "auto":
         analysis = _auto(base, cand, paired, confidence)
     else:
         analysis = _named(test, base, cand, paired, confidence, rng)
@@ -239,6 +299,14 @@ def _warnings(
             "any verdict rests on the sign of the difference, so quote the difference, "
             "not a percentage"
         )
+    if analysis.serial is not None and analysis.serial.inflation >= 1.5:
+        found.append(
+            f"adjacent pairs are correlated (lag-1 r = {analysis.serial.lag1:.2f}, "
+            f"{analysis.serial.corrected:.2f} corrected): the interval is "
+            f"{math.sqrt(analysis.serial.inflation):.1f}x as wide as a paired t-test's, "
+            f"as if there were {analysis.serial.effective_n:.0f} independent pairs, "
+            f"not {base.size}; longer runs (more windows) narrow it"
+        )
     if verdict is Verdict.INCONCLUSIVE and needed is None and margin is None:
         found.append(
             "the observed effect is too small to settle with a practical number of trials; "
@@ -267,25 +335,24 @@ def compare(
     confidence: float = 0.95,
     test: str = "auto",
     rng: np.random.Generator | int | None = None,
+    serial: bool = False,
 ) -> Comparison:
     """Compare candidate trials with baseline trials and give a verdict.
 
-    One number per trial in each arm. ``lower_is_better``: True for latency,
-    False for accuracy. ``paired``: the i-th trials share a seed or block.
-    ``margin``: the smallest relative change that matters (0.02 for 2%).
-    ``test``: "auto" (see the module docstring), "welch", "paired-t",
-    "mann-whitney", "wilcoxon" or "permutation" (seeded by ``rng``). Method:
-    Welch (1947) or Student (1908) t-intervals, by default on log values,
-    and the four-valued rule of :mod:`assay.stats.verdict`.
+    One number per trial in each arm. ``lower_is_better``: True for latency, False
+    for accuracy. ``paired``: the i-th trials share a seed or block (``serial``: and
+    are consecutive windows of one run, whose differences may be correlated).
+    ``margin``: the smallest relative change that matters (0.02 for 2%). ``test``:
+    "auto" (module docstring), "welch", "paired-t", "mann-whitney", "wilcoxon" or
+    "permutation" (seeded by ``rng``). Method: Welch (1947) or Student (1908)
+    t-intervals, by default on log values, and the rule of :mod:`assay.stats.verdict`.
     """
     base, cand = sample_pair(baseline, candidate, paired=paired)
     confidence = check_confidence(confidence)
     margin = _check_margin(margin)
-    test = _check_test(test, paired)
-    # Everything below is scale-free; a common power-of-two scale keeps sums and
-    # variances of values near the float limit (1.7e308) from overflowing.
-    base, cand = rescaled(base, cand)
-    analysis = _analyse(test, base, cand, paired, confidence, rng)
+    test = _check_test(test, paired, serial)
+    base, cand = rescaled(base, cand)  # scale-free below: no overflow near 1.7e308
+    analysis = _analyse(test, base, cand, paired, confidence, rng, serial)
     verdict = _verdict(analysis, lower_is_better, margin)
     needed = None
     if verdict is Verdict.INCONCLUSIVE:
@@ -306,4 +373,5 @@ def compare(
         n_candidate=int(cand.size),
         needed_trials=needed,
         warnings=warnings,
+        serial=analysis.serial,
     )

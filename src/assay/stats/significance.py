@@ -50,6 +50,7 @@ __all__ = [
     "mann_whitney_test",
     "paired_t_test",
     "permutation_test",
+    "t_result",
     "tost",
     "welch_test",
     "wilcoxon_test",
@@ -83,7 +84,7 @@ class SignificanceResult:
         }
 
 
-def _t_result(
+def t_result(
     test: str, estimate: float, se: float, df: float, confidence: float
 ) -> SignificanceResult:
     """p-value and interval of a t statistic; no spread gives p = 1 or 0, not NaN."""
@@ -123,7 +124,7 @@ def welch_test(baseline: Any, candidate: Any, *, confidence: float = 0.95) -> Si
     base, cand = sample_pair(baseline, candidate, paired=False)
     confidence = check_confidence(confidence)
     estimate, se, df = welch_parts(base, cand)
-    return _t_result("welch", estimate, se, df, confidence)
+    return t_result("welch", estimate, se, df, confidence)
 
 
 def paired_t_test(baseline: Any, candidate: Any, *, confidence: float = 0.95) -> SignificanceResult:
@@ -137,7 +138,7 @@ def paired_t_test(baseline: Any, candidate: Any, *, confidence: float = 0.95) ->
     differences = cand - base
     n = differences.size
     se = float(np.std(differences, ddof=1)) / math.sqrt(n)
-    return _t_result("paired-t", float(np.mean(differences)), se, n - 1.0, confidence)
+    return t_result("paired-t", float(np.mean(differences)), se, n - 1.0, confidence)
 
 
 def mann_whitney_test(

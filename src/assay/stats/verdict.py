@@ -21,10 +21,13 @@ import enum
 import html
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assay.display import Displayable
 from assay.stats.magnitude import effect_words, interval_short, ratio_fields
+
+if TYPE_CHECKING:
+    from assay.stats.serial import Serial
 
 __all__ = ["Comparison", "Verdict", "decide"]
 
@@ -128,6 +131,7 @@ class Comparison(Displayable):
     n_candidate: int
     needed_trials: int | None
     warnings: tuple[str, ...] = ()
+    serial: Serial | None = None  # set by compare(serial=True)
 
     _display_columns = (
         *("verdict", "effect.relative", "effect.ci", "test.p_value", "n_baseline"),
@@ -140,6 +144,7 @@ class Comparison(Displayable):
         names = {
             "welch": "Welch t",
             "paired-t": "paired t",
+            "paired-t-serial": "paired t widened for serial correlation",
             "mann-whitney": "Mann-Whitney U",
             "wilcoxon": "Wilcoxon signed-rank",
             "permutation": "permutation test",
@@ -168,6 +173,7 @@ class Comparison(Displayable):
             "n_candidate": self.n_candidate,
             "needed_trials": self.needed_trials,
             "warnings": list(self.warnings),
+            **({} if self.serial is None else {"serial": self.serial.to_dict()}),
         }
 
     def headline(self) -> str:

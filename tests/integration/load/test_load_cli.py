@@ -96,6 +96,34 @@ def test_ab_pairs_two_endpoints_on_one_schedule(tmp_path: Path, target: Target) 
     # B sleeps 1 ms per request, A answers at once: B is slower at the median.
     assert comparison["p50"]["effect"]["relative"] > 0
     assert comparison["p50"]["verdict"] in ("worse", "inconclusive")
+    # The windows are tested as a series: widened by their lag-1 correlation.
+    for stat in ("p50", "p90"):
+        serial = comparison[stat]["serial"]
+        assert comparison[stat]["test"]["name"] == "paired-t-serial"
+        assert serial["variance_inflation"] >= 1.0
+        assert serial["effective_pairs"] == pytest.approx(
+            comparison["windows"] / serial["variance_inflation"]
+        )
+
+
+def test_correlated_windows_are_said_in_the_text(capsys: pytest.CaptureFixture[str]) -> None:
+    """The text names the widening when the windows were correlated (a stored A/B's
+    comparison, its serial part set as a strongly correlated run would leave it)."""
+    from assay.cli import load as load_cli
+
+    found = {
+        "verdict": "inconclusive",
+        "effect": {"relative": 0.02, "ci": [-0.05, 0.09]},
+        "serial": {"lag1": 0.6, "variance_inflation": 4.0, "effective_pairs": 5.0},
+    }
+    comparison = {"windows": 20, "window_s": 0.25, "p50": found}
+    load_cli._print_comparison(comparison)
+    err = capsys.readouterr().err
+    assert "A/B P50: adjacent windows are correlated (lag-1 r = 0.60)" in err
+    assert "2.0x as wide" in err and "worth 5 of 20 windows" in err
+    capsys.readouterr()
+    load_cli._print_comparison({**comparison, "p50": {**found, "serial": None}})
+    assert "correlated" not in capsys.readouterr().err  # runs stored before: no line
 
 
 def test_latency_against_load_curve(tmp_path: Path, target: Target) -> None:
