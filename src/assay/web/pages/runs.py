@@ -5,6 +5,10 @@ ones, marked); ``GET /runs/{run_id}`` shows one run: per-method summaries, every
 comparison, the figures (distributions, the effect forest plot, sweep curves with
 their crossovers, ablation bars), scaling exponents, failures with their reasons,
 how it was run and where. ``trials.csv`` and ``trials.json`` download its trials.
+A run of kind "load" (``assay load ... --store``) or "ab" (``assay ab analyze``) is
+shown as ``assay load show`` and ``assay ab show`` show it (:func:`load_view`,
+:func:`ab_view`): its stored document formatted, not a benchmark's layout; the JSON
+of every run is ``assay bench show RUN --json`` alike.
 
 The figures are images of their own (``/runs/{run_id}/figures/{name}.svg``), not
 SVG inlined in the page: matplotlib styles its drawing with ``style`` attributes,
@@ -30,6 +34,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Request
@@ -49,11 +54,14 @@ __all__ = [
     "Drawn",
     "LruCache",
     "RunFigure",
+    "ab_view",
     "draw",
+    "load_view",
     "planned_figures",
     "router",
     "run_facts",
     "run_figure_svg",
+    "stored_kind",
     "trials_csv",
 ]
 
@@ -295,9 +303,10 @@ def runs_page(
 )
 def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Response:
     """The run with its stored analysis (``assay bench show RUN --json``); the page
-    adds its figures, how it was made and where it ran. A finished run's page is kept
-    while the record does not change; one still running is read afresh (its trials
-    arrive outside the audit trail the page cache watches)."""
+    adds its figures, how it was made and where it ran (a load run or an A/B analysis:
+    its stored document, as ``load show`` / ``ab show`` print it). A finished run's
+    page is kept while the record does not change; one still running is read afresh
+    (its trials arrive outside the audit trail the page cache watches)."""
     from assay.workspace import documents
 
     finished = state.ws.runs.stored_state(run_id) == "finished"  # one query; 404 if unknown
@@ -307,6 +316,8 @@ def run_page(request: Request, run_id: str, state: RequestState = viewer) -> Res
         document = documents.run(state.ws, run_id)
         if state.wants_json:
             return json_response(document)
+        if info.kind in ("load", "ab"):  # as `assay load show` / `assay ab show` show it
+            return respond(request, state, "run.html", document, **stored_kind(state.ws, info))
         return respond(
             request,
             state,
@@ -463,6 +474,292 @@ def _failed_methods(document: dict[str, Any]) -> list[tuple[str, float, list[dic
         for method, rate in sorted(rates.items())
         if rate > 0
     ]
+
+
+# -- a load run and an A/B analysis: shown as `assay load show` / `assay ab show` show
+# them (see assay.cli.load and assay.cli.ab), from the stored document, nothing recomputed.
+
+
+def stored_kind(ws: Workspace, info: Any) -> dict[str, Any]:
+    """The page's parts for a run of kind "load" or "ab": ``kind``, the formatted
+    ``load`` document or ``ab`` analysis, and ``evidence_for``, the prototypes the run
+    is linked to as evidence."""
+    evidence_for = [
+        p.name for p in ws.prototypes.list() if any(link.run_id == info.run_id for link in p.links)
+    ]
+    if info.kind == "load":
+        return {"kind": "load", "load": load_view(ws.load.show(info.run_id)),
+                "evidence_for": evidence_for}  # fmt: skip
+    run = ws.ab.show(info.run_id)
+    if run.linked_to and run.linked_to not in evidence_for:
+        evidence_for.append(run.linked_to)
+    return {"kind": "ab", "ab": ab_view(run.document), "evidence_for": evidence_for}
+
+
+_MEASURED = {
+    "open": "open loop",
+    "ab": "open loop, two endpoints (A/B)",
+    "closed": "closed loop",
+    "curve": "latency against load (open loop at each rate)",
+}
+
+
+def _ms(value: Any) -> str:
+    return "—" if value is None else f"{value:,.1f}"
+
+
+def _signed_pct(value: Any) -> str:
+    return "—" if value is None else f"{value:+.1%}"
+
+
+def _load_row(label: str, arm: dict[str, Any]) -> list[str]:
+    """One endpoint's (or rate's) row: offered and achieved rates, latency percentiles
+    in ms, errors by kind."""
+    latency = arm.get("latency", {})
+    errors = ", ".join(f"{k} {v}" for k, v in arm.get("errors", {}).items()) or "0"
+    offered = arm.get("offered_rate")
+    return [
+        label,
+        f"{offered:,.0f}" if offered else "—",
+        f"{arm.get('achieved_rate', 0.0):,.0f}",
+        *(_ms(latency.get(f"{p}_ms")) for p in ("p50", "p90", "p99", "p99_9", "max")),
+        errors,
+    ]
+
+
+def _client_line(client: dict[str, Any]) -> str:
+    cpu = ", ".join(f"{c:.0%}" for c in client.get("cpu_per_process", ()))
+    lag = client.get("send_lag", {})
+    lag_text = (
+        f"send lag P50 {_ms(lag.get('p50_ms'))} ms, P99 {_ms(lag.get('p99_ms'))} ms; "
+        if lag.get("count")
+        else ""
+    )
+    return (
+        f"Client ({client.get('mode')} loop, {client.get('processes')} process(es), "
+        f"{client.get('sent', 0):,} sent): {lag_text}CPU {cpu} of a core"
+    )
+
+
+def _streaming_line(arm: dict[str, Any]) -> str | None:
+    s = arm.get("streaming")
+    if not s:
+        return None
+    return (
+        f"Streaming {arm['url']}: {s['streamed']:,} streams, {s['tokens']:,} tokens; "
+        f"TTFT P50 {_ms(s['ttft'].get('p50_ms'))} / P99 {_ms(s['ttft'].get('p99_ms'))} ms, "
+        f"inter-token P50 {_ms(s['itl'].get('p50_ms'))} / P99 {_ms(s['itl'].get('p99_ms'))} ms, "
+        f"TPOT P50 {_ms(s['tpot'].get('p50_ms'))} ms; goodput {s['goodput']:,.1f}/s "
+        f"({s['good']:,} within the SLO)"
+    )
+
+
+def _slo_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """An SLO search: the rate found (or none) and every probe."""
+    p99, alpha = float(doc["p99_ms"]), float(doc.get("alpha", 0.05))
+    probes = doc.get("probes", [])
+    tail = float(probes[0].get("tail", 0.01)) if probes else 0.01
+    if doc.get("rate") is None:
+        found = f"no rate tried kept P99 <= {p99:g} ms"
+    else:
+        confirms = [p for p in probes if p["phase"] == "confirm" and p["verdict"] == "pass"]
+        found = f"highest rate with P99 <= {p99:g} ms: {doc['rate']:,.0f}/s"
+        found += f", confirmed by a {confirms[-1]['duration_s']:g}-s run" if confirms else ""
+        found += " (at --max-rate: the limit may be higher)" if doc.get("capped") else ""
+    return {
+        "found": found,
+        "caption": f"Probes: 'Slower' took over {p99:g} ms (or failed); a probe passes when "
+        f"the {1 - alpha:.0%} upper bound on their share is below {tail:.0%}",
+        "probes": [
+            [
+                str(p["phase"]),
+                f"{p['rate']:,.0f}",
+                f"{p['duration_s']:g}",
+                f"{p['above']:,}",
+                f"{p['total']:,}",
+                f"{p['upper']:.2%}",
+                str(p["verdict"]).upper(),
+            ]
+            for p in probes
+        ],
+    }
+
+
+def load_view(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored load document as ``assay load show`` shows it: what was measured, the
+    table (one row per endpoint, or per rate for a curve), the client's health,
+    streaming metrics, the A/B's paired-window comparisons and the warnings; for an
+    SLO search the rate found and its probes."""
+    kind = str(doc.get("kind"))
+    if kind == "slo":
+        measured = f"SLO search: the highest rate with P99 <= {float(doc['p99_ms']):g} ms"
+        return {"measured": measured, "slo": _slo_view(doc), "table": None, "warnings": []}
+    view: dict[str, Any] = {"measured": _MEASURED.get(kind, kind), "slo": None}
+    warnings = [str(w) for w in doc.get("warnings", ())]
+    if kind == "curve":
+        points = doc.get("points", [])
+        view["table"] = {
+            "caption": "Latency against load (from intended send times)",
+            "first": "Rate",
+            "rows": [_load_row(f"{p['settings']['rate']:,g}/s", p["arms"][0]) for p in points],
+        }
+        for p in points:
+            warnings += [f"at {p['settings']['rate']:,g}/s: {w}" for w in p.get("warnings", ())]
+        return view | {"warnings": warnings, "client": None, "streaming": [], "comparison": []}
+    arms = doc.get("arms", [])
+    caption = (
+        "Closed loop: one connection, latency from the actual send"
+        if kind == "closed"
+        else "Open loop: latency from each request's intended send time"
+    )
+    rows = [
+        _load_row(arm["url"] if len(arms) == 1 else f"{label} {arm['url']}", arm)
+        for label, arm in zip(("A", "B"), arms, strict=False)
+    ]
+    view["table"] = {"caption": caption, "first": "Endpoint", "rows": rows}
+    view["client"] = _client_line(doc["client"]) if doc.get("client") else None
+    view["streaming"] = [line for arm in arms if (line := _streaming_line(arm))]
+    lines = []
+    comparison = doc.get("comparison") or {}
+    if "error" in comparison:
+        lines.append({"text": f"A/B: {comparison['error']}", "verdict": None})
+    for stat in ("p50", "p90"):
+        found = comparison.get(stat)
+        if found:
+            effect = found["effect"]
+            low, high = effect["ci"]
+            text = (
+                f"A/B {stat.upper()} over {comparison['windows']} paired "
+                f"{comparison['window_s']:g}-s windows: B/A {_signed_pct(effect['relative'])} "
+                f"({_signed_pct(low)} to {_signed_pct(high)})"
+            )
+            lines.append({"text": text, "verdict": str(found["verdict"])})
+    return view | {"comparison": lines, "warnings": warnings}
+
+
+def _ab_pct(value: float | None, *, signed: bool = True) -> str:
+    if value is None or not math.isfinite(value):
+        return "unbounded"
+    size = abs(value) * 100
+    digits = 1 if size >= 1 else 2
+    sign = ("+" if value >= 0 else "-") if signed else ("-" if value < 0 else "")
+    return f"{sign}{size:.{digits}f}%"
+
+
+def _ab_p(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return "<1e-16" if value < 1e-16 else f"{value:.3g}"
+
+
+def _ab_value(kind: str, value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "—"
+    return f"{100 * value:.2f}%" if kind == "proportion" else f"{value:.4g}"
+
+
+def _ab_signed(kind: str, value: float | None) -> str:
+    if value is None:
+        return "unbounded"
+    return f"{100 * value:+.2f} pt" if kind == "proportion" else f"{value:+.4g}"
+
+
+def _ab_metric_row(found: dict[str, Any]) -> list[str]:
+    """One metric as ``assay ab show`` prints it: control, treatment, the difference
+    and the lift with their intervals (the always-valid ones when sequential), p, the
+    verdict."""
+    name = str(found["metric"]) + (" (lower is better)" if found.get("lower_is_better") else "")
+    effect, kind, look = found.get("effect"), str(found.get("kind")), found.get("sequential")
+    verdict = str(look["verdict"] if look else found["verdict"]).upper()
+    if not effect:
+        return [name, "—", "—", "—", "—", "—", verdict]
+    rel = effect["relative"]
+    low, high = (look["relative_ci"] if look else rel["ci"]) or (None, None)
+    diff_low, diff_high = (look["ci"] if look else effect["difference"]["ci"]) or (None, None)
+    estimate = effect["difference"]["estimate"]
+    return [
+        name,
+        _ab_value(kind, effect["baseline"]),
+        _ab_value(kind, effect["candidate"]),
+        f"{_ab_signed(kind, estimate)} ({_ab_signed(kind, diff_low)} to "
+        f"{_ab_signed(kind, diff_high)})",
+        f"{_ab_pct(rel['estimate'])} ({_ab_pct(low)} to {_ab_pct(high)})",
+        _ab_p(look["p_value"] if look else effect["p_value"]),
+        verdict,
+    ]
+
+
+def _ab_notes(doc: dict[str, Any]) -> list[str]:
+    """CUPED's variance reduction, what the data rule out, the always-valid look and
+    each metric's warnings, as ``assay ab show`` lists them."""
+    lines = []
+    for found in doc.get("metrics", ()):
+        effect, name = found.get("effect") or {}, found["metric"]
+        reduction = effect.get("variance_reduction")
+        if reduction is not None:
+            lines.append(
+                f"{name}: CUPED with {found['covariate']} reduced the variance of the "
+                f"difference by {reduction:.0%}"
+            )
+        if found.get("rules_out"):
+            lines.append(f"{name}: {found['rules_out']}")
+        look = found.get("sequential")
+        if look:
+            looks = len(found.get("looks", ())) or 1
+            lines.append(
+                f"{name}: always-valid over {looks} look(s) ({look['method']}); rules out "
+                f"{look['rules_out']}"
+            )
+        lines += [f"{name}: {w}" for w in effect.get("warnings", ())]
+    return lines
+
+
+def ab_view(doc: Any) -> dict[str, Any]:
+    """A stored A/B analysis as ``assay ab show`` shows it: the source file, the
+    sample-ratio check, and when it passed, each metric, the notes and the guardrails."""
+    source, srm, arms = doc["source"], doc["srm"], doc["arms"]
+    units = arms["units"]
+    planned = "/".join(f"{100 * s:g}" for s in srm["expected"])
+    valid = bool(doc.get("valid"))
+    view: dict[str, Any] = {
+        "source": f"{PurePath(str(source['file'])).name}, {source['rows']:,} rows "
+        f"({source['shape']}), sha256 {str(source['sha256'])[:12]}",
+        "valid": valid,
+        "srm": f"Sample ratio: {arms['control']} {units[0]:,} / {arms['treatment']} "
+        f"{units[1]:,} units (planned {planned}), chi-square p = {srm['p_value']:.3g}",
+        "alpha": f"{srm['alpha']:g}",
+        "metrics": None,
+        "notes": [],
+        "guardrails": None,
+    }
+    if not valid:
+        return view
+    confidence = 1 - float(doc["options"]["alpha"])
+    view["metrics"] = {
+        "caption": f"Treatment against control, with {confidence:.0%} intervals",
+        "rows": [_ab_metric_row(found) for found in doc.get("metrics", ())],
+    }
+    view["notes"] = _ab_notes(doc)
+    rails = doc.get("guardrails")
+    if rails:
+        view["guardrails"] = {
+            "caption": "Guardrails: one-sided tests of harm beyond the margin, "
+            f"Benjamini-Hochberg at {rails['fdr']:g}",
+            "rows": [
+                {
+                    "cells": [
+                        str(rail["metric"]),
+                        _ab_pct(rail["margin"], signed=False),
+                        _ab_pct(rail["relative"]),
+                        _ab_p(rail["p_value"]),
+                        _ab_p(rail["adjusted_p_value"]),
+                    ],
+                    "holds": bool(rail["holds"]),
+                }
+                for rail in rails["guardrails"]
+            ],
+        }
+    return view
 
 
 _TRIAL_COLUMNS = ("method", "block", "position", "seed", "status", "error", "wall_time")
