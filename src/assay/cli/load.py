@@ -337,6 +337,8 @@ def _print(doc: dict[str, Any]) -> None:
 
 def _print_comparison(comparison: dict[str, Any]) -> None:
     """The A/B lines: each statistic's effect, interval and verdict over the windows."""
+    from assay.stats.serial import WARN_INFLATION
+
     if "error" in comparison:
         output.warn(f"A/B: {comparison['error']}")
     for stat in ("p50", "p90"):
@@ -350,7 +352,7 @@ def _print_comparison(comparison: dict[str, Any]) -> None:
                 f"({_pct(low)} to {_pct(high)}), [bold]{found['verdict'].upper()}[/]"
             )
             serial = found.get("serial")  # older stored runs have none
-            if serial and serial["variance_inflation"] >= 1.5:
+            if serial and serial["variance_inflation"] >= WARN_INFLATION:
                 output.warn(
                     f"A/B {stat.upper()}: adjacent windows are correlated (lag-1 r = "
                     f"{serial['lag1']:.2f}); the interval is "

@@ -36,7 +36,7 @@ from assay.errors import InputError
 from assay.stats import diagnostics
 from assay.stats.effect import relative_change
 from assay.stats.power import trials_needed
-from assay.stats.serial import Serial, serial_correction
+from assay.stats.serial import WARN_INFLATION, Serial, serial_correction
 from assay.stats.significance import (
     TESTS,
     SignificanceResult,
@@ -299,7 +299,7 @@ def _warnings(
             "any verdict rests on the sign of the difference, so quote the difference, "
             "not a percentage"
         )
-    if analysis.serial is not None and analysis.serial.inflation >= 1.5:
+    if analysis.serial is not None and analysis.serial.inflation >= WARN_INFLATION:
         found.append(
             f"adjacent pairs are correlated (lag-1 r = {analysis.serial.lag1:.2f}, "
             f"{analysis.serial.corrected:.2f} corrected): the interval is "

@@ -39,10 +39,15 @@ import numpy as np
 
 from assay.stats.validation import FloatArray
 
-__all__ = ["MOST_CORRELATION", "Serial", "lag1", "serial_correction"]
+__all__ = ["MOST_CORRELATION", "WARN_INFLATION", "Serial", "lag1", "serial_correction"]
 
 MOST_CORRELATION = 0.9
 """The corrected lag-1 correlation is held at or below this (a factor of 19)."""
+
+WARN_INFLATION = 2.0
+"""A variance factor from which a warning says so (the interval 1.4x as wide; a
+corrected correlation of 1/3). Below it the widening is within what 20 windows'
+estimate of the correlation varies by, and saying it every time would be noise."""
 
 
 @dataclass(frozen=True)
