@@ -199,5 +199,5 @@ def test_a_token_notes_when_it_last_proved_its_user(ws: Workspace) -> None:
         as_cora.users.me()
     again = _last_used(ws, cora_token.id)
     assert again is not None and again >= before
-    assert [t.to_dict(again)["last_used_at"] for t in ws.tokens.list()][0] == again.isoformat()
+    assert ws.tokens.list()[0].to_dict(again)["last_used_at"] == again.isoformat()
     assert _token_entries(ws) == entries  # bookkeeping, not part of the record
