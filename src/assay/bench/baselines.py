@@ -11,7 +11,10 @@ candidate that
   pattern across scale), and
 - is better than the baseline on **nothing** (no BETTER verdict on any metric at
   any point): a method that trades time for memory or accuracy is a trade-off,
-  not a weak baseline.
+  not a weak baseline;
+- and the run has **another candidate**: with a single candidate there is no other
+  technique that could be measured against it, and a technique that is slower
+  everywhere is simply WORSE, which its verdicts say.
 
 Any candidate measured against such a method would look faster than it is
 against the run's baseline, by the range of ratios the warning states. The
@@ -43,7 +46,9 @@ def weak_baselines(header: RunHeader, rows: list[ComparisonRow]) -> list[str]:
     by_candidate: dict[str, list[ComparisonRow]] = defaultdict(list)
     for row in rows:
         by_candidate[row.candidate].append(row)
-    out = []
+    out: list[str] = []
+    if len(by_candidate) < 2:  # the module docstring: nothing else to measure against it
+        return out
     for candidate, mine in sorted(by_candidate.items()):
         times = [r for r in mine if r.metric == "time"]
         if len({r.params for r in times}) < MIN_POINTS:

@@ -67,20 +67,40 @@ def test_a_method_slower_everywhere_and_better_on_nothing_is_flagged() -> None:
 
 
 def test_a_trade_off_is_not_a_weak_baseline() -> None:
-    times = {"exact": dict.fromkeys(SIZES, 1.0), "sloppy": dict.fromkeys(SIZES, 2.0)}
+    times = {
+        "exact": dict.fromkeys(SIZES, 1.0),
+        "sloppy": dict.fromkeys(SIZES, 2.0),
+        "lowrank": {256: 1.4, 1024: 0.8, 4096: 0.3},
+    }
     # slower everywhere, but more accurate: a trade-off
-    result = analyse(header(["sloppy"], SIZES), trials(times, err={"exact": 1e-3, "sloppy": 1e-6}))
+    err = {"exact": 1e-3, "sloppy": 1e-6, "lowrank": 1e-2}
+    result = analyse(header(["sloppy", "lowrank"], SIZES), trials(times, err=err))
+    assert flags(result.warnings) == []
+
+
+def test_a_lone_candidate_slower_everywhere_is_worse_not_a_weak_baseline() -> None:
+    """With one candidate nothing else is measured against it: its verdicts say WORSE."""
+    times = {"exact": dict.fromkeys(SIZES, 1.0), "naive": {256: 1.5, 1024: 2.0, 4096: 3.0}}
+    result = analyse(header(["naive"], SIZES), trials(times, err=dict.fromkeys(times, 0.0)))
+    assert all(result.comparison("naive", "time", (("n", n),)).verdict == "worse" for n in SIZES)
     assert flags(result.warnings) == []
 
 
 def test_one_point_is_not_a_pattern() -> None:
-    times = {"exact": {1024: 1.0}, "naive": {1024: 2.0}}
-    result = analyse(header(["naive"], [1024]), trials(times, err=dict.fromkeys(times, 0.0)))
+    times = {"exact": {1024: 1.0}, "naive": {1024: 2.0}, "lowrank": {1024: 0.8}}
+    result = analyse(
+        header(["naive", "lowrank"], [1024]), trials(times, err=dict.fromkeys(times, 0.0))
+    )
     assert flags(result.warnings) == []
 
 
 def test_an_undecided_point_keeps_the_flag_off() -> None:
-    times = {"exact": dict.fromkeys(SIZES, 1.0), "naive": {256: 1.0, 1024: 2.0, 4096: 3.0}}
-    result = analyse(header(["naive"], SIZES), trials(times, err=dict.fromkeys(times, 0.0)))
+    times = {
+        "exact": dict.fromkeys(SIZES, 1.0),
+        "naive": {256: 1.0, 1024: 2.0, 4096: 3.0},
+        "lowrank": {256: 1.4, 1024: 0.8, 4096: 0.3},
+    }
+    err = dict.fromkeys(times, 0.0)
+    result = analyse(header(["naive", "lowrank"], SIZES), trials(times, err=err))
     assert result.comparison("naive", "time", (("n", 256),)).verdict != "worse"
     assert flags(result.warnings) == []
