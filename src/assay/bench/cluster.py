@@ -457,8 +457,8 @@ class RayRunner(Runner):
             raise InputError(
                 f"the run's stored trials ran on [{' | '.join(sorted(kinds))}] and the cluster "
                 f"now offers [{' | '.join(sorted(now))}]; their times are not comparable. "
-                "Resume on nodes of the first kind, or start the run with "
-                "--allow-mixed-hardware"
+                "Resume on nodes of the first kind, or resume with "
+                "--allow-mixed-hardware (every report of the run then says so)"
             )
 
     def _fits(self, node: dict[str, Any]) -> bool:

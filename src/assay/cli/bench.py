@@ -498,6 +498,14 @@ def resume(
             "hardware); default: the one it started on.",
         ),
     ] = None,
+    allow_mixed_hardware: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mixed-hardware",
+            help="A run on a Ray cluster: finish it on nodes whose hardware differs from "
+            "the nodes its trials ran on so far; every report of the run then says so.",
+        ),
+    ] = False,
     db: DbOption = None,
     by: ByOption = None,
     json: JsonOption = False,
@@ -507,7 +515,12 @@ def resume(
         info = ws.runs.resumable(run_id)  # refuse before drawing a progress bar
         ws.users.authorize("run.start")
         with _Bar(info.name) as bar:
-            ws.runs.resume(run_id, progress=bar, address=address)
+            ws.runs.resume(
+                run_id,
+                progress=bar,
+                address=address,
+                allow_mixed_hardware=allow_mixed_hardware,
+            )
         report = ws.runs.report(run_id)
     data = report.to_dict()
     _emit(data, json)

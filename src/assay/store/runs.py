@@ -330,16 +330,30 @@ def finish_run(session: Session, run_id: str, result: dict[str, Any], at: dt.dat
     row.pid = None
 
 
+RESUME_OPTIONS = ("address", "allow_mixed_hardware")
+"""The options a resume may change (``bench resume --address``, ``--allow-mixed-
+hardware``): where a Ray run goes on, not what it measures; kept in the run's header."""
+
+
 def claim_run(session: Session, run_id: str, header: RunHeader) -> None:
-    """Mark a stored run as running in this process, checking it is the same plan."""
+    """Mark a stored run as running in this process, checking it is the same plan; the
+    options a resume may change (:data:`RESUME_OPTIONS`) are stored as given."""
     row = _row(session, run_id)
     stored = row.header
-    seed = stored.get("options", {}).get("plan_seed")
+    options = stored.get("options", {})
+    seed = options.get("plan_seed")
     if seed != header.options.get("plan_seed"):
         raise InputError(
             f"run {run_id} was planned with seed {seed}; resuming needs the same plan, "
             f"not seed {header.options.get('plan_seed')}"
         )
+    changed = {
+        name: header.options[name]
+        for name in RESUME_OPTIONS
+        if name in header.options and header.options[name] != options.get(name)
+    }
+    if changed:
+        row.header = {**stored, "options": {**options, **changed}}
     row.state = "running"
     row.pid = os.getpid()
     row.host = socket.gethostname()

@@ -138,20 +138,27 @@ class RunBook:
         *,
         progress: ProgressCallback | None = None,
         address: str | None = None,
+        allow_mixed_hardware: bool = False,
     ) -> tuple[str, BenchmarkResult]:
         """Finish a run that was interrupted, without repeating a finished trial.
 
         ``address`` points a run started with ``--executor ray`` at a Ray cluster
-        other than the one it started on (its nodes must be of the same hardware).
+        other than the one it started on (its nodes must be of the same hardware,
+        unless ``allow_mixed_hardware``: the run then says so in every report). Both
+        are kept in the run's stored options, so a later resume goes on from there.
         The run's lock is held from before the first check to the end, so a second
         resumer started at the same moment is refused (:class:`RunLockedError`, naming
         this process) before it writes anything."""
         self.info(run_id)  # an unknown run says so, whoever holds what
         with self.ctx.db.run_lock(run_id, doing="resume"):
-            return self._resume(run_id, progress, address)
+            return self._resume(run_id, progress, address, allow_mixed_hardware)
 
     def _resume(
-        self, run_id: str, progress: ProgressCallback | None, address: str | None = None
+        self,
+        run_id: str,
+        progress: ProgressCallback | None,
+        address: str | None = None,
+        allow_mixed_hardware: bool = False,
     ) -> tuple[str, BenchmarkResult]:
         info = self._resumable(self.info(run_id))
         header = RunHeader.from_dict(info.header)
@@ -163,13 +170,20 @@ class RunBook:
                 "two versions of the benchmark. Start a new run: assay bench run FILE"
             )
         options = BenchOptions.from_dict(header.options)
+        flags = (
+            ("--address", address is not None),
+            ("--allow-mixed-hardware", allow_mixed_hardware),
+        )
+        given = [flag for flag, on in flags if on]
+        if given and options.executor != "ray":
+            raise InputError(
+                f"{given[0]}: run {run_id} ran on this machine, not on a Ray cluster "
+                f"(--executor ray); resume it without {' and '.join(given)}"
+            )
         if address is not None:
-            if options.executor != "ray":
-                raise InputError(
-                    f"--address: run {run_id} ran on this machine, not on a Ray cluster "
-                    "(--executor ray); resume it without --address"
-                )
             options = dataclasses.replace(options, address=address)
+        if allow_mixed_hardware:
+            options = dataclasses.replace(options, allow_mixed_hardware=True)
         authorize(self.ctx, "run.start")  # once: the trials are then written as they end
         sink = AnalysingSink(
             self.ctx.db, name=info.name, source=info.source, by=self.ctx.user, run_id=run_id

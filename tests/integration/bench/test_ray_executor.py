@@ -346,10 +346,20 @@ def test_a_cluster_without_live_nodes_stops_the_driver_and_the_run_resumes_later
     assert f"assay bench resume {run_id}" in last
     kept = {_key(r): r for r in _trials(team, run_id)}
     assert 2 <= len(kept) < 4 * 2 * 2
-    resumed = run_assay(team, "bench", "resume", run_id, "--address", cluster.address, "--json")
+    resumed = run_assay(team, "bench", "resume", run_id, "--address", cluster.address,
+                        "--allow-mixed-hardware", "--json")  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
     after = {_key(r): r for r in _check_complete(team, run_id, planned=4 * 2 * 2)}
     assert all(after[key] == record for key, record in kept.items())
+    # where it went on is kept with the run, and every report says mixed hardware is allowed
+    with _db(team) as db:
+        (header,) = db.execute("SELECT header FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+    options = json.loads(header)["options"]
+    assert options["address"] == cluster.address and options["allow_mixed_hardware"] is True
+    shown = run_assay(team, "bench", "show", run_id)
+    assert "--allow-mixed-hardware: this run's trials may come from nodes of" in (
+        shown.stdout + shown.stderr
+    )
 
 
 def test_resume_address_is_only_for_a_run_on_a_cluster(team: Path) -> None:
@@ -359,6 +369,8 @@ def test_resume_address_is_only_for_a_run_on_a_cluster(team: Path) -> None:
     with _db(team) as db:  # make it look interrupted: a finished run is never resumed
         db.execute("UPDATE runs SET state = 'running', pid = 999999999 WHERE run_id = ?",
                    (run_id,))  # fmt: skip
-    done = run_assay(team, "bench", "resume", run_id, "--address", "127.0.0.1:6379")
-    assert done.returncode == 2 and "Traceback" not in done.stderr
-    assert "ran on this machine, not on a Ray cluster" in done.stderr.strip().splitlines()[-1]
+    for flag in (("--address", "127.0.0.1:6379"), ("--allow-mixed-hardware",)):
+        done = run_assay(team, "bench", "resume", run_id, *flag)
+        assert done.returncode == 2 and "Traceback" not in done.stderr
+        last = done.stderr.strip().splitlines()[-1]
+        assert f"{flag[0]}: run {run_id} ran on this machine, not on a Ray cluster" in last

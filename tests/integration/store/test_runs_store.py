@@ -87,6 +87,20 @@ def test_resume_with_another_plan_is_refused(ws: Workspace) -> None:
         sink.begin(other)
 
 
+def test_a_resume_keeps_where_it_goes_on_and_nothing_else(ws: Workspace) -> None:
+    """``bench resume --address`` / ``--allow-mixed-hardware`` are stored with the run
+    (a later resume goes on from there); any other option changed is not."""
+    ray = {**HEADER.options, "executor": "ray", "address": "10.0.0.5:6379",
+           "allow_mixed_hardware": False}  # fmt: skip
+    sink = StoreSink(ws.db, name="b", source="/x/b.py", by="tester", run_id="r6")
+    sink.begin(dataclasses.replace(HEADER, options=ray))
+    moved = {**ray, "address": "10.0.0.9:6379", "allow_mixed_hardware": True, "trials": 99}
+    sink.begin(dataclasses.replace(HEADER, options=moved))
+    stored = ws.runs.info("r6").header["options"]
+    assert stored["address"] == "10.0.0.9:6379" and stored["allow_mixed_hardware"] is True
+    assert stored["trials"] == ray["trials"]  # what it measures is the plan's, unchanged
+
+
 def test_finish_and_list(ws: Workspace) -> None:
     for run_id in ("r4", "r5"):
         sink = StoreSink(ws.db, name=run_id, source="/x/b.py", by="tester", run_id=run_id)

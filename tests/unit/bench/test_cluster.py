@@ -251,6 +251,7 @@ def test_a_resume_on_other_hardware_is_refused_before_anything_is_written(
     with pytest.raises(InputError, match="stored trials ran on") as refused:
         runner._check_stored_hardware()
     assert XEON in str(refused.value) and EPYC in str(refused.value)
+    assert "or resume with --allow-mixed-hardware" in str(refused.value)
     assert runner.sink.header is None and len(runner.sink.trials) == 4  # nothing written
     runner.nodes = {"n9": node_facts("n9", environment())}  # the same hardware: resumes
     runner._check_stored_hardware()
