@@ -194,3 +194,32 @@ def test_log_out_then_the_radar_sends_to_the_login_page(local: LocalPage) -> Non
     assert "/login" in page.url
     assert page.locator('input[name="password"]').count() == 1
     local.assert_local_and_quiet()
+
+
+NARROW = {"width": 390, "height": 844}
+
+
+def test_the_rhythm_pages_from_the_navigation_on_a_narrow_screen(local: LocalPage) -> None:
+    page = local.login("approver")
+    page.set_viewport_size(NARROW)
+    for label, path, heading in (
+        ("Inbox", "/inbox", "Reading inbox"),
+        ("Credibility", "/credibility", "Credibility"),
+        ("Self-assessment", "/self", "Self-assessment of approver"),
+    ):
+        link = page.get_by_role("navigation", name="Main").get_by_role("link", name=label)
+        assert link.is_visible(), label
+        with page.expect_navigation():
+            link.click()
+        assert page.url.endswith(path)
+        assert page.locator("h1").inner_text().startswith(heading)
+        assert page.get_by_role("link", name=label).get_attribute("aria-current") == "page"
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= NARROW["width"], (path, wide)  # nothing wider than the screen
+        local.shot(f"narrow{path.replace('/', '-')}")
+    page.goto("/coverage")
+    assert page.locator("h1").inner_text().startswith("Papers read")
+    refused = page.request.get("/self/admin", max_redirects=0)  # not a navigation: no console
+    assert refused.status == 403
+    assert "self-assessment is private" in refused.text()
+    local.assert_local_and_quiet()

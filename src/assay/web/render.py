@@ -44,13 +44,16 @@ TEMPLATES = Path(__file__).with_name("templates")
 # The navigation bar: (label, path).
 NAV = (
     ("Radar", "/radar"),
+    ("Inbox", "/inbox"),
     ("Gates", "/gates"),
     ("Runs", "/runs"),
     ("Predictions", "/predictions"),
     ("Post-mortems", "/postmortems"),
+    ("Credibility", "/credibility"),
     ("Review", "/review"),
     ("Reports", "/reports/executive"),
     ("Search", "/search"),
+    ("Self-assessment", "/self"),
     ("Account", "/account"),
 )
 

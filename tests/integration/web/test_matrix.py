@@ -50,6 +50,8 @@ DECIDE = {"anonymous": 303, "viewer": 403, "contributor": 403, "approver": 303, 
 DECIDE |= {"token": 403}  # the token is a contributor's
 UPLOAD = {"anonymous": 401, "viewer": 403, "contributor": 201, "approver": 201, "admin": 201}
 UPLOAD |= {"token": 201}
+# A self-assessment is private: the person (here the approver) and admins only.
+SELF_OF_APPROVER = _every(403) | {"anonymous": 303, "approver": 200, "admin": 200}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,6 +135,11 @@ MATRIX: dict[tuple[str, str], Probe] = {
     ("GET", "/predictions/calibration.svg"): Probe(_fixed("/predictions/calibration.svg"), READ),
     ("GET", "/postmortems"): Probe(_fixed("/postmortems"), READ),
     ("GET", "/review"): Probe(_fixed("/review"), READ),
+    ("GET", "/inbox"): Probe(_fixed("/inbox"), READ),
+    ("GET", "/credibility"): Probe(_fixed("/credibility"), READ),
+    ("GET", "/coverage"): Probe(_fixed("/coverage"), READ),
+    ("GET", "/self"): Probe(_fixed("/self"), READ),
+    ("GET", "/self/{person}"): Probe(_fixed("/self/approver"), SELF_OF_APPROVER),
     ("GET", "/reports/{audience}"): Probe(_fixed("/reports/executive?prototype=flash-proto"), READ),
     ("GET", "/reports/{audience}/figures/{name}.svg"): Probe(_found("report-figure"), READ),
     ("GET", "/search"): Probe(_fixed("/search?q=flash"), READ),

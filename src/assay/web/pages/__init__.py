@@ -9,7 +9,9 @@ from assay.web.pages import (
     account,
     api,
     auth_pages,
+    credibility,
     gates,
+    inbox,
     postmortems,
     predictions,
     radar,
@@ -17,6 +19,7 @@ from assay.web.pages import (
     review,
     runs,
     search,
+    self_assessment,
     techniques,
 )
 
@@ -32,6 +35,9 @@ ROUTERS: list[APIRouter] = [
     runs.router,
     predictions.router,
     postmortems.router,
+    inbox.router,
+    credibility.router,
+    self_assessment.router,
     review.router,
     reports.router,
     search.router,
