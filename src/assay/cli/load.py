@@ -18,6 +18,7 @@ from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
 from assay.cli.files import ForceOption
 from assay.errors import InputError
+from assay.load import text
 from assay.types import parse_fraction
 
 if TYPE_CHECKING:
@@ -265,24 +266,8 @@ def run(
     _print(doc)
 
 
-def _ms(value: Any) -> str:
-    return "-" if value is None else f"{value:,.1f}"
-
-
 def _rows(table: Any, label: str, arm: dict[str, Any]) -> None:
-    lat = arm["latency"]
-    errors = ", ".join(f"{k} {v}" for k, v in arm["errors"].items()) or "0"
-    table.add_row(
-        escape(label),
-        f"{arm['offered_rate']:,.0f}" if arm["offered_rate"] else "-",
-        f"{arm['achieved_rate']:,.0f}",
-        _ms(lat.get("p50_ms")),
-        _ms(lat.get("p90_ms")),
-        _ms(lat.get("p99_ms")),
-        _ms(lat.get("p99_9_ms")),
-        _ms(lat.get("max_ms")),
-        escape(errors),
-    )
+    table.add_row(escape(label), *(escape(cell) for cell in text.arm_cells(arm)))
 
 
 def _table(title: str, first: str) -> Any:
@@ -302,31 +287,13 @@ def _table(title: str, first: str) -> Any:
 
 
 def _client_line(doc: dict[str, Any]) -> None:
-    client = doc["client"]
-    cpu = ", ".join(f"{c:.0%}" for c in client["cpu_per_process"])
-    lag = client["send_lag"]
-    lag_text = (
-        f"send lag P50 {_ms(lag.get('p50_ms'))} ms, P99 {_ms(lag.get('p99_ms'))} ms; "
-        if lag.get("count")
-        else ""
-    )
-    output.prose(
-        f"client ({client['mode']} loop, {client['processes']} process(es), "
-        f"{client['sent']:,} sent): {lag_text}CPU {cpu} of a core"
-    )
+    output.prose(escape(text.client_sentence(doc["client"])))
 
 
 def _streaming(arm: dict[str, Any]) -> None:
-    s = arm.get("streaming")
-    if not s:
-        return
-    output.prose(
-        f"streaming {escape(arm['url'])}: {s['streamed']:,} streams, {s['tokens']:,} tokens; "
-        f"TTFT P50 {_ms(s['ttft'].get('p50_ms'))} / P99 {_ms(s['ttft'].get('p99_ms'))} ms, "
-        f"inter-token P50 {_ms(s['itl'].get('p50_ms'))} / P99 {_ms(s['itl'].get('p99_ms'))} ms, "
-        f"TPOT P50 {_ms(s['tpot'].get('p50_ms'))} ms; goodput {s['goodput']:,.1f}/s "
-        f"({s['good']:,} within the SLO)"
-    )
+    line = text.streaming_sentence(arm)
+    if line:
+        output.prose(escape(line))
 
 
 def _print(doc: dict[str, Any]) -> None:
@@ -337,29 +304,13 @@ def _print(doc: dict[str, Any]) -> None:
 
 def _print_comparison(comparison: dict[str, Any]) -> None:
     """The A/B lines: each statistic's effect, interval and verdict over the windows."""
-    from assay.stats.serial import WARN_INFLATION
-
-    if "error" in comparison:
-        output.warn(f"A/B: {comparison['error']}")
-    for stat in ("p50", "p90"):
-        found = comparison.get(stat)
-        if found:
-            effect = found["effect"]["relative"]
-            low, high = found["effect"]["ci"]
-            output.prose(
-                f"A/B {stat.upper()} over {comparison['windows']} paired "
-                f"{comparison['window_s']:g}-s windows: B/A {effect:+.1%} "
-                f"({_pct(low)} to {_pct(high)}), [bold]{found['verdict'].upper()}[/]"
-            )
-            serial = found.get("serial")  # older stored runs have none
-            if serial and serial["variance_inflation"] >= WARN_INFLATION:
-                output.warn(
-                    f"A/B {stat.upper()}: adjacent windows are correlated (lag-1 r = "
-                    f"{serial['lag1']:.2f}); the interval is "
-                    f"{serial['variance_inflation'] ** 0.5:.1f}x as wide as if they were "
-                    f"independent (worth {serial['effective_pairs']:.0f} of "
-                    f"{comparison['windows']} windows); a longer run narrows it"
-                )
+    for line, verdict, note in text.window_sentences(comparison):
+        if verdict is None:
+            output.warn(line)
+            continue
+        output.prose(f"{escape(line)}, [bold]{verdict}[/]")
+        if note:
+            output.warn(note)
 
 
 def _print_result(doc: dict[str, Any]) -> None:
@@ -390,10 +341,6 @@ def _print_result(doc: dict[str, Any]) -> None:
         _print_comparison(comparison)
     for warning in doc["warnings"]:
         output.warn(warning)
-
-
-def _pct(value: Any) -> str:
-    return "-" if value is None else f"{value:+.1%}"
 
 
 @load_app.command("slo")

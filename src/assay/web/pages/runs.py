@@ -41,6 +41,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assay.errors import NotFoundError
+from assay.load import text
 from assay.web.deps import RequestState, server_of, viewer
 from assay.web.render import json_response, respond, responses
 
@@ -504,54 +505,13 @@ _MEASURED = {
 }
 
 
-def _ms(value: Any) -> str:
-    return "—" if value is None else f"{value:,.1f}"
-
-
-def _signed_pct(value: Any) -> str:
-    return "—" if value is None else f"{value:+.1%}"
+def _capital(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
 
 
 def _load_row(label: str, arm: dict[str, Any]) -> list[str]:
-    """One endpoint's (or rate's) row: offered and achieved rates, latency percentiles
-    in ms, errors by kind."""
-    latency = arm.get("latency", {})
-    errors = ", ".join(f"{k} {v}" for k, v in arm.get("errors", {}).items()) or "0"
-    offered = arm.get("offered_rate")
-    return [
-        label,
-        f"{offered:,.0f}" if offered else "—",
-        f"{arm.get('achieved_rate', 0.0):,.0f}",
-        *(_ms(latency.get(f"{p}_ms")) for p in ("p50", "p90", "p99", "p99_9", "max")),
-        errors,
-    ]
-
-
-def _client_line(client: dict[str, Any]) -> str:
-    cpu = ", ".join(f"{c:.0%}" for c in client.get("cpu_per_process", ()))
-    lag = client.get("send_lag", {})
-    lag_text = (
-        f"send lag P50 {_ms(lag.get('p50_ms'))} ms, P99 {_ms(lag.get('p99_ms'))} ms; "
-        if lag.get("count")
-        else ""
-    )
-    return (
-        f"Client ({client.get('mode')} loop, {client.get('processes')} process(es), "
-        f"{client.get('sent', 0):,} sent): {lag_text}CPU {cpu} of a core"
-    )
-
-
-def _streaming_line(arm: dict[str, Any]) -> str | None:
-    s = arm.get("streaming")
-    if not s:
-        return None
-    return (
-        f"Streaming {arm['url']}: {s['streamed']:,} streams, {s['tokens']:,} tokens; "
-        f"TTFT P50 {_ms(s['ttft'].get('p50_ms'))} / P99 {_ms(s['ttft'].get('p99_ms'))} ms, "
-        f"inter-token P50 {_ms(s['itl'].get('p50_ms'))} / P99 {_ms(s['itl'].get('p99_ms'))} ms, "
-        f"TPOT P50 {_ms(s['tpot'].get('p50_ms'))} ms; goodput {s['goodput']:,.1f}/s "
-        f"({s['good']:,} within the SLO)"
-    )
+    """One endpoint's (or rate's) row: the label, then :func:`assay.load.text.arm_cells`."""
+    return [label, *text.arm_cells(arm, dash="—")]
 
 
 def _slo_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -617,23 +577,16 @@ def load_view(doc: dict[str, Any]) -> dict[str, Any]:
         for label, arm in zip(("A", "B"), arms, strict=False)
     ]
     view["table"] = {"caption": caption, "first": "Endpoint", "rows": rows}
-    view["client"] = _client_line(doc["client"]) if doc.get("client") else None
-    view["streaming"] = [line for arm in arms if (line := _streaming_line(arm))]
-    lines = []
-    comparison = doc.get("comparison") or {}
-    if "error" in comparison:
-        lines.append({"text": f"A/B: {comparison['error']}", "verdict": None})
-    for stat in ("p50", "p90"):
-        found = comparison.get(stat)
-        if found:
-            effect = found["effect"]
-            low, high = effect["ci"]
-            text = (
-                f"A/B {stat.upper()} over {comparison['windows']} paired "
-                f"{comparison['window_s']:g}-s windows: B/A {_signed_pct(effect['relative'])} "
-                f"({_signed_pct(low)} to {_signed_pct(high)})"
-            )
-            lines.append({"text": text, "verdict": str(found["verdict"])})
+    view["client"] = (
+        _capital(text.client_sentence(doc["client"], dash="—")) if doc.get("client") else None
+    )
+    view["streaming"] = [
+        _capital(line) for arm in arms if (line := text.streaming_sentence(arm, dash="—"))
+    ]
+    lines = [
+        {"text": line, "verdict": verdict and verdict.lower(), "note": note}
+        for line, verdict, note in text.window_sentences(doc.get("comparison") or {}, dash="—")
+    ]
     return view | {"comparison": lines, "warnings": warnings}
 
 
