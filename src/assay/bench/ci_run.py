@@ -9,7 +9,13 @@ own code while sharing everything else. The servers are restarted for every
 block: two interpreters can differ by a few percent for their whole life
 (memory layout, hash seeds), and one server per side for the whole job would
 turn that luck into a bias that no interval shows; fresh ones make it
-per-block noise, which the paired comparison sees.
+per-block noise, which the paired comparison sees. The servers of one block share
+what decides that luck and blocks draw it anew (:func:`block_environment`): the
+hash seed (``PYTHONHASHSEED``) and the size of the environment, which moves the
+initial stack and so the alignment of what the process lays out (Mytkowicz et al.
+2009, "Producing wrong data without doing anything obviously wrong!", ASPLOS). Within
+a block base and head meet the same layout luck, so it leaves their pair; across
+blocks it varies, so no one draw biases the job.
 
 Within a block the arms take turns: ``rounds`` short trials each (5 ms of
 samples by default), in a balanced order (:func:`round_order`: every rotation
@@ -43,6 +49,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -287,9 +294,23 @@ def side_environment(side: Side) -> dict[str, Any]:
     return data
 
 
+ENV_PAD = "ASSAY_ENV_PAD"
+"""The environment variable whose length :func:`block_environment` draws."""
+MOST_PAD = 4096
+"""The environment grows by 0 to this many bytes (a page: every stack alignment)."""
+
+
+def block_environment(plan_seed: int, block: int) -> dict[str, str]:
+    """What every server of one block shares and blocks draw anew (module docstring):
+    a hash seed and 0 to :data:`MOST_PAD` bytes more of environment, from the plan's
+    seed and the block's number, so a job run again draws the same."""
+    rng = random.Random(f"assay-ci:{plan_seed}:{block}")
+    return {"PYTHONHASHSEED": str(rng.randrange(1, 2**32)), ENV_PAD: "x" * rng.randrange(MOST_PAD)}
+
+
 class _Executors:
     """A fork server per arm (``aa`` runs base's code in a server of its own), restarted
-    for every block: see :func:`_run_pass`."""
+    for every block with that block's environment: see :func:`_run_pass`."""
 
     def __init__(
         self,
@@ -309,10 +330,16 @@ class _Executors:
             )
             for arm in (BASE, HEAD, AA)
         }
+        self.base_env = {arm: dict(server.env) for arm, server in self.servers.items()}
 
-    def start(self, arms: tuple[str, ...] = (BASE, HEAD, AA)) -> None:
+    def start(
+        self, arms: tuple[str, ...] = (BASE, HEAD, AA), env: dict[str, str] | None = None
+    ) -> None:
         """Start the servers of ``arms`` side by side (each waits on its interpreter's
-        imports); a benchmark that fails to import on a side is an InputError naming it."""
+        imports), with ``env`` added to their environment; a benchmark that fails to
+        import on a side is an InputError naming it."""
+        for arm in arms:
+            self.servers[arm].env = {**self.base_env[arm], **(env or {})}
         with ThreadPoolExecutor(max_workers=len(arms)) as pool:
             list(pool.map(self._start, arms))
 
@@ -327,10 +354,10 @@ class _Executors:
             # The trials are forked from the server's main thread: they inherit this.
             os.sched_setaffinity(server.process.pid, {self.cpu})
 
-    def restart(self, arms: tuple[str, ...]) -> None:
-        """Fresh interpreters for the next block, for the arms it runs."""
+    def restart(self, arms: tuple[str, ...], env: dict[str, str] | None = None) -> None:
+        """Fresh interpreters for the next block, for the arms it runs, with ``env``."""
         self.close()
-        self.start(arms)
+        self.start(arms, env)
 
     def close(self) -> None:
         """Stop every server."""
@@ -349,16 +376,16 @@ def _run_pass(
     progress: Callable[[int, int], None],
 ) -> list[TrialResult]:
     """Run ``options.trials`` blocks of ``plan`` (arms named ``method@arm``), each trial
-    on its arm's server, the servers fresh for every block, the arms taking turns
-    for ``options.rounds`` rounds in each (module docstring)."""
+    on its arm's server, the servers fresh for every block with the block's
+    environment, the arms taking turns for ``options.rounds`` rounds in each (module
+    docstring)."""
     results: list[TrialResult] = []
     blocks = plan.blocks(options.trials)
     arms = tuple(sorted({name.rsplit(_SEP, 1)[1] for name in plan.methods}))
     planned = sum(len(b.order) for b in blocks) * options.rounds
     done = 0
-    for number, block in enumerate(blocks):
-        if number:
-            executors.restart(arms)
+    for block in blocks:
+        executors.restart(arms, block_environment(plan.plan_seed, block.index))
         keys = list(block.trial_keys())
         turns: dict[TrialKey, list[TrialResult]] = {key: [] for key in keys}
         for turn in range(options.rounds):
@@ -575,7 +602,6 @@ def run_job(
         if not flagged:
             return JobResult(_confirmed(spec, rows, [], options), trials, seconds)
         t0 = time.monotonic()
-        executors.restart((BASE, HEAD))  # no process is shared between the passes
         arms = [f"{m}{_SEP}{a}" for m in flagged for a in (BASE, HEAD)]
         again = _run_pass(
             executors,

@@ -306,3 +306,46 @@ def test_the_cleanup_checks_see_a_leftover(repo: Path) -> None:
     git(repo, "worktree", "add", "--detach", str(scratch(repo) / "assay-ci-x" / "base"), "HEAD")
     assert len(worktrees(repo)) == 2
     assert leftovers(repo) == ["assay-ci-x"]
+
+
+SEEN = """
+import os
+
+import assay
+import toy
+
+@assay.workload
+def data(seed):
+    return 400
+
+@assay.baseline
+def work(n):
+    with open({log!r}, "a") as log:  # which process saw which block environment
+        pad = len(os.environ.get("ASSAY_ENV_PAD", ""))
+        log.write(f"{{os.getppid()}} {{os.environ.get('PYTHONHASHSEED')}} {{pad}}\\n")
+    return toy.work(n)
+
+@assay.candidate
+def other(n):
+    return toy.work(n // 4)
+"""
+
+
+def test_the_arms_of_a_block_share_its_environment_and_blocks_differ(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Every server of a block gets the block's hash seed and environment size; each of
+    the 3 blocks draws its own (the servers are the trials' parents: base, head, aa)."""
+    log = tmp_path / "seen.log"
+    (repo / "benchmarks" / "bench_toy.py").write_text(textwrap.dedent(SEEN.format(log=str(log))))
+    commit(repo, "c2", 1.0)
+    done = ci(repo, "benchmarks/bench_toy.py", "--base", "HEAD~1", "--trials", "3",
+              "--rounds", "2", "--no-confirm", "--method", "work")  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    servers: dict[tuple[str, str], set[str]] = {}
+    for line in log.read_text().splitlines():
+        parent, seed, pad = line.split()
+        servers.setdefault((seed, pad), set()).add(parent)
+    assert len(servers) == 3  # one environment per block
+    assert all(len(parents) == 3 for parents in servers.values())  # base, head and aa
+    assert all(seed != "None" for seed, _ in servers)

@@ -21,7 +21,7 @@ from assay.bench.ci import (
 )
 from assay.bench.ci_job import CiReport, refuse_mismatch
 from assay.bench.ci_render import format_change, format_value, render_markdown
-from assay.bench.ci_run import CiOptions
+from assay.bench.ci_run import ENV_PAD, MOST_PAD, CiOptions, block_environment
 from assay.bench.result import ComparisonRow
 from assay.errors import InputError
 from assay.stats.verdict import Verdict
@@ -465,3 +465,16 @@ def test_round_order_balances_positions_and_orders() -> None:
     two = keys[:2]
     assert [round_order(two, t) for t in range(4)] == [two, two[::-1], two[::-1], two]
     assert round_order([], 3) == []
+
+
+def test_a_blocks_environment_is_drawn_from_the_plan_seed_and_the_block() -> None:
+    """Hash seed and environment size: the same for a job run again, new for each block
+    (Mytkowicz et al. 2009: the environment's size moves the stack's alignment)."""
+    drawn = [block_environment(7, block) for block in range(50)]
+    assert drawn == [block_environment(7, block) for block in range(50)]
+    assert drawn != [block_environment(8, block) for block in range(50)]
+    seeds = {env["PYTHONHASHSEED"] for env in drawn}
+    pads = [len(env[ENV_PAD]) for env in drawn]
+    assert len(seeds) == 50 and all(1 <= int(s) < 2**32 for s in seeds)  # 0 would fix it
+    assert all(0 <= n < MOST_PAD for n in pads) and len(set(pads)) > 40
+    assert set("".join(env[ENV_PAD] for env in drawn)) <= {"x"}
