@@ -14,8 +14,9 @@ what decides that luck and blocks draw it anew (:func:`block_environment`): the
 hash seed (``PYTHONHASHSEED``) and the size of the environment, which moves the
 initial stack and so the alignment of what the process lays out (Mytkowicz et al.
 2009, "Producing wrong data without doing anything obviously wrong!", ASPLOS). Within
-a block base and head meet the same layout luck, so it leaves their pair; across
-blocks it varies, so no one draw biases the job.
+a block base and head meet the same draw, so it leaves their pair (address-space
+randomisation still varies the rest per process); across blocks it varies, so no one
+draw biases the job.
 
 Within a block the arms take turns: ``rounds`` short trials each (5 ms of
 samples by default), in a balanced order (:func:`round_order`: every rotation
@@ -297,7 +298,7 @@ def side_environment(side: Side) -> dict[str, Any]:
 ENV_PAD = "ASSAY_ENV_PAD"
 """The environment variable whose length :func:`block_environment` draws."""
 MOST_PAD = 4096
-"""The environment grows by 0 to this many bytes (a page: every stack alignment)."""
+"""The environment grows by 0 to this many bytes less one (a page: every alignment)."""
 
 
 def block_environment(plan_seed: int, block: int) -> dict[str, str]:

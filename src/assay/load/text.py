@@ -83,7 +83,8 @@ def serial_sentence(stat: str, found: dict[str, Any], windows: int) -> str | Non
         return None
     return (
         f"A/B {stat.upper()}: adjacent windows are correlated (lag-1 r = "
-        f"{serial['lag1']:.2f}); the interval is {serial['variance_inflation'] ** 0.5:.1f}x "
+        f"{serial['lag1']:.2f}, {serial['lag1_corrected']:.2f} corrected for a short series); "
+        f"the interval is {serial['variance_inflation'] ** 0.5:.1f}x "
         f"as wide as if they were independent (worth {serial['effective_pairs']:.0f} of "
         f"{windows} windows); a longer run narrows it"
     )

@@ -76,10 +76,13 @@ def parse_size(text: str, *, field: str = "size") -> int:
             f"{field} {text!r} is not a size; expected a number with a unit "
             "(B, KB, MB, GB, KiB, MiB, GiB), for example 4GiB"
         )
-    scaled = float(match.group(1)) * _UNITS[unit]
-    if not scaled <= MOST_BYTES:  # inf too: 400 digits overflow a float
+    number = match.group(1)
+    # whole numbers exactly (a float would round 2**60 + 1 down to 2**60); 400 digits
+    # with a fraction overflow a float to inf, which the bound refuses as well
+    scaled = int(number) * _UNITS[unit] if number.isdigit() else float(number) * _UNITS[unit]
+    if not scaled <= MOST_BYTES:
         raise InputError(
-            f"{field} {_shortened(text)!r} is too large; expected at most 1 EiB (2**60 bytes)"
+            f"{field} {_shortened(text)!r} is too large; expected at most 1048576TiB (2**60 bytes)"
         )
     value = int(scaled)
     if value <= 0:

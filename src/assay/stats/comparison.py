@@ -129,9 +129,14 @@ def _auto(base: FloatArray, cand: FloatArray, paired: bool, confidence: float) -
     )
 
 
+def _expm1(value: float) -> float:
+    return math.expm1(value) if value < 709.0 else math.inf
+
+
 def _auto_serial(base: FloatArray, cand: FloatArray, confidence: float) -> _Analysis:
     """The paired t-test on the differences, widened for their serial correlation
-    (:mod:`assay.stats.serial`); the effect is relative, as ``_auto`` gives it."""
+    (:mod:`assay.stats.serial`); the effect relative (on raw values, the shift over the
+    baseline's mean taken as known, not Fieller's interval as ``_auto`` uses)."""
     positive = bool(np.all(base > 0) and np.all(cand > 0))
     differences = np.log(cand) - np.log(base) if positive else cand - base
     serial = serial_correction(differences)
@@ -146,8 +151,8 @@ def _auto_serial(base: FloatArray, cand: FloatArray, confidence: float) -> _Anal
         confidence,
     )
     low, high = result.ci
-    if positive:
-        effect, ci = math.expm1(result.estimate), (math.expm1(low), math.expm1(high))
+    if positive:  # a log ratio beyond 709 is an unbounded end (as Fieller's is), not an error
+        effect, ci = _expm1(result.estimate), (_expm1(low), _expm1(high))
         spread = sd
     else:  # relative to the baseline's mean, which is taken as known
         location = abs(float(np.mean(base)))

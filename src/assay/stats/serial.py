@@ -21,7 +21,8 @@ differences ``d`` (log ratios when every value is positive):
   (the effective number of independent pairs, Bretherton et al. 1999, *J. Climate*
   12:1990-2009).
 
-With ``r = 0`` it is exactly the paired t-test (``scipy.stats.ttest_rel``). The rule
+When the corrected ``r`` is 0 it is exactly the paired t-test
+(``scipy.stats.ttest_rel``); the degrees of freedom are never fewer than 1. The rule
 is simple on purpose: Newey-West's kernel estimate with its usual bandwidth (2 lags
 for 20 windows) still gave 16% false verdicts at correlation 0.5 in a simulation,
 where this gives 8% (and 4% without correlation, 10% at 0.7; the plain test 26% and

@@ -150,15 +150,16 @@ class Database:
     # -- transactions -----------------------------------------------------------
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, retry: RetryPolicy | None = None) -> Iterator[Session]:
         """One write transaction: committed when the block ends, rolled back on error.
 
         The transaction begins before the block runs, retried while other writers hold
-        the database (see :meth:`_begin_write`); the block itself runs once.
+        the database (see :meth:`_begin_write`) as ``retry`` (default :attr:`retry`)
+        says; the block itself runs once.
         """
         with self._translate():
             session = retrying(
-                self.retry, self._begin_write, where=self._where(), on_retry=self._count
+                retry or self.retry, self._begin_write, where=self._where(), on_retry=self._count
             )
             queued = session.info.pop(_QUEUED, None)
             try:

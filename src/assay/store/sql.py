@@ -248,12 +248,12 @@ class SqliteUnit:
             self.connection.execute("ROLLBACK")
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Sql]:
+    def write(self, retry: RetryPolicy | None = None) -> Iterator[Sql]:
         """One write transaction (``BEGIN IMMEDIATE``): committed when the block ends,
         rolled back on error. Taking the write lock is retried while other writers hold
-        it, as :attr:`retry` says (see :mod:`assay.store.retry`)."""
+        it, as ``retry`` (default :attr:`retry`) says (see :mod:`assay.store.retry`)."""
         retrying(
-            self.retry,
+            retry or self.retry,
             lambda: self.connection.execute("BEGIN IMMEDIATE"),
             where="the workspace database",
         )

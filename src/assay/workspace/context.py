@@ -50,6 +50,8 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from assay.store import Database
+    from assay.store.retry import RetryPolicy
+    from assay.store.tokens import Token
 
 __all__ = ["Context", "UncheckedWriteError", "now"]
 
@@ -151,6 +153,8 @@ class Context:
         # The web app's session cookie (its secret), which proves its user first.
         self.web_session: str | None = None
         self.proven: str | None = None
+        # The API token that proved the user, until its use is noted (users._note_use).
+        self.proven_token: Token | None = None
         self.identified = False
         self.root = root
         self._db = db
@@ -244,9 +248,10 @@ class Context:
             )
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, retry: RetryPolicy | None = None) -> Iterator[Session]:
         """One unit of work that writes: committed when the block ends, rolled back on
-        error. Inside another write of this context, it joins that one.
+        error. Inside another write of this context, it joins that one. ``retry``: how
+        its transaction is tried while others write (default: the store's policy).
 
         A unit that changed rows without an authorization check (:meth:`checked`,
         called by :func:`assay.workspace.users.authorize`) is rolled back with
@@ -256,7 +261,12 @@ class Context:
             yield session
             return
         unit = _Unit(None, None, True)
-        with self._outermost(), _refused_values(), self.db.write() as session, self._enter(unit):
+        with (
+            self._outermost(),
+            _refused_values(),
+            self.db.write(retry) as session,
+            self._enter(unit),
+        ):
             unit.session = session
             session.info["assay.context"] = self
             before = _orm_changes(session) if self.db.dialect == "sqlite" else 0
@@ -287,14 +297,15 @@ class Context:
             yield sql
 
     @contextlib.contextmanager
-    def sql_write(self) -> Iterator[Sql]:
+    def sql_write(self, *, retry: RetryPolicy | None = None) -> Iterator[Sql]:
         """A unit of work that writes over plain SQL: committed when the block ends,
-        rolled back on error; inside another write of this context, it joins it."""
-        with self._sql(write=True) as sql:
+        rolled back on error; inside another write of this context, it joins it.
+        ``retry`` as for :meth:`write`."""
+        with self._sql(write=True, retry=retry) as sql:
             yield sql
 
     @contextlib.contextmanager
-    def _sql(self, *, write: bool) -> Iterator[Sql]:
+    def _sql(self, *, write: bool, retry: RetryPolicy | None = None) -> Iterator[Sql]:
         current = self._unit.get()
         if current is not None:
             if write and not current.writable:
@@ -306,9 +317,9 @@ class Context:
                 yield Sql.of_session(current.session)
             return
         if self._fast is not None:
-            begin = self._fast.write if write else self._fast.read
             connection = self._fast.connection
-            with self._outermost(), begin() as sql:
+            begin = self._fast.write(retry) if write else self._fast.read()
+            with self._outermost(), begin as sql:
                 unit = _Unit(None, sql, write)
                 before = _sqlite_changes(connection)
                 with self._enter(unit):
@@ -316,6 +327,5 @@ class Context:
                 if write:
                     self._guard(unit, _sqlite_changes(connection) - before)
             return
-        orm = self.write if write else self.read
-        with orm() as session:
+        with self.write(retry=retry) if write else self.read() as session:
             yield Sql.of_session(session)

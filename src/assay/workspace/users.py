@@ -28,8 +28,8 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import logging
 import os
-from typing import TYPE_CHECKING
 
 from assay.errors import InputError, PermissionDeniedError
 from assay.pipeline import radar
@@ -37,15 +37,14 @@ from assay.pipeline.roles import Role, require_role
 from assay.store import users as user_rows
 from assay.store.sql import Sql
 from assay.store.users import User
-
-if TYPE_CHECKING:
-    from assay.store.tokens import Token
 from assay.workspace import permissions
 from assay.workspace.context import Context, now
 
 __all__ = ["ENV_TOKEN", "SESSION_EXPIRED", "User", "Users", "authorize", "identify", "quoted"]
 
 ENV_TOKEN = "ASSAY_TOKEN"
+log = logging.getLogger(__name__)
+
 TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
 """How stale a token's ``last_used_at`` may get before a use notes it again."""
 SESSION_EXPIRED = "your session has expired; log in again"
@@ -89,6 +88,7 @@ def _check(ctx: Context, needed: Role, description: str, *, always: bool) -> Rol
         )
     _refuse_retired(user)
     require_role(user.name, user.role, needed, description)
+    _note_use(ctx)
     return user.role
 
 
@@ -181,30 +181,35 @@ def _token_user(ctx: Context, sql: Sql, secret: str) -> User:
         )
     user = user_rows.find(sql, token.user)
     assert user is not None  # a token belongs to a user (a foreign key)
-    _note_use(ctx, token)
+    ctx.proven_token = token  # its use is noted once a check passes (_note_use)
     return user
 
 
-def _note_use(ctx: Context, token: Token) -> None:
-    """Note when ``token`` proved its user (``last_used_at``, at most every
-    :data:`TOKEN_TOUCH_EVERY`), once the unit of work that asked has ended well (a
-    read cannot write; a refused command changes nothing). Bookkeeping, not part of
-    the record: a store too busy to take it (locked) leaves the note to the next use
-    rather than failing a command that succeeded."""
+def _note_use(ctx: Context) -> None:
+    """Note when the token that proved the acting user was used (``last_used_at``, at
+    most every :data:`TOKEN_TOUCH_EVERY`), once the unit of work that asked has ended
+    well: called when a check has passed (:func:`_check`) or a read identified the user
+    (:meth:`Users.me`), so a refused command changes nothing. Bookkeeping, not part of
+    the record: one try at the write, and a store too busy (or unable) to take it now
+    leaves the note to the next use rather than failing what succeeded."""
     from assay.store import tokens as token_rows
+    from assay.store.retry import RetryPolicy
 
+    token = ctx.proven_token
     at = now()
-    if token.last_used_at is not None and at - token.last_used_at < TOKEN_TOUCH_EVERY:
+    if token is None or (
+        token.last_used_at is not None and at - token.last_used_at < TOKEN_TOUCH_EVERY
+    ):
         return
+    ctx.proven_token = None  # once per identification
 
     def touch() -> None:
         try:
-            with ctx.sql_write() as sql:
+            with ctx.sql_write(retry=RetryPolicy.disabled()) as sql:
                 ctx.checked("token.touch")  # not part of the record
                 token_rows.touch(sql, token.id, at=at)
-        except Exception as error:
-            if not any(c.__name__ == "OperationalError" for c in type(error).__mro__):
-                raise
+        except Exception as error:  # busy, unreachable, read-only login: next time
+            log.debug("the token's last use was not noted: %s", error)
 
     ctx.afterwards(touch)
 
@@ -240,7 +245,10 @@ class Users:
         registered."""
         with self.ctx.sql_read() as sql:
             identify(self.ctx, sql)
-            return user_rows.find(sql, self.ctx.user)
+            found = user_rows.find(sql, self.ctx.user)
+        if found is not None and found.retired_at is None:
+            _note_use(self.ctx)
+        return found
 
     def add(
         self,

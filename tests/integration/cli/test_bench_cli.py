@@ -205,7 +205,7 @@ def test_bad_benchmark_files_record_nothing(ws: Path, name: str) -> None:
         (("--trials", "1"), "at least 2"),
         (("--timeout", "soon"), "not a duration"),
         (("--memory-limit", "lots"), "memory-limit"),
-        (("--memory-limit", "9" * 400), "too large; expected at most 1 EiB"),
+        (("--memory-limit", "9" * 400), "too large; expected at most 1048576TiB"),
         (("--budget", "5m"), "--until-decided"),
         (("--isolation", "docker"), "--isolation"),
         (("--interleave", "sometimes"), "interleave"),

@@ -114,12 +114,17 @@ def test_correlated_windows_are_said_in_the_text(capsys: pytest.CaptureFixture[s
     found = {
         "verdict": "inconclusive",
         "effect": {"relative": 0.02, "ci": [-0.05, 0.09]},
-        "serial": {"lag1": 0.6, "variance_inflation": 4.0, "effective_pairs": 5.0},
+        "serial": {
+            "lag1": 0.6,
+            "lag1_corrected": 0.6,
+            "variance_inflation": 4.0,
+            "effective_pairs": 5.0,
+        },
     }
     comparison = {"windows": 20, "window_s": 0.25, "p50": found}
     load_cli._print_comparison(comparison)
     err = capsys.readouterr().err
-    assert "A/B P50: adjacent windows are correlated (lag-1 r = 0.60)" in err
+    assert "A/B P50: adjacent windows are correlated (lag-1 r = 0.60, 0.60 corrected" in err
     assert "2.0x as wide" in err and "worth 5 of 20 windows" in err
     capsys.readouterr()
     load_cli._print_comparison({**comparison, "p50": {**found, "serial": None}})

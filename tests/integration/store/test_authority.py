@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from sqlalchemy import text
 
 from assay import Workspace
 from assay.errors import InputError, NotFoundError, PermissionDeniedError
+from assay.store.sql import Sql
 from assay.workspace.context import UncheckedWriteError
 from assay.workspace.users import authorize
 
@@ -177,15 +179,18 @@ def test_a_token_notes_when_it_last_proved_its_user(ws: Workspace) -> None:
     assert used is not None and before - dt.timedelta(seconds=1) <= used
     with _as_token(ws, vic) as as_vic, pytest.raises(PermissionDeniedError):
         as_vic.radar.add("Viewer added", area="inference")
+    with _as_token(ws, vic) as as_vic, pytest.raises(PermissionDeniedError):
+        authorize(as_vic.ctx, "run.start")  # refused outside a write unit: nothing noted
     assert _last_used(ws, vic_token.id) is None
     assert "Viewer added" not in _names(ws)
 
     def back_dated(minutes: int) -> dt.datetime:
         at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=minutes)
-        with ws.db.write() as session:  # behind the service's back
-            session.execute(
-                text("UPDATE api_tokens SET last_used_at = :at WHERE id = :id"),
-                {"at": at.replace(tzinfo=None), "id": cora_token.id},
+        with ws.db.write() as session:  # behind the service's back, as the store binds
+            sql = Sql.of_session(session)
+            sql.execute(
+                "UPDATE api_tokens SET last_used_at = :at WHERE id = :id",
+                {"at": sql.bind_datetime(at), "id": cora_token.id},
             )
         return at
 
@@ -201,3 +206,33 @@ def test_a_token_notes_when_it_last_proved_its_user(ws: Workspace) -> None:
     assert again is not None and again >= before
     assert ws.tokens.list()[0].to_dict(again)["last_used_at"] == again.isoformat()
     assert _token_entries(ws) == entries  # bookkeeping, not part of the record
+
+
+def test_a_busy_store_leaves_the_note_for_later_and_the_read_succeeds(tmp_path: Path) -> None:
+    """SQLite locked by another writer: the token's read succeeds after one try at the
+    note (the busy timeout), not after the write path's retries, and notes nothing."""
+    Workspace.init(tmp_path, user="ada").close()
+    workspace = Workspace.open(tmp_path, user="ada")
+    workspace.users.add("ada", "admin")
+    token, secret = workspace.tokens.create("ada", expires=None)
+    workspace.close()
+    locker = sqlite3.connect(tmp_path / ".assay" / "assay.db", isolation_level=None)
+    try:
+        locker.execute("BEGIN IMMEDIATE")  # another process writing for a long time
+        with _as_token_at(tmp_path, secret) as as_ada:
+            me = as_ada.users.me()
+        assert me is not None and me.name == "ada"
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    with Workspace.open(tmp_path, user="ada") as again:
+        assert _last_used(again, token.id) is None  # left for the next use
+        with _as_token_at(tmp_path, secret) as as_ada:
+            as_ada.users.me()
+        assert _last_used(again, token.id) is not None
+
+
+def _as_token_at(root: Path, secret: str) -> Workspace:
+    other = Workspace.open(root)
+    other.ctx.token = secret
+    return other

@@ -17,7 +17,7 @@ def _found(inflation: float | None) -> dict[str, object]:
         "effect": {"relative": 0.052, "ci": [0.01, None]},
     }
     if inflation is not None:
-        found["serial"] = {"lag1": 0.5, "variance_inflation": inflation,
+        found["serial"] = {"lag1": 0.5, "lag1_corrected": 0.55, "variance_inflation": inflation,
                            "effective_pairs": 20 / inflation}  # fmt: skip
     return found
 

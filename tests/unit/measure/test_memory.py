@@ -41,9 +41,13 @@ def test_parse_size_rejects_nonsense(text: str) -> None:
 
 def test_the_largest_size_is_one_exbibyte() -> None:
     assert parse_size("1048576TiB") == 2**60
-    with pytest.raises(InputError, match=r"too large; expected at most 1 EiB") as refused:
+    with pytest.raises(InputError, match=r"too large; expected at most 1048576TiB") as refused:
         parse_size("9" * 400, field="--memory-limit")
     assert len(str(refused.value)) < 120  # the number is shortened, not echoed whole
+    with pytest.raises(InputError, match="too large"):  # exactly: no float rounding it down
+        parse_size(f"{2**60 + 1}B")
+    with pytest.raises(InputError, match="too large"):
+        parse_size("9" * 300 + ".5")
 
 
 def test_format_size() -> None:

@@ -93,3 +93,9 @@ def test_serial_needs_a_paired_auto_test(kwargs: dict[str, object], words: str) 
     base, cand = _correlated(1, 0.5)
     with pytest.raises(InputError, match=words):
         compare(base, cand, serial=True, **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_log_ratio_past_the_float_range_is_an_unbounded_end_not_an_error() -> None:
+    found = compare([1e-320, 1.0, 2.0], [1.0, 2.0, 3.0], paired=True, serial=True)
+    assert found.ci[1] == math.inf and found.verdict.value == "inconclusive"
+    assert compare([1e-320, 1.0, 2.0], [1.0, 2.0, 3.0], paired=True).ci[1] == math.inf
