@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,6 +12,7 @@ from rich.markup import escape
 
 from assay.cli import output
 from assay.cli.common import ByOption, DbOption, JsonOption, open_workspace
+from assay.stats import ab_text
 
 if TYPE_CHECKING:
     from assay.workspace.ab import ABRun
@@ -148,13 +148,12 @@ def print_stored(run: ABRun) -> None:
     source = doc["source"]
     output.prose(
         f"A/B analysis [bold]{escape(run.run_id)}[/] {escape(run.name)!r}: "
-        f"{escape(Path(source['file']).name)}, {source['rows']:,} rows ({source['shape']}), "
-        f"sha256 {source['sha256'][:12]}"
+        + escape(ab_text.source_sentence(source))
     )
     output.prose(_srm_line(doc))
     if doc["valid"]:
         _metrics_table(doc)
-        for line in _notes(doc):
+        for line in ab_text.notes(doc):
             output.prose(escape(line), bullet="  - ")
         if doc.get("guardrails"):
             _guardrails_table(doc["guardrails"])
@@ -163,53 +162,17 @@ def print_stored(run: ABRun) -> None:
 
 
 def _srm_line(doc: Mapping[str, Any]) -> str:
-    srm, arms = doc["srm"], doc["arms"]
-    units = arms["units"]
-    planned = "/".join(f"{100 * s:g}" for s in srm["expected"])
-    text = (
-        f"Sample ratio: {escape(arms['control'])} {units[0]:,} / {escape(arms['treatment'])} "
-        f"{units[1]:,} units (planned {planned}), chi-square p = {srm['p_value']:.3g}"
-    )
+    text = escape(ab_text.srm_sentence(doc))
     if doc["valid"]:
         return text + ": [green]OK[/]"
+    srm = doc["srm"]
     return (
         text + f" < {srm['alpha']:g}: [bold red]INVALID[/], sample-ratio mismatch; no effect is "
         "reported: fix the assignment or the logging and rerun the experiment"
     )
 
 
-def _pct(value: float | None, *, signed: bool = True) -> str:
-    if value is None or not math.isfinite(value):
-        return "unbounded"
-    size = abs(value) * 100
-    digits = 1 if size >= 1 else 2
-    sign = ("+" if value >= 0 else "-") if signed else ("-" if value < 0 else "")
-    return f"{sign}{size:.{digits}f}%"
-
-
-def _p(value: float) -> str:
-    return "<1e-16" if value < 1e-16 else f"{value:.3g}"
-
-
-def _value(kind: str, value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{100 * value:.2f}%" if kind == "proportion" else f"{value:.4g}"
-
-
-def _signed(kind: str, value: float | None) -> str:
-    if value is None:
-        return "unbounded"
-    return f"{100 * value:+.2f} pt" if kind == "proportion" else f"{value:+.4g}"
-
-
-def _difference(kind: str, estimate: float, ci: list[float | None]) -> str:
-    low, high = ci
-    return f"{_signed(kind, estimate)} ({_signed(kind, low)} to {_signed(kind, high)})"
-
-
 def _metrics_table(doc: Mapping[str, Any]) -> None:
-    confidence = 1 - float(doc["options"]["alpha"])
     table = output.table(
         output.Column("Metric", output.Kind.ID),
         output.Column("Control", output.Kind.NUMBER, justify="right"),
@@ -218,49 +181,11 @@ def _metrics_table(doc: Mapping[str, Any]) -> None:
         output.Column("Lift", output.Kind.TEXT, ratio=2),
         output.Column("p", output.Kind.NUMBER, justify="right"),
         output.Column("Verdict", output.Kind.LABEL),
-        title=f"Treatment against control, with {confidence:.0%} intervals",
+        title=ab_text.metrics_caption(doc),
     )
     for found in doc["metrics"]:
-        effect, kind = found["effect"], found["kind"]
-        look = found.get("sequential")
-        rel = effect["relative"]
-        low, high = (look["relative_ci"] if look else rel["ci"]) or (None, None)
-        verdict = (look["verdict"] if look else found["verdict"]).upper()
-        p = look["p_value"] if look else effect["p_value"]
-        diff_ci = look["ci"] if look else effect["difference"]["ci"]
-        table.add_row(
-            escape(found["metric"]) + (" (lower is better)" if found["lower_is_better"] else ""),
-            _value(kind, effect["baseline"]),
-            _value(kind, effect["candidate"]),
-            _difference(kind, effect["difference"]["estimate"], diff_ci),
-            f"{_pct(rel['estimate'])} ({_pct(low)} to {_pct(high)})",
-            _p(p),
-            verdict,
-        )
+        table.add_row(*(escape(cell) for cell in ab_text.metric_cells(found)))
     output.console.print(table)
-
-
-def _notes(doc: Mapping[str, Any]) -> list[str]:
-    lines = []
-    for found in doc["metrics"]:
-        effect, name = found["effect"], found["metric"]
-        reduction = effect.get("variance_reduction")
-        if reduction is not None:
-            lines.append(
-                f"{name}: CUPED with {found['covariate']} reduced the variance of the "
-                f"difference by {reduction:.0%}"
-            )
-        if found.get("rules_out"):
-            lines.append(f"{name}: {found['rules_out']}")
-        look = found.get("sequential")
-        if look:
-            looks = len(found.get("looks", ())) or 1
-            lines.append(
-                f"{name}: always-valid over {looks} look(s) ({look['method']}); rules out "
-                f"{look['rules_out']}"
-            )
-        lines += [f"{name}: {w}" for w in effect.get("warnings", ())]
-    return lines
 
 
 def _guardrails_table(rails: Mapping[str, Any]) -> None:
@@ -271,16 +196,11 @@ def _guardrails_table(rails: Mapping[str, Any]) -> None:
         output.Column("p", output.Kind.NUMBER, justify="right"),
         output.Column("p (BH)", output.Kind.NUMBER, justify="right"),
         output.Column("Result", output.Kind.LABEL),
-        title="Guardrails: one-sided tests of harm beyond the margin, Benjamini-Hochberg "
-        f"at {rails['fdr']:g}",
+        title=ab_text.guardrails_caption(rails),
     )
     for rail in rails["guardrails"]:
         table.add_row(
-            escape(rail["metric"]),
-            _pct(rail["margin"], signed=False),
-            _pct(rail["relative"]),
-            _p(rail["p_value"]),
-            _p(rail["adjusted_p_value"]),
+            *(escape(cell) for cell in ab_text.guardrail_cells(rail)),
             "[green]holds[/]" if rail["holds"] else "[bold red]FAILS[/]",
         )
     output.console.print(table)

@@ -34,7 +34,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
-from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Request
@@ -590,125 +589,35 @@ def load_view(doc: dict[str, Any]) -> dict[str, Any]:
     return view | {"comparison": lines, "warnings": warnings}
 
 
-def _ab_pct(value: float | None, *, signed: bool = True) -> str:
-    if value is None or not math.isfinite(value):
-        return "unbounded"
-    size = abs(value) * 100
-    digits = 1 if size >= 1 else 2
-    sign = ("+" if value >= 0 else "-") if signed else ("-" if value < 0 else "")
-    return f"{sign}{size:.{digits}f}%"
-
-
-def _ab_p(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return "<1e-16" if value < 1e-16 else f"{value:.3g}"
-
-
-def _ab_value(kind: str, value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{100 * value:.2f}%" if kind == "proportion" else f"{value:.4g}"
-
-
-def _ab_signed(kind: str, value: float | None) -> str:
-    if value is None:
-        return "unbounded"
-    return f"{100 * value:+.2f} pt" if kind == "proportion" else f"{value:+.4g}"
-
-
-def _ab_metric_row(found: dict[str, Any]) -> list[str]:
-    """One metric as ``assay ab show`` prints it: control, treatment, the difference
-    and the lift with their intervals (the always-valid ones when sequential), p, the
-    verdict."""
-    name = str(found["metric"]) + (" (lower is better)" if found.get("lower_is_better") else "")
-    effect, kind, look = found.get("effect"), str(found.get("kind")), found.get("sequential")
-    verdict = str(look["verdict"] if look else found["verdict"]).upper()
-    if not effect:
-        return [name, "—", "—", "—", "—", "—", verdict]
-    rel = effect["relative"]
-    low, high = (look["relative_ci"] if look else rel["ci"]) or (None, None)
-    diff_low, diff_high = (look["ci"] if look else effect["difference"]["ci"]) or (None, None)
-    estimate = effect["difference"]["estimate"]
-    return [
-        name,
-        _ab_value(kind, effect["baseline"]),
-        _ab_value(kind, effect["candidate"]),
-        f"{_ab_signed(kind, estimate)} ({_ab_signed(kind, diff_low)} to "
-        f"{_ab_signed(kind, diff_high)})",
-        f"{_ab_pct(rel['estimate'])} ({_ab_pct(low)} to {_ab_pct(high)})",
-        _ab_p(look["p_value"] if look else effect["p_value"]),
-        verdict,
-    ]
-
-
-def _ab_notes(doc: dict[str, Any]) -> list[str]:
-    """CUPED's variance reduction, what the data rule out, the always-valid look and
-    each metric's warnings, as ``assay ab show`` lists them."""
-    lines = []
-    for found in doc.get("metrics", ()):
-        effect, name = found.get("effect") or {}, found["metric"]
-        reduction = effect.get("variance_reduction")
-        if reduction is not None:
-            lines.append(
-                f"{name}: CUPED with {found['covariate']} reduced the variance of the "
-                f"difference by {reduction:.0%}"
-            )
-        if found.get("rules_out"):
-            lines.append(f"{name}: {found['rules_out']}")
-        look = found.get("sequential")
-        if look:
-            looks = len(found.get("looks", ())) or 1
-            lines.append(
-                f"{name}: always-valid over {looks} look(s) ({look['method']}); rules out "
-                f"{look['rules_out']}"
-            )
-        lines += [f"{name}: {w}" for w in effect.get("warnings", ())]
-    return lines
-
-
 def ab_view(doc: Any) -> dict[str, Any]:
-    """A stored A/B analysis as ``assay ab show`` shows it: the source file, the
-    sample-ratio check, and when it passed, each metric, the notes and the guardrails."""
-    source, srm, arms = doc["source"], doc["srm"], doc["arms"]
-    units = arms["units"]
-    planned = "/".join(f"{100 * s:g}" for s in srm["expected"])
+    """A stored A/B analysis as ``assay ab show`` shows it (:mod:`assay.stats.ab_text`):
+    the source file, the sample-ratio check, and when it passed, each metric, the notes
+    and the guardrails."""
+    from assay.stats import ab_text
+
     valid = bool(doc.get("valid"))
     view: dict[str, Any] = {
-        "source": f"{PurePath(str(source['file'])).name}, {source['rows']:,} rows "
-        f"({source['shape']}), sha256 {str(source['sha256'])[:12]}",
+        "source": ab_text.source_sentence(doc["source"]),
         "valid": valid,
-        "srm": f"Sample ratio: {arms['control']} {units[0]:,} / {arms['treatment']} "
-        f"{units[1]:,} units (planned {planned}), chi-square p = {srm['p_value']:.3g}",
-        "alpha": f"{srm['alpha']:g}",
+        "srm": ab_text.srm_sentence(doc),
+        "alpha": f"{doc['srm']['alpha']:g}",
         "metrics": None,
         "notes": [],
         "guardrails": None,
     }
     if not valid:
         return view
-    confidence = 1 - float(doc["options"]["alpha"])
     view["metrics"] = {
-        "caption": f"Treatment against control, with {confidence:.0%} intervals",
-        "rows": [_ab_metric_row(found) for found in doc.get("metrics", ())],
+        "caption": ab_text.metrics_caption(doc),
+        "rows": [ab_text.metric_cells(found) for found in doc.get("metrics", ())],
     }
-    view["notes"] = _ab_notes(doc)
+    view["notes"] = ab_text.notes(doc)
     rails = doc.get("guardrails")
     if rails:
         view["guardrails"] = {
-            "caption": "Guardrails: one-sided tests of harm beyond the margin, "
-            f"Benjamini-Hochberg at {rails['fdr']:g}",
+            "caption": ab_text.guardrails_caption(rails),
             "rows": [
-                {
-                    "cells": [
-                        str(rail["metric"]),
-                        _ab_pct(rail["margin"], signed=False),
-                        _ab_pct(rail["relative"]),
-                        _ab_p(rail["p_value"]),
-                        _ab_p(rail["adjusted_p_value"]),
-                    ],
-                    "holds": bool(rail["holds"]),
-                }
+                {"cells": ab_text.guardrail_cells(rail), "holds": bool(rail["holds"])}
                 for rail in rails["guardrails"]
             ],
         }
