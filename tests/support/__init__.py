@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "Run",
+    "hyperfine_file",
     "json_ok",
     "main_runner",
     "new_team",
@@ -183,3 +184,20 @@ class CliChecks:
         self,
     ) -> tuple[Callable[..., str], Callable[..., Any], Callable[..., str]]:
         return self.ok, self.as_json, self.refused
+
+
+def hyperfine_file(path: Path) -> Path:
+    """A hyperfine results file at ``path``: ``tiled`` four times faster than ``naive``,
+    ten runs each; returns ``path``."""
+
+    def times(base: float) -> list[float]:
+        return [base * (1 + 0.01 * ((i * 7) % 5 - 2)) for i in range(10)]
+
+    results = [
+        {"command": name, "mean": base, "stddev": 0.02 * base, "median": base, "user": base,
+         "system": 0.0, "min": min(times(base)), "max": max(times(base)),
+         "times": times(base), "exit_codes": [0] * 10}
+        for name, base in (("naive", 4.0), ("tiled", 1.0))
+    ]  # fmt: skip
+    path.write_text(json.dumps({"results": results}), "utf-8")
+    return path

@@ -9,7 +9,6 @@ in one line, exit 2, nothing written."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pytest
 
 from assay import Workspace
 from assay.workspace.credibility import credibility
-from support import CliChecks, Run, store_cli
+from support import CliChecks, Run, hyperfine_file, store_cli
 
 UTC = dt.UTC
 TABLES = (
@@ -34,21 +33,6 @@ owner = "priya"
 due = 2099-02-01
 question = "Does paging pay off beyond 32k tokens?"
 """
-
-
-def _hyperfine(path: Path) -> None:
-    """A hyperfine file: ``tiled`` four times faster than ``naive``, ten runs each."""
-
-    def times(base: float) -> list[float]:
-        return [base * (1 + 0.01 * ((i * 7) % 5 - 2)) for i in range(10)]
-
-    results = [
-        {"command": name, "mean": base, "stddev": 0.02 * base, "median": base, "user": base,
-         "system": 0.0, "min": min(times(base)), "max": max(times(base)),
-         "times": times(base), "exit_codes": [0] * 10}
-        for name, base in (("naive", 4.0), ("tiled", 1.0))
-    ]  # fmt: skip
-    path.write_text(json.dumps({"results": results}), "utf-8")
 
 
 @pytest.fixture
@@ -98,7 +82,7 @@ def story(cli: Run, tmp_path: Path, database_url: str) -> dict[str, str]:
         ok(cli, "user", "add", name, "--role", role)
     (tmp_path / "refs.bib").write_text(BIB, "utf-8")
     (tmp_path / "pm.toml").write_text(PM, "utf-8")
-    _hyperfine(tmp_path / "hyperfine.json")
+    hyperfine_file(tmp_path / "hyperfine.json")
     ok(cli, "technique", "add", "Tiling", "--area", "kernels", "--owner", "marco")
     ok(cli, "technique", "add", "Paging", "--area", "kernels", "--owner", "priya")
     ok(cli, "paper", "add", "--bibtex", tmp_path / "refs.bib")

@@ -26,6 +26,7 @@ import pytest
 
 from assay.pipeline.predictions import Outcome
 from assay.workspace import Workspace
+from support import hyperfine_file
 from support.web import cli_in, form_fields
 
 with warnings.catch_warnings():  # Starlette 1.x asks for httpx2, which has the same API
@@ -48,22 +49,6 @@ lessons = ["Measure the copy first {SCRIPT}"]
 """
 
 Clients = Callable[[str], TestClient]
-
-
-def _hyperfine(path: Path) -> Path:
-    """A hyperfine file: ``tiled`` four times faster than ``naive``, ten runs each."""
-
-    def times(base: float) -> list[float]:
-        return [base * (1 + 0.01 * ((i * 7) % 5 - 2)) for i in range(10)]
-
-    results = [
-        {"command": name, "mean": base, "stddev": 0.02 * base, "median": base, "user": base,
-         "system": 0.0, "min": min(times(base)), "max": max(times(base)),
-         "times": times(base), "exit_codes": [0] * 10}
-        for name, base in (("naive", 4.0), ("tiled", 1.0))
-    ]  # fmt: skip
-    path.write_text(json.dumps({"results": results}), "utf-8")
-    return path
 
 
 def _users(root: Path) -> None:
@@ -107,7 +92,7 @@ def _record(root: Path) -> str:
     ):
         cli_in(root, "prototype", "new", tech, name, "--hypothesis", hypothesis, "--success",
                success, "--timebox", "2w", "--stage", "validation", by="aiko")  # fmt: skip
-    hyperfine = _hyperfine(root.parent / "hyperfine.json")
+    hyperfine = hyperfine_file(root.parent / "hyperfine.json")
     run = json.loads(cli_in(root, "bench", "import", str(hyperfine), "--baseline", "naive",
                             "--json", by="aiko"))["run_id"]  # fmt: skip
     for name in ("tiling-p1", "paging-p1"):
