@@ -45,7 +45,7 @@ from assay.errors import InputError, NotFoundError, PermissionDeniedError, RateL
 from assay.store import sessions as session_rows
 from assay.store.sessions import IDLE, LIFETIME, Credentials, StoredSession
 from assay.store.sql import Sql
-from assay.workspace.context import Context, now
+from assay.workspace.context import TOUCH_EVERY, Context, now
 from assay.workspace.users import authorize, identify
 
 if TYPE_CHECKING:
@@ -69,7 +69,6 @@ WINDOW = dt.timedelta(minutes=15)
 NAME_LIMIT = 5
 CLIENT_LIMIT = 20
 _KEEP_ATTEMPTS = dt.timedelta(days=1)
-_TOUCH_EVERY = dt.timedelta(minutes=5)
 _CLIENT = 300
 
 
@@ -300,10 +299,9 @@ class Accounts:
             stored = session_rows.by_secret(sql, secret)
         if stored is None or not stored.live(at):
             return None
-        if at - stored.last_seen_at >= _TOUCH_EVERY:
-            with self.ctx.sql_write() as sql:
-                self.ctx.checked("session.touch")  # not part of the record
-                session_rows.touch(sql, stored.id, at=at)
+        if at - stored.last_seen_at >= TOUCH_EVERY:
+            seen = stored.id
+            self.ctx.bookkeeping("session.touch", lambda sql: session_rows.touch(sql, seen, at=at))
             stored = dataclasses.replace(stored, last_seen_at=at)
         return _web_session(stored)
 

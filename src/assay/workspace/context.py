@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,7 +54,13 @@ if TYPE_CHECKING:
     from assay.store.retry import RetryPolicy
     from assay.store.tokens import Token
 
-__all__ = ["Context", "UncheckedWriteError", "now"]
+__all__ = ["TOUCH_EVERY", "Context", "UncheckedWriteError", "now"]
+
+log = logging.getLogger(__name__)
+
+TOUCH_EVERY = dt.timedelta(minutes=5)
+"""How stale a web session's ``last_seen_at`` or a token's ``last_used_at`` may get
+before a use notes it again (:meth:`Context.bookkeeping`)."""
 
 
 def now() -> dt.datetime:
@@ -221,6 +228,24 @@ class Context:
         self._afterwards.append(bookkeeping)
         if self._unit.get() is None:
             self._run_afterwards()
+
+    def bookkeeping(self, action: str, note: Callable[[Sql], None]) -> None:
+        """Write ``note`` (a change that is not part of the record: a web session's
+        ``last_seen_at``, a token's ``last_used_at``), marked checked as ``action``,
+        once the outermost unit of work has ended well (:meth:`afterwards`). One try
+        at the store: one too busy with another writer, or unable to take it, leaves
+        the note to a later use rather than slowing or failing what succeeded."""
+        from assay.store.retry import RetryPolicy
+
+        def write() -> None:
+            try:
+                with self.sql_write(retry=RetryPolicy.disabled()) as sql:
+                    self.checked(action)
+                    note(sql)
+            except Exception as error:  # busy, unreachable, a read-only login: next time
+                log.debug("%s was not noted: %s", action, error)
+
+        self.afterwards(write)
 
     def _run_afterwards(self) -> None:
         while self._afterwards:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-import logging
 import os
 
 from assay.errors import InputError, PermissionDeniedError
@@ -38,15 +37,11 @@ from assay.store import users as user_rows
 from assay.store.sql import Sql
 from assay.store.users import User
 from assay.workspace import permissions
-from assay.workspace.context import Context, now
+from assay.workspace.context import TOUCH_EVERY, Context, now
 
 __all__ = ["ENV_TOKEN", "SESSION_EXPIRED", "User", "Users", "authorize", "identify", "quoted"]
 
 ENV_TOKEN = "ASSAY_TOKEN"
-log = logging.getLogger(__name__)
-
-TOKEN_TOUCH_EVERY = dt.timedelta(minutes=5)
-"""How stale a token's ``last_used_at`` may get before a use notes it again."""
 SESSION_EXPIRED = "your session has expired; log in again"
 
 
@@ -187,31 +182,17 @@ def _token_user(ctx: Context, sql: Sql, secret: str) -> User:
 
 def _note_use(ctx: Context) -> None:
     """Note when the token that proved the acting user was used (``last_used_at``, at
-    most every :data:`TOKEN_TOUCH_EVERY`), once the unit of work that asked has ended
-    well: called when a check has passed (:func:`_check`) or a read identified the user
-    (:meth:`Users.me`), so a refused command changes nothing. Bookkeeping, not part of
-    the record: one try at the write, and a store too busy (or unable) to take it now
-    leaves the note to the next use rather than failing what succeeded."""
+    most every :data:`~assay.workspace.context.TOUCH_EVERY`): called when a check has
+    passed (:func:`_check`) or a read identified the user (:meth:`Users.me`), so a
+    refused command changes nothing (:meth:`Context.bookkeeping`)."""
     from assay.store import tokens as token_rows
-    from assay.store.retry import RetryPolicy
 
     token = ctx.proven_token
     at = now()
-    if token is None or (
-        token.last_used_at is not None and at - token.last_used_at < TOKEN_TOUCH_EVERY
-    ):
+    if token is None or (token.last_used_at is not None and at - token.last_used_at < TOUCH_EVERY):
         return
     ctx.proven_token = None  # once per identification
-
-    def touch() -> None:
-        try:
-            with ctx.sql_write(retry=RetryPolicy.disabled()) as sql:
-                ctx.checked("token.touch")  # not part of the record
-                token_rows.touch(sql, token.id, at=at)
-        except Exception as error:  # busy, unreachable, read-only login: next time
-            log.debug("the token's last use was not noted: %s", error)
-
-    ctx.afterwards(touch)
+    ctx.bookkeeping("token.touch", lambda sql: token_rows.touch(sql, token.id, at=at))
 
 
 class Users:

@@ -6,6 +6,7 @@ unknown, expired or revoked), and retired users."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import sqlite3
@@ -216,15 +217,9 @@ def test_a_busy_store_leaves_the_note_for_later_and_the_read_succeeds(tmp_path: 
     workspace.users.add("ada", "admin")
     token, secret = workspace.tokens.create("ada", expires=None)
     workspace.close()
-    locker = sqlite3.connect(tmp_path / ".assay" / "assay.db", isolation_level=None)
-    try:
-        locker.execute("BEGIN IMMEDIATE")  # another process writing for a long time
-        with _as_token_at(tmp_path, secret) as as_ada:
-            me = as_ada.users.me()
-        assert me is not None and me.name == "ada"
-    finally:
-        locker.execute("ROLLBACK")
-        locker.close()
+    with _locked(tmp_path), _as_token_at(tmp_path, secret) as as_ada:
+        me = as_ada.users.me()
+    assert me is not None and me.name == "ada"
     with Workspace.open(tmp_path, user="ada") as again:
         assert _last_used(again, token.id) is None  # left for the next use
         with _as_token_at(tmp_path, secret) as as_ada:
@@ -236,3 +231,39 @@ def _as_token_at(root: Path, secret: str) -> Workspace:
     other = Workspace.open(root)
     other.ctx.token = secret
     return other
+
+
+@contextlib.contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """The workspace's SQLite file held by another writer for as long as the block runs."""
+    locker = sqlite3.connect(root / ".assay" / "assay.db", isolation_level=None)
+    try:
+        locker.execute("BEGIN IMMEDIATE")
+        yield
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+
+
+def test_a_busy_store_leaves_a_web_sessions_note_for_later(tmp_path: Path) -> None:
+    """The twin of the token's note: a session read on a locked store is answered, and
+    ``last_seen_at`` waits for a later request."""
+    Workspace.init(tmp_path, user="ada").close()
+    with Workspace.open(tmp_path, user="ada") as ws:
+        ws.users.add("ada", "admin")
+        ws.accounts.set_password("ada", "a long enough password")
+        opened = ws.accounts.login("ada", "a long enough password")
+
+    def seen() -> str:
+        with contextlib.closing(sqlite3.connect(tmp_path / ".assay" / "assay.db")) as db:
+            return str(db.execute("SELECT last_seen_at FROM web_sessions").fetchone()[0])
+
+    before = seen()
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=6)
+    with _locked(tmp_path), Workspace.open(tmp_path) as ws:
+        found = ws.accounts.session(opened.secret, at=later)
+    assert found is not None and found.user == "ada"
+    assert seen() == before  # left for the next request
+    with Workspace.open(tmp_path) as ws:
+        ws.accounts.session(opened.secret, at=later)
+    assert seen() != before
