@@ -581,7 +581,8 @@ def show(
         output.emit_json(document)
         return
     with open_workspace(db) as ws:
-        info = ws.runs.info(run_id)
+        report = ws.runs.report(run_id)  # one read of the run (its result may be large)
+        info = report.info
         retired = ws.corrections.retirement("run", info.run_id)
         if retired.retired:  # it judges nothing any more (assay bench retire)
             output.prose(f"[bold red]Retired:[/] {escape(retired.describe())}")
@@ -595,7 +596,6 @@ def show(
 
             ab_cli.print_stored(ws.ab.show(info.run_id))
             return
-        report = ws.runs.report(info.run_id)
     _emit(report.to_dict(), json)
 
 
