@@ -333,14 +333,12 @@ class _Executors:
         }
         self.base_env = {arm: dict(server.env) for arm, server in self.servers.items()}
 
-    def start(
-        self, arms: tuple[str, ...] = (BASE, HEAD, AA), env: dict[str, str] | None = None
-    ) -> None:
+    def start(self, arms: tuple[str, ...], env: dict[str, str]) -> None:
         """Start the servers of ``arms`` side by side (each waits on its interpreter's
         imports), with ``env`` added to their environment; a benchmark that fails to
         import on a side is an InputError naming it."""
         for arm in arms:
-            self.servers[arm].env = {**self.base_env[arm], **(env or {})}
+            self.servers[arm].env = {**self.base_env[arm], **env}
         with ThreadPoolExecutor(max_workers=len(arms)) as pool:
             list(pool.map(self._start, arms))
 
@@ -355,7 +353,7 @@ class _Executors:
             # The trials are forked from the server's main thread: they inherit this.
             os.sched_setaffinity(server.process.pid, {self.cpu})
 
-    def restart(self, arms: tuple[str, ...], env: dict[str, str] | None = None) -> None:
+    def restart(self, arms: tuple[str, ...], env: dict[str, str]) -> None:
         """Fresh interpreters for the next block, for the arms it runs, with ``env``."""
         self.close()
         self.start(arms, env)
@@ -589,8 +587,7 @@ def run_job(
     executors = _Executors(specs, sides, options.threads, options.cpu)
     trials: dict[str, int] = {}
     seconds: dict[str, float] = {}
-    try:
-        executors.start()
+    try:  # _run_pass starts the servers for each block (a side that cannot import: InputError)
         t0 = time.monotonic()
         arms = [f"{m}{_SEP}{a}" for m in methods for a in (BASE, HEAD, AA)]
         plan = Plan(arms, spec.workload.points(), options.seed)
