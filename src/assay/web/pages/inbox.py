@@ -16,7 +16,7 @@ command line (``assay inbox triage ITEM ...``): the page only reads.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -40,7 +40,7 @@ _INBOX = {
 }
 
 Status = Literal["new", "pass1", "skipped", "technique", "all"]
-STATUSES: tuple[str, ...] = ("new", "pass1", "skipped", "technique", "all")
+STATUSES: tuple[str, ...] = get_args(Status)
 
 
 def _text(value: str | None) -> str | None:
