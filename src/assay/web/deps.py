@@ -39,11 +39,17 @@ __all__ = [
     "WebServer",
     "csrf_checked",
     "optional_user",
+    "query_text",
     "require",
     "server_of",
     "viewer",
     "wants_json",
 ]
+
+
+def query_text(value: str | None) -> str | None:
+    """A query parameter stripped; an empty one means none (``?person=`` for everyone)."""
+    return value.strip() if value is not None and value.strip() else None
 
 
 class SessionMemo:

@@ -17,7 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from assay.web.deps import RequestState, server_of, viewer
+from assay.web.deps import RequestState, query_text, server_of, viewer
 from assay.web.render import respond, responses
 
 __all__ = ["router"]
@@ -33,11 +33,6 @@ _COVERAGE = {"type": "object", "required": ["team", "people", "papers"]}
 _Person = Annotated[
     str | None, Query(max_length=200, description="Narrow it to one person (any case).")
 ]
-
-
-def _person(person: str | None) -> str | None:
-    """``?person=`` stripped; an empty one means everyone."""
-    return person.strip() if person is not None and person.strip() else None
 
 
 @router.get(
@@ -56,7 +51,7 @@ def credibility_page(
     from assay.report.credibility import estimate_text
     from assay.workspace.credibility import credibility
 
-    who = _person(person)
+    who = query_text(person)
 
     def build() -> Response:
         document = credibility(state.ws, person=who)
@@ -79,7 +74,7 @@ def coverage_page(
     production, for the team and each reader, and each paper read."""
     from assay.workspace.credibility import coverage
 
-    who = _person(person)
+    who = query_text(person)
 
     def build() -> Response:
         document = coverage(state.ws, person=who)

@@ -22,7 +22,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from assay.errors import InputError
-from assay.web.deps import RequestState, server_of, viewer
+from assay.web.deps import RequestState, query_text, server_of, viewer
 from assay.web.render import respond, responses
 
 __all__ = ["router"]
@@ -41,11 +41,6 @@ _INBOX = {
 
 Status = Literal["new", "pass1", "skipped", "technique", "all"]
 STATUSES: tuple[str, ...] = get_args(Status)
-
-
-def _text(value: str | None) -> str | None:
-    """A query parameter stripped; an empty one means none."""
-    return value.strip() if value is not None and value.strip() else None
 
 
 @router.get(
@@ -72,8 +67,8 @@ def inbox_page(
     and the week's reading per person against the team's targets."""
     from assay.pipeline.inbox import ItemStatus, parse_week
 
-    chosen = _text(source)
-    asked = _text(week)
+    chosen = query_text(source)
+    asked = query_text(week)
     cadence_week = None
     if asked is not None:
         try:

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from assay.errors import InputError, NotFoundError
-from assay.web.deps import RequestState, server_of, viewer
+from assay.web.deps import RequestState, query_text, server_of, viewer
 from assay.web.render import respond, responses
 
 __all__ = ["calibration_chart", "router"]
@@ -37,12 +37,11 @@ Buckets = tuple[tuple[float, float, int, float | None, float | None], ...]
 
 
 def _person(person: str | None) -> str | None:
-    """``?person=`` stripped; an empty one means everyone."""
-    if person is None or not person.strip():
-        return None
-    if len(person) > 200:
+    """``?person=`` stripped (:func:`query_text`; empty: everyone), at most 200 long."""
+    who = query_text(person)
+    if who is not None and person is not None and len(person) > 200:
         raise InputError(f"person={person[:20]!r}... is {len(person)} characters; at most 200")
-    return person.strip()
+    return who
 
 
 @router.get(
